@@ -1,0 +1,84 @@
+"""The HTTP API under /api/v1/: one NinjaAPI, one router per domain, typed errors everywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from linli.accounts.services import token_authenticate
+from linli.core.errors import LinliError
+
+
+class BearerAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Linli 邻里 API",
+    version="1",
+    description="Party-building-led community governance. All lists are scoped to the caller.",
+    urls_namespace="api",
+    auth=[BearerAuth(), django_auth],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(LinliError)
+def on_linli_error(request: HttpRequest, exc: LinliError) -> HttpResponse:
+    if exc.status in (403, 404) and getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from linli.audit.services import audit_record
+
+        audit_record(
+            action="permission.denied",
+            actor=request.user,
+            success=False,
+            request=request,
+            path=request.path[:200],
+            reason=exc.code,
+        )
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"error": "unauthenticated", "detail": "需要登录或有效的访问令牌", "field": None}, status=401
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "payload", "query", "path")]
+    return api.create_response(
+        request,
+        {
+            "error": "invalid",
+            "detail": first.get("msg", "输入无效"),
+            "field": ".".join(loc) or None,
+            "errors": exc.errors,
+        },
+        status=422,
+    )
+
+
+def _register() -> None:
+    from linli.accounts.api import router as accounts_router
+    from linli.orgs.api import router as orgs_router
+    from linli.places.api import router as places_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/places", places_router)
+    api.add_router("/orgs", orgs_router)
+
+
+_register()

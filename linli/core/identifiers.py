@@ -1,0 +1,77 @@
+"""Validation and normalisation of Chinese identifiers with kept libraries (stdnum, phonenumbers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import phonenumbers
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from linli.core.errors import InvalidInput
+
+
+def normalise_phone(raw: str, *, field: str = "phone") -> str:
+    """Return the phone in E.164 (``+8613812345678``); accepts spaces, dashes and +86."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidInput("手机号不能为空", field=field)
+    try:
+        parsed = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"手机号“{text}”无法识别", field=field) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidInput(f"手机号“{text}”不是有效号码", field=field)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str) -> str:
+    """``+8613812345678`` → ``13812345678`` for display."""
+    return e164[3:] if e164.startswith("+86") else e164
+
+
+def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
+    """Validate an 18-digit resident ID (checksum, birth date, region) and return it upper-cased.
+
+    15-digit first-generation IDs expired in 2013 and carry no checksum: they are refused with
+    a message asking for the 18-digit number rather than guessed at.
+    """
+    text = (raw or "").strip().replace(" ", "").upper()
+    if not text:
+        raise InvalidInput("身份证号不能为空", field=field)
+    if len(text) == 15 and text.isdigit():
+        raise InvalidInput("15位旧身份证号已停止使用,请填写18位身份证号", field=field)
+    try:
+        return str(ric.validate(text))
+    except StdnumError as exc:
+        reason = {
+            "InvalidChecksum": "校验位错误",
+            "InvalidLength": "长度应为18位",
+            "InvalidFormat": "格式错误",
+            "InvalidComponent": "出生日期或地区码无效",
+        }.get(type(exc).__name__, "无效")
+        raise InvalidInput(f"身份证号“{text}”{reason}", field=field) from None
+
+
+def birth_date_from_id(id_number: str) -> dt.date:
+    return ric.get_birth_date(id_number)
+
+
+def gender_from_id(id_number: str) -> str:
+    return "M" if int(id_number[16]) % 2 == 1 else "F"
+
+
+def normalise_uscc(raw: str, *, field: str = "uscc") -> str:
+    text = (raw or "").strip().upper()
+    try:
+        return str(uscc.validate(text))
+    except StdnumError:
+        raise InvalidInput(f"统一社会信用代码“{text}”无效", field=field) from None
+
+
+def validate_division_code(code: str, *, field: str = "code") -> str:
+    """A 12-digit statistical division code (统计用区划代码)."""
+    text = (code or "").strip()
+    if len(text) != 12 or not text.isdigit():
+        raise InvalidInput(f"区划代码“{text}”应为12位数字", field=field)
+    return text

@@ -1,0 +1,40 @@
+"""The ``under`` lookup: "this materialised path lies in the subtree rooted at PREFIX".
+
+Every scoped list in Linli is one of these on an indexed path column, never a recursive walk.
+PostgreSQL answers ``LIKE 'prefix%'`` from the ``varchar_pattern_ops`` index Django adds to
+indexed CharFields; SQLite's LIKE is case-insensitive and cannot use the index, so there the
+same set is a half-open range on the binary-collated column.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db import models
+from django.db.models import Lookup
+
+PATH_RE = re.compile(r"^[0-9A-Z]+$")
+
+
+def _checked(prefix: Any) -> str:
+    if not isinstance(prefix, str) or not PATH_RE.match(prefix):
+        raise ValueError(f"not a tree path: {prefix!r}")
+    return prefix
+
+
+@models.CharField.register_lookup
+class Under(Lookup):
+    lookup_name = "under"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = _checked(self.rhs)
+        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        return f"({lhs} >= %s AND {lhs} < %s)", [*lhs_params, prefix, *lhs_params, upper]
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = _checked(self.rhs)
+        return f"{lhs} LIKE %s", [*lhs_params, prefix + "%"]

@@ -1,0 +1,155 @@
+"""The one scoping mechanism: ``Model.objects.visible_to(user)``.
+
+A user's scope is the set of place subtrees under the positions they hold today, filtered by
+the capability a model asks for (a building head may see requests in their building, but only
+positions with ``ledger`` see residents). Each scoped model names the path column it is filtered
+on (``SCOPE_PATH_FIELD``) and, optionally, a capability (``SCOPE_CAPABILITY``) and the rows a
+person may always see about themselves (``own_q``). Views and API endpoints never call
+``.objects.get`` on a scoped model: they go through ``access_*`` helpers built on this.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.core.errors import NotFound
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    paths: tuple[str, ...]
+
+    @classmethod
+    def from_paths(cls, paths: list[str]) -> Scope:
+        """Keep only the outermost roots: a path inside another adds nothing."""
+        kept: list[str] = []
+        for path in sorted(set(paths), key=len):
+            if not any(path.startswith(root) for root in kept):
+                kept.append(path)
+        return cls(everything=False, paths=tuple(sorted(kept)))
+
+    def q(self, field: str) -> Q:
+        if self.everything:
+            return Q()
+        if not self.paths:
+            return Q(pk__in=[])
+        result = Q()
+        for path in self.paths:
+            result |= Q(**{f"{field}__under": path})
+        return result
+
+    def covers(self, path: str) -> bool:
+        return self.everything or any(path.startswith(root) for root in self.paths)
+
+    @property
+    def empty(self) -> bool:
+        return not self.everything and not self.paths
+
+
+NOTHING = Scope(everything=False, paths=())
+EVERYTHING = Scope(everything=True, paths=())
+
+
+def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str, str]]:
+    """(position kind, place path) for each position the user's person holds on a date.
+
+    Cached on the user object for the request, so a page that filters five lists asks once.
+    """
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "person_id", None):
+        return []
+    day = on or timezone.localdate()
+    cache_key = f"_linli_positions_{day.isoformat()}"
+    cached = getattr(user, cache_key, None)
+    if cached is not None:
+        return cached
+    from linli.people.models import Position
+
+    rows = list(
+        Position.objects.filter(person_id=user.person_id, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values_list("kind", "place__path")
+    )
+    setattr(user, cache_key, rows)
+    return rows
+
+
+def capabilities_at(user: User, path: str) -> set[str]:
+    """Everything the user may do at a node: the union over positions at or above it."""
+    from linli.people.positions import POSITION_KINDS
+
+    if getattr(user, "is_superuser", False):
+        return set().union(*(k.capabilities for k in POSITION_KINDS.values()))
+    caps: set[str] = set()
+    for kind, root in active_positions(user):
+        if path.startswith(root) and kind in POSITION_KINDS:
+            caps |= POSITION_KINDS[kind].capabilities
+    return caps
+
+
+def scope_for(user: User, capability: str | None = None) -> Scope:
+    """The subtrees where ``user`` holds a position granting ``capability`` (any scoping one if None)."""
+    from linli.people.positions import POSITION_KINDS
+
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return NOTHING
+    if user.is_superuser:
+        return EVERYTHING
+    paths: list[str] = []
+    for kind, root in active_positions(user):
+        spec = POSITION_KINDS.get(kind)
+        if spec is None or not spec.scoped:
+            continue
+        if "admin" in spec.capabilities:
+            return EVERYTHING
+        if capability is None or capability in spec.capabilities:
+            paths.append(root)
+    return Scope.from_paths(paths)
+
+
+class ScopedQuerySet(models.QuerySet[M], Generic[M]):
+    def visible_to(self, user: User) -> ScopedQuerySet[M]:
+        model: Any = self.model
+        scope = scope_for(user, getattr(model, "SCOPE_CAPABILITY", None))
+        condition = scope.q(model.SCOPE_PATH_FIELD)
+        own = getattr(model, "own_q", None)
+        if own is not None and getattr(user, "is_authenticated", False):
+            own_condition = own(user)
+            if own_condition is not None:
+                condition = own_condition if scope.empty else (condition | own_condition)
+        return self.filter(condition)
+
+    def under(self, path: str) -> ScopedQuerySet[M]:
+        return self.filter(**{f"{self.model.SCOPE_PATH_FIELD}__under": path})  # type: ignore[attr-defined]
+
+
+class ScopedModel(models.Model):
+    """Abstract base for hot tables that carry a denormalised place path."""
+
+    SCOPE_PATH_FIELD: ClassVar[str] = "place_path"
+    SCOPE_CAPABILITY: ClassVar[str | None] = None
+    PLACE_PATH_DENORMALISED: ClassVar[bool] = True
+
+    place_path = models.CharField(max_length=255, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def access(queryset: ScopedQuerySet[M], user: User, pk: Any) -> M:
+    """Fetch one row the user may see, or raise ``NotFound`` — the same for absent and forbidden."""
+    try:
+        return queryset.visible_to(user).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到,或您无权查看") from None

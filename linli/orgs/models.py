@@ -1,0 +1,100 @@
+"""The party organisation tree and the other organisations that serve places.
+
+Party orgs (党工委 → 党委/党总支 → 党支部 → 党小组 → 党员中心户) form their own treebeard
+tree, each anchored to a place. Other organisations (居委会, 业委会, 物业 …) are typed
+records attached to the places they serve.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+from linli.core.scoping import ScopedModel, ScopedQuerySet
+
+
+class PartyOrgKind(models.TextChoices):
+    WORKING_COMMITTEE = "working_committee", _("党工委")
+    COMMITTEE = "committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    GROUP = "group", _("党小组")
+    CENTER_HOUSEHOLD = "center_household", _("党员中心户")
+
+
+PARTY_ORG_CHILDREN: dict[str, set[str]] = {
+    PartyOrgKind.WORKING_COMMITTEE: {PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH},
+    PartyOrgKind.COMMITTEE: {PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH},
+    PartyOrgKind.GENERAL_BRANCH: {PartyOrgKind.BRANCH},
+    PartyOrgKind.BRANCH: {PartyOrgKind.GROUP, PartyOrgKind.CENTER_HOUSEHOLD},
+    PartyOrgKind.GROUP: {PartyOrgKind.CENTER_HOUSEHOLD},
+    PartyOrgKind.CENTER_HOUSEHOLD: set(),
+}
+
+
+class PartyOrgQuerySet(MP_NodeQuerySet, ScopedQuerySet["PartyOrg"]):
+    pass
+
+
+class PartyOrgManager(MP_NodeManager):
+    def get_queryset(self) -> PartyOrgQuerySet:
+        return PartyOrgQuerySet(self.model, using=self._db).order_by("path")
+
+    def visible_to(self, user):  # type: ignore[no-untyped-def]
+        return self.get_queryset().visible_to(user)
+
+
+class PartyOrg(MP_Node, ScopedModel):
+    steplen = 4
+    node_order_by: ClassVar[list[str]] = []
+
+    kind = models.CharField(max_length=24, choices=PartyOrgKind.choices)
+    name = models.CharField(max_length=100)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="party_orgs")
+
+    objects = PartyOrgManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return str(PartyOrgKind(self.kind).label)
+
+
+class OrganisationKind(models.TextChoices):
+    RESIDENTS_COMMITTEE = "residents_committee", _("居委会")
+    OWNERS_COMMITTEE = "owners_committee", _("业委会")
+    SUPERVISORY_BOARD = "supervisory_board", _("业主监事会")
+    PROPERTY_COMPANY = "property_company", _("物业服务企业")
+    PARTNER_UNIT = "partner_unit", _("共建单位")
+    SOCIAL_ORG = "social_org", _("社会组织")
+    DEPARTMENT = "department", _("职能部门")
+
+
+class Organisation(ScopedModel):
+    """An organisation registered at ``home`` and serving the places in ``serves``."""
+
+    kind = models.CharField(max_length=24, choices=OrganisationKind.choices)
+    name = models.CharField(max_length=120)
+    uscc = models.CharField(max_length=18, blank=True, help_text="统一社会信用代码")
+    contact_name = models.CharField(max_length=64, blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True, help_text="公开的办公电话")
+    home = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="registered_orgs")
+    serves = models.ManyToManyField("places.Place", related_name="served_by", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def kind_label(self) -> str:
+        return str(OrganisationKind(self.kind).label)

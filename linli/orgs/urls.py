@@ -1,0 +1,10 @@
+from django.urls import path
+
+from linli.orgs import views
+
+app_name = "orgs"
+urlpatterns = [
+    path("", views.party_tree, name="party_tree"),
+    path("party/<int:org_id>/", views.party_detail, name="party_detail"),
+    path("organisations/", views.organisations, name="organisations"),
+]

@@ -1,0 +1,103 @@
+"""Reads of the place tree: scope roots, children with counts, node detail. No N+1."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import Substr
+
+from linli.core.scoping import ScopedQuerySet, access, scope_for
+from linli.places.models import Household, Place, PlaceKind
+
+
+def access_place(user: Any, pk: Any) -> Place:
+    return access(Place.objects.get_queryset(), user, pk)
+
+
+def scope_roots(user: Any) -> QuerySet[Place]:
+    """The top nodes a user may browse: the roots of their scope (all roots for admins)."""
+    scope = scope_for(user)
+    if scope.everything:
+        return Place.get_root_nodes()
+    return Place.objects.filter(path__in=scope.paths).order_by("path")
+
+
+@dataclass
+class NodeCounts:
+    households: int = 0
+    residents: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kind_list(self) -> list[tuple[str, int]]:
+        """(label, count) in tree order: 社区 4, 小区 43, 网格 86, 楼栋 328 …"""
+        return [(str(label), self.by_kind[kind]) for kind, label in PlaceKind.choices if kind in self.by_kind]
+
+
+def _grouped(qs: QuerySet[Any], path_field: str, length: int) -> dict[str, int]:
+    rows = qs.annotate(prefix=Substr(path_field, 1, length)).values("prefix").annotate(n=Count("pk")).order_by()
+    return {row["prefix"]: row["n"] for row in rows}
+
+
+def counts_under(nodes: list[Place]) -> dict[int, NodeCounts]:
+    """Households, residents and descendant places by kind for each node.
+
+    Nodes are grouped by parent; each group costs three grouped queries, so a page of
+    siblings is three queries however many siblings it shows.
+    """
+    from linli.people.models import Person
+
+    result = {n.pk: NodeCounts() for n in nodes}
+    groups: dict[str, list[Place]] = defaultdict(list)
+    for n in nodes:
+        groups[n.path[: (n.depth - 1) * Place.steplen]].append(n)
+    for parent_path, group in groups.items():
+        depth = group[0].depth
+        length = depth * Place.steplen
+        by_prefix = {n.path: n for n in group}
+        households_qs = Household.objects.under(parent_path) if parent_path else Household.objects.all()
+        people_qs = Person.objects.under(parent_path) if parent_path else Person.objects.all()
+        places_qs = Place.objects.filter(path__under=parent_path) if parent_path else Place.objects.all()
+        households = _grouped(households_qs, "place_path", length)
+        residents = _grouped(people_qs, "place_path", length)
+        kind_rows = (
+            places_qs.filter(depth__gt=depth)
+            .annotate(prefix=Substr("path", 1, length))
+            .values("prefix", "kind")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        for path, node in by_prefix.items():
+            result[node.pk].households = households.get(path, 0)
+            result[node.pk].residents = residents.get(path, 0)
+        for row in kind_rows:
+            node = by_prefix.get(row["prefix"])
+            if node is not None:
+                result[node.pk].by_kind[row["kind"]] = row["n"]
+    return result
+
+
+def children_of(node: Place) -> list[Place]:
+    return list(Place.objects.filter(path__under=node.path, depth=node.depth + 1).order_by("path"))
+
+
+def ancestors_of(node: Place) -> list[Place]:
+    paths = [node.path[: i * Place.steplen] for i in range(1, node.depth)]
+    return list(Place.objects.filter(path__in=paths).order_by("depth"))
+
+
+def positions_at(node: Place) -> list[Any]:
+    from linli.people.models import Position
+
+    return list(
+        Position.objects.filter(place=node, end_date__isnull=True)
+        .select_related("person", "party_org", "organisation")
+        .order_by("kind", "person__name")
+    )
+
+
+def visible_places(user: Any) -> ScopedQuerySet[Place]:
+    return Place.objects.get_queryset().visible_to(user)

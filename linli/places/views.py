@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from linli.orgs.models import Organisation, PartyOrg
+from linli.places.selectors import (
+    access_place,
+    ancestors_of,
+    children_of,
+    counts_under,
+    positions_at,
+    scope_roots,
+)
+from linli.core.scoping import scope_for
+
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    roots = list(scope_roots(request.user))
+    counts = counts_under(roots)
+    return render(
+        request,
+        "places/index.html",
+        {"rows": [(n, counts[n.pk]) for n in roots]},
+    )
+
+
+@login_required
+def detail(request: HttpRequest, place_id: int) -> HttpResponse:
+    node = access_place(request.user, place_id)
+    children = children_of(node)
+    counts = counts_under([node, *children])
+    scope = scope_for(request.user)
+    crumbs = [(a, scope.covers(a.path)) for a in ancestors_of(node)]
+    return render(
+        request,
+        "places/detail.html",
+        {
+            "node": node,
+            "crumbs": crumbs,
+            "counts": counts[node.pk],
+            "children": [(c, counts[c.pk]) for c in children],
+            "positions": positions_at(node),
+            "party_orgs": PartyOrg.objects.filter(place=node).order_by("path"),
+            "organisations": Organisation.objects.filter(serves=node).order_by("kind", "name"),
+        },
+    )

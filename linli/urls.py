@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from linli.api import api
+from linli.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("linli.accounts.urls")),
+    path("places/", include("linli.places.urls")),
+    path("orgs/", include("linli.orgs.urls")),
+    path("audit/", include("linli.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+]

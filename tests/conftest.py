@@ -1,0 +1,81 @@
+"""Shared fixtures: a small demo street loaded once per session, and named users for each role.
+
+Like healthchecks.io's BaseTestCase: tests say ``users["grid"]`` or ``client_as("street")``
+instead of building accounts by hand. The demo is built once into the test database; each
+test runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+PASSWORD = "demo-pass-2026"
+ROLES = ["admin", "street", "community", "grid", "volunteer", "resident"]
+
+
+def build_demo() -> None:
+    from linli.core.demo.builder import DemoBuilder
+
+    DemoBuilder(size="small", seed=7, password=PASSWORD).build()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    with django_db_blocker.unblock():
+        build_demo()
+
+
+@pytest.fixture
+def users(db: Any) -> dict[str, Any]:
+    from linli.accounts.models import User
+
+    return {u.username: u for u in User.objects.filter(username__in=ROLES).select_related("person")}
+
+
+@pytest.fixture
+def client_as(users: dict[str, Any]) -> Callable[[str], Client]:
+    def make(username: str) -> Client:
+        client = Client()
+        client.force_login(users[username])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_as(users: dict[str, Any]) -> Callable[[str], Client]:
+    """A client that talks to the API with a bearer token, as a mini-program would."""
+    from linli.accounts.services import token_issue
+
+    def make(username: str) -> Client:
+        _, key = token_issue(user=users[username], name="test")
+        return Client(headers={"Authorization": f"Bearer {key}"})
+
+    return make
+
+
+@pytest.fixture
+def places(db: Any) -> Any:
+    """The demo's places by role in the story: the first grid, a second grid elsewhere, …"""
+    from linli.places.models import Place
+
+    class P:
+        pass
+
+    p = P()
+    p.street = Place.objects.get(kind="street")
+    p.communities = list(Place.objects.filter(kind="community").order_by("path"))
+    p.compounds = list(Place.objects.filter(kind="compound").order_by("path"))
+    p.grids = list(Place.objects.filter(kind="grid").order_by("path"))
+    p.buildings = list(Place.objects.filter(kind="building").order_by("path"))
+    p.first_grid = p.grids[0]
+    p.other_grid = next(g for g in p.grids if not g.path.startswith(p.compounds[0].path))
+    p.other_community = p.communities[1]
+    return p

@@ -1,0 +1,113 @@
+"""A grid worker can read and change nothing outside their grid — by page, by API, by guessing ids."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from linli.audit.models import AuditEvent
+from linli.core.scoping import Scope, scope_for
+from linli.people.models import Person
+from linli.places.models import Household, Place
+
+pytestmark = pytest.mark.django_db
+
+
+def test_grid_worker_scope_is_their_grid(users, places):
+    scope = scope_for(users["grid"])
+    assert scope.paths == (places.first_grid.path,)
+    assert not scope.everything
+
+
+def test_admin_sees_everything(users):
+    assert scope_for(users["admin"]).everything
+
+
+def test_resident_has_no_staff_scope(users):
+    assert scope_for(users["resident"]).empty
+
+
+def test_scope_drops_nested_roots():
+    assert Scope.from_paths(["0001", "00010002", "0002"]).paths == ("0001", "0002")
+
+
+def test_grid_worker_lists_only_places_in_their_grid(users, places):
+    visible = Place.objects.visible_to(users["grid"])
+    assert visible.count() == Place.objects.filter(path__startswith=places.first_grid.path).count()
+    assert all(p.path.startswith(places.first_grid.path) for p in visible)
+
+
+def test_grid_worker_sees_only_residents_of_their_grid(users, places):
+    visible = Person.objects.visible_to(users["grid"])
+    expected = Person.objects.filter(place_path__startswith=places.first_grid.path)
+    assert visible.count() == expected.count() > 0
+    assert not visible.filter(place_path__startswith=places.other_grid.path).exists()
+
+
+def test_building_scoped_positions_do_not_open_the_ledger(users, places):
+    """Volunteers hold an unscoped position: they see no residents but their own record."""
+    visible = Person.objects.visible_to(users["volunteer"])
+    assert list(visible) == [users["volunteer"].person]
+
+
+def test_community_staff_see_their_community_but_not_the_other(users, places):
+    visible = Household.objects.visible_to(users["community"])
+    community = places.communities[0]
+    assert visible.count() == Household.objects.filter(place_path__startswith=community.path).count()
+    assert not visible.filter(place_path__startswith=places.other_community.path).exists()
+
+
+def test_grid_worker_is_refused_another_grids_page_with_404(client_as, places):
+    response = client_as("grid").get(f"/places/{places.other_grid.pk}/")
+    assert response.status_code == 404
+
+
+def test_refusal_looks_the_same_as_a_missing_id(client_as, places):
+    client = client_as("grid")
+    outside = client.get(f"/places/{places.other_grid.pk}/")
+    missing = client.get("/places/999999/")
+    assert outside.status_code == missing.status_code == 404
+
+    def neutral(body: bytes, pk: str) -> str:
+        text = body.decode().replace(f"/places/{pk}/", "/places/X/")
+        return re.sub(r'(csrfmiddlewaretoken" value="|"X-CSRFToken": ")[^"]+', r"\1T", text)
+
+    assert neutral(outside.content, str(places.other_grid.pk)) == neutral(missing.content, "999999")
+
+
+def test_grid_worker_is_refused_another_grid_by_api(api_as, places):
+    client = api_as("grid")
+    assert client.get(f"/api/v1/places/{places.other_grid.pk}").status_code == 404
+    assert client.get(f"/api/v1/places/{places.first_grid.pk}").status_code == 200
+
+
+def test_guessing_every_place_id_by_api_reveals_only_the_grid(api_as, places):
+    client = api_as("grid")
+    seen = {pk for pk in Place.objects.values_list("pk", flat=True) if client.get(f"/api/v1/places/{pk}").status_code == 200}
+    assert seen == set(Place.objects.filter(path__startswith=places.first_grid.path).values_list("pk", flat=True))
+
+
+def test_denials_are_audited(client_as, places, users):
+    client_as("grid").get(f"/places/{places.other_grid.pk}/")
+    assert AuditEvent.objects.filter(action="permission.denied", actor=users["grid"], success=False).exists()
+
+
+def test_non_numeric_ids_are_not_found_not_errors(client_as):
+    assert client_as("grid").get("/api/v1/places/abc").status_code in (404, 422)
+
+
+def test_party_org_list_is_scoped(api_as, places):
+    items = api_as("grid").get("/api/v1/orgs/party?limit=200").json()["items"]
+    assert items, "the grid has party groups"
+    assert all(i["path"] for i in items)
+    from linli.orgs.models import PartyOrg
+
+    for item in items:
+        assert PartyOrg.objects.get(pk=item["id"]).place_path.startswith(places.first_grid.path)
+
+
+def test_api_requires_authentication(client):
+    response = client.get("/api/v1/places")
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthenticated"
