@@ -74,11 +74,19 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.orgs.api import router as orgs_router
+    from linli.notify.api import router as notify_router
+    from linli.people.api import router as people_router
     from linli.places.api import router as places_router
+    from linli.tickets.api import router as tickets_router
+    from linli.workdays.api import router as workdays_router
 
     api.add_router("/", accounts_router)
     api.add_router("/places", places_router)
     api.add_router("/orgs", orgs_router)
+    api.add_router("/", tickets_router)  # /requests, /metrics, /categories
+    api.add_router("/", people_router)  # /residents, /households
+    api.add_router("/", notify_router)  # /inbox
+    api.add_router("/", workdays_router)  # /calendar
 
 
 _register()

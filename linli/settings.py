@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "linli.people",
     "linli.accounts",
     "linli.notify",
+    "linli.workdays",
     "linli.tickets",
 ]
 

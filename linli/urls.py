@@ -10,6 +10,10 @@ urlpatterns = [
     path("places/", include("linli.places.urls")),
     path("orgs/", include("linli.orgs.urls")),
     path("audit/", include("linli.audit.urls")),
+    path("requests/", include("linli.tickets.urls")),
+    path("ledger/", include("linli.people.urls")),
+    path("inbox/", include("linli.notify.urls")),
+    path("calendar/", include("linli.workdays.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]
