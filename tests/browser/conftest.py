@@ -1,0 +1,76 @@
+"""Browser harness: Playwright (Python, sync) driving Debian's /usr/bin/chromium against a live server.
+
+Browsers are never downloaded (no ``playwright install``): we launch the system Chromium with
+flags that keep it off the network. Each browser test gets a fresh demo street in a
+transactional database (``live_demo``), because the live server runs in another thread.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, build_demo
+
+CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's `chromium` package (.ci/run does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def live_demo(transactional_db: Any, live_server: Any) -> Any:
+    """The demo street, visible to the live server. The session's copy is there for the first
+    transactional test; each one flushes the database afterwards, so later ones rebuild it."""
+    from linli.places.models import Place
+
+    if not Place.objects.exists():
+        build_demo()
+    return live_server
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    yield pg
+    context.close()
+
+
+@pytest.fixture
+def login(page: Any, live_demo: Any) -> Callable[[str], Any]:
+    """Log in through the real form as a demo user; returns the page."""
+
+    def do(username: str, password: str = PASSWORD) -> Any:
+        page.goto(f"{live_demo.url}/accounts/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit].primary")
+        page.wait_for_load_state("networkidle")
+        return page
+
+    return do
