@@ -73,8 +73,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
-    from linli.orgs.api import router as orgs_router
     from linli.notify.api import router as notify_router
+    from linli.orgs.api import router as orgs_router
     from linli.people.api import router as people_router
     from linli.places.api import router as places_router
     from linli.tickets.api import router as tickets_router

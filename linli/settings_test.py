@@ -5,8 +5,8 @@ import os
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
 
-from linli.settings import *  # noqa: E402,F403
-from linli.settings import HUEY  # noqa: E402
+from linli.settings import *  # noqa: F403
+from linli.settings import HUEY
 
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -84,7 +84,9 @@ def test_grid_worker_is_refused_another_grid_by_api(api_as, places):
 
 def test_guessing_every_place_id_by_api_reveals_only_the_grid(api_as, places):
     client = api_as("grid")
-    seen = {pk for pk in Place.objects.values_list("pk", flat=True) if client.get(f"/api/v1/places/{pk}").status_code == 200}
+    seen = {
+        pk for pk in Place.objects.values_list("pk", flat=True) if client.get(f"/api/v1/places/{pk}").status_code == 200
+    }
     assert seen == set(Place.objects.filter(path__startswith=places.first_grid.path).values_list("pk", flat=True))
 
 

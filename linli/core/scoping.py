@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -67,7 +68,8 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
 
     Cached on the user object for the request, so a page that filters five lists asks once.
     """
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "person_id", None):
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if not person_id:
         return []
     day = on or timezone.localdate()
     cache_key = f"_linli_positions_{day.isoformat()}"
@@ -77,7 +79,7 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
     from linli.people.models import Position
 
     rows = list(
-        Position.objects.filter(person_id=user.person_id, start_date__lte=day)
+        Position.objects.filter(person_id=person_id, start_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
         .values_list("kind", "place__path")
     )
@@ -151,5 +153,5 @@ def access(queryset: ScopedQuerySet[M], user: User, pk: Any) -> M:
     """Fetch one row the user may see, or raise ``NotFound`` — the same for absent and forbidden."""
     try:
         return queryset.visible_to(user).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise NotFound("未找到,或您无权查看") from None

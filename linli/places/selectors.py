@@ -74,9 +74,9 @@ def counts_under(nodes: list[Place]) -> dict[int, NodeCounts]:
             result[node.pk].households = households.get(path, 0)
             result[node.pk].residents = residents.get(path, 0)
         for row in kind_rows:
-            node = by_prefix.get(row["prefix"])
-            if node is not None:
-                result[node.pk].by_kind[row["kind"]] = row["n"]
+            owner = by_prefix.get(row["prefix"])
+            if owner is not None:
+                result[owner.pk].by_kind[row["kind"]] = row["n"]
     return result
 
 

@@ -74,9 +74,7 @@ def _check_child_kind(parent: Place | None, kind: str) -> None:
             raise InvalidInput("根节点必须是区", field="kind")
         return
     if kind not in ALLOWED_CHILDREN[parent.kind]:
-        raise InvalidInput(
-            f"{PlaceKind(parent.kind).label}下不能直接设立{PlaceKind(kind).label}", field="kind"
-        )
+        raise InvalidInput(f"{PlaceKind(parent.kind).label}下不能直接设立{PlaceKind(kind).label}", field="kind")
 
 
 @transaction.atomic

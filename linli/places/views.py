@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from linli.core.scoping import scope_for
 from linli.orgs.models import Organisation, PartyOrg
 from linli.places.selectors import (
     access_place,
@@ -13,8 +14,6 @@ from linli.places.selectors import (
     positions_at,
     scope_roots,
 )
-from linli.core.scoping import scope_for
-
 
 
 @login_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -67,7 +67,7 @@ class DemoResult:
     users: list[str]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _area_valid_in(area: str, year: int) -> bool:
     body = f"{area}{year}0101001"
     return bool(ric.is_valid(body + ric.calc_check_digit(body + "0")))
@@ -154,7 +154,12 @@ class DemoBuilder:
     def party(self, parent: PartyOrg | None, kind: str, name: str, place: Place) -> PartyOrg:
         path = self.org_paths.child(parent.path if parent else "")
         org = PartyOrg(
-            path=path, depth=len(path) // PartyOrg.steplen, numchild=0, kind=kind, name=name, place=place,
+            path=path,
+            depth=len(path) // PartyOrg.steplen,
+            numchild=0,
+            kind=kind,
+            name=name,
+            place=place,
             place_path=place.path,
         )
         self.orgs.append(org)
@@ -265,8 +270,9 @@ class DemoBuilder:
 
         def hold(person: Person, kind: str, place: Place, title: str = "", **extra: Any) -> None:
             positions.append(
-                Position(person=person, kind=kind, place=place, place_path=place.path, title=title,
-                         start_date=start, **extra)
+                Position(
+                    person=person, kind=kind, place=place, place_path=place.path, title=title, start_date=start, **extra
+                )
             )
 
         orgs_to_create: list[tuple[Organisation, list[Place]]] = []
@@ -279,23 +285,44 @@ class DemoBuilder:
                 named["street"] = leader
             hold(self._staff_person(street), "street_staff", street, "党建办")
             for dept in DEPARTMENTS:
-                org = Organisation(kind=OrganisationKind.DEPARTMENT, name=f"{street.name}{dept}", home=street,
-                                   place_path=street.path, contact_phone=f"0551-6{self.rng.randrange(10**6):06d}")
+                org = Organisation(
+                    kind=OrganisationKind.DEPARTMENT,
+                    name=f"{street.name}{dept}",
+                    home=street,
+                    place_path=street.path,
+                    contact_phone=f"0551-6{self.rng.randrange(10**6):06d}",
+                )
                 orgs_to_create.append((org, [street]))
                 liaison = self._staff_person(street)
-                positions.append(Position(person=liaison, kind="department_liaison", place=street,
-                                          place_path=street.path, title=f"{dept}联络员", start_date=start))
+                positions.append(
+                    Position(
+                        person=liaison,
+                        kind="department_liaison",
+                        place=street,
+                        place_path=street.path,
+                        title=f"{dept}联络员",
+                        start_date=start,
+                    )
+                )
                 positions[-1]._demo_org = org  # type: ignore[attr-defined]
             for partner in PARTNERS[:3]:
-                org = Organisation(kind=OrganisationKind.PARTNER_UNIT, name=partner, home=street,
-                                   place_path=street.path)
+                org = Organisation(
+                    kind=OrganisationKind.PARTNER_UNIT, name=partner, home=street, place_path=street.path
+                )
                 orgs_to_create.append((org, []))
             for c_index, cinfo in enumerate(info["communities"]):
                 community = cinfo["node"]
                 committee = self.party(working, PartyOrgKind.COMMITTEE, f"{community.name}党委", community)
                 orgs_to_create.append(
-                    (Organisation(kind=OrganisationKind.RESIDENTS_COMMITTEE, name=f"{community.name}居委会",
-                                  home=community, place_path=community.path), [community])
+                    (
+                        Organisation(
+                            kind=OrganisationKind.RESIDENTS_COMMITTEE,
+                            name=f"{community.name}居委会",
+                            home=community,
+                            place_path=community.path,
+                        ),
+                        [community],
+                    )
                 )
                 hold(self._staff_person(community), "community_secretary", community, "社区党委书记")
                 for k in range(2):
@@ -311,13 +338,27 @@ class DemoBuilder:
                     if self.rng.random() < 0.8:
                         company = self.rng.choice(PROPERTY_COMPANIES)
                         orgs_to_create.append(
-                            (Organisation(kind=OrganisationKind.PROPERTY_COMPANY, name=f"{company}({compound.name})",
-                                          home=community, place_path=community.path), [compound])
+                            (
+                                Organisation(
+                                    kind=OrganisationKind.PROPERTY_COMPANY,
+                                    name=f"{company}({compound.name})",
+                                    home=community,
+                                    place_path=community.path,
+                                ),
+                                [compound],
+                            )
                         )
                     if self.rng.random() < 0.5:
                         orgs_to_create.append(
-                            (Organisation(kind=OrganisationKind.OWNERS_COMMITTEE, name=f"{compound.name}业委会",
-                                          home=compound, place_path=compound.path), [compound])
+                            (
+                                Organisation(
+                                    kind=OrganisationKind.OWNERS_COMMITTEE,
+                                    name=f"{compound.name}业委会",
+                                    home=compound,
+                                    place_path=compound.path,
+                                ),
+                                [compound],
+                            )
                         )
                     for g_index, grid in enumerate(cp["grids"]):
                         chief = self._staff_person(grid)
@@ -330,8 +371,9 @@ class DemoBuilder:
                         building = b["node"]
                         group = self.party(branch, PartyOrgKind.GROUP, f"{building.name}党小组", building)
                         if b_index % 3 == 0:
-                            self.party(group, PartyOrgKind.CENTER_HOUSEHOLD, f"{building.name}党员中心户",
-                                       b["units"][0])
+                            self.party(
+                                group, PartyOrgKind.CENTER_HOUSEHOLD, f"{building.name}党员中心户", b["units"][0]
+                            )
                         head = self._staff_person(b["units"][0])
                         hold(head, "building_head", building, "楼栋长")
                     if cp_index % 4 == 0:
@@ -363,8 +405,14 @@ class DemoBuilder:
         User = get_user_model()
         made = []
         admin_person = self._staff_person(district)
-        Position.objects.create(person=admin_person, kind="sysadmin", place=district, place_path=district.path,
-                                title="系统管理员", start_date=dt.date(2025, 1, 1))
+        Position.objects.create(
+            person=admin_person,
+            kind="sysadmin",
+            place=district,
+            place_path=district.path,
+            title="系统管理员",
+            start_date=dt.date(2025, 1, 1),
+        )
         accounts = {
             "admin": admin_person,
             "street": staff["street"],
@@ -376,8 +424,13 @@ class DemoBuilder:
         resident = next(p for p in residents if p.place_path.startswith(first_grid.path) and p.phone_enc)
         accounts["resident"] = resident
         for username, person in accounts.items():
-            user = User(username=username, person=person, is_superuser=username == "admin",
-                        is_staff=username == "admin", phone_hash=person.phone_hash)
+            user = User(
+                username=username,
+                person=person,
+                is_superuser=username == "admin",
+                is_staff=username == "admin",
+                phone_hash=person.phone_hash,
+            )
             user.set_password(self.password)
             user.save()
             made.append(username)

@@ -23,8 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("demo refuses to run with DEBUG off (it creates accounts with a known password); "
-                               "pass --force if you really mean it")
+            raise CommandError(
+                "demo refuses to run with DEBUG off (it creates accounts with a known password); "
+                "pass --force if you really mean it"
+            )
         if Place.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("Database already has places; demo not loaded again.")
