@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from linli.accounts.models import ApiToken
 from linli.accounts.roles import roles_of
@@ -37,10 +38,10 @@ class TokenOut(Schema):
     operation_id="auth_token_create",
     summary="Exchange a username and password for a bearer token",
 )
-def auth_token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, TokenOut]:
+def auth_token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     user = login_with_password(username=payload.username, password=payload.password, request=request, channel="api")
     token, key = token_issue(user=user, name=payload.name or "api")
-    return 201, TokenOut(id=token.pk, token=key, expires_at=token.expires_at)
+    return Status(201, TokenOut(id=token.pk, token=key, expires_at=token.expires_at))
 
 
 @router.delete(
@@ -49,12 +50,12 @@ def auth_token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, Toke
     operation_id="auth_token_revoke",
     summary="Revoke one of your tokens",
 )
-def auth_token_revoke(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def auth_token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
         raise NotFound("未找到该令牌")
     token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 class PositionOut(Schema):

@@ -21,7 +21,7 @@ def scope_roots(user: Any) -> QuerySet[Place]:
     """The top nodes a user may browse: the roots of their scope (all roots for admins)."""
     scope = scope_for(user)
     if scope.everything:
-        return Place.get_root_nodes()
+        return Place.objects.get_root_nodes()
     return Place.objects.filter(path__in=scope.paths).order_by("path")
 
 

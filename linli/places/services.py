@@ -107,7 +107,10 @@ def place_create(
         "lat": la,
         "lng": ln,
     }
-    node = Place.add_root(**fields) if parent is None else parent.add_child(**fields)
+    if parent is None:
+        node = Place.objects.add_root(create_kwargs=fields)
+    else:
+        node = Place.objects.add_child(parent, create_kwargs=fields)
     audit_record(action="place.created", actor=actor, target=node)
     return node
 
@@ -128,7 +131,7 @@ def place_move(*, actor: Any, node: Place, new_parent: Place) -> Place:
     _require_manage(actor, node)
     _require_manage(actor, new_parent)
     old_path = node.path
-    node.move(new_parent, pos="last-child")
+    Place.objects.move(node, new_parent, pos="last-child")
     node.refresh_from_db()
     new_path = node.path
     for model in hot_models():
@@ -143,7 +146,7 @@ def place_move(*, actor: Any, node: Place, new_parent: Place) -> Place:
 def place_delete(*, actor: Any, node: Place) -> None:
     """Delete a leaf node with nothing attached. Anything else would orphan records."""
     _require_manage(actor, node)
-    if node.get_children_count():
+    if Place.objects.get_children_count(node):
         raise Conflict("该节点下还有下级节点,不能删除")
     for model in hot_models():
         if model.objects.filter(place_path__under=node.path).exists():
