@@ -11,9 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_audit_events_cannot_be_updated_even_with_raw_sql(users):
     event = audit_record(action="test.event", actor=users["admin"])
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE audit_auditevent SET success = false WHERE id = %s", [event.pk])
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET success = false WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).success is True
 
 

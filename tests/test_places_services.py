@@ -8,8 +8,8 @@ from linli.audit.models import AuditEvent
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.people.models import Person
 from linli.places.models import Household, Place, PlaceKind
-from linli.places.services import household_create, place_create, place_delete, place_move
 from linli.places.selectors import counts_under
+from linli.places.services import household_create, place_create, place_delete, place_move
 
 pytestmark = pytest.mark.django_db
 
