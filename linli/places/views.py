@@ -42,6 +42,16 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
             "crumbs": crumbs,
             "counts": counts[node.pk],
             "children": [(c, counts[c.pk]) for c in children],
+            "child_shapes": [
+                {
+                    "name": c.name,
+                    "url": f"/places/{c.pk}/",
+                    "boundary": c.boundary,
+                    "point": [float(c.lat), float(c.lng)] if c.lat is not None and c.lng is not None else None,
+                }
+                for c in children
+                if c.boundary or c.lat is not None
+            ],
             "positions": positions_at(node),
             "party_orgs": PartyOrg.objects.filter(place=node).order_by("path"),
             "organisations": Organisation.objects.filter(serves=node).order_by("kind", "name"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -151,6 +152,14 @@ class DemoBuilder:
         self.places.append(node)
         return node
 
+    @staticmethod
+    def square(node: Place, lat: float, lng: float, side: float) -> None:
+        """A square boundary with its south-west corner at (lat, lng), and its centre as the point."""
+        ring = [[lng, lat], [lng + side, lat], [lng + side, lat + side], [lng, lat + side], [lng, lat]]
+        node.boundary = {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+        node.lat = Decimal(str(round(lat + side / 2, 6)))
+        node.lng = Decimal(str(round(lng + side / 2, 6)))
+
     def party(self, parent: PartyOrg | None, kind: str, name: str, place: Place) -> PartyOrg:
         path = self.org_paths.child(parent.path if parent else "")
         org = PartyOrg(
@@ -186,11 +195,16 @@ class DemoBuilder:
             for c in range(size.communities):
                 cname = f"{COMMUNITY_NAMES[c % len(COMMUNITY_NAMES)]}社区"
                 community = self.node(street, PlaceKind.COMMUNITY, cname, f"{DISTRICT_CODE}{s + 1:03d}{c + 1:03d}")
+                # Fictional geography near 合肥: streets side by side, communities a 2×2 block each.
+                c_lat, c_lng = 31.76 + (c // 2) * 0.012, 117.28 + s * 0.03 + (c % 2) * 0.012
+                self.square(community, c_lat, c_lng, 0.0115)
                 cinfo: dict[str, Any] = {"node": community, "compounds": []}
                 for _ in range(compounds_per[c]):
                     word = COMPOUND_WORDS[ci % len(COMPOUND_WORDS)]
                     suffix = COMPOUND_SUFFIX[(ci // len(COMPOUND_WORDS)) % len(COMPOUND_SUFFIX)]
                     compound = self.node(community, PlaceKind.COMPOUND, f"{word}{suffix}")
+                    k = len(cinfo["compounds"])
+                    self.square(compound, c_lat + (k // 4) * 0.0028, c_lng + (k % 4) * 0.0028, 0.0025)
                     n_buildings = buildings_per_compound[ci]
                     ci += 1
                     n_grids = 1 if n_buildings <= 6 else 2
@@ -201,6 +215,9 @@ class DemoBuilder:
                     for b in range(n_buildings):
                         grid = grids[b * n_grids // n_buildings]
                         building = self.node(grid, PlaceKind.BUILDING, f"{compound.name}{b + 1}栋")
+                        assert compound.lat is not None and compound.lng is not None
+                        building.lat = compound.lat + Decimal("0.0003") * (b // 4) + Decimal("0.0002")
+                        building.lng = compound.lng + Decimal("0.0005") * (b % 4) + Decimal("0.0003")
                         units = [
                             self.node(building, PlaceKind.UNIT, f"{building.name}{u + 1}单元")
                             for u in range(self.rng.choice((1, 2, 2, 3)))
