@@ -1,0 +1,346 @@
+"""Requests (诉求/工单): categories, the request itself, its photos and its event timeline.
+
+Data only. Every state change goes through ``linli.tickets.services`` / ``linli.tickets.workflow``,
+and each one writes a ``TicketEvent`` row: those rows are the timeline, the audit trail and the
+source of the metrics (``linli.tickets.metrics``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core import crypto
+from linli.core.masking import mask_phone
+from linli.core.scoping import ScopedModel, ScopedQuerySet, scope_for
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+DESCRIPTION_MAX = 5000
+TITLE_MAX = 100
+PHOTOS_MAX = 9
+# Positions that may see requests under their node (``department`` liaisons see only what is
+# sent to their organisation, volunteers only the order board and what they claimed).
+STAFF_CAPABILITIES = ("handle", "manage", "lead")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("一般")
+    NORMAL = "normal", _("较急")
+    HIGH = "high", _("紧急")
+    URGENT = "urgent", _("特急")
+
+
+class UnitType(models.TextChoices):
+    GRID = "grid", _("网格")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+    DEPARTMENT = "department", _("职能部门")
+    PROPERTY = "property_company", _("物业服务企业")
+
+
+class Category(models.Model):
+    """One node of the three-level category tree (一级/二级/三级分类)."""
+
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    level = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=64)
+    default_unit_type = models.CharField(max_length=24, choices=UnitType.choices, blank=True)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.LOW)
+    response_hours = models.PositiveIntegerField(default=24, help_text="响应时限(小时)")
+    resolve_workdays = models.PositiveIntegerField(default=5, help_text="办理时限(工作日)")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_under_parent"),
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="category_unique_top_level_name"
+            ),
+        ]
+        ordering = ["level", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        names = [self.name]
+        node = self.parent
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
+
+
+class Source(models.TextChoices):
+    APP = "app", _("居民随手拍")
+    PHONE = "phone", _("电话")
+    DOOR = "door", _("上门反映")
+    PATROL = "patrol", _("网格巡查")
+    VISIT = "visit", _("入户走访")
+    MEETING = "meeting", _("会议收集")
+    API = "api", _("接口/小程序")
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    DECLINED = "declined", _("不予受理")
+    ASSIGNED = "assigned", _("已派单")
+    PUBLISHED = "published", _("待认领")
+    CLAIMED = "claimed", _("已认领")
+    IN_PROGRESS = "in_progress", _("办理中")
+    ESCALATED = "escalated", _("吹哨待报到")
+    WAITING_INFO = "waiting_info", _("待补充材料")
+    RESOLVED = "resolved", _("已办结待评价")
+    RATED = "rated", _("已评价")
+    CLOSED = "closed", _("已关闭")
+    MERGED = "merged", _("已合并")
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.ACCEPTED,
+        Status.ASSIGNED,
+        Status.PUBLISHED,
+        Status.CLAIMED,
+        Status.IN_PROGRESS,
+        Status.ESCALATED,
+        Status.WAITING_INFO,
+    }
+)
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class TicketQuerySet(ScopedQuerySet["Ticket"]):
+    def visible_to(self, user: User) -> TicketQuerySet:  # type: ignore[override]
+        """Staff see requests under nodes where they handle, manage or lead; everyone sees their own."""
+        condition = Q(pk__in=[])
+        everything = False
+        for capability in STAFF_CAPABILITIES:
+            scope = scope_for(user, capability)
+            everything = everything or scope.everything
+            if not scope.empty:
+                condition |= scope.q("place_path")
+        if everything:
+            return self.all()
+        if getattr(user, "is_authenticated", False):
+            condition |= Ticket.own_q(user)
+        return self.filter(condition)
+
+
+class Ticket(ScopedModel):
+    number = models.CharField(max_length=16, unique=True)
+    title = models.CharField(max_length=TITLE_MAX)
+    description = models.TextField()
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="tickets")
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    public = models.BooleanField(default=True)
+    anonymous = models.BooleanField(default=False)
+    phone_enc = models.TextField(blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.APP)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.LOW)
+
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="submitted_tickets"
+    )
+    reporter_name = models.CharField(max_length=64, blank=True, help_text="工作人员代录时的反映人")
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    # Who holds it now, and who answers for it from the first acceptance on (首接负责).
+    handling_place = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="handled_tickets"
+    )
+    handling_org = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="handled_tickets"
+    )
+    first_unit = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="first_accepted_tickets"
+    )
+    first_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="claimed_tickets"
+    )
+
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    response_due = models.DateTimeField(null=True, blank=True)
+    resolve_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    ack_due = models.DateTimeField(null=True, blank=True, help_text="吹哨报到时限")
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_from = models.CharField(max_length=16, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    resolution = models.TextField(blank=True)
+    rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(max_length=500, blank=True)
+    rating_disputed = models.BooleanField(default=False)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates")
+    supervision_count = models.PositiveIntegerField(default=0)
+    supervised_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["place_path", "id"]),
+            models.Index(fields=["status", "resolve_due"]),
+            models.Index(fields=["place", "submitted_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="ticket_idempotency_per_submitter",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @classmethod
+    def own_q(cls, user: User) -> Q:
+        """What a person always sees: what they reported, claimed, or what was sent to their organisation,
+        and the master of any duplicate they reported (so they follow its progress)."""
+        from linli.people.models import Position
+
+        own = Q(submitted_by=user) | Q(claimed_by=user)
+        own |= Q(pk__in=Ticket.objects.filter(submitted_by=user, merged_into__isnull=False).values("merged_into"))
+        if user.person_id:
+            orgs = Position.objects.filter(
+                person_id=user.person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
+            ).values("organisation")
+            own |= Q(handling_org__in=orgs)
+        return own
+
+    @property
+    def contact_phone(self) -> str:
+        return crypto.decrypt(self.phone_enc)
+
+    @property
+    def contact_phone_masked(self) -> str:
+        return mask_phone(self.contact_phone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.is_open and self.resolve_due and self.paused_at is None and self.resolve_due < timezone.now())
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
+
+
+class TicketCounter(models.Model):
+    """The last number handed out per year; incremented with F() under a row lock."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class TicketEvent(ScopedModel):
+    """Append-only: one row per transition. Never updated, never deleted."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=24)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket", "at"]),
+            models.Index(fields=["place_path", "action", "at"]),
+        ]
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.from_status}->{self.to_status}"
+
+
+def photo_path(instance: Any, filename: str) -> str:
+    now = timezone.now()
+    return f"tickets/{now:%Y/%m}/{instance.ticket_id}-{filename}"
+
+
+class PhotoKind(models.TextChoices):
+    REPORT = "report", _("反映照片")
+    RESULT = "result", _("办结照片")
+
+
+class TicketPhoto(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=8, choices=PhotoKind.choices, default=PhotoKind.REPORT)
+    image = models.FileField(upload_to=photo_path, max_length=200)
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("未销号")
+    SIGNED_OFF = "signed_off", _("已销号")
+
+
+class ProblemItem(ScopedModel):
+    """An item on a community's problem list (问题清单): someone answers for it until it is signed off."""
+
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="problem_items")
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="problem_item")
+    title = models.CharField(max_length=200)
+    responsible = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="problem_items")
+    due_date = models.DateField()
+    status = models.CharField(max_length=12, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_note = models.TextField(blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "status"])]
+
+    def __str__(self) -> str:
+        return self.title

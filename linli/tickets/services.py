@@ -1,0 +1,404 @@
+"""Intake of requests: submission (idempotent, numbered), photos, categories, deadlines.
+
+State changes after submission are in ``linli.tickets.transitions`` (one function per action)
+on top of the table in ``linli.tickets.workflow``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from linli.audit.services import audit_record
+from linli.core import crypto
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import normalise_phone
+from linli.core.scoping import capabilities_at
+from linli.places.models import Place, PlaceKind
+from linli.places.services import validate_point
+from linli.tickets.models import (
+    DESCRIPTION_MAX,
+    PHOTOS_MAX,
+    TITLE_MAX,
+    Category,
+    PhotoKind,
+    Priority,
+    Source,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    TicketPhoto,
+    UnitType,
+)
+
+DEFAULT_RESPONSE_HOURS = 24
+DEFAULT_RESOLVE_WORKDAYS = 5
+REPORTABLE_KINDS = {PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING, PlaceKind.UNIT}
+STAFF_SOURCES = {Source.PHONE, Source.DOOR, Source.PATROL, Source.VISIT, Source.MEETING}
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+MAX_PIXELS = 50_000_000
+
+
+# --- deadlines ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    response_due: dt.datetime
+    resolve_due: dt.datetime
+    warning: str | None
+
+
+def compute_deadlines(*, category: Category | None, start: dt.datetime) -> Deadlines:
+    """Respond within the category's hours; resolve by the end of its N-th working day.
+
+    Working days follow the official calendar (``linli.workdays``); a span reaching into a year
+    whose holidays are not yet published is counted weekends-only and carries a warning.
+    """
+    from linli.workdays.services import add_working_days, calendar_warning
+
+    hours = category.response_hours if category else DEFAULT_RESPONSE_HOURS
+    days = category.resolve_workdays if category else DEFAULT_RESOLVE_WORKDAYS
+    resolve_due = add_working_days(start, days=days)
+    return Deadlines(
+        response_due=start + dt.timedelta(hours=hours),
+        resolve_due=resolve_due,
+        warning=calendar_warning(start, resolve_due),
+    )
+
+
+# --- submission ------------------------------------------------------------------------------------
+
+
+def _clean_text(value: Any, *, field: str, limit: int, required: bool, label: str) -> str:
+    text = ("" if value is None else str(value)).strip()
+    if required and not text:
+        raise InvalidInput(f"{label}不能为空", field=field)
+    if len(text) > limit:
+        raise InvalidInput(f"{label}最多 {limit} 个字,当前 {len(text)} 个字", field=field)
+    return text
+
+
+def _resolve_place(*, actor: Any, place_id: int | None) -> Place:
+    if place_id is None:
+        person = getattr(actor, "person", None)
+        if person is None:
+            raise InvalidInput("请选择问题所在的小区或楼栋", field="place_id")
+        return Place.objects.get(pk=person.place_id)
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise InvalidInput("所选位置不存在", field="place_id")
+    if place.kind not in REPORTABLE_KINDS:
+        raise InvalidInput("位置应为社区、小区、网格、楼栋或单元", field="place_id")
+    return place
+
+
+def _resolve_category(category_id: int | None) -> Category | None:
+    if category_id is None:
+        return None
+    category = Category.objects.filter(pk=category_id, active=True).first()
+    if category is None:
+        raise InvalidInput("所选分类不存在或已停用", field="category_id")
+    return category
+
+
+def _next_number(year: int) -> str:
+    """Allocate ``YYYY-NNNNNN`` under a row lock: concurrent submissions never share a number."""
+    try:
+        with transaction.atomic():
+            TicketCounter.objects.get_or_create(year=year)
+    except IntegrityError:  # another transaction created the year's row first
+        pass
+    TicketCounter.objects.select_for_update().get(year=year)  # holds the year's row until commit
+    TicketCounter.objects.filter(year=year).update(last=F("last") + 1)
+    last = TicketCounter.objects.filter(year=year).values_list("last", flat=True).get()
+    return f"{year}-{last:06d}"
+
+
+def ticket_submit(
+    *,
+    actor: Any,
+    description: str,
+    title: str = "",
+    category_id: int | None = None,
+    place_id: int | None = None,
+    lat: Any = None,
+    lng: Any = None,
+    public: bool = True,
+    anonymous: bool = False,
+    contact_phone: str = "",
+    source: str = Source.APP,
+    reporter_name: str = "",
+    idempotency_key: str = "",
+) -> tuple[Ticket, bool]:
+    """Create a request; returns ``(ticket, created)``. A retry with the same idempotency key
+    returns the first request and creates nothing."""
+    if not getattr(actor, "is_authenticated", False):
+        raise Forbidden("请先登录")
+    key = (idempotency_key or "").strip()
+    if len(key) > 64:
+        raise InvalidInput("Idempotency-Key 最长 64 个字符", field="Idempotency-Key")
+    if key:
+        existing = Ticket.objects.filter(submitted_by=actor, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    description = _clean_text(description, field="description", limit=DESCRIPTION_MAX, required=True, label="问题描述")
+    title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label="标题")
+    if not title:
+        title = description.splitlines()[0][:30]
+    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=64, required=False, label="反映人")
+    if source not in Source.values:
+        raise InvalidInput(f"未知来源“{source}”", field="source")
+    la, ln = validate_point(lat, lng)
+    phone = normalise_phone(contact_phone, field="contact_phone") if (contact_phone or "").strip() else ""
+    category = _resolve_category(category_id)
+    place = _resolve_place(actor=actor, place_id=place_id)
+    if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
+        raise Forbidden("只有该区域的工作人员可以代录电话、上门、巡查、走访或会议收集的诉求")
+    try:
+        with transaction.atomic():
+            ticket = _create(
+                actor=actor,
+                description=description,
+                title=title,
+                category=category,
+                place=place,
+                lat=la,
+                lng=ln,
+                public=bool(public),
+                anonymous=bool(anonymous),
+                phone=phone,
+                source=source,
+                reporter_name=reporter_name,
+                key=key,
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        # The same key raced us: the winner's request is the answer.
+        return Ticket.objects.get(submitted_by=actor, idempotency_key=key), False
+    from linli.tickets.notifications import after_event
+
+    event = ticket.events.get()
+    transaction.on_commit(lambda: after_event(ticket, event))
+    return ticket, True
+
+
+def _create(
+    *,
+    actor: Any,
+    description: str,
+    title: str,
+    category: Category | None,
+    place: Place,
+    lat: Decimal | None,
+    lng: Decimal | None,
+    public: bool,
+    anonymous: bool,
+    phone: str,
+    source: str,
+    reporter_name: str,
+    key: str,
+) -> Ticket:
+    now = timezone.now()
+    deadlines = compute_deadlines(category=category, start=now)
+    ticket = Ticket.objects.create(
+        number=_next_number(timezone.localtime(now).year),
+        title=title,
+        description=description,
+        category=category,
+        place=place,
+        place_path=place.path,
+        lat=lat,
+        lng=lng,
+        public=public,
+        anonymous=anonymous,
+        phone_enc=crypto.encrypt(phone),
+        phone_hash=crypto.keyed_hash("phone", phone),
+        source=source,
+        priority=category.priority if category else Priority.LOW,
+        submitted_by=actor,
+        reporter_name=reporter_name,
+        idempotency_key=key,
+        submitted_at=now,
+        response_due=deadlines.response_due,
+        resolve_due=deadlines.resolve_due,
+    )
+    TicketEvent.objects.create(
+        ticket=ticket,
+        place_path=ticket.place_path,
+        actor=actor,
+        at=now,
+        action="submit",
+        from_status="",
+        to_status=Status.SUBMITTED,
+        data={"source": source, "calendar_warning": deadlines.warning},
+    )
+    return ticket
+
+
+# --- photos ----------------------------------------------------------------------------------------
+
+
+def _read_upload(upload: Any) -> bytes:
+    size = getattr(upload, "size", None)
+    limit = settings.UPLOAD_MAX_BYTES
+    if size is not None and size > limit:
+        raise InvalidInput(f"照片不能超过 {limit // (1024 * 1024)} MB", field="photo")
+    data = upload.read(limit + 1)
+    if len(data) > limit:
+        raise InvalidInput(f"照片不能超过 {limit // (1024 * 1024)} MB", field="photo")
+    if not data:
+        raise InvalidInput("照片是空文件", field="photo")
+    return bytes(data)
+
+
+def inspect_image(data: bytes) -> tuple[str, int, int]:
+    """(format, width, height) judged by content, whatever the file is called."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            fmt = probe.format or ""
+            width, height = probe.size
+            probe.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise InvalidInput("上传的文件不是有效的图片(支持 JPEG、PNG、WebP、GIF)", field="photo") from None
+    if fmt not in IMAGE_FORMATS:
+        raise InvalidInput(f"不支持的图片格式 {fmt},请上传 JPEG、PNG、WebP 或 GIF", field="photo")
+    if width * height > MAX_PIXELS:
+        raise InvalidInput("图片像素过大", field="photo")
+    return fmt, width, height
+
+
+def ticket_photo_add(*, actor: Any, ticket_id: int, upload: Any, kind: str = PhotoKind.REPORT) -> TicketPhoto:
+    """Attach one photo: the reporter (report photos) or whoever resolves it (result photos)."""
+    from linli.tickets.workflow import lock_ticket, relations
+
+    if kind not in PhotoKind.values:
+        raise InvalidInput("未知照片类型", field="kind")
+    data = _read_upload(upload)
+    fmt, width, height = inspect_image(data)
+    with transaction.atomic():
+        ticket = lock_ticket(actor=actor, ticket_id=ticket_id)
+        mine = relations(actor, ticket)
+        if kind == PhotoKind.REPORT and not mine & {"submitter", "handle", "manage"}:
+            raise Forbidden("只有反映人或工作人员可以补充反映照片")
+        if kind == PhotoKind.RESULT and not mine & {"claimant", "handle", "manage", "liaison"}:
+            raise Forbidden("只有办理人可以上传办结照片")
+        if not ticket.is_open and kind == PhotoKind.REPORT:
+            raise Conflict("诉求已办结,不能再补充反映照片")
+        if ticket.photos.filter(kind=kind).count() >= PHOTOS_MAX:
+            raise InvalidInput(f"每条诉求最多 {PHOTOS_MAX} 张照片", field="photo")
+        ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+        photo = TicketPhoto(
+            ticket=ticket,
+            kind=kind,
+            content_type=IMAGE_FORMATS[fmt],
+            width=width,
+            height=height,
+            size=len(data),
+            uploaded_by=actor,
+        )
+        photo.image.save(f"{kind}.{ext}", ContentFile(data), save=False)
+        photo.save()
+    return photo
+
+
+def photo_for(*, actor: Any, photo_id: int) -> TicketPhoto:
+    from linli.tickets.workflow import may_see
+
+    photo = TicketPhoto.objects.select_related("ticket").filter(pk=photo_id).first()
+    if photo is None or not may_see(actor, photo.ticket):
+        raise NotFound("未找到该照片,或您无权查看")
+    return photo
+
+
+# --- categories ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    existing: int = 0
+
+
+def category_import(*, actor: Any, rows: list[tuple[str, str, str]]) -> ImportResult:
+    """Create the (一级, 二级, 三级) paths that do not exist yet. Idempotent; blank levels end a path."""
+    if actor is not None and not getattr(actor, "is_superuser", False):
+        raise Forbidden("只有系统管理员可以导入分类")
+    result = ImportResult()
+    with transaction.atomic():
+        for line, row in enumerate(rows, start=2):
+            names = [(n or "").strip() for n in row]
+            if not names[0]:
+                raise InvalidInput(f"第 {line} 行缺少一级分类", field="一级分类")
+            if names[2] and not names[1]:
+                raise InvalidInput(f"第 {line} 行有三级分类但缺少二级分类", field="二级分类")
+            parent: Category | None = None
+            for level, name in enumerate(names, start=1):
+                if not name:
+                    break
+                if len(name) > 64:
+                    raise InvalidInput(f"第 {line} 行分类名称超过 64 字", field="name")
+                node = Category.objects.filter(parent=parent, name=name).first()
+                if node is None:
+                    node = Category.objects.create(
+                        parent=parent,
+                        name=name,
+                        level=level,
+                        default_unit_type=parent.default_unit_type if parent else UnitType.GRID,
+                        priority=parent.priority if parent else Priority.LOW,
+                        response_hours=parent.response_hours if parent else DEFAULT_RESPONSE_HOURS,
+                        resolve_workdays=parent.resolve_workdays if parent else DEFAULT_RESOLVE_WORKDAYS,
+                    )
+                    result.created += 1
+                else:
+                    result.existing += 1
+                parent = node
+        audit_record(
+            action="category.imported",
+            actor=actor,
+            actor_label="" if actor else "import_categories",
+            created=result.created,
+        )
+    return result
+
+
+def category_update(
+    *,
+    actor: Any,
+    category: Category,
+    default_unit_type: str,
+    priority: str,
+    response_hours: int,
+    resolve_workdays: int,
+    active: bool = True,
+) -> Category:
+    if not getattr(actor, "is_superuser", False):
+        raise Forbidden("只有系统管理员可以修改分类")
+    if default_unit_type and default_unit_type not in UnitType.values:
+        raise InvalidInput("未知办理单位类型", field="default_unit_type")
+    if priority not in Priority.values:
+        raise InvalidInput("未知优先级", field="priority")
+    if not 1 <= response_hours <= 720:
+        raise InvalidInput("响应时限应在 1 到 720 小时之间", field="response_hours")
+    if not 1 <= resolve_workdays <= 250:
+        raise InvalidInput("办理时限应在 1 到 250 个工作日之间", field="resolve_workdays")
+    category.default_unit_type = default_unit_type
+    category.priority = priority
+    category.response_hours = response_hours
+    category.resolve_workdays = resolve_workdays
+    category.active = active
+    category.save()
+    audit_record(action="category.updated", actor=actor, target=category)
+    return category

@@ -1,0 +1,423 @@
+"""One service per transition of the request state machine (table: ``linli.tickets.workflow``).
+
+Each is keyword-only, runs in one transaction with the request row locked, writes one
+``TicketEvent`` and notifies after commit. Errors: ``Conflict`` (not in this state),
+``Forbidden`` (visible but not yours to do), ``NotFound`` (outside scope), ``InvalidInput``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.scoping import active_positions
+from linli.orgs.models import Organisation, OrganisationKind
+from linli.people.positions import POSITION_KINDS
+from linli.places.models import Place, PlaceKind
+from linli.tickets.models import Rating, Status, Ticket
+from linli.tickets.notifications import after_event
+from linli.tickets.workflow import SYSTEM, apply_transition
+
+NOTE_MAX = 2000
+DEFAULT_ACK_HOURS = 24
+LEVELS = [PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTRICT]
+ABOVE_COMMUNITY = {PlaceKind.STREET, PlaceKind.DISTRICT}
+
+
+def _note(value: str, *, required: bool = False, label: str = "说明") -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise InvalidInput(f"请填写{label}", field="note")
+    if len(text) > NOTE_MAX:
+        raise InvalidInput(f"{label}最多 {NOTE_MAX} 个字", field="note")
+    return text
+
+
+def _ancestors(path: str) -> list[Place]:
+    prefixes = [path[:i] for i in range(Place.steplen, len(path) + 1, Place.steplen)]
+    return list(Place.objects.filter(path__in=prefixes).order_by("depth"))
+
+
+def _actor_unit(actor: Any, ticket: Ticket) -> Place | None:
+    """The innermost node where the actor holds a handling position covering the request."""
+    paths = [
+        path
+        for kind, path in active_positions(actor)
+        if ticket.place_path.startswith(path)
+        and POSITION_KINDS.get(kind) is not None
+        and POSITION_KINDS[kind].capabilities & {"handle", "manage", "admin"}
+    ]
+    if not paths:
+        return None
+    return Place.objects.filter(path=max(paths, key=len)).first()
+
+
+def _unit_data(place: Place | None, org: Organisation | None) -> dict[str, Any]:
+    if org is not None:
+        home = Place.objects.get(pk=org.home_id)
+        left = org.kind == OrganisationKind.DEPARTMENT or home.kind in ABOVE_COMMUNITY
+        return {"unit": org.name, "unit_kind": org.kind, "organisation_id": org.pk, "left_community": left}
+    assert place is not None
+    return {
+        "unit": place.name,
+        "unit_kind": place.kind,
+        "place_id": place.pk,
+        "left_community": place.kind in ABOVE_COMMUNITY,
+    }
+
+
+def _target_unit(
+    ticket: Ticket, *, place_id: int | None, organisation_id: int | None
+) -> tuple[Place | None, Organisation | None]:
+    if (place_id is None) == (organisation_id is None):
+        raise InvalidInput("请选择一个办理单位(区域节点或组织二选一)", field="place_id")
+    if place_id is not None:
+        place = Place.objects.filter(pk=place_id).first()
+        if place is None or not ticket.place_path.startswith(place.path) or place.kind not in LEVELS:
+            raise InvalidInput("办理单位应为诉求所在的网格、社区、街道或区", field="place_id")
+        return place, None
+    org = Organisation.objects.filter(pk=organisation_id).select_related("home").first()
+    if org is None:
+        raise InvalidInput("所选组织不存在", field="organisation_id")
+    serves = org.serves.filter(path__in=[a.path for a in _ancestors(ticket.place_path)]).exists()
+    if not (ticket.place_path.startswith(org.home.path) or serves):
+        raise InvalidInput("所选组织不服务于诉求所在区域", field="organisation_id")
+    return None, org
+
+
+def _hand_to(ticket: Ticket, place: Place | None, org: Organisation | None) -> dict[str, Any]:
+    ticket.handling_place = place
+    ticket.handling_org = org
+    ticket.claimed_by = None
+    return _unit_data(place, org)
+
+
+def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    def mutate(t: Ticket) -> dict[str, Any]:
+        now = timezone.now()
+        unit = _actor_unit(actor, t) or t.place
+        t.responded_at = t.responded_at or now
+        if t.first_unit_id is None:
+            t.first_unit = unit
+            t.first_accepted_by = actor
+        t.handling_place = t.handling_place or unit
+        return {"on_time": bool(t.response_due and now <= t.response_due), **_unit_data(unit, None)}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="accept", note=_note(note), mutate=mutate, notify=after_event
+    )
+
+
+def ticket_decline(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    """Not accepted (e.g. outside legal remit), with the explanation the resident will read."""
+    text = _note(note, required=True, label="不予受理的理由和向居民的解释")
+
+    def mutate(t: Ticket) -> None:
+        t.responded_at = t.responded_at or timezone.now()
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="decline", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_assign(
+    *, actor: Any, ticket_id: int, place_id: int | None = None, organisation_id: int | None = None, note: str = ""
+) -> Ticket:
+    def mutate(t: Ticket) -> dict[str, Any]:
+        place, org = _target_unit(t, place_id=place_id, organisation_id=organisation_id)
+        return _hand_to(t, place, org)
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="assign", note=_note(note), mutate=mutate, notify=after_event
+    )
+
+
+def ticket_publish(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    """Put it on the order board (党组织下单) for party members and volunteers to claim."""
+
+    def mutate(t: Ticket) -> None:
+        if not t.public:
+            raise Conflict("反映人选择了不公开,不能发布到接单大厅", field="public")
+        t.claimed_by = None
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="publish", note=_note(note), mutate=mutate, notify=after_event
+    )
+
+
+def ticket_claim(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    """党员接单. The row lock makes the second of two simultaneous claims see ``claimed`` → 409."""
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        t.claimed_by = actor
+        return {"claimant": actor.get_username()}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="claim", note=_note(note), mutate=mutate, notify=after_event
+    )
+
+
+def ticket_start(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    return apply_transition(actor=actor, ticket_id=ticket_id, action="start", note=_note(note), notify=after_event)
+
+
+def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    """Ask the resident for more; the deadline clock stops until they answer."""
+    text = _note(note, required=True, label="需要补充的内容")
+
+    def mutate(t: Ticket) -> None:
+        t.paused_from = t.status
+        t.paused_at = timezone.now()
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="request_info", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    text = _note(note, required=True, label="补充内容")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        paused = timezone.now() - (t.paused_at or timezone.now())
+        seconds = max(0, int(paused.total_seconds()))
+        t.paused_seconds += seconds
+        if t.resolve_due:
+            t.resolve_due += dt.timedelta(seconds=seconds)
+        t.paused_at = None
+        return {"paused_seconds": seconds}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="supply_info", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_resolve(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    text = _note(note, required=True, label="办理结果")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        now = timezone.now()
+        t.resolution = text
+        t.resolved_at = now
+        return {"on_time": bool(t.resolve_due is None or now <= t.resolve_due)}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="resolve", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_rate(*, actor: Any, ticket_id: int, rating: str, note: str = "") -> Ticket:
+    """The reporter's callback rating. Satisfied or basically satisfied closes the request;
+    unsatisfied leaves it for a supervisor to reopen (once) or close."""
+    if rating not in Rating.values:
+        raise InvalidInput("评价应为 满意、基本满意 或 不满意", field="rating")
+    comment = _note(note, label="评价意见")
+    if rating == Rating.UNSATISFIED and not comment:
+        raise InvalidInput("不满意时请说明原因", field="note")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        t.rating = rating
+        t.rating_comment = comment[:500]
+        t.rating_disputed = False
+        return {"rating": rating}
+
+    with transaction.atomic():
+        ticket = apply_transition(
+            actor=actor, ticket_id=ticket_id, action="rate", note=comment, mutate=mutate, notify=after_event
+        )
+        if rating != Rating.UNSATISFIED:
+            ticket = _close(actor=SYSTEM, ticket_id=ticket_id, note="居民评价满意,自动关闭")
+    return ticket
+
+
+def ticket_reopen(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    text = _note(note, required=True, label="重新办理的理由")
+
+    def mutate(t: Ticket) -> None:
+        if t.rating != Rating.UNSATISFIED:
+            raise Conflict("只有居民评价为不满意的诉求可以重新办理")
+        if t.reopen_count >= 1:
+            raise Conflict("该诉求已重新办理过一次,请督办或关闭")
+        t.reopen_count += 1
+        t.resolved_at = None
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="reopen", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_appeal(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    """The handler disputes a rating (e.g. unrelated to the handling); it is marked for review."""
+    text = _note(note, required=True, label="申诉理由")
+
+    def mutate(t: Ticket) -> None:
+        if t.rating_disputed:
+            raise Conflict("该评价已在申诉中")
+        t.rating_disputed = True
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="appeal", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_escalate(
+    *,
+    actor: Any,
+    ticket_id: int,
+    note: str,
+    organisation_id: int | None = None,
+    ack_hours: int = DEFAULT_ACK_HOURS,
+) -> Ticket:
+    """吹哨: to the parent level (no organisation) or a department, which must report within ``ack_hours``."""
+    text = _note(note, required=True, label="吹哨理由")
+    if isinstance(ack_hours, bool) or not isinstance(ack_hours, int) or not 1 <= ack_hours <= 168:
+        raise InvalidInput("报到时限应在 1 到 168 小时之间", field="ack_hours")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        if organisation_id is not None:
+            org = Organisation.objects.filter(pk=organisation_id).first()
+            if org is None or org.kind != OrganisationKind.DEPARTMENT:
+                raise InvalidInput("只能向职能部门吹哨", field="organisation_id")
+            _, org = _target_unit(t, place_id=None, organisation_id=organisation_id)
+            place = None
+        else:
+            org = None
+            place = _parent_level(t)
+        t.ack_due = timezone.now() + dt.timedelta(hours=ack_hours)
+        return {**_hand_to(t, place, org), "ack_hours": ack_hours}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="escalate", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def _parent_level(t: Ticket) -> Place:
+    ancestors = _ancestors(t.place_path)
+    current = t.handling_place
+    level = LEVELS.index(current.kind) if current is not None and current.kind in LEVELS else 0
+    if t.handling_org_id is not None:
+        level = LEVELS.index(PlaceKind.STREET) - 1
+    for kind in LEVELS[level + 1 :]:
+        for a in ancestors:
+            if a.kind == kind:
+                return a
+    raise Conflict("已是最高层级,请向职能部门吹哨")
+
+
+def ticket_acknowledge(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    """报到: the unit whistled confirms it takes the request on."""
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        on_time = bool(t.ack_due is None or timezone.now() <= t.ack_due)
+        t.ack_due = None
+        return {"on_time": on_time}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="acknowledge", note=_note(note), mutate=mutate, notify=after_event
+    )
+
+
+def ticket_transfer(
+    *, actor: Any, ticket_id: int, note: str, place_id: int | None = None, organisation_id: int | None = None
+) -> Ticket:
+    text = _note(note, required=True, label="转办理由")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        place, org = _target_unit(t, place_id=place_id, organisation_id=organisation_id)
+        if (place is not None and place.pk == t.handling_place_id and t.handling_org_id is None) or (
+            org is not None and org.pk == t.handling_org_id
+        ):
+            raise Conflict("诉求已在该单位办理")
+        t.ack_due = None
+        return _hand_to(t, place, org)
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="transfer", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_merge(*, actor: Any, ticket_id: int, master_id: int, note: str = "") -> Ticket:
+    """Merge a duplicate into a master request; the duplicate's reporter then follows the master."""
+    from linli.tickets.models import TicketEvent
+    from linli.tickets.workflow import lock_ticket
+
+    if master_id == ticket_id:
+        raise InvalidInput("不能与自身合并", field="master_id")
+    with transaction.atomic():
+        master = lock_ticket(actor=actor, ticket_id=master_id)
+        if master.status in (Status.MERGED, Status.CLOSED, Status.DECLINED):
+            raise Conflict(f"主诉求状态为“{master.status_label}”,不能作为合并目标", field="master_id")
+
+        def mutate(t: Ticket) -> dict[str, Any]:
+            if not t.place_path.startswith(master.place_path[: 3 * Place.steplen]):
+                raise InvalidInput("只能合并同一社区内的重复诉求", field="master_id")
+            t.merged_into = master
+            t.closed_at = timezone.now()
+            return {"master_id": master.pk, "master_number": master.number}
+
+        duplicate = apply_transition(
+            actor=actor, ticket_id=ticket_id, action="merge", note=_note(note), mutate=mutate, notify=after_event
+        )
+        TicketEvent.objects.create(
+            ticket=master,
+            place_path=master.place_path,
+            actor=actor,
+            action="merge_in",
+            from_status=master.status,
+            to_status=master.status,
+            note=_note(note),
+            data={"duplicate_id": duplicate.pk, "duplicate_number": duplicate.number},
+        )
+    return duplicate
+
+
+def ticket_supervise(*, actor: Any, ticket_id: int, note: str, auto: bool = False) -> Ticket:
+    """督办: by a leader, or automatically (``actor=None``) when a deadline passes."""
+    text = _note(note, required=True, label="督办意见")
+
+    def mutate(t: Ticket) -> dict[str, Any]:
+        t.supervision_count += 1
+        t.supervised_at = timezone.now()
+        return {"auto": auto}
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="supervise", note=text, mutate=mutate, notify=after_event
+    )
+
+
+def _close(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    def mutate(t: Ticket) -> None:
+        t.closed_at = timezone.now()
+
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="close", note=note, mutate=mutate, notify=after_event
+    )
+
+
+def ticket_close(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+    return _close(actor=actor, ticket_id=ticket_id, note=_note(note))
+
+
+ACTIONS = {
+    "accept": ticket_accept,
+    "decline": ticket_decline,
+    "assign": ticket_assign,
+    "publish": ticket_publish,
+    "claim": ticket_claim,
+    "start": ticket_start,
+    "request_info": ticket_request_info,
+    "supply_info": ticket_supply_info,
+    "resolve": ticket_resolve,
+    "rate": ticket_rate,
+    "reopen": ticket_reopen,
+    "appeal": ticket_appeal,
+    "escalate": ticket_escalate,
+    "acknowledge": ticket_acknowledge,
+    "transfer": ticket_transfer,
+    "merge": ticket_merge,
+    "supervise": ticket_supervise,
+    "close": ticket_close,
+}

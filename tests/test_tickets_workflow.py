@@ -1,0 +1,257 @@
+"""The request state machine, one transition at a time, with its permissions and refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.orgs.models import Organisation
+from linli.people.models import Position
+from linli.tickets import transitions as tr
+from linli.tickets.models import Rating, Status, Ticket, TicketEvent
+from linli.tickets.services import ticket_submit
+from linli.tickets.workflow import TRANSITIONS, allowed_actions
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ticket(users):
+    t, created = ticket_submit(
+        actor=users["resident"], description="3栋楼道灯坏了,晚上很黑", contact_phone="13812345678"
+    )
+    assert created
+    return t
+
+
+def accepted(ticket, users):
+    return tr.ticket_accept(actor=users["grid"], ticket_id=ticket.pk)
+
+
+def claimed(ticket, users):
+    accepted(ticket, users)
+    tr.ticket_publish(actor=users["grid"], ticket_id=ticket.pk)
+    return tr.ticket_claim(actor=users["volunteer"], ticket_id=ticket.pk)
+
+
+def resolved(ticket, users):
+    claimed(ticket, users)
+    return tr.ticket_resolve(actor=users["volunteer"], ticket_id=ticket.pk, note="已更换灯泡")
+
+
+def actions_of(ticket):
+    return list(TicketEvent.objects.filter(ticket=ticket).values_list("action", flat=True))
+
+
+def test_submission_gets_a_number_deadlines_and_an_event(ticket, users):
+    year = timezone.localtime().year
+    assert ticket.number.startswith(f"{year}-") and len(ticket.number) == 11
+    assert ticket.status == Status.SUBMITTED
+    assert ticket.place_id == users["resident"].person.place_id
+    assert ticket.response_due > ticket.submitted_at and ticket.resolve_due > ticket.response_due
+    assert ticket.contact_phone_masked == "138****5678"
+    assert "13812345678" not in ticket.phone_enc
+    assert actions_of(ticket) == ["submit"]
+
+
+def test_numbers_are_sequential(users):
+    a, _ = ticket_submit(actor=users["resident"], description="一")
+    b, _ = ticket_submit(actor=users["resident"], description="二")
+    assert int(b.number[-6:]) == int(a.number[-6:]) + 1
+
+
+def test_full_order_board_path(ticket, users):
+    t = accepted(ticket, users)
+    assert t.status == Status.ACCEPTED and t.responded_at and t.first_unit.kind == "grid"
+    assert t.first_accepted_by == users["grid"]
+    t = tr.ticket_publish(actor=users["grid"], ticket_id=t.pk, note="请党员认领")
+    assert t.status == Status.PUBLISHED
+    t = tr.ticket_claim(actor=users["volunteer"], ticket_id=t.pk)
+    assert t.status == Status.CLAIMED and t.claimed_by == users["volunteer"]
+    t = tr.ticket_start(actor=users["volunteer"], ticket_id=t.pk)
+    assert t.status == Status.IN_PROGRESS
+    t = tr.ticket_resolve(actor=users["volunteer"], ticket_id=t.pk, note="已更换")
+    assert t.status == Status.RESOLVED and t.resolution == "已更换"
+    t = tr.ticket_rate(actor=users["resident"], ticket_id=t.pk, rating=Rating.SATISFIED)
+    assert t.status == Status.CLOSED and t.rating == Rating.SATISFIED
+    assert actions_of(t) == ["submit", "accept", "publish", "claim", "start", "resolve", "rate", "close"]
+    last = TicketEvent.objects.filter(ticket=t).last()
+    assert last.actor is None and last.from_status == Status.RATED
+
+
+def test_decline_needs_a_reason(ticket, users):
+    with pytest.raises(InvalidInput):
+        tr.ticket_decline(actor=users["grid"], ticket_id=ticket.pk, note="  ")
+    t = tr.ticket_decline(actor=users["grid"], ticket_id=ticket.pk, note="属于司法诉讼范围,已耐心做好解释")
+    assert t.status == Status.DECLINED
+    assert tr.ticket_close(actor=users["grid"], ticket_id=t.pk).status == Status.CLOSED
+
+
+def test_disallowed_transition_is_a_conflict_and_changes_nothing(ticket, users):
+    with pytest.raises(Conflict, match="待受理"):
+        tr.ticket_resolve(actor=users["grid"], ticket_id=ticket.pk, note="x")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.SUBMITTED and not ticket.resolution
+    assert actions_of(ticket) == ["submit"]
+
+
+def test_resident_may_not_accept_their_own_request(ticket, users):
+    with pytest.raises(Forbidden):
+        tr.ticket_accept(actor=users["resident"], ticket_id=ticket.pk)
+
+
+def test_grid_worker_of_another_grid_gets_not_found(ticket, users, places):
+    other = ticket_submit(actor=users["community"], description="别处的问题", place_id=places.other_grid.pk)[0]
+    with pytest.raises(NotFound):
+        tr.ticket_accept(actor=users["grid"], ticket_id=other.pk)
+
+
+def test_rating_someone_elses_request_is_refused(ticket, users, places):
+    resolved(ticket, users)
+    for who in ("grid", "volunteer"):
+        with pytest.raises(Forbidden):
+            tr.ticket_rate(actor=users[who], ticket_id=ticket.pk, rating=Rating.SATISFIED)
+    elsewhere, _ = ticket_submit(actor=users["community"], description="别处", place_id=places.other_grid.pk)
+    with pytest.raises(NotFound):
+        tr.ticket_rate(actor=users["resident"], ticket_id=elsewhere.pk, rating=Rating.SATISFIED)
+    assert Ticket.objects.get(pk=ticket.pk).rating == ""
+
+
+def test_unsatisfied_reopens_once_after_a_supervisor_looks(ticket, users):
+    resolved(ticket, users)
+    with pytest.raises(InvalidInput):
+        tr.ticket_rate(actor=users["resident"], ticket_id=ticket.pk, rating=Rating.UNSATISFIED)
+    t = tr.ticket_rate(actor=users["resident"], ticket_id=ticket.pk, rating=Rating.UNSATISFIED, note="灯还是不亮")
+    assert t.status == Status.RATED
+    with pytest.raises(Forbidden):
+        tr.ticket_reopen(actor=users["grid"], ticket_id=t.pk, note="再看看")  # grid workers do not supervise
+    t = tr.ticket_reopen(actor=users["community"], ticket_id=t.pk, note="重新派人")
+    assert t.status == Status.IN_PROGRESS and t.reopen_count == 1
+    tr.ticket_resolve(actor=users["volunteer"], ticket_id=t.pk, note="换了整套灯具")
+    t = tr.ticket_rate(actor=users["resident"], ticket_id=t.pk, rating=Rating.UNSATISFIED, note="还是不行")
+    with pytest.raises(Conflict, match="一次"):
+        tr.ticket_reopen(actor=users["community"], ticket_id=t.pk, note="再来")
+    t = tr.ticket_appeal(actor=users["community"], ticket_id=t.pk, note="居民家中线路问题,非公共设施")
+    assert t.rating_disputed
+    with pytest.raises(Conflict):
+        tr.ticket_appeal(actor=users["community"], ticket_id=t.pk, note="again")
+    assert tr.ticket_close(actor=users["community"], ticket_id=t.pk).status == Status.CLOSED
+
+
+def test_assign_to_community_and_transfer_to_property(ticket, users, places):
+    accepted(ticket, users)
+    community = places.communities[0]
+    t = tr.ticket_assign(actor=users["grid"], ticket_id=ticket.pk, place_id=community.pk)
+    assert t.status == Status.ASSIGNED and t.handling_place == community
+    with pytest.raises(InvalidInput):
+        tr.ticket_assign(actor=users["grid"], ticket_id=ticket.pk, place_id=places.other_grid.pk)
+    with pytest.raises(InvalidInput):
+        tr.ticket_assign(actor=users["grid"], ticket_id=ticket.pk)
+    prop = Organisation.objects.filter(kind="property_company", serves=places.compounds[0]).first()
+    if prop is not None:
+        t = tr.ticket_transfer(actor=users["community"], ticket_id=t.pk, organisation_id=prop.pk, note="物业维修范围")
+        assert t.handling_org == prop and t.status == Status.ASSIGNED
+    with pytest.raises(InvalidInput):
+        tr.ticket_transfer(actor=users["community"], ticket_id=t.pk, place_id=community.pk, note="")
+
+
+def test_escalation_to_parent_level_and_acknowledgement(ticket, users, places):
+    accepted(ticket, users)
+    t = tr.ticket_escalate(actor=users["grid"], ticket_id=ticket.pk, note="需社区协调", ack_hours=4)
+    assert t.status == Status.ESCALATED and t.handling_place == places.communities[0]
+    assert t.ack_due - timezone.now() < dt.timedelta(hours=4, minutes=1)
+    with pytest.raises(Forbidden):
+        tr.ticket_acknowledge(actor=users["grid"], ticket_id=t.pk)  # the grid cannot report for the community
+    t = tr.ticket_acknowledge(actor=users["community"], ticket_id=t.pk, note="社区报到")
+    assert t.status == Status.ASSIGNED and t.ack_due is None
+    assert TicketEvent.objects.get(ticket=t, action="acknowledge").data["on_time"] is True
+    # the first unit stays accountable and keeps seeing it
+    assert t.first_unit == places.first_grid
+    assert Ticket.objects.visible_to(users["grid"]).filter(pk=t.pk).exists()
+
+
+def test_whistle_a_department_which_reports(ticket, users, places):
+    accepted(ticket, users)
+    dept = Organisation.objects.filter(kind="department").order_by("pk").first()
+    liaison = Position.objects.filter(organisation=dept, kind="department_liaison").first().person
+    from linli.accounts.models import User
+
+    liaison_user = User.objects.create(username="liaison", person=liaison)
+    assert not Ticket.objects.visible_to(liaison_user).filter(pk=ticket.pk).exists()
+    with pytest.raises(InvalidInput):
+        tr.ticket_escalate(actor=users["grid"], ticket_id=ticket.pk, note="x", ack_hours=0)
+    t = tr.ticket_escalate(actor=users["grid"], ticket_id=ticket.pk, note="涉及违建,请执法", organisation_id=dept.pk)
+    assert t.handling_org == dept
+    event = TicketEvent.objects.get(ticket=t, action="escalate")
+    assert event.data["left_community"] is True
+    assert Ticket.objects.visible_to(liaison_user).filter(pk=t.pk).exists()
+    t = tr.ticket_acknowledge(actor=liaison_user, ticket_id=t.pk)
+    t = tr.ticket_resolve(actor=liaison_user, ticket_id=t.pk, note="已拆除")
+    assert t.status == Status.RESOLVED
+
+
+def test_escalating_a_department_is_only_to_departments(ticket, users):
+    accepted(ticket, users)
+    partner = Organisation.objects.filter(kind="partner_unit").first()
+    with pytest.raises(InvalidInput):
+        tr.ticket_escalate(actor=users["grid"], ticket_id=ticket.pk, note="x", organisation_id=partner.pk)
+
+
+def test_merge_keeps_reporters_informed(ticket, users):
+    dup, _ = ticket_submit(actor=users["volunteer"], description="楼道灯坏了", place_id=ticket.place_id)
+    with pytest.raises(InvalidInput):
+        tr.ticket_merge(actor=users["grid"], ticket_id=dup.pk, master_id=dup.pk)
+    d = tr.ticket_merge(actor=users["grid"], ticket_id=dup.pk, master_id=ticket.pk)
+    assert d.status == Status.MERGED and d.merged_into == ticket
+    assert Ticket.objects.visible_to(users["volunteer"]).filter(pk=ticket.pk).exists()
+    from linli.tickets.notifications import reporters
+
+    assert set(reporters(ticket)) == {users["resident"], users["volunteer"]}
+    assert "merge_in" in actions_of(ticket)
+
+
+def test_supervision_is_for_leaders(ticket, users):
+    accepted(ticket, users)
+    with pytest.raises(Forbidden):
+        tr.ticket_supervise(actor=users["grid"], ticket_id=ticket.pk, note="快办")
+    t = tr.ticket_supervise(actor=users["street"], ticket_id=ticket.pk, note="请于今日办结")
+    assert t.supervision_count == 1 and t.status == Status.ACCEPTED
+
+
+def test_pause_for_information_extends_the_deadline(ticket, users):
+    accepted(ticket, users)
+    due = Ticket.objects.get(pk=ticket.pk).resolve_due
+    t = tr.ticket_request_info(actor=users["grid"], ticket_id=ticket.pk, note="请提供具体楼层")
+    assert t.status == Status.WAITING_INFO and t.paused_at
+    Ticket.objects.filter(pk=t.pk).update(paused_at=timezone.now() - dt.timedelta(hours=5))
+    with pytest.raises(Forbidden):
+        tr.ticket_supply_info(actor=users["volunteer"], ticket_id=t.pk, note="x")
+    t = tr.ticket_supply_info(actor=users["resident"], ticket_id=t.pk, note="5楼")
+    assert t.status == Status.ACCEPTED and t.paused_at is None
+    assert dt.timedelta(hours=4, minutes=59) < t.resolve_due - due < dt.timedelta(hours=5, minutes=1)
+
+
+def test_publishing_a_private_request_is_refused(users):
+    t, _ = ticket_submit(actor=users["resident"], description="家中私事", public=False)
+    accepted(t, users)
+    with pytest.raises(Conflict, match="不公开"):
+        tr.ticket_publish(actor=users["grid"], ticket_id=t.pk)
+
+
+def test_allowed_actions_follow_the_table(ticket, users):
+    assert allowed_actions(users["grid"], ticket) == ["accept", "decline", "merge"]
+    assert allowed_actions(users["resident"], ticket) == []
+    assert set(tr.ACTIONS) == set(TRANSITIONS)
+
+
+def test_sequential_double_claim_has_one_winner(ticket, users):
+    accepted(ticket, users)
+    tr.ticket_publish(actor=users["grid"], ticket_id=ticket.pk)
+    tr.ticket_claim(actor=users["volunteer"], ticket_id=ticket.pk)
+    with pytest.raises(Conflict, match="已认领"):
+        tr.ticket_claim(actor=users["grid"], ticket_id=ticket.pk)
+    assert Ticket.objects.get(pk=ticket.pk).claimed_by == users["volunteer"]
+    assert actions_of(ticket).count("claim") == 1
