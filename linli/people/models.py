@@ -29,6 +29,36 @@ class Gender(models.TextChoices):
     UNKNOWN = "", _("未知")
 
 
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", _("户籍")
+    RESIDENT = "resident", _("常住")
+    FLOATING = "floating", _("流动")
+    NOMINAL = "nominal", _("空挂户")
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDPARENT = "grandparent", _("祖父母")
+    GRANDCHILD = "grandchild", _("孙子女")
+    SIBLING = "sibling", _("兄弟姐妹")
+    CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
+    TENANT = "tenant", _("租户")
+    OTHER = "other", _("其他")
+    UNKNOWN = "", _("未填")
+
+
+class PoliticalStatus(models.TextChoices):
+    PARTY_MEMBER = "party_member", _("中共党员")
+    PROBATIONARY = "probationary", _("中共预备党员")
+    LEAGUE_MEMBER = "league_member", _("共青团员")
+    OTHER_PARTY = "other_party", _("民主党派")
+    MASSES = "masses", _("群众")
+    UNKNOWN = "", _("未填")
+
+
 class Person(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
@@ -46,6 +76,15 @@ class Person(ScopedModel):
         "places.Household", on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
     is_party_member = models.BooleanField(default=False)
+    relation_to_head = models.CharField(max_length=16, choices=Relation.choices, blank=True)
+    residence_type = models.CharField(
+        max_length=16, choices=ResidenceType.choices, default=ResidenceType.RESIDENT, db_index=True
+    )
+    political_status = models.CharField(max_length=16, choices=PoliticalStatus.choices, blank=True)
+    workplace = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    moved_out_on = models.DateField(null=True, blank=True, help_text="最近一次迁出日期;仍在住为空")
+    anonymised_at = models.DateTimeField(null=True, blank=True, help_text="保存期满后匿名化的时间")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -107,3 +146,166 @@ class Position(ScopedModel):
     def kind_label(self) -> str:
         spec = POSITION_KINDS.get(self.kind)
         return spec.label if spec else self.kind
+
+
+class PersonPhone(models.Model):
+    """A secondary phone (家属、单位); encrypted with a keyed hash like the main one."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="extra_phones")
+    label = models.CharField(max_length=32, blank=True, help_text="如“女儿”“单位”")
+    phone_enc = models.TextField()
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def phone(self) -> str:
+        return crypto.decrypt(self.phone_enc)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class CareTag(models.Model):
+    """A configurable care tag (重点人群). ``sensitive`` ones need the ``sensitive`` capability."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=32, unique=True)
+    sensitive = models.BooleanField(default=False)
+    sort = models.PositiveSmallIntegerField(default=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sort", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PersonTag(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="person_tags")
+    tag = models.ForeignKey(CareTag, on_delete=models.PROTECT, related_name="person_tags")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="person_tag_unique")]
+        indexes = [models.Index(fields=["tag", "person"])]
+
+
+class Residence(ScopedModel):
+    """One stay at an address: move-in and move-out. Rows are history and are never deleted."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="residences")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    residence_type = models.CharField(max_length=16, choices=ResidenceType.choices)
+    moved_in_on = models.DateField(null=True, blank=True)
+    moved_out_on = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=64, blank=True, help_text="如“导入批次 12”“迁出登记”")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "moved_in_on"])]
+        ordering = ["-moved_in_on", "-id"]
+
+
+class Ownership(ScopedModel):
+    """Ownership of a dwelling with its exclusive area (专有部分面积) and share, for owners' votes."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ownerships")
+    household = models.ForeignKey("places.Household", on_delete=models.PROTECT, related_name="ownerships")
+    area_m2 = models.DecimalField(max_digits=8, decimal_places=2)
+    share = models.DecimalField(max_digits=5, decimal_places=4, default=1, help_text="共有份额,0–1")
+    since = models.DateField(null=True, blank=True)
+    until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(share__gt=0) & Q(share__lte=1), name="ownership_share_range"),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="ownership_area_positive"),
+        ]
+
+
+class CorrectionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    ACCEPTED = "accepted", _("已更正")
+    REJECTED = "rejected", _("未采纳")
+
+
+class CorrectionField(models.TextChoices):
+    NAME = "name", _("姓名")
+    ID_NUMBER = "id_number", _("身份证号")
+    PHONE = "phone", _("手机号")
+    WORKPLACE = "workplace", _("工作单位")
+    ADDRESS = "address", _("住址")
+    TAGS = "tags", _("标签")
+    OTHER = "other", _("其他")
+
+
+class CorrectionRequest(ScopedModel):
+    """A resident asking staff to correct their record (PIPL Art. 46); a task in the staff queue."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="corrections")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    field = models.CharField(max_length=16, choices=CorrectionField.choices)
+    requested_value = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=CorrectionStatus.choices, default=CorrectionStatus.OPEN)
+    resolved_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "place_path"])]
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return Q(requested_by=user)
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("已预检")
+    QUEUED = "queued", _("排队导入中")
+    COMMITTED = "committed", _("已导入")
+    FAILED = "failed", _("导入失败")
+
+
+class ImportBatch(models.Model):
+    """An uploaded sheet: preview and commit are separate requests. The file is deleted after commit."""
+
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    original_name = models.CharField(max_length=200)
+    file_kind = models.CharField(max_length=8)
+    encoding = models.CharField(max_length=16, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0)
+    valid_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    new_rows = models.PositiveIntegerField(default=0)
+    update_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[[行, 列, 原因], …]")
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} #{self.pk}"

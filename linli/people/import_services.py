@@ -1,0 +1,136 @@
+"""Import services: preview (validate every row, store the batch) → commit (write the valid rows).
+
+Preview and commit are separate requests; the uploaded file is kept with the ``ImportBatch``
+between them and deleted once the rows are written, so clear ID numbers do not linger on disk.
+Commit re-validates the file (the ledger may have changed since the preview) and writes in one
+transaction: either every valid row is saved or none is.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.core.files.base import File
+from django.db import transaction
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.scoping import scope_for
+from linli.env import env_int
+from linli.people.importing import Outcome, run_import
+from linli.people.models import ImportBatch, ImportStatus
+
+MAX_IMPORT_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
+MAX_STORED_ERRORS = 5000
+
+
+def _require_importer(actor: Any) -> None:
+    if scope_for(actor, "manage").empty:
+        raise Forbidden("只有社区工作人员及以上可以导入台账")
+
+
+def check_upload_size(size: int) -> None:
+    if size > MAX_IMPORT_BYTES:
+        raise InvalidInput(
+            f"文件太大({size / 1024 / 1024:.1f} MB),上限为 {MAX_IMPORT_BYTES // 1024 // 1024} MB;请分成几个文件上传",
+            field="file",
+        )
+    if size == 0:
+        raise InvalidInput("文件是空的", field="file")
+
+
+def import_preview(*, actor: Any, upload: IO[bytes], name: str, size: int) -> ImportBatch:
+    """Validate every row of an uploaded sheet and keep it as a batch awaiting commit."""
+    _require_importer(actor)
+    check_upload_size(size)
+    outcome = run_import(upload, name, actor=actor, write=False)
+    with transaction.atomic():
+        batch = ImportBatch(created_by=actor, original_name=name[:200], size=size)
+        _apply(batch, outcome)
+        upload.seek(0)
+        batch.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.bin", File(upload), save=False)
+        batch.save()
+        audit_record(
+            action="resident.import_preview",
+            actor=actor,
+            target=batch,
+            rows=outcome.total,
+            valid=outcome.valid,
+            error_rows=outcome.error_rows,
+        )
+    return batch
+
+
+def _apply(batch: ImportBatch, outcome: Outcome) -> None:
+    batch.file_kind = outcome.kind
+    batch.encoding = outcome.encoding
+    batch.total_rows = outcome.total
+    batch.valid_rows = outcome.valid
+    batch.error_rows = outcome.error_rows
+    batch.new_rows = outcome.new
+    batch.update_rows = outcome.updated
+    batch.errors = outcome.errors[:MAX_STORED_ERRORS]
+
+
+def access_batch(actor: Any, pk: Any) -> ImportBatch:
+    """A batch is its uploader's own; anyone else gets the same 404 as a missing id."""
+    try:
+        return ImportBatch.objects.get(pk=pk, created_by=actor)
+    except (ImportBatch.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到该导入批次") from None
+
+
+def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """Queue the write of a previewed batch (a Huey task; immediate in tests and small setups)."""
+    from linli.people.tasks import import_execute_task
+
+    _require_importer(actor)
+    if batch.created_by_id != actor.pk:
+        raise NotFound("未找到该导入批次")
+    if batch.valid_rows == 0:
+        raise Conflict("没有可导入的有效行")
+    # One UPDATE guards against a double click: only the first request moves it to "queued".
+    claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(status=ImportStatus.QUEUED)
+    if not claimed:
+        raise Conflict("该批次已经提交过导入")
+    import_execute_task(batch.pk)
+    batch.refresh_from_db()
+    return batch
+
+
+def import_execute(*, batch_id: int) -> ImportBatch:
+    """Write the valid rows of a queued batch in one transaction, then delete the uploaded file."""
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status != ImportStatus.QUEUED:
+        return batch
+    actor = batch.created_by
+    try:
+        with transaction.atomic():
+            with batch.file.open("rb") as stream:
+                outcome = run_import(
+                    stream, batch.original_name, actor=actor, write=True, source=f"导入批次 {batch.pk}"
+                )
+            _apply(batch, outcome)
+            batch.created_count = outcome.new
+            batch.updated_count = outcome.updated
+            batch.status = ImportStatus.COMMITTED
+            batch.committed_at = timezone.now()
+            batch.message = ""
+            batch.save()
+            audit_record(
+                action="resident.import",
+                actor=actor,
+                target=batch,
+                created=outcome.new,
+                updated=outcome.updated,
+                error_rows=outcome.error_rows,
+            )
+    except InvalidInput as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=exc.message)
+        batch.refresh_from_db()
+        return batch
+    batch.file.delete(save=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(file="")
+    batch.refresh_from_db()
+    return batch

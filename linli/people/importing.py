@@ -1,0 +1,501 @@
+"""Resident import, the engine: validate every row, then (on commit) write the valid ones in bulk.
+
+Rows stream from the sheet in chunks of ``CHUNK_ROWS``; each chunk costs one query to find who is
+already in the ledger (matched on the keyed hash of the ID number, so re-importing updates and
+never duplicates) and, on commit, a handful of bulk inserts/updates. Places are looked up in
+dicts built once per import. Memory therefore grows only with the number of distinct IDs (to
+catch the same ID twice in one file) and the errors found. The services that use this engine
+(``import_preview``, ``import_commit``, ``import_execute``) are in ``linli.people.import_services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.core import crypto
+from linli.core.errors import InvalidInput
+from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
+from linli.core.scoping import Scope, scope_for
+from linli.people.models import CareTag, Person, PersonTag, Relation, Residence, ResidenceType
+from linli.people.sheets import open_sheet
+from linli.places.models import Household, Place, PlaceKind
+
+CHUNK_ROWS = 2000
+BUILDING_SUFFIXES = ("号楼", "栋", "幢", "座", "号", "楼")
+UNIT_SUFFIXES = ("单元",)
+TAG_SPLIT = re.compile(r"[、,，;；/|\s]+")
+SCIENTIFIC = re.compile(r"^\d(\.\d+)?e\+?\d+$", re.IGNORECASE)
+
+RELATION_WORDS: dict[str, str] = {str(label): code for code, label in Relation.choices if code}
+RELATION_WORDS.update(
+    {
+        "本人": Relation.HEAD,
+        "妻子": Relation.SPOUSE,
+        "丈夫": Relation.SPOUSE,
+        "妻": Relation.SPOUSE,
+        "夫": Relation.SPOUSE,
+        "儿子": Relation.CHILD,
+        "女儿": Relation.CHILD,
+        "子": Relation.CHILD,
+        "女": Relation.CHILD,
+        "父亲": Relation.PARENT,
+        "母亲": Relation.PARENT,
+        "孙子": Relation.GRANDCHILD,
+        "孙女": Relation.GRANDCHILD,
+        "外孙": Relation.GRANDCHILD,
+        "外孙女": Relation.GRANDCHILD,
+        "儿媳": Relation.CHILD_IN_LAW,
+        "女婿": Relation.CHILD_IN_LAW,
+        "兄弟": Relation.SIBLING,
+        "姐妹": Relation.SIBLING,
+        "祖父": Relation.GRANDPARENT,
+        "祖母": Relation.GRANDPARENT,
+        "租客": Relation.TENANT,
+    }
+)
+RESIDENCE_WORDS: dict[str, str] = {str(label): code for code, label in ResidenceType.choices}
+RESIDENCE_WORDS.update(
+    {
+        "户籍人口": ResidenceType.REGISTERED,
+        "常住人口": ResidenceType.RESIDENT,
+        "流动人口": ResidenceType.FLOATING,
+        "外来人口": ResidenceType.FLOATING,
+        "空挂": ResidenceType.NOMINAL,
+    }
+)
+GENDER_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
+
+
+def _plain(value: str) -> str:
+    """Full-width digits and letters (１栋, Ａ座) become ASCII; surrounding blanks go."""
+    return unicodedata.normalize("NFKC", value).strip()
+
+
+def _short(value: str, prefix: str, suffixes: tuple[str, ...]) -> str:
+    """``锦绣小区1栋`` / ``1栋`` / ``1号楼`` / ``1`` all become ``1`` under the compound ``锦绣小区``."""
+    text = _plain(value)
+    if prefix and text.startswith(prefix) and len(text) > len(prefix):
+        text = text[len(prefix) :]
+    for suffix in suffixes:
+        if text.endswith(suffix) and len(text) > len(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+@dataclass(slots=True)
+class ValidRow:
+    row: int
+    name: str
+    id_number: str
+    id_hash: str
+    gender: str
+    birth_date: dt.date
+    phone: str
+    phone_hash: str
+    place_id: int
+    place_path: str
+    building_id: int
+    room: str
+    relation: str
+    residence_type: str
+    tag_ids: tuple[int, ...]
+
+
+@dataclass
+class Outcome:
+    encoding: str = ""
+    kind: str = ""
+    total: int = 0
+    valid: int = 0
+    new: int = 0
+    updated: int = 0
+    errors: list[list[Any]] = field(default_factory=list)  # [row, column, reason]
+    error_rows: int = 0
+
+
+class PlaceIndex:
+    """Compounds, buildings and units under the importer's scope, as dicts: one query each kind."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.compounds: dict[str, list[tuple[int, str, str]]] = {}
+        by_path: dict[str, tuple[int, str]] = {}
+        for pk, path, name in Place.objects.filter(scope.q("path"), kind=PlaceKind.COMPOUND).values_list(
+            "pk", "path", "name"
+        ):
+            self.compounds.setdefault(_plain(name), []).append((pk, path, name))
+            by_path[path] = (pk, name)
+        self.buildings: dict[tuple[int, str], tuple[int, str, str]] = {}
+        self.units: dict[tuple[int, str], tuple[int, str]] = {}
+        buildings_by_path: dict[str, tuple[int, str]] = {}
+        rows = (
+            Place.objects.filter(scope.q("path"), kind__in=[PlaceKind.BUILDING, PlaceKind.UNIT])
+            .order_by("path")
+            .values_list("pk", "path", "name", "kind")
+        )
+        for pk, path, name, kind in rows:
+            if kind == PlaceKind.BUILDING:
+                compound = next(
+                    (
+                        by_path[path[:n]]
+                        for n in range(len(path) - Place.steplen, 0, -Place.steplen)
+                        if path[:n] in by_path
+                    ),
+                    None,
+                )
+                if compound is not None:
+                    self.buildings[(compound[0], _short(name, compound[1], BUILDING_SUFFIXES))] = (pk, path, name)
+                    buildings_by_path[path] = (pk, name)
+            else:
+                building = buildings_by_path.get(path[: -Place.steplen])
+                if building is not None:
+                    self.units[(building[0], _short(name, building[1], UNIT_SUFFIXES))] = (pk, path)
+
+
+class RowValidator:
+    def __init__(self, header: list[str], *, actor: Any, scope: Scope) -> None:
+        self.col = {name: i for i, name in reversed(list(enumerate(header))) if name}
+        self.places = PlaceIndex(scope)
+        self.sensitive_scope = scope_for(actor, "sensitive")
+        self.tags = {_plain(t.name): t for t in CareTag.objects.filter(active=True)}
+        self.seen: dict[str, int] = {}
+        self.today = timezone.localdate()
+
+    def validate(self, number: int, cells: list[str]) -> tuple[ValidRow | None, list[list[Any]]]:
+        errors: list[list[Any]] = []
+
+        def get(column: str) -> str:
+            i = self.col.get(column)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        def err(column: str, reason: str) -> None:
+            errors.append([number, column, reason])
+
+        name = get("姓名")
+        if not name:
+            err("姓名", "姓名不能为空")
+        elif len(name) > 64:
+            err("姓名", "姓名超过64个字")
+        id_number, id_hash, birth, gender = self._id(get("身份证号"), number, err)
+        if id_number:
+            self._cross_check(get("性别"), get("出生日期"), gender, birth, err)
+        phone = ""
+        if raw_phone := get("手机号"):
+            try:
+                phone = normalise_phone(raw_phone)
+            except InvalidInput as exc:
+                err("手机号", exc.message)
+        place = self._place(get("小区"), get("楼栋"), get("单元"), err)
+        room = _plain(get("房号"))
+        if len(room) > 32:
+            err("房号", "房号超过32个字")
+        relation = ""
+        if raw := _plain(get("与户主关系")):
+            relation = RELATION_WORDS.get(raw, "")
+            if not relation:
+                err("与户主关系", f"“{raw}”不是可用的关系,可填:{'、'.join(RELATION_WORDS)}")
+        residence_type = ""
+        if raw := _plain(get("人员类型")):
+            residence_type = RESIDENCE_WORDS.get(raw, "")
+            if not residence_type:
+                err("人员类型", f"“{raw}”不是可用的人员类型,可填:户籍、常住、流动、空挂户")
+        tag_ids = self._tags(get("标签"), place[1] if place else "", err)
+        if errors or place is None:
+            return None, errors
+        assert birth is not None
+        return (
+            ValidRow(
+                row=number,
+                name=name,
+                id_number=id_number,
+                id_hash=id_hash,
+                gender=gender,
+                birth_date=birth,
+                phone=phone,
+                phone_hash=crypto.keyed_hash("phone", phone),
+                place_id=place[0],
+                place_path=place[1],
+                building_id=place[2],
+                room=room,
+                relation=relation,
+                residence_type=residence_type,
+                tag_ids=tag_ids,
+            ),
+            errors,
+        )
+
+    def _id(self, raw: str, number: int, err: Any) -> tuple[str, str, dt.date | None, str]:
+        if SCIENTIFIC.match(raw):
+            err("身份证号", "身份证号被 Excel 存成了数字(科学计数法),末几位已丢失;请把此列设为文本格式后重新填写")
+            return "", "", None, ""
+        try:
+            id_number = normalise_id_number(raw)
+        except InvalidInput as exc:
+            err("身份证号", exc.message)
+            return "", "", None, ""
+        birth = birth_date_from_id(id_number)
+        if birth > self.today or birth.year < 1880:
+            err("身份证号", f"身份证号“{id_number}”中的出生日期 {birth:%Y-%m-%d} 不可能")
+            return "", "", None, ""
+        id_hash = crypto.keyed_hash("id", id_number)
+        first = self.seen.setdefault(id_hash, number)
+        if first != number:
+            err("身份证号", f"与第 {first} 行的身份证号重复")
+            return "", "", None, ""
+        return id_number, id_hash, birth, gender_from_id(id_number)
+
+    def _cross_check(self, raw_gender: str, raw_birth: str, gender: str, birth: Any, err: Any) -> None:
+        if raw_gender and GENDER_WORDS.get(_plain(raw_gender).upper()) != gender:
+            err("性别", f"性别“{raw_gender}”与身份证号不符(身份证号为{'男' if gender == 'M' else '女'})")
+        if raw_birth:
+            text = _plain(raw_birth).split(" ")[0].rstrip("日")
+            parts = re.split(r"[-/.年月]", text) if not text.isdigit() else [text[:4], text[4:6], text[6:8]]
+            try:
+                stated = dt.date(*(int(p) for p in parts))
+            except (ValueError, TypeError):
+                err("出生日期", f"出生日期“{raw_birth}”无法识别")
+                return
+            if stated != birth:
+                err("出生日期", f"出生日期 {stated} 与身份证号不符(身份证号为 {birth})")
+
+    def _place(self, compound_name: str, building_name: str, unit_name: str, err: Any) -> tuple[int, str, int] | None:
+        if not compound_name:
+            err("小区", "小区不能为空")
+            return None
+        compounds = self.places.compounds.get(_plain(compound_name), [])
+        if not compounds:
+            err("小区", f"“{compound_name}”不在您管辖范围内的小区中")
+            return None
+        if len(compounds) > 1:
+            err("小区", f"您的管辖范围内有 {len(compounds)} 个“{compound_name}”,请分社区导入")
+            return None
+        compound_pk, _path, full_name = compounds[0]
+        if not building_name:
+            err("楼栋", "楼栋不能为空")
+            return None
+        building = self.places.buildings.get((compound_pk, _short(building_name, full_name, BUILDING_SUFFIXES)))
+        if building is None:
+            err("楼栋", f"{full_name}没有楼栋“{building_name}”")
+            return None
+        if not unit_name:
+            return building[0], building[1], building[0]
+        unit = self.places.units.get((building[0], _short(unit_name, building[2], UNIT_SUFFIXES)))
+        if unit is None:
+            err("单元", f"{building[2]}没有单元“{unit_name}”")
+            return None
+        return unit[0], unit[1], building[0]
+
+    def _tags(self, raw: str, place_path: str, err: Any) -> tuple[int, ...]:
+        ids: list[int] = []
+        for word in (w for w in TAG_SPLIT.split(_plain(raw)) if w):
+            tag = self.tags.get(word)
+            if tag is None:
+                err("标签", f"没有“{word}”这个标签,可用:{'、'.join(self.tags)}")
+            elif tag.sensitive and place_path and not self.sensitive_scope.covers(place_path):
+                err("标签", f"您无权登记敏感标签“{word}”")
+            elif tag.pk not in ids:
+                ids.append(tag.pk)
+        return tuple(ids)
+
+
+class LedgerWriter:
+    """Writes one chunk of valid rows: households, people, residence history, tags — all in bulk."""
+
+    PERSON_FIELDS = [
+        "name",
+        "gender",
+        "birth_date",
+        "phone_enc",
+        "phone_hash",
+        "place",
+        "place_path",
+        "household",
+        "relation_to_head",
+        "residence_type",
+        "moved_out_on",
+        "updated_at",
+    ]
+
+    def __init__(self, *, source: str) -> None:
+        self.source = source
+        self.households: dict[tuple[int, str], int] = {}
+        self.loaded_buildings: set[int] = set()
+        self.paths: dict[int, str] = {}
+        self.now = timezone.now()
+        self.today = timezone.localdate()
+
+    def _households_for(self, rows: list[ValidRow]) -> None:
+        new_buildings = {r.building_id for r in rows} - self.loaded_buildings
+        if new_buildings:
+            paths = Place.objects.filter(pk__in=new_buildings).values_list("path", flat=True)
+            condition = Q()
+            for path in paths:
+                condition |= Q(place_path__under=path)
+            for pk, place_id, room in Household.objects.filter(condition).values_list("pk", "place_id", "room"):
+                self.households[(place_id, room)] = pk
+            self.loaded_buildings |= new_buildings
+        missing: dict[tuple[int, str], Household] = {}
+        for r in rows:
+            key = (r.place_id, r.room)
+            if r.room and key not in self.households and key not in missing:
+                missing[key] = Household(place_id=r.place_id, place_path=r.place_path, room=r.room)
+        if missing:
+            Household.objects.bulk_create(list(missing.values()), batch_size=1000)
+            if any(h.pk is None for h in missing.values()):  # backends without RETURNING on bulk insert
+                place_ids = {k[0] for k in missing}
+                for pk, place_id, room in Household.objects.filter(place_id__in=place_ids).values_list(
+                    "pk", "place_id", "room"
+                ):
+                    self.households[(place_id, room)] = pk
+            else:
+                self.households.update({k: h.pk for k, h in missing.items()})
+
+    def write(self, rows: list[ValidRow], existing: dict[str, int]) -> tuple[int, int]:
+        self._households_for(rows)
+        current = Person.objects.in_bulk(list(existing.values())) if existing else {}
+        created: list[Person] = []
+        updated: list[Person] = []
+        moves: list[tuple[Person, ValidRow]] = []
+        for r in rows:
+            household_id = self.households.get((r.place_id, r.room)) if r.room else None
+            pk = existing.get(r.id_hash)
+            if pk is None:
+                person = Person(
+                    name=r.name,
+                    gender=r.gender,
+                    birth_date=r.birth_date,
+                    id_number_enc=crypto.encrypt(r.id_number),
+                    id_number_hash=r.id_hash,
+                    phone_enc=crypto.encrypt(r.phone),
+                    phone_hash=r.phone_hash,
+                    place_id=r.place_id,
+                    place_path=r.place_path,
+                    household_id=household_id,
+                    relation_to_head=r.relation,
+                    residence_type=r.residence_type or ResidenceType.RESIDENT,
+                )
+                created.append(person)
+                moves.append((person, r))
+                continue
+            person = current[pk]
+            moved = (
+                person.place_id != r.place_id
+                or person.household_id != household_id
+                or person.moved_out_on is not None
+                or person.anonymised_at is not None
+            )
+            person.name, person.gender, person.birth_date = r.name, r.gender, r.birth_date
+            if r.phone and r.phone_hash != person.phone_hash:
+                person.phone_enc, person.phone_hash = crypto.encrypt(r.phone), r.phone_hash
+            person.place_id, person.place_path, person.household_id = r.place_id, r.place_path, household_id
+            person.relation_to_head = r.relation or person.relation_to_head
+            person.residence_type = r.residence_type or person.residence_type
+            person.moved_out_on = None
+            person.updated_at = self.now
+            updated.append(person)
+            if moved:
+                moves.append((person, r))
+        Person.objects.bulk_create(created, batch_size=1000)
+        if any(p.pk is None for p in created):
+            by_hash = dict(
+                Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in created]).values_list(
+                    "id_number_hash", "pk"
+                )
+            )
+            for p in created:
+                p.pk = by_hash[p.id_number_hash]
+        if updated:
+            Person.objects.bulk_update(updated, self.PERSON_FIELDS, batch_size=1000)
+        self._history(moves, existing)
+        self._tags(rows, created, existing)
+        return len(created), len(updated)
+
+    def _history(self, moves: list[tuple[Person, ValidRow]], existing: dict[str, int]) -> None:
+        movers = [p.pk for p, r in moves if r.id_hash in existing]
+        if movers:
+            Residence.objects.filter(person_id__in=movers, moved_out_on__isnull=True).update(moved_out_on=self.today)
+        Residence.objects.bulk_create(
+            [
+                Residence(
+                    person_id=p.pk,
+                    place_id=p.place_id,
+                    place_path=p.place_path,
+                    household_id=p.household_id,
+                    residence_type=p.residence_type,
+                    moved_in_on=self.today if r.id_hash in existing else None,
+                    source=self.source,
+                )
+                for p, r in moves
+            ],
+            batch_size=1000,
+        )
+
+    def _tags(self, rows: Iterable[ValidRow], created: list[Person], existing: dict[str, int]) -> None:
+        ids = {p.id_number_hash: p.pk for p in created} | existing
+        links = [PersonTag(person_id=ids[r.id_hash], tag_id=t) for r in rows for t in r.tag_ids]
+        if links:
+            PersonTag.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
+
+
+def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str]]:
+    return {
+        h: (pk, path)
+        for pk, h, path in Person.objects.filter(id_number_hash__in=[r.id_hash for r in rows]).values_list(
+            "pk", "id_number_hash", "place_path"
+        )
+    }
+
+
+def run_import(stream: IO[bytes], name: str, *, actor: Any, write: bool, source: str = "") -> Outcome:
+    """Validate every row; with ``write`` also save the valid ones (call inside a transaction)."""
+    scope = scope_for(actor, "manage")
+    outcome = Outcome()
+    writer = LedgerWriter(source=source) if write else None
+    error_row_numbers: set[int] = set()
+
+    def flush(chunk: list[ValidRow]) -> None:
+        found = _existing(chunk)
+        keep: list[ValidRow] = []
+        for r in chunk:
+            hit = found.get(r.id_hash)
+            if hit is not None and not scope.covers(hit[1]):
+                outcome.errors.append([r.row, "身份证号", "此人已在您管辖范围以外登记,请联系其所在社区办理迁入"])
+                error_row_numbers.add(r.row)
+            else:
+                keep.append(r)
+        existing = {r.id_hash: found[r.id_hash][0] for r in keep if r.id_hash in found}
+        outcome.valid += len(keep)
+        outcome.updated += len(existing)
+        outcome.new += len(keep) - len(existing)
+        if writer is not None and keep:
+            writer.write(keep, existing)
+
+    with open_sheet(stream, name) as sheet:
+        outcome.kind, outcome.encoding = sheet.kind, sheet.encoding
+        validator = RowValidator(sheet.header, actor=actor, scope=scope)
+        chunk: list[ValidRow] = []
+        for number, cells in sheet.rows:
+            outcome.total += 1
+            row, errors = validator.validate(number, cells)
+            if errors:
+                outcome.errors.extend(errors)
+                error_row_numbers.add(number)
+            if row is not None:
+                chunk.append(row)
+            if len(chunk) >= CHUNK_ROWS:
+                flush(chunk)
+                chunk = []
+        if chunk:
+            flush(chunk)
+    if outcome.total == 0:
+        raise InvalidInput("表格是空的:只有表头,没有数据行", field="file")
+    outcome.error_rows = len(error_row_numbers)
+    outcome.errors.sort(key=lambda e: e[0])
+    return outcome

@@ -1,0 +1,202 @@
+"""Reading and writing resident sheets: .xlsx through openpyxl (read-only / write-only) and .csv
+in UTF-8, UTF-8 with BOM or GBK/GB18030 — Excel in China saves CSV as GBK.
+
+Rows come out as lists of strings, streamed, so a 100,000-row sheet never sits in memory.
+Anything that is not a spreadsheet is refused with a message saying what it looked like.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any
+
+from linli.core.errors import InvalidInput
+
+TEMPLATE_HEADERS = ["姓名", "身份证号", "手机号", "小区", "楼栋", "单元", "房号", "与户主关系", "人员类型", "标签"]
+OPTIONAL_HEADERS = ["性别", "出生日期"]  # cross-checked with the ID number when present
+REQUIRED_HEADERS = ["姓名", "身份证号", "小区", "楼栋"]
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
+ENCODINGS = [("utf-8", "UTF-8"), ("gb18030", "GBK/GB18030")]
+CHUNK = 1 << 20
+
+
+@dataclass
+class Sheet:
+    kind: str  # "xlsx" or "csv"
+    encoding: str  # what we decoded a CSV with; "" for xlsx
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]  # (spreadsheet row number, cells)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def detect_encoding(stream: IO[bytes]) -> str:
+    """The first codec that decodes the whole stream, read in chunks (memory stays flat)."""
+    stream.seek(0)
+    if stream.read(3) == codecs.BOM_UTF8:
+        stream.seek(0)
+        return "utf-8-sig"
+    for codec, _label in ENCODINGS:
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            while chunk := stream.read(CHUNK):
+                if b"\x00" in chunk:
+                    raise InvalidInput("文件含有二进制内容,不是 CSV 或 Excel 表格", field="file")
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        stream.seek(0)
+        return codec
+    raise InvalidInput("无法识别文件编码(支持 UTF-8、UTF-8 BOM、GBK/GB18030),不是有效的 CSV 表格", field="file")
+
+
+def encoding_label(codec: str) -> str:
+    return {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "gb18030": "GBK/GB18030"}.get(codec, codec)
+
+
+def _numbered(rows: Iterator[list[str]], start: int) -> Iterator[tuple[int, list[str]]]:
+    for number, cells in enumerate(rows, start=start):
+        if any(cells):
+            yield number, cells
+
+
+def _header_and_rows(raw: Iterator[list[str]]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    header: list[str] | None = None
+    header_row = 0
+    for header_row, cells in enumerate(raw, start=1):  # noqa: B007 - header_row is used below
+        if any(cells):
+            header = [c.strip().lstrip("*").strip() for c in cells]
+            break
+    if header is None:
+        raise InvalidInput("表格是空的:没有表头,也没有数据", field="file")
+    missing = [h for h in REQUIRED_HEADERS if h not in header]
+    if missing:
+        raise InvalidInput(f"表头缺少必填列:{'、'.join(missing)}。请使用下载的模板(第一行为表头)", field="file")
+    return header, _numbered(raw, header_row + 1)
+
+
+@contextmanager
+def open_sheet(stream: IO[bytes], name: str) -> Iterator[Sheet]:
+    """Open an uploaded file as a sheet; the rows iterator is only valid inside the ``with``."""
+    stream.seek(0)
+    head = stream.read(8)
+    stream.seek(0)
+    lower = name.lower()
+    if head.startswith(OLE_MAGIC):
+        raise InvalidInput("这是旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 CSV 后再上传", field="file")
+    if head.startswith(ZIP_MAGIC):
+        with _open_xlsx(stream) as sheet:
+            yield sheet
+        return
+    if lower.endswith((".xlsx", ".xlsm")):
+        raise InvalidInput("文件扩展名是 .xlsx,但内容不是 Excel 表格", field="file")
+    if not lower.endswith((".csv", ".txt")):
+        raise InvalidInput("只支持 .xlsx 和 .csv 文件", field="file")
+    codec = detect_encoding(stream)
+    text = io.TextIOWrapper(stream, encoding=codec, newline="")
+    try:
+        raw = (list(row) for row in csv.reader(text))
+        header, rows = _header_and_rows([c.strip() for c in r] for r in raw)
+        yield Sheet(kind="csv", encoding=encoding_label(codec), header=header, rows=rows)
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV 格式错误:{exc}", field="file") from None
+    finally:
+        text.detach()
+
+
+@contextmanager
+def _open_xlsx(stream: IO[bytes]) -> Iterator[Sheet]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
+        raise InvalidInput("文件不是有效的 Excel (.xlsx) 表格", field="file") from None
+    try:
+        if not workbook.worksheets:
+            raise InvalidInput("表格是空的:没有工作表", field="file")
+        worksheet = workbook.worksheets[0]
+        raw = ([_cell_text(v) for v in row] for row in worksheet.iter_rows(values_only=True))
+        header, rows = _header_and_rows(raw)
+        yield Sheet(kind="xlsx", encoding="", header=header, rows=rows)
+    finally:
+        workbook.close()
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Keep a spreadsheet from running text as a formula (CSV/formula injection): prefix ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_xlsx(target: IO[bytes] | str, title: str, header: list[str], rows: Iterator[list[Any]]) -> int:
+    """Write one sheet with openpyxl's write-only mode (rows are streamed); returns the row count."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title)
+    worksheet.append(header)
+    count = 0
+    for row in rows:
+        worksheet.append([neutralise(v) for v in row])
+        count += 1
+    workbook.save(target)
+    return count
+
+
+TEMPLATE_NOTES = [
+    ["列", "说明"],
+    ["姓名", "必填"],
+    ["身份证号", "必填,18位;15位旧证号不再接受。请把此列设为“文本”格式,否则 Excel 会丢掉末几位"],
+    ["手机号", "可填 138 1234 5678、+86 13812345678 等写法,导入时统一"],
+    ["小区", "必填,须是您管辖范围内的小区名称"],
+    ["楼栋", "必填,如“1栋”或“1”"],
+    ["单元", "可空,如“1单元”或“1”"],
+    ["房号", "可空,如“302”;同一房号的人归为一户"],
+    ["与户主关系", "户主、配偶、子女、父母、祖父母、孙子女、兄弟姐妹、儿媳/女婿、租户、其他"],
+    ["人员类型", "户籍、常住、流动、空挂户;空着按“常住”"],
+    ["标签", "多个用顿号、逗号或空格分隔,如“独居老人、退役军人”"],
+    ["性别、出生日期", "可选列;如填写,会与身份证号核对"],
+]
+
+
+def write_template(target: IO[bytes]) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("居民")
+    sheet.append(TEMPLATE_HEADERS)
+    notes = workbook.create_sheet("填写说明")
+    for row in TEMPLATE_NOTES:
+        notes.append(row)
+    workbook.save(target)
