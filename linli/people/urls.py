@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.people import views_import, views_ledger, views_resident
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views_ledger.ledger_list, name="list"),
+    path("export.xlsx", views_ledger.ledger_export_view, name="export"),
+    path("people/<int:person_id>/", views_ledger.person_page, name="person"),
+    path("people/<int:person_id>/reveal", views_ledger.person_reveal_view, name="reveal"),
+    path("people/<int:person_id>/everything", views_ledger.person_subject_export, name="subject_export"),
+    path("households/<int:household_id>/", views_ledger.household_page, name="household"),
+    path("corrections/", views_ledger.corrections_page, name="corrections"),
+    path("corrections/<int:correction_id>/resolve", views_ledger.correction_resolve_view, name="correction_resolve"),
+    path("import/", views_import.import_upload, name="import"),
+    path("import/template.xlsx", views_import.import_template, name="import_template"),
+    path("import/<int:batch_id>/", views_import.import_preview_page, name="import_preview"),
+    path("import/<int:batch_id>/commit", views_import.import_commit_view, name="import_commit"),
+    path("me/", views_resident.my_record, name="my_record"),
+]
