@@ -1,3 +1,346 @@
-from ninja import Router
+"""The request API (a stable contract for mini-programs and integrations): /requests, /metrics, /categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from linli.core.pagination import keyset_page
+from linli.core.schemas import ErrorOut
+from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
+from linli.tickets.models import Category, Ticket, TicketEvent
+from linli.tickets.selectors import (
+    TicketFilters,
+    access_ticket,
+    categories_tree,
+    filter_tickets,
+    timeline,
+    visible_tickets,
+)
+from linli.tickets.services import ticket_photo_add, ticket_submit
+from linli.tickets.transitions import ticket_act
+from linli.tickets.workflow import allowed_actions
 
 router = Router(tags=["tickets"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class TicketIn(Schema):
+    description: str
+    title: str | None = None
+    category_id: int | None = None
+    place_id: int | None = None
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    public: bool = True
+    anonymous: bool = False
+    contact_phone: str | None = None
+    source: str = "api"
+    reporter_name: str | None = None
+
+
+class CategoryOut(Schema):
+    id: int
+    name: str
+    full_name: str
+    level: int
+    parent_id: int | None
+    default_unit_type: str
+    priority: str
+    response_hours: int
+    resolve_workdays: int
+
+
+class PlaceRef(Schema):
+    id: int
+    name: str
+    kind: str
+
+
+class UnitOut(Schema):
+    kind: str
+    name: str
+    place_id: int | None = None
+    organisation_id: int | None = None
+
+
+class DeadlinesOut(Schema):
+    response_due: dt.datetime | None
+    resolve_due: dt.datetime | None
+    ack_due: dt.datetime | None
+    overdue: bool
+    paused: bool
+
+
+class PhotoOut(Schema):
+    id: int
+    kind: str
+    url: str
+    width: int
+    height: int
+
+
+class TicketOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    title: str
+    description: str
+    category: CategoryOut | None
+    place: PlaceRef
+    lat: Decimal | None
+    lng: Decimal | None
+    public: bool
+    anonymous: bool
+    source: str
+    priority: str
+    contact_phone: str
+    deadlines: DeadlinesOut
+    handling_unit: UnitOut | None
+    submitted_at: dt.datetime
+    resolution: str
+    rating: str
+    rating_disputed: bool
+    supervision_count: int
+    merged_into: str | None
+    actions: list[str]
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    at: dt.datetime
+    actor: str
+    note: str
+    data: dict[str, Any]
+
+
+class TicketDetailOut(TicketOut):
+    photos: list[PhotoOut]
+    events: list[EventOut]
+
+
+class TicketListOut(Schema):
+    items: list[TicketOut]
+    next: str | None
+
+
+class ListFilter(Schema):
+    status: str | None = None
+    category_id: int | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    place_id: int | None = None
+    mine: bool = False
+    queue: str | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 50
+
+
+class ActionIn(Schema):
+    note: str = ""
+    rating: str | None = None
+    place_id: int | None = None
+    organisation_id: int | None = None
+    master_id: int | None = None
+    ack_hours: int | None = None
+
+
+def _category(c: Category | None) -> CategoryOut | None:
+    if c is None:
+        return None
+    return CategoryOut(
+        id=c.pk,
+        name=c.name,
+        full_name=c.full_name,
+        level=c.level,
+        parent_id=c.parent_id,
+        default_unit_type=c.default_unit_type,
+        priority=c.priority,
+        response_hours=c.response_hours,
+        resolve_workdays=c.resolve_workdays,
+    )
+
+
+def _unit(t: Ticket) -> UnitOut | None:
+    if t.handling_org_id:
+        org = t.handling_org
+        return UnitOut(kind=org.kind, name=org.name, organisation_id=org.pk)  # type: ignore[union-attr]
+    if t.handling_place_id:
+        p = t.handling_place
+        return UnitOut(kind=p.kind, name=p.name, place_id=p.pk)  # type: ignore[union-attr]
+    return None
+
+
+def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "number": t.number,
+        "status": t.status,
+        "status_label": t.status_label,
+        "title": t.title,
+        "description": t.description,
+        "category": _category(t.category),
+        "place": PlaceRef(id=t.place.pk, name=t.place.name, kind=t.place.kind),
+        "lat": t.lat,
+        "lng": t.lng,
+        "public": t.public,
+        "anonymous": t.anonymous,
+        "source": t.source,
+        "priority": t.priority,
+        "contact_phone": t.contact_phone_masked,
+        "deadlines": DeadlinesOut(
+            response_due=t.response_due,
+            resolve_due=t.resolve_due,
+            ack_due=t.ack_due,
+            overdue=t.is_overdue,
+            paused=t.paused_at is not None,
+        ),
+        "handling_unit": _unit(t),
+        "submitted_at": t.submitted_at,
+        "resolution": t.resolution,
+        "rating": t.rating,
+        "rating_disputed": t.rating_disputed,
+        "supervision_count": t.supervision_count,
+        "merged_into": t.merged_into.number if t.merged_into_id else None,  # type: ignore[union-attr]
+        "actions": allowed_actions(user, t) if with_actions else [],
+    }
+
+
+def actor_label(e: TicketEvent) -> str:
+    if e.actor is None:
+        return "系统"
+    person = getattr(e.actor, "person", None)
+    return person.name if person else e.actor.get_username()
+
+
+def detail_out(t: Ticket, user: Any) -> TicketDetailOut:
+    from django.urls import reverse
+
+    photos = [
+        PhotoOut(id=p.pk, kind=p.kind, url=reverse("tickets:photo", args=[p.pk]), width=p.width, height=p.height)
+        for p in t.photos.all()
+    ]
+    events = [
+        EventOut(
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            at=e.at,
+            actor=actor_label(e),
+            note=e.note,
+            data=e.data,
+        )
+        for e in timeline(t)
+    ]
+    return TicketDetailOut(**ticket_out(t, user), photos=photos, events=events)
+
+
+@router.post(
+    "/requests",
+    response={201: TicketDetailOut, **ERRORS},
+    operation_id="requests_create",
+    summary="Report a problem; retries with the same Idempotency-Key return the first result",
+)
+def requests_create(request: HttpRequest, payload: TicketIn) -> tuple[int, TicketDetailOut]:
+    ticket, _created = ticket_submit(
+        actor=request.user,
+        description=payload.description,
+        title=payload.title or "",
+        category_id=payload.category_id,
+        place_id=payload.place_id,
+        lat=payload.lat,
+        lng=payload.lng,
+        public=payload.public,
+        anonymous=payload.anonymous,
+        contact_phone=payload.contact_phone or "",
+        source=payload.source,
+        reporter_name=payload.reporter_name or "",
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
+    )
+    return 201, detail_out(access_ticket(request.user, ticket.pk), request.user)
+
+
+@router.post(
+    "/requests/{ticket_id}/photos",
+    response={201: TicketDetailOut, **ERRORS},
+    operation_id="requests_photo_add",
+    summary="Attach a photo (multipart field `photo`; `kind` report or result)",
+)
+def requests_photo_add(
+    request: HttpRequest, ticket_id: int, photo: File[UploadedFile], kind: Form[str] = "report"
+) -> tuple[int, TicketDetailOut]:
+    ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=photo, kind=kind)
+    return 201, detail_out(access_ticket(request.user, ticket_id), request.user)
+
+
+@router.get(
+    "/requests",
+    response={200: TicketListOut, 422: ErrorOut},
+    operation_id="requests_list",
+    summary="Requests the caller may see, newest first, keyset-paginated",
+)
+def requests_list(request: HttpRequest, filters: Query[ListFilter]) -> TicketListOut:
+    f = TicketFilters(
+        status=filters.status,
+        category_id=filters.category_id,
+        source=filters.source,
+        overdue=filters.overdue,
+        place_id=filters.place_id,
+        mine=filters.mine,
+        queue=filters.queue,
+        q=filters.q,
+    )
+    qs = filter_tickets(visible_tickets(request.user), request.user, f)
+    page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit, descending=True)
+    items = [TicketOut(**ticket_out(t, request.user, with_actions=False)) for t in page.items]
+    return TicketListOut(items=items, next=page.next)
+
+
+@router.get(
+    "/requests/{ticket_id}",
+    response={200: TicketDetailOut, 404: ErrorOut},
+    operation_id="requests_read",
+    summary="One request with its photos and its events timeline",
+)
+def requests_read(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
+    return detail_out(access_ticket(request.user, ticket_id), request.user)
+
+
+@router.post(
+    "/requests/{ticket_id}/actions/{action}",
+    response={200: TicketDetailOut, **ERRORS},
+    operation_id="requests_action",
+    summary="Apply a workflow action (accept, decline, assign, publish, claim, start, resolve, rate, …)",
+)
+def requests_action(request: HttpRequest, ticket_id: int, action: str, payload: ActionIn) -> TicketDetailOut:
+    ticket_act(actor=request.user, ticket_id=ticket_id, action=action, **payload.dict())
+    return detail_out(access_ticket(request.user, ticket_id), request.user)
+
+
+@router.get(
+    "/categories",
+    response=list[CategoryOut],
+    operation_id="categories_list",
+    summary="The active request categories (three levels)",
+)
+def categories_list(request: HttpRequest) -> list[CategoryOut]:
+    return [c for c in (_category(c) for c in categories_tree()) if c is not None]
+
+
+@router.get(
+    "/metrics",
+    response={200: MetricsOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="metrics_read",
+    summary="Received, response, resolution, satisfaction and on-time rates for a node and period",
+)
+def metrics_read(request: HttpRequest, filters: Query[MetricsFilter]) -> MetricsOut:
+    return metrics_api(user=request.user, node_id=filters.node, since=filters.since, until=filters.until)

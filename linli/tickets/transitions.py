@@ -421,3 +421,37 @@ ACTIONS = {
     "supervise": ticket_supervise,
     "close": ticket_close,
 }
+
+
+def ticket_act(
+    *,
+    actor: Any,
+    ticket_id: int,
+    action: str,
+    note: str = "",
+    rating: str | None = None,
+    place_id: int | None = None,
+    organisation_id: int | None = None,
+    master_id: int | None = None,
+    ack_hours: int | None = None,
+) -> Ticket:
+    """Dispatch a named action with only the parameters its service takes (API and pages)."""
+    from linli.core.errors import NotFound
+
+    service: Any = ACTIONS.get(action)
+    if service is None:
+        raise NotFound(f"未知操作“{action}”")
+    kwargs: dict[str, Any] = {"actor": actor, "ticket_id": ticket_id, "note": note or ""}
+    if action == "rate":
+        kwargs["rating"] = rating or ""
+    elif action in ("assign", "transfer"):
+        kwargs.update(place_id=place_id, organisation_id=organisation_id)
+    elif action == "escalate":
+        kwargs["organisation_id"] = organisation_id
+        if ack_hours is not None:
+            kwargs["ack_hours"] = ack_hours
+    elif action == "merge":
+        if master_id is None:
+            raise InvalidInput("请选择主诉求", field="master_id")
+        kwargs["master_id"] = master_id
+    return service(**kwargs)  # type: ignore[no-any-return]

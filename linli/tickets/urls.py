@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from linli.tickets import views_detail, views_problems, views_resident, views_staff
 
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views_resident.new, name="new"),
+    path("mine/", views_resident.mine, name="mine"),
+    path("<int:ticket_id>/", views_detail.detail, name="detail"),
+    path("<int:ticket_id>/act/", views_detail.act, name="act"),
+    path("photos/<int:photo_id>", views_detail.photo, name="photo"),
+    path("", views_staff.workbench, name="workbench"),
+    path("bulk/", views_staff.bulk, name="bulk"),
+    path("entry/", views_staff.entry, name="entry"),
+    path("board/", views_staff.board, name="board"),
+    path("metrics/", views_staff.metrics, name="metrics"),
+    path("problems/", views_problems.problems, name="problems"),
+    path("problems/export.xlsx", views_problems.export, name="problems_export"),
+    path("problems/<int:item_id>/sign-off/", views_problems.sign_off, name="problem_sign_off"),
+]

@@ -1,0 +1,97 @@
+"""The community problem list (问题清单): items with a responsible person and a deadline, closed
+only by a sign-off (责任销号) once the underlying request is dealt with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.scoping import capabilities_at
+from linli.people.models import Person
+from linli.places.models import Place, PlaceKind
+from linli.tickets.models import ProblemItem, ProblemStatus, Ticket
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _require(actor: Any, community: Place, caps: set[str], what: str) -> None:
+    if not capabilities_at(actor, community.path) & caps:
+        raise Forbidden(f"您没有{what}的权限")
+
+
+def problem_add(
+    *,
+    actor: Any,
+    community_id: int,
+    title: str,
+    responsible_id: int,
+    due_date: dt.date,
+    ticket_id: int | None = None,
+) -> ProblemItem:
+    community = Place.objects.filter(pk=community_id, kind=PlaceKind.COMMUNITY).first()
+    if community is None:
+        raise NotFound("未找到该社区")
+    _require(actor, community, {"manage", "lead"}, "登记问题清单")
+    title = (title or "").strip()
+    ticket = None
+    if ticket_id is not None:
+        ticket = Ticket.objects.filter(pk=ticket_id, place_path__under=community.path).first()
+        if ticket is None:
+            raise InvalidInput("关联诉求不在该社区", field="ticket_id")
+        if ProblemItem.objects.filter(ticket=ticket).exists():
+            raise Conflict("该诉求已在问题清单中")
+        title = title or ticket.title
+    if not title or len(title) > 200:
+        raise InvalidInput("问题名称应为 1 到 200 个字", field="title")
+    responsible = Person.objects.filter(pk=responsible_id).first()
+    if responsible is None:
+        raise InvalidInput("请选择责任人", field="responsible_id")
+    if due_date < timezone.localdate():
+        raise InvalidInput("完成时限不能早于今天", field="due_date")
+    with transaction.atomic():
+        item = ProblemItem.objects.create(
+            community=community,
+            place_path=community.path,
+            ticket=ticket,
+            title=title,
+            responsible=responsible,
+            due_date=due_date,
+            created_by=actor,
+        )
+        audit_record(action="problem.added", actor=actor, target=item)
+    return item
+
+
+def problem_sign_off(*, actor: Any, item_id: int, note: str) -> ProblemItem:
+    """责任销号: a leader or manager of the community confirms it is done, with a note."""
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("请填写销号说明", field="note")
+    with transaction.atomic():
+        item = ProblemItem.objects.select_for_update().select_related("community", "ticket").filter(pk=item_id).first()
+        if item is None or not capabilities_at(actor, item.place_path):
+            raise NotFound("未找到该问题,或您无权查看")
+        _require(actor, item.community, {"manage", "lead"}, "销号")
+        if item.status == ProblemStatus.SIGNED_OFF:
+            raise Conflict("该问题已销号")
+        if item.ticket is not None and item.ticket.is_open:
+            raise Conflict(f"关联诉求 {item.ticket.number} 尚未办结,不能销号")
+        item.status = ProblemStatus.SIGNED_OFF
+        item.signed_off_by = actor
+        item.signed_off_at = timezone.now()
+        item.sign_off_note = note[:2000]
+        item.save()
+        audit_record(action="problem.signed_off", actor=actor, target=item)
+    return item
+
+
+def safe_cell(value: Any) -> Any:
+    """Neutralise spreadsheet formula injection: text starting with = + - @ is kept as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value

@@ -1,0 +1,150 @@
+"""Reads of requests: scoped lists with filters, one request, its timeline, the order board."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.core.scoping import active_positions
+from linli.places.models import Place
+from linli.tickets.models import OPEN_STATUSES, Category, Source, Status, Ticket, TicketEvent
+from linli.tickets.workflow import claim_roots, may_see
+
+RELATED_DAYS = 90
+LIST_RELATED = ("category__parent__parent", "place", "handling_place", "handling_org", "merged_into")
+
+
+def visible_tickets(user: Any) -> QuerySet[Ticket]:
+    return Ticket.objects.visible_to(user).select_related(*LIST_RELATED)
+
+
+def access_ticket(user: Any, pk: Any) -> Ticket:
+    """One request the user may see (scope, own, or the public order board), else ``NotFound``."""
+    try:
+        ticket = Ticket.objects.select_related(*LIST_RELATED, "submitted_by", "claimed_by", "first_unit").get(pk=pk)
+    except (Ticket.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到该诉求,或您无权查看") from None
+    if not may_see(user, ticket):
+        raise NotFound("未找到该诉求,或您无权查看")
+    return ticket
+
+
+@dataclass
+class TicketFilters:
+    status: str | None = None
+    category_id: int | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    place_id: int | None = None
+    mine: bool = False
+    queue: str | None = None  # "mine" (my queue), "unit" (my unit), None (my whole subtree)
+    q: str | None = None
+
+
+def my_unit_paths(user: Any) -> list[str]:
+    """The nodes where the user holds a handling position (their own unit, not the subtree)."""
+    from linli.people.positions import POSITION_KINDS
+
+    return [
+        p
+        for k, p in active_positions(user)
+        if k in POSITION_KINDS and POSITION_KINDS[k].capabilities & {"handle", "manage"}
+    ]
+
+
+def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySet[Ticket]:
+    if f.status:
+        if f.status == "open":
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif f.status in Status.values:
+            qs = qs.filter(status=f.status)
+        else:
+            raise InvalidInput(f"未知状态“{f.status}”", field="status")
+    if f.category_id is not None:
+        qs = qs.filter(
+            Q(category_id=f.category_id)
+            | Q(category__parent_id=f.category_id)
+            | Q(category__parent__parent_id=f.category_id)
+        )
+    if f.source:
+        if f.source not in Source.values:
+            raise InvalidInput(f"未知来源“{f.source}”", field="source")
+        qs = qs.filter(source=f.source)
+    if f.overdue is True:
+        qs = qs.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, resolve_due__lt=timezone.now())
+    elif f.overdue is False:
+        qs = qs.exclude(status__in=OPEN_STATUSES, paused_at__isnull=True, resolve_due__lt=timezone.now())
+    if f.place_id is not None:
+        place = Place.objects.filter(pk=f.place_id).first()
+        if place is None:
+            raise InvalidInput("所选区域不存在", field="place_id")
+        qs = qs.filter(place_path__under=place.path)
+    if f.mine:
+        qs = qs.filter(submitted_by=user)
+    if f.queue in ("mine", "unit"):
+        unit_q = Q(pk__in=[])
+        for p in my_unit_paths(user):
+            unit_q |= Q(handling_place__path=p) | Q(handling_place__isnull=True, place_path__under=p)
+        if f.queue == "mine":
+            personal = Q(claimed_by=user) | Q(first_accepted_by=user) | unit_q
+            qs = qs.filter(personal, status__in=OPEN_STATUSES)
+        else:
+            qs = qs.filter(unit_q)
+    elif f.queue not in (None, "", "subtree"):
+        raise InvalidInput("队列应为 mine、unit 或 subtree", field="queue")
+    if f.q:
+        qs = qs.filter(Q(number=f.q.strip()) | Q(title__icontains=f.q.strip()))
+    return qs
+
+
+def timeline(ticket: Ticket) -> list[TicketEvent]:
+    return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor__person").order_by("at", "id"))
+
+
+def duplicates_of(ticket: Ticket) -> list[Ticket]:
+    return list(Ticket.objects.filter(merged_into=ticket).order_by("id"))
+
+
+def related_at_building(user: Any, ticket: Ticket, *, days: int = RELATED_DAYS) -> list[Ticket]:
+    """Other requests at the same building (or the same place above building level) in the last 90 days."""
+    building_path = (
+        ticket.place_path[: 6 * Place.steplen] if len(ticket.place_path) >= 6 * Place.steplen else ticket.place_path
+    )
+    since = timezone.now() - dt.timedelta(days=days)
+    return list(
+        visible_tickets(user)
+        .filter(place_path__under=building_path, submitted_at__gte=since)
+        .exclude(pk=ticket.pk)
+        .order_by("-submitted_at")[:20]
+    )
+
+
+def order_board(user: Any) -> QuerySet[Ticket]:
+    """Published public requests under the nodes where the user may claim (居民点单 → 党员接单)."""
+    roots = claim_roots(user)
+    if not roots:
+        return Ticket.objects.none()
+    cond = Q()
+    for root in roots:
+        cond |= Q() if root == "" else Q(place_path__under=root)
+    return Ticket.objects.filter(cond, status=Status.PUBLISHED, public=True).select_related(*LIST_RELATED)
+
+
+def my_claims(user: Any) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(claimed_by=user).select_related(*LIST_RELATED).order_by("-id")
+
+
+def categories_tree() -> list[Category]:
+    return list(Category.objects.filter(active=True).select_related("parent__parent").order_by("level", "name"))
+
+
+def leaf_categories() -> list[Category]:
+    """Categories a resident picks from, shown with their full path."""
+    rows = categories_tree()
+    parents = {c.parent_id for c in rows if c.parent_id}
+    return sorted([c for c in rows if c.pk not in parents], key=lambda c: c.full_name)

@@ -1,0 +1,147 @@
+"""One request: its status, timeline, photos, map pin, related requests and the actions you may take."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import Conflict, InvalidInput
+from linli.orgs.models import Organisation
+from linli.places.models import Place
+from linli.tickets.models import PhotoKind, Rating, Status, Ticket
+from linli.tickets.selectors import access_ticket, duplicates_of, related_at_building, timeline
+from linli.tickets.services import photo_for, ticket_photo_add
+from linli.tickets.transitions import LEVELS, ticket_act
+from linli.tickets.workflow import TRANSITIONS, allowed_actions, relations
+
+EVENT_LABELS = {"submit": "提交诉求", "merge_in": "并入重复诉求", **{a: t.label for a, t in TRANSITIONS.items()}}
+
+
+def labelled(events: list[Any]) -> list[Any]:
+    statuses = dict(Status.choices)
+    for e in events:
+        e.action_label = EVENT_LABELS.get(e.action, e.action)
+        e.to_label = statuses.get(e.to_status, e.to_status)
+    return events
+
+
+def due_text(ticket: Ticket) -> str:
+    """“还剩 2 天 3 小时” / “已超期 5 小时”, in the words the staff use."""
+    if not ticket.is_open or ticket.resolve_due is None:
+        return ""
+    if ticket.paused_at is not None:
+        return "等待居民补充材料,计时暂停"
+    delta = ticket.resolve_due - timezone.now()
+    seconds = abs(int(delta.total_seconds()))
+    days, hours = seconds // 86400, (seconds % 86400) // 3600
+    span = f"{days} 天 {hours} 小时" if days else f"{hours} 小时 {(seconds % 3600) // 60} 分"
+    return f"还剩 {span}" if delta.total_seconds() >= 0 else f"已超期 {span}"
+
+
+def unit_choices(ticket: Ticket) -> tuple[list[Place], list[Organisation]]:
+    prefixes = [ticket.place_path[:i] for i in range(Place.steplen, len(ticket.place_path) + 1, Place.steplen)]
+    places = list(Place.objects.filter(path__in=prefixes, kind__in=LEVELS).order_by("-depth"))
+    orgs = list(
+        Organisation.objects.filter(Q(home__path__in=prefixes) | Q(serves__path__in=prefixes))
+        .exclude(kind="residents_committee")
+        .distinct()
+        .order_by("kind", "name")
+    )
+    return places, orgs
+
+
+@login_required
+def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    ticket = access_ticket(request.user, ticket_id)
+    mine = relations(request.user, ticket)
+    is_staff = bool(mine & {"handle", "manage", "lead", "liaison"})
+    actions = allowed_actions(request.user, ticket)
+    places, orgs = unit_choices(ticket) if is_staff else ([], [])
+    photos = list(ticket.photos.all())
+    return render(
+        request,
+        "tickets/detail.html",
+        {
+            "ticket": ticket,
+            "events": labelled(timeline(ticket)),
+            "report_photos": [p for p in photos if p.kind == PhotoKind.REPORT],
+            "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
+            "related": related_at_building(request.user, ticket) if is_staff else [],
+            "duplicates": duplicates_of(ticket),
+            "actions": [(a, TRANSITIONS[a].label) for a in actions],
+            "is_staff": is_staff,
+            "is_submitter": "submitter" in mine,
+            "can_add_result_photo": bool(mine & {"claimant", "handle", "manage", "liaison"}) and ticket.is_open,
+            "due_text": due_text(ticket),
+            "unit_places": places,
+            "unit_orgs": orgs,
+            "departments": [o for o in orgs if o.kind == "department"],
+            "ratings": Rating.choices,
+        },
+    )
+
+
+def _int(raw: Any, field: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("请输入数字", field=field) from None
+
+
+def _master_id(user: Any, raw: str) -> int | None:
+    """The master of a merge by number (2026-000123) or id, among requests the user may see."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    from linli.tickets.selectors import visible_tickets
+
+    found = visible_tickets(user).filter(Q(number=raw) | Q(pk=int(raw) if raw.isdigit() else -1)).first()
+    if found is None:
+        raise InvalidInput(f"未找到诉求“{raw}”", field="master_id")
+    return found.pk
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    post = request.POST
+    action = post.get("action", "")
+    try:
+        if action == "photo":
+            for upload in request.FILES.getlist("photos"):
+                ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=upload, kind=PhotoKind.RESULT)
+            messages.success(request, "照片已上传")
+        else:
+            ticket_act(
+                actor=request.user,
+                ticket_id=ticket_id,
+                action=action,
+                note=post.get("note", ""),
+                rating=post.get("rating") or None,
+                place_id=_int(post.get("place_id"), "place_id"),
+                organisation_id=_int(post.get("organisation_id"), "organisation_id"),
+                master_id=_master_id(request.user, post.get("master", "")),
+                ack_hours=_int(post.get("ack_hours"), "ack_hours"),
+            )
+            messages.success(request, f"已{TRANSITIONS[action].label}")
+    except (Conflict, InvalidInput) as exc:
+        messages.error(request, exc.message)
+    return redirect("tickets:detail", ticket_id)
+
+
+@login_required
+def photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    p = photo_for(actor=request.user, photo_id=photo_id)
+    response = FileResponse(p.image.open("rb"), content_type=p.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,134 @@
+"""The community problem list page, its sign-off and its Excel export (streamed from openpyxl)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.scoping import scope_for
+from linli.people.models import Position
+from linli.places.models import Place, PlaceKind
+from linli.tickets.models import ProblemItem, ProblemStatus
+from linli.tickets.problems import problem_add, problem_sign_off, safe_cell
+from linli.tickets.views_staff import _require_staff
+
+
+def _communities(user: Any) -> list[Place]:
+    scope = scope_for(user)
+    found = list(Place.objects.filter(scope.q("path"), kind=PlaceKind.COMMUNITY).order_by("path")[:200])
+    if not found and not scope.empty:  # a grid worker's community, for reading its list
+        found = list(Place.objects.filter(path__in=[p[: 3 * Place.steplen] for p in scope.paths], kind="community"))
+    return found
+
+
+def _items(user: Any, community: Place | None) -> Any:
+    qs = ProblemItem.objects.visible_to(user).select_related("responsible", "ticket", "community")
+    if community is not None:
+        qs = qs.filter(place_path__under=community.path)
+    return qs.order_by("status", "due_date", "id")
+
+
+@login_required
+def problems(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    communities = _communities(request.user)
+    chosen = next((c for c in communities if str(c.pk) == request.GET.get("community")), None)
+    chosen = chosen or (communities[0] if communities else None)
+    if request.method == "POST":
+        try:
+            due = dt.date.fromisoformat(request.POST.get("due_date", ""))
+        except ValueError:
+            messages.error(request, "完成时限格式应为 YYYY-MM-DD")
+        else:
+            try:
+                ticket_raw = request.POST.get("ticket_id", "")
+                problem_add(
+                    actor=request.user,
+                    community_id=int(request.POST.get("community_id", "0") or 0),
+                    title=request.POST.get("title", ""),
+                    responsible_id=int(request.POST.get("responsible_id", "0") or 0),
+                    due_date=due,
+                    ticket_id=int(ticket_raw) if ticket_raw.isdigit() else None,
+                )
+                messages.success(request, "已加入问题清单")
+            except (InvalidInput, Conflict, Forbidden) as exc:
+                messages.error(request, exc.message)
+        return redirect(f"{request.path}?community={request.POST.get('community_id', '')}")
+    people = []
+    if chosen is not None:
+        people = list(
+            Position.objects.filter(place__path__under=chosen.path, end_date__isnull=True)
+            .exclude(kind="volunteer")
+            .select_related("person")
+            .order_by("kind")[:300]
+        )
+    return render(
+        request,
+        "tickets/problems.html",
+        {
+            "communities": communities,
+            "chosen": chosen,
+            "items": _items(request.user, chosen),
+            "people": people,
+            "signed_off": ProblemStatus.SIGNED_OFF,
+        },
+    )
+
+
+@login_required
+@require_POST
+def sign_off(request: HttpRequest, item_id: int) -> HttpResponse:
+    try:
+        item = problem_sign_off(actor=request.user, item_id=item_id, note=request.POST.get("note", ""))
+        messages.success(request, f"“{item.title}”已销号")
+        community = item.community_id
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+        community = request.POST.get("community_id", "")
+    return redirect(f"/requests/problems/?community={community}")
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    communities = _communities(request.user)
+    chosen = next((c for c in communities if str(c.pk) == request.GET.get("community")), None)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("问题清单")
+    ws.append(["社区", "问题", "关联诉求", "责任人", "完成时限", "状态", "销号时间", "销号说明"])
+    count = 0
+    for item in _items(request.user, chosen).iterator(chunk_size=500):
+        ws.append(
+            [
+                safe_cell(v)
+                for v in (
+                    item.community.name,
+                    item.title,
+                    item.ticket.number if item.ticket else "",
+                    item.responsible.name,
+                    item.due_date.isoformat(),
+                    item.get_status_display(),
+                    item.signed_off_at.strftime("%Y-%m-%d %H:%M") if item.signed_off_at else "",
+                    item.sign_off_note,
+                )
+            ]
+        )
+        count += 1
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    audit_record(action="problem.exported", actor=request.user, request=request, rows=count)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="problems.xlsx"'
+    return response

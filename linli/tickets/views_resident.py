@@ -1,0 +1,98 @@
+"""Resident pages: report a problem (随手拍) and follow my requests. Mobile first."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from linli.core.errors import InvalidInput
+from linli.places.models import Place, PlaceKind
+from linli.tickets.models import PHOTOS_MAX
+from linli.tickets.selectors import leaf_categories, visible_tickets
+from linli.tickets.services import ticket_photo_add, ticket_submit
+
+
+def location_choices(user: Any) -> list[Place]:
+    """Compounds and buildings of the resident's community (public names), else of their scope."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return []
+    community_path = person.place_path[: 3 * Place.steplen]
+    return list(
+        Place.objects.filter(path__under=community_path, kind__in=[PlaceKind.COMPOUND, PlaceKind.BUILDING]).order_by(
+            "path"
+        )
+    )
+
+
+def _int_or_none(raw: str | None, field: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput("选择无效", field=field) from None
+
+
+def submit_from_post(request: HttpRequest, *, source: str) -> Any:
+    """Create the request and its photos in one transaction: a bad photo saves nothing."""
+    post = request.POST
+    photos = request.FILES.getlist("photos")
+    if len(photos) > PHOTOS_MAX:
+        raise InvalidInput(f"最多上传 {PHOTOS_MAX} 张照片", field="photos")
+    with transaction.atomic():
+        ticket, created = ticket_submit(
+            actor=request.user,
+            description=post.get("description", ""),
+            title=post.get("title", ""),
+            category_id=_int_or_none(post.get("category_id"), "category_id"),
+            place_id=_int_or_none(post.get("place_id"), "place_id"),
+            lat=post.get("lat") or None,
+            lng=post.get("lng") or None,
+            public=post.get("public") == "on",
+            anonymous=post.get("anonymous") == "on",
+            contact_phone=post.get("contact_phone", ""),
+            source=source,
+            reporter_name=post.get("reporter_name", ""),
+            idempotency_key=post.get("idempotency_key", ""),
+        )
+        if created:
+            for upload in photos:
+                ticket_photo_add(actor=request.user, ticket_id=ticket.pk, upload=upload)
+    return ticket
+
+
+@login_required
+def new(request: HttpRequest) -> HttpResponse:
+    error: InvalidInput | None = None
+    if request.method == "POST":
+        try:
+            ticket = submit_from_post(request, source="app")
+        except InvalidInput as exc:
+            error = exc
+        else:
+            return redirect("tickets:detail", ticket.pk)
+    return render(
+        request,
+        "tickets/new.html",
+        {
+            "categories": leaf_categories(),
+            "locations": location_choices(request.user),
+            "error": error,
+            "data": request.POST,
+            "idempotency_key": uuid.uuid4().hex,
+            "photos_max": PHOTOS_MAX,
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    tickets = visible_tickets(request.user).filter(submitted_by=request.user).order_by("-id")[:100]
+    return render(request, "tickets/mine.html", {"tickets": tickets})

@@ -1,0 +1,194 @@
+"""Staff pages: the workbench (queues, filters, bulk actions), staff entry, the order board, metrics."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from linli.accounts.roles import is_staff_like
+from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError, NotFound
+from linli.core.pagination import keyset_page
+from linli.core.scoping import scope_for
+from linli.places.models import Place, PlaceKind
+from linli.tickets import metrics as m
+from linli.tickets.models import Source, Status
+from linli.tickets.selectors import (
+    TicketFilters,
+    filter_tickets,
+    leaf_categories,
+    my_claims,
+    order_board,
+    visible_tickets,
+)
+from linli.tickets.services import STAFF_SOURCES
+from linli.tickets.transitions import ticket_accept, ticket_assign
+from linli.tickets.views_resident import submit_from_post
+
+PAGE_SIZE = 30
+
+
+def _require_staff(user: Any) -> None:
+    if not is_staff_like(user):
+        raise Forbidden("该页面仅供工作人员使用")
+
+
+def compounds_in_scope(user: Any) -> list[Place]:
+    scope = scope_for(user)
+    return list(Place.objects.filter(scope.q("path"), kind=PlaceKind.COMPOUND).order_by("path")[:500])
+
+
+def _bool(raw: str | None) -> bool | None:
+    return {"1": True, "0": False}.get(raw or "")
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@login_required
+def workbench(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    g = request.GET
+    queue = g.get("queue") or "mine"
+    f = TicketFilters(
+        status=g.get("status") or None,
+        category_id=_int(g.get("category")),
+        source=g.get("source") or None,
+        overdue=_bool(g.get("overdue")),
+        place_id=_int(g.get("compound")),
+        queue=queue,
+        q=g.get("q") or None,
+    )
+    qs = filter_tickets(visible_tickets(request.user), request.user, f)
+    page = keyset_page(qs, key="id", cursor=g.get("cursor") or None, limit=PAGE_SIZE, descending=True)
+    params = g.copy()
+    params.pop("cursor", None)
+    return render(
+        request,
+        "tickets/workbench.html",
+        {
+            "page": page,
+            "queue": queue,
+            "f": g,
+            "params": params.urlencode(),
+            "statuses": [("open", "未办结"), *Status.choices],
+            "sources": Source.choices,
+            "categories": leaf_categories(),
+            "compounds": compounds_in_scope(request.user),
+            "assign_targets": [
+                p for p in Place.objects.filter(scope_for(request.user).q("path"), kind__in=["grid", "community"])[:200]
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk accept or assign: each request is its own transaction; the refusals are listed."""
+    _require_staff(request.user)
+    action = request.POST.get("bulk_action")
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    place_id = _int(request.POST.get("place_id"))
+    done, refused = 0, []
+    for ticket_id in ids:
+        try:
+            if action == "accept":
+                ticket_accept(actor=request.user, ticket_id=ticket_id)
+            elif action == "assign":
+                ticket_assign(actor=request.user, ticket_id=ticket_id, place_id=place_id)
+            else:
+                raise InvalidInput("请选择批量操作", field="bulk_action")
+            done += 1
+        except (Conflict, InvalidInput, Forbidden, NotFound) as exc:
+            refused.append(f"#{ticket_id}:{exc.message}")
+    if done:
+        messages.success(request, f"已处理 {done} 条")
+    for line in refused[:10]:
+        messages.error(request, line)
+    return redirect(request.POST.get("next") or "tickets:workbench")
+
+
+@login_required
+def entry(request: HttpRequest) -> HttpResponse:
+    """Staff record a request heard by phone, at the door, on patrol, in a visit or a meeting."""
+    _require_staff(request.user)
+    error: LinliError | None = None
+    if request.method == "POST":
+        source = request.POST.get("source", "")
+        try:
+            if source not in STAFF_SOURCES:
+                raise InvalidInput("请选择来源", field="source")
+            ticket = submit_from_post(request, source=source)
+        except (InvalidInput, Forbidden) as exc:
+            error = exc
+        else:
+            messages.success(request, f"已登记 {ticket.number}")
+            return redirect("tickets:detail", ticket.pk)
+    scope = scope_for(request.user)
+    locations = Place.objects.filter(
+        scope.q("path"), kind__in=[PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING]
+    ).order_by("path")[:800]
+    return render(
+        request,
+        "tickets/entry.html",
+        {
+            "sources": [(v, label) for v, label in Source.choices if v in STAFF_SOURCES],
+            "categories": leaf_categories(),
+            "locations": locations,
+            "error": error,
+            "data": request.POST,
+        },
+        status=422 if error else 200,
+    )
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The order board (接单大厅): published requests nearby, and what I have claimed."""
+    open_orders = order_board(request.user).order_by("-id")[:100]
+    return render(
+        request,
+        "tickets/board.html",
+        {"orders": open_orders, "claims": my_claims(request.user)[:50]},
+    )
+
+
+def _date(raw: str | None, field: str) -> dt.date | None:
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
+
+
+@login_required
+def metrics(request: HttpRequest) -> HttpResponse:
+    _require_staff(request.user)
+    d_since, d_until = m.default_period()
+    since = _date(request.GET.get("since"), "since") or d_since
+    until = _date(request.GET.get("until"), "until") or d_until
+    node = m.node_for(request.user, _int(request.GET.get("node")))
+    total, children = m.compute(node, since, until)
+    child_nodes = list(Place.objects.filter(path__under=node.path, depth=node.depth + 1).order_by("path"))
+    return render(
+        request,
+        "tickets/metrics.html",
+        {
+            "node": node,
+            "since": since,
+            "until": until,
+            "total": total,
+            "children": [(c, children.get(c.path)) for c in child_nodes],
+            "ranked": m.rankings(node, children),
+            "min_requests": m.MIN_REQUESTS_FOR_RANKING,
+            "definitions": m.DEFINITIONS,
+        },
+    )
