@@ -36,8 +36,10 @@ class HttpSmsBackend:
         self.timeout = timeout
 
     def send(self, *, phone: str, text: str) -> None:
+        if not self.url.startswith(("http://", "https://")):
+            raise RuntimeError("LINLI_SMS_HTTP_URL must be an http or https URL")
         body = json.dumps({"phone": phone, "text": text}, ensure_ascii=False).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
             self.url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
