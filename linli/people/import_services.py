@@ -8,6 +8,7 @@ transaction: either every valid row is saved or none is.
 
 from __future__ import annotations
 
+import logging
 from typing import IO, Any
 
 from django.core.files.base import File
@@ -21,6 +22,7 @@ from linli.env import env_int
 from linli.people.importing import Outcome, run_import
 from linli.people.models import ImportBatch, ImportStatus
 
+logger = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
 MAX_STORED_ERRORS = 5000
 
@@ -128,6 +130,14 @@ def import_execute(*, batch_id: int) -> ImportBatch:
             )
     except InvalidInput as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=exc.message)
+        batch.refresh_from_db()
+        return batch
+    except Exception:
+        # Nothing was written (the transaction rolled back); say so on the batch, keep the traceback in the log.
+        logger.exception("import batch %s failed", batch.pk)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            status=ImportStatus.FAILED, message="导入时发生系统错误,未写入任何记录;请联系管理员"
+        )
         batch.refresh_from_db()
         return batch
     batch.file.delete(save=False)
