@@ -50,3 +50,19 @@ def test_pages_default_to_simplified_chinese_and_switch_to_english(client):
     assert "登录邻里" in client.get("/accounts/login/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert "Sign in to Linli" in client.get("/accounts/login/").content.decode()
+
+
+def test_residents_land_on_their_own_page_with_their_services(client_as):
+    page = client_as("resident").get("/").content.decode()
+    assert "随手拍" in page and "我的诉求" in page and "我的信息" in page
+    assert "接单大厅" not in page
+
+
+def test_volunteers_see_the_order_board_link(client_as):
+    assert "接单大厅" in client_as("volunteer").get("/").content.decode()
+
+
+def test_staff_land_on_the_place_tree(client_as):
+    response = client_as("grid").get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/places/"
