@@ -227,7 +227,7 @@ def test_pause_for_information_extends_the_deadline(ticket, users):
     t = tr.ticket_request_info(actor=users["grid"], ticket_id=ticket.pk, note="请提供具体楼层")
     assert t.status == Status.WAITING_INFO and t.paused_at
     Ticket.objects.filter(pk=t.pk).update(paused_at=timezone.now() - dt.timedelta(hours=5))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         tr.ticket_supply_info(actor=users["volunteer"], ticket_id=t.pk, note="x")
     t = tr.ticket_supply_info(actor=users["resident"], ticket_id=t.pk, note="5楼")
     assert t.status == Status.ACCEPTED and t.paused_at is None

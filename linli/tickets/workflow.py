@@ -123,7 +123,9 @@ def relations(user: Any, ticket: Ticket) -> set[str]:
 def may_see(user: Any, ticket: Ticket) -> bool:
     if Ticket.objects.visible_to(user).filter(pk=ticket.pk).exists():
         return True
-    return ticket.public and any(ticket.place_path.startswith(root) for root in claim_roots(user))
+    # The order board: public requests on offer (or just taken) where the user may claim.
+    on_board = ticket.public and ticket.status in (Status.PUBLISHED, Status.CLAIMED)
+    return on_board and any(ticket.place_path.startswith(root) for root in claim_roots(user))
 
 
 def allowed_actions(user: Any, ticket: Ticket) -> list[str]:
