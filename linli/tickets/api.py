@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
+from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
@@ -22,7 +23,7 @@ from linli.tickets.selectors import (
     timeline,
     visible_tickets,
 )
-from linli.tickets.services import ticket_photo_add, ticket_submit
+from linli.tickets.services import photo_for, ticket_photo_add, ticket_submit
 from linli.tickets.transitions import ticket_act
 from linli.tickets.workflow import allowed_actions
 
@@ -226,7 +227,13 @@ def detail_out(t: Ticket, user: Any) -> TicketDetailOut:
     from django.urls import reverse
 
     photos = [
-        PhotoOut(id=p.pk, kind=p.kind, url=reverse("tickets:photo", args=[p.pk]), width=p.width, height=p.height)
+        PhotoOut(
+            id=p.pk,
+            kind=p.kind,
+            url=reverse("api:requests_photo_read", kwargs={"ticket_id": t.pk, "photo_id": p.pk}),
+            width=p.width,
+            height=p.height,
+        )
         for p in t.photos.all()
     ]
     events = [
@@ -280,6 +287,21 @@ def requests_photo_add(
 ) -> tuple[int, TicketDetailOut]:
     ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=photo, kind=kind)
     return 201, detail_out(access_ticket(request.user, ticket_id), request.user)
+
+
+@router.get(
+    "/requests/{ticket_id}/photos/{photo_id}",
+    response={200: None, 404: ErrorOut},
+    operation_id="requests_photo_read",
+    summary="The image bytes of one photo (scoped like the request)",
+)
+def requests_photo_read(request: HttpRequest, ticket_id: int, photo_id: int) -> FileResponse:
+    p = photo_for(actor=request.user, photo_id=photo_id)
+    if p.ticket_id != ticket_id:
+        raise NotFound("未找到该照片,或您无权查看")
+    response = FileResponse(p.image.open("rb"), content_type=p.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get(
