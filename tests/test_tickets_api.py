@@ -127,8 +127,14 @@ def test_pages_render_for_their_roles(client_as, users):
     assert client_as("resident").get("/requests/new/").status_code == 200
     assert client_as("resident").get("/requests/mine/").status_code == 200
     assert client_as("resident").get(f"/requests/{t.pk}/").status_code == 200
-    for name in ("/requests/", "/requests/?queue=unit", "/requests/?queue=subtree&overdue=1", "/requests/entry/",
-                 "/requests/metrics/", "/requests/problems/"):
+    for name in (
+        "/requests/",
+        "/requests/?queue=unit",
+        "/requests/?queue=subtree&overdue=1",
+        "/requests/entry/",
+        "/requests/metrics/",
+        "/requests/problems/",
+    ):
         assert client_as("community").get(name).status_code == 200, name
     assert client_as("resident").get("/requests/").status_code == 403
     assert client_as("volunteer").get("/requests/board/").status_code == 200

@@ -73,7 +73,12 @@ def problem_sign_off(*, actor: Any, item_id: int, note: str) -> ProblemItem:
     if not note:
         raise InvalidInput("请填写销号说明", field="note")
     with transaction.atomic():
-        item = ProblemItem.objects.select_for_update().select_related("community", "ticket").filter(pk=item_id).first()
+        item = (
+            ProblemItem.objects.select_for_update(of=("self",))
+            .select_related("community", "ticket")
+            .filter(pk=item_id)
+            .first()
+        )
         if item is None or not capabilities_at(actor, item.place_path):
             raise NotFound("未找到该问题,或您无权查看")
         _require(actor, item.community, {"manage", "lead"}, "销号")

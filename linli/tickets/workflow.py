@@ -141,7 +141,7 @@ def allowed_actions(user: Any, ticket: Ticket) -> list[str]:
 def lock_ticket(*, actor: Any, ticket_id: int) -> Ticket:
     """Lock the row for the rest of the transaction, then check the actor may see it at all."""
     ticket = (
-        Ticket.objects.select_for_update()
+        Ticket.objects.select_for_update(of=("self",))
         .filter(pk=ticket_id)
         .select_related("handling_place", "category", "place")
         .first()
