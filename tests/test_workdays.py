@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -18,6 +20,7 @@ from linli.workdays.services import (
     calendar_cache_clear,
     calendar_day_clear,
     calendar_day_set,
+    calendar_seed_from_package,
     calendar_warning,
     calendar_year_publish,
     calendar_year_unpublish,
@@ -31,7 +34,9 @@ SH = ZoneInfo("Asia/Shanghai")
 
 @pytest.fixture(autouse=True)
 def fresh_calendar_cache():
-    """Each test's edits are rolled back; the process-memory cache must not outlive them."""
+    """Each test's edits are rolled back; the process-memory cache must not outlive them. Browser
+    tests flush the database, so put the seeded years back first (a no-op when they are there)."""
+    calendar_seed_from_package()
     calendar_cache_clear()
     yield
     calendar_cache_clear()
@@ -48,7 +53,12 @@ def end_of(y: int, m: int, d: int) -> dt.datetime:
 # --- the real calendar ---------------------------------------------------------------------------
 
 
-def test_a_fresh_database_holds_every_published_year_from_the_package():
+def test_the_seed_migration_fills_every_year_the_package_knows():
+    # Run the migration's function on an empty calendar (transactional tests elsewhere may flush it).
+    seed_migration = importlib.import_module("linli.workdays.migrations.0002_seed_from_package")
+    CalendarDay.objects.all().delete()
+    CalendarYear.objects.all().delete()
+    seed_migration.seed(django_apps, None)
     years = list(CalendarYear.objects.filter(published=True, source="package").values_list("year", flat=True))
     assert years == list(range(2004, 2027))
     assert CalendarDay.objects.get(date=dt.date(2025, 10, 1)).name == "国庆节"
@@ -105,6 +115,12 @@ def test_the_day_is_taken_in_beijing_time_whatever_zone_the_caller_uses():
     assert add_working_days(utc, days=1).tzinfo == SH
 
 
+def test_is_working_day_reads_a_datetime_as_its_day_in_beijing():
+    # 20:00 UTC on 30 September is already 1 October, National Day, in Beijing.
+    assert not is_working_day(dt.datetime(2025, 9, 30, 20, 0, tzinfo=dt.UTC))
+    assert is_working_day(dt.datetime(2025, 9, 30, 10, 0, tzinfo=dt.UTC))
+
+
 def test_zero_working_days_means_the_end_of_today_or_the_next_working_day():
     assert add_working_days(at(2025, 9, 29), days=0) == end_of(2025, 9, 29)
     assert add_working_days(at(2025, 10, 3), days=0) == end_of(2025, 10, 9)
@@ -128,6 +144,23 @@ def test_working_days_between_is_the_inverse_of_add_working_days():
     assert working_days_between(at(2025, 9, 29), at(2025, 10, 10, hour=8)) == 3
     assert working_days_between(at(2025, 10, 10), at(2025, 9, 29)) == -3
     assert working_days_between(at(2025, 10, 1), at(2025, 10, 8)) == 0
+
+
+def test_a_flushed_calendar_still_follows_the_package():
+    CalendarDay.objects.all().delete()
+    CalendarYear.objects.all().delete()
+    assert add_working_days(at(2025, 9, 29), days=4) == end_of(2025, 10, 11)
+    assert calendar_warning(at(2025, 9, 29), end_of(2025, 10, 11)) is None
+    assert calendar_warning(at(2026, 12, 30), end_of(2027, 1, 6)) is not None
+
+
+def test_editing_a_year_missing_from_the_database_stores_the_package_version_first(users):
+    CalendarDay.objects.filter(date__year=2025).delete()
+    CalendarYear.objects.filter(year=2025).delete()
+    calendar_day_set(actor=users["admin"], day=dt.date(2025, 10, 10), kind="holiday", name="国庆节")
+    assert CalendarYear.objects.get(year=2025).published
+    assert CalendarDay.objects.get(date=dt.date(2025, 10, 11)).kind == "workday"
+    assert add_working_days(at(2025, 9, 29), days=3) == end_of(2025, 10, 11)
 
 
 # --- unpublished years ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ The package is updated after each State Council notice; a year it does not know 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 import chinese_calendar
 from chinese_calendar.constants import Holiday
@@ -27,6 +28,11 @@ CHINESE_NAMES: dict[str, str] = {
 def package_years() -> list[int]:
     """Years the installed package has a published calendar for."""
     return sorted({d.year for d in chinese_calendar.holidays} | {d.year for d in chinese_calendar.workdays})
+
+
+@cache
+def package_year_set() -> frozenset[int]:
+    return frozenset(package_years())
 
 
 def package_days(year: int) -> list[tuple[dt.date, str, str]]:

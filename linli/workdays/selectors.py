@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from linli.workdays.models import CalendarDay, CalendarYear, DayKind, YearSource
+from linli.workdays.package import package_days, package_year_set
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,15 @@ class YearCalendar:
 def calendar_for_year(year: int) -> YearCalendar:
     """The year's overrides as stored (drafts included), and whether the year is published."""
     row = CalendarYear.objects.filter(year=year).first()
+    if row is None and year in package_year_set():
+        # Not stored (flushed or restored database): show what deadlines use, the package's version.
+        return YearCalendar(
+            year=year,
+            published=True,
+            source=YearSource.PACKAGE,
+            source_label=str(YearSource.PACKAGE.label),
+            days=[CalendarDay(date=day, kind=kind, name=name) for day, kind, name in package_days(year)],
+        )
     source = row.source if row else ""
     return YearCalendar(
         year=year,

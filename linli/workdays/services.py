@@ -29,7 +29,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import scope_for
 from linli.workdays.models import CalendarDay, CalendarYear, DayKind, YearSource
-from linli.workdays.package import package_days, package_years
+from linli.workdays.package import package_days, package_year_set, package_years
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = dt.time(23, 59, 59)
@@ -56,10 +56,16 @@ def _year(year: int) -> _Year:
     hit = _cache.get(year)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    published = CalendarYear.objects.filter(year=year, published=True).exists()
+    state = CalendarYear.objects.filter(year=year).values_list("published", flat=True).first()
     overrides: dict[dt.date, str] = {}
-    if published:  # drafts of an unpublished year do not move deadlines until they are published
-        overrides = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
+    if state is None and year in package_year_set():
+        # Nothing stored for a year the package knows (a flushed or hand-restored database):
+        # the package is the official source, so use it rather than fall back to weekends.
+        published, overrides = True, {day: kind for day, kind, _name in package_days(year)}
+    else:
+        published = bool(state)
+        if published:  # drafts of an unpublished year do not move deadlines until they are published
+            overrides = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
     entry = _Year(published=published, overrides=overrides)
     with _cache_lock:
         _cache[year] = (now, entry)
@@ -92,7 +98,12 @@ def _local_date(value: dt.datetime, name: str) -> dt.date:
 
 
 def is_working_day(day: dt.date) -> bool:
-    """Is ``day`` a working day? Years without a published calendar fall back to Monday–Friday."""
+    """Is ``day`` a working day? Years without a published calendar fall back to Monday–Friday.
+
+    Given an aware datetime, the question is about its day in Beijing.
+    """
+    if isinstance(day, dt.datetime):
+        day = _local_date(day, "day")
     kind = _year(day.year).overrides.get(day)
     if kind == DayKind.HOLIDAY:
         return False
@@ -172,6 +183,13 @@ def _check_year(year: int) -> int:
     return year
 
 
+def _materialise(*, actor: Any, year: int) -> None:
+    """Before editing a year the package knows but the database lacks, store the package's version,
+    so one edit changes one day rather than replacing the whole official year."""
+    if year in package_year_set() and not CalendarYear.objects.filter(year=year).exists():
+        calendar_seed_from_package(actor=actor, years=[year])
+
+
 @transaction.atomic
 def calendar_day_set(*, actor: Any, day: dt.date, kind: str, name: str = "") -> CalendarDay:
     """Mark ``day`` as a statutory holiday or a make-up workday (replacing what it was)."""
@@ -186,6 +204,7 @@ def calendar_day_set(*, actor: Any, day: dt.date, kind: str, name: str = "") -> 
         raise InvalidInput(_("名称不能超过50个字"), field="name")
     if kind == DayKind.WORKDAY and day.weekday() < 5:
         raise InvalidInput(_("调休上班日应为周六或周日"), field="day")
+    _materialise(actor=actor, year=day.year)
     CalendarYear.objects.get_or_create(year=day.year, defaults={"source": YearSource.MANUAL})
     row, created = CalendarDay.objects.update_or_create(date=day, defaults={"kind": kind, "name": name})
     audit_record(
@@ -199,6 +218,7 @@ def calendar_day_set(*, actor: Any, day: dt.date, kind: str, name: str = "") -> 
 def calendar_day_clear(*, actor: Any, day: dt.date) -> None:
     """Return ``day`` to the ordinary week (Monday–Friday work)."""
     _require_admin(actor)
+    _materialise(actor=actor, year=day.year)
     row = CalendarDay.objects.select_for_update().filter(date=day).first()
     if row is None:
         raise NotFound(_("%(day)s 没有特殊安排") % {"day": day.isoformat()})
@@ -211,7 +231,7 @@ def calendar_day_clear(*, actor: Any, day: dt.date) -> None:
 def calendar_year_publish(*, actor: Any, year: int) -> CalendarYear:
     """Declare ``year``'s calendar complete: from now on its deadlines follow it. Idempotent."""
     _require_admin(actor)
-    _check_year(year)
+    _materialise(actor=actor, year=_check_year(year))
     row, _created = CalendarYear.objects.select_for_update().get_or_create(
         year=year, defaults={"source": YearSource.MANUAL}
     )
@@ -231,7 +251,8 @@ def calendar_year_publish(*, actor: Any, year: int) -> CalendarYear:
 def calendar_year_unpublish(*, actor: Any, year: int) -> CalendarYear:
     """Withdraw a publication made by mistake: the year falls back to weekends-only again."""
     _require_admin(actor)
-    row = CalendarYear.objects.select_for_update().filter(year=_check_year(year), published=True).first()
+    _materialise(actor=actor, year=_check_year(year))
+    row = CalendarYear.objects.select_for_update().filter(year=year, published=True).first()
     if row is None:
         raise Conflict(_("%(year)d年尚未发布") % {"year": year})
     row.published = False
