@@ -199,3 +199,18 @@ def test_excel_export_neutralises_formulas(users, places, client_as):
     ws = load_workbook(io.BytesIO(response.content)).active
     titles = [row[1] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert "'=cmd|' /C calc'!A0" in titles
+
+
+def test_demo_history_feeds_the_metrics(places):
+    import random
+
+    from linli.tickets.demo import build_demo_tickets
+    from linli.tickets.metrics import compute
+
+    assert build_demo_tickets(random.Random(3), count=120, days=60) == 120
+    today = timezone.localdate()
+    total, children = compute(places.street, today - dt.timedelta(days=90), today)
+    assert total.received == 120
+    assert 0.8 < total.response_rate <= 1 and 0.5 < total.satisfaction_rate <= 1
+    assert total.grassroots_share < 1
+    assert sum(f.received for f in children.values()) == 120
