@@ -91,7 +91,7 @@ def test_commit_writes_the_valid_rows_encrypted_with_gender_and_birth_from_the_i
     assert person.household.room == "101" and person.relation_to_head == "head"
     assert list(PersonTag.objects.filter(person=person).values_list("tag__name", flat=True)) == ["独居老人"]
     assert Residence.objects.filter(person=person, moved_out_on__isnull=True).count() == 1
-    assert not batch.file, "the uploaded sheet is deleted once written"
+    assert not batch.staged, "the staged rows are deleted once written"
     assert AuditEvent.objects.filter(action="resident.import", target_id=str(batch.pk)).exists()
 
 

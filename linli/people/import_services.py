@@ -1,14 +1,15 @@
 """Import services: preview (validate every row, store the batch) → commit (write the valid rows).
 
-Preview and commit are separate requests; the uploaded file is kept with the ``ImportBatch``
-between them and deleted once the rows are written, so clear ID numbers do not linger on disk.
-Commit re-validates the file (the ledger may have changed since the preview) and writes in one
-transaction: either every valid row is saved or none is.
+Preview and commit are separate requests. The upload is read once, at preview; its valid rows
+are kept with the ``ImportBatch`` normalised and encrypted (``staged``) and deleted once written,
+so clear ID numbers never sit on disk. Commit re-checks what may have changed since the preview
+and writes in one transaction: either every valid row is saved or none is.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from typing import IO, Any
 
 from django.core.files.base import File
@@ -19,7 +20,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import scope_for
 from linli.env import env_int
-from linli.people.importing import Outcome, run_import
+from linli.people.importing import Outcome, commit_staged, preview_sheet
 from linli.people.models import ImportBatch, ImportStatus
 
 logger = logging.getLogger(__name__)
@@ -46,13 +47,14 @@ def import_preview(*, actor: Any, upload: IO[bytes], name: str, size: int) -> Im
     """Validate every row of an uploaded sheet and keep it as a batch awaiting commit."""
     _require_importer(actor)
     check_upload_size(size)
-    outcome = run_import(upload, name, actor=actor, write=False)
-    with transaction.atomic():
-        batch = ImportBatch(created_by=actor, original_name=name[:200], size=size)
-        _apply(batch, outcome)
-        upload.seek(0)
-        batch.file.save(f"import-{timezone.now():%Y%m%d%H%M%S}.bin", File(upload), save=False)
-        batch.save()
+    with tempfile.TemporaryFile() as staging:
+        outcome = preview_sheet(upload, name, actor=actor, staging=staging)
+        staging.seek(0)
+        with transaction.atomic():
+            batch = ImportBatch(created_by=actor, original_name=name[:200], size=size)
+            _apply(batch, outcome)
+            batch.staged.save(f"import-{timezone.now():%Y%m%d%H%M%S}.staged", File(staging), save=False)
+            batch.save()
         audit_record(
             action="resident.import_preview",
             actor=actor,
@@ -102,18 +104,18 @@ def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
 
 
 def import_execute(*, batch_id: int) -> ImportBatch:
-    """Write the valid rows of a queued batch in one transaction, then delete the uploaded file."""
+    """Write the staged rows of a queued batch in one transaction, then delete the staged file."""
     batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
     if batch.status != ImportStatus.QUEUED:
         return batch
     actor = batch.created_by
     try:
         with transaction.atomic():
-            with batch.file.open("rb") as stream:
-                outcome = run_import(
-                    stream, batch.original_name, actor=actor, write=True, source=f"导入批次 {batch.pk}"
-                )
-            _apply(batch, outcome)
+            with batch.staged.open("rb") as staging:
+                outcome = commit_staged(staging, actor=actor, source=f"导入批次 {batch.pk}")
+            batch.errors = sorted(batch.errors + outcome.errors, key=lambda e: e[0])[:MAX_STORED_ERRORS]
+            batch.error_rows += outcome.error_rows
+            batch.valid_rows = outcome.valid
             batch.created_count = outcome.new
             batch.updated_count = outcome.updated
             batch.status = ImportStatus.COMMITTED
@@ -140,7 +142,7 @@ def import_execute(*, batch_id: int) -> ImportBatch:
         )
         batch.refresh_from_db()
         return batch
-    batch.file.delete(save=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(file="")
+    batch.staged.delete(save=False)
+    ImportBatch.objects.filter(pk=batch.pk).update(staged="")
     batch.refresh_from_db()
     return batch

@@ -6,27 +6,32 @@ never duplicates) and, on commit, a handful of bulk inserts/updates. Places are 
 dicts built once per import. Memory therefore grows only with the number of distinct IDs (to
 catch the same ID twice in one file) and the errors found. The services that use this engine
 (``import_preview``, ``import_commit``, ``import_execute``) are in ``linli.people.import_services``.
+
+Preview stages the valid rows, normalised and encrypted chunk by chunk, so the commit does not
+read and validate the sheet a second time; it re-checks only what may have changed meanwhile
+(who is already in the ledger, and whether the addresses still exist).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from linli.core import crypto
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
 from linli.core.scoping import Scope, scope_for
-from linli.people.models import CareTag, Person, PersonTag, Relation, Residence, ResidenceType
+from linli.people.ledger_writer import LedgerWriter
+from linli.people.models import CareTag, Person, Relation, ResidenceType
 from linli.people.sheets import open_sheet
-from linli.places.models import Household, Place, PlaceKind
+from linli.places.models import Place, PlaceKind
 
 CHUNK_ROWS = 2000
 BUILDING_SUFFIXES = ("号楼", "栋", "幢", "座", "号", "楼")
@@ -305,145 +310,6 @@ class RowValidator:
         return tuple(ids)
 
 
-class LedgerWriter:
-    """Writes one chunk of valid rows: households, people, residence history, tags — all in bulk."""
-
-    PERSON_FIELDS = [
-        "name",
-        "gender",
-        "birth_date",
-        "phone_enc",
-        "phone_hash",
-        "place",
-        "place_path",
-        "household",
-        "relation_to_head",
-        "residence_type",
-        "moved_out_on",
-        "updated_at",
-    ]
-
-    def __init__(self, *, source: str) -> None:
-        self.source = source
-        self.households: dict[tuple[int, str], int] = {}
-        self.loaded_buildings: set[int] = set()
-        self.paths: dict[int, str] = {}
-        self.now = timezone.now()
-        self.today = timezone.localdate()
-
-    def _households_for(self, rows: list[ValidRow]) -> None:
-        new_buildings = {r.building_id for r in rows} - self.loaded_buildings
-        if new_buildings:
-            paths = Place.objects.filter(pk__in=new_buildings).values_list("path", flat=True)
-            condition = Q()
-            for path in paths:
-                condition |= Q(place_path__under=path)
-            for pk, place_id, room in Household.objects.filter(condition).values_list("pk", "place_id", "room"):
-                self.households[(place_id, room)] = pk
-            self.loaded_buildings |= new_buildings
-        missing: dict[tuple[int, str], Household] = {}
-        for r in rows:
-            key = (r.place_id, r.room)
-            if r.room and key not in self.households and key not in missing:
-                missing[key] = Household(place_id=r.place_id, place_path=r.place_path, room=r.room)
-        if missing:
-            Household.objects.bulk_create(list(missing.values()), batch_size=1000)
-            if any(h.pk is None for h in missing.values()):  # backends without RETURNING on bulk insert
-                place_ids = {k[0] for k in missing}
-                for pk, place_id, room in Household.objects.filter(place_id__in=place_ids).values_list(
-                    "pk", "place_id", "room"
-                ):
-                    self.households[(place_id, room)] = pk
-            else:
-                self.households.update({k: h.pk for k, h in missing.items()})
-
-    def write(self, rows: list[ValidRow], existing: dict[str, int]) -> tuple[int, int]:
-        self._households_for(rows)
-        current = Person.objects.in_bulk(list(existing.values())) if existing else {}
-        created: list[Person] = []
-        updated: list[Person] = []
-        moves: list[tuple[Person, ValidRow]] = []
-        for r in rows:
-            household_id = self.households.get((r.place_id, r.room)) if r.room else None
-            pk = existing.get(r.id_hash)
-            if pk is None:
-                person = Person(
-                    name=r.name,
-                    gender=r.gender,
-                    birth_date=r.birth_date,
-                    id_number_enc=crypto.encrypt(r.id_number),
-                    id_number_hash=r.id_hash,
-                    phone_enc=crypto.encrypt(r.phone),
-                    phone_hash=r.phone_hash,
-                    place_id=r.place_id,
-                    place_path=r.place_path,
-                    household_id=household_id,
-                    relation_to_head=r.relation,
-                    residence_type=r.residence_type or ResidenceType.RESIDENT,
-                )
-                created.append(person)
-                moves.append((person, r))
-                continue
-            person = current[pk]
-            moved = (
-                person.place_id != r.place_id
-                or person.household_id != household_id
-                or person.moved_out_on is not None
-                or person.anonymised_at is not None
-            )
-            person.name, person.gender, person.birth_date = r.name, r.gender, r.birth_date
-            if r.phone and r.phone_hash != person.phone_hash:
-                person.phone_enc, person.phone_hash = crypto.encrypt(r.phone), r.phone_hash
-            person.place_id, person.place_path, person.household_id = r.place_id, r.place_path, household_id
-            person.relation_to_head = r.relation or person.relation_to_head
-            person.residence_type = r.residence_type or person.residence_type
-            person.moved_out_on = None
-            person.updated_at = self.now
-            updated.append(person)
-            if moved:
-                moves.append((person, r))
-        Person.objects.bulk_create(created, batch_size=1000)
-        if any(p.pk is None for p in created):
-            by_hash = dict(
-                Person.objects.filter(id_number_hash__in=[p.id_number_hash for p in created]).values_list(
-                    "id_number_hash", "pk"
-                )
-            )
-            for p in created:
-                p.pk = by_hash[p.id_number_hash]
-        if updated:
-            Person.objects.bulk_update(updated, self.PERSON_FIELDS, batch_size=1000)
-        self._history(moves, existing)
-        self._tags(rows, created, existing)
-        return len(created), len(updated)
-
-    def _history(self, moves: list[tuple[Person, ValidRow]], existing: dict[str, int]) -> None:
-        movers = [p.pk for p, r in moves if r.id_hash in existing]
-        if movers:
-            Residence.objects.filter(person_id__in=movers, moved_out_on__isnull=True).update(moved_out_on=self.today)
-        Residence.objects.bulk_create(
-            [
-                Residence(
-                    person_id=p.pk,
-                    place_id=p.place_id,
-                    place_path=p.place_path,
-                    household_id=p.household_id,
-                    residence_type=p.residence_type,
-                    moved_in_on=self.today if r.id_hash in existing else None,
-                    source=self.source,
-                )
-                for p, r in moves
-            ],
-            batch_size=1000,
-        )
-
-    def _tags(self, rows: Iterable[ValidRow], created: list[Person], existing: dict[str, int]) -> None:
-        ids = {p.id_number_hash: p.pk for p in created} | existing
-        links = [PersonTag(person_id=ids[r.id_hash], tag_id=t) for r in rows for t in r.tag_ids]
-        if links:
-            PersonTag.objects.bulk_create(links, batch_size=1000, ignore_conflicts=True)
-
-
 def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str]]:
     return {
         h: (pk, path)
@@ -453,29 +319,64 @@ def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str]]:
     }
 
 
-def run_import(stream: IO[bytes], name: str, *, actor: Any, write: bool, source: str = "") -> Outcome:
-    """Validate every row; with ``write`` also save the valid ones (call inside a transaction)."""
+def _in_scope(chunk: list[ValidRow], scope: Scope, outcome: Outcome) -> tuple[list[ValidRow], dict[str, int]]:
+    """Drop rows whose person is registered outside the importer's scope; map the others already known."""
+    found = _existing(chunk)
+    keep: list[ValidRow] = []
+    for r in chunk:
+        hit = found.get(r.id_hash)
+        if hit is not None and not scope.covers(hit[1]):
+            outcome.errors.append([r.row, "身份证号", "此人已在您管辖范围以外登记,请联系其所在社区办理迁入"])
+            outcome.error_rows += 1
+        else:
+            keep.append(r)
+    existing = {r.id_hash: found[r.id_hash][0] for r in keep if r.id_hash in found}
+    outcome.valid += len(keep)
+    outcome.updated += len(existing)
+    outcome.new += len(keep) - len(existing)
+    return keep, existing
+
+
+def _stage(rows: list[ValidRow], staging: IO[bytes]) -> None:
+    """Valid rows for the commit step, one encrypted line per chunk (they hold clear ID numbers)."""
+    plain = [
+        [
+            *(getattr(r, f) for f in STAGED_FIELDS[:5]),
+            r.birth_date.isoformat(),
+            *(getattr(r, f) for f in STAGED_FIELDS[6:]),
+        ]
+        for r in rows
+    ]
+    staging.write(crypto.encrypt(json.dumps(plain, ensure_ascii=False)).encode() + b"\n")
+
+
+STAGED_FIELDS = [f.name for f in dataclasses.fields(ValidRow)]
+
+
+def _unstage(line: bytes) -> list[ValidRow]:
+    text = crypto.decrypt(line.decode().strip())
+    try:
+        rows = json.loads(text)
+    except ValueError:
+        raise InvalidInput("预检结果无法解密(密钥可能已更换),请重新上传文件", field="file") from None
+    result = []
+    for values in rows:
+        data = dict(zip(STAGED_FIELDS, values, strict=True))
+        data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
+        data["tag_ids"] = tuple(data["tag_ids"])
+        result.append(ValidRow(**data))
+    return result
+
+
+def preview_sheet(stream: IO[bytes], name: str, *, actor: Any, staging: IO[bytes]) -> Outcome:
+    """Validate every row; stage the valid ones (encrypted) for ``commit_staged``. Writes nothing."""
     scope = scope_for(actor, "manage")
     outcome = Outcome()
-    writer = LedgerWriter(source=source) if write else None
-    error_row_numbers: set[int] = set()
 
     def flush(chunk: list[ValidRow]) -> None:
-        found = _existing(chunk)
-        keep: list[ValidRow] = []
-        for r in chunk:
-            hit = found.get(r.id_hash)
-            if hit is not None and not scope.covers(hit[1]):
-                outcome.errors.append([r.row, "身份证号", "此人已在您管辖范围以外登记,请联系其所在社区办理迁入"])
-                error_row_numbers.add(r.row)
-            else:
-                keep.append(r)
-        existing = {r.id_hash: found[r.id_hash][0] for r in keep if r.id_hash in found}
-        outcome.valid += len(keep)
-        outcome.updated += len(existing)
-        outcome.new += len(keep) - len(existing)
-        if writer is not None and keep:
-            writer.write(keep, existing)
+        keep, _existing_ids = _in_scope(chunk, scope, outcome)
+        if keep:
+            _stage(keep, staging)
 
     with open_sheet(stream, name) as sheet:
         outcome.kind, outcome.encoding = sheet.kind, sheet.encoding
@@ -486,7 +387,7 @@ def run_import(stream: IO[bytes], name: str, *, actor: Any, write: bool, source:
             row, errors = validator.validate(number, cells)
             if errors:
                 outcome.errors.extend(errors)
-                error_row_numbers.add(number)
+                outcome.error_rows += 1
             if row is not None:
                 chunk.append(row)
             if len(chunk) >= CHUNK_ROWS:
@@ -496,6 +397,26 @@ def run_import(stream: IO[bytes], name: str, *, actor: Any, write: bool, source:
             flush(chunk)
     if outcome.total == 0:
         raise InvalidInput("表格是空的:只有表头,没有数据行", field="file")
-    outcome.error_rows = len(error_row_numbers)
     outcome.errors.sort(key=lambda e: e[0])
+    return outcome
+
+
+def commit_staged(staging: IO[bytes], *, actor: Any, source: str) -> Outcome:
+    """Write the staged rows (call inside a transaction). Scope and addresses are checked again:
+    the ledger may have changed since the preview."""
+    scope = scope_for(actor, "manage")
+    outcome = Outcome()
+    writer = LedgerWriter(source=source)
+    for line in staging:
+        if not line.strip():
+            continue
+        chunk = _unstage(line)
+        live = set(Place.objects.filter(pk__in={r.place_id for r in chunk}).values_list("pk", flat=True))
+        for r in chunk:
+            if r.place_id not in live:
+                outcome.errors.append([r.row, "楼栋", "预检后该地址已被删除"])
+                outcome.error_rows += 1
+        keep, existing = _in_scope([r for r in chunk if r.place_id in live], scope, outcome)
+        if keep:
+            writer.write(keep, existing)
     return outcome

@@ -283,10 +283,14 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportBatch(models.Model):
-    """An uploaded sheet: preview and commit are separate requests. The file is deleted after commit."""
+    """An uploaded sheet: preview and commit are separate requests.
+
+    The upload itself is not kept: preview stores its valid rows, normalised and encrypted, in
+    ``staged``; commit writes them and deletes that file.
+    """
 
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    staged = models.FileField(upload_to="imports/%Y/%m/", blank=True, help_text="预检通过的行,分块加密;导入后删除")
     original_name = models.CharField(max_length=200)
     file_kind = models.CharField(max_length=8)
     encoding = models.CharField(max_length=16, blank=True)

@@ -1,0 +1,116 @@
+"""100,000-row resident import against merely reading the same file with the same reader.
+
+Builds the small demo street into a temporary SQLite database (or BENCH_DATABASE_URL), writes a
+100k-row .xlsx in the import template (valid IDs, ~2.5 people per room, a few tags), then times
+(a) reading every row with ``linli.people.sheets.open_sheet`` and doing nothing else,
+(b) ``import_preview`` (validate every row) and (c) ``import_commit`` (validate again and write),
+and prints the ratio (b+c)/a and the process's peak memory after each step.
+
+    .venv/bin/python bench/import_residents.py            # 100,000 rows
+    BENCH_ROWS=20000 .venv/bin/python bench/import_residents.py
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    tmp = tempfile.mkdtemp(prefix="linli-import-bench-")
+    os.environ.update(
+        {
+            "DEBUG": "1",
+            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3"),
+            "HUEY_SQLITE_PATH": f"{tmp}/huey.sqlite3",
+            "HUEY_IMMEDIATE": "1",
+            "MEDIA_ROOT": f"{tmp}/media",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    py = sys.executable
+    subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    subprocess.run(
+        [py, "manage.py", "demo", "--if-empty", "--size", "small", "--password", "bench-pass-2026"],
+        cwd=ROOT,
+        check=True,
+    )
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from openpyxl import Workbook
+
+    from linli.people.fakes import resident_rows
+    from linli.people.import_services import import_commit, import_preview
+    from linli.people.models import Person
+    from linli.people.sheets import TEMPLATE_HEADERS, open_sheet
+    from linli.places.models import Place
+
+    addresses = []
+    for unit in Place.objects.filter(kind="unit").order_by("path"):
+        building = Place.objects.get(path=unit.path[: -Place.steplen])
+        compound = next(
+            p for p in Place.objects.filter(kind="compound").order_by("path") if building.path.startswith(p.path)
+        )
+        addresses.append(
+            (compound.name, building.name.removeprefix(compound.name), unit.name.removeprefix(building.name))
+        )
+    path = Path(tmp) / "residents.xlsx"
+    started = time.perf_counter()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("居民")
+    sheet.append(TEMPLATE_HEADERS)
+    for row in resident_rows(addresses, ROWS):
+        sheet.append(row)
+    workbook.save(path)
+    print(
+        f"wrote {ROWS} rows to {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f}s"
+    )
+    print(f"peak memory before reading: {peak_mb():.0f} MB")
+
+    started = time.perf_counter()
+    with open(path, "rb") as stream, open_sheet(stream, path.name) as parsed:
+        count = sum(1 for _ in parsed.rows)
+    read = time.perf_counter() - started
+    print(f"(a) read only:  {read:6.1f}s  ({count} rows)  peak memory {peak_mb():.0f} MB")
+
+    user = get_user_model().objects.get(username="street")
+    before = Person.objects.count()
+    started = time.perf_counter()
+    with open(path, "rb") as stream:
+        batch = import_preview(actor=user, upload=stream, name=path.name, size=path.stat().st_size)
+    preview = time.perf_counter() - started
+    print(
+        f"(b) preview:    {preview:6.1f}s  ({batch.valid_rows} valid, {batch.error_rows} with errors)  "
+        f"peak memory {peak_mb():.0f} MB"
+    )
+    started = time.perf_counter()
+    batch = import_commit(actor=user, batch=batch)
+    commit = time.perf_counter() - started
+    print(
+        f"(c) commit:     {commit:6.1f}s  ({batch.created_count} created, {batch.updated_count} updated; "
+        f"ledger {before} → {Person.objects.count()})  peak memory {peak_mb():.0f} MB"
+    )
+    total = preview + commit
+    print(f"preview + commit = {total:.1f}s = {total / read:.1f} × reading the file; {ROWS / total:,.0f} rows/s")
+    if batch.status != "committed" or batch.created_count + batch.updated_count != ROWS:
+        sys.exit(f"import did not write every row: {batch.status} {batch.message}")
+
+
+if __name__ == "__main__":
+    main()
