@@ -237,6 +237,12 @@ class DemoBuilder:
         residents = self._residents(households)
         staff = self._organisations_and_positions(district, streets)
         users = self._users(district, streets, staff, residents)
+        if self.size is not SIZES["small"]:
+            # A few months of request history, so the workbench and three rates show real figures.
+            # The small (test) demo starts without requests: tests count the ones they make.
+            from linli.tickets.demo import build_demo_tickets
+
+            build_demo_tickets(self.rng, count=300 * self.size.streets)
         return DemoResult(
             places=len(self.places),
             households=len(households),
