@@ -292,3 +292,22 @@ def test_the_downloadable_template_has_the_chinese_headers(client_as):
         io.BytesIO(b"".join(response.streaming_content if response.streaming else [response.content]))
     ).worksheets[0]
     assert [c.value for c in next(sheet.iter_rows())] == TEMPLATE_HEADERS
+
+
+def test_the_fast_id_check_agrees_with_normalise_id_number():
+    from stdnum.cn import ric
+
+    from linli.core.identifiers import normalise_id_number
+    from linli.people.fakes import unique_ids
+    from linli.people.importing import _valid_id_fast
+
+    samples = list(unique_ids(300, seed=3))
+    samples += [s[:-1] + ("0" if s[-1] != "0" else "1") for s in samples[:50]]  # wrong check digits
+    for body in ("99999919900101123", "11010119900230123", "11010118000101123", "110101abc00101123"):
+        samples.append(body + (ric.calc_check_digit(body + "0") if body.isdigit() else "1"))
+    for sample in samples:
+        try:
+            expected = normalise_id_number(sample)
+        except InvalidInput:
+            expected = ""
+        assert _valid_id_fast(sample) == expected, sample
