@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import logging
+import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -316,11 +317,13 @@ def test_a_robot_that_refuses_is_logged_and_retried_but_the_caller_carries_on(
 def test_an_unreachable_robot_never_crashes_the_caller(
     users, places, django_capture_on_commit_callbacks, no_leftover_retries
 ):
-    dead = FakeServer()
-    dead.close()  # nothing listens on this port any more
-    hook = webhook_add(actor=users["admin"], place=places.street, kind="wecom", name="街道群", url=f"{dead.url}/x")
-    with django_capture_on_commit_callbacks(execute=True):
-        assert group_robot_post(place=places.street, text="测试") == 1
+    # A port we hold but never listen on: connections are refused, and nobody else can take it meanwhile.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as held:
+        held.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{held.getsockname()[1]}/x"
+        hook = webhook_add(actor=users["admin"], place=places.street, kind="wecom", name="街道群", url=url)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert group_robot_post(place=places.street, text="测试") == 1
     hook.refresh_from_db()
     assert hook.failures == 1 and hook.last_error.startswith("network")
 
