@@ -98,7 +98,17 @@ def build_demo_tickets(rng: random.Random, *, count: int = 300, days: int = 120,
             continue
         at += dt.timedelta(days=rng.uniform(0.5, 9))
         frm = Status.ASSIGNED if left else Status.ACCEPTED
-        events.append(_event(t, at, "resolve", frm, Status.RESOLVED, "已处理完毕", on_time=at <= t.resolve_due))
+        events.append(
+            _event(
+                t,
+                at,
+                "resolve",
+                frm,
+                Status.RESOLVED,
+                "已处理完毕",
+                on_time=t.resolve_due is not None and at <= t.resolve_due,
+            )
+        )
         t.status, t.resolved_at, t.resolution = Status.RESOLVED, at, "已处理完毕"
         rating = rng.choices([Rating.SATISFIED, Rating.BASIC, Rating.UNSATISFIED], weights=[88, 8, 4])[0]
         if rng.random() < 0.9:
