@@ -147,7 +147,7 @@ def test_every_kind_of_bad_row_is_reported_by_row_column_and_reason(users, addre
     assert by_row[7][0][0] == "小区" and "不在您管辖范围内" in by_row[7][0][1]
     assert by_row[8][0][0] == "楼栋" and "99栋" in by_row[8][0][1]
     assert by_row[9][0][0] == "手机号"
-    assert by_row[10][0][0] == "身份证号" and "不可能" in by_row[10][0][1]
+    assert by_row[10][0][0] == "身份证号" and "在未来" in by_row[10][0][1]
     assert by_row[11][0][0] == "与户主关系"
     assert by_row[12][0][0] == "标签"
     assert by_row[13][0][0] == "人员类型"
@@ -305,6 +305,7 @@ def test_the_fast_id_check_agrees_with_normalise_id_number():
     samples += [s[:-1] + ("0" if s[-1] != "0" else "1") for s in samples[:50]]  # wrong check digits
     for body in ("99999919900101123", "11010119900230123", "11010118000101123", "110101abc00101123"):
         samples.append(body + (ric.calc_check_digit(body + "0") if body.isdigit() else "1"))
+    samples.append("11010120990101123" + ric.calc_check_digit("11010120990101123" + "0"))  # born in the future
     for sample in samples:
         try:
             expected = normalise_id_number(sample)

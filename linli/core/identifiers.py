@@ -42,7 +42,7 @@ def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
     if len(text) == 15 and text.isdigit():
         raise InvalidInput("15位旧身份证号已停止使用,请填写18位身份证号", field=field)
     try:
-        return str(ric.validate(text))
+        number = str(ric.validate(text))
     except StdnumError as exc:
         reason = {
             "InvalidChecksum": "校验位错误",
@@ -51,6 +51,12 @@ def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
             "InvalidComponent": "出生日期或地区码无效",
         }.get(type(exc).__name__, "无效")
         raise InvalidInput(f"身份证号“{text}”{reason}", field=field) from None
+    born = ric.get_birth_date(number)
+    if born > dt.date.today():
+        raise InvalidInput(f"身份证号“{text}”的出生日期 {born:%Y-%m-%d} 在未来", field=field)
+    if born.year < 1890:
+        raise InvalidInput(f"身份证号“{text}”的出生日期 {born:%Y-%m-%d} 不合常理", field=field)
+    return number
 
 
 def birth_date_from_id(id_number: str) -> dt.date:

@@ -116,8 +116,10 @@ def _valid_id_fast(raw: str) -> str:
     if len(text) != 18 or not text[:17].isdigit() or ric.calc_check_digit(text) != text[17]:
         return ""
     try:
-        dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
+        return ""
+    if born > dt.date.today() or born.year < 1890:  # the same bounds as normalise_id_number
         return ""
     return text if _birth_place_known(text[:6], text[6:10]) else ""
 
@@ -198,7 +200,6 @@ class RowValidator:
         self.sensitive_scope = scope_for(actor, "sensitive")
         self.tags = {_plain(t.name): t for t in CareTag.objects.filter(active=True)}
         self.seen: dict[str, int] = {}
-        self.today = timezone.localdate()
 
     def validate(self, number: int, cells: list[str]) -> tuple[ValidRow | None, list[list[Any]]]:
         errors: list[list[Any]] = []
@@ -274,10 +275,7 @@ class RowValidator:
             except InvalidInput as exc:
                 err("身份证号", exc.message)
                 return "", "", None, ""
-        birth = birth_date_from_id(id_number)
-        if birth > self.today or birth.year < 1880:
-            err("身份证号", f"身份证号“{id_number}”中的出生日期 {birth:%Y-%m-%d} 不可能")
-            return "", "", None, ""
+        birth = birth_date_from_id(id_number)  # within bounds: both checks above refuse future dates
         id_hash = crypto.keyed_hash("id", id_number)
         first = self.seen.setdefault(id_hash, number)
         if first != number:

@@ -42,9 +42,12 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def live_demo(transactional_db: Any, live_server: Any) -> Any:
+def live_demo(django_db_serialized_rollback: Any, transactional_db: Any, live_server: Any) -> Any:
     """The demo street, visible to the live server. The session's copy is there for the first
-    transactional test; each one flushes the database afterwards, so later ones rebuild it."""
+    transactional test; each one flushes the database afterwards, so later ones rebuild it.
+
+    Serialized rollback restores what migrations seeded (care tags, the holiday calendar)
+    after each flush, so browser tests see the same reference data as a fresh install."""
     from linli.places.models import Place
 
     if not Place.objects.exists():
