@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
-from django.utils import timezone
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
