@@ -73,6 +73,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
     from linli.orgs.api import router as orgs_router
     from linli.people.api import router as people_router
@@ -87,6 +88,7 @@ def _register() -> None:
     api.add_router("/", people_router)  # /residents, /households
     api.add_router("/", notify_router)  # /inbox
     api.add_router("/", workdays_router)  # /calendar
+    api.add_router("/", interop_router)  # /handover, /webhooks
 
 
 _register()

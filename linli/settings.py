@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "linli.notify",
     "linli.workdays",
     "linli.tickets",
+    "linli.interop",
 ]
 
 MIDDLEWARE = [

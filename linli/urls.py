@@ -14,6 +14,8 @@ urlpatterns = [
     path("ledger/", include("linli.people.urls")),
     path("inbox/", include("linli.notify.urls")),
     path("calendar/", include("linli.workdays.urls")),
+    path("interop/", include("linli.interop.urls")),
+    path("open311/v2/", include("linli.interop.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]
