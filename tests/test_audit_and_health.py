@@ -62,7 +62,13 @@ def test_volunteers_see_the_order_board_link(client_as):
     assert "接单大厅" in client_as("volunteer").get("/").content.decode()
 
 
-def test_staff_land_on_the_place_tree(client_as):
-    response = client_as("grid").get("/")
+def test_leaders_land_on_the_place_tree(client_as):
+    response = client_as("street").get("/")
     assert response.status_code == 302
     assert response["Location"] == "/places/"
+
+
+def test_front_line_staff_land_on_their_request_queue(client_as):
+    for username in ("grid", "community"):
+        response = client_as(username).get("/")
+        assert response["Location"] == "/requests/"

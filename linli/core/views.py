@@ -5,13 +5,17 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from linli.accounts.roles import is_staff_like
+from linli.accounts.roles import roles_of
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if is_staff_like(request.user):
+    """Leaders start from the map of their area; front-line staff from their request queue."""
+    roles = set(roles_of(request.user))
+    if roles & {"admin", "leader"}:
         return redirect("places:index")
+    if roles & {"staff", "grid"}:
+        return redirect("tickets:workbench")
     return render(request, "core/resident_home.html", {"person": request.user.person})  # type: ignore[union-attr]
 
 
