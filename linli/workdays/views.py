@@ -26,7 +26,6 @@ from linli.workdays.services import (
     calendar_year_unpublish,
 )
 
-WEEKDAYS = "一二三四五六日"
 
 
 class DayForm(forms.Form):
@@ -53,7 +52,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def year_detail(request: HttpRequest, year: int, form: DayForm | None = None, status: int = 200) -> HttpResponse:
     cal = calendar_for_year(_year_or_404(year))
-    rows = [(d, WEEKDAYS[d.date.weekday()]) for d in cal.days]
+    rows = [(d, d.date.weekday()) for d in cal.days]
     return render(
         request,
         "workdays/year.html",
