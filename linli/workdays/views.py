@@ -27,7 +27,6 @@ from linli.workdays.services import (
 )
 
 
-
 class DayForm(forms.Form):
     day = forms.DateField(label=gettext_lazy("日期"))
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=DayKind.choices)
