@@ -142,6 +142,7 @@ class ListFilter(Schema):
     mine: bool = False
     queue: str | None = None
     q: str | None = None
+    care_tag: int | None = None
     cursor: str | None = None
     limit: int = 50
 
@@ -306,7 +307,7 @@ def requests_photo_read(request: HttpRequest, ticket_id: int, photo_id: int) -> 
 
 @router.get(
     "/requests",
-    response={200: TicketListOut, 422: ErrorOut},
+    response={200: TicketListOut, 403: ErrorOut, 422: ErrorOut},
     operation_id="requests_list",
     summary="Requests the caller may see, newest first, keyset-paginated",
 )
@@ -320,6 +321,7 @@ def requests_list(request: HttpRequest, filters: Query[ListFilter]) -> TicketLis
         mine=filters.mine,
         queue=filters.queue,
         q=filters.q,
+        care_tag=filters.care_tag,
     )
     qs = filter_tickets(visible_tickets(request.user), request.user, f)
     page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit, descending=True)

@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from linli.core.errors import InvalidInput, NotFound
-from linli.core.scoping import active_positions
+from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.scoping import active_positions, scope_for
+from linli.people.models import CareTag, PersonTag
+from linli.people.selectors import visible_care_tags
 from linli.places.models import Place
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Status, Ticket, TicketEvent
 from linli.tickets.workflow import claim_roots, may_see
@@ -44,6 +46,39 @@ class TicketFilters:
     mine: bool = False
     queue: str | None = None  # "mine" (my queue), "unit" (my unit), None (my whole subtree)
     q: str | None = None
+    care_tag: int | None = None
+
+
+def care_tags_for_filter(user: Any) -> list[CareTag]:
+    """The care tags the workbench offers as a filter.
+
+    A tag filter tells who carries the tag, so it reveals no more than the ledger would: nothing
+    without the ``ledger`` capability, sensitive tags only with ``sensitive``.
+    """
+    if scope_for(user, "ledger").empty:
+        return []
+    return visible_care_tags(user)
+
+
+def care_tag_condition(user: Any, tag_id: int) -> Q:
+    """Requests whose submitter, or someone in the submitter's household, carries the tag.
+
+    Only carriers whose address lies where the user may see the tag count (``sensitive`` scope for
+    sensitive tags, ``ledger`` scope for the others), exactly as in the ledger; with no such scope
+    the filter is refused rather than answered.
+    """
+    tag = CareTag.objects.filter(pk=tag_id, active=True).first()
+    if tag is None:
+        raise InvalidInput("所选关怀标签不存在或已停用", field="care_tag")
+    scope = scope_for(user, "sensitive" if tag.sensitive else "ledger")
+    if scope.empty:
+        raise Forbidden("您的岗位无权按该关怀标签筛选诉求", field="care_tag")
+    carriers = PersonTag.objects.filter(scope.q("person__place_path"), tag=tag)
+    return Q(submitted_by__person_id__in=carriers.values("person_id")) | Q(
+        submitted_by__person__household_id__in=carriers.filter(person__household__isnull=False).values(
+            "person__household_id"
+        )
+    )
 
 
 def my_unit_paths(user: Any) -> list[str]:
@@ -97,6 +132,8 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
             qs = qs.filter(unit_q)
     elif f.queue not in (None, "", "subtree"):
         raise InvalidInput("队列应为 mine、unit 或 subtree", field="queue")
+    if f.care_tag is not None:
+        qs = qs.filter(care_tag_condition(user, f.care_tag))
     if f.q:
         qs = qs.filter(Q(number=f.q.strip()) | Q(title__icontains=f.q.strip()))
     return qs

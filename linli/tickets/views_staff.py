@@ -20,6 +20,7 @@ from linli.tickets import metrics as m
 from linli.tickets.models import Source, Status
 from linli.tickets.selectors import (
     TicketFilters,
+    care_tags_for_filter,
     filter_tickets,
     leaf_categories,
     my_claims,
@@ -64,6 +65,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         place_id=_int(g.get("compound")),
         queue=queue,
         q=g.get("q") or None,
+        care_tag=_int(g.get("care_tag")),
     )
     qs = filter_tickets(visible_tickets(request.user), request.user, f)
     page = keyset_page(qs, key="id", cursor=g.get("cursor") or None, limit=PAGE_SIZE, descending=True)
@@ -81,6 +83,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "sources": Source.choices,
             "categories": leaf_categories(),
             "compounds": compounds_in_scope(request.user),
+            "care_tags": care_tags_for_filter(request.user),
             "assign_targets": [
                 p for p in Place.objects.filter(scope_for(request.user).q("path"), kind__in=["grid", "community"])[:200]
             ],
