@@ -8,6 +8,7 @@ import pytest
 
 from linli.audit.models import AuditEvent
 from linli.core.scoping import Scope, scope_for
+from linli.orgs.models import PartyOrg
 from linli.people.models import Person
 from linli.places.models import Household, Place
 
@@ -113,3 +114,17 @@ def test_api_requires_authentication(client):
     response = client.get("/api/v1/places")
     assert response.status_code == 401
     assert response.json()["error"] == "unauthenticated"
+
+
+def test_the_party_tree_page_nests_down_from_the_working_committee(client_as):
+    page = client_as("street").get("/orgs/").content.decode()
+    assert page.index("党工委") < page.index("党委") < page.index("党支部") < page.index("党小组")
+    assert page.count('data-kind="branch"') == PartyOrg.objects.filter(kind="branch").count()
+
+
+def test_a_grid_worker_sees_only_their_grids_party_groups(client_as, places):
+    page = client_as("grid").get("/orgs/").content.decode()
+    groups = PartyOrg.objects.filter(kind="group")
+    inside = groups.filter(place_path__startswith=places.first_grid.path)
+    assert page.count('data-kind="group"') == inside.count() > 0
+    assert 'data-kind="branch"' not in page

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from linli.orgs.models import PartyOrgKind
+from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.orgs.selectors import access_party_org, visible_organisations, visible_party_orgs
 
 # Above this many visible nodes, the tree page stops at branches and links down.
@@ -22,13 +24,25 @@ def party_tree(request: HttpRequest) -> HttpResponse:
         request,
         "orgs/party_tree.html",
         {
-            "nodes": nodes,
+            "roots": _nest(nodes),
             "total": total,
+            "shown": len(nodes),
             "truncated": total > len(nodes),
             "summary": [(str(label), summary.get(kind, 0)) for kind, label in PartyOrgKind.choices],
-            "min_depth": min((n.depth for n in nodes), default=1),
         },
     )
+
+
+def _nest(nodes: list[PartyOrg]) -> list[dict[str, Any]]:
+    """Path-ordered nodes → nested dicts; a node whose parent is not visible becomes a root."""
+    by_path: dict[str, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    for node in nodes:
+        item = {"org": node, "children": []}
+        by_path[node.path] = item
+        parent = by_path.get(node.path[: -PartyOrg.steplen])
+        (parent["children"] if parent else roots).append(item)
+    return roots
 
 
 @login_required
