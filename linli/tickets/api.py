@@ -13,12 +13,13 @@ from ninja.files import UploadedFile
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
+from linli.tickets.api_categories import CategoryOut, category_out
+from linli.tickets.api_categories import router as categories_router
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
-from linli.tickets.models import Category, Ticket, TicketEvent
+from linli.tickets.models import Ticket, TicketEvent
 from linli.tickets.selectors import (
     TicketFilters,
     access_ticket,
-    categories_tree,
     filter_tickets,
     timeline,
     visible_tickets,
@@ -28,6 +29,7 @@ from linli.tickets.transitions import ticket_act
 from linli.tickets.workflow import allowed_actions
 
 router = Router(tags=["tickets"])
+router.add_router("", categories_router)  # /categories
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -43,18 +45,6 @@ class TicketIn(Schema):
     contact_phone: str | None = None
     source: str = "api"
     reporter_name: str | None = None
-
-
-class CategoryOut(Schema):
-    id: int
-    name: str
-    full_name: str
-    level: int
-    parent_id: int | None
-    default_unit_type: str
-    priority: str
-    response_hours: int
-    resolve_workdays: int
 
 
 class PlaceRef(Schema):
@@ -156,22 +146,6 @@ class ActionIn(Schema):
     ack_hours: int | None = None
 
 
-def _category(c: Category | None) -> CategoryOut | None:
-    if c is None:
-        return None
-    return CategoryOut(
-        id=c.pk,
-        name=c.name,
-        full_name=c.full_name,
-        level=c.level,
-        parent_id=c.parent_id,
-        default_unit_type=c.default_unit_type,
-        priority=c.priority,
-        response_hours=c.response_hours,
-        resolve_workdays=c.resolve_workdays,
-    )
-
-
 def _unit(t: Ticket) -> UnitOut | None:
     if t.handling_org_id:
         org = t.handling_org
@@ -190,7 +164,7 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
         "status_label": t.status_label,
         "title": t.title,
         "description": t.description,
-        "category": _category(t.category),
+        "category": category_out(t.category),
         "place": PlaceRef(id=t.place.pk, name=t.place.name, kind=t.place.kind),
         "lat": t.lat,
         "lng": t.lng,
@@ -348,16 +322,6 @@ def requests_read(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
 def requests_action(request: HttpRequest, ticket_id: int, action: str, payload: ActionIn) -> TicketDetailOut:
     ticket_act(actor=request.user, ticket_id=ticket_id, action=action, **payload.dict())
     return detail_out(access_ticket(request.user, ticket_id), request.user)
-
-
-@router.get(
-    "/categories",
-    response=list[CategoryOut],
-    operation_id="categories_list",
-    summary="The active request categories (three levels)",
-)
-def categories_list(request: HttpRequest) -> list[CategoryOut]:
-    return [c for c in (_category(c) for c in categories_tree()) if c is not None]
 
 
 @router.get(

@@ -14,7 +14,7 @@ from linli.core.scoping import active_positions, scope_for
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import Place
-from linli.tickets.models import OPEN_STATUSES, Category, Source, Status, Ticket, TicketEvent
+from linli.tickets.models import OPEN_STATUSES, Source, Status, Ticket, TicketEvent
 from linli.tickets.workflow import claim_roots, may_see
 
 RELATED_DAYS = 90
@@ -174,14 +174,3 @@ def order_board(user: Any) -> QuerySet[Ticket]:
 
 def my_claims(user: Any) -> QuerySet[Ticket]:
     return Ticket.objects.filter(claimed_by=user).select_related(*LIST_RELATED).order_by("-id")
-
-
-def categories_tree() -> list[Category]:
-    return list(Category.objects.filter(active=True).select_related("parent__parent").order_by("level", "name"))
-
-
-def leaf_categories() -> list[Category]:
-    """Categories a resident picks from, shown with their full path."""
-    rows = categories_tree()
-    parents = {c.parent_id for c in rows if c.parent_id}
-    return sorted([c for c in rows if c.pk not in parents], key=lambda c: c.full_name)

@@ -19,7 +19,6 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import normalise_phone
@@ -39,7 +38,6 @@ from linli.tickets.models import (
     TicketCounter,
     TicketEvent,
     TicketPhoto,
-    UnitType,
 )
 
 DEFAULT_RESPONSE_HOURS = 24
@@ -321,84 +319,3 @@ def photo_for(*, actor: Any, photo_id: int) -> TicketPhoto:
     if photo is None or not may_see(actor, photo.ticket):
         raise NotFound("未找到该照片,或您无权查看")
     return photo
-
-
-# --- categories ------------------------------------------------------------------------------------
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    existing: int = 0
-
-
-def category_import(*, actor: Any, rows: list[tuple[str, str, str]]) -> ImportResult:
-    """Create the (一级, 二级, 三级) paths that do not exist yet. Idempotent; blank levels end a path."""
-    if actor is not None and not getattr(actor, "is_superuser", False):
-        raise Forbidden("只有系统管理员可以导入分类")
-    result = ImportResult()
-    with transaction.atomic():
-        for line, row in enumerate(rows, start=2):
-            names = [(n or "").strip() for n in row]
-            if not names[0]:
-                raise InvalidInput(f"第 {line} 行缺少一级分类", field="一级分类")
-            if names[2] and not names[1]:
-                raise InvalidInput(f"第 {line} 行有三级分类但缺少二级分类", field="二级分类")
-            parent: Category | None = None
-            for level, name in enumerate(names, start=1):
-                if not name:
-                    break
-                if len(name) > 64:
-                    raise InvalidInput(f"第 {line} 行分类名称超过 64 字", field="name")
-                node = Category.objects.filter(parent=parent, name=name).first()
-                if node is None:
-                    node = Category.objects.create(
-                        parent=parent,
-                        name=name,
-                        level=level,
-                        default_unit_type=parent.default_unit_type if parent else UnitType.GRID,
-                        priority=parent.priority if parent else Priority.LOW,
-                        response_hours=parent.response_hours if parent else DEFAULT_RESPONSE_HOURS,
-                        resolve_workdays=parent.resolve_workdays if parent else DEFAULT_RESOLVE_WORKDAYS,
-                    )
-                    result.created += 1
-                else:
-                    result.existing += 1
-                parent = node
-        audit_record(
-            action="category.imported",
-            actor=actor,
-            actor_label="" if actor else "import_categories",
-            created=result.created,
-        )
-    return result
-
-
-def category_update(
-    *,
-    actor: Any,
-    category: Category,
-    default_unit_type: str,
-    priority: str,
-    response_hours: int,
-    resolve_workdays: int,
-    active: bool = True,
-) -> Category:
-    if not getattr(actor, "is_superuser", False):
-        raise Forbidden("只有系统管理员可以修改分类")
-    if default_unit_type and default_unit_type not in UnitType.values:
-        raise InvalidInput("未知办理单位类型", field="default_unit_type")
-    if priority not in Priority.values:
-        raise InvalidInput("未知优先级", field="priority")
-    if not 1 <= response_hours <= 720:
-        raise InvalidInput("响应时限应在 1 到 720 小时之间", field="response_hours")
-    if not 1 <= resolve_workdays <= 250:
-        raise InvalidInput("办理时限应在 1 到 250 个工作日之间", field="resolve_workdays")
-    category.default_unit_type = default_unit_type
-    category.priority = priority
-    category.response_hours = response_hours
-    category.resolve_workdays = resolve_workdays
-    category.active = active
-    category.save()
-    audit_record(action="category.updated", actor=actor, target=category)
-    return category

@@ -12,8 +12,9 @@ from django.shortcuts import redirect, render
 
 from linli.core.errors import InvalidInput
 from linli.places.models import Place, PlaceKind
+from linli.tickets.categories import leaf_categories
 from linli.tickets.models import PHOTOS_MAX
-from linli.tickets.selectors import leaf_categories, visible_tickets
+from linli.tickets.selectors import visible_tickets
 from linli.tickets.services import ticket_photo_add, ticket_submit
 
 

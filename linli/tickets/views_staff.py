@@ -17,12 +17,12 @@ from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
 from linli.tickets import metrics as m
+from linli.tickets.categories import leaf_categories
 from linli.tickets.models import Source, Status
 from linli.tickets.selectors import (
     TicketFilters,
     care_tags_for_filter,
     filter_tickets,
-    leaf_categories,
     my_claims,
     order_board,
     visible_tickets,

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from openpyxl import load_workbook
 
 from linli.core.errors import InvalidInput
-from linli.tickets.services import category_import
+from linli.tickets.categories import category_import
 
 COLUMNS = ("一级分类", "二级分类", "三级分类")
 
