@@ -15,6 +15,7 @@ from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
+from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
 from linli.tickets.models import Ticket, TicketEvent
 from linli.tickets.selectors import (
@@ -66,6 +67,8 @@ class DeadlinesOut(Schema):
     ack_due: dt.datetime | None
     overdue: bool
     paused: bool
+    due_text: str
+    calendar_warning: str | None
 
 
 class PhotoOut(Schema):
@@ -179,6 +182,8 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
             ack_due=t.ack_due,
             overdue=t.is_overdue,
             paused=t.paused_at is not None,
+            due_text=due_text(t),
+            calendar_warning=deadline_warning(t) if t.is_open else None,
         ),
         "handling_unit": _unit(t),
         "submitted_at": t.submitted_at,

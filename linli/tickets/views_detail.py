@@ -9,12 +9,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
 from linli.orgs.models import Organisation
 from linli.places.models import Place
+from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.models import PhotoKind, Rating, Status, Ticket
 from linli.tickets.selectors import access_ticket, duplicates_of, related_at_building, timeline
 from linli.tickets.services import photo_for, ticket_photo_add
@@ -30,19 +30,6 @@ def labelled(events: list[Any]) -> list[Any]:
         e.action_label = EVENT_LABELS.get(e.action, e.action)
         e.to_label = statuses.get(e.to_status, e.to_status)
     return events
-
-
-def due_text(ticket: Ticket) -> str:
-    """“还剩 2 天 3 小时” / “已超期 5 小时”, in the words the staff use."""
-    if not ticket.is_open or ticket.resolve_due is None:
-        return ""
-    if ticket.paused_at is not None:
-        return "等待居民补充材料,计时暂停"
-    delta = ticket.resolve_due - timezone.now()
-    seconds = abs(int(delta.total_seconds()))
-    days, hours = seconds // 86400, (seconds % 86400) // 3600
-    span = f"{days} 天 {hours} 小时" if days else f"{hours} 小时 {(seconds % 3600) // 60} 分"
-    return f"还剩 {span}" if delta.total_seconds() >= 0 else f"已超期 {span}"
 
 
 def unit_choices(ticket: Ticket) -> tuple[list[Place], list[Organisation]]:
@@ -80,6 +67,7 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "is_submitter": "submitter" in mine,
             "can_add_result_photo": bool(mine & {"claimant", "handle", "manage", "liaison"}) and ticket.is_open,
             "due_text": due_text(ticket),
+            "calendar_warning": deadline_warning(ticket) if ticket.is_open else None,
             "unit_places": places,
             "unit_orgs": orgs,
             "departments": [o for o in orgs if o.kind == "department"],

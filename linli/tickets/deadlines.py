@@ -1,0 +1,43 @@
+"""How a request's deadline reads to people: "还剩 X 天" / "已超期 X 天", and the calendar warning
+when the deadline was counted weekends-only because a year's holidays are not published yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+DAY = 86400
+HOUR = 3600
+
+
+def _span(seconds: int) -> dict[str, int]:
+    return {"days": seconds // DAY, "hours": seconds // HOUR}
+
+
+def due_text(ticket: Any, *, now: dt.datetime | None = None) -> str:
+    """“还剩 3 天” / “已超期 2 天”; under a day in hours; empty once the request is no longer open."""
+    if not ticket.is_open or ticket.resolve_due is None:
+        return ""
+    if ticket.paused_at is not None:
+        return _("等待居民补充材料,计时暂停")
+    left = int((ticket.resolve_due - (now or timezone.now())).total_seconds())
+    span = _span(abs(left))
+    if left >= 0:
+        if span["days"]:
+            return _("还剩 %(days)d 天") % span
+        return _("还剩 %(hours)d 小时") % span if span["hours"] else _("不到 1 小时到期")
+    if span["days"]:
+        return _("已超期 %(days)d 天") % span
+    return _("已超期 %(hours)d 小时") % span if span["hours"] else _("刚刚超期")
+
+
+def deadline_warning(ticket: Any) -> str | None:
+    """The workdays calendar warning for the span from submission to the current deadline, if any."""
+    from linli.workdays.services import calendar_warning
+
+    if ticket.resolve_due is None or ticket.submitted_at is None:
+        return None
+    return calendar_warning(ticket.submitted_at, ticket.resolve_due)
