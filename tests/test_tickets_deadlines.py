@@ -97,3 +97,42 @@ def test_a_closed_request_shows_no_deadline_text(users, client_as):
     tr.ticket_close(actor=users["grid"], ticket_id=t.pk)
     html = client_as("resident").get(f"/requests/{t.pk}/").content.decode()
     assert 'id="due-text"' not in html and "还剩" not in html
+
+
+# --- the pause, in working days --------------------------------------------------------------------
+
+
+def cn(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=CN)
+
+
+@pytest.mark.parametrize(
+    ("paused", "resumed", "due", "expected", "days"),
+    [
+        # Friday afternoon → Monday morning: the weekend costs nothing, Monday counts.
+        (cn(2026, 3, 6, 15), cn(2026, 3, 9, 10), cn(2026, 3, 11, 23, 59, 59), cn(2026, 3, 12, 23, 59, 59), 1),
+        # The same day: the deadline stays.
+        (cn(2026, 3, 9, 9), cn(2026, 3, 9, 17), cn(2026, 3, 11, 23, 59, 59), cn(2026, 3, 11, 23, 59, 59), 0),
+        # Over National Day 2025: Sun 28 Sep (make-up), 29, 30 Sep and Thu 9 Oct are working days;
+        # the deadline Fri 10 Oct moves over Sat 11 Oct (make-up), 13, 14, 15 Oct.
+        (cn(2025, 9, 26, 10), cn(2025, 10, 9, 9), cn(2025, 10, 10, 23, 59, 59), cn(2025, 10, 15, 23, 59, 59), 4),
+    ],
+)
+def test_a_pause_moves_the_deadline_by_working_days_not_wall_clock(paused, resumed, due, expected, days):
+    from linli.tickets.deadlines import resume_deadline
+
+    assert resume_deadline(resolve_due=due, paused_at=paused, resumed_at=resumed) == (expected, days)
+
+
+def test_supplying_information_after_national_day_moves_the_deadline_four_working_days(users, monkeypatch):
+    t, _ = ticket_submit(actor=users["resident"], description="楼道堆放杂物")
+    tr.ticket_accept(actor=users["grid"], ticket_id=t.pk)
+    tr.ticket_request_info(actor=users["grid"], ticket_id=t.pk, note="请拍一张照片")
+    Ticket.objects.filter(pk=t.pk).update(paused_at=cn(2025, 9, 26, 10), resolve_due=cn(2025, 10, 10, 23, 59, 59))
+    monkeypatch.setattr(tr, "timezone", SimpleNamespace(now=lambda: cn(2025, 10, 9, 9)))
+    t = tr.ticket_supply_info(actor=users["resident"], ticket_id=t.pk, note="照片已补充")
+    assert t.resolve_due == cn(2025, 10, 15, 23, 59, 59)  # wall-clock would have said 23 October
+    assert t.paused_at is None and t.status == Status.ACCEPTED
+    event = t.events.get(action="supply_info")
+    assert event.data["paused_workdays"] == 4
+    assert event.data["paused_seconds"] == (cn(2025, 10, 9, 9) - cn(2025, 9, 26, 10)).total_seconds()

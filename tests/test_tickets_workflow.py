@@ -221,17 +221,23 @@ def test_supervision_is_for_leaders(ticket, users):
     assert t.supervision_count == 1 and t.status == Status.ACCEPTED
 
 
-def test_pause_for_information_extends_the_deadline(ticket, users):
+def test_pause_for_information_extends_the_deadline_by_the_working_days_paused(ticket, users):
+    from linli.workdays.services import add_working_days, working_days_between
+
     accepted(ticket, users)
     due = Ticket.objects.get(pk=ticket.pk).resolve_due
     t = tr.ticket_request_info(actor=users["grid"], ticket_id=ticket.pk, note="请提供具体楼层")
     assert t.status == Status.WAITING_INFO and t.paused_at
-    Ticket.objects.filter(pk=t.pk).update(paused_at=timezone.now() - dt.timedelta(hours=5))
+    paused_at = timezone.now() - dt.timedelta(days=9)
+    Ticket.objects.filter(pk=t.pk).update(paused_at=paused_at)
     with pytest.raises(NotFound):
         tr.ticket_supply_info(actor=users["volunteer"], ticket_id=t.pk, note="x")
     t = tr.ticket_supply_info(actor=users["resident"], ticket_id=t.pk, note="5楼")
     assert t.status == Status.ACCEPTED and t.paused_at is None
-    assert dt.timedelta(hours=4, minutes=59) < t.resolve_due - due < dt.timedelta(hours=5, minutes=1)
+    workdays = working_days_between(paused_at, timezone.now())
+    assert 5 <= workdays <= 7  # nine calendar days hold at least one weekend
+    assert t.resolve_due == add_working_days(due, days=workdays)
+    assert TicketEvent.objects.filter(ticket=t, action="supply_info").get().data["paused_workdays"] == workdays
 
 
 def test_publishing_a_private_request_is_refused(users):

@@ -41,3 +41,21 @@ def deadline_warning(ticket: Any) -> str | None:
     if ticket.resolve_due is None or ticket.submitted_at is None:
         return None
     return calendar_warning(ticket.submitted_at, ticket.resolve_due)
+
+
+def resume_deadline(
+    *, resolve_due: dt.datetime, paused_at: dt.datetime, resumed_at: dt.datetime
+) -> tuple[dt.datetime, int]:
+    """The resolution deadline after a pause for the resident's information, and the working days added.
+
+    Deadlines are counted in working days, so the pause is too: the deadline moves by the working
+    days after the day the pause began, up to and including the day it ended (paused Friday,
+    answered Monday: one; over National Day: only the make-up and ordinary workdays in between).
+    A pause that begins and ends on the same day moves nothing.
+    """
+    from linli.workdays.services import add_working_days, working_days_between
+
+    days = max(0, working_days_between(paused_at, resumed_at))
+    if days == 0:
+        return resolve_due, 0
+    return add_working_days(resolve_due, days=days), days

@@ -18,6 +18,7 @@ from linli.core.scoping import active_positions
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
+from linli.tickets.deadlines import resume_deadline
 from linli.tickets.models import Rating, Status, Ticket
 from linli.tickets.notifications import after_event
 from linli.tickets.workflow import SYSTEM, apply_transition
@@ -179,16 +180,21 @@ def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
 
 
 def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    """The resident answers; the clock runs again and the deadline moves by the working days paused."""
     text = _note(note, required=True, label="补充内容")
 
     def mutate(t: Ticket) -> dict[str, Any]:
-        paused = timezone.now() - (t.paused_at or timezone.now())
-        seconds = max(0, int(paused.total_seconds()))
+        now = timezone.now()
+        paused_at = t.paused_at or now
+        seconds = max(0, int((now - paused_at).total_seconds()))
         t.paused_seconds += seconds
+        workdays = 0
         if t.resolve_due:
-            t.resolve_due += dt.timedelta(seconds=seconds)
+            t.resolve_due, workdays = resume_deadline(resolve_due=t.resolve_due, paused_at=paused_at, resumed_at=now)
+            if workdays:
+                t.reminded_at = None  # a new deadline earns a new reminder
         t.paused_at = None
-        return {"paused_seconds": seconds}
+        return {"paused_seconds": seconds, "paused_workdays": workdays}
 
     return apply_transition(
         actor=actor, ticket_id=ticket_id, action="supply_info", note=text, mutate=mutate, notify=after_event
