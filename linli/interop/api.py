@@ -1,3 +1,101 @@
-from ninja import Router
+"""Interop endpoints under /api/v1/: hand-over from an external hotline, and its status read-back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from linli.core.errors import NotFound
+from linli.core.schemas import ErrorOut
+from linli.interop.handover import handover_receive
+from linli.interop.models import Handover
+from linli.interop.open311_format import open_or_closed
+from linli.tickets.workflow import may_see
 
 router = Router(tags=["interop"])
+
+
+class HandoverIn(Schema):
+    system: str
+    external_id: str
+    description: str
+    place_id: int
+    title: str | None = None
+    category_id: int | None = None
+    lat: Decimal | None = None
+    lng: Decimal | None = None
+    contact_phone: str | None = None
+    reporter_name: str | None = None
+    public: bool = False
+
+
+class HandoverOut(Schema):
+    system: str
+    external_id: str
+    request_id: int
+    number: str
+    status: str
+    open311_status: str
+    received_at: dt.datetime
+    resolve_due: dt.datetime | None
+    resolution: str
+    created: bool
+
+
+def _out(row: Handover, created: bool) -> HandoverOut:
+    t = row.ticket
+    return HandoverOut(
+        system=row.system,
+        external_id=row.external_id,
+        request_id=t.pk,
+        number=t.number,
+        status=t.status,
+        open311_status=open_or_closed(t.status),
+        received_at=row.received_at,
+        resolve_due=t.resolve_due,
+        resolution=t.resolution,
+        created=created,
+    )
+
+
+@router.post(
+    "/handover",
+    response={200: HandoverOut, 201: HandoverOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    operation_id="handover_create",
+    summary="Hand over a request from an external hotline; repeats with the same (system, external_id) "
+    "return the first (200) instead of creating another (201)",
+)
+def handover_create(request: HttpRequest, payload: HandoverIn) -> Status[HandoverOut]:
+    result = handover_receive(
+        actor=request.user,
+        system=payload.system,
+        external_id=payload.external_id,
+        description=payload.description,
+        place_id=payload.place_id,
+        title=payload.title or "",
+        category_id=payload.category_id,
+        lat=payload.lat,
+        lng=payload.lng,
+        contact_phone=payload.contact_phone or "",
+        reporter_name=payload.reporter_name or "",
+        public=payload.public,
+    )
+    return Status(201 if result.created else 200, _out(result.handover, result.created))
+
+
+@router.get(
+    "/handover/{system}/{external_id}",
+    response={200: HandoverOut, 404: ErrorOut},
+    operation_id="handover_read",
+    summary="The current state of a handed-over request, by the external system's ticket id",
+)
+def handover_read(request: HttpRequest, system: str, external_id: str) -> HandoverOut:
+    row: Any = Handover.objects.select_related("ticket").filter(system=system, external_id=external_id).first()
+    if row is None or not may_see(request.user, row.ticket):
+        raise NotFound("未找到该转交工单,或您无权查看")
+    return _out(row, False)

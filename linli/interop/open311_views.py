@@ -132,7 +132,7 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     data = {
         "changeset": CHANGESET,
         "contact": _("请联系街道系统管理员"),
-        "key_service": request.build_absolute_uri("/interop/keys/"),
+        "key_service": request.build_absolute_uri(reverse("interop:index")),
         "endpoints": [
             {
                 "specification": SPEC_URL,
