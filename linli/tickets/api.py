@@ -9,6 +9,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
@@ -237,7 +238,7 @@ def detail_out(t: Ticket, user: Any) -> TicketDetailOut:
     operation_id="requests_create",
     summary="Report a problem; retries with the same Idempotency-Key return the first result",
 )
-def requests_create(request: HttpRequest, payload: TicketIn) -> tuple[int, TicketDetailOut]:
+def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDetailOut]:
     ticket, _created = ticket_submit(
         actor=request.user,
         description=payload.description,
@@ -253,7 +254,7 @@ def requests_create(request: HttpRequest, payload: TicketIn) -> tuple[int, Ticke
         reporter_name=payload.reporter_name or "",
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
-    return 201, detail_out(access_ticket(request.user, ticket.pk), request.user)
+    return Status(201, detail_out(access_ticket(request.user, ticket.pk), request.user))
 
 
 @router.post(
@@ -264,9 +265,9 @@ def requests_create(request: HttpRequest, payload: TicketIn) -> tuple[int, Ticke
 )
 def requests_photo_add(
     request: HttpRequest, ticket_id: int, photo: File[UploadedFile], kind: Form[str] = "report"
-) -> tuple[int, TicketDetailOut]:
+) -> Status[TicketDetailOut]:
     ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=photo, kind=kind)
-    return 201, detail_out(access_ticket(request.user, ticket_id), request.user)
+    return Status(201, detail_out(access_ticket(request.user, ticket_id), request.user))
 
 
 @router.get(
