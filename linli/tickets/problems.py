@@ -7,14 +7,15 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import capabilities_at
-from linli.people.models import Person
+from linli.people.models import Person, Position
 from linli.places.models import Place, PlaceKind
-from linli.tickets.models import ProblemItem, ProblemStatus, Ticket
+from linli.tickets.models import ProblemItem, ProblemStatus, Status, Ticket
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -49,8 +50,8 @@ def problem_add(
     if not title or len(title) > 200:
         raise InvalidInput("问题名称应为 1 到 200 个字", field="title")
     responsible = Person.objects.filter(pk=responsible_id).first()
-    if responsible is None:
-        raise InvalidInput("请选择责任人", field="responsible_id")
+    if responsible is None or not responsible_candidates(community).filter(person=responsible).exists():
+        raise InvalidInput("请选择本社区在岗人员作为责任人", field="responsible_id")
     if due_date < timezone.localdate():
         raise InvalidInput("完成时限不能早于今天", field="due_date")
     with transaction.atomic():
@@ -65,6 +66,56 @@ def problem_add(
         )
         audit_record(action="problem.added", actor=actor, target=item)
     return item
+
+
+def responsible_candidates(community: Place) -> QuerySet[Position]:
+    """Who may answer for an item: current, non-volunteer positions in the community or above it."""
+    prefixes = [community.path[:i] for i in range(Place.steplen, len(community.path) + 1, Place.steplen)]
+    return (
+        Position.objects.filter(Q(place__path__under=community.path) | Q(place__path__in=prefixes))
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))
+        .exclude(kind="volunteer")
+        .select_related("person")
+        .order_by("kind", "person__name")
+    )
+
+
+def community_of(ticket: Ticket) -> Place | None:
+    return Place.objects.filter(path=ticket.place_path[: 3 * Place.steplen], kind=PlaceKind.COMMUNITY).first()
+
+
+def may_list_problem(actor: Any, ticket: Ticket) -> bool:
+    """Offer "add to problem list" on a request: overdue, escalated or supervised ones, not yet listed,
+    to managers and leaders of its community."""
+    if not (ticket.is_overdue or ticket.status == Status.ESCALATED or ticket.supervision_count):
+        return False
+    if ProblemItem.objects.filter(ticket=ticket).exists():
+        return False
+    return bool(capabilities_at(actor, ticket.place_path[: 3 * Place.steplen]) & {"manage", "lead"})
+
+
+def problem_add_from_ticket(
+    *, actor: Any, ticket_id: int, responsible_id: int, due_date: dt.date, title: str = ""
+) -> ProblemItem:
+    """List an overdue or escalated request on its community's problem list (问题清单)."""
+    from linli.tickets.workflow import may_see
+
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None or not may_see(actor, ticket):
+        raise NotFound("未找到该诉求,或您无权查看")
+    if not (ticket.is_overdue or ticket.status == Status.ESCALATED or ticket.supervision_count):
+        raise Conflict("只有超期、吹哨或被督办的诉求需要列入问题清单")
+    community = community_of(ticket)
+    if community is None:
+        raise Conflict("该诉求不在任何社区内")
+    return problem_add(
+        actor=actor,
+        community_id=community.pk,
+        title=title,
+        responsible_id=responsible_id,
+        due_date=due_date,
+        ticket_id=ticket.pk,
+    )
 
 
 def problem_sign_off(*, actor: Any, item_id: int, note: str) -> ProblemItem:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views_resident.mine, name="mine"),
     path("<int:ticket_id>/", views_detail.detail, name="detail"),
     path("<int:ticket_id>/act/", views_detail.act, name="act"),
+    path("<int:ticket_id>/problem/", views_problems.from_ticket, name="problem_from_ticket"),
     path("photos/<int:photo_id>", views_detail.photo, name="photo"),
     path("", views_staff.workbench, name="workbench"),
     path("bulk/", views_staff.bulk, name="bulk"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -9,13 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
 from linli.orgs.models import Organisation
 from linli.places.models import Place
 from linli.tickets.deadlines import deadline_warning, due_text
-from linli.tickets.models import PhotoKind, Rating, Status, Ticket
+from linli.tickets.models import PhotoKind, ProblemItem, Rating, Status, Ticket
+from linli.tickets.problems import community_of, may_list_problem, responsible_candidates
 from linli.tickets.selectors import access_ticket, duplicates_of, related_at_building, timeline
 from linli.tickets.services import photo_for, ticket_photo_add
 from linli.tickets.transitions import LEVELS, ticket_act
@@ -52,6 +55,9 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     actions = allowed_actions(request.user, ticket)
     places, orgs = unit_choices(ticket) if is_staff else ([], [])
     photos = list(ticket.photos.all())
+    problem_item = ProblemItem.objects.filter(ticket=ticket).select_related("responsible").first() if is_staff else None
+    offer_problem = is_staff and problem_item is None and may_list_problem(request.user, ticket)
+    community = community_of(ticket) if offer_problem else None
     return render(
         request,
         "tickets/detail.html",
@@ -72,6 +78,10 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "unit_orgs": orgs,
             "departments": [o for o in orgs if o.kind == "department"],
             "ratings": Rating.choices,
+            "problem_item": problem_item,
+            "offer_problem": offer_problem,
+            "problem_people": list(responsible_candidates(community)[:300]) if community else [],
+            "problem_due": timezone.localdate() + dt.timedelta(days=7),
         },
     )
 

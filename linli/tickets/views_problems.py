@@ -16,10 +16,15 @@ from openpyxl import Workbook
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.scoping import scope_for
-from linli.people.models import Position
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import ProblemItem, ProblemStatus
-from linli.tickets.problems import problem_add, problem_sign_off, safe_cell
+from linli.tickets.problems import (
+    problem_add,
+    problem_add_from_ticket,
+    problem_sign_off,
+    responsible_candidates,
+    safe_cell,
+)
 from linli.tickets.views_staff import _require_staff
 
 
@@ -64,14 +69,7 @@ def problems(request: HttpRequest) -> HttpResponse:
             except (InvalidInput, Conflict, Forbidden) as exc:
                 messages.error(request, exc.message)
         return redirect(f"{request.path}?community={request.POST.get('community_id', '')}")
-    people = []
-    if chosen is not None:
-        people = list(
-            Position.objects.filter(place__path__under=chosen.path, end_date__isnull=True)
-            .exclude(kind="volunteer")
-            .select_related("person")
-            .order_by("kind")[:300]
-        )
+    people = list(responsible_candidates(chosen)[:300]) if chosen is not None else []
     return render(
         request,
         "tickets/problems.html",
@@ -132,3 +130,28 @@ def export(request: HttpRequest) -> HttpResponse:
     )
     response["Content-Disposition"] = 'attachment; filename="problems.xlsx"'
     return response
+
+
+@login_required
+@require_POST
+def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """ "Add to problem list" from a request's detail page (overdue, escalated or supervised ones)."""
+    post = request.POST
+    try:
+        try:
+            due = dt.date.fromisoformat(post.get("due_date", ""))
+        except ValueError:
+            raise InvalidInput("完成时限格式应为 YYYY-MM-DD", field="due_date") from None
+        responsible = post.get("responsible_id", "")
+        problem_add_from_ticket(
+            actor=request.user,
+            ticket_id=ticket_id,
+            responsible_id=int(responsible) if responsible.isdigit() else 0,
+            due_date=due,
+            title=post.get("title", ""),
+        )
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已列入问题清单")
+    return redirect("tickets:detail", ticket_id)
