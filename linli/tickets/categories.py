@@ -201,7 +201,9 @@ def category_update(
     """
     _require_admin(actor)
     with transaction.atomic():
-        category = Category.objects.select_for_update().select_related("parent").filter(pk=category_id).first()
+        category = (
+            Category.objects.select_for_update(of=("self",)).select_related("parent").filter(pk=category_id).first()
+        )
         if category is None:
             raise NotFound("未找到该分类")
         changes: dict[str, Any] = {}
