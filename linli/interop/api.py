@@ -7,30 +7,36 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from linli.core.errors import NotFound
 from linli.core.schemas import ErrorOut
-from linli.interop.handover import handover_receive
+from linli.interop.handover import EXTERNAL_ID_MAX, SYSTEM_MAX, handover_receive
 from linli.interop.models import Handover
 from linli.interop.open311_format import open_or_closed
+from linli.tickets.models import DESCRIPTION_MAX, TITLE_MAX
 from linli.tickets.workflow import may_see
 
 router = Router(tags=["interop"])
 
 
+NON_BLANK = r"\S"
+
+
 class HandoverIn(Schema):
-    system: str
-    external_id: str
-    description: str
-    place_id: int
-    title: str | None = None
-    category_id: int | None = None
-    lat: Decimal | None = None
-    lng: Decimal | None = None
-    contact_phone: str | None = None
-    reporter_name: str | None = None
+    system: str = Field(min_length=1, max_length=SYSTEM_MAX, pattern=NON_BLANK, description="e.g. 12345")
+    external_id: str = Field(
+        min_length=1, max_length=EXTERNAL_ID_MAX, pattern=NON_BLANK, description="the hotline's own ticket id"
+    )
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX, pattern=NON_BLANK)
+    place_id: int = Field(ge=1, description="a community, compound, grid, building or unit in your street")
+    title: str | None = Field(default=None, max_length=TITLE_MAX)
+    category_id: int | None = Field(default=None, ge=1)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lng: float | None = Field(default=None, ge=-180, le=180)
+    contact_phone: str | None = Field(default=None, max_length=40)
+    reporter_name: str | None = Field(default=None, max_length=64)
     public: bool = False
 
 
@@ -79,8 +85,8 @@ def handover_create(request: HttpRequest, payload: HandoverIn) -> Status[Handove
         place_id=payload.place_id,
         title=payload.title or "",
         category_id=payload.category_id,
-        lat=payload.lat,
-        lng=payload.lng,
+        lat=None if payload.lat is None else Decimal(str(payload.lat)),
+        lng=None if payload.lng is None else Decimal(str(payload.lng)),
         contact_phone=payload.contact_phone or "",
         reporter_name=payload.reporter_name or "",
         public=payload.public,

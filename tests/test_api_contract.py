@@ -1,0 +1,114 @@
+"""The /api/v1/ contract, checked by schemathesis against the served /api/v1/openapi.json.
+
+Property-based and bounded: a handful of generated requests per operation (reads everyone uses
+and the key writes), sent in-process through the WSGI app with a demo user's bearer token, so
+each example runs inside the test's transaction. Every response must be declared, match its
+schema, and never be a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+pytestmark = pytest.mark.django_db
+MAX_EXAMPLES = 8
+
+OPERATIONS = [
+    "me_read",
+    "places_list",
+    "places_read",
+    "party_orgs_list",
+    "organisations_list",
+    "organisations_read",
+    "requests_list",
+    "requests_read",
+    "requests_create",
+    "categories_list",
+    "metrics_read",
+    "residents_list",
+    "residents_read",
+    "inbox_list",
+    "calendar_year_read",
+    "handover_create",
+    "handover_read",
+]
+
+
+_SCHEMA: list[Any] = []
+
+
+def api_schema() -> Any:
+    """Loaded once, from the app itself (``/api/v1/openapi.json`` through WSGI)."""
+    if not _SCHEMA:
+        from django.core.wsgi import get_wsgi_application
+
+        _SCHEMA.append(schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application()))
+    return _SCHEMA[0]
+
+
+def run_cases(operation_id: str, user: Any, **checks: Any) -> None:
+    """Drive one operation with Hypothesis from its case strategy, as ``user`` with a bearer token.
+
+    (``schemathesis.pytest.from_fixture``/``parametrize`` read ``request.node._nodeid``, which
+    pytest 9 no longer has, so the strategy is used directly.)"""
+    from linli.accounts.services import token_issue
+
+    _, key = token_issue(user=user, name="contract")
+    operation = api_schema().find_operation_by_id(operation_id)
+
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def check(case: Any) -> None:
+        case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, **checks)
+
+    check()
+
+
+@pytest.mark.parametrize("operation_id", OPERATIONS)
+def test_api_never_fails_and_answers_as_its_schema_says(operation_id: str, users: dict[str, Any]) -> None:
+    """No 500s; every status code, content type and body is the one the schema declares; endpoints
+    that need auth refuse a request without it. (Acceptance of schema-valid input is the next test.)"""
+    run_cases(operation_id, users["community"], excluded_checks=[positive_data_acceptance])
+
+
+# Operations whose schema accepts input the endpoint then refuses with 422 (the schema under-states
+# the rule): real contract gaps in other apps' schemas, reported rather than hidden. Not strict:
+# whether the few examples hit the gap depends on the data generated around them.
+UNDER_STATED = {
+    "places_list": "limit has no minimum/maximum in the schema (server wants 1..200); cursor is free text",
+    "party_orgs_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
+    "organisations_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
+    "requests_list": "limit has no bounds, queue/status/source have no enum in the schema",
+    "requests_create": "description has no minLength in the schema (blank is refused)",
+    "metrics_read": "since/until accept any date in the schema (year 0025 is refused)",
+    "residents_list": "residence_type and other filters have no enum in the schema",
+    "inbox_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
+}
+
+
+@pytest.mark.parametrize(
+    "operation_id",
+    [
+        pytest.param(op, marks=pytest.mark.xfail(reason=UNDER_STATED[op], strict=False)) if op in UNDER_STATED else op
+        for op in OPERATIONS
+    ],
+)
+def test_api_accepts_every_request_its_schema_calls_valid(operation_id: str, users: dict[str, Any]) -> None:
+    run_cases(operation_id, users["community"], checks=[positive_data_acceptance])
+
+
+def test_schema_names_every_operation_it_is_asked_to_cover(client: Any) -> None:
+    spec = client.get("/api/v1/openapi.json").json()
+    ids = {op.get("operationId") for ops in spec["paths"].values() for op in ops.values()}
+    assert set(OPERATIONS) <= ids
