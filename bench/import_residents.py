@@ -8,6 +8,10 @@ and prints the ratio (b+c)/a and the process's peak memory after each step.
 
     .venv/bin/python bench/import_residents.py            # 100,000 rows
     BENCH_ROWS=20000 .venv/bin/python bench/import_residents.py
+    BENCH_PROFILE=1 BENCH_ROWS=20000 .venv/bin/python bench/import_residents.py   # + cProfile top 25 of (b), (c)
+
+(a) uses ``open_sheet``, the very reader the importer uses (python-calamine for .xlsx), so the ratio
+is the importer's own cost over parsing. The load average is printed: a busy machine is slower.
 """
 
 from __future__ import annotations
@@ -22,6 +26,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = int(os.environ.get("BENCH_ROWS", "100000"))
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+
+
+def timed(label: str, func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    """Run ``func``; with BENCH_PROFILE=1 print its 25 costliest calls (cumulative)."""
+    if not PROFILE:
+        return func(*args, **kwargs)
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    result = profiler.runcall(func, *args, **kwargs)
+    print(f"--- profile of {label} ---")
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return result
+
+
+def load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def peak_mb() -> float:
@@ -70,6 +93,7 @@ def main() -> None:
         addresses.append(
             (compound.name, building.name.removeprefix(compound.name), unit.name.removeprefix(building.name))
         )
+    print(f"load average {load()} on {os.cpu_count()} CPUs")
     path = Path(tmp) / "residents.xlsx"
     started = time.perf_counter()
     workbook = Workbook(write_only=True)
@@ -93,14 +117,14 @@ def main() -> None:
     before = Person.objects.count()
     started = time.perf_counter()
     with open(path, "rb") as stream:
-        batch = import_preview(actor=user, upload=stream, name=path.name, size=path.stat().st_size)
+        batch = timed("preview", import_preview, actor=user, upload=stream, name=path.name, size=path.stat().st_size)
     preview = time.perf_counter() - started
     print(
         f"(b) preview:    {preview:6.1f}s  ({batch.valid_rows} valid, {batch.error_rows} with errors)  "
         f"peak memory {peak_mb():.0f} MB"
     )
     started = time.perf_counter()
-    batch = import_commit(actor=user, batch=batch)
+    batch = timed("commit", import_commit, actor=user, batch=batch)
     commit = time.perf_counter() - started
     print(
         f"(c) commit:     {commit:6.1f}s  ({batch.created_count} created, {batch.updated_count} updated; "
@@ -108,6 +132,7 @@ def main() -> None:
     )
     total = preview + commit
     print(f"preview + commit = {total:.1f}s = {total / read:.1f} × reading the file; {ROWS / total:,.0f} rows/s")
+    print(f"load average afterwards {load()}")
     if batch.status != "committed" or batch.created_count + batch.updated_count != ROWS:
         sys.exit(f"import did not write every row: {batch.status} {batch.message}")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -170,14 +171,72 @@ def test_a_phone_with_spaces_or_plus86_is_accepted_and_normalised(users, address
     assert phones == {"+8613812345678", "+8613912345678"}
 
 
-def test_formula_strings_are_stored_as_inert_text(users, address):
+def _with_cached_formula(content: bytes, cell: str, formula: str, cached: str) -> bytes:
+    """openpyxl cannot write a formula's cached value; Excel always does. Patch the sheet XML."""
+    source, out = zipfile.ZipFile(io.BytesIO(content)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                start = text.index(f'<c r="{cell}"')
+                end = text.index("</c>", start) + len("</c>")
+                text = text[:start] + f'<c r="{cell}" t="str"><f>{formula}</f><v>{cached}</v></c>' + text[end:]
+                data = text.encode()
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def test_formula_text_in_a_text_cell_or_csv_is_stored_as_inert_text(users, address):
     formula = '=HYPERLINK("http://evil.example","点我")'
     id_number = make_id(dt.date(1985, 6, 6), 2)
-    import_commit(
-        actor=users["community"],
-        batch=preview(users["community"], xlsx([row(address, name=formula, id_number=id_number)])),
-    )
+    wb = Workbook()
+    ws = wb.active
+    ws.append(TEMPLATE_HEADERS)
+    ws.append(row(address, name="placeholder", id_number=id_number))
+    ws["A2"].value, ws["A2"].data_type = formula, "s"  # typed as text, as Excel does with a leading '
+    content = io.BytesIO()
+    wb.save(content)
+    import_commit(actor=users["community"], batch=preview(users["community"], content.getvalue()))
     assert Person.objects.get(id_number_hash=crypto.keyed_hash("id", id_number)).name == formula
+    other = make_id(dt.date(1985, 6, 7), 2)
+    batch = preview(users["community"], csv_bytes([row(address, name=formula, id_number=other)], "utf-8"), "a.csv")
+    import_commit(actor=users["community"], batch=batch)
+    assert Person.objects.get(id_number_hash=crypto.keyed_hash("id", other)).name == formula
+
+
+def test_a_formula_cell_gives_the_value_excel_showed_never_the_formula(users, address):
+    id_number = make_id(dt.date(1985, 6, 8), 2)
+    content = xlsx([row(address, name="placeholder", id_number=id_number)])
+    content = _with_cached_formula(content, "A2", 'HYPERLINK("http://evil.example","王点我")', "王点我")
+    import_commit(actor=users["community"], batch=preview(users["community"], content))
+    assert Person.objects.get(id_number_hash=crypto.keyed_hash("id", id_number)).name == "王点我"
+
+
+def test_a_formula_cell_without_a_cached_value_is_reported_not_silently_saved(users, address):
+    content = xlsx([row(address, name='=CONCAT("王","小明")')])  # openpyxl writes formulas uncalculated
+    batch = preview(users["community"], content)
+    assert batch.valid_rows == 0 and batch.errors == [[2, "姓名", "姓名不能为空"]]
+
+
+def test_rows_are_numbered_as_in_excel_when_the_sheet_starts_lower_down(users, address):
+    wb = Workbook()
+    ws = wb.active
+    ws.append([])
+    ws.append([])
+    ws.append(TEMPLATE_HEADERS)
+    ws.append(row(address, id_number="123"))
+    content = io.BytesIO()
+    wb.save(content)
+    batch = preview(users["community"], content.getvalue())
+    assert [e[:2] for e in batch.errors] == [[4, "身份证号"]]
+
+
+def test_an_xlsx_that_would_expand_beyond_the_limit_is_refused_before_loading(users, address, monkeypatch):
+    monkeypatch.setattr("linli.people.sheets.MAX_SHEET_XML_BYTES", 1000)
+    content = xlsx([row(address, id_number=make_id(dt.date(1970, 1, n), 1)) for n in range(1, 20)])
+    with pytest.raises(InvalidInput, match="解压后过大"):
+        preview(users["community"], content)
 
 
 @pytest.mark.parametrize(
@@ -196,6 +255,7 @@ def test_csv_in_each_chinese_excel_encoding_is_read_and_the_encoding_named(users
         (b"", "a.xlsx", "文件是空的"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR", "photo.csv", "不是 CSV"),
         (b"just some words", "notes.xlsx", "不是 Excel"),
+        (b"PK\x03\x04 a truncated zip", "broken.xlsx", "不是有效的 Excel"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old.xls", ".xls"),
         (b"%PDF-1.4", "scan.pdf", "只支持"),
     ],
@@ -299,7 +359,7 @@ def test_the_fast_id_check_agrees_with_normalise_id_number():
 
     from linli.core.identifiers import normalise_id_number
     from linli.people.fakes import unique_ids
-    from linli.people.importing import _valid_id_fast
+    from linli.people.import_fast import valid_id_fast
 
     samples = list(unique_ids(300, seed=3))
     samples += [s[:-1] + ("0" if s[-1] != "0" else "1") for s in samples[:50]]  # wrong check digits
@@ -311,4 +371,54 @@ def test_the_fast_id_check_agrees_with_normalise_id_number():
             expected = normalise_id_number(sample)
         except InvalidInput:
             expected = ""
-        assert _valid_id_fast(sample) == expected, sample
+        fast, born = valid_id_fast(sample)
+        assert fast == expected, sample
+        assert born == (ric.get_birth_date(expected) if expected else None)
+
+
+def test_the_fast_phone_check_agrees_with_normalise_phone():
+    import random
+
+    from linli.core.identifiers import normalise_phone
+    from linli.people.import_fast import phone_fast as _phone_fast
+
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(20000):
+        digits = "1" + "".join(rng.choice("0123456789") for _ in range(10))
+        raw = rng.choice(
+            [digits, "+86" + digits, f"+86 {digits[:3]} {digits[3:7]} {digits[7:]}", f"{digits[:3]}-{digits[3:]}"]
+        )
+        fast = _phone_fast(raw)
+        try:
+            expected = normalise_phone(raw)
+        except InvalidInput:
+            expected = ""
+        assert fast in ("", expected), raw
+        checked += bool(fast)
+    assert checked > 5000, "the fast path should take most mobile numbers"
+    assert _phone_fast("17912345678") == "" and _phone_fast("１３８１２３４５６７８") == ""
+
+
+def test_the_fast_keyed_hash_is_the_ledgers_keyed_hash():
+    from linli.people.import_fast import KeyedHasher
+
+    for kind, value in [("id", "11010119800501001X"), ("phone", "+8613812345678"), ("phone", "")]:
+        assert KeyedHasher(kind)(value) == crypto.keyed_hash(kind, value)
+
+
+def test_bulk_encrypted_tokens_are_fernet_tokens_under_the_newest_key(settings):
+    from cryptography.fernet import Fernet
+
+    from linli.people.import_fast import BulkEncryptor
+
+    encrypt = BulkEncryptor()
+    values = ["", "1", "+8613812345678", "11010119800501001X", "x" * 15, "y" * 16, "z" * 17, "王小明" * 11]
+    tokens = [encrypt(v) for v in values]
+    assert tokens[0] == ""
+    newest = Fernet(settings.FIELD_ENCRYPTION_KEYS[0].encode())
+    for value, token in zip(values[1:], tokens[1:], strict=True):
+        assert newest.decrypt(token.encode()).decode() == value
+        assert crypto.decrypt(token) == value and crypto.decrypt(crypto.rotate(token)) == value
+    assert encrypt("same") != encrypt("same"), "every token gets a fresh IV"
+    assert len({encrypt("same")[:57] for _ in range(50)}) == 50

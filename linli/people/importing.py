@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as StdnumError
-
 from linli.core import crypto
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
 from linli.core.scoping import Scope, scope_for
+from linli.people.import_fast import KeyedHasher, phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
 from linli.people.models import CareTag, Person, Relation, ResidenceType
 from linli.people.sheets import open_sheet
@@ -81,11 +79,13 @@ RESIDENCE_WORDS.update(
 GENDER_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
 
+@lru_cache(maxsize=65536)  # rooms, compounds, relations and tags repeat on every row
 def _plain(value: str) -> str:
     """Full-width digits and letters (１栋, Ａ座) become ASCII; surrounding blanks go."""
     return unicodedata.normalize("NFKC", value).strip()
 
 
+@lru_cache(maxsize=65536)
 def _short(value: str, prefix: str, suffixes: tuple[str, ...]) -> str:
     """``锦绣小区1栋`` / ``1栋`` / ``1号楼`` / ``1`` all become ``1`` under the compound ``锦绣小区``."""
     text = _plain(value)
@@ -95,32 +95,6 @@ def _short(value: str, prefix: str, suffixes: tuple[str, ...]) -> str:
         if text.endswith(suffix) and len(text) > len(suffix):
             return text[: -len(suffix)]
     return text
-
-
-@lru_cache(maxsize=65536)
-def _birth_place_known(area: str, year: str) -> bool:
-    """``cn.ric``'s own region check (was the county assigned in that year?), once per area and year."""
-    try:
-        ric.get_birth_place(f"{area}{year}01010000")
-    except StdnumError:
-        return False
-    return True
-
-
-def _valid_id_fast(raw: str) -> str:
-    """The same checks as ``normalise_id_number`` (length, digits, check digit, date, region) with the
-    region lookup cached: it dominates a 100k-row import. "" means "ask ``normalise_id_number``",
-    which then names the exact problem."""
-    text = raw.strip().upper()
-    if len(text) != 18 or not text[:17].isdigit() or ric.calc_check_digit(text) != text[17]:
-        return ""
-    try:
-        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
-    except ValueError:
-        return ""
-    if born > dt.date.today() or born.year < 1890:  # the same bounds as normalise_id_number
-        return ""
-    return text if _birth_place_known(text[:6], text[6:10]) else ""
 
 
 @dataclass(slots=True)
@@ -199,13 +173,19 @@ class RowValidator:
         self.sensitive_scope = scope_for(actor, "sensitive")
         self.tags = {_plain(t.name): t for t in CareTag.objects.filter(active=True)}
         self.seen: dict[str, int] = {}
+        self.hash_id, self.hash_phone = KeyedHasher("id"), KeyedHasher("phone")
+        self.today = dt.date.today()
+        self.width = max(self.col.values(), default=0) + 1
 
     def validate(self, number: int, cells: list[str]) -> tuple[ValidRow | None, list[list[Any]]]:
         errors: list[list[Any]] = []
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
+        col = self.col
 
         def get(column: str) -> str:
-            i = self.col.get(column)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            i = col.get(column)
+            return "" if i is None else cells[i].strip()
 
         def err(column: str, reason: str) -> None:
             errors.append([number, column, reason])
@@ -220,10 +200,12 @@ class RowValidator:
             self._cross_check(get("性别"), get("出生日期"), gender, birth, err)
         phone = ""
         if raw_phone := get("手机号"):
-            try:
-                phone = normalise_phone(raw_phone)
-            except InvalidInput as exc:
-                err("手机号", exc.message)
+            phone = phone_fast(raw_phone)
+            if not phone:
+                try:
+                    phone = normalise_phone(raw_phone)
+                except InvalidInput as exc:
+                    err("手机号", exc.message)
         place = self._place(get("小区"), get("楼栋"), get("单元"), err)
         room = _plain(get("房号"))
         if len(room) > 32:
@@ -251,7 +233,7 @@ class RowValidator:
                 gender=gender,
                 birth_date=birth,
                 phone=phone,
-                phone_hash=crypto.keyed_hash("phone", phone),
+                phone_hash=self.hash_phone(phone),
                 place_id=place[0],
                 place_path=place[1],
                 building_id=place[2],
@@ -267,15 +249,15 @@ class RowValidator:
         if SCIENTIFIC.match(raw):
             err("身份证号", "身份证号被 Excel 存成了数字(科学计数法),末几位已丢失;请把此列设为文本格式后重新填写")
             return "", "", None, ""
-        id_number = _valid_id_fast(raw)
+        id_number, birth = valid_id_fast(raw, self.today)
         if not id_number:
             try:
                 id_number = normalise_id_number(raw)
             except InvalidInput as exc:
                 err("身份证号", exc.message)
                 return "", "", None, ""
-        birth = birth_date_from_id(id_number)  # within bounds: both checks above refuse future dates
-        id_hash = crypto.keyed_hash("id", id_number)
+            birth = birth_date_from_id(id_number)  # within bounds: both checks refuse future dates
+        id_hash = self.hash_id(id_number)
         first = self.seen.setdefault(id_hash, number)
         if first != number:
             err("身份证号", f"与第 {first} 行的身份证号重复")

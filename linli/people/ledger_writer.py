@@ -15,7 +15,7 @@ from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.core import crypto
+from linli.people.import_fast import BulkEncryptor
 from linli.people.models import Person, PersonTag, Residence, ResidenceType
 from linli.places.models import Household, Place
 
@@ -42,7 +42,8 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
     )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [[row.get(f.attname, defaults.get(f.attname)) for f in fields] for row in rows])
+        names = [f.attname for f in fields]
+        cursor.executemany(sql, [[row.get(n, defaults.get(n)) for n in names] for row in rows])
 
 
 class LedgerWriter:
@@ -63,6 +64,7 @@ class LedgerWriter:
 
     def __init__(self, *, source: str) -> None:
         self.source = source
+        self.encrypt = BulkEncryptor()
         self.households: dict[tuple[int, str], int] = {}
         self.loaded_buildings: set[int] = set()
         self.now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -118,9 +120,9 @@ class LedgerWriter:
                         "name": r.name,
                         "gender": r.gender,
                         "birth_date": self._date(r.birth_date),
-                        "id_number_enc": crypto.encrypt(r.id_number),
+                        "id_number_enc": self.encrypt(r.id_number),
                         "id_number_hash": r.id_hash,
-                        "phone_enc": crypto.encrypt(r.phone),
+                        "phone_enc": self.encrypt(r.phone),
                         "phone_hash": r.phone_hash,
                         "place_id": r.place_id,
                         "household_id": household_id,
@@ -138,7 +140,7 @@ class LedgerWriter:
                     r.name,
                     r.gender,
                     self._date(r.birth_date),
-                    crypto.encrypt(r.phone) if phone_changed else None,
+                    self.encrypt(r.phone) if phone_changed else None,
                     r.phone_hash if phone_changed else None,
                     r.place_id,
                     r.place_path,
