@@ -8,6 +8,7 @@ schema, and never be a 500.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,6 +41,21 @@ OPERATIONS = [
 
 
 _SCHEMA: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    """Calls go through the real WSGI handler, whose request signals would close the database
+    connection that holds the test's transaction (PostgreSQL); Django's test client unhooks them
+    the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def api_schema() -> Any:
