@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from linli.core import crypto
-from linli.core.errors import InvalidInput
+from linli.core.errors import InvalidInput, NotFound
 from linli.core.identifiers import normalise_id_number, normalise_phone
 from linli.core.pagination import Page, keyset_page
 from linli.core.scoping import Scope, access, scope_for
@@ -207,3 +207,88 @@ def own_record(user: Any) -> Person | None:
 
 def own_corrections(user: Any) -> QuerySet[CorrectionRequest]:
     return CorrectionRequest.objects.filter(requested_by=user).order_by("-id")
+
+
+def edit_scope(user: Any) -> Scope:
+    """Where the user may keep the ledger: ``manage`` or ``handle`` (``admin`` is everything)."""
+    manage, handle = scope_for(user, "manage"), scope_for(user, "handle")
+    if manage.everything or handle.everything:
+        return manage if manage.everything else handle
+    return Scope.from_paths([*manage.paths, *handle.paths])
+
+
+MOVE_IN_CHOICES = 1000  # buildings and units offered on the move-in form
+
+
+@dataclass
+class PersonEdit:
+    person: Person
+    capabilities: set[str]
+    settable_tags: list[CareTag]
+    current_tag_ids: set[int]
+    phones: list[PersonPhone]
+    ownerships: list[Ownership]
+    move_in_places: list[Place]
+    owner_households: list[Household]
+
+
+def person_edit_context(user: Any, person: Person) -> PersonEdit:
+    """Everything the staff edit page offers, for someone already allowed to edit ``person``.
+    Sensitive tags appear (set or not) only for viewers with the ``sensitive`` capability there."""
+    from linli.core.scoping import capabilities_at
+
+    caps = capabilities_at(user, person.place_path)
+    sees_sensitive = bool(caps & {"sensitive", "admin"})
+    tags = [t for t in CareTag.objects.filter(active=True) if sees_sensitive or not t.sensitive]
+    current = {pt.tag_id for pt in person.person_tags.all() if sees_sensitive or not pt.tag.sensitive}
+    places = list(
+        Place.objects.filter(edit_scope(user).q("path"), kind__in=["building", "unit"]).order_by("path")[
+            :MOVE_IN_CHOICES
+        ]
+    )
+    # Dwellings an owner may be registered for: those of the person's building (the usual case).
+    building_path = person.place_path
+    if person.place.kind == "unit":
+        building_path = person.place_path[: -Place.steplen]
+    households = list(
+        Household.objects.filter(place_path__under=building_path).select_related("place").order_by("place_path", "room")
+    )
+    return PersonEdit(
+        person=person,
+        capabilities=caps,
+        settable_tags=tags,
+        current_tag_ids=current,
+        phones=list(person.extra_phones.all()),
+        ownerships=list(Ownership.objects.filter(person=person).select_related("household__place").order_by("-id")),
+        move_in_places=places,
+        owner_households=households,
+    )
+
+
+def access_person_phone(user: Any, person: Person, pk: Any) -> PersonPhone:
+    try:
+        return person.extra_phones.get(pk=pk)
+    except (PersonPhone.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到,或您无权查看") from None
+
+
+def access_ownership(user: Any, person: Person, pk: Any) -> Ownership:
+    try:
+        return Ownership.objects.visible_to(user).select_related("person").get(pk=pk, person=person)
+    except (Ownership.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到,或您无权查看") from None
+
+
+def access_place_for_move(user: Any, pk: Any) -> Place:
+    """A building or unit where the user keeps the ledger (the same 404 for absent and outside)."""
+    try:
+        return Place.objects.filter(edit_scope(user).q("path"), kind__in=["building", "unit"]).get(pk=pk)
+    except (Place.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到该住址,或不在您的管辖范围内") from None
+
+
+def access_household_for_owner(user: Any, pk: Any) -> Household:
+    try:
+        return Household.objects.filter(edit_scope(user).q("place_path")).select_related("place").get(pk=pk)
+    except (Household.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到该房屋,或不在您的管辖范围内") from None

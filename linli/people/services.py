@@ -33,14 +33,25 @@ from linli.people.models import (
     Residence,
     ResidenceType,
 )
-from linli.places.models import Household
+from linli.places.models import Household, Place, PlaceKind
+from linli.places.services import household_create
 
 MIN_REASON = 4
+EDIT_CAPABILITIES = frozenset({"admin", "manage", "handle"})  # community staff and grid workers keep the ledger
+NOT_YOURS = "您的岗位无权修改台账"
 
 
 def _require(actor: Any, person: Person, capability: str, message: str) -> set[str]:
     caps = capabilities_at(actor, person.place_path)
     if capability not in caps:
+        raise Forbidden(message)
+    return caps
+
+
+def _require_edit(actor: Any, path: str, message: str = NOT_YOURS) -> set[str]:
+    """Editing the ledger needs ``manage`` or ``handle`` at the node (``admin`` everywhere)."""
+    caps = capabilities_at(actor, path)
+    if not caps & EDIT_CAPABILITIES:
         raise Forbidden(message)
     return caps
 
@@ -87,9 +98,14 @@ EDITABLE = {
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: str = "") -> Person:
-    """Change ledger fields (staff with ``manage``). Identifiers are validated and re-hashed."""
-    _require(actor, person, "manage", "您的岗位无权修改台账")
+def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: str = "") -> list[str]:
+    """Change ledger fields (staff with ``manage`` or ``handle`` at the person's address).
+
+    Identifiers are validated and re-hashed; a phone given as "" is cleared. Only fields whose
+    value really changes are saved and named in the audit event (never the values: personal data).
+    Returns the names of the changed fields.
+    """
+    _require_edit(actor, person.place_path)
     unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidInput(f"不能修改:{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
@@ -99,89 +115,190 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
         if key == "name":
             if not value or len(value) > 64:
                 raise InvalidInput("姓名应为1到64个字", field="name")
-            person.name = value
+            if value != person.name:
+                person.name = value
+                changed.append(key)
         elif key == "id_number":
             number = normalise_id_number(value)
             digest = crypto.keyed_hash("id", number)
+            if digest == person.id_number_hash:
+                continue
             if Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).exists():
                 raise Conflict("该身份证号已登记在另一条记录上", field="id_number")
             person.id_number_enc, person.id_number_hash = crypto.encrypt(number), digest
             person.gender, person.birth_date = gender_from_id(number), birth_date_from_id(number)
+            changed.append(key)
         elif key == "phone":
             phone = normalise_phone(value) if value else ""
-            person.phone_enc, person.phone_hash = crypto.encrypt(phone), crypto.keyed_hash("phone", phone)
-        elif key == "political_status":
-            _choice(value, PoliticalStatus.values, key)
-            person.political_status = value
-            person.is_party_member = value in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
-        elif key == "residence_type":
-            _choice(value, ResidenceType.values, key)
-            person.residence_type = value
-        elif key == "relation_to_head":
-            _choice(value, Relation.values, key)
-            person.relation_to_head = value
-        elif key == "workplace":
-            person.workplace = value[:200]
-        elif key == "notes":
-            person.notes = value
-        changed.append(key)
+            digest = crypto.keyed_hash("phone", phone)
+            if digest != person.phone_hash:
+                person.phone_enc, person.phone_hash = crypto.encrypt(phone), digest
+                changed.append(key)
+        elif key in CHOICES:
+            if value not in CHOICES[key]:
+                raise InvalidInput("选项无效", field=key)
+            if value != getattr(person, key):
+                setattr(person, key, value)
+                changed.append(key)
+        elif key in ("workplace", "notes"):
+            value = value[:200] if key == "workplace" else value[:5000]
+            if value != getattr(person, key):
+                setattr(person, key, value)
+                changed.append(key)
+    if not changed:
+        return changed
+    person.is_party_member = person.political_status in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
     person.save()
-    # The audit trail names the fields, never the values (they are personal data).
     audit_record(action="resident.updated", actor=actor, target=person, fields=changed, note=note[:200])
-    return person
+    return changed
 
 
-def _choice(value: str, allowed: list[str], field: str) -> None:
-    if value not in allowed:
-        raise InvalidInput("选项无效", field=field)
+CHOICES: dict[str, list[str]] = {
+    "political_status": PoliticalStatus.values,
+    "residence_type": ResidenceType.values,
+    "relation_to_head": Relation.values,
+}
 
 
 @transaction.atomic
 def person_phone_add(*, actor: Any, person: Person, phone: str, label: str = "") -> PersonPhone:
-    _require(actor, person, "manage", "您的岗位无权修改台账")
+    """A secondary phone (家属、单位), encrypted with its keyed hash like the main one."""
+    _require_edit(actor, person.place_path)
     e164 = normalise_phone(phone)
+    digest = crypto.keyed_hash("phone", e164)
+    if digest == person.phone_hash or PersonPhone.objects.filter(person=person, phone_hash=digest).exists():
+        raise Conflict("此人已登记这个号码", field="phone")
     row = PersonPhone.objects.create(
-        person=person, label=label[:32], phone_enc=crypto.encrypt(e164), phone_hash=crypto.keyed_hash("phone", e164)
+        person=person, label=label.strip()[:32], phone_enc=crypto.encrypt(e164), phone_hash=digest
     )
-    audit_record(action="resident.phone_added", actor=actor, target=person)
+    audit_record(action="resident.phone_added", actor=actor, target=person, phone=row.pk)
     return row
 
 
 @transaction.atomic
-def person_tag_set(*, actor: Any, person: Person, tag: CareTag, present: bool) -> None:
-    """Add or remove a care tag. Sensitive tags need the ``sensitive`` capability as well."""
-    caps = _require(actor, person, "manage", "您的岗位无权修改台账")
-    if tag.sensitive and "sensitive" not in caps:
+def person_phone_remove(*, actor: Any, phone: PersonPhone) -> None:
+    person = phone.person
+    _require_edit(actor, person.place_path)
+    phone_id = phone.pk
+    phone.delete()
+    audit_record(action="resident.phone_removed", actor=actor, target=person, phone=phone_id)
+
+
+@transaction.atomic
+def person_tag_set(*, actor: Any, person: Person, tag: CareTag, present: bool) -> bool:
+    """Add or remove a care tag; sensitive tags need the ``sensitive`` capability as well.
+    Returns whether anything changed (an unchanged request is not audited)."""
+    caps = _require_edit(actor, person.place_path)
+    if tag.sensitive and not caps & {"sensitive", "admin"}:
         raise Forbidden("您的岗位无权登记敏感标签")
     if present:
-        PersonTag.objects.get_or_create(person=person, tag=tag)
+        if not tag.active:
+            raise InvalidInput("该标签已停用", field="tag")
+        changed = PersonTag.objects.get_or_create(person=person, tag=tag)[1]
     else:
-        PersonTag.objects.filter(person=person, tag=tag).delete()
-    audit_record(action="resident.tagged" if present else "resident.untagged", actor=actor, target=person, tag=tag.code)
+        changed = PersonTag.objects.filter(person=person, tag=tag).delete()[0] > 0
+    if changed:
+        audit_record(
+            action="resident.tagged" if present else "resident.untagged", actor=actor, target=person, tag=tag.code
+        )
+    return changed
+
+
+def _check_move_date(on: dt.date, field: str = "on") -> None:
+    if on > timezone.localdate():
+        raise InvalidInput("日期不能在未来", field=field)
+    if on.year < 1900:
+        raise InvalidInput("日期不合常理", field=field)
 
 
 @transaction.atomic
 def person_move_out(*, actor: Any, person: Person, on: dt.date, note: str = "") -> Person:
     """Record a move-out: the open residence is closed (history is kept, never deleted)."""
-    _require(actor, person, "manage", "您的岗位无权修改台账")
+    _require_edit(actor, person.place_path)
+    _lock(person)
     if person.moved_out_on is not None:
         raise Conflict("此人已登记迁出")
     if on > timezone.localdate():
         raise InvalidInput("迁出日期不能在未来", field="on")
+    _check_move_date(on)
     open_rows = Residence.objects.filter(person=person, moved_out_on__isnull=True)
+    latest = open_rows.exclude(moved_in_on__isnull=True).order_by("-moved_in_on").first()
+    if latest is not None and latest.moved_in_on and on < latest.moved_in_on:
+        raise InvalidInput(f"迁出日期不能早于迁入日期 {latest.moved_in_on:%Y-%m-%d}", field="on")
     if not open_rows.exists():  # records that predate the history table get their stay recorded now
-        Residence.objects.create(
-            person=person,
-            place=person.place,
-            place_path=person.place_path,
-            household=person.household,
-            residence_type=person.residence_type,
-            source="迁出登记时补记",
-        )
+        _record_stay(person, source="迁出登记时补记")
     open_rows.update(moved_out_on=on)
     person.moved_out_on = on
     person.save(update_fields=["moved_out_on", "updated_at"])
     audit_record(action="resident.moved_out", actor=actor, target=person, on=on.isoformat(), note=note[:200])
+    return person
+
+
+def _lock(person: Person) -> None:
+    """Serialise moves of one person (two clerks at once) and work on the stored state."""
+    list(Person.objects.select_for_update().filter(pk=person.pk).values_list("pk"))
+    person.refresh_from_db()
+
+
+def _record_stay(person: Person, *, source: str, moved_in_on: dt.date | None = None) -> Residence:
+    return Residence.objects.create(
+        person=person,
+        place=person.place,
+        place_path=person.place_path,
+        household=person.household,
+        residence_type=person.residence_type,
+        moved_in_on=moved_in_on,
+        source=source,
+    )
+
+
+@transaction.atomic
+def person_move_in(
+    *,
+    actor: Any,
+    person: Person,
+    place: Place,
+    room: str = "",
+    on: dt.date,
+    residence_type: str = "",
+    note: str = "",
+) -> Person:
+    """Record a move-in at a building or unit (and room): a new stay in the history. Someone still
+    living at another address is moved out of it on the same day; nothing is deleted. The room
+    becomes a household, registered on the way if it is new."""
+    _require_edit(actor, person.place_path)
+    if place.kind not in (PlaceKind.BUILDING, PlaceKind.UNIT):
+        raise InvalidInput("请选择楼栋或单元", field="place")
+    _require_edit(actor, place.path, "新住址不在您的管辖范围内")
+    _check_move_date(on)
+    kind = residence_type or person.residence_type
+    if kind not in ResidenceType.values:
+        raise InvalidInput("人员类型无效", field="residence_type")
+    room = room.strip()
+    if len(room) > 32:
+        raise InvalidInput("房号超过32个字", field="room")
+    _lock(person)
+    if person.moved_out_on is not None and on < person.moved_out_on:
+        raise InvalidInput(f"迁入日期不能早于上次迁出日期 {person.moved_out_on:%Y-%m-%d}", field="on")
+    household = None
+    if room:
+        household = Household.objects.filter(place=place, room=room).first()
+        if household is None:
+            household = household_create(actor=actor, place=place, room=room)
+    if person.moved_out_on is None:  # moving house within the area: close the current stay first
+        open_rows = Residence.objects.filter(person=person, moved_out_on__isnull=True)
+        if not open_rows.exists():
+            _record_stay(person, source="迁入登记时补记")
+        if open_rows.filter(moved_in_on__gt=on).exists():
+            raise InvalidInput("迁入日期早于当前住址的迁入日期", field="on")
+        open_rows.update(moved_out_on=on)
+    person.place, person.place_path, person.household = place, place.path, household
+    person.residence_type, person.moved_out_on = kind, None
+    person.save()
+    _record_stay(person, source="迁入登记", moved_in_on=on)
+    audit_record(
+        action="resident.moved_in", actor=actor, target=person, place=place.pk, on=on.isoformat(), note=note[:200]
+    )
     return person
 
 
@@ -190,24 +307,50 @@ def ownership_record(
     *, actor: Any, person: Person, household: Household, area_m2: Any, share: Any = 1, since: dt.date | None = None
 ) -> Ownership:
     """Register ownership of a dwelling with its exclusive area (专有部分面积), for owners' votes."""
-    _require(actor, person, "manage", "您的岗位无权修改台账")
-    if "manage" not in capabilities_at(actor, household.place_path):
-        raise Forbidden("该房屋不在您的管辖范围内")
+    _require_edit(actor, person.place_path)
+    _require_edit(actor, household.place_path, "该房屋不在您的管辖范围内")
     try:
-        area, part = Decimal(str(area_m2)), Decimal(str(share))
+        area, part = Decimal(str(area_m2).strip()), Decimal(str(share).strip() or "1")
     except InvalidOperation:
         raise InvalidInput("面积或份额不是数字", field="area_m2") from None
-    if area <= 0 or area > Decimal("100000"):
+    if not area.is_finite() or area <= 0 or area > Decimal("100000"):
         raise InvalidInput("专有部分面积应大于0", field="area_m2")
-    if part <= 0 or part > 1:
+    if not part.is_finite() or part <= 0 or part > 1:
         raise InvalidInput("份额应在 0 到 1 之间", field="share")
+    if since is not None:
+        _check_move_date(since, "since")
+    if Ownership.objects.filter(person=person, household=household, until__isnull=True).exists():
+        raise Conflict("此人对该房屋的产权已登记", field="household")
     try:
-        ownership = Ownership.objects.create(
-            person=person, household=household, place_path=household.place_path, area_m2=area, share=part, since=since
-        )
+        with transaction.atomic():
+            ownership = Ownership.objects.create(
+                person=person,
+                household=household,
+                place_path=household.place_path,
+                area_m2=area,
+                share=part,
+                since=since,
+            )
     except IntegrityError:
         raise InvalidInput("面积或份额超出范围", field="area_m2") from None
     audit_record(action="resident.ownership_recorded", actor=actor, target=person, household=household.pk)
+    return ownership
+
+
+@transaction.atomic
+def ownership_end(*, actor: Any, ownership: Ownership, on: dt.date) -> Ownership:
+    """Close an ownership (sold, transferred); the row stays as history."""
+    _require_edit(actor, ownership.place_path)
+    if ownership.until is not None:
+        raise Conflict("该产权已登记结束")
+    _check_move_date(on)
+    if ownership.since and on < ownership.since:
+        raise InvalidInput("结束日期不能早于取得日期", field="on")
+    ownership.until = on
+    ownership.save(update_fields=["until"])
+    audit_record(
+        action="resident.ownership_ended", actor=actor, target=ownership.person, household=ownership.household_id
+    )
     return ownership
 
 
