@@ -16,7 +16,7 @@ from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput
 from linli.people.fakes import make_id
 from linli.people.import_services import access_batch, import_commit, import_preview
-from linli.people.models import ImportStatus, Person, PersonTag, Residence
+from linli.people.models import ImportBatch, ImportStatus, Person, PersonTag, Residence
 from linli.people.sheets import TEMPLATE_HEADERS
 from linli.places.models import Household, Place
 
@@ -422,3 +422,56 @@ def test_bulk_encrypted_tokens_are_fernet_tokens_under_the_newest_key(settings):
         assert crypto.decrypt(token) == value and crypto.decrypt(crypto.rotate(token)) == value
     assert encrypt("same") != encrypt("same"), "every token gets a fresh IV"
     assert len({encrypt("same")[:57] for _ in range(50)}) == 50
+
+
+def test_committing_deletes_the_staged_file_from_storage(users, address):
+    from django.core.files.storage import default_storage
+
+    batch = preview(users["community"], xlsx([row(address, id_number=make_id(dt.date(1966, 6, 6), 6))]))
+    name = batch.staged.name
+    assert name and default_storage.exists(name)
+    import_commit(actor=users["community"], batch=batch)
+    assert not default_storage.exists(name)
+
+
+def test_an_abandoned_preview_loses_its_staged_rows_after_24_hours_and_cannot_be_committed(users, address):
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from linli.people.tasks import import_staging_cleanup_task
+
+    old = preview(users["community"], xlsx([row(address, id_number=make_id(dt.date(1967, 7, 7), 7))]))
+    fresh = preview(users["community"], xlsx([row(address, id_number=make_id(dt.date(1968, 8, 8), 8))]))
+    ImportBatch.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
+    old_file, fresh_file = old.staged.name, fresh.staged.name
+
+    import_staging_cleanup_task()  # Huey runs it at once in tests
+
+    old.refresh_from_db()
+    assert not default_storage.exists(old_file) and not old.staged and old.status == ImportStatus.EXPIRED
+    assert old.valid_rows == 1, "counts and errors stay for the record"
+    assert default_storage.exists(fresh_file), "a preview younger than 24 hours is kept"
+    assert AuditEvent.objects.filter(action="resident.import_expired", target_id=str(old.pk)).exists()
+    from linli.core.errors import Conflict
+
+    with pytest.raises(Conflict, match="重新上传"):
+        import_commit(actor=users["community"], batch=old)
+    assert import_commit(actor=users["community"], batch=fresh).status == ImportStatus.COMMITTED
+
+
+def test_the_sweep_runs_hourly_and_leaves_queued_batches_to_the_worker(users, address):
+    from django.utils import timezone
+
+    from linli.people.import_services import import_staging_cleanup
+    from linli.people.tasks import import_staging_cleanup_task
+
+    task = import_staging_cleanup_task.s()
+    assert task.validate_datetime(dt.datetime(2026, 1, 1, 3, 23))
+    assert not task.validate_datetime(dt.datetime(2026, 1, 1, 3, 24))
+    batch = preview(users["community"], xlsx([row(address, id_number=make_id(dt.date(1969, 9, 9), 9))]))
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status=ImportStatus.QUEUED, created_at=timezone.now() - dt.timedelta(hours=48)
+    )
+    assert import_staging_cleanup() == 0
+    batch.refresh_from_db()
+    assert batch.staged and batch.status == ImportStatus.QUEUED

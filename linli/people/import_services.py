@@ -8,6 +8,7 @@ and writes in one transaction: either every valid row is saved or none is.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
 from typing import IO, Any
@@ -26,6 +27,7 @@ from linli.people.models import ImportBatch, ImportStatus
 logger = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
 MAX_STORED_ERRORS = 5000
+STAGING_MAX_HOURS = env_int("LINLI_IMPORT_STAGING_HOURS", 24, minimum=1, maximum=24 * 30)
 
 
 def _require_importer(actor: Any) -> None:
@@ -92,6 +94,8 @@ def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     _require_importer(actor)
     if batch.created_by_id != actor.pk:
         raise NotFound("未找到该导入批次")
+    if batch.status == ImportStatus.EXPIRED:
+        raise Conflict(f"预检结果已超过 {STAGING_MAX_HOURS} 小时未导入,已删除;请重新上传文件")
     if batch.valid_rows == 0:
         raise Conflict("没有可导入的有效行")
     # One UPDATE guards against a double click: only the first request moves it to "queued".
@@ -132,17 +136,42 @@ def import_execute(*, batch_id: int) -> ImportBatch:
             )
     except InvalidInput as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.FAILED, message=exc.message)
-        batch.refresh_from_db()
-        return batch
     except Exception:
         # Nothing was written (the transaction rolled back); say so on the batch, keep the traceback in the log.
         logger.exception("import batch %s failed", batch.pk)
         ImportBatch.objects.filter(pk=batch.pk).update(
             status=ImportStatus.FAILED, message="导入时发生系统错误,未写入任何记录;请联系管理员"
         )
-        batch.refresh_from_db()
-        return batch
-    batch.staged.delete(save=False)
-    ImportBatch.objects.filter(pk=batch.pk).update(staged="")
+    # Written or failed, the staged rows (clear ID numbers, encrypted) have no further use: a failed
+    # batch cannot be committed again, the user uploads the sheet anew.
+    _drop_staged(batch)
     batch.refresh_from_db()
     return batch
+
+
+def _drop_staged(batch: ImportBatch) -> None:
+    if batch.staged:
+        batch.staged.delete(save=False)  # a file already gone is not an error
+    ImportBatch.objects.filter(pk=batch.pk).update(staged="")
+
+
+def import_staging_cleanup(*, older_than_hours: int = STAGING_MAX_HOURS, now: dt.datetime | None = None) -> int:
+    """Delete the staged rows of previews nobody committed within ``older_than_hours`` (and of
+    failed batches); such batches become "expired" and keep their counts and error list.
+    Queued batches are left alone: a worker may be writing them. Returns how many were cleaned."""
+    cutoff = (now or timezone.now()) - dt.timedelta(hours=older_than_hours)
+    stale = ImportBatch.objects.filter(created_at__lt=cutoff).exclude(staged="")
+    cleaned = 0
+    for batch in stale.filter(status__in=[ImportStatus.PREVIEWED, ImportStatus.FAILED]).iterator():
+        # Claim it first: a commit racing with the sweep either wins (status queued) or finds it expired.
+        expired = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(
+            status=ImportStatus.EXPIRED
+        )
+        if not expired and batch.status != ImportStatus.FAILED:
+            continue
+        _drop_staged(batch)
+        audit_record(action="resident.import_expired", target=batch, hours=older_than_hours)
+        cleaned += 1
+    if cleaned:
+        logger.info("deleted the staged rows of %s abandoned import previews", cleaned)
+    return cleaned

@@ -280,6 +280,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("排队导入中")
     COMMITTED = "committed", _("已导入")
     FAILED = "failed", _("导入失败")
+    EXPIRED = "expired", _("预检已过期")
 
 
 class ImportBatch(models.Model):
