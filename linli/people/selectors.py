@@ -7,6 +7,7 @@ here, before anything reaches a page, an export or the API, unless the viewer ho
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,6 +159,11 @@ class HouseholdDetail:
     members: list[Person]
     ownerships: list[Ownership]
     tags: list[CareTag]
+    requests: list[Any]  # linli.tickets.models.Ticket, each with ``member`` (the submitting Person)
+
+
+HOUSEHOLD_REQUEST_DAYS = 90
+HOUSEHOLD_REQUESTS_SHOWN = 50
 
 
 def access_household(user: Any, pk: Any) -> Household:
@@ -174,7 +180,45 @@ def household_detail(user: Any, household: Household) -> HouseholdDetail:
     ownerships = list(
         Ownership.objects.filter(household=household, person__in=[m.pk for m in members]).select_related("person")
     )
-    return HouseholdDetail(household=household, members=members, ownerships=ownerships, tags=list(tags.values()))
+    return HouseholdDetail(
+        household=household,
+        members=members,
+        ownerships=ownerships,
+        tags=list(tags.values()),
+        requests=household_requests(user, household, members),
+    )
+
+
+def household_requests(user: Any, household: Household, members: list[Person]) -> list[Any]:
+    """Requests (诉求) of the last 90 days submitted by a member about the household's unit or its
+    building, among those the viewer may see. Anonymous requests are left out: listing them under a
+    household would name who sent them. One query."""
+    from django.utils import timezone
+
+    from linli.tickets.models import Ticket
+
+    by_person = {m.pk: m for m in members}
+    if not by_person:
+        return []
+    paths = [household.place_path]
+    if household.place.kind == "unit":  # the unit's building is its parent in the place tree
+        paths.append(household.place_path[: -Place.steplen])
+    since = timezone.now() - dt.timedelta(days=HOUSEHOLD_REQUEST_DAYS)
+    rows = list(
+        Ticket.objects.visible_to(user)
+        .filter(
+            place_path__in=paths,
+            submitted_by__person_id__in=list(by_person),
+            submitted_at__gte=since,
+            anonymous=False,
+        )
+        .select_related("category", "submitted_by")
+        .order_by("-submitted_at", "-id")[:HOUSEHOLD_REQUESTS_SHOWN]
+    )
+    for ticket in rows:
+        submitter = ticket.submitted_by  # never None: the filter above names the submitter's person
+        ticket.member = by_person.get(submitter.person_id) if submitter and submitter.person_id else None  # type: ignore[attr-defined]
+    return rows
 
 
 def correction_queue(user: Any, *, status: str = CorrectionStatus.OPEN) -> QuerySet[CorrectionRequest]:
