@@ -102,14 +102,17 @@ def test_api_never_fails_and_answers_as_its_schema_says(operation_id: str, users
 # the rule): real contract gaps in other apps' schemas, reported rather than hidden. Not strict:
 # whether the few examples hit the gap depends on the data generated around them.
 UNDER_STATED = {
-    "places_list": "limit has no minimum/maximum in the schema (server wants 1..200); cursor is free text",
-    "party_orgs_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
-    "organisations_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
-    "requests_list": "limit has no bounds, queue/status/source have no enum in the schema",
-    "requests_create": "description has no minLength in the schema (blank is refused)",
+    "places_list": "cursor is opaque text in the schema; a made-up cursor is refused with 422 (correctly)",
+    "party_orgs_list": "cursor is opaque text in the schema; a made-up cursor is refused with 422 (correctly)",
+    "organisations_list": "cursor is opaque text in the schema; a made-up cursor is refused with 422 (correctly)",
+    "inbox_list": "cursor is opaque text in the schema; a made-up cursor is refused with 422 (correctly)",
+    "requests_list": "a made-up cursor or a care_tag id that does not exist is refused with 422 (correctly)",
+    "requests_create": (
+        "description has no minLength in the schema: the service refuses a blank one with a specific"
+        " message that a schema rule would replace with a generic one"
+    ),
     "metrics_read": "since/until accept any date in the schema (year 0025 is refused)",
     "residents_list": "residence_type and other filters have no enum in the schema",
-    "inbox_list": "limit has no minimum/maximum in the schema (server wants 1..200)",
 }
 
 

@@ -31,7 +31,7 @@ class NotificationOut(Schema):
 class InboxFilter(Schema):
     unread: bool = Field(False, description="only unread messages")
     cursor: str | None = None
-    limit: int = 30
+    limit: int = Field(30, ge=1, le=200, description="page size, 1–200")
 
 
 class InboxOut(Schema):

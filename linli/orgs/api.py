@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
@@ -46,7 +47,7 @@ class OrganisationListOut(Schema):
 class ListFilter(Schema):
     kind: str | None = None
     cursor: str | None = None
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 @router.get("/party", response={200: PartyOrgListOut, 422: ErrorOut}, operation_id="party_orgs_list")

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
@@ -57,7 +58,7 @@ class PlaceFilter(Schema):
     kind: str | None = None
     parent: int | None = None
     cursor: str | None = None
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 @router.get("", response={200: PlaceListOut, 404: ErrorOut, 422: ErrorOut}, operation_id="places_list")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
+from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
@@ -18,7 +19,8 @@ from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
-from linli.tickets.models import Ticket, TicketEvent
+from linli.tickets.models import Source, Ticket, TicketEvent
+from linli.tickets.models import Status as TicketStatus
 from linli.tickets.selectors import (
     TicketFilters,
     access_ticket,
@@ -128,17 +130,17 @@ class TicketListOut(Schema):
 
 
 class ListFilter(Schema):
-    status: str | None = None
+    status: TicketStatus | None = None
     category_id: int | None = None
-    source: str | None = None
+    source: Source | None = None
     overdue: bool | None = None
     place_id: int | None = None
     mine: bool = False
-    queue: str | None = None
+    queue: Literal["mine", "unit", "subtree"] | None = None
     q: str | None = None
     care_tag: int | None = None
     cursor: str | None = None
-    limit: int = 50
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 class ActionIn(Schema):
