@@ -73,12 +73,16 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.deliberation.api import router as deliberation_router
     from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
     from linli.orgs.api import router as orgs_router
+    from linli.partylife.api import router as partylife_router
     from linli.people.api import router as people_router
     from linli.places.api import router as places_router
     from linli.tickets.api import router as tickets_router
+    from linli.visits.api import router as visits_router
+    from linli.volunteering.api import router as volunteering_router
     from linli.workdays.api import router as workdays_router
 
     api.add_router("/", accounts_router)
@@ -89,6 +93,10 @@ def _register() -> None:
     api.add_router("/", notify_router)  # /inbox
     api.add_router("/", workdays_router)  # /calendar
     api.add_router("/", interop_router)  # /handover, /webhooks
+    api.add_router("/visits", visits_router)
+    api.add_router("/volunteering", volunteering_router)
+    api.add_router("/deliberation", deliberation_router)
+    api.add_router("/party-life", partylife_router)
 
 
 _register()

@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "linli.workdays",
     "linli.tickets",
     "linli.interop",
+    "linli.visits",
+    "linli.volunteering",
+    "linli.deliberation",
+    "linli.partylife",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PartylifeConfig(AppConfig):
+    name = "linli.partylife"
+    label = "partylife"
