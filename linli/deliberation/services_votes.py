@@ -1,0 +1,323 @@
+"""Votes: create, open (freezing the electorate), cast online, enter paper ballots, close and publish.
+
+One ballot per voter is a unique constraint, so two devices racing for the same voter cannot
+both win; the loser gets ``Conflict``. Ballots are never updated (trigger in migration 0002).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.deliberation.models import (
+    Ballot,
+    Channel,
+    Choice,
+    Electorate,
+    Publication,
+    PublicationKind,
+    SecretChoice,
+    Topic,
+    Vote,
+    Voter,
+    VoteRule,
+    VoteStatus,
+)
+from linli.deliberation.permissions import require
+from linli.deliberation.tally import count_vote
+from linli.people.models import Ownership, Person
+from linli.places.models import Household, Place, PlaceKind
+
+VOTE_PLACE_KINDS = {PlaceKind.BUILDING, PlaceKind.COMPOUND, PlaceKind.COMMUNITY}
+ADULT_YEARS = 18
+
+
+def _text(value: str, field: str, label: str, max_length: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"请填写{label}", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+    return value
+
+
+@transaction.atomic
+def vote_create(
+    *,
+    actor: Any,
+    place: Place,
+    title: str,
+    question: str,
+    electorate: str,
+    rule: str,
+    closes_at: dt.datetime,
+    secret: bool = False,
+    topic: Topic | None = None,
+) -> Vote:
+    require(actor, place.path, "manage", "您的岗位无权在此发起表决")
+    if place.kind not in VOTE_PLACE_KINDS:
+        raise InvalidInput("表决范围应为楼栋、小区或社区", field="place_id")
+    if electorate not in Electorate.values:
+        raise InvalidInput("投票人范围无效", field="electorate")
+    if rule not in VoteRule.values:
+        raise InvalidInput("表决规则无效", field="rule")
+    if rule != VoteRule.SIMPLE and electorate != Electorate.OWNERS:
+        raise InvalidInput("民法典第278条规则只适用于业主表决", field="rule")
+    if timezone.is_naive(closes_at):
+        closes_at = timezone.make_aware(closes_at)
+    if closes_at <= timezone.now():
+        raise InvalidInput("截止时间应晚于现在", field="closes_at")
+    if (
+        topic is not None
+        and not place.path.startswith(topic.place_path)
+        and not topic.place_path.startswith(place.path)
+    ):
+        raise InvalidInput("议题与表决范围不一致", field="topic_id")
+    vote = Vote.objects.create(
+        place=place,
+        place_path=place.path,
+        title=_text(title, "title", "标题", 120),
+        question=_text(question, "question", "表决事项", 5000),
+        electorate=electorate,
+        rule=rule,
+        secret=secret,
+        closes_at=closes_at,
+        topic=topic,
+        created_by=actor,
+    )
+    audit_record(action="vote.created", actor=actor, target=vote, rule=rule, electorate=electorate)
+    return vote
+
+
+def _owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
+    rows = (
+        Ownership.objects.filter(place_path__under=vote.place_path)
+        .filter(Q(since__isnull=True) | Q(since__lte=today))
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("person")
+    )
+    area: dict[int, Decimal] = defaultdict(Decimal)
+    names: dict[int, str] = {}
+    for o in rows:
+        area[o.person_id] += o.area_m2 * o.share
+        names[o.person_id] = o.person.name
+    return [Voter(vote=vote, person_id=pid, label=names[pid], area_m2=area[pid]) for pid in sorted(area)]
+
+
+def _household_voters(vote: Vote) -> list[Voter]:
+    households = (
+        Household.objects.filter(place_path__under=vote.place_path, members__moved_out_on__isnull=True)
+        .select_related("place")
+        .distinct()
+        .order_by("id")
+    )
+    return [Voter(vote=vote, household=h, label=str(h), area_m2=h.area_m2 or 0) for h in households]
+
+
+def _adult_voters(vote: Vote, today: dt.date) -> list[Voter]:
+    try:
+        born_by = today.replace(year=today.year - ADULT_YEARS)
+    except ValueError:  # 29 February
+        born_by = today.replace(year=today.year - ADULT_YEARS, day=28)
+    people = Person.objects.filter(
+        place_path__under=vote.place_path,
+        birth_date__lte=born_by,
+        moved_out_on__isnull=True,
+        anonymised_at__isnull=True,
+    ).order_by("id")
+    return [Voter(vote=vote, person=p, label=p.name) for p in people.only("id", "name")]
+
+
+@transaction.atomic
+def vote_open(*, actor: Any, vote: Vote) -> Vote:
+    """Freeze the electorate from the ledger and start the vote."""
+    require(actor, vote.place_path, "manage", "您的岗位无权开启此表决")
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    if vote.status != VoteStatus.DRAFT:
+        raise Conflict("该表决已开启过")
+    if vote.closes_at <= timezone.now():
+        raise Conflict("截止时间已过,不能开启")
+    today = timezone.localdate()
+    if vote.electorate == Electorate.OWNERS:
+        voters = _owner_voters(vote, today)
+    elif vote.electorate == Electorate.HOUSEHOLDS:
+        voters = _household_voters(vote)
+    else:
+        voters = _adult_voters(vote, today)
+    if not voters:
+        raise InvalidInput("台账中该范围内没有符合条件的投票人", field="electorate")
+    Voter.objects.bulk_create(voters, batch_size=1000)
+    vote.status = VoteStatus.OPEN
+    vote.opened_at = timezone.now()
+    vote.save(update_fields=["status", "opened_at"])
+    audit_record(action="vote.opened", actor=actor, target=vote, voters=len(voters))
+    return vote
+
+
+def own_voter(user: Any, vote: Vote) -> Voter | None:
+    """The voter the user casts for: themselves, or their household for household votes."""
+    person = getattr(user, "person", None)
+    if person is None:
+        return None
+    if vote.electorate == Electorate.HOUSEHOLDS:
+        if not person.household_id or person.moved_out_on is not None:
+            return None
+        return Voter.objects.filter(vote=vote, household_id=person.household_id).first()
+    return Voter.objects.filter(vote=vote, person_id=person.pk).first()
+
+
+def _record(
+    *,
+    vote: Vote,
+    voter: Voter,
+    choice: str,
+    channel: str,
+    actor: Any,
+    paper_number: str = "",
+    proxy: Person | None = None,
+    proxy_authorisation: str = "",
+) -> Ballot:
+    if choice not in Choice.values:
+        raise InvalidInput("请选择赞成、反对或弃权", field="choice")
+    locked = Vote.objects.select_for_update().get(pk=vote.pk)
+    if locked.status != VoteStatus.OPEN or timezone.now() >= locked.closes_at:
+        raise Conflict("表决已结束或尚未开始,不能投票")
+    if Ballot.objects.filter(vote=vote, voter=voter).exists():
+        raise Conflict("该投票人已经投过票", field="voter_id")
+    if paper_number and Ballot.objects.filter(vote=vote, paper_number=paper_number).exists():
+        raise Conflict(f"纸质票编号 {paper_number} 已录入过", field="paper_number")
+    try:
+        with transaction.atomic():
+            ballot = Ballot.objects.create(
+                vote=vote,
+                voter=voter,
+                channel=channel,
+                choice="" if locked.secret else choice,
+                paper_number=paper_number,
+                proxy=proxy,
+                proxy_authorisation=proxy_authorisation,
+                recorded_by=actor,
+            )
+            if locked.secret:
+                SecretChoice.objects.create(vote=vote, choice=choice, area_m2=voter.area_m2)
+    except IntegrityError:
+        raise Conflict("该投票人已经投过票,或纸质票编号重复", field="voter_id") from None
+    # The audit row names the ballot, never the choice of a secret vote.
+    audit_record(action="vote.ballot_recorded", actor=actor, target=vote, channel=channel, voter=voter.pk)
+    return ballot
+
+
+def _proxy_check(proxy: Person | None, authorisation: str) -> str:
+    authorisation = (authorisation or "").strip()
+    if proxy is not None and not authorisation:
+        raise InvalidInput("代理投票须登记业主的书面授权", field="proxy_authorisation")
+    if len(authorisation) > 200:
+        raise InvalidInput("授权说明不能超过 200 字", field="proxy_authorisation")
+    return authorisation
+
+
+@transaction.atomic
+def ballot_cast(
+    *,
+    actor: Any,
+    vote: Vote,
+    choice: str,
+    for_voter: Voter | None = None,
+    proxy_authorisation: str = "",
+) -> Ballot:
+    """A resident votes online, for themselves or (with recorded authorisation) as a proxy."""
+    mine = own_voter(actor, vote)
+    if for_voter is None or (mine is not None and for_voter.pk == mine.pk):
+        if mine is None:
+            raise Forbidden("您不在本次表决的投票人名册中")
+        return _record(vote=vote, voter=mine, choice=choice, channel=Channel.ONLINE, actor=actor)
+    if for_voter.vote_id != vote.pk:
+        raise InvalidInput("投票人不属于本次表决", field="voter_id")
+    proxy = getattr(actor, "person", None)
+    if proxy is None:
+        raise Forbidden("代理投票须以居民身份登录")
+    authorisation = _proxy_check(proxy, proxy_authorisation)
+    return _record(
+        vote=vote,
+        voter=for_voter,
+        choice=choice,
+        channel=Channel.ONLINE,
+        actor=actor,
+        proxy=proxy,
+        proxy_authorisation=authorisation,
+    )
+
+
+@transaction.atomic
+def ballot_enter_paper(
+    *,
+    actor: Any,
+    vote: Vote,
+    voter: Voter,
+    choice: str,
+    paper_number: str,
+    proxy: Person | None = None,
+    proxy_authorisation: str = "",
+) -> Ballot:
+    """Staff enter a paper ballot under its printed number (unique within the vote)."""
+    require(actor, vote.place_path, "manage", "您的岗位无权录入纸质票")
+    if voter.vote_id != vote.pk:
+        raise InvalidInput("投票人不属于本次表决", field="voter_id")
+    number = _text(paper_number, "paper_number", "纸质票编号", 32)
+    authorisation = _proxy_check(proxy, proxy_authorisation)
+    return _record(
+        vote=vote,
+        voter=voter,
+        choice=choice,
+        channel=Channel.PAPER,
+        actor=actor,
+        paper_number=number,
+        proxy=proxy,
+        proxy_authorisation=authorisation,
+    )
+
+
+@transaction.atomic
+def vote_close(*, actor: Any, vote: Vote, publish_days: int = 7, reason: str = "") -> Publication:
+    """End the vote, count it from the rows and publish the result (公示) for ``publish_days``."""
+    require(actor, vote.place_path, "manage", "您的岗位无权结束此表决")
+    vote = Vote.objects.select_for_update().get(pk=vote.pk)
+    if vote.status != VoteStatus.OPEN:
+        raise Conflict("只有投票中的表决可以结束")
+    if not 1 <= publish_days <= 60:
+        raise InvalidInput("公示期应为 1 到 60 天", field="publish_days")
+    now = timezone.now()
+    reason = (reason or "").strip()
+    if now < vote.closes_at and not reason:
+        raise InvalidInput("提前结束表决须说明理由", field="reason")
+    vote.status = VoteStatus.CLOSED
+    vote.closed_at = now
+    vote.save(update_fields=["status", "closed_at"])
+    result = count_vote(vote)
+    outcome = "通过" if result.approved else "未通过"
+    lines = [f"表决事项:{vote.question}", f"结果:{outcome}"]
+    lines += [
+        f"{c.label}:{c.value} / {c.base}(需 {c.rule_display},即 {c.needed_display}){'达到' if c.met else '未达到'}"
+        for c in result.checks
+    ]
+    publication = Publication.objects.create(
+        place_id=vote.place_id,
+        place_path=vote.place_path,
+        kind=PublicationKind.VOTE_RESULT,
+        title=f"表决结果公示:{vote.title}"[:120],
+        body="\n".join(lines),
+        vote=vote,
+        starts_at=now,
+        ends_at=now + dt.timedelta(days=publish_days),
+        published_by=actor,
+    )
+    audit_record(action="vote.closed", actor=actor, target=vote, approved=result.approved, reason=reason[:200])
+    return publication
