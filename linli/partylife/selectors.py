@@ -1,0 +1,302 @@
+"""Reads for party branch life: rules in force, figures per branch and period, branches behind.
+
+Definitions (the figures reports quote):
+
+- *required*: for each meeting kind, the rule's ``times`` × the number of the rule's periods
+  (month/quarter/half/year) that lie wholly inside the window and after the branch was founded.
+- *held*: meetings of that kind with minutes recorded (status ``held``) dated inside the window.
+- *attendance rate*: present ÷ attendance rows of held meetings in the window (members who did
+  not sign in are recorded absent when the minutes are recorded).
+- *study completion*: completions ÷ (assigned members) over materials created in the window.
+- *behind*: a branch that, in some period already ended this year, held fewer meetings of a
+  kind than its rule asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.partylife.models import (
+    Attendance,
+    AttendanceStatus,
+    BranchProfile,
+    Employment,
+    Meeting,
+    MeetingKind,
+    MeetingRule,
+    MeetingStatus,
+    Membership,
+    Period,
+    StudyCompletion,
+    StudyMaterial,
+)
+from linli.partylife.scoping import visible_party_orgs
+
+MONTHS_PER = {Period.MONTH: 1, Period.QUARTER: 3, Period.HALF: 6, Period.YEAR: 12}
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    period: str
+    times: int
+
+    @property
+    def kind_label(self) -> str:
+        return str(MeetingKind(self.kind).label)
+
+    @property
+    def period_label(self) -> str:
+        return str(Period(self.period).label)
+
+
+def rules_for(branch_ids: list[int]) -> dict[int, dict[str, Rule]]:
+    """The rule in force per branch and kind: the branch's own override, else the default."""
+    defaults: dict[str, Rule] = {}
+    overrides: dict[int, dict[str, Rule]] = defaultdict(dict)
+    for r in MeetingRule.objects.filter(Q(branch__isnull=True) | Q(branch_id__in=branch_ids)):
+        rule = Rule(r.kind, r.period, r.times)
+        if r.branch_id is None:
+            defaults[r.kind] = rule
+        else:
+            overrides[r.branch_id][r.kind] = rule
+    return {b: {**defaults, **overrides.get(b, {})} for b in branch_ids}
+
+
+def period_windows(period: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Calendar periods (aligned to January) lying wholly in [start, end]."""
+    step = MONTHS_PER[Period(period)]
+    out = []
+    year, month = start.year, 1
+    while True:
+        p_start = dt.date(year, month, 1)
+        m = month + step
+        p_end = dt.date(year + (m - 1) // 12, (m - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+        if p_start > end:
+            return out
+        if p_start >= start and p_end <= end:
+            out.append((p_start, p_end))
+        year, month = year + (m - 1) // 12, (m - 1) % 12 + 1
+
+
+def window_of(period: str, day: dt.date) -> tuple[dt.date, dt.date]:
+    """The report window containing ``day``: a month, quarter, half-year or year."""
+    step = MONTHS_PER[Period(period)]
+    first = (day.month - 1) // step * step + 1
+    start = dt.date(day.year, first, 1)
+    m = first + step
+    end = dt.date(day.year + (m - 1) // 12, (m - 1) % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+@dataclass
+class BranchFigures:
+    branch: PartyOrg
+    required: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)
+    present: int = 0
+    attendance_rows: int = 0
+    assigned: int = 0
+    completed: int = 0
+    delivered: int = 0
+    members: int = 0
+    in_service: int = 0
+
+    @property
+    def required_total(self) -> int:
+        return sum(self.required.values())
+
+    @property
+    def held_total(self) -> int:
+        return sum(self.held.values())
+
+    @property
+    def held_counting(self) -> int:
+        """Held meetings counted against the rules (no more than required per kind)."""
+        return sum(min(self.held.get(k, 0), n) for k, n in self.required.items())
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.present / self.attendance_rows if self.attendance_rows else None
+
+    @property
+    def study_rate(self) -> float | None:
+        return self.completed / self.assigned if self.assigned else None
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        kinds = [k for k, _ in MeetingKind.choices if k in self.required or k in self.held]
+        return [(str(MeetingKind(k).label), self.held.get(k, 0), self.required.get(k, 0)) for k in kinds]
+
+
+def visible_branches(user: Any) -> Any:
+    return visible_party_orgs(user).filter(kind=PartyOrgKind.BRANCH).order_by("path")
+
+
+def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> list[BranchFigures]:
+    """Figures for each branch over [start, end] in a fixed number of queries."""
+    ids = [b.pk for b in branches]
+    figs = {b.pk: BranchFigures(branch=b) for b in branches}
+    rules = rules_for(ids)
+    founded = dict(BranchProfile.objects.filter(org_id__in=ids).values_list("org_id", "founded_on"))
+    for b in branches:
+        for kind, rule in rules[b.pk].items():
+            since = max(start, founded.get(b.pk, start))
+            n = rule.times * len(period_windows(rule.period, since, end))
+            if n:
+                figs[b.pk].required[kind] = n
+    held = (
+        Meeting.objects.filter(branch_id__in=ids, status=MeetingStatus.HELD, date__gte=start, date__lte=end)
+        .values("branch_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in held:
+        figs[row["branch_id"]].held[row["kind"]] = row["n"]
+    att = (
+        Attendance.objects.filter(
+            meeting__branch_id__in=ids,
+            meeting__status=MeetingStatus.HELD,
+            meeting__date__gte=start,
+            meeting__date__lte=end,
+        )
+        .values("meeting__branch_id")
+        .annotate(total=Count("pk"), present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)))
+        .order_by()
+    )
+    for row in att:
+        f = figs[row["meeting__branch_id"]]
+        f.attendance_rows, f.present = row["total"], row["present"]
+    members = (
+        Membership.objects.filter(branch_id__in=ids, left_on__isnull=True)
+        .values("branch_id")
+        .annotate(n=Count("pk"), in_service=Count("pk", filter=Q(employment=Employment.IN_SERVICE)))
+        .order_by()
+    )
+    for row in members:
+        figs[row["branch_id"]].members = row["n"]
+        figs[row["branch_id"]].in_service = row["in_service"]
+    _study(figs, branches, start, end)
+    return [figs[b.pk] for b in branches]
+
+
+def _study(figs: dict[int, BranchFigures], branches: list[PartyOrg], start: dt.date, end: dt.date) -> None:
+    """Assigned = named assignees, or every current member under the material's org."""
+    if not branches:
+        return
+    by_path = {b.path: b.pk for b in branches}
+    q = Q()
+    for b in branches:  # materials assigned to the branch, to an org above it, or to a group below it
+        q |= Q(org_path__under=b.path) | Q(org_path__in=[b.path[:i] for i in range(4, len(b.path), 4)])
+    materials = list(
+        StudyMaterial.objects.filter(q, created_at__date__gte=start, created_at__date__lte=end)
+        .annotate(n_assignees=Count("assignees"))
+        .values("pk", "org_path", "n_assignees")
+    )
+    if not materials:
+        return
+    named = defaultdict(set)
+    for mid, pid in StudyMaterial.assignees.through.objects.filter(
+        studymaterial_id__in=[m["pk"] for m in materials]
+    ).values_list("studymaterial_id", "person_id"):
+        named[mid].add(pid)
+    member_branch = dict(
+        Membership.objects.filter(branch_id__in=by_path.values(), left_on__isnull=True).values_list(
+            "person_id", "branch_id"
+        )
+    )
+    paths = {b.pk: b.path for b in branches}
+    for m in materials:
+        targets = named[m["pk"]] or {
+            p
+            for p, b in member_branch.items()
+            if paths[b].startswith(m["org_path"]) or m["org_path"].startswith(paths[b])
+        }
+        for pid in targets:
+            if pid in member_branch:
+                figs[member_branch[pid]].assigned += 1
+        m["targets"] = targets
+    for mid, pid, method in StudyCompletion.objects.filter(material_id__in=[m["pk"] for m in materials]).values_list(
+        "material_id", "person_id", "method"
+    ):
+        target = next(m for m in materials if m["pk"] == mid)
+        if pid in target["targets"] and pid in member_branch:
+            figs[member_branch[pid]].completed += 1
+            if method == "delivered":
+                figs[member_branch[pid]].delivered += 1
+
+
+@dataclass
+class Shortfall:
+    branch: PartyOrg
+    kind_label: str
+    period_label: str
+    missed_periods: int
+    held: int
+    required: int
+
+
+def branches_behind(user: Any, *, today: dt.date | None = None) -> list[Shortfall]:
+    """Branches that missed their required meetings in a period already ended this year."""
+    today = today or timezone.localdate()
+    year_start = dt.date(today.year, 1, 1)
+    branches = list(visible_branches(user))
+    ids = [b.pk for b in branches]
+    rules = rules_for(ids)
+    founded = dict(BranchProfile.objects.filter(org_id__in=ids).values_list("org_id", "founded_on"))
+    counts: dict[tuple[int, str, int], int] = defaultdict(int)
+    for branch_id, kind, date in Meeting.objects.filter(
+        branch_id__in=ids, status=MeetingStatus.HELD, date__gte=year_start, date__lt=today
+    ).values_list("branch_id", "kind", "date"):
+        counts[(branch_id, kind, date.month)] += 1
+    out = []
+    for b in branches:
+        since = max(year_start, founded.get(b.pk, year_start))
+        for kind, rule in rules[b.pk].items():
+            windows = period_windows(rule.period, since, today - dt.timedelta(days=1))
+            if not windows or not rule.times:
+                continue
+            missed, held = 0, 0
+            for p_start, p_end in windows:
+                n = sum(counts[(b.pk, kind, m)] for m in range(p_start.month, p_end.month + 1))
+                held += n
+                missed += n < rule.times
+            if missed:
+                out.append(Shortfall(b, rule.kind_label, rule.period_label, missed, held, rule.times * len(windows)))
+    return out
+
+
+def my_membership(user: Any) -> Membership | None:
+    if not getattr(user, "person_id", None):
+        return None
+    return (
+        Membership.objects.filter(person_id=user.person_id, left_on__isnull=True)
+        .select_related("branch", "group")
+        .first()
+    )
+
+
+def my_meetings(user: Any) -> Any:
+    membership = my_membership(user)
+    if membership is None:
+        return Meeting.objects.none()
+    return Meeting.objects.filter(branch=membership.branch).exclude(status=MeetingStatus.CANCELLED).order_by("-date")
+
+
+def my_materials(user: Any) -> Any:
+    membership = my_membership(user)
+    if membership is None:
+        return StudyMaterial.objects.none()
+    ancestors = [membership.org_path[:i] for i in range(4, len(membership.org_path) + 1, 4)]
+    return (
+        StudyMaterial.objects.filter(Q(org_path__in=ancestors) | Q(assignees=membership.person_id))
+        .filter(Q(assignees__isnull=True) | Q(assignees=membership.person_id))
+        .distinct()
+        .order_by("-created_at")
+    )

@@ -1,0 +1,315 @@
+"""Writes for party branch life: members and meetings. Study and secretaries are in ``services_study``.
+
+Every service takes keyword arguments, runs in one transaction, checks that the actor is an
+officer of the org (``party_scope``) and writes an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.partylife.models import (
+    Attendance,
+    AttendanceStatus,
+    BranchProfile,
+    Employment,
+    Meeting,
+    MeetingKind,
+    MeetingPhoto,
+    MeetingRule,
+    MeetingStatus,
+    Membership,
+    MembershipEnd,
+    MemberStatus,
+    Period,
+)
+from linli.partylife.scoping import access_party_org, access_party_row
+from linli.people.models import Person
+
+
+def officer_branch(actor: Any, branch_id: int) -> PartyOrg:
+    """A branch the actor is an officer of (or above); absent and out-of-scope are the same 404."""
+    return access_party_org(actor, branch_id, kind=PartyOrgKind.BRANCH)
+
+
+def _choice(value: str, choices: Any, field: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(f"{field} 取值无效:{value}", field=field)
+    return value
+
+
+def _founded_on(branch: PartyOrg) -> dt.date | None:
+    profile = BranchProfile.objects.filter(org=branch).first()
+    return profile.founded_on if profile else None
+
+
+def active_member(branch: PartyOrg, person_id: int) -> Membership | None:
+    return Membership.objects.filter(branch=branch, person_id=person_id, left_on__isnull=True).first()
+
+
+# ---------------------------------------------------------------- branches and members
+
+
+@transaction.atomic
+def branch_set_founded(*, actor: Any, branch_id: int, founded_on: dt.date) -> BranchProfile:
+    branch = officer_branch(actor, branch_id)
+    if founded_on > timezone.localdate():
+        raise InvalidInput("成立日期不能晚于今天", field="founded_on")
+    profile, _ = BranchProfile.objects.update_or_create(org=branch, defaults={"founded_on": founded_on})
+    audit_record(action="partylife.branch_founded", actor=actor, target=branch, founded_on=founded_on.isoformat())
+    return profile
+
+
+@transaction.atomic
+def membership_add(
+    *,
+    actor: Any,
+    branch_id: int,
+    person_id: int,
+    joined_on: dt.date,
+    status: str = MemberStatus.FULL,
+    employment: str = Employment.RETIRED,
+    group_id: int | None = None,
+    is_mobile: bool = False,
+    is_elderly_or_infirm: bool = False,
+    joined_party_on: dt.date | None = None,
+    transferred_in_from: str = "",
+) -> Membership:
+    """Record a member joining (or being transferred into) a branch."""
+    branch = officer_branch(actor, branch_id)
+    _choice(status, MemberStatus, "status")
+    _choice(employment, Employment, "employment")
+    person = Person.objects.filter(pk=person_id).first()
+    if person is None:
+        raise InvalidInput("找不到这位居民", field="person_id")
+    if not person.is_party_member:
+        raise InvalidInput("此人不是中共党员,不能登记为支部党员", field="person_id")
+    if joined_party_on and joined_party_on > joined_on:
+        raise InvalidInput("入党时间不能晚于转入本支部日期", field="joined_party_on")
+    group = None
+    if group_id is not None:
+        group = PartyOrg.objects.filter(pk=group_id, kind=PartyOrgKind.GROUP, path__startswith=branch.path).first()
+        if group is None:
+            raise InvalidInput("党小组不属于本支部", field="group_id")
+    current = Membership.objects.select_for_update().filter(person=person, left_on__isnull=True).first()
+    if current is not None:
+        raise Conflict(f"{person.name} 已是{current.branch.name}的党员,请先办理转出", field="person_id")
+    membership = Membership.objects.create(
+        person=person,
+        branch=branch,
+        group=group,
+        org_path=branch.path,
+        status=status,
+        employment=employment,
+        is_mobile=is_mobile,
+        is_elderly_or_infirm=is_elderly_or_infirm,
+        joined_on=joined_on,
+        joined_party_on=joined_party_on,
+        transferred_in_from=transferred_in_from.strip()[:120],
+    )
+    audit_record(action="partylife.member_added", actor=actor, target=membership, branch=branch.pk)
+    return membership
+
+
+@transaction.atomic
+def membership_transfer_out(
+    *,
+    actor: Any,
+    branch_id: int,
+    person_id: int,
+    left_on: dt.date,
+    to: str,
+    reason: str = MembershipEnd.TRANSFERRED_OUT,
+) -> Membership:
+    """A member leaves the branch (转出). Refused if the person is not a current member of it."""
+    branch = officer_branch(actor, branch_id)
+    _choice(reason, MembershipEnd, "reason")
+    membership = (
+        Membership.objects.select_for_update().filter(branch=branch, person_id=person_id, left_on__isnull=True).first()
+    )
+    if membership is None:
+        raise InvalidInput("此人不是本支部的在册党员,不能办理转出", field="person_id")
+    if left_on < membership.joined_on:
+        raise InvalidInput("转出日期不能早于转入日期", field="left_on")
+    if reason == MembershipEnd.TRANSFERRED_OUT and not to.strip():
+        raise InvalidInput("请填写转往的党组织", field="to")
+    membership.left_on = left_on
+    membership.left_reason = reason
+    membership.transferred_out_to = to.strip()[:120]
+    membership.save(update_fields=["left_on", "left_reason", "transferred_out_to"])
+    audit_record(action="partylife.member_left", actor=actor, target=membership, reason=reason)
+    return membership
+
+
+# ---------------------------------------------------------------- meetings
+
+
+@transaction.atomic
+def meeting_rule_set(*, actor: Any, branch_id: int, kind: str, period: str, times: int) -> MeetingRule:
+    """Override the default frequency of a meeting kind for one branch."""
+    branch = officer_branch(actor, branch_id)
+    _choice(kind, MeetingKind, "kind")
+    _choice(period, Period, "period")
+    if not 0 <= times <= 31:
+        raise InvalidInput("次数应在 0 到 31 之间", field="times")
+    rule, _ = MeetingRule.objects.update_or_create(
+        branch=branch, kind=kind, defaults={"period": period, "times": times}
+    )
+    audit_record(action="partylife.rule_set", actor=actor, target=branch, kind=kind, period=period, times=times)
+    return rule
+
+
+@transaction.atomic
+def meeting_plan(
+    *,
+    actor: Any,
+    branch_id: int,
+    kind: str,
+    title: str,
+    date: dt.date,
+    location: str = "",
+    agenda: str = "",
+) -> Meeting:
+    branch = officer_branch(actor, branch_id)
+    _choice(kind, MeetingKind, "kind")
+    title = title.strip()
+    if not title:
+        raise InvalidInput("请填写会议主题", field="title")
+    founded = _founded_on(branch)
+    if founded and date < founded:
+        raise InvalidInput(f"会议日期早于支部成立日期({founded.isoformat()})", field="date")
+    meeting = Meeting.objects.create(
+        branch=branch,
+        org_path=branch.path,
+        kind=kind,
+        title=title[:120],
+        date=date,
+        location=location.strip()[:120],
+        agenda=agenda.strip(),
+        planned_by=actor,
+    )
+    audit_record(action="partylife.meeting_planned", actor=actor, target=meeting, kind=kind)
+    return meeting
+
+
+def _meeting_for_officer(actor: Any, meeting_id: int) -> Meeting:
+    meeting: Meeting = access_party_row(Meeting.objects.select_for_update(), actor, meeting_id)
+    return meeting
+
+
+@transaction.atomic
+def meeting_sign_in(*, actor: Any, meeting_id: int) -> Attendance:
+    """A member signs in to a meeting of their own branch (签到)."""
+    meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
+    person_id = getattr(actor, "person_id", None)
+    if meeting is None or not person_id:
+        raise NotFound("未找到该会议")
+    if active_member(meeting.branch, person_id) is None:
+        raise Forbidden("您不是本支部党员,不能签到其他支部的会议")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("会议已取消")
+    if Attendance.objects.filter(meeting=meeting, person_id=person_id).exists():
+        raise Conflict("您已签到,无需重复签到")
+    attendance = Attendance.objects.create(
+        meeting=meeting,
+        person_id=person_id,
+        status=AttendanceStatus.PRESENT,
+        signed_in_at=timezone.now(),
+        recorded_by=actor,
+    )
+    audit_record(action="partylife.signed_in", actor=actor, target=meeting)
+    return attendance
+
+
+@transaction.atomic
+def attendance_record(*, actor: Any, meeting_id: int, person_id: int, status: str, reason: str = "") -> Attendance:
+    """An officer records one member's attendance; absence and leave need a reason."""
+    meeting = _meeting_for_officer(actor, meeting_id)
+    _choice(status, AttendanceStatus, "status")
+    reason = reason.strip()
+    if status != AttendanceStatus.PRESENT and not reason:
+        raise InvalidInput("请假或缺席须填写原因", field="reason")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("会议已取消")
+    if active_member(meeting.branch, person_id) is None:
+        raise InvalidInput("此人不是本支部党员", field="person_id")
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                meeting=meeting,
+                person_id=person_id,
+                status=status,
+                reason=reason[:200],
+                signed_in_at=timezone.now() if status == AttendanceStatus.PRESENT else None,
+                recorded_by=actor,
+            )
+    except IntegrityError:
+        raise Conflict("此人的出勤已登记,不能重复登记", field="person_id") from None
+    audit_record(action="partylife.attendance", actor=actor, target=meeting, person=person_id, status=status)
+    return attendance
+
+
+@transaction.atomic
+def meeting_record_minutes(*, actor: Any, meeting_id: int, minutes: str) -> Meeting:
+    """Record the minutes: the meeting counts as held. Members with no record are marked absent."""
+    meeting = _meeting_for_officer(actor, meeting_id)
+    minutes = minutes.strip()
+    if not minutes:
+        raise InvalidInput("请填写会议记录", field="minutes")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise Conflict("会议已取消,不能记录")
+    if meeting.date > timezone.localdate():
+        raise Conflict("会议日期未到,不能登记为已召开")
+    recorded = set(Attendance.objects.filter(meeting=meeting).values_list("person_id", flat=True))
+    missing = (
+        Membership.objects.filter(branch=meeting.branch, left_on__isnull=True, joined_on__lte=meeting.date)
+        .exclude(person_id__in=recorded)
+        .values_list("person_id", flat=True)
+    )
+    Attendance.objects.bulk_create(
+        [
+            Attendance(
+                meeting=meeting, person_id=pid, status=AttendanceStatus.ABSENT, reason="未签到", recorded_by=actor
+            )
+            for pid in missing
+        ]
+    )
+    meeting.minutes = minutes
+    meeting.status = MeetingStatus.HELD
+    meeting.save(update_fields=["minutes", "status"])
+    audit_record(action="partylife.meeting_held", actor=actor, target=meeting)
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: Any, meeting_id: int) -> Meeting:
+    meeting = _meeting_for_officer(actor, meeting_id)
+    if meeting.status != MeetingStatus.PLANNED:
+        raise Conflict("只有计划中的会议可以取消")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.save(update_fields=["status"])
+    audit_record(action="partylife.meeting_cancelled", actor=actor, target=meeting)
+    return meeting
+
+
+ALLOWED_PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+@transaction.atomic
+def meeting_add_photo(*, actor: Any, meeting_id: int, upload: Any) -> MeetingPhoto:
+    meeting = _meeting_for_officer(actor, meeting_id)
+    if getattr(upload, "content_type", "") not in ALLOWED_PHOTO_TYPES:
+        raise InvalidInput("照片须为 JPEG、PNG 或 WebP", field="photo")
+    if upload.size > MAX_PHOTO_BYTES:
+        raise InvalidInput("照片不能超过 8 MB", field="photo")
+    photo = MeetingPhoto.objects.create(meeting=meeting, image=upload)
+    audit_record(action="partylife.meeting_photo", actor=actor, target=meeting)
+    return photo
