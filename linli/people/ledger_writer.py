@@ -38,12 +38,18 @@ def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
             )
             defaults[f.attname] = f.get_db_prep_save(value, connection)
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - names from model metadata, values bound
-        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields))
-    )
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    values = ([row.get(n, defaults.get(n)) for n in names] for row in rows)
     with connection.cursor() as cursor:
-        names = [f.attname for f in fields]
-        cursor.executemany(sql, [[row.get(n, defaults.get(n)) for n in names] for row in rows])
+        if connection.vendor == "postgresql":
+            # COPY: one stream instead of a statement per row (psycopg adapts each value by its type).
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608 - names from model metadata, values bound
+        cursor.executemany(sql, list(values))
 
 
 class LedgerWriter:
