@@ -8,7 +8,7 @@ from linli.deliberation.models import VoteRule
 from linli.deliberation.tally import Totals, decide
 
 
-def result(rule: str, *, owners: int, area: str, part_n: int, part_area: str, yes_n: int, yes_area: str):  # noqa: ANN201
+def result(rule: str, *, owners: int, area: str, part_n: int, part_area: str, yes_n: int, yes_area: str):
     return decide(
         rule=rule,
         electorate=Totals(owners, Decimal(area)),
