@@ -1,0 +1,412 @@
+"""Volunteers and party members: teams, 双报到, service posts, activities, the points bank,
+rewards (爱心超市), micro-wishes (微心愿) and service stations (红色驿站).
+
+Data only. Every write goes through ``linli.volunteering.services`` (and its siblings). Points are an
+append-only ledger (``PointEntry``, UPDATE and DELETE refused by a database trigger); the
+per-person ``PointAccount.balance`` is a maintained total, changed only with ``F()`` under a row
+lock and checked against the sum of entries.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.scoping import ScopedModel, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+
+def _own_person(user: User, field: str = "person") -> Q | None:
+    return Q(**{f"{field}_id": user.person_id}) if user.person_id else None
+
+
+class Team(ScopedModel):
+    """A volunteer team (天使, 保亮, 樂貝 …) anchored at a node: its scope."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="volunteer_teams")
+    name = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    leader = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["place", "name"], name="volunteer_team_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return Q(members__person_id=user.person_id) | Q(leader_id=user.person_id) if user.person_id else None
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="volunteer_teams")
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "person"], name="volunteer_team_member_once")]
+
+
+class VolunteerProfile(ScopedModel):
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+    person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="volunteer_profile")
+    skills = models.CharField(max_length=200, blank=True, help_text="如:医疗、维修、法律、教育")
+    availability = models.CharField(max_length=200, blank=True, help_text="如:周末上午、工作日晚上")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _own_person(user)
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    APPROVED = "approved", _("已报到")
+    REJECTED = "rejected", _("未通过")
+
+
+class WorkplaceRegistration(ScopedModel):
+    """双报到: an in-service party member reports to the community where they live."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="workplace_registrations")
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    workplace_org = models.ForeignKey(
+        "orgs.PartyOrg", on_delete=models.PROTECT, null=True, blank=True, related_name="reported_members"
+    )
+    workplace_name = models.CharField(max_length=200, help_text="工作单位党组织名称")
+    status = models.CharField(max_length=12, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=~Q(status="rejected"), name="volunteer_one_live_registration"
+            )
+        ]
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _own_person(user)
+
+
+class PostCategory(models.TextChoices):
+    PARTY = "party", _("党建工作指导岗")
+    CIVILITY = "civility", _("文明创建宣传岗")
+    SANITATION = "sanitation", _("环境卫生保洁岗")
+    SAFETY = "safety", _("平安巡逻防控岗")
+    ELDERLY = "elderly", _("为老助老服务岗")
+    YOUTH = "youth", _("青少年关爱岗")
+    MEDIATION = "mediation", _("矛盾纠纷调解岗")
+    POLICY = "policy", _("政策法规宣讲岗")
+    CULTURE = "culture", _("文体活动组织岗")
+    GOVERNANCE = "governance", _("社区治理议事岗")
+
+
+class ServicePost(ScopedModel):
+    """A service post (岗位) members claim for a period."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(max_length=16, choices=PostCategory.choices)
+    title = models.CharField(max_length=100)
+    duties = models.TextField()
+    start_date = models.DateField()
+    end_date = models.DateField()
+    slots = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PostClaim(models.Model):
+    post = models.ForeignKey(ServicePost, on_delete=models.CASCADE, related_name="claims")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="post_claims")
+    claimed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "person"], name="volunteer_post_claim_once")]
+
+
+class ActivityStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("报名中")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Activity(ScopedModel):
+    """A volunteer activity published to a node: people living under it may sign up."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="activities")
+    title = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    capacity = models.PositiveIntegerField()
+    points_per_hour = models.PositiveIntegerField(default=10)
+    status = models.CharField(max_length=12, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+    signed_count = models.PositiveIntegerField(default=0)
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="activity_ends_after_start"),
+            models.CheckConstraint(condition=Q(signed_count__lte=models.F("capacity")), name="activity_not_overfull"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class SignupStatus(models.TextChoices):
+    SIGNED = "signed", _("已报名")
+    WAITLIST = "waitlist", _("候补")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Signup(ScopedModel):
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="signups")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="activity_signups")
+    status = models.CharField(max_length=12, choices=SignupStatus.choices)
+    signed_at = models.DateTimeField(default=timezone.now)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    hours = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["activity", "person"], name="volunteer_signup_once")]
+        indexes = [models.Index(fields=["activity", "status", "signed_at"])]
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _own_person(user)
+
+
+class PointKind(models.TextChoices):
+    VOLUNTEER = "volunteer", _("志愿积分")
+    PARTY = "party", _("党员积分")
+
+
+class PointAccount(ScopedModel):
+    """One per person and kind: the row locked for every change, and the maintained balance."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="point_accounts")
+    kind = models.CharField(max_length=12, choices=PointKind.choices)
+    balance = models.IntegerField(default=0)
+    earned = models.IntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="point_account_per_kind"),
+            models.CheckConstraint(condition=Q(balance__gte=0), name="point_balance_never_negative"),
+        ]
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _own_person(user)
+
+
+class EntryReason(models.TextChoices):
+    HOURS = "hours", _("志愿服务时长")
+    ORDER = "order", _("接单办结")
+    WISH = "wish", _("微心愿圆梦")
+    MANUAL = "manual", _("人工奖励")
+    REDEEM = "redeem", _("兑换")
+    REFUND = "refund", _("兑换退回")
+    EXPIRE = "expire", _("积分过期")
+
+
+class PointEntry(ScopedModel):
+    """Append-only: never updated or deleted. ``source_key`` makes each award happen once."""
+
+    account = models.ForeignKey(PointAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = models.IntegerField()
+    reason = models.CharField(max_length=12, choices=EntryReason.choices)
+    note = models.CharField(max_length=200, blank=True)
+    source_key = models.CharField(max_length=64)
+    expires_on = models.DateField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "source_key"], name="point_entry_once_per_source"),
+            models.CheckConstraint(condition=~Q(amount=0), name="point_entry_not_zero"),
+        ]
+        indexes = [models.Index(fields=["account", "at"]), models.Index(fields=["place_path", "at"])]
+        ordering = ["-at", "-id"]
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return Q(account__person_id=user.person_id) if user.person_id else None
+
+
+class Reward(ScopedModel):
+    """An item of the 爱心超市 at a node, with stock."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    description = models.CharField(max_length=200, blank=True)
+    cost = models.PositiveIntegerField()
+    stock = models.IntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=PointKind.choices, default=PointKind.VOLUNTEER)
+    active = models.BooleanField(default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(stock__gte=0), name="reward_stock_never_negative")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RedemptionStatus(models.TextChoices):
+    ORDERED = "ordered", _("待领取")
+    PICKED_UP = "picked_up", _("已领取")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Redemption(ScopedModel):
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="redemptions")
+    cost = models.PositiveIntegerField()
+    status = models.CharField(max_length=12, choices=RedemptionStatus.choices, default=RedemptionStatus.ORDERED)
+    ordered_at = models.DateTimeField(default=timezone.now)
+    handed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    handed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _own_person(user)
+
+
+class WishStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待审核")
+    REJECTED = "rejected", _("未通过")
+    PUBLISHED = "published", _("待认领")
+    CLAIMED = "claimed", _("已认领")
+    FULFILLED = "fulfilled", _("已圆梦待确认")
+    CONFIRMED = "confirmed", _("已确认")
+
+
+FULFILLED_STATUSES = (WishStatus.FULFILLED, WishStatus.CONFIRMED)
+
+
+def wish_photo_path(instance: Any, filename: str) -> str:
+    now = timezone.now()
+    return f"wishes/{now:%Y/%m}/{instance.pk or 'new'}-{filename}"
+
+
+class Wish(ScopedModel):
+    """微心愿: collected when submitted, fulfilled when the claimant delivers it."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    wisher = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="wishes")
+    title = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=12, choices=WishStatus.choices, default=WishStatus.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    claimed_by = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="claimed_wishes"
+    )
+    claimed_org = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="claimed_wishes"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    fulfil_note = models.CharField(max_length=200, blank=True)
+    photo = models.FileField(upload_to=wish_photo_path, max_length=200, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.CharField(max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "submitted_at"]), models.Index(fields=["status", "place_path"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        if not user.person_id:
+            return Q(submitted_by=user)
+        return Q(wisher_id=user.person_id) | Q(claimed_by_id=user.person_id) | Q(submitted_by=user)
+
+
+class Station(ScopedModel):
+    """红色驿站 / 微岗亭: a place with functions, opening hours and a duty roster."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    address = models.CharField(max_length=200, blank=True)
+    functions = models.JSONField(default=list)
+    opening_hours = models.CharField(max_length=100, blank=True)
+    lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DutyShift(models.Model):
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="shifts")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="duty_shifts")
+    day = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+
+    class Meta:
+        ordering = ["day", "start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["station", "person", "day", "start_time"], name="duty_shift_once"),
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")), name="duty_shift_ends_after"),
+        ]

@@ -1,0 +1,62 @@
+"""Points for the order board (居民点单 → 党组织下单 → 党员接单): a request claimed by a volunteer and
+resolved by that same person earns them points once. Read from request events by the sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F
+from django.utils import timezone
+
+from linli.people.models import Person
+from linli.tickets.models import TicketEvent
+from linli.volunteering.models import EntryReason, PointEntry, PointKind
+from linli.volunteering.points import points_credit
+
+ORDER_POINTS = 5
+PARTY_ORDER_POINTS = 2
+LOOK_BACK = dt.timedelta(days=30)
+BATCH = 500
+
+
+def award_order_points(*, now: dt.datetime | None = None) -> int:
+    """Award every resolved order (claimed and resolved by the same person) not yet awarded."""
+    now = now or timezone.now()
+    events = (
+        TicketEvent.objects.filter(action="resolve", at__gte=now - LOOK_BACK, actor__isnull=False)
+        .filter(ticket__claimed_by=F("actor"), actor__person__isnull=False)
+        .values_list("ticket_id", "ticket__number", "actor__person_id")
+        .order_by("id")
+    )
+    awarded = 0
+    done = set(
+        PointEntry.objects.filter(
+            reason=EntryReason.ORDER, account__kind=PointKind.VOLUNTEER, at__gte=now - LOOK_BACK
+        ).values_list("source_key", flat=True)
+    )
+    for ticket_id, number, person_id in events[:BATCH]:
+        key = f"ticket:{ticket_id}"
+        if key in done:
+            continue
+        person = Person.objects.get(pk=person_id)
+        note = f"接单办结 {number}"
+        entry = points_credit(
+            person=person,
+            kind=PointKind.VOLUNTEER,
+            amount=ORDER_POINTS,
+            reason=EntryReason.ORDER,
+            source_key=key,
+            note=note,
+        )
+        if person.is_party_member:
+            points_credit(
+                person=person,
+                kind=PointKind.PARTY,
+                amount=PARTY_ORDER_POINTS,
+                reason=EntryReason.ORDER,
+                source_key=key,
+                note=note,
+            )
+        done.add(key)
+        awarded += entry is not None
+    return awarded

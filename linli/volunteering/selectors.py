@@ -1,0 +1,86 @@
+"""Reads: what a person may see of posts, stations, teams, points and leaderboards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+
+from linli.core.errors import NotFound
+from linli.people.models import Person
+from linli.volunteering.common import audience_q, staff_q
+from linli.volunteering.models import (
+    PointAccount,
+    PointEntry,
+    PointKind,
+    Redemption,
+    ServicePost,
+    Signup,
+    Station,
+    Team,
+)
+from linli.volunteering.points import EARN_REASONS
+
+
+def visible_posts(user: Any) -> Any:
+    return ServicePost.objects.filter(audience_q(user) | staff_q(user))
+
+
+def visible_stations(user: Any) -> Any:
+    return Station.objects.filter(audience_q(user) | staff_q(user))
+
+
+def visible_teams(user: Any) -> Any:
+    return Team.objects.filter(Q(pk__in=Team.objects.visible_to(user).values("pk")) | audience_q(user))
+
+
+@dataclass
+class PersonSummary:
+    person: Person
+    hours: Decimal
+    activities: int
+    balances: dict[str, int]
+    earned: dict[str, int]
+    entries: list[PointEntry]
+    redemptions: list[Redemption]
+
+
+def person_summary(person: Person, *, entries: int = 50) -> PersonSummary:
+    """A person's hours, points and history (the caller has already checked they may see it)."""
+    confirmed = Signup.objects.filter(person=person, confirmed_at__isnull=False)
+    agg = confirmed.aggregate(hours=Sum("hours"), n=Count("pk"))
+    accounts = {a.kind: a for a in PointAccount.objects.filter(person=person)}
+    return PersonSummary(
+        person=person,
+        hours=agg["hours"] or Decimal(0),
+        activities=agg["n"],
+        balances={k: (accounts[k].balance if k in accounts else 0) for k in PointKind.values},
+        earned={k: (accounts[k].earned if k in accounts else 0) for k in PointKind.values},
+        entries=list(PointEntry.objects.filter(account__person=person).select_related("account")[:entries]),
+        redemptions=list(Redemption.objects.filter(person=person).select_related("reward").order_by("-id")[:20]),
+    )
+
+
+def person_for_staff(user: Any, person_id: Any) -> Person:
+    try:
+        return Person.objects.filter(staff_q(user)).get(pk=person_id)
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到,或您无权查看") from None
+
+
+def leaderboard(
+    *, path: str | None = None, team: Team | None = None, kind: str = "volunteer", limit: int = 20
+) -> list[Any]:
+    """People ranked by points earned (spending does not lower a rank), under a node or in a team."""
+    qs = PointEntry.objects.filter(account__kind=kind, reason__in=list(EARN_REASONS), amount__gt=0)
+    if path is not None:
+        qs = qs.filter(place_path__under=path)
+    if team is not None:
+        qs = qs.filter(account__person__volunteer_teams__team=team)
+    return list(
+        qs.values("account__person_id", "account__person__name")
+        .annotate(points=Sum("amount"))
+        .order_by("-points", "account__person_id")[:limit]
+    )

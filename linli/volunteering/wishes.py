@@ -1,0 +1,171 @@
+"""Micro-wishes (微心愿): submitted → reviewed → published → claimed → fulfilled (photo) → confirmed.
+
+"Collected" counts every wish submitted in a period that was not turned down; "fulfilled" counts
+wishes delivered (fulfilled or confirmed) in the period, by ``fulfilled_at``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.orgs.models import Organisation
+from linli.people.models import Person
+from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q, text
+from linli.volunteering.models import FULFILLED_STATUSES, EntryReason, PointKind, Wish, WishStatus
+from linli.volunteering.points import points_credit
+
+WISH_POINTS = 10
+PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
+
+def visible_wishes(user: Any) -> Any:
+    """Staff see wishes under their nodes; volunteers see published ones near them; everyone sees their own."""
+    own = Wish.own_q(user) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
+    board = audience_q(user) & Q(status__in=[WishStatus.PUBLISHED, WishStatus.CLAIMED, *FULFILLED_STATUSES])
+    return Wish.objects.filter(staff_q(user) | own | board)
+
+
+def _lock(user: Any, wish_id: Any) -> Wish:
+    try:
+        return Wish.objects.select_for_update().filter(pk__in=visible_wishes(user).values("pk")).get(pk=wish_id)
+    except (Wish.DoesNotExist, ValueError, TypeError):
+        raise NotFound("未找到,或您无权查看") from None
+
+
+@transaction.atomic
+def wish_submit(*, actor: Any, title: str, description: str = "", wisher_id: int | None = None) -> Wish:
+    """A resident posts their own wish; staff may enter one for a resident in their ledger."""
+    if wisher_id:
+        try:
+            wisher = Person.objects.visible_to(actor).get(pk=wisher_id)
+        except (Person.DoesNotExist, ValueError, TypeError):
+            raise NotFound("未找到,或您无权查看") from None
+        if wisher.pk != getattr(actor, "person_id", None):
+            require_staff(actor, wisher.place_path, "handle")
+    else:
+        wisher = person_of(actor)
+    wish = Wish.objects.create(
+        place=wisher.place,
+        place_path=wisher.place_path,
+        wisher=wisher,
+        title=text(title, field="title", label="心愿", max_length=100),
+        description=text(description, field="description", label="说明", max_length=1000, required=False),
+        submitted_by=actor,
+    )
+    audit_record(action="wish.submit", actor=actor, target=wish)
+    return wish
+
+
+@transaction.atomic
+def wish_review(*, actor: Any, wish_id: int, approve: bool, note: str = "") -> Wish:
+    wish = _lock(actor, wish_id)
+    require_staff(actor, wish.place_path, "handle")
+    if wish.status != WishStatus.SUBMITTED:
+        raise Conflict("该心愿已审核")
+    if not approve and not note.strip():
+        raise InvalidInput("不通过时请说明原因", field="note")
+    wish.status = WishStatus.PUBLISHED if approve else WishStatus.REJECTED
+    wish.review_note = note.strip()[:200]
+    wish.save(update_fields=["status", "review_note"])
+    audit_record(action="wish.review", actor=actor, target=wish, approve=approve)
+    return wish
+
+
+@transaction.atomic
+def wish_claim(*, actor: Any, wish_id: int, organisation_id: int | None = None) -> Wish:
+    """A volunteer claims it, or staff record that a partner unit took it on."""
+    wish = _lock(actor, wish_id)
+    if wish.status != WishStatus.PUBLISHED:
+        raise Conflict("该心愿已被认领或未发布")
+    if organisation_id:
+        require_staff(actor, wish.place_path, "handle")
+        org = Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
+        if org is None:
+            raise InvalidInput("共建单位无效", field="organisation_id")
+        wish.claimed_org = org
+    else:
+        person = person_of(actor)
+        if person.pk == wish.wisher_id:
+            raise Conflict("不能认领自己的心愿")
+        if not claim_roots(actor) and not may(actor, wish.place_path, "handle"):
+            raise Forbidden("认领心愿需要志愿者或党员身份")
+        wish.claimed_by = person
+    wish.status = WishStatus.CLAIMED
+    wish.claimed_at = timezone.now()
+    wish.save(update_fields=["status", "claimed_by", "claimed_org", "claimed_at"])
+    audit_record(action="wish.claim", actor=actor, target=wish)
+    return wish
+
+
+@transaction.atomic
+def wish_fulfil(*, actor: Any, wish_id: int, note: str, photo: Any = None) -> Wish:
+    wish = _lock(actor, wish_id)
+    mine = wish.claimed_by_id is not None and wish.claimed_by_id == getattr(actor, "person_id", None)
+    if not mine and not may(actor, wish.place_path, "handle"):
+        raise Forbidden("只有认领人可以登记圆梦")
+    if wish.status != WishStatus.CLAIMED:
+        raise Conflict("该心愿不在已认领状态")
+    wish.fulfil_note = text(note, field="note", label="圆梦情况", max_length=200)
+    if photo is not None:
+        if photo.size > PHOTO_MAX_BYTES or not (photo.content_type or "").startswith("image/"):
+            raise InvalidInput("照片应为 8MB 以内的图片", field="photo")
+        wish.photo.save(photo.name[-60:], photo, save=False)
+    wish.status = WishStatus.FULFILLED
+    wish.fulfilled_at = timezone.now()
+    wish.save(update_fields=["fulfil_note", "photo", "status", "fulfilled_at"])
+    audit_record(action="wish.fulfil", actor=actor, target=wish)
+    return wish
+
+
+@transaction.atomic
+def wish_confirm(*, actor: Any, wish_id: int) -> Wish:
+    """The wisher (or the staff member who entered it) confirms; the volunteer earns points once."""
+    wish = _lock(actor, wish_id)
+    is_wisher = wish.wisher_id == getattr(actor, "person_id", None) or wish.submitted_by_id == actor.pk
+    if not is_wisher:
+        raise Forbidden("只有心愿人可以确认")
+    if wish.status != WishStatus.FULFILLED:
+        raise Conflict("该心愿尚未圆梦")
+    wish.status = WishStatus.CONFIRMED
+    wish.confirmed_at = timezone.now()
+    wish.save(update_fields=["status", "confirmed_at"])
+    if wish.claimed_by_id:
+        points_credit(
+            person=wish.claimed_by,  # type: ignore[arg-type]
+            kind=PointKind.VOLUNTEER,
+            amount=WISH_POINTS,
+            reason=EntryReason.WISH,
+            source_key=f"wish:{wish.pk}",
+            note=wish.title,
+            actor=actor,
+        )
+    audit_record(action="wish.confirm", actor=actor, target=wish)
+    return wish
+
+
+@dataclass
+class WishCounts:
+    collected: int
+    fulfilled: int
+
+    @property
+    def rate(self) -> float:
+        return round(100 * self.fulfilled / self.collected, 1) if self.collected else 0.0
+
+
+def wish_counts(*, user: Any, path: str, start: dt.datetime, end: dt.datetime) -> WishCounts:
+    """Collected and fulfilled wishes under a node in [start, end), within the user's scope."""
+    qs = Wish.objects.filter(staff_q(user)).filter(place_path__under=path)
+    row = qs.aggregate(
+        collected=Count("pk", filter=Q(submitted_at__gte=start, submitted_at__lt=end) & ~Q(status=WishStatus.REJECTED)),
+        fulfilled=Count("pk", filter=Q(fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=FULFILLED_STATUSES)),
+    )
+    return WishCounts(collected=row["collected"], fulfilled=row["fulfilled"])
