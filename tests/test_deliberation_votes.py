@@ -33,11 +33,11 @@ def make_owners(compound: Any, resident: Person, areas: list[str]) -> list[Perso
     )
     seen: set[int] = {resident.household_id}
     for p in others:
+        if len(owners) == len(areas):
+            break
         if p.household_id not in seen:
             owners.append(p)
             seen.add(p.household_id)
-        if len(owners) == len(areas):
-            break
     for person, area in zip(owners, areas, strict=True):
         Ownership.objects.create(
             person=person, household=person.household, place_path=person.household.place_path, area_m2=Decimal(area)

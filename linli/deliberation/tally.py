@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -118,6 +119,7 @@ def count_vote(vote: Vote) -> Result:
     electorate = Totals(agg["n"] or 0, agg["area"] or Decimal(0))
     part = Ballot.objects.filter(vote=vote).aggregate(n=Count("id"), area=Sum("voter__area_m2"))
     participating = Totals(part["n"] or 0, part["area"] or Decimal(0))
+    rows: Any
     if vote.secret:
         rows = SecretChoice.objects.filter(vote=vote).values("choice").annotate(n=Count("id"), area=Sum("area_m2"))
     else:

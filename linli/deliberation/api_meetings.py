@@ -1,0 +1,520 @@
+"""Deliberation API: topics and discussion, meetings and decisions, mediation cases and rates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from linli.core.errors import NotFound
+from linli.core.pagination import keyset_page
+from linli.core.schemas import ErrorOut
+from linli.deliberation.models import (
+    Decision,
+    DecisionStatus,
+    MediationCase,
+    MediationOutcome,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Topic,
+    TopicLevel,
+    TopicSource,
+    TopicStatus,
+)
+from linli.deliberation.selectors import (
+    access_case,
+    access_meeting,
+    access_topic,
+    mediation_rates,
+    topic_comments,
+    visible_cases,
+    visible_meetings,
+    visible_topics,
+)
+from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
+from linli.deliberation.services_meetings import (
+    agenda_add,
+    agenda_publish,
+    decision_complete,
+    decision_evaluate,
+    decision_record,
+    meeting_plan,
+    meeting_sign_in,
+)
+from linli.deliberation.services_topics import topic_comment, topic_escalate, topic_raise
+from linli.orgs.models import Organisation
+from linli.people.models import Person
+from linli.places.models import Place
+from linli.tickets.selectors import access_ticket
+
+router = Router(tags=["deliberation"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _place(pk: int) -> Place:
+    try:
+        return Place.objects.get(pk=pk)
+    except Place.DoesNotExist:
+        raise NotFound("未找到该地点", field="place_id") from None
+
+
+def _person(user: Any, pk: int | None, field: str) -> Person | None:
+    if pk is None:
+        return None
+    person = Person.objects.visible_to(user).filter(pk=pk).first()
+    if person is None:
+        raise NotFound("未找到该人员,或您无权查看", field=field)
+    return person
+
+
+def _org(pk: int | None) -> Organisation | None:
+    if pk is None:
+        return None
+    org = Organisation.objects.filter(pk=pk).first()
+    if org is None:
+        raise NotFound("未找到该组织", field="responsible_org_id")
+    return org
+
+
+def _decision(user: Any, pk: int) -> Decision:
+    decision = Decision.objects.select_related("meeting").filter(pk=pk).first()
+    if decision is None:
+        raise NotFound("未找到该决定,或您无权查看")
+    access_meeting(user, decision.meeting_id)
+    return decision
+
+
+class Page(Schema):
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
+
+
+class TopicIn(Schema):
+    place_id: int
+    title: str = Field(..., max_length=100)
+    body: str = Field("", max_length=5000)
+    ticket_id: int | None = None
+
+
+class TopicOut(Schema):
+    id: int
+    place_id: int
+    title: str
+    body: str
+    source: TopicSource
+    level: TopicLevel
+    status: TopicStatus
+    ticket_id: int | None
+    created_at: dt.datetime
+
+
+class TopicListOut(Schema):
+    items: list[TopicOut]
+    next: str | None
+
+
+class CommentIn(Schema):
+    body: str = Field(..., max_length=2000)
+
+
+class CommentOut(Schema):
+    id: int
+    author_name: str
+    body: str
+    hidden: bool
+    created_at: dt.datetime
+
+
+class MeetingIn(Schema):
+    place_id: int
+    kind: MeetingKind
+    title: str = Field(..., max_length=100)
+    location: str = Field(..., max_length=200)
+    starts_at: dt.datetime
+
+
+class MeetingOut(Schema):
+    id: int
+    place_id: int
+    kind: MeetingKind
+    title: str
+    location: str
+    starts_at: dt.datetime
+    status: MeetingStatus
+    agenda: list[int]
+
+
+class MeetingListOut(Schema):
+    items: list[MeetingOut]
+    next: str | None
+
+
+class AgendaIn(Schema):
+    topic_id: int
+
+
+class PublishIn(Schema):
+    days: int = Field(7, ge=1, le=60)
+
+
+class SignInIn(Schema):
+    token: str = Field(..., max_length=64)
+
+
+class DecisionIn(Schema):
+    text: str = Field(..., max_length=5000)
+    deadline: dt.date
+    topic_id: int | None = None
+    responsible_org_id: int | None = None
+    responsible_person_id: int | None = None
+
+
+class DecisionOut(Schema):
+    id: int
+    meeting_id: int
+    text: str
+    deadline: dt.date
+    status: DecisionStatus
+    responsible: str
+
+
+class CompleteIn(Schema):
+    note: str = Field(..., max_length=2000)
+
+
+class EvaluateIn(Schema):
+    score: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=1000)
+
+
+class CaseIn(Schema):
+    place_id: int
+    title: str = Field(..., max_length=100)
+    dispute: str = Field(..., max_length=5000)
+    parties: list[str] = Field(..., max_length=20)
+    mediator_id: int
+    opened_on: dt.date
+
+
+class CaseOut(Schema):
+    id: int
+    place_id: int
+    title: str
+    parties: list[str]
+    mediator: str
+    opened_on: dt.date
+    outcome: MediationOutcome
+    closed_on: dt.date | None
+    sessions: int
+
+
+class CaseListOut(Schema):
+    items: list[CaseOut]
+    next: str | None
+
+
+class SessionIn(Schema):
+    held_on: dt.date
+    note: str = Field(..., max_length=5000)
+
+
+class CloseCaseIn(Schema):
+    outcome: MediationOutcome
+    closed_on: dt.date
+    agreement: str = Field("", max_length=5000)
+
+
+class RatesQuery(Schema):
+    node: int
+    start: dt.date
+    end: dt.date
+
+
+class RateOut(Schema):
+    place_id: int | None
+    label: str
+    closed: int
+    success: int
+    rate_percent: float | None
+
+
+def topic_out(t: Topic) -> TopicOut:
+    return TopicOut(
+        id=t.pk,
+        place_id=t.place_id,
+        title=t.title,
+        body=t.body,
+        source=TopicSource(t.source),
+        level=TopicLevel(t.level),
+        status=TopicStatus(t.status),
+        ticket_id=t.ticket_id,
+        created_at=t.created_at,
+    )
+
+
+def meeting_out(m: Meeting) -> MeetingOut:
+    return MeetingOut(
+        id=m.pk,
+        place_id=m.place_id,
+        kind=MeetingKind(m.kind),
+        title=m.title,
+        location=m.location,
+        starts_at=m.starts_at,
+        status=MeetingStatus(m.status),
+        agenda=[a.topic_id for a in m.agenda.all()],
+    )
+
+
+def decision_out(d: Decision) -> DecisionOut:
+    return DecisionOut(
+        id=d.pk,
+        meeting_id=d.meeting_id,
+        text=d.text,
+        deadline=d.deadline,
+        status=DecisionStatus(d.status),
+        responsible=d.responsible_label,
+    )
+
+
+def case_out(c: MediationCase) -> CaseOut:
+    return CaseOut(
+        id=c.pk,
+        place_id=c.place_id,
+        title=c.title,
+        parties=list(c.parties),
+        mediator=c.mediator.name,
+        opened_on=c.opened_on,
+        outcome=MediationOutcome(c.outcome),
+        closed_on=c.closed_on,
+        sessions=c.sessions.count(),
+    )
+
+
+# ----------------------------------------------------------------------------- topics
+
+
+@router.get("/topics", response={200: TopicListOut, 422: ErrorOut}, operation_id="deliberation_topics_list")
+def topics_list(request: HttpRequest, page: Query[Page]) -> TopicListOut:
+    result = keyset_page(visible_topics(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True)
+    return TopicListOut(items=[topic_out(t) for t in result.items], next=result.next)
+
+
+@router.post("/topics", response={201: TopicOut, **ERRORS}, operation_id="deliberation_topics_create")
+def topics_create(request: HttpRequest, payload: TopicIn) -> Status[TopicOut]:
+    ticket = access_ticket(request.user, payload.ticket_id) if payload.ticket_id else None
+    topic = topic_raise(
+        actor=request.user, place=_place(payload.place_id), title=payload.title, body=payload.body, ticket=ticket
+    )
+    return Status(201, topic_out(topic))
+
+
+@router.get("/topics/{topic_id}", response={200: TopicOut, 404: ErrorOut}, operation_id="deliberation_topics_read")
+def topics_read(request: HttpRequest, topic_id: int) -> TopicOut:
+    return topic_out(access_topic(request.user, topic_id))
+
+
+@router.get(
+    "/topics/{topic_id}/comments",
+    response={200: list[CommentOut], 404: ErrorOut},
+    operation_id="deliberation_comments_list",
+)
+def comments_list(request: HttpRequest, topic_id: int) -> list[CommentOut]:
+    topic = access_topic(request.user, topic_id)
+    return [
+        CommentOut(id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at)
+        for c in topic_comments(request.user, topic)
+    ]
+
+
+@router.post(
+    "/topics/{topic_id}/comments", response={201: CommentOut, **ERRORS}, operation_id="deliberation_comments_create"
+)
+def comments_create(request: HttpRequest, topic_id: int, payload: CommentIn) -> Status[CommentOut]:
+    c = topic_comment(actor=request.user, topic=access_topic(request.user, topic_id), body=payload.body)
+    return Status(
+        201, CommentOut(id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at)
+    )
+
+
+@router.post(
+    "/topics/{topic_id}/escalate", response={200: TopicOut, **ERRORS}, operation_id="deliberation_topics_escalate"
+)
+def topics_escalate(request: HttpRequest, topic_id: int) -> TopicOut:
+    return topic_out(topic_escalate(actor=request.user, topic=access_topic(request.user, topic_id)))
+
+
+# ----------------------------------------------------------------------------- meetings
+
+
+@router.get("/meetings", response={200: MeetingListOut, 422: ErrorOut}, operation_id="deliberation_meetings_list")
+def meetings_list(request: HttpRequest, page: Query[Page]) -> MeetingListOut:
+    qs = visible_meetings(request.user).prefetch_related("agenda")
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
+    return MeetingListOut(items=[meeting_out(m) for m in result.items], next=result.next)
+
+
+@router.post("/meetings", response={201: MeetingOut, **ERRORS}, operation_id="deliberation_meetings_create")
+def meetings_create(request: HttpRequest, payload: MeetingIn) -> Status[MeetingOut]:
+    meeting = meeting_plan(
+        actor=request.user,
+        place=_place(payload.place_id),
+        kind=payload.kind,
+        title=payload.title,
+        location=payload.location,
+        starts_at=payload.starts_at,
+    )
+    return Status(201, meeting_out(meeting))
+
+
+@router.get(
+    "/meetings/{meeting_id}", response={200: MeetingOut, 404: ErrorOut}, operation_id="deliberation_meetings_read"
+)
+def meetings_read(request: HttpRequest, meeting_id: int) -> MeetingOut:
+    return meeting_out(access_meeting(request.user, meeting_id))
+
+
+@router.post(
+    "/meetings/{meeting_id}/agenda", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_agenda_add"
+)
+def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: AgendaIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    agenda_add(actor=request.user, meeting=meeting, topic=access_topic(request.user, payload.topic_id))
+    return meeting_out(meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/publish-agenda",
+    response={200: MeetingOut, **ERRORS},
+    operation_id="deliberation_agenda_publish",
+)
+def meetings_agenda_publish(request: HttpRequest, meeting_id: int, payload: PublishIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    agenda_publish(actor=request.user, meeting=meeting, days=payload.days)
+    return meeting_out(meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/sign-in", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_sign_in"
+)
+def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: SignInIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    meeting_sign_in(actor=request.user, meeting=meeting, token=payload.token)
+    return meeting_out(meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/decisions",
+    response={201: DecisionOut, **ERRORS},
+    operation_id="deliberation_decisions_create",
+)
+def decisions_create(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+    meeting = access_meeting(request.user, meeting_id)
+    decision = decision_record(
+        actor=request.user,
+        meeting=meeting,
+        text=payload.text,
+        deadline=payload.deadline,
+        topic=access_topic(request.user, payload.topic_id) if payload.topic_id else None,
+        responsible_org=_org(payload.responsible_org_id),
+        responsible_person=_person(request.user, payload.responsible_person_id, "responsible_person_id"),
+    )
+    return Status(201, decision_out(decision))
+
+
+@router.post(
+    "/decisions/{decision_id}/complete",
+    response={200: DecisionOut, **ERRORS},
+    operation_id="deliberation_decisions_complete",
+)
+def decisions_complete(request: HttpRequest, decision_id: int, payload: CompleteIn) -> DecisionOut:
+    return decision_out(
+        decision_complete(actor=request.user, decision=_decision(request.user, decision_id), note=payload.note)
+    )
+
+
+@router.post(
+    "/decisions/{decision_id}/evaluations",
+    response={201: None, **ERRORS},
+    operation_id="deliberation_decisions_evaluate",
+)
+def decisions_evaluate(request: HttpRequest, decision_id: int, payload: EvaluateIn) -> Status[None]:
+    decision_evaluate(
+        actor=request.user, decision=_decision(request.user, decision_id), score=payload.score, comment=payload.comment
+    )
+    return Status(201, None)
+
+
+# ----------------------------------------------------------------------------- mediation
+
+
+@router.get("/mediation", response={200: CaseListOut, 422: ErrorOut}, operation_id="deliberation_mediation_list")
+def mediation_list(request: HttpRequest, page: Query[Page]) -> CaseListOut:
+    qs = visible_cases(request.user).prefetch_related("sessions")
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
+    return CaseListOut(items=[case_out(c) for c in result.items], next=result.next)
+
+
+@router.post("/mediation", response={201: CaseOut, **ERRORS}, operation_id="deliberation_mediation_create")
+def mediation_create(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
+    mediator = _person(request.user, payload.mediator_id, "mediator_id")
+    assert mediator is not None
+    case = mediation_open(
+        actor=request.user,
+        place=_place(payload.place_id),
+        title=payload.title,
+        dispute=payload.dispute,
+        parties=payload.parties,
+        mediator=mediator,
+        opened_on=payload.opened_on,
+    )
+    return Status(201, case_out(case))
+
+
+@router.post(
+    "/mediation/{case_id}/sessions",
+    response={201: CaseOut, **ERRORS},
+    operation_id="deliberation_mediation_session_add",
+)
+def mediation_session(request: HttpRequest, case_id: int, payload: SessionIn) -> Status[CaseOut]:
+    case = access_case(request.user, case_id)
+    mediation_session_add(actor=request.user, case=case, held_on=payload.held_on, note=payload.note)
+    return Status(201, case_out(case))
+
+
+@router.post(
+    "/mediation/{case_id}/close", response={200: CaseOut, **ERRORS}, operation_id="deliberation_mediation_close"
+)
+def mediation_close_api(request: HttpRequest, case_id: int, payload: CloseCaseIn) -> CaseOut:
+    case = mediation_close(
+        actor=request.user,
+        case=access_case(request.user, case_id),
+        outcome=payload.outcome,
+        closed_on=payload.closed_on,
+        agreement=payload.agreement,
+    )
+    return case_out(case)
+
+
+@router.get(
+    "/mediation-rates",
+    response={200: list[RateOut], 404: ErrorOut, 422: ErrorOut},
+    operation_id="deliberation_mediation_rates",
+    summary="Mediation success rate of cases closed in [start, end] under a node and per child node",
+)
+def mediation_rates_api(request: HttpRequest, q: Query[RatesQuery]) -> list[RateOut]:
+    rows = mediation_rates(request.user, node=_place(q.node), start=q.start, end=q.end)
+    return [
+        RateOut(
+            place_id=r.place.pk if r.place else None,
+            label=r.label,
+            closed=r.closed,
+            success=r.success,
+            rate_percent=r.rate,
+        )
+        for r in rows
+    ]

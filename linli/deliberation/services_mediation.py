@@ -1,0 +1,90 @@
+"""Mediation 调解: a case with parties and a mediator, its sessions, and an outcome with agreement text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.core.errors import Conflict, InvalidInput
+from linli.deliberation.models import MediationCase, MediationOutcome, MediationSession
+from linli.deliberation.permissions import require
+from linli.people.models import Person
+from linli.places.models import Place
+
+NOT_YOURS = "您的岗位无权办理此调解"
+
+
+def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(f"请填写{label}", field=field)
+    if len(value) > max_length:
+        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+    return value
+
+
+def _day(value: dt.date, field: str) -> dt.date:
+    if value > timezone.localdate():
+        raise InvalidInput("日期不能晚于今天", field=field)
+    return value
+
+
+@transaction.atomic
+def mediation_open(
+    *, actor: Any, place: Place, title: str, dispute: str, parties: list[str], mediator: Person, opened_on: dt.date
+) -> MediationCase:
+    require(actor, place.path, "handle", NOT_YOURS)
+    names = [n.strip() for n in parties if n and n.strip()]
+    if len(names) < 2:
+        raise InvalidInput("调解至少需要两方当事人", field="parties")
+    if any(len(n) > 64 for n in names):
+        raise InvalidInput("当事人名称不能超过 64 字", field="parties")
+    case = MediationCase.objects.create(
+        place=place,
+        place_path=place.path,
+        title=_clean(title, "title", "案件名称", 100),
+        dispute=_clean(dispute, "dispute", "纠纷情况", 5000),
+        parties=names,
+        mediator=mediator,
+        opened_on=_day(opened_on, "opened_on"),
+        created_by=actor,
+    )
+    audit_record(action="mediation.opened", actor=actor, target=case)
+    return case
+
+
+@transaction.atomic
+def mediation_session_add(*, actor: Any, case: MediationCase, held_on: dt.date, note: str) -> MediationSession:
+    require(actor, case.place_path, "handle", NOT_YOURS)
+    if case.outcome:
+        raise Conflict("调解已结案")
+    if held_on < case.opened_on:
+        raise InvalidInput("调解日期不能早于立案日期", field="held_on")
+    return MediationSession.objects.create(
+        case=case, held_on=_day(held_on, "held_on"), note=_clean(note, "note", "调解记录", 5000), recorded_by=actor
+    )
+
+
+@transaction.atomic
+def mediation_close(
+    *, actor: Any, case: MediationCase, outcome: str, closed_on: dt.date, agreement: str = ""
+) -> MediationCase:
+    """Close with success (an agreement text is then required) or failure."""
+    require(actor, case.place_path, "handle", NOT_YOURS)
+    case = MediationCase.objects.select_for_update().get(pk=case.pk)
+    if case.outcome:
+        raise Conflict("调解已结案")
+    if outcome not in (MediationOutcome.SUCCESS, MediationOutcome.FAILURE):
+        raise InvalidInput("请选择调解结果", field="outcome")
+    if closed_on < case.opened_on:
+        raise InvalidInput("结案日期不能早于立案日期", field="closed_on")
+    case.outcome = outcome
+    case.closed_on = _day(closed_on, "closed_on")
+    case.agreement = _clean(agreement, "agreement", "调解协议", 5000, required=outcome == MediationOutcome.SUCCESS)
+    case.save(update_fields=["outcome", "closed_on", "agreement"])
+    audit_record(action="mediation.closed", actor=actor, target=case, outcome=outcome)
+    return case
