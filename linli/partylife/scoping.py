@@ -66,7 +66,7 @@ def party_scope(user: User | Any) -> Scope:
                     )
                 )
             scope = Scope.from_paths(paths)
-    user._linli_party_scope = scope
+    setattr(user, "_linli_party_scope", scope)  # noqa: B010 - cached for the request
     return scope
 
 

@@ -73,7 +73,7 @@ def rules_for(branch_ids: list[int]) -> dict[int, dict[str, Rule]]:
 def period_windows(period: str, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     """Calendar periods (aligned to January) lying wholly in [start, end]."""
     step = MONTHS_PER[Period(period)]
-    out = []
+    out: list[tuple[dt.date, dt.date]] = []
     year, month = start.year, 1
     while True:
         p_start = dt.date(year, month, 1)

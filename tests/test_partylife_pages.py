@@ -1,0 +1,138 @@
+"""Party-life pages and API: scope by page and API (guessed ids → 404), query bounds, forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from linli.partylife import services as s
+from linli.partylife.models import Meeting, MeetingStatus
+from tests.test_partylife import party  # noqa: F401 - the shared fixture
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_a_grid_worker_gets_404_on_a_branch_page_and_its_meetings(client_as: Any, party: Any) -> None:
+    m = s.meeting_plan(actor=party.secretary, branch_id=party.branch.pk, kind="theme_day", title="t", date=TODAY)
+    grid = client_as("grid")
+    assert grid.get(f"/party-life/branches/{party.branch.pk}/").status_code == 404
+    assert grid.get(f"/party-life/meetings/{m.pk}/").status_code == 404
+    assert grid.get("/party-life/figures/").status_code == 403
+    assert (
+        grid.post(
+            f"/party-life/branches/{party.branch.pk}/meeting/", {"kind": "lecture", "title": "x", "date": "2026-01-01"}
+        ).status_code
+        == 404
+    )
+    assert Meeting.objects.filter(branch=party.branch).count() == 1
+
+
+def test_a_secretary_sees_their_branch_but_not_the_neighbouring_one(party: Any) -> None:
+    c = _client(party.secretary)
+    page = c.get(f"/party-life/branches/{party.branch.pk}/")
+    assert page.status_code == 200 and party.branch.name in page.content.decode()
+    assert c.get(f"/party-life/branches/{party.other_branch.pk}/").status_code == 404
+    home = c.get("/party-life/").content.decode()
+    assert party.branch.name in home and party.other_branch.name not in home
+
+
+def test_the_secretary_plans_a_meeting_from_the_page_and_a_member_signs_in(party: Any) -> None:
+    c = _client(party.secretary)
+    r = c.post(
+        f"/party-life/branches/{party.branch.pk}/meeting/",
+        {"kind": "theme_day", "title": "七一主题党日", "date": TODAY.isoformat()},
+    )
+    meeting = Meeting.objects.get(branch=party.branch, title="七一主题党日")
+    assert r.status_code == 302 and r["Location"].endswith(f"/meetings/{meeting.pk}/")
+    member = _client(party.member_user)
+    assert "七一主题党日" in member.get("/party-life/").content.decode()
+    member.post(f"/party-life/meetings/{meeting.pk}/sign-in/")
+    assert meeting.attendance.filter(person=party.members[1], status="present").exists()
+    outsider = _client(party.outsider_user)
+    assert outsider.get(f"/party-life/meetings/{meeting.pk}/").status_code == 404
+    assert outsider.post(f"/party-life/meetings/{meeting.pk}/sign-in/").status_code == 404
+    assert meeting.attendance.count() == 1
+
+
+def test_a_bad_date_on_the_meeting_form_shows_an_error_and_saves_nothing(party: Any) -> None:
+    c = _client(party.secretary)
+    r = c.post(
+        f"/party-life/branches/{party.branch.pk}/meeting/",
+        {"kind": "theme_day", "title": "x", "date": "昨天"},
+        follow=True,
+    )
+    assert "日期格式应为" in r.content.decode()
+    assert not Meeting.objects.filter(branch=party.branch).exists()
+
+
+def test_the_figures_page_lists_only_visible_branches_within_a_query_bound(
+    users: Any, party: Any, django_assert_max_num_queries: Any
+) -> None:
+    c = _client(users["street"])
+    with django_assert_max_num_queries(20):
+        r = c.get("/party-life/figures/?period=year")
+    body = r.content.decode()
+    assert r.status_code == 200 and party.branch.name in body and party.other_branch.name in body
+    secretary_view = _client(party.secretary).get("/party-life/figures/").content.decode()
+    assert party.other_branch.name not in secretary_view
+
+
+def test_the_api_scopes_branches_and_refuses_guessed_ids(api_as: Any, party: Any) -> None:
+    grid = api_as("grid")
+    assert grid.get("/api/v1/party-life/branches").json()["items"] == []
+    assert grid.get(f"/api/v1/party-life/branches/{party.branch.pk}/figures").status_code == 404
+    assert grid.get(f"/api/v1/party-life/branches/{party.branch.pk}/members").status_code == 404
+    street = api_as("street").get("/api/v1/party-life/branches?limit=200").json()
+    assert party.branch.pk in {b["id"] for b in street["items"]}
+
+
+def test_the_api_plans_a_meeting_records_attendance_and_updates_the_figure(party: Any) -> None:
+    from linli.accounts.services import token_issue
+
+    _, key = token_issue(user=party.secretary, name="t")
+    api = Client(headers={"Authorization": f"Bearer {key}"})
+    base = f"/api/v1/party-life/branches/{party.branch.pk}"
+    before = api.get(f"{base}/figures?period=month").json()
+    r = api.post(
+        f"{base}/meetings",
+        {"kind": "committee", "title": "支委会", "date": TODAY.isoformat()},
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    mid = r.json()["id"]
+    a = api.post(
+        f"/api/v1/party-life/meetings/{mid}/attendance",
+        {"person_id": party.members[2].pk, "status": "absent"},
+        content_type="application/json",
+    )
+    assert a.status_code == 422 and a.json()["field"] == "reason"
+    ok = api.post(
+        f"/api/v1/party-life/meetings/{mid}/attendance",
+        {"person_id": party.members[2].pk, "status": "absent", "reason": "外出"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 201
+    again = api.post(
+        f"/api/v1/party-life/meetings/{mid}/attendance",
+        {"person_id": party.members[2].pk, "status": "present"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    held = api.post(
+        f"/api/v1/party-life/meetings/{mid}/minutes", {"minutes": "研究了……"}, content_type="application/json"
+    )
+    assert held.json()["status"] == MeetingStatus.HELD
+    after = api.get(f"{base}/figures?period=month").json()
+    committee = lambda f: next((k["held"] for k in f["by_kind"] if k["kind"] == "committee"), 0)  # noqa: E731
+    assert committee(after) == committee(before) + 1
+    assert api.get(f"/api/v1/party-life/branches/{party.other_branch.pk}/meetings").status_code == 404
