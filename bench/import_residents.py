@@ -9,6 +9,8 @@ and prints the ratio (b+c)/a and the process's peak memory after each step.
     .venv/bin/python bench/import_residents.py            # 100,000 rows
     BENCH_ROWS=20000 .venv/bin/python bench/import_residents.py
     BENCH_PROFILE=1 BENCH_ROWS=20000 .venv/bin/python bench/import_residents.py   # + cProfile top 25 of (b), (c)
+    BENCH_REIMPORT=1 .venv/bin/python bench/import_residents.py   # + (d) the same sheet again (all updates)
+    BENCH_DATABASE_URL=postgres://… .venv/bin/python bench/import_residents.py   # an empty PostgreSQL database
 
 (a) uses ``open_sheet``, the very reader the importer uses (python-calamine for .xlsx), so the ratio
 is the importer's own cost over parsing. The load average is printed: a busy machine is slower.
@@ -135,6 +137,16 @@ def main() -> None:
     print(f"load average afterwards {load()}")
     if batch.status != "committed" or batch.created_count + batch.updated_count != ROWS:
         sys.exit(f"import did not write every row: {batch.status} {batch.message}")
+    if os.environ.get("BENCH_REIMPORT") == "1":  # the same sheet again: every row is an update
+        started = time.perf_counter()
+        with open(path, "rb") as stream:
+            again = import_preview(actor=user, upload=stream, name=path.name, size=path.stat().st_size)
+        again = import_commit(actor=user, batch=again)
+        took = time.perf_counter() - started
+        print(
+            f"(d) re-import:  {took:6.1f}s  ({again.created_count} created, {again.updated_count} updated)  "
+            f"peak memory {peak_mb():.0f} MB; load average {load()}"
+        )
 
 
 if __name__ == "__main__":

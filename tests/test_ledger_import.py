@@ -475,3 +475,18 @@ def test_the_sweep_runs_hourly_and_leaves_queued_batches_to_the_worker(users, ad
     assert import_staging_cleanup() == 0
     batch.refresh_from_db()
     assert batch.staged and batch.status == ImportStatus.QUEUED
+
+
+def test_a_reimport_without_a_phone_keeps_the_stored_one_and_a_new_phone_replaces_it(users, address):
+    id_number = make_id(dt.date(1958, 8, 8), 5)
+    digest = crypto.keyed_hash("id", id_number)
+    import_commit(
+        actor=users["community"], batch=preview(users["community"], xlsx([row(address, id_number=id_number)]))
+    )
+    blank = preview(users["community"], xlsx([row(address, id_number=id_number, phone="", name="改名一")]))
+    import_commit(actor=users["community"], batch=blank)
+    person = Person.objects.get(id_number_hash=digest)
+    assert (person.name, person.phone) == ("改名一", "+8613812345678")
+    other = preview(users["community"], xlsx([row(address, id_number=id_number, phone="13987654321")]))
+    import_commit(actor=users["community"], batch=other)
+    assert Person.objects.get(id_number_hash=digest).phone == "+8613987654321"
