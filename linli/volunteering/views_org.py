@@ -1,0 +1,254 @@
+"""Pages for the volunteer hub, teams, profile, 双报到, service posts and service stations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.volunteering import services as svc
+from linli.volunteering.activities import visible_activities
+from linli.volunteering.common import may, staff_q
+from linli.volunteering.models import (
+    PostCategory,
+    PostClaim,
+    RegistrationStatus,
+    Signup,
+    VolunteerProfile,
+    WorkplaceRegistration,
+)
+from linli.volunteering.selectors import person_summary, visible_posts, visible_stations, visible_teams
+from linli.volunteering.views_common import parse_date, run, staff_places
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    person = getattr(user, "person", None)
+    upcoming = (
+        visible_activities(user).filter(ends_at__gte=timezone.now(), status="published").order_by("starts_at")[:5]
+    )
+    staff = staff_q(user)
+    stats = None
+    if staff_places(user, "handle"):
+        stats = {
+            "volunteers": VolunteerProfile.objects.filter(staff).count(),
+            "teams": visible_teams(user).count(),
+            "activities": visible_activities(user).count(),
+            "hours": Signup.objects.filter(staff, confirmed_at__isnull=False).aggregate(h=Sum("hours"))["h"] or 0,
+            "pending": WorkplaceRegistration.objects.filter(staff, status=RegistrationStatus.PENDING).count(),
+        }
+    return render(
+        request,
+        "volunteering/index.html",
+        {"summary": person_summary(person, entries=5) if person else None, "upcoming": upcoming, "stats": stats},
+    )
+
+
+@login_required
+def teams(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        p = request.POST
+        leader = p.get("leader_id", "")
+        return run(
+            request,
+            lambda: svc.team_create(
+                actor=request.user,
+                place_id=p.get("place_id"),  # type: ignore[arg-type]
+                name=p.get("name", ""),
+                description=p.get("description", ""),
+                leader_id=int(leader) if leader.isdigit() else None,
+            ),
+            ok="队伍已建立",
+            back=reverse("volunteering:teams"),
+        )
+    rows = visible_teams(request.user).select_related("place", "leader").annotate(n=Count("members")).order_by("name")
+    return render(request, "volunteering/teams.html", {"teams": rows[:200], "places": staff_places(request.user)})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    person = getattr(request.user, "person", None)
+    if request.method == "POST":
+        p = request.POST
+        return run(
+            request,
+            lambda: svc.profile_save(
+                actor=request.user, skills=p.get("skills", ""), availability=p.get("availability", "")
+            ),
+            ok="已保存",
+            back=reverse("volunteering:profile"),
+        )
+    prof = VolunteerProfile.objects.filter(person=person).first() if person else None
+    regs = WorkplaceRegistration.objects.filter(person=person).order_by("-id") if person else []
+    return render(request, "volunteering/profile.html", {"profile": prof, "registrations": regs, "person": person})
+
+
+@login_required
+@require_POST
+def registration_submit(request: HttpRequest) -> HttpResponse:
+    return run(
+        request,
+        lambda: svc.registration_submit(actor=request.user, workplace_name=request.POST.get("workplace_name", "")),
+        ok="双报到已提交,等待社区审核",
+        back=reverse("volunteering:profile"),
+    )
+
+
+@login_required
+def registrations(request: HttpRequest) -> HttpResponse:
+    rows = (
+        WorkplaceRegistration.objects.filter(staff_q(request.user, caps=("manage", "lead")))
+        .select_related("person", "community", "workplace_org")
+        .order_by("status", "-id")[:200]
+    )
+    return render(request, "volunteering/registrations.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def registration_decide(request: HttpRequest, registration_id: int) -> HttpResponse:
+    approve = request.POST.get("action") == "approve"
+    return run(
+        request,
+        lambda: svc.registration_decide(
+            actor=request.user, registration_id=registration_id, approve=approve, note=request.POST.get("note", "")
+        ),
+        ok="已审核",
+        back=reverse("volunteering:registrations"),
+    )
+
+
+@login_required
+def registration_report(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """The member's service record, for their residential community and their workplace party org."""
+    reg = (
+        WorkplaceRegistration.objects.select_related("person", "community", "workplace_org")
+        .filter(pk=registration_id)
+        .first()
+    )
+    if reg is None or reg.status != RegistrationStatus.APPROVED:
+        raise NotFound("未找到,或您无权查看")
+    paths = [reg.place_path] + ([reg.workplace_org.place_path] if reg.workplace_org else [])
+    if not (
+        reg.person_id == request.user.person_id
+        or any(may(request.user, p, c) for p in paths for c in ("manage", "lead"))
+    ):
+        raise NotFound("未找到,或您无权查看")
+    return render(request, "volunteering/report.html", {"reg": reg, "s": person_summary(reg.person, entries=100)})
+
+
+@login_required
+def posts(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        p = request.POST
+
+        def create() -> None:
+            svc.post_create(
+                actor=request.user,
+                place_id=p.get("place_id"),  # type: ignore[arg-type]
+                category=p.get("category", ""),
+                title=p.get("title", ""),
+                duties=p.get("duties", ""),
+                start_date=parse_date(p.get("start_date"), "start_date"),
+                end_date=parse_date(p.get("end_date"), "end_date"),
+                slots=p.get("slots") or 1,  # type: ignore[arg-type]
+            )
+
+        return run(request, create, ok="岗位已发布", back=reverse("volunteering:posts"))
+    rows = (
+        visible_posts(request.user)
+        .filter(end_date__gte=timezone.localdate())
+        .select_related("place")
+        .annotate(n=Count("claims"))
+        .order_by("category", "id")[:200]
+    )
+    mine = set(PostClaim.objects.filter(person_id=request.user.person_id).values_list("post_id", flat=True))
+    return render(
+        request,
+        "volunteering/posts.html",
+        {"posts": rows, "mine": mine, "categories": PostCategory.choices, "places": staff_places(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def post_claim(request: HttpRequest, post_id: int) -> HttpResponse:
+    return run(
+        request,
+        lambda: svc.post_claim(actor=request.user, post_id=post_id),
+        ok="认领成功",
+        back=reverse("volunteering:posts"),
+    )
+
+
+@login_required
+def stations(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        p = request.POST
+        return run(
+            request,
+            lambda: svc.station_create(
+                actor=request.user,
+                place_id=p.get("place_id"),  # type: ignore[arg-type]
+                name=p.get("name", ""),
+                functions=p.getlist("functions"),
+                opening_hours=p.get("opening_hours", ""),
+                address=p.get("address", ""),
+            ),
+            ok="驿站已登记",
+            back=reverse("volunteering:stations"),
+        )
+    today = timezone.localdate()
+    rows = visible_stations(request.user).select_related("place").order_by("name")[:200]
+    return render(
+        request,
+        "volunteering/stations.html",
+        {
+            "stations": rows,
+            "functions": svc.STATION_FUNCTIONS,
+            "places": staff_places(request.user),
+            "today": today,
+            "week_end": today + dt.timedelta(days=7),
+        },
+    )
+
+
+@login_required
+def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
+    station = visible_stations(request.user).filter(pk=station_id).first()
+    if station is None:
+        raise NotFound("未找到,或您无权查看")
+    if request.method == "POST":
+        p = request.POST
+
+        def add() -> None:
+            try:
+                start = dt.time.fromisoformat(p.get("start_time", ""))
+                end = dt.time.fromisoformat(p.get("end_time", ""))
+            except ValueError:
+                raise InvalidInput("时间格式无效", field="start_time") from None
+            person = p.get("person_id", "")
+            svc.duty_add(
+                actor=request.user,
+                station_id=station_id,
+                person_id=int(person) if person.isdigit() else 0,
+                day=parse_date(p.get("day"), "day"),
+                start_time=start,
+                end_time=end,
+            )
+
+        return run(request, add, ok="已排班", back=reverse("volunteering:station", args=[station_id]))
+    shifts = station.shifts.filter(day__gte=timezone.localdate()).select_related("person")[:100]
+    return render(
+        request,
+        "volunteering/station.html",
+        {"station": station, "shifts": shifts, "can_manage": may(request.user, station.place_path, "manage")},
+    )

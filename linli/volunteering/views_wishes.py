@@ -1,0 +1,125 @@
+"""Micro-wish pages (微心愿): post one, the wish wall, review, claim, fulfil with a photo, confirm, counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.places.models import Place
+from linli.volunteering import wishes as w
+from linli.volunteering.models import Wish, WishStatus
+from linli.volunteering.views_common import run, top_node
+
+
+def _access(request: HttpRequest, wish_id: int) -> Wish:
+    wish = (
+        w.visible_wishes(request.user).select_related("wisher", "claimed_by", "claimed_org").filter(pk=wish_id).first()
+    )
+    if wish is None:
+        raise NotFound("未找到,或您无权查看")
+    return wish
+
+
+@login_required
+def wish_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    qs = w.visible_wishes(request.user).select_related("place", "wisher")
+    if status in WishStatus.values:
+        qs = qs.filter(status=status)
+    counts = None
+    node = top_node(request.user)
+    if node is not None:
+        now = timezone.localtime()
+        start = now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+        counts = w.wish_counts(user=request.user, path=node, start=start, end=now + dt.timedelta(seconds=1))
+    return render(
+        request,
+        "volunteering/wishes.html",
+        {
+            "wishes": qs.order_by("-submitted_at", "-id")[:100],
+            "counts": counts,
+            "statuses": WishStatus.choices,
+            "status": status,
+        },
+    )
+
+
+@login_required
+def wish_new(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+        wisher = request.POST.get("wisher_id", "")
+        try:
+            wish = w.wish_submit(
+                actor=request.user,
+                title=request.POST.get("title", ""),
+                description=request.POST.get("description", ""),
+                wisher_id=int(wisher) if wisher.isdigit() else None,
+            )
+        except InvalidInput as exc:
+            error = exc
+        else:
+            return redirect("volunteering:wish", wish.pk)
+    return render(request, "volunteering/wish_new.html", {"error": error, "form": request.POST})
+
+
+@login_required
+def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
+    wish = _access(request, wish_id)
+    return render(request, "volunteering/wish.html", {"wish": wish})
+
+
+@login_required
+@require_POST
+def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
+    action = request.POST.get("action", "")
+    note = request.POST.get("note", "")
+    user = request.user
+    back = reverse("volunteering:wish", args=[wish_id])
+    actions = {
+        "approve": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=True, note=note), "已发布"),
+        "reject": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=False, note=note), "已退回"),
+        "claim": (lambda: w.wish_claim(actor=user, wish_id=wish_id), "认领成功"),
+        "fulfil": (
+            lambda: w.wish_fulfil(actor=user, wish_id=wish_id, note=note, photo=request.FILES.get("photo")),
+            "已登记圆梦",
+        ),
+        "confirm": (lambda: w.wish_confirm(actor=user, wish_id=wish_id), "已确认,谢谢"),
+    }
+    if action not in actions:
+        raise InvalidInput("操作无效", field="action")
+    call, ok = actions[action]
+    return run(request, call, ok=ok, back=back)
+
+
+@login_required
+def wish_photo(request: HttpRequest, wish_id: int) -> FileResponse:
+    wish = _access(request, wish_id)
+    if not wish.photo:
+        raise Http404
+    return FileResponse(wish.photo.open("rb"))
+
+
+@login_required
+def wish_stats(request: HttpRequest) -> HttpResponse:
+    """Collected / fulfilled per community for a period (defaults to this year)."""
+    from linli.volunteering.views_common import parse_date
+
+    today = timezone.localdate()
+    start_d = parse_date(request.GET["start"], "start") if request.GET.get("start") else today.replace(month=1, day=1)
+    end_d = parse_date(request.GET["end"], "end") if request.GET.get("end") else today
+    start = timezone.make_aware(dt.datetime.combine(start_d, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(end_d + dt.timedelta(days=1), dt.time.min))
+    node = top_node(request.user)
+    if node is None:
+        raise NotFound("未找到,或您无权查看")
+    nodes = Place.objects.filter(kind__in=["street", "community"], path__under=node).order_by("path")[:50]
+    rows = [(p, w.wish_counts(user=request.user, path=p.path, start=start, end=end)) for p in nodes]
+    return render(request, "volunteering/wish_stats.html", {"rows": rows, "start": start_d, "end": end_d})
