@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from linli.partylife import services as s
 from linli.partylife.models import Meeting, MeetingStatus
-from tests.test_partylife import party  # noqa: F401 - the shared fixture
+from tests import test_partylife
+
+party = test_partylife.party  # the shared fixture
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
