@@ -202,7 +202,7 @@ def _figures(f: VisitFigures) -> FiguresOut:
 
 
 @router.post(
-    "/visits",
+    "",
     response={201: VisitOut, **ERRORS},
     operation_id="visits_create",
     summary="Record a visit; a retry with the same Idempotency-Key returns the first visit",
@@ -214,7 +214,7 @@ def visits_create(request: HttpRequest, payload: VisitIn) -> Status[VisitOut]:
 
 
 @router.post(
-    "/visits/{visit_id}/photos",
+    "/{visit_id}/photos",
     response={201: VisitOut, **ERRORS},
     operation_id="visits_photo_add",
     summary="Attach a photo to a visit (multipart field `photo`)",
@@ -227,7 +227,7 @@ def visits_photo_add(request: HttpRequest, visit_id: int, photo: File[UploadedFi
 
 
 @router.get(
-    "/visits",
+    "",
     response={200: VisitListOut, 403: ErrorOut, 422: ErrorOut},
     operation_id="visits_list",
     summary="Visits the caller may see, newest first, keyset-paginated",
@@ -247,18 +247,8 @@ def visits_list(request: HttpRequest, filters: Query[VisitListFilter]) -> VisitL
     return VisitListOut(items=[visit_out(v) for v in page.items], next=page.next)
 
 
-@router.get(
-    "/visits/{visit_id}",
-    response={200: VisitOut, 404: ErrorOut},
-    operation_id="visits_read",
-    summary="One visit with its checklist answers, findings and photo ids",
-)
-def visits_read(request: HttpRequest, visit_id: int) -> VisitOut:
-    return visit_out(s.access_visit(request.user, visit_id))
-
-
 @router.post(
-    "/visits/findings/{finding_id}/request",
+    "/findings/{finding_id}/request",
     response={200: RequestRef, **ERRORS},
     operation_id="visits_finding_to_request",
     summary="Turn a finding into a request (source visit), linked both ways; repeating returns the same request",
@@ -333,3 +323,14 @@ def visits_figures(request: HttpRequest, filters: Query[FiguresFilter]) -> Visit
         ],
         definitions=DEFINITIONS,
     )
+
+
+# Registered last: "/{visit_id}" would otherwise swallow /coverage and /figures.
+@router.get(
+    "/{visit_id}",
+    response={200: VisitOut, 404: ErrorOut},
+    operation_id="visits_read",
+    summary="One visit with its checklist answers, findings and photo ids",
+)
+def visits_read(request: HttpRequest, visit_id: int) -> VisitOut:
+    return visit_out(s.access_visit(request.user, visit_id))

@@ -113,10 +113,13 @@ class HazardPoint(ScopedModel):
         base = self.last_inspected_at or self.created_at
         return base + dt.timedelta(days=self.inspect_every_days) if base else None
 
+    def overdue_at(self, now: Any) -> bool:
+        due = self.next_due
+        return bool(self.active and due and due < now)
+
     @property
     def is_overdue(self) -> bool:
-        due = self.next_due
-        return bool(self.active and due and due < timezone.now())
+        return self.overdue_at(timezone.now())
 
 
 class Visit(ScopedModel):

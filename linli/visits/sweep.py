@@ -73,7 +73,7 @@ def sweep_visit_reminders(*, now: dt.datetime | None = None) -> SweepResult:
         result.care_reminded += 1
     hazards = HazardPoint.objects.filter(active=True).filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=today))
     for hazard in hazards.select_related("responsible")[:BATCH]:
-        if not hazard.is_overdue:
+        if not hazard.overdue_at(now):
             continue
         with transaction.atomic():
             claimed = (

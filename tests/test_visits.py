@@ -1,0 +1,260 @@
+"""Home visits: recording with checklists, bad input, scope, findings to requests, feedback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from linli.audit.models import AuditEvent
+from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.places.models import Household
+from linli.tickets.models import Source, Ticket
+from linli.visits.models import ChecklistTemplate, Finding, Visit, VisitKind
+from linli.visits.services import VisitInput, finding_solve_on_spot, finding_to_request, visit_record
+
+pytestmark = pytest.mark.django_db
+
+
+def png(name: str = "p.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, "PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+def household_in(place: Any) -> Household:
+    return Household.objects.filter(place_path__startswith=place.path).order_by("id").first()  # type: ignore[return-value]
+
+
+def six_checks() -> ChecklistTemplate:
+    return ChecklistTemplate.objects.get(code="six_checks")
+
+
+def record(user: Any, household: Household, **kw: Any) -> Visit:
+    data = VisitInput(household_id=household.pk, **kw)
+    visit, created = visit_record(actor=user, data=data)
+    assert created
+    return visit
+
+
+def test_default_checklists_six_checks_and_three_looks_are_shipped() -> None:
+    names = dict(ChecklistTemplate.objects.values_list("code", "name"))
+    assert names["six_checks"] == "六查六反馈"
+    assert names["three_looks"] == "三看三上门"
+    assert len(six_checks().items) == 6
+
+
+def test_grid_worker_records_a_key_household_visit_with_checklist_persons_findings_and_photo(users, places) -> None:
+    hh = household_in(places.first_grid)
+    member = hh.members.first()
+    data = VisitInput(
+        household_id=hh.pk,
+        kind=VisitKind.KEY_HOUSEHOLD,
+        template_id=six_checks().pk,
+        answers={"people": "独居,身体尚可", "risks": "燃气软管老化"},
+        person_ids=[member.pk],
+        findings=["燃气软管老化需更换", ""],
+        feedback_superior=True,
+    )
+    visit, created = visit_record(actor=users["grid"], data=data, photos=[png()])
+    assert created
+    visit.refresh_from_db()
+    assert visit.place_path == hh.place_path
+    assert visit.visitor_person_id == users["grid"].person_id
+    assert visit.answers == {"people": "独居,身体尚可", "risks": "燃气软管老化"}
+    assert list(visit.persons.values_list("pk", flat=True)) == [member.pk]
+    assert visit.people_served == 1
+    assert [f.text for f in visit.findings.all()] == ["燃气软管老化需更换"]
+    assert visit.photos.get().content_type == "image/png"
+    assert visit.feedback_superior and not visit.feedback_party
+    assert AuditEvent.objects.filter(action="visit.record", target_id=str(visit.pk)).exists()
+
+
+def test_a_visit_dated_in_the_future_is_refused_and_nothing_is_saved(users, places) -> None:
+    hh = household_in(places.first_grid)
+    with pytest.raises(InvalidInput) as err:
+        visit_record(
+            actor=users["grid"],
+            data=VisitInput(household_id=hh.pk, visited_at=timezone.now() + dt.timedelta(days=1), findings=["x"]),
+        )
+    assert err.value.field == "visited_at"
+    assert not Visit.objects.exists() and not Finding.objects.exists()
+
+
+def test_a_household_outside_the_visitors_scope_is_not_found(users, places) -> None:
+    hh = household_in(places.other_grid)
+    with pytest.raises(NotFound) as err:
+        visit_record(actor=users["grid"], data=VisitInput(household_id=hh.pk))
+    assert err.value.field == "household_id"
+    assert not Visit.objects.exists()
+
+
+def test_a_required_checklist_without_any_answer_is_refused(users, places) -> None:
+    hh = household_in(places.first_grid)
+    with pytest.raises(InvalidInput) as err:
+        visit_record(
+            actor=users["grid"],
+            data=VisitInput(household_id=hh.pk, template_id=six_checks().pk, answers={"people": "  "}),
+            photos=[png()],
+        )
+    assert err.value.field == "answers"
+    assert not Visit.objects.exists()
+
+
+def test_an_answer_to_an_item_not_on_the_checklist_is_refused(users, places) -> None:
+    hh = household_in(places.first_grid)
+    with pytest.raises(InvalidInput) as err:
+        visit_record(
+            actor=users["grid"],
+            data=VisitInput(household_id=hh.pk, template_id=six_checks().pk, answers={"made_up": "x"}),
+        )
+    assert err.value.field == "answers"
+
+
+def test_a_person_from_another_household_is_refused(users, places) -> None:
+    first, second = Household.objects.filter(place_path__startswith=places.first_grid.path).order_by("id")[:2]
+    stranger = second.members.first()
+    with pytest.raises(InvalidInput) as err:
+        visit_record(actor=users["grid"], data=VisitInput(household_id=first.pk, person_ids=[stranger.pk]))
+    assert err.value.field == "person_ids"
+
+
+def test_a_file_that_is_not_an_image_saves_nothing(users, places) -> None:
+    hh = household_in(places.first_grid)
+    bad = SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg")
+    with pytest.raises(InvalidInput) as err:
+        visit_record(actor=users["grid"], data=VisitInput(household_id=hh.pk, findings=["a"]), photos=[bad])
+    assert err.value.field == "photos"
+    assert not Visit.objects.exists()
+
+
+def test_a_retry_with_the_same_key_returns_the_first_visit(users, places) -> None:
+    hh = household_in(places.first_grid)
+    data = VisitInput(household_id=hh.pk, idempotency_key="k-1", findings=["漏水"])
+    first, created = visit_record(actor=users["grid"], data=data)
+    again, created_again = visit_record(actor=users["grid"], data=data)
+    assert created and not created_again
+    assert again.pk == first.pk
+    assert Visit.objects.count() == 1 and Finding.objects.count() == 1
+
+
+def test_the_same_visit_submitted_twice_without_a_key_is_a_conflict(users, places) -> None:
+    hh = household_in(places.first_grid)
+    at = timezone.now() - dt.timedelta(hours=1)
+    record(users["grid"], hh, visited_at=at)
+    with pytest.raises(Conflict):
+        visit_record(actor=users["grid"], data=VisitInput(household_id=hh.pk, visited_at=at))
+    assert Visit.objects.count() == 1
+
+
+def test_a_volunteer_cannot_record_a_visit(users, places) -> None:
+    hh = household_in(places.first_grid)
+    with pytest.raises(NotFound):
+        visit_record(actor=users["volunteer"], data=VisitInput(household_id=hh.pk))
+
+
+def test_a_finding_becomes_a_visit_request_linked_both_ways_and_a_second_tap_returns_it(users, places) -> None:
+    hh = household_in(places.first_grid)
+    visit = visit_record(
+        actor=users["grid"], data=VisitInput(household_id=hh.pk, findings=["楼道灯坏了"]), photos=[png()]
+    )[0]
+    finding = visit.findings.get()
+    ticket = finding_to_request(actor=users["grid"], finding_id=finding.pk)
+    assert ticket.source == Source.VISIT
+    assert ticket.place_id == hh.place_id
+    assert ticket.title == "楼道灯坏了"
+    assert "入户走访发现" in ticket.description
+    assert ticket.photos.count() == 1
+    finding.refresh_from_db()
+    assert finding.ticket_id == ticket.pk
+    assert ticket.visit_finding == finding
+    assert finding_to_request(actor=users["grid"], finding_id=finding.pk).pk == ticket.pk
+    assert Ticket.objects.count() == 1
+
+
+def test_a_finding_solved_on_the_spot_cannot_become_a_request(users, places) -> None:
+    hh = household_in(places.first_grid)
+    finding = record(users["grid"], hh, findings=["门锁松动"]).findings.get()
+    finding_solve_on_spot(actor=users["grid"], finding_id=finding.pk, note="已拧紧")
+    with pytest.raises(Conflict):
+        finding_to_request(actor=users["grid"], finding_id=finding.pk)
+    assert not Ticket.objects.exists()
+
+
+def test_another_grids_worker_cannot_see_or_act_on_a_visit(users, places, client_as) -> None:
+    hh = household_in(places.other_grid)
+    visit = record(users["admin"], hh, findings=["x"])
+    finding = visit.findings.get()
+    with pytest.raises(NotFound):
+        finding_to_request(actor=users["grid"], finding_id=finding.pk)
+    client = client_as("grid")
+    assert client.get(reverse("visits:detail", args=[visit.pk])).status_code == 404
+    response = client.post(reverse("visits:act", args=[visit.pk]), {"action": "to_request", "finding_id": finding.pk})
+    assert response.status_code == 404
+    assert client.get(reverse("visits:new") + f"?household={hh.pk}").status_code == 404
+    assert not Ticket.objects.exists()
+
+
+def test_the_phone_form_records_a_visit_and_one_tap_turns_a_finding_into_a_request(users, places, client_as) -> None:
+    hh = household_in(places.first_grid)
+    client = client_as("grid")
+    page = client.get(reverse("visits:new") + f"?household={hh.pk}")
+    assert page.status_code == 200 and "六查六反馈" in page.content.decode()
+    response = client.post(
+        reverse("visits:new"),
+        {
+            "household_id": hh.pk,
+            "kind": "key_household",
+            "template_id": six_checks().pk,
+            "answer_people": "在家",
+            "findings": "下水道堵塞\n墙皮脱落",
+            "idempotency_key": "form-1",
+            "photos": png(),
+        },
+    )
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("visits:detail", args=[visit.pk])
+    finding = visit.findings.order_by("id").first()
+    client.post(reverse("visits:act", args=[visit.pk]), {"action": "to_request", "finding_id": finding.pk})
+    finding.refresh_from_db()
+    detail = client.get(reverse("visits:detail", args=[visit.pk])).content.decode()
+    assert finding.ticket.number in detail and "在家" in detail
+
+
+def test_the_form_shows_the_checklist_error_and_keeps_what_was_typed(users, places, client_as) -> None:
+    hh = household_in(places.first_grid)
+    response = client_as("grid").post(
+        reverse("visits:new"),
+        {"household_id": hh.pk, "template_id": six_checks().pk, "notes": "老人不在家", "idempotency_key": "f-2"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'data-field="answers"' in body and "老人不在家" in body
+    assert not Visit.objects.exists()
+
+
+def test_feedback_steps_are_marked_done_and_undone(users, places, client_as) -> None:
+    hh = household_in(places.first_grid)
+    visit = record(users["grid"], hh)
+    client = client_as("grid")
+    client.post(reverse("visits:act", args=[visit.pk]), {"action": "feedback", "step": "party", "done": "1"})
+    visit.refresh_from_db()
+    assert visit.feedback_party
+    client.post(reverse("visits:act", args=[visit.pk]), {"action": "feedback", "step": "party", "done": "0"})
+    visit.refresh_from_db()
+    assert not visit.feedback_party
+
+
+def test_the_visit_list_costs_a_bounded_number_of_queries(users, places, client_as, django_assert_max_num_queries):
+    for i, hh in enumerate(Household.objects.filter(place_path__startswith=places.first_grid.path)[:8]):
+        record(users["grid"], hh, findings=[f"问题{i}"], visited_at=timezone.now() - dt.timedelta(hours=i + 1))
+    client = client_as("grid")
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("visits:list"))
+    assert response.content.decode().count("data-visit=") == 8
