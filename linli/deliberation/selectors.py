@@ -119,6 +119,8 @@ def vote_view(user: Any, vote: Vote) -> VoteView:
     if manage:
         voters = list(Voter.objects.filter(vote=vote).order_by("id")[:2000])
         ballots = {b.voter_id: b for b in Ballot.objects.filter(vote=vote)}
+        for v in voters:
+            v.ballot = ballots.get(v.pk)  # type: ignore[attr-defined]
     return VoteView(vote=vote, result=result, may_manage=manage, voted=voted, voters=voters, ballots=ballots)
 
 

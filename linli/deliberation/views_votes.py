@@ -1,0 +1,165 @@
+"""Vote pages: list, create, one vote (cast, paper entry, roster, result with its arithmetic, close)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.core.pagination import keyset_page
+from linli.deliberation.models import Choice, Electorate, VoteRule
+from linli.deliberation.selectors import access_topic, access_vote, access_voter, visible_votes, vote_view
+from linli.deliberation.services_votes import (
+    VOTE_PLACE_KINDS,
+    ballot_cast,
+    ballot_enter_paper,
+    own_voter,
+    vote_close,
+    vote_create,
+    vote_open,
+)
+from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
+
+
+def parse_when(raw: str | None, field: str) -> dt.datetime:
+    value = parse_datetime((raw or "").strip())
+    if value is None:
+        raise InvalidInput("时间格式不正确", field=field)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+@login_required
+def vote_list(request: HttpRequest) -> HttpResponse:
+    page = keyset_page(
+        visible_votes(request.user), key="id", cursor=request.GET.get("cursor"), limit=50, descending=True
+    )
+    may_create = bool(managed_places(request.user, VOTE_PLACE_KINDS, limit=1))
+    return render(request, "deliberation/votes.html", {"page": page, "may_create": may_create})
+
+
+@login_required
+def vote_new(request: HttpRequest) -> HttpResponse:
+    places = managed_places(request.user, VOTE_PLACE_KINDS)
+    if not places:
+        raise NotFound("您的岗位不能发起表决")
+    error: InvalidInput | None = None
+    data: Any = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            topic_id = int_or_none(data.get("topic_id"), "topic_id")
+            vote = vote_create(
+                actor=request.user,
+                place=place_from_post(places, data.get("place_id")),
+                title=data.get("title", ""),
+                question=data.get("question", ""),
+                electorate=data.get("electorate", ""),
+                rule=data.get("rule", ""),
+                secret=data.get("secret") == "on",
+                closes_at=parse_when(data.get("closes_at"), "closes_at"),
+                topic=access_topic(request.user, topic_id) if topic_id else None,
+            )
+        except InvalidInput as exc:
+            error = exc
+        else:
+            return redirect("deliberation:vote", vote.pk)
+    context = {
+        "places": places,
+        "electorates": Electorate.choices,
+        "rules": VoteRule.choices,
+        "error": error,
+        "data": data,
+        "topic_id": request.GET.get("topic", ""),
+    }
+    return render(request, "deliberation/vote_new.html", context, status=422 if error else 200)
+
+
+@login_required
+def vote_detail(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    view = vote_view(request.user, vote)
+    open_now = vote.status == "open" and timezone.now() < vote.closes_at
+    mine = own_voter(request.user, vote) if open_now else None
+    waiting = [v for v in view.voters if v.pk not in view.ballots]
+    context = {
+        "vote": vote,
+        "view": view,
+        "result": view.result,
+        "open_now": open_now,
+        "may_cast": mine is not None and not view.voted,
+        "choices": Choice.choices,
+        "waiting": waiting,
+        "early": vote.status == "open" and timezone.now() < vote.closes_at,
+    }
+    return render(request, "deliberation/vote_detail.html", context)
+
+
+def _act(request: HttpRequest, vote_id: int, action: Any, ok: str) -> HttpResponse:
+    try:
+        action()
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+    return redirect("deliberation:vote", vote_id)
+
+
+@login_required
+@require_POST
+def vote_open_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    return _act(request, vote_id, lambda: vote_open(actor=request.user, vote=vote), "表决已开始,投票人名册已按台账生成")
+
+
+@login_required
+@require_POST
+def vote_cast_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    choice = request.POST.get("choice", "")
+    return _act(
+        request, vote_id, lambda: ballot_cast(actor=request.user, vote=vote, choice=choice), "投票成功,选票不可更改"
+    )
+
+
+@login_required
+@require_POST
+def vote_paper_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    voter = access_voter(vote, request.POST.get("voter_id"))
+    post = request.POST
+    return _act(
+        request,
+        vote_id,
+        lambda: ballot_enter_paper(
+            actor=request.user,
+            vote=vote,
+            voter=voter,
+            choice=post.get("choice", ""),
+            paper_number=post.get("paper_number", ""),
+        ),
+        f"已录入纸质票 {post.get('paper_number', '').strip()}",
+    )
+
+
+@login_required
+@require_POST
+def vote_close_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    try:
+        days = int(request.POST.get("publish_days", "7"))
+    except ValueError:
+        days = 0
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        vote_id,
+        lambda: vote_close(actor=request.user, vote=vote, publish_days=days, reason=reason),
+        "表决已结束,结果已公示",
+    )
