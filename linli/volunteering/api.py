@@ -1,3 +1,328 @@
-from ninja import Router
+"""The volunteering API (/api/v1/volunteering): activities, check-in, points, rewards, wishes, posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from linli.core.errors import NotFound
+from linli.core.pagination import keyset_page
+from linli.core.schemas import ErrorOut
+from linli.places.models import Place
+from linli.volunteering import activities as act
+from linli.volunteering import points as pts
+from linli.volunteering import wishes as w
+from linli.volunteering.models import Activity, Signup, Wish
+from linli.volunteering.selectors import person_summary, visible_posts
+from linli.volunteering.services import post_claim
 
 router = Router(tags=["volunteering"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class PageIn(Schema):
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
+
+
+class ActivityIn(Schema):
+    place_id: int
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=2000)
+    location: str = Field("", max_length=200)
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int = Field(..., ge=1, le=1000)
+    points_per_hour: int = Field(10, ge=0, le=100)
+    publish: bool = False
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    description: str
+    location: str
+    place_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    signed_count: int
+    points_per_hour: int
+    status: str
+
+
+class ActivityListOut(Schema):
+    items: list[ActivityOut]
+    next: str | None
+
+
+class SignupOut(Schema):
+    id: int
+    activity_id: int
+    status: str
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    hours: float | None
+    confirmed_at: dt.datetime | None
+
+
+class ScanIn(Schema):
+    token: str = Field(..., max_length=300)
+    action: Literal["in", "out"]
+
+
+class EntryOut(Schema):
+    id: int
+    kind: str
+    amount: int
+    reason: str
+    note: str
+    at: dt.datetime
+
+
+class PointsOut(Schema):
+    balances: dict[str, int]
+    earned: dict[str, int]
+    hours: float
+    entries: list[EntryOut]
+
+
+class AwardIn(Schema):
+    person_id: int
+    kind: Literal["volunteer", "party"] = "volunteer"
+    amount: int = Field(..., ge=-1000, le=1000)
+    note: str = Field(..., max_length=200)
+    request_key: str = Field(..., min_length=1, max_length=40)
+    expires_on: dt.date | None = None
+
+
+class AwardOut(Schema):
+    applied: bool
+    balance: int
+
+
+class RewardOut(Schema):
+    id: int
+    name: str
+    description: str
+    cost: int
+    stock: int
+    kind: str
+
+
+class RedemptionOut(Schema):
+    id: int
+    reward_id: int
+    cost: int
+    status: str
+
+
+class WishIn(Schema):
+    title: str = Field(..., max_length=100)
+    description: str = Field("", max_length=1000)
+    wisher_id: int | None = None
+
+
+class WishOut(Schema):
+    id: int
+    title: str
+    description: str
+    status: str
+    place_id: int
+    submitted_at: dt.datetime
+    fulfilled_at: dt.datetime | None
+
+
+class WishListOut(Schema):
+    items: list[WishOut]
+    next: str | None
+
+
+class WishActionIn(Schema):
+    action: Literal["approve", "reject", "claim", "fulfil", "confirm"]
+    note: str = Field("", max_length=200)
+
+
+class CountsIn(Schema):
+    place_id: int
+    start: dt.date
+    end: dt.date
+
+
+class CountsOut(Schema):
+    place_id: int
+    collected: int
+    fulfilled: int
+    rate: float
+
+
+class PostOut(Schema):
+    id: int
+    category: str
+    title: str
+    duties: str
+    start_date: dt.date
+    end_date: dt.date
+    slots: int
+
+
+def _activity(a: Activity) -> ActivityOut:
+    return ActivityOut(
+        id=a.pk, title=a.title, description=a.description, location=a.location, place_id=a.place_id,
+        starts_at=a.starts_at, ends_at=a.ends_at, capacity=a.capacity, signed_count=a.signed_count,
+        points_per_hour=a.points_per_hour, status=a.status,
+    )  # fmt: skip
+
+
+def _signup(s: Signup) -> SignupOut:
+    return SignupOut(
+        id=s.pk, activity_id=s.activity_id, status=s.status, checked_in_at=s.checked_in_at,
+        checked_out_at=s.checked_out_at, hours=float(s.hours) if s.hours is not None else None,
+        confirmed_at=s.confirmed_at,
+    )  # fmt: skip
+
+
+def _wish(x: Wish) -> WishOut:
+    return WishOut(
+        id=x.pk, title=x.title, description=x.description, status=x.status, place_id=x.place_id,
+        submitted_at=x.submitted_at, fulfilled_at=x.fulfilled_at,
+    )  # fmt: skip
+
+
+@router.get("/activities", response={200: ActivityListOut, 422: ErrorOut}, operation_id="volunteering_activities_list")
+def activities_list(request: HttpRequest, page: Query[PageIn]) -> ActivityListOut:
+    result = keyset_page(act.visible_activities(request.user), key="id", cursor=page.cursor, limit=page.limit)
+    return ActivityListOut(items=[_activity(a) for a in result.items], next=result.next)
+
+
+@router.get(
+    "/activities/{activity_id}", response={200: ActivityOut, **ERRORS}, operation_id="volunteering_activity_get"
+)
+def activity_get(request: HttpRequest, activity_id: int) -> ActivityOut:
+    return _activity(act.access_activity(request.user, activity_id))
+
+
+@router.post("/activities", response={201: ActivityOut, **ERRORS}, operation_id="volunteering_activity_create")
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[ActivityOut]:
+    a = act.activity_create(actor=request.user, **payload.dict())
+    return Status(201, _activity(a))
+
+
+@router.post(
+    "/activities/{activity_id}/signup", response={201: SignupOut, **ERRORS}, operation_id="volunteering_activity_signup"
+)
+def activity_signup(request: HttpRequest, activity_id: int) -> Status[SignupOut]:
+    return Status(201, _signup(act.activity_sign_up(actor=request.user, activity_id=activity_id)))
+
+
+@router.post(
+    "/activities/{activity_id}/withdraw", response={200: SignupOut, **ERRORS}, operation_id="volunteering_withdraw"
+)
+def activity_withdraw(request: HttpRequest, activity_id: int) -> SignupOut:
+    return _signup(act.activity_withdraw(actor=request.user, activity_id=activity_id))
+
+
+@router.post("/activities/{activity_id}/scan", response={200: SignupOut, **ERRORS}, operation_id="volunteering_scan")
+def activity_scan(request: HttpRequest, activity_id: int, payload: ScanIn) -> SignupOut:
+    s = act.activity_scan(actor=request.user, activity_id=activity_id, token=payload.token, action=payload.action)
+    return _signup(s)
+
+
+@router.post("/signups/{signup_id}/confirm", response={200: SignupOut, **ERRORS}, operation_id="volunteering_confirm")
+def signup_confirm(request: HttpRequest, signup_id: int) -> SignupOut:
+    return _signup(act.activity_confirm(actor=request.user, signup_id=signup_id))
+
+
+@router.get("/points/me", response={200: PointsOut, 403: ErrorOut}, operation_id="volunteering_points_me")
+def points_me(request: HttpRequest) -> PointsOut:
+    from linli.volunteering.common import person_of
+
+    s = person_summary(person_of(request.user))
+    entries = [
+        EntryOut(id=e.pk, kind=e.account.kind, amount=e.amount, reason=e.reason, note=e.note, at=e.at)
+        for e in s.entries
+    ]
+    return PointsOut(balances=s.balances, earned=s.earned, hours=float(s.hours), entries=entries)
+
+
+@router.post("/points/awards", response={200: AwardOut, **ERRORS}, operation_id="volunteering_points_award")
+def points_award(request: HttpRequest, payload: AwardIn) -> AwardOut:
+    entry = pts.points_manual_award(actor=request.user, **payload.dict())
+    balance = pts.PointAccount.objects.get(person_id=payload.person_id, kind=payload.kind).balance
+    return AwardOut(applied=entry is not None, balance=balance)
+
+
+@router.get("/rewards", response={200: list[RewardOut]}, operation_id="volunteering_rewards_list")
+def rewards_list(request: HttpRequest) -> list[RewardOut]:
+    rows = pts.rewards_for(request.user).filter(active=True).order_by("cost", "id")[:200]
+    return [
+        RewardOut(id=r.pk, name=r.name, description=r.description, cost=r.cost, stock=r.stock, kind=r.kind)
+        for r in rows
+    ]
+
+
+@router.post("/rewards/{reward_id}/redeem", response={201: RedemptionOut, **ERRORS}, operation_id="volunteering_redeem")
+def reward_redeem(request: HttpRequest, reward_id: int) -> Status[RedemptionOut]:
+    r = pts.reward_redeem(actor=request.user, reward_id=reward_id)
+    return Status(201, RedemptionOut(id=r.pk, reward_id=r.reward_id, cost=r.cost, status=r.status))
+
+
+@router.get("/wishes", response={200: WishListOut, 422: ErrorOut}, operation_id="volunteering_wishes_list")
+def wishes_list(request: HttpRequest, page: Query[PageIn]) -> WishListOut:
+    result = keyset_page(
+        w.visible_wishes(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True
+    )
+    return WishListOut(items=[_wish(x) for x in result.items], next=result.next)
+
+
+@router.post("/wishes", response={201: WishOut, **ERRORS}, operation_id="volunteering_wish_create")
+def wish_create(request: HttpRequest, payload: WishIn) -> Status[WishOut]:
+    return Status(201, _wish(w.wish_submit(actor=request.user, **payload.dict())))
+
+
+@router.post("/wishes/{wish_id}/act", response={200: WishOut, **ERRORS}, operation_id="volunteering_wish_act")
+def wish_act(request: HttpRequest, wish_id: int, payload: WishActionIn) -> WishOut:
+    u, note = request.user, payload.note
+    calls = {
+        "approve": lambda: w.wish_review(actor=u, wish_id=wish_id, approve=True, note=note),
+        "reject": lambda: w.wish_review(actor=u, wish_id=wish_id, approve=False, note=note),
+        "claim": lambda: w.wish_claim(actor=u, wish_id=wish_id),
+        "fulfil": lambda: w.wish_fulfil(actor=u, wish_id=wish_id, note=note),
+        "confirm": lambda: w.wish_confirm(actor=u, wish_id=wish_id),
+    }
+    return _wish(calls[payload.action]())
+
+
+@router.get("/wishes/counts", response={200: CountsOut, **ERRORS}, operation_id="volunteering_wish_counts")
+def wish_counts(request: HttpRequest, q: Query[CountsIn]) -> CountsOut:
+    place = Place.objects.filter(pk=q.place_id).first()
+    from linli.volunteering.common import staff_q
+
+    if place is None or not Place.objects.filter(staff_q(request.user, field="path"), pk=place.pk).exists():
+        raise NotFound("未找到,或您无权查看")
+    start = timezone.make_aware(dt.datetime.combine(q.start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min))
+    c = w.wish_counts(user=request.user, path=place.path, start=start, end=end)
+    return CountsOut(place_id=place.pk, collected=c.collected, fulfilled=c.fulfilled, rate=c.rate)
+
+
+@router.get("/posts", response={200: list[PostOut]}, operation_id="volunteering_posts_list")
+def posts_list(request: HttpRequest) -> list[PostOut]:
+    rows = visible_posts(request.user).filter(end_date__gte=timezone.localdate()).order_by("id")[:200]
+    return [
+        PostOut(id=p.pk, category=p.category, title=p.title, duties=p.duties, start_date=p.start_date,
+                end_date=p.end_date, slots=p.slots)
+        for p in rows
+    ]  # fmt: skip
+
+
+@router.post("/posts/{post_id}/claim", response={201: None, **ERRORS}, operation_id="volunteering_post_claim")
+def posts_claim(request: HttpRequest, post_id: int) -> Status[None]:
+    post_claim(actor=request.user, post_id=post_id)
+    return Status(201, None)
