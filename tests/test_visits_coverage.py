@@ -270,3 +270,36 @@ def test_the_demo_adds_visits_care_plans_and_hazards(users) -> None:
     assert Visit.objects.filter(household__isnull=False).count() > 20
     assert CarePlan.objects.exists() and HazardPoint.objects.exists()
     assert Visit.objects.filter(kind=VisitKind.HAZARD).count() == HazardPoint.objects.count()
+
+
+def test_every_visits_page_renders_for_a_grid_worker_and_the_coverage_page_has_bounded_queries(
+    users, places, client_as, django_assert_max_num_queries
+) -> None:
+    households = grid_households(places)
+    for i, hh in enumerate(households[:6]):
+        tag(hh, "elderly")
+        visit(users["grid"], hh, days_ago=i + 1, findings=["问题"])
+    hazard = hazard_create(
+        actor=users["grid"], place_id=places.first_grid.pk, name="积水点", responsible_id=users["grid"].person_id
+    )
+    client = client_as("grid")
+    building = households[0].place_path[: 6 * 4]
+    from linli.places.models import Place
+
+    building_id = Place.objects.get(path=building).pk
+    for url in [
+        reverse("visits:list"),
+        reverse("visits:list") + "?all=1",
+        reverse("visits:new"),
+        reverse("visits:new") + f"?building={building_id}",
+        reverse("visits:new") + f"?hazard={hazard.pk}",
+        reverse("visits:hazards"),
+        reverse("visits:hazard", args=[hazard.pk]),
+        reverse("visits:household", args=[households[0].pk]),
+        reverse("visits:rules"),
+        reverse("visits:figures"),
+    ]:
+        assert client.get(url).status_code == 200, url
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("visits:coverage") + f"?node={places.first_grid.pk}")
+    assert response.content.decode().count("data-visit=") == 6
