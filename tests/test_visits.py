@@ -258,3 +258,12 @@ def test_the_visit_list_costs_a_bounded_number_of_queries(users, places, client_
     with django_assert_max_num_queries(14):
         response = client.get(reverse("visits:list"))
     assert response.content.decode().count("data-visit=") == 8
+
+
+def test_the_request_page_links_back_to_the_visit_it_came_from(users, places, client_as) -> None:
+    hh = household_in(places.first_grid)
+    visit = visit_record(actor=users["grid"], data=VisitInput(household_id=hh.pk, findings=["井盖松动"]))[0]
+    ticket = finding_to_request(actor=users["grid"], finding_id=visit.findings.get().pk)
+    page = client_as("grid").get(f"/requests/{ticket.pk}/").content.decode()
+    assert f'href="/visits/{visit.pk}/"' in page
+    assert "来自入户走访" in page

@@ -48,6 +48,13 @@ def unit_choices(ticket: Ticket) -> tuple[list[Place], list[Organisation]]:
 
 
 @login_required
+def _visit_of(ticket: Ticket) -> int | None:
+    """The visit whose finding became this request (入户走访发现), if any."""
+    from linli.visits.models import Finding
+
+    return Finding.objects.filter(ticket=ticket).values_list("visit_id", flat=True).first()
+
+
 def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     mine = relations(request.user, ticket)
@@ -79,6 +86,7 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "departments": [o for o in orgs if o.kind == "department"],
             "ratings": Rating.choices,
             "problem_item": problem_item,
+            "from_visit": _visit_of(ticket) if is_staff else None,
             "offer_problem": offer_problem,
             "problem_people": list(responsible_candidates(community)[:300]) if community else [],
             "problem_due": timezone.localdate() + dt.timedelta(days=7),
