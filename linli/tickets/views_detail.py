@@ -47,7 +47,6 @@ def unit_choices(ticket: Ticket) -> tuple[list[Place], list[Organisation]]:
     return places, orgs
 
 
-@login_required
 def _visit_of(ticket: Ticket) -> int | None:
     """The visit whose finding became this request (入户走访发现), if any."""
     from linli.visits.models import Finding
@@ -55,6 +54,7 @@ def _visit_of(ticket: Ticket) -> int | None:
     return Finding.objects.filter(ticket=ticket).values_list("visit_id", flat=True).first()
 
 
+@login_required
 def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     ticket = access_ticket(request.user, ticket_id)
     mine = relations(request.user, ticket)
