@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,14 @@ def peak_mb() -> float:
 
 def main() -> None:
     tmp = tempfile.mkdtemp(prefix="linli-import-bench-")
+    try:
+        run(tmp)
+    finally:
+        if os.environ.get("BENCH_KEEP") != "1":  # the database, sheet and media of a 100k run: ~100 MB
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(tmp: str) -> None:
     os.environ.update(
         {
             "DEBUG": "1",
