@@ -165,3 +165,124 @@ def test_mediation_case_is_opened_closed_and_counted_in_the_rate(api_as: Any, us
     rates = staff.get(f"{BASE}/mediation-rates?node={places.communities[0].pk}&start={today}&end={today}").json()
     assert rates[0]["closed"] == 1 and rates[0]["rate_percent"] == 100.0
     assert MediationCase.objects.get(pk=case_id).agreement == "楼上维修并赔偿"
+
+
+def _meeting_with_decision(users: Any, places: Any) -> Any:
+    from linli.deliberation.services_meetings import agenda_add, decision_record, meeting_plan
+    from linli.deliberation.services_topics import topic_raise
+    from linli.orgs.models import Organisation
+
+    meeting = meeting_plan(
+        actor=users["community"],
+        place=places.compounds[0],
+        kind="joint",
+        title="联席会议",
+        location="社区会议室",
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )
+    topic = topic_raise(actor=users["community"], place=places.compounds[0], title="雨污分流改造")
+    agenda_add(actor=users["community"], meeting=meeting, topic=topic)
+    decision = decision_record(
+        actor=users["community"],
+        meeting=meeting,
+        text="物业牵头制定改造方案",
+        deadline=timezone.localdate() + dt.timedelta(days=20),
+        topic=topic,
+        responsible_org=Organisation.objects.first(),
+    )
+    return meeting, decision
+
+
+def test_a_draft_decision_can_be_edited_and_a_published_one_is_a_409(api_as: Any, users: Any, places: Any) -> None:
+    meeting, decision = _meeting_with_decision(users, places)
+    staff = api_as("community")
+    deadline = str(timezone.localdate() + dt.timedelta(days=25))
+    r = staff.put(
+        f"{BASE}/decisions/{decision.pk}",
+        json.dumps({"text": "物业牵头,一个月内出方案", "deadline": deadline}),
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json()["text"] == "物业牵头,一个月内出方案"
+    from linli.deliberation.services_meetings import results_publish
+
+    results_publish(actor=users["community"], meeting=meeting)
+    r = staff.put(
+        f"{BASE}/decisions/{decision.pk}",
+        json.dumps({"text": "改掉", "deadline": deadline}),
+        content_type="application/json",
+    )
+    assert r.status_code == 409
+    decision.refresh_from_db()
+    assert decision.text == "物业牵头,一个月内出方案"
+
+
+def test_staff_invite_a_person_and_an_organisation_and_a_duplicate_is_refused(
+    api_as: Any, users: Any, places: Any
+) -> None:
+    from linli.deliberation.models import MeetingParticipant
+    from linli.orgs.models import Organisation
+
+    meeting, _ = _meeting_with_decision(users, places)
+    staff = api_as("community")
+    org = Organisation.objects.first()
+    assert (
+        post(staff, f"/meetings/{meeting.pk}/participants", {"organisation_id": org.pk, "role": "物业"}).status_code
+        == 200
+    )
+    assert (
+        post(staff, f"/meetings/{meeting.pk}/participants", {"person_id": users["resident"].person_id}).status_code
+        == 200
+    )
+    assert post(staff, f"/meetings/{meeting.pk}/participants", {"organisation_id": org.pk}).status_code == 409
+    assert post(staff, f"/meetings/{meeting.pk}/participants", {}).status_code == 422
+    assert MeetingParticipant.objects.filter(meeting=meeting).count() == 2
+
+
+def test_decision_goes_published_done_evaluated_and_an_evaluation_before_completion_is_refused(
+    api_as: Any, users: Any, places: Any
+) -> None:
+    from linli.deliberation.services_meetings import results_publish
+
+    meeting, decision = _meeting_with_decision(users, places)
+    resident = api_as("resident")
+    results_publish(actor=users["community"], meeting=meeting)
+    assert post(resident, f"/decisions/{decision.pk}/evaluations", {"score": 5}).status_code == 409
+    r = post(api_as("community"), f"/decisions/{decision.pk}/complete", {"note": "方案已公示并开工"})
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    assert post(resident, f"/decisions/{decision.pk}/evaluations", {"score": 4, "comment": "及时"}).status_code == 201
+    assert post(resident, f"/decisions/{decision.pk}/evaluations", {"score": 5}).status_code == 409
+    assert post(resident, f"/decisions/{decision.pk}/evaluations", {"score": 6}).status_code == 422
+
+
+def test_mediation_rate_is_split_per_child_node_and_period(users: Any, places: Any) -> None:
+    from linli.deliberation.selectors import mediation_rates
+    from linli.deliberation.services_mediation import mediation_close, mediation_open
+
+    today = timezone.localdate()
+    old = today - dt.timedelta(days=400)
+    plan = [
+        (places.communities[0], "success", today),
+        (places.communities[0], "failure", today),
+        (places.other_community, "success", today),
+        (places.other_community, "success", old),
+    ]
+    for place, outcome, day in plan:
+        case = mediation_open(
+            actor=users["street"],
+            place=place,
+            title="纠纷",
+            dispute="d",
+            parties=["甲", "乙"],
+            mediator=users["grid"].person,
+            opened_on=day,
+        )
+        mediation_close(actor=users["street"], case=case, outcome=outcome, closed_on=day, agreement="协议")
+    rows = mediation_rates(users["street"], node=places.street, start=today.replace(day=1), end=today)
+    by_label = {r.label: r for r in rows}
+    assert (rows[0].closed, rows[0].success) == (3, 2)
+    assert by_label[str(places.communities[0])].rate == 50.0
+    assert by_label[str(places.other_community)].rate == 100.0
+    from linli.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        mediation_rates(users["grid"], node=places.street, start=today, end=today)

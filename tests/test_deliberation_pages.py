@@ -173,3 +173,83 @@ def test_signing_in_by_the_qr_link_works_once(client_as: Any, users: Any, places
 
 def test_the_voter_roster_is_frozen_at_open(vote: Any) -> None:
     assert Voter.objects.filter(vote=vote).count() == 3
+
+
+def test_staff_open_a_mediation_case_by_form_and_close_it_with_an_agreement(client_as: Any, places: Any) -> None:
+    from linli.deliberation.models import MediationCase
+
+    client = client_as("grid")
+    today = timezone.localdate().isoformat()
+    r = client.post(
+        "/deliberation/mediation/new/",
+        {
+            "place_id": places.first_grid.pk,
+            "title": "漏水",
+            "parties": "张三",
+            "dispute": "楼上漏水",
+            "opened_on": today,
+        },
+    )
+    assert r.status_code == 422 and "两方当事人" in r.content.decode()
+    r = client.post(
+        "/deliberation/mediation/new/",
+        {
+            "place_id": places.first_grid.pk,
+            "title": "漏水",
+            "parties": "张三,李四",
+            "dispute": "楼上漏水",
+            "opened_on": today,
+        },
+    )
+    assert r.status_code == 302
+    case = MediationCase.objects.get(title="漏水")
+    assert case.parties == ["张三", "李四"]
+    client.post(
+        f"/deliberation/mediation/{case.pk}/close/", {"outcome": "success", "closed_on": today, "agreement": ""}
+    )
+    case.refresh_from_db()
+    assert case.outcome == ""
+    client.post(
+        f"/deliberation/mediation/{case.pk}/close/",
+        {"outcome": "success", "closed_on": today, "agreement": "赔偿500元"},
+    )
+    case.refresh_from_db()
+    assert case.outcome == "success"
+    page = client_as("street").get("/deliberation/mediation/rates/").content.decode()
+    assert "100.0%" in page
+
+
+def test_a_grid_worker_does_not_see_mediation_in_another_community(client_as: Any, users: Any, places: Any) -> None:
+    from linli.deliberation.services_mediation import mediation_open
+
+    case = mediation_open(
+        actor=users["street"],
+        place=places.other_community,
+        title="别处纠纷",
+        dispute="d",
+        parties=["甲", "乙"],
+        mediator=users["grid"].person,
+        opened_on=timezone.localdate(),
+    )
+    assert client_as("grid").get(f"/deliberation/mediation/{case.pk}/").status_code == 404
+    assert "别处纠纷" not in client_as("grid").get("/deliberation/mediation/").content.decode()
+    assert client_as("street").get(f"/deliberation/mediation/{case.pk}/").status_code == 200
+
+
+def test_list_pages_stay_within_a_fixed_number_of_queries(
+    client_as: Any, users: Any, places: Any, django_assert_max_num_queries: Any
+) -> None:
+    for i in range(15):
+        topic_raise(actor=users["community"], place=places.compounds[0], title=f"议题{i}")
+        meeting_plan(
+            actor=users["community"],
+            place=places.compounds[0],
+            kind="council",
+            title=f"会{i}",
+            location="站",
+            starts_at=timezone.now() + dt.timedelta(days=i + 1),
+        )
+    client = client_as("community")
+    for url in ("/deliberation/topics/", "/deliberation/meetings/", "/deliberation/", "/deliberation/votes/"):
+        with django_assert_max_num_queries(20):
+            assert client.get(url).status_code == 200

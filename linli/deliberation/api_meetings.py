@@ -41,8 +41,10 @@ from linli.deliberation.services_meetings import (
     agenda_add,
     agenda_publish,
     decision_complete,
+    decision_edit,
     decision_evaluate,
     decision_record,
+    meeting_invite,
     meeting_plan,
     meeting_sign_in,
 )
@@ -181,6 +183,17 @@ class DecisionOut(Schema):
     deadline: dt.date
     status: DecisionStatus
     responsible: str
+
+
+class InviteIn(Schema):
+    person_id: int | None = None
+    organisation_id: int | None = None
+    role: str = Field("", max_length=32)
+
+
+class DecisionEditIn(Schema):
+    text: str = Field(..., max_length=5000)
+    deadline: dt.date
 
 
 class CompleteIn(Schema):
@@ -408,6 +421,27 @@ def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: SignInIn) -
 
 
 @router.post(
+    "/meetings/{meeting_id}/participants", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_invite"
+)
+def meetings_invite(request: HttpRequest, meeting_id: int, payload: InviteIn) -> MeetingOut:
+    """Invite a person (from the ledger in your scope) or an organisation (业委会, 物业, 共建单位, 职能部门 …)."""
+    meeting = access_meeting(request.user, meeting_id)
+    org = None
+    if payload.organisation_id is not None:
+        org = Organisation.objects.filter(pk=payload.organisation_id).first()
+        if org is None:
+            raise NotFound("未找到该组织", field="organisation_id")
+    meeting_invite(
+        actor=request.user,
+        meeting=meeting,
+        person=_person(request.user, payload.person_id, "person_id"),
+        organisation=org,
+        role=payload.role,
+    )
+    return meeting_out(meeting)
+
+
+@router.post(
     "/meetings/{meeting_id}/decisions",
     response={201: DecisionOut, **ERRORS},
     operation_id="deliberation_decisions_create",
@@ -424,6 +458,17 @@ def decisions_create(request: HttpRequest, meeting_id: int, payload: DecisionIn)
         responsible_person=_person(request.user, payload.responsible_person_id, "responsible_person_id"),
     )
     return Status(201, decision_out(decision))
+
+
+@router.put(
+    "/decisions/{decision_id}", response={200: DecisionOut, **ERRORS}, operation_id="deliberation_decisions_edit"
+)
+def decisions_edit(request: HttpRequest, decision_id: int, payload: DecisionEditIn) -> DecisionOut:
+    """Only a draft decision can be edited; once published (议后公开) it is refused with 409."""
+    decision = decision_edit(
+        actor=request.user, decision=_decision(request.user, decision_id), text=payload.text, deadline=payload.deadline
+    )
+    return decision_out(decision)
 
 
 @router.post(

@@ -12,11 +12,12 @@ same transaction, with a random primary key, no timestamp and no link to the vot
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import ScopedModel, ScopedQuerySet
@@ -207,6 +208,10 @@ class Decision(models.Model):
         ordering = ["id"]
 
     @property
+    def overdue(self) -> bool:
+        return self.status != DecisionStatus.DONE and self.deadline < timezone.localdate()
+
+    @property
     def responsible_label(self) -> str:
         return str(self.responsible_org or self.responsible_person or "")
 
@@ -272,7 +277,7 @@ class MediationOutcome(models.TextChoices):
 
 
 class MediationCase(ScopedModel):
-    SCOPE_CAPABILITY: ClassVar[str | None] = "handle"
+    """Seen by any position at or above its place (mediators, grid workers, community and street)."""
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=100)

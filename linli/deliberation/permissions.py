@@ -23,3 +23,10 @@ def require(actor: Any, path: str, capability: str, message: str) -> set[str]:
 def may(actor: Any, path: str, capability: str) -> bool:
     caps = capabilities_at(actor, path)
     return capability in caps or "admin" in caps
+
+
+def require_any(actor: Any, path: str, capabilities: set[str], message: str) -> set[str]:
+    caps = capabilities_at(actor, path)
+    if not caps & (capabilities | {"admin"}):
+        raise Forbidden(message)
+    return caps

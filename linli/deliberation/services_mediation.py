@@ -11,11 +11,12 @@ from django.utils import timezone
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.deliberation.models import MediationCase, MediationOutcome, MediationSession
-from linli.deliberation.permissions import require
+from linli.deliberation.permissions import require_any
 from linli.people.models import Person
 from linli.places.models import Place
 
 NOT_YOURS = "您的岗位无权办理此调解"
+MEDIATE = {"handle", "manage"}
 
 
 def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
@@ -37,7 +38,7 @@ def _day(value: dt.date, field: str) -> dt.date:
 def mediation_open(
     *, actor: Any, place: Place, title: str, dispute: str, parties: list[str], mediator: Person, opened_on: dt.date
 ) -> MediationCase:
-    require(actor, place.path, "handle", NOT_YOURS)
+    require_any(actor, place.path, MEDIATE, NOT_YOURS)
     names = [n.strip() for n in parties if n and n.strip()]
     if len(names) < 2:
         raise InvalidInput("调解至少需要两方当事人", field="parties")
@@ -59,7 +60,7 @@ def mediation_open(
 
 @transaction.atomic
 def mediation_session_add(*, actor: Any, case: MediationCase, held_on: dt.date, note: str) -> MediationSession:
-    require(actor, case.place_path, "handle", NOT_YOURS)
+    require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
     if case.outcome:
         raise Conflict("调解已结案")
     if held_on < case.opened_on:
@@ -74,7 +75,7 @@ def mediation_close(
     *, actor: Any, case: MediationCase, outcome: str, closed_on: dt.date, agreement: str = ""
 ) -> MediationCase:
     """Close with success (an agreement text is then required) or failure."""
-    require(actor, case.place_path, "handle", NOT_YOURS)
+    require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
     case = MediationCase.objects.select_for_update().get(pk=case.pk)
     if case.outcome:
         raise Conflict("调解已结案")

@@ -136,6 +136,8 @@ def _publish(*, actor: Any, meeting: Meeting, kind: str, title: str, body: str, 
 def agenda_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publication:
     """ "议前公开": the agenda is published to the residents of the scope before the meeting."""
     require(actor, meeting.place_path, "manage", NOT_YOURS)
+    if Meeting.objects.get(pk=meeting.pk).status != MeetingStatus.PLANNED:
+        raise Conflict("会议已召开,议程应在会前公开")
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("topic"))
     if not items:
         raise InvalidInput("议程为空,请先加入议题", field="agenda")

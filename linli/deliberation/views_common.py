@@ -19,7 +19,9 @@ def int_or_none(raw: Any, field: str) -> int | None:
         raise InvalidInput("选择无效", field=field) from None
 
 
-def managed_places(user: Any, kinds: Iterable[str], *, capability: str = "manage", limit: int = 500) -> list[Place]:
+def managed_places(
+    user: Any, kinds: Iterable[str], *, capability: str | None = "manage", limit: int = 500
+) -> list[Place]:
     """Places of the given kinds where the user holds ``capability`` (for the place pickers)."""
     scope = scope_for(user, capability)
     if scope.empty:

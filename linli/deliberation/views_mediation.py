@@ -23,7 +23,7 @@ from linli.deliberation.views_common import int_or_none, managed_places, place_f
 from linli.people.models import Person
 from linli.places.models import PlaceKind
 
-RATE_KINDS = {PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND}
+RATE_KINDS = {PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID}
 
 
 def _date(raw: Any, field: str) -> dt.date:
@@ -33,18 +33,27 @@ def _date(raw: Any, field: str) -> dt.date:
     return value
 
 
+def _case_places(user: Any, *, limit: int = 500) -> list[Any]:
+    found = {
+        p.pk: p
+        for cap in ("handle", "manage")
+        for p in managed_places(user, TOPIC_PLACE_KINDS, capability=cap, limit=limit)
+    }
+    return sorted(found.values(), key=lambda p: p.path)
+
+
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
         visible_cases(request.user), key="id", cursor=request.GET.get("cursor"), limit=50, descending=True
     )
-    may_create = bool(managed_places(request.user, TOPIC_PLACE_KINDS, capability="handle", limit=1))
+    may_create = bool(_case_places(request.user, limit=1))
     return render(request, "deliberation/cases.html", {"page": page, "may_create": may_create})
 
 
 @login_required
 def case_new(request: HttpRequest) -> HttpResponse:
-    places = managed_places(request.user, TOPIC_PLACE_KINDS, capability="handle")
+    places = _case_places(request.user)
     if not places:
         raise NotFound("您的岗位不能受理调解")
     data: Any = request.POST if request.method == "POST" else {}
@@ -116,7 +125,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 @login_required
 def rates(request: HttpRequest) -> HttpResponse:
     """Success rate per node and period; defaults to this year at the highest node in scope."""
-    nodes = managed_places(request.user, RATE_KINDS, capability="handle", limit=200)
+    nodes = managed_places(request.user, RATE_KINDS, capability=None, limit=200)
     if not nodes:
         raise NotFound("您的岗位无权查看调解统计")
     today = timezone.localdate()
