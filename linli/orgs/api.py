@@ -44,14 +44,14 @@ class OrganisationListOut(Schema):
     next: str | None
 
 
-class ListFilter(Schema):
+class OrgListFilter(Schema):
     kind: str | None = None
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 @router.get("/party", response={200: PartyOrgListOut, 422: ErrorOut}, operation_id="party_orgs_list")
-def party_orgs_list(request: HttpRequest, filters: Query[ListFilter]) -> PartyOrgListOut:
+def party_orgs_list(request: HttpRequest, filters: Query[OrgListFilter]) -> PartyOrgListOut:
     qs = visible_party_orgs(request.user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -65,7 +65,7 @@ def party_orgs_read(request: HttpRequest, org_id: int) -> PartyOrgOut:
 
 
 @router.get("/organisations", response={200: OrganisationListOut, 422: ErrorOut}, operation_id="organisations_list")
-def organisations_list(request: HttpRequest, filters: Query[ListFilter]) -> OrganisationListOut:
+def organisations_list(request: HttpRequest, filters: Query[OrgListFilter]) -> OrganisationListOut:
     qs = visible_organisations(request.user)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, PageQuery
 from linli.partylife import services as s
 from linli.partylife import services_study as st
 from linli.partylife.models import Attendance, Meeting, Membership, Period
@@ -26,11 +26,6 @@ from linli.partylife.selectors import branch_figures, visible_branches, window_o
 router = Router(tags=["partylife"])
 
 MeetingKindIn = Literal["general", "committee", "group", "lecture", "theme_day", "life_meeting", "evaluation"]
-
-
-class PageIn(Schema):
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 class BranchOut(Schema):
@@ -56,7 +51,7 @@ class KindFigure(Schema):
     required: int
 
 
-class FiguresOut(Schema):
+class BranchFiguresOut(Schema):
     branch_id: int
     start: dt.date
     end: dt.date
@@ -87,7 +82,7 @@ class MemberListOut(Schema):
     next: str | None
 
 
-class MeetingIn(Schema):
+class PartyMeetingIn(Schema):
     kind: MeetingKindIn
     title: str = Field(min_length=1, max_length=120)
     date: dt.date
@@ -95,7 +90,7 @@ class MeetingIn(Schema):
     agenda: str = Field("", max_length=5000)
 
 
-class MeetingOut(Schema):
+class PartyMeetingOut(Schema):
     id: int
     branch_id: int
     kind: str
@@ -105,8 +100,8 @@ class MeetingOut(Schema):
     present: int | None = None
 
 
-class MeetingListOut(Schema):
-    items: list[MeetingOut]
+class PartyMeetingListOut(Schema):
+    items: list[PartyMeetingOut]
     next: str | None
 
 
@@ -144,7 +139,7 @@ class CompletionOut(Schema):
 
 
 @router.get("/branches", response={200: BranchListOut, 422: ErrorOut}, operation_id="partylife_branches_list")
-def branches_list(request: HttpRequest, page: Query[PageIn]) -> BranchListOut:
+def branches_list(request: HttpRequest, page: Query[PageQuery]) -> BranchListOut:
     result = keyset_page(visible_branches(request.user), key="path", cursor=page.cursor, limit=page.limit)
     return BranchListOut(
         items=[BranchOut(id=b.pk, name=b.name, path=b.path, place_id=b.place_id) for b in result.items],
@@ -154,16 +149,16 @@ def branches_list(request: HttpRequest, page: Query[PageIn]) -> BranchListOut:
 
 @router.get(
     "/branches/{branch_id}/figures",
-    response={200: FiguresOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: BranchFiguresOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="partylife_branch_figures",
 )
-def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn]) -> FiguresOut:
+def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn]) -> BranchFiguresOut:
     branch = access_party_org(request.user, branch_id, kind="branch")
     if q.period not in Period.values:
         raise InvalidInput("统计周期无效", field="period")
     start, end = window_of(q.period, q.day or dt.date.today())
     f = branch_figures([branch], start, end)[0]
-    return FiguresOut(
+    return BranchFiguresOut(
         branch_id=branch.pk,
         start=start,
         end=end,
@@ -188,7 +183,7 @@ def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn
     response={200: MemberListOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="partylife_members_list",
 )
-def members_list(request: HttpRequest, branch_id: int, page: Query[PageIn]) -> MemberListOut:
+def members_list(request: HttpRequest, branch_id: int, page: Query[PageQuery]) -> MemberListOut:
     branch = access_party_org(request.user, branch_id, kind="branch")
     qs = (
         Membership.objects.visible_to(request.user).filter(branch=branch, left_on__isnull=True).select_related("person")
@@ -211,34 +206,36 @@ def members_list(request: HttpRequest, branch_id: int, page: Query[PageIn]) -> M
     )
 
 
-def _meeting_out(m: Meeting) -> MeetingOut:
-    return MeetingOut(id=m.pk, branch_id=m.branch_id, kind=m.kind, title=m.title, date=m.date, status=m.status)
+def _meeting_out(m: Meeting) -> PartyMeetingOut:
+    return PartyMeetingOut(id=m.pk, branch_id=m.branch_id, kind=m.kind, title=m.title, date=m.date, status=m.status)
 
 
 @router.get(
     "/branches/{branch_id}/meetings",
-    response={200: MeetingListOut, 404: ErrorOut, 422: ErrorOut},
+    response={200: PartyMeetingListOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="partylife_meetings_list",
 )
-def meetings_list(request: HttpRequest, branch_id: int, page: Query[PageIn]) -> MeetingListOut:
+def meetings_list(request: HttpRequest, branch_id: int, page: Query[PageQuery]) -> PartyMeetingListOut:
     branch = access_party_org(request.user, branch_id, kind="branch")
     qs = Meeting.objects.visible_to(request.user).filter(branch=branch)
     result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
-    return MeetingListOut(items=[_meeting_out(m) for m in result.items], next=result.next)
+    return PartyMeetingListOut(items=[_meeting_out(m) for m in result.items], next=result.next)
 
 
 @router.post(
     "/branches/{branch_id}/meetings",
-    response={201: MeetingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: PartyMeetingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     operation_id="partylife_meetings_plan",
 )
-def meetings_plan(request: HttpRequest, branch_id: int, body: MeetingIn) -> Status:
+def meetings_plan(request: HttpRequest, branch_id: int, body: PartyMeetingIn) -> Status:
     m = s.meeting_plan(actor=request.user, branch_id=branch_id, **body.dict())
     return Status(201, _meeting_out(m))
 
 
-@router.get("/meetings/{meeting_id}", response={200: MeetingOut, 404: ErrorOut}, operation_id="partylife_meetings_read")
-def meetings_read(request: HttpRequest, meeting_id: int) -> MeetingOut:
+@router.get(
+    "/meetings/{meeting_id}", response={200: PartyMeetingOut, 404: ErrorOut}, operation_id="partylife_meetings_read"
+)
+def meetings_read(request: HttpRequest, meeting_id: int) -> PartyMeetingOut:
     m: Meeting = access_party_row(Meeting.objects.all(), request.user, meeting_id)
     out = _meeting_out(m)
     out.present = Attendance.objects.filter(meeting=m, status="present").count()
@@ -270,10 +267,10 @@ def attendance_record(request: HttpRequest, meeting_id: int, body: AttendanceIn)
 
 @router.post(
     "/meetings/{meeting_id}/minutes",
-    response={200: MeetingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: PartyMeetingOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     operation_id="partylife_meetings_minutes",
 )
-def meetings_minutes(request: HttpRequest, meeting_id: int, body: MinutesIn) -> MeetingOut:
+def meetings_minutes(request: HttpRequest, meeting_id: int, body: MinutesIn) -> PartyMeetingOut:
     return _meeting_out(s.meeting_record_minutes(actor=request.user, meeting_id=meeting_id, minutes=body.minutes))
 
 

@@ -129,7 +129,7 @@ class TicketListOut(Schema):
     next: str | None
 
 
-class ListFilter(Schema):
+class RequestListFilter(Schema):
     status: TicketStatus | None = None
     category_id: int | None = None
     source: Source | None = None
@@ -293,7 +293,7 @@ def requests_photo_read(request: HttpRequest, ticket_id: int, photo_id: int) -> 
     operation_id="requests_list",
     summary="Requests the caller may see, newest first, keyset-paginated",
 )
-def requests_list(request: HttpRequest, filters: Query[ListFilter]) -> TicketListOut:
+def requests_list(request: HttpRequest, filters: Query[RequestListFilter]) -> TicketListOut:
     f = TicketFilters(
         status=filters.status,
         category_id=filters.category_id,

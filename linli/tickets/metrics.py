@@ -196,7 +196,7 @@ class MetricsFilter(Schema):
     until: dt.date | None = None
 
 
-class FiguresOut(Schema):
+class RequestFiguresOut(Schema):
     received: int
     valid: int
     responded: int
@@ -219,7 +219,7 @@ class RankedOut(Schema):
     place_id: int
     name: str
     kind: str
-    figures: FiguresOut
+    figures: RequestFiguresOut
 
 
 class MetricsOut(Schema):
@@ -227,15 +227,15 @@ class MetricsOut(Schema):
     node_name: str
     since: dt.date
     until: dt.date
-    figures: FiguresOut
+    figures: RequestFiguresOut
     rankings: list[RankedOut]
     min_requests_for_ranking: int
     definitions: dict[str, str]
 
 
-def figures_out(f: Figures) -> FiguresOut:
-    names = [n for n in FiguresOut.model_fields]
-    return FiguresOut(**{n: getattr(f, n) for n in names})
+def figures_out(f: Figures) -> RequestFiguresOut:
+    names = [n for n in RequestFiguresOut.model_fields]
+    return RequestFiguresOut(**{n: getattr(f, n) for n in names})
 
 
 def metrics_api(*, user: Any, node_id: int | None, since: dt.date | None, until: dt.date | None) -> MetricsOut:

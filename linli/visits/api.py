@@ -137,7 +137,7 @@ class FiguresFilter(Schema):
     until: dt.date | None = None
 
 
-class FiguresOut(Schema):
+class VisitCountsOut(Schema):
     visits: int
     households: int
     people_served: int
@@ -152,7 +152,7 @@ class ChildFiguresOut(Schema):
     place_id: int
     name: str
     kind: str
-    figures: FiguresOut
+    figures: VisitCountsOut
 
 
 class VisitFiguresOut(Schema):
@@ -160,7 +160,7 @@ class VisitFiguresOut(Schema):
     node_name: str
     since: dt.date
     until: dt.date
-    figures: FiguresOut
+    figures: VisitCountsOut
     children: list[ChildFiguresOut]
     definitions: dict[str, str]
 
@@ -197,8 +197,8 @@ def visit_out(v: Visit) -> VisitOut:
     )
 
 
-def _figures(f: VisitFigures) -> FiguresOut:
-    return FiguresOut(**{name: getattr(f, name) for name in FiguresOut.model_fields})
+def _figures(f: VisitFigures) -> VisitCountsOut:
+    return VisitCountsOut(**{name: getattr(f, name) for name in VisitCountsOut.model_fields})
 
 
 @router.post(

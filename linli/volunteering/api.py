@@ -13,7 +13,7 @@ from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, PageQuery
 from linli.places.models import Place
 from linli.volunteering import activities as act
 from linli.volunteering import points as pts
@@ -24,11 +24,6 @@ from linli.volunteering.services import post_claim
 
 router = Router(tags=["volunteering"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
-
-
-class PageIn(Schema):
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 class ActivityIn(Schema):
@@ -196,7 +191,7 @@ def _wish(x: Wish) -> WishOut:
 
 
 @router.get("/activities", response={200: ActivityListOut, 422: ErrorOut}, operation_id="volunteering_activities_list")
-def activities_list(request: HttpRequest, page: Query[PageIn]) -> ActivityListOut:
+def activities_list(request: HttpRequest, page: Query[PageQuery]) -> ActivityListOut:
     result = keyset_page(act.visible_activities(request.user), key="id", cursor=page.cursor, limit=page.limit)
     return ActivityListOut(items=[_activity(a) for a in result.items], next=result.next)
 
@@ -274,7 +269,7 @@ def reward_redeem(request: HttpRequest, reward_id: int) -> Status[RedemptionOut]
 
 
 @router.get("/wishes", response={200: WishListOut, 422: ErrorOut}, operation_id="volunteering_wishes_list")
-def wishes_list(request: HttpRequest, page: Query[PageIn]) -> WishListOut:
+def wishes_list(request: HttpRequest, page: Query[PageQuery]) -> WishListOut:
     result = keyset_page(
         w.visible_wishes(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True
     )
