@@ -253,3 +253,21 @@ def test_list_pages_stay_within_a_fixed_number_of_queries(
     for url in ("/deliberation/topics/", "/deliberation/meetings/", "/deliberation/", "/deliberation/votes/"):
         with django_assert_max_num_queries(20):
             assert client.get(url).status_code == 200
+
+
+def test_staff_turn_a_request_into_a_topic_that_links_back_to_it(client_as: Any, users: Any, places: Any) -> None:
+    from linli.tickets.services import ticket_submit
+
+    ticket, _ = ticket_submit(actor=users["resident"], description="小区东门路灯坏了好几天", title="东门路灯")
+    client = client_as("community")
+    form = client.get(f"/deliberation/topics/new/?ticket={ticket.pk}").content.decode()
+    assert "东门路灯" in form
+    r = client.post(
+        f"/deliberation/topics/new/?ticket={ticket.pk}",
+        {"ticket_id": ticket.pk, "place_id": places.compounds[0].pk, "title": "东门路灯", "body": "x"},
+    )
+    assert r.status_code == 302
+    topic = Topic.objects.get(ticket=ticket)
+    assert topic.source == "request"
+    assert f"/requests/{ticket.pk}/" in client.get(f"/deliberation/topics/{topic.pk}/").content.decode()
+    assert client_as("grid").get(f"/deliberation/topics/new/?ticket=999999").status_code == 404

@@ -157,6 +157,14 @@ def test_ballots_cannot_be_updated_at_the_database(owners_vote: Any, users: Any)
     assert Ballot.objects.get(pk=ballot.pk).choice == "for"
 
 
+def test_the_frozen_electorate_cannot_be_updated_at_the_database(owners_vote: Any) -> None:
+    vote, owners = owners_vote
+    voter = voter_of(vote, owners[0])
+    with pytest.raises(Exception, match="append-only"), transaction.atomic():
+        Voter.objects.filter(pk=voter.pk).update(area_m2=Decimal("999"))
+    assert voter_of(vote, owners[0]).area_m2 == Decimal("100")
+
+
 def test_a_secret_ballot_keeps_no_choice_beside_the_voter(users: Any, places: Any) -> None:
     compound = places.compounds[0]
     make_owners(compound, users["resident"].person, ["80", "120"])
