@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -105,6 +106,7 @@ class DemoBuilder:
         self.id_seq: dict[str, int] = {}
         self.phones: set[str] = set()
         self.today = dt.date(2026, 1, 1)
+        self.timings: dict[str, float] = {}
 
     # -- identifiers ---------------------------------------------------------------------
     def id_number(self, birth: dt.date, gender: str) -> str:
@@ -240,9 +242,17 @@ class DemoBuilder:
         if self.size is not SIZES["small"]:
             # A few months of request history, so the workbench and three rates show real figures.
             # The small (test) demo starts without requests: tests count the ones they make.
+            from linli.deliberation.demo import build_demo_deliberation
+            from linli.partylife.demo import build_demo_partylife
             from linli.tickets.demo import build_demo_tickets
+            from linli.visits.demo import build_demo_visits
+            from linli.volunteering.demo import build_demo_volunteering
 
             build_demo_tickets(self.rng, count=300 * self.size.streets)
+            for extra in (build_demo_visits, build_demo_volunteering, build_demo_deliberation, build_demo_partylife):
+                started = time.monotonic()
+                extra(self.rng)
+                self.timings[extra.__name__] = time.monotonic() - started
         return DemoResult(
             places=len(self.places),
             households=len(households),
