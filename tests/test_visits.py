@@ -267,3 +267,11 @@ def test_the_request_page_links_back_to_the_visit_it_came_from(users, places, cl
     page = client_as("grid").get(f"/requests/{ticket.pk}/").content.decode()
     assert f'href="/visits/{visit.pk}/"' in page
     assert "来自入户走访" in page
+
+
+def test_the_household_page_shows_its_visit_history(users, places, client_as) -> None:
+    hh = household_in(places.first_grid)
+    visit = visit_record(actor=users["grid"], data=VisitInput(household_id=hh.pk))[0]
+    page = client_as("grid").get(f"/ledger/households/{hh.pk}/").content.decode()
+    assert 'id="household-visits"' in page
+    assert f'data-visit="{visit.pk}"' in page

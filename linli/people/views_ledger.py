@@ -122,8 +122,17 @@ def person_subject_export(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
+    from linli.visits.selectors import visits_for_household
+
     household = access_household(request.user, household_id)
-    return render(request, "people/household.html", {"d": household_detail(request.user, household)})
+    return render(
+        request,
+        "people/household.html",
+        {
+            "d": household_detail(request.user, household),
+            "hv": visits_for_household(user=request.user, household=household),
+        },
+    )
 
 
 @login_required
