@@ -15,6 +15,7 @@ from pydantic import Field
 from linli.core.errors import Forbidden, NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
+from linli.deliberation.api_mediation import router as mediation_router
 from linli.deliberation.api_meetings import router as meetings_router
 from linli.deliberation.models import Choice, Electorate, Publication, PublicationKind, Vote, VoteRule, VoteStatus
 from linli.deliberation.permissions import may
@@ -38,6 +39,7 @@ from linli.places.models import Place
 
 router = Router(tags=["deliberation"])
 router.add_router("", meetings_router)
+router.add_router("", mediation_router)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

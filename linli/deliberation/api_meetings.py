@@ -16,8 +16,6 @@ from linli.core.schemas import ErrorOut
 from linli.deliberation.models import (
     Decision,
     DecisionStatus,
-    MediationCase,
-    MediationOutcome,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -27,16 +25,12 @@ from linli.deliberation.models import (
     TopicStatus,
 )
 from linli.deliberation.selectors import (
-    access_case,
     access_meeting,
     access_topic,
-    mediation_rates,
     topic_comments,
-    visible_cases,
     visible_meetings,
     visible_topics,
 )
-from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
 from linli.deliberation.services_meetings import (
     agenda_add,
     agenda_publish,
@@ -205,57 +199,6 @@ class EvaluateIn(Schema):
     comment: str = Field("", max_length=1000)
 
 
-class CaseIn(Schema):
-    place_id: int
-    title: str = Field(..., max_length=100)
-    dispute: str = Field(..., max_length=5000)
-    parties: list[str] = Field(..., max_length=20)
-    mediator_id: int
-    opened_on: dt.date
-
-
-class CaseOut(Schema):
-    id: int
-    place_id: int
-    title: str
-    parties: list[str]
-    mediator: str
-    opened_on: dt.date
-    outcome: MediationOutcome
-    closed_on: dt.date | None
-    sessions: int
-
-
-class CaseListOut(Schema):
-    items: list[CaseOut]
-    next: str | None
-
-
-class SessionIn(Schema):
-    held_on: dt.date
-    note: str = Field(..., max_length=5000)
-
-
-class CloseCaseIn(Schema):
-    outcome: MediationOutcome
-    closed_on: dt.date
-    agreement: str = Field("", max_length=5000)
-
-
-class RatesQuery(Schema):
-    node: int
-    start: dt.date
-    end: dt.date
-
-
-class RateOut(Schema):
-    place_id: int | None
-    label: str
-    closed: int
-    success: int
-    rate_percent: float | None
-
-
 def topic_out(t: Topic) -> TopicOut:
     return TopicOut(
         id=t.pk,
@@ -291,20 +234,6 @@ def decision_out(d: Decision) -> DecisionOut:
         deadline=d.deadline,
         status=DecisionStatus(d.status),
         responsible=d.responsible_label,
-    )
-
-
-def case_out(c: MediationCase) -> CaseOut:
-    return CaseOut(
-        id=c.pk,
-        place_id=c.place_id,
-        title=c.title,
-        parties=list(c.parties),
-        mediator=c.mediator.name,
-        opened_on=c.opened_on,
-        outcome=MediationOutcome(c.outcome),
-        closed_on=c.closed_on,
-        sessions=c.sessions.count(),
     )
 
 
@@ -492,74 +421,3 @@ def decisions_evaluate(request: HttpRequest, decision_id: int, payload: Evaluate
         actor=request.user, decision=_decision(request.user, decision_id), score=payload.score, comment=payload.comment
     )
     return Status(201, None)
-
-
-# ----------------------------------------------------------------------------- mediation
-
-
-@router.get("/mediation", response={200: CaseListOut, 422: ErrorOut}, operation_id="deliberation_mediation_list")
-def mediation_list(request: HttpRequest, page: Query[Page]) -> CaseListOut:
-    qs = visible_cases(request.user).prefetch_related("sessions")
-    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
-    return CaseListOut(items=[case_out(c) for c in result.items], next=result.next)
-
-
-@router.post("/mediation", response={201: CaseOut, **ERRORS}, operation_id="deliberation_mediation_create")
-def mediation_create(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
-    mediator = _person(request.user, payload.mediator_id, "mediator_id")
-    assert mediator is not None
-    case = mediation_open(
-        actor=request.user,
-        place=_place(payload.place_id),
-        title=payload.title,
-        dispute=payload.dispute,
-        parties=payload.parties,
-        mediator=mediator,
-        opened_on=payload.opened_on,
-    )
-    return Status(201, case_out(case))
-
-
-@router.post(
-    "/mediation/{case_id}/sessions",
-    response={201: CaseOut, **ERRORS},
-    operation_id="deliberation_mediation_session_add",
-)
-def mediation_session(request: HttpRequest, case_id: int, payload: SessionIn) -> Status[CaseOut]:
-    case = access_case(request.user, case_id)
-    mediation_session_add(actor=request.user, case=case, held_on=payload.held_on, note=payload.note)
-    return Status(201, case_out(case))
-
-
-@router.post(
-    "/mediation/{case_id}/close", response={200: CaseOut, **ERRORS}, operation_id="deliberation_mediation_close"
-)
-def mediation_close_api(request: HttpRequest, case_id: int, payload: CloseCaseIn) -> CaseOut:
-    case = mediation_close(
-        actor=request.user,
-        case=access_case(request.user, case_id),
-        outcome=payload.outcome,
-        closed_on=payload.closed_on,
-        agreement=payload.agreement,
-    )
-    return case_out(case)
-
-
-@router.get(
-    "/mediation-rates",
-    response={200: list[RateOut], 404: ErrorOut, 422: ErrorOut},
-    operation_id="deliberation_mediation_rates",
-    summary="Mediation success rate of cases closed in [start, end] under a node and per child node",
-)
-def mediation_rates_api(request: HttpRequest, q: Query[RatesQuery]) -> list[RateOut]:
-    rows = mediation_rates(request.user, node=_place(q.node), start=q.start, end=q.end)
-    return [
-        RateOut(
-            place_id=r.place.pk if r.place else None,
-            label=r.label,
-            closed=r.closed,
-            success=r.success,
-            rate_percent=r.rate,
-        )
-        for r in rows
-    ]
