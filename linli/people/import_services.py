@@ -13,6 +13,7 @@ import logging
 import tempfile
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
@@ -20,14 +21,13 @@ from django.utils import timezone
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import scope_for
-from linli.env import env_int
 from linli.people.importing import Outcome, commit_staged, preview_sheet
 from linli.people.models import ImportBatch, ImportStatus
 
 logger = logging.getLogger(__name__)
-MAX_IMPORT_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
+MAX_IMPORT_BYTES: int = settings.IMPORT_MAX_BYTES
 MAX_STORED_ERRORS = 5000
-STAGING_MAX_HOURS = env_int("LINLI_IMPORT_STAGING_HOURS", 24, minimum=1, maximum=24 * 30)
+STAGING_MAX_HOURS: int = settings.IMPORT_STAGING_HOURS
 
 
 def _require_importer(actor: Any) -> None:

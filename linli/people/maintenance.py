@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from linli.audit.services import audit_record
 from linli.core import crypto
-from linli.env import env_int
 from linli.people.models import CorrectionRequest, Person, PersonPhone, PersonTag
 
 ANONYMISED_NAME = "已匿名"
@@ -20,7 +20,7 @@ ANONYMISED_NAME = "已匿名"
 
 def retention_days() -> int:
     """Days a moved-out resident's record is kept before anonymisation (default three years)."""
-    return env_int("LINLI_LEDGER_RETENTION_DAYS", 3 * 365, minimum=30, maximum=50 * 365)
+    return int(settings.LEDGER_RETENTION_DAYS)
 
 
 def rotate_keys(*, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
