@@ -221,9 +221,9 @@ def api_as_ids(client):
     return {i["id"] for i in client.get("/api/v1/residents?q=1").json().get("items", [])}
 
 
-def test_move_out_keeps_history_and_purge_anonymises_after_retention(users, neighbour, monkeypatch):
+def test_move_out_keeps_history_and_purge_anonymises_after_retention(users, neighbour, settings):
     person_move_out(actor=users["community"], person=neighbour, on=dt.date(2020, 1, 1))
-    monkeypatch.setenv("LINLI_LEDGER_RETENTION_DAYS", "365")
+    settings.LEDGER_RETENTION_DAYS = 365
     dry = purge_ledger(commit=False)
     assert neighbour.pk in dry.candidates
     assert Person.objects.get(pk=neighbour.pk).name == neighbour.name, "dry run changes nothing"
@@ -234,10 +234,10 @@ def test_move_out_keeps_history_and_purge_anonymises_after_retention(users, neig
     assert Residence.objects.filter(person=neighbour, moved_out_on=dt.date(2020, 1, 1)).exists()
 
 
-def test_purge_skips_people_who_still_hold_an_account(users, monkeypatch):
+def test_purge_skips_people_who_still_hold_an_account(users, settings):
     resident = users["resident"].person
     person_move_out(actor=users["community"], person=resident, on=dt.date(2020, 1, 1))
-    monkeypatch.setenv("LINLI_LEDGER_RETENTION_DAYS", "365")
+    settings.LEDGER_RETENTION_DAYS = 365
     report = purge_ledger(commit=True)
     assert resident.pk in [pk for pk, _ in report.skipped]
 
@@ -288,3 +288,9 @@ def test_import_command_previews_then_commits(users, tmp_path, places, capsys):
     call_command("import_residents", str(path), "--as", "community", "--commit")
     assert "1 created" in capsys.readouterr().out
     assert Person.objects.get(name="赵六").residence_type == "registered"
+
+
+def test_purge_keeps_records_younger_than_the_retention_period(users, neighbour, settings):
+    person_move_out(actor=users["community"], person=neighbour, on=dt.date.today() - dt.timedelta(days=100))
+    settings.LEDGER_RETENTION_DAYS = 365
+    assert neighbour.pk not in purge_ledger(commit=False).candidates
