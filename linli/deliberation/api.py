@@ -14,7 +14,7 @@ from pydantic import Field
 
 from linli.core.errors import Forbidden, NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, PageQuery
 from linli.deliberation.api_mediation import router as mediation_router
 from linli.deliberation.api_meetings import router as meetings_router
 from linli.deliberation.models import Choice, Electorate, Publication, PublicationKind, Vote, VoteRule, VoteStatus
@@ -51,11 +51,6 @@ def place_by_id(pk: int) -> Place:
         raise NotFound("未找到该地点", field="place_id") from None
 
 
-class Page(Schema):
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
-
-
 class VoteIn(Schema):
     place_id: int
     title: str = Field(..., max_length=120)
@@ -86,7 +81,7 @@ class VoteListOut(Schema):
     next: str | None
 
 
-class CheckOut(Schema):
+class DeliberationCheckOut(Schema):
     label: str
     value: Decimal
     base: Decimal
@@ -95,26 +90,26 @@ class CheckOut(Schema):
     met: bool
 
 
-class ChoiceTotalOut(Schema):
+class DeliberationChoiceTotalOut(Schema):
     choice: Choice
     count: int
     area_m2: Decimal
 
 
-class ResultOut(Schema):
+class DeliberationResultOut(Schema):
     vote_id: int
     rule: VoteRule
     electorate_count: int
     electorate_area_m2: Decimal
     participating_count: int
     participating_area_m2: Decimal
-    by_choice: list[ChoiceTotalOut]
-    checks: list[CheckOut]
+    by_choice: list[DeliberationChoiceTotalOut]
+    checks: list[DeliberationCheckOut]
     participation_met: bool
     approved: bool
 
 
-class BallotIn(Schema):
+class DeliberationBallotIn(Schema):
     choice: Choice
     voter_id: int | None = Field(None, description="cast as proxy for this voter (needs proxy_authorisation)")
     proxy_authorisation: str = Field("", max_length=200)
@@ -128,7 +123,7 @@ class PaperBallotIn(Schema):
     proxy_authorisation: str = Field("", max_length=200)
 
 
-class BallotOut(Schema):
+class DeliberationBallotOut(Schema):
     id: int
     vote_id: int
     voter_id: int
@@ -138,7 +133,7 @@ class BallotOut(Schema):
     cast_at: dt.datetime
 
 
-class CloseIn(Schema):
+class DeliberationCloseIn(Schema):
     publish_days: int = Field(7, ge=1, le=60)
     reason: str = Field("", max_length=200)
 
@@ -177,17 +172,21 @@ def vote_out(v: Vote) -> VoteOut:
     )
 
 
-def result_out(vote: Vote, r: Result) -> ResultOut:
-    return ResultOut(
+def result_out(vote: Vote, r: Result) -> DeliberationResultOut:
+    return DeliberationResultOut(
         vote_id=vote.pk,
         rule=VoteRule(r.rule),
         electorate_count=r.electorate.count,
         electorate_area_m2=r.electorate.area,
         participating_count=r.participating.count,
         participating_area_m2=r.participating.area,
-        by_choice=[ChoiceTotalOut(choice=Choice(k), count=t.count, area_m2=t.area) for k, t in r.by_choice.items()],
+        by_choice=[
+            DeliberationChoiceTotalOut(choice=Choice(k), count=t.count, area_m2=t.area) for k, t in r.by_choice.items()
+        ],
         checks=[
-            CheckOut(label=c.label, value=c.value, base=c.base, rule=c.rule_display, needed=c.needed_display, met=c.met)
+            DeliberationCheckOut(
+                label=c.label, value=c.value, base=c.base, rule=c.rule_display, needed=c.needed_display, met=c.met
+            )
             for c in r.checks
         ],
         participation_met=r.participation_met,
@@ -195,8 +194,8 @@ def result_out(vote: Vote, r: Result) -> ResultOut:
     )
 
 
-def ballot_out(b: Any) -> BallotOut:
-    return BallotOut(
+def ballot_out(b: Any) -> DeliberationBallotOut:
+    return DeliberationBallotOut(
         id=b.pk,
         vote_id=b.vote_id,
         voter_id=b.voter_id,
@@ -223,7 +222,7 @@ def publication_out(p: Publication) -> PublicationOut:
 
 
 @router.get("/votes", response={200: VoteListOut, 422: ErrorOut}, operation_id="deliberation_votes_list")
-def votes_list(request: HttpRequest, page: Query[Page]) -> VoteListOut:
+def votes_list(request: HttpRequest, page: Query[PageQuery]) -> VoteListOut:
     result = keyset_page(visible_votes(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return VoteListOut(items=[vote_out(v) for v in result.items], next=result.next)
 
@@ -258,11 +257,11 @@ def votes_open(request: HttpRequest, vote_id: int) -> VoteOut:
 
 @router.post(
     "/votes/{vote_id}/ballots",
-    response={201: BallotOut, **ERRORS},
+    response={201: DeliberationBallotOut, **ERRORS},
     operation_id="deliberation_ballots_cast",
     summary="Vote online, for yourself or as a proxy with recorded authorisation",
 )
-def ballots_cast(request: HttpRequest, vote_id: int, payload: BallotIn) -> Status[BallotOut]:
+def ballots_cast(request: HttpRequest, vote_id: int, payload: DeliberationBallotIn) -> Status[DeliberationBallotOut]:
     vote = access_vote(request.user, vote_id)
     for_voter = access_voter(vote, payload.voter_id) if payload.voter_id else None
     ballot = ballot_cast(
@@ -277,11 +276,11 @@ def ballots_cast(request: HttpRequest, vote_id: int, payload: BallotIn) -> Statu
 
 @router.post(
     "/votes/{vote_id}/paper-ballots",
-    response={201: BallotOut, **ERRORS},
+    response={201: DeliberationBallotOut, **ERRORS},
     operation_id="deliberation_paper_ballots_enter",
     summary="Staff enter a paper ballot under its number",
 )
-def paper_ballots_enter(request: HttpRequest, vote_id: int, payload: PaperBallotIn) -> Status[BallotOut]:
+def paper_ballots_enter(request: HttpRequest, vote_id: int, payload: PaperBallotIn) -> Status[DeliberationBallotOut]:
     vote = access_vote(request.user, vote_id)
     proxy = None
     if payload.proxy_person_id:
@@ -303,7 +302,7 @@ def paper_ballots_enter(request: HttpRequest, vote_id: int, payload: PaperBallot
 @router.post(
     "/votes/{vote_id}/close", response={200: PublicationOut, **ERRORS}, operation_id="deliberation_votes_close"
 )
-def votes_close(request: HttpRequest, vote_id: int, payload: CloseIn) -> PublicationOut:
+def votes_close(request: HttpRequest, vote_id: int, payload: DeliberationCloseIn) -> PublicationOut:
     publication = vote_close(
         actor=request.user,
         vote=access_vote(request.user, vote_id),
@@ -315,11 +314,11 @@ def votes_close(request: HttpRequest, vote_id: int, payload: CloseIn) -> Publica
 
 @router.get(
     "/votes/{vote_id}/result",
-    response={200: ResultOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: DeliberationResultOut, 403: ErrorOut, 404: ErrorOut},
     operation_id="deliberation_votes_result",
     summary="Counted from the ballot rows; staff any time, residents after the close",
 )
-def votes_result(request: HttpRequest, vote_id: int) -> ResultOut:
+def votes_result(request: HttpRequest, vote_id: int) -> DeliberationResultOut:
     vote = access_vote(request.user, vote_id)
     if vote.status != VoteStatus.CLOSED and not may(request.user, vote.place_path, "manage"):
         raise Forbidden("表决结束后公布结果")
@@ -332,7 +331,7 @@ def votes_result(request: HttpRequest, vote_id: int) -> ResultOut:
     operation_id="deliberation_publications_list",
     summary="公示 currently in their publication period, for the caller's place or scope",
 )
-def publications_list(request: HttpRequest, page: Query[Page]) -> PublicationListOut:
+def publications_list(request: HttpRequest, page: Query[PageQuery]) -> PublicationListOut:
     qs = current_publications(request.user)
     result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return PublicationListOut(items=[publication_out(p) for p in result.items], next=result.next)

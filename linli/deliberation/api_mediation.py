@@ -11,8 +11,8 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
-from linli.deliberation.api_meetings import Page, _person, _place
+from linli.core.schemas import ErrorOut, PageQuery
+from linli.deliberation.api_meetings import _person, _place
 from linli.deliberation.models import MediationCase, MediationOutcome
 from linli.deliberation.selectors import access_case, mediation_rates, visible_cases
 from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
@@ -21,7 +21,7 @@ router = Router(tags=["deliberation"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class CaseIn(Schema):
+class DeliberationCaseIn(Schema):
     place_id: int
     title: str = Field(..., max_length=100)
     dispute: str = Field(..., max_length=5000)
@@ -30,7 +30,7 @@ class CaseIn(Schema):
     opened_on: dt.date
 
 
-class CaseOut(Schema):
+class DeliberationCaseOut(Schema):
     id: int
     place_id: int
     title: str
@@ -42,29 +42,29 @@ class CaseOut(Schema):
     sessions: int
 
 
-class CaseListOut(Schema):
-    items: list[CaseOut]
+class DeliberationCaseListOut(Schema):
+    items: list[DeliberationCaseOut]
     next: str | None
 
 
-class SessionIn(Schema):
+class DeliberationSessionIn(Schema):
     held_on: dt.date
     note: str = Field(..., max_length=5000)
 
 
-class CloseCaseIn(Schema):
+class DeliberationCloseCaseIn(Schema):
     outcome: MediationOutcome
     closed_on: dt.date
     agreement: str = Field("", max_length=5000)
 
 
-class RatesQuery(Schema):
+class DeliberationRatesQuery(Schema):
     node: int
     start: dt.date
     end: dt.date
 
 
-class RateOut(Schema):
+class DeliberationRateOut(Schema):
     place_id: int | None
     label: str
     closed: int
@@ -72,8 +72,8 @@ class RateOut(Schema):
     rate_percent: float | None
 
 
-def case_out(c: MediationCase) -> CaseOut:
-    return CaseOut(
+def case_out(c: MediationCase) -> DeliberationCaseOut:
+    return DeliberationCaseOut(
         id=c.pk,
         place_id=c.place_id,
         title=c.title,
@@ -86,15 +86,17 @@ def case_out(c: MediationCase) -> CaseOut:
     )
 
 
-@router.get("/mediation", response={200: CaseListOut, 422: ErrorOut}, operation_id="deliberation_mediation_list")
-def mediation_list(request: HttpRequest, page: Query[Page]) -> CaseListOut:
+@router.get(
+    "/mediation", response={200: DeliberationCaseListOut, 422: ErrorOut}, operation_id="deliberation_mediation_list"
+)
+def mediation_list(request: HttpRequest, page: Query[PageQuery]) -> DeliberationCaseListOut:
     qs = visible_cases(request.user).prefetch_related("sessions")
     result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
-    return CaseListOut(items=[case_out(c) for c in result.items], next=result.next)
+    return DeliberationCaseListOut(items=[case_out(c) for c in result.items], next=result.next)
 
 
-@router.post("/mediation", response={201: CaseOut, **ERRORS}, operation_id="deliberation_mediation_create")
-def mediation_create(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
+@router.post("/mediation", response={201: DeliberationCaseOut, **ERRORS}, operation_id="deliberation_mediation_create")
+def mediation_create(request: HttpRequest, payload: DeliberationCaseIn) -> Status[DeliberationCaseOut]:
     mediator = _person(request.user, payload.mediator_id, "mediator_id")
     assert mediator is not None
     case = mediation_open(
@@ -111,19 +113,23 @@ def mediation_create(request: HttpRequest, payload: CaseIn) -> Status[CaseOut]:
 
 @router.post(
     "/mediation/{case_id}/sessions",
-    response={201: CaseOut, **ERRORS},
+    response={201: DeliberationCaseOut, **ERRORS},
     operation_id="deliberation_mediation_session_add",
 )
-def mediation_session(request: HttpRequest, case_id: int, payload: SessionIn) -> Status[CaseOut]:
+def mediation_session(
+    request: HttpRequest, case_id: int, payload: DeliberationSessionIn
+) -> Status[DeliberationCaseOut]:
     case = access_case(request.user, case_id)
     mediation_session_add(actor=request.user, case=case, held_on=payload.held_on, note=payload.note)
     return Status(201, case_out(case))
 
 
 @router.post(
-    "/mediation/{case_id}/close", response={200: CaseOut, **ERRORS}, operation_id="deliberation_mediation_close"
+    "/mediation/{case_id}/close",
+    response={200: DeliberationCaseOut, **ERRORS},
+    operation_id="deliberation_mediation_close",
 )
-def mediation_close_api(request: HttpRequest, case_id: int, payload: CloseCaseIn) -> CaseOut:
+def mediation_close_api(request: HttpRequest, case_id: int, payload: DeliberationCloseCaseIn) -> DeliberationCaseOut:
     case = mediation_close(
         actor=request.user,
         case=access_case(request.user, case_id),
@@ -136,14 +142,14 @@ def mediation_close_api(request: HttpRequest, case_id: int, payload: CloseCaseIn
 
 @router.get(
     "/mediation-rates",
-    response={200: list[RateOut], 404: ErrorOut, 422: ErrorOut},
+    response={200: list[DeliberationRateOut], 404: ErrorOut, 422: ErrorOut},
     operation_id="deliberation_mediation_rates",
     summary="Mediation success rate of cases closed in [start, end] under a node and per child node",
 )
-def mediation_rates_api(request: HttpRequest, q: Query[RatesQuery]) -> list[RateOut]:
+def mediation_rates_api(request: HttpRequest, q: Query[DeliberationRatesQuery]) -> list[DeliberationRateOut]:
     rows = mediation_rates(request.user, node=_place(q.node), start=q.start, end=q.end)
     return [
-        RateOut(
+        DeliberationRateOut(
             place_id=r.place.pk if r.place else None,
             label=r.label,
             closed=r.closed,

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, PageQuery
 from linli.deliberation.models import (
     Decision,
     DecisionStatus,
@@ -85,11 +85,6 @@ def _decision(user: Any, pk: int) -> Decision:
     return decision
 
 
-class Page(Schema):
-    cursor: str | None = None
-    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
-
-
 class TopicIn(Schema):
     place_id: int
     title: str = Field(..., max_length=100)
@@ -114,11 +109,11 @@ class TopicListOut(Schema):
     next: str | None
 
 
-class CommentIn(Schema):
+class DeliberationCommentIn(Schema):
     body: str = Field(..., max_length=2000)
 
 
-class CommentOut(Schema):
+class DeliberationCommentOut(Schema):
     id: int
     author_name: str
     body: str
@@ -150,19 +145,19 @@ class MeetingListOut(Schema):
     next: str | None
 
 
-class AgendaIn(Schema):
+class DeliberationAgendaIn(Schema):
     topic_id: int
 
 
-class PublishIn(Schema):
+class DeliberationPublishIn(Schema):
     days: int = Field(7, ge=1, le=60)
 
 
-class SignInIn(Schema):
+class DeliberationSignInIn(Schema):
     token: str = Field(..., max_length=64)
 
 
-class DecisionIn(Schema):
+class DeliberationDecisionIn(Schema):
     text: str = Field(..., max_length=5000)
     deadline: dt.date
     topic_id: int | None = None
@@ -170,7 +165,7 @@ class DecisionIn(Schema):
     responsible_person_id: int | None = None
 
 
-class DecisionOut(Schema):
+class DeliberationDecisionOut(Schema):
     id: int
     meeting_id: int
     text: str
@@ -179,22 +174,22 @@ class DecisionOut(Schema):
     responsible: str
 
 
-class InviteIn(Schema):
+class DeliberationInviteIn(Schema):
     person_id: int | None = None
     organisation_id: int | None = None
     role: str = Field("", max_length=32)
 
 
-class DecisionEditIn(Schema):
+class DeliberationDecisionEditIn(Schema):
     text: str = Field(..., max_length=5000)
     deadline: dt.date
 
 
-class CompleteIn(Schema):
+class DeliberationCompleteIn(Schema):
     note: str = Field(..., max_length=2000)
 
 
-class EvaluateIn(Schema):
+class DeliberationEvaluateIn(Schema):
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=1000)
 
@@ -226,8 +221,8 @@ def meeting_out(m: Meeting) -> MeetingOut:
     )
 
 
-def decision_out(d: Decision) -> DecisionOut:
-    return DecisionOut(
+def decision_out(d: Decision) -> DeliberationDecisionOut:
+    return DeliberationDecisionOut(
         id=d.pk,
         meeting_id=d.meeting_id,
         text=d.text,
@@ -241,7 +236,7 @@ def decision_out(d: Decision) -> DecisionOut:
 
 
 @router.get("/topics", response={200: TopicListOut, 422: ErrorOut}, operation_id="deliberation_topics_list")
-def topics_list(request: HttpRequest, page: Query[Page]) -> TopicListOut:
+def topics_list(request: HttpRequest, page: Query[PageQuery]) -> TopicListOut:
     result = keyset_page(visible_topics(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return TopicListOut(items=[topic_out(t) for t in result.items], next=result.next)
 
@@ -262,24 +257,33 @@ def topics_read(request: HttpRequest, topic_id: int) -> TopicOut:
 
 @router.get(
     "/topics/{topic_id}/comments",
-    response={200: list[CommentOut], 404: ErrorOut},
+    response={200: list[DeliberationCommentOut], 404: ErrorOut},
     operation_id="deliberation_comments_list",
 )
-def comments_list(request: HttpRequest, topic_id: int) -> list[CommentOut]:
+def comments_list(request: HttpRequest, topic_id: int) -> list[DeliberationCommentOut]:
     topic = access_topic(request.user, topic_id)
     return [
-        CommentOut(id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at)
+        DeliberationCommentOut(
+            id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at
+        )
         for c in topic_comments(request.user, topic)
     ]
 
 
 @router.post(
-    "/topics/{topic_id}/comments", response={201: CommentOut, **ERRORS}, operation_id="deliberation_comments_create"
+    "/topics/{topic_id}/comments",
+    response={201: DeliberationCommentOut, **ERRORS},
+    operation_id="deliberation_comments_create",
 )
-def comments_create(request: HttpRequest, topic_id: int, payload: CommentIn) -> Status[CommentOut]:
+def comments_create(
+    request: HttpRequest, topic_id: int, payload: DeliberationCommentIn
+) -> Status[DeliberationCommentOut]:
     c = topic_comment(actor=request.user, topic=access_topic(request.user, topic_id), body=payload.body)
     return Status(
-        201, CommentOut(id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at)
+        201,
+        DeliberationCommentOut(
+            id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at
+        ),
     )
 
 
@@ -294,7 +298,7 @@ def topics_escalate(request: HttpRequest, topic_id: int) -> TopicOut:
 
 
 @router.get("/meetings", response={200: MeetingListOut, 422: ErrorOut}, operation_id="deliberation_meetings_list")
-def meetings_list(request: HttpRequest, page: Query[Page]) -> MeetingListOut:
+def meetings_list(request: HttpRequest, page: Query[PageQuery]) -> MeetingListOut:
     qs = visible_meetings(request.user).prefetch_related("agenda")
     result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return MeetingListOut(items=[meeting_out(m) for m in result.items], next=result.next)
@@ -323,7 +327,7 @@ def meetings_read(request: HttpRequest, meeting_id: int) -> MeetingOut:
 @router.post(
     "/meetings/{meeting_id}/agenda", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_agenda_add"
 )
-def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: AgendaIn) -> MeetingOut:
+def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: DeliberationAgendaIn) -> MeetingOut:
     meeting = access_meeting(request.user, meeting_id)
     agenda_add(actor=request.user, meeting=meeting, topic=access_topic(request.user, payload.topic_id))
     return meeting_out(meeting)
@@ -334,7 +338,7 @@ def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: AgendaIn
     response={200: MeetingOut, **ERRORS},
     operation_id="deliberation_agenda_publish",
 )
-def meetings_agenda_publish(request: HttpRequest, meeting_id: int, payload: PublishIn) -> MeetingOut:
+def meetings_agenda_publish(request: HttpRequest, meeting_id: int, payload: DeliberationPublishIn) -> MeetingOut:
     meeting = access_meeting(request.user, meeting_id)
     agenda_publish(actor=request.user, meeting=meeting, days=payload.days)
     return meeting_out(meeting)
@@ -343,7 +347,7 @@ def meetings_agenda_publish(request: HttpRequest, meeting_id: int, payload: Publ
 @router.post(
     "/meetings/{meeting_id}/sign-in", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_sign_in"
 )
-def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: SignInIn) -> MeetingOut:
+def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: DeliberationSignInIn) -> MeetingOut:
     meeting = access_meeting(request.user, meeting_id)
     meeting_sign_in(actor=request.user, meeting=meeting, token=payload.token)
     return meeting_out(meeting)
@@ -352,7 +356,7 @@ def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: SignInIn) -
 @router.post(
     "/meetings/{meeting_id}/participants", response={200: MeetingOut, **ERRORS}, operation_id="deliberation_invite"
 )
-def meetings_invite(request: HttpRequest, meeting_id: int, payload: InviteIn) -> MeetingOut:
+def meetings_invite(request: HttpRequest, meeting_id: int, payload: DeliberationInviteIn) -> MeetingOut:
     """Invite a person (from the ledger in your scope) or an organisation (业委会, 物业, 共建单位, 职能部门 …)."""
     meeting = access_meeting(request.user, meeting_id)
     org = None
@@ -372,10 +376,12 @@ def meetings_invite(request: HttpRequest, meeting_id: int, payload: InviteIn) ->
 
 @router.post(
     "/meetings/{meeting_id}/decisions",
-    response={201: DecisionOut, **ERRORS},
+    response={201: DeliberationDecisionOut, **ERRORS},
     operation_id="deliberation_decisions_create",
 )
-def decisions_create(request: HttpRequest, meeting_id: int, payload: DecisionIn) -> Status[DecisionOut]:
+def decisions_create(
+    request: HttpRequest, meeting_id: int, payload: DeliberationDecisionIn
+) -> Status[DeliberationDecisionOut]:
     meeting = access_meeting(request.user, meeting_id)
     decision = decision_record(
         actor=request.user,
@@ -390,9 +396,13 @@ def decisions_create(request: HttpRequest, meeting_id: int, payload: DecisionIn)
 
 
 @router.put(
-    "/decisions/{decision_id}", response={200: DecisionOut, **ERRORS}, operation_id="deliberation_decisions_edit"
+    "/decisions/{decision_id}",
+    response={200: DeliberationDecisionOut, **ERRORS},
+    operation_id="deliberation_decisions_edit",
 )
-def decisions_edit(request: HttpRequest, decision_id: int, payload: DecisionEditIn) -> DecisionOut:
+def decisions_edit(
+    request: HttpRequest, decision_id: int, payload: DeliberationDecisionEditIn
+) -> DeliberationDecisionOut:
     """Only a draft decision can be edited; once published (议后公开) it is refused with 409."""
     decision = decision_edit(
         actor=request.user, decision=_decision(request.user, decision_id), text=payload.text, deadline=payload.deadline
@@ -402,10 +412,12 @@ def decisions_edit(request: HttpRequest, decision_id: int, payload: DecisionEdit
 
 @router.post(
     "/decisions/{decision_id}/complete",
-    response={200: DecisionOut, **ERRORS},
+    response={200: DeliberationDecisionOut, **ERRORS},
     operation_id="deliberation_decisions_complete",
 )
-def decisions_complete(request: HttpRequest, decision_id: int, payload: CompleteIn) -> DecisionOut:
+def decisions_complete(
+    request: HttpRequest, decision_id: int, payload: DeliberationCompleteIn
+) -> DeliberationDecisionOut:
     return decision_out(
         decision_complete(actor=request.user, decision=_decision(request.user, decision_id), note=payload.note)
     )
@@ -416,7 +428,7 @@ def decisions_complete(request: HttpRequest, decision_id: int, payload: Complete
     response={201: None, **ERRORS},
     operation_id="deliberation_decisions_evaluate",
 )
-def decisions_evaluate(request: HttpRequest, decision_id: int, payload: EvaluateIn) -> Status[None]:
+def decisions_evaluate(request: HttpRequest, decision_id: int, payload: DeliberationEvaluateIn) -> Status[None]:
     decision_evaluate(
         actor=request.user, decision=_decision(request.user, decision_id), score=payload.score, comment=payload.comment
     )
