@@ -270,4 +270,4 @@ def test_staff_turn_a_request_into_a_topic_that_links_back_to_it(client_as: Any,
     topic = Topic.objects.get(ticket=ticket)
     assert topic.source == "request"
     assert f"/requests/{ticket.pk}/" in client.get(f"/deliberation/topics/{topic.pk}/").content.decode()
-    assert client_as("grid").get(f"/deliberation/topics/new/?ticket=999999").status_code == 404
+    assert client_as("grid").get("/deliberation/topics/new/?ticket=999999").status_code == 404
