@@ -21,6 +21,7 @@ from linli.deliberation.services_votes import (
 )
 from linli.deliberation.tally import count_vote
 from linli.people.models import Ownership, Person
+from linli.places.models import Household
 
 
 def make_owners(compound: Any, resident: Person, areas: list[str]) -> list[Person]:
@@ -299,3 +300,51 @@ def test_two_ballots_for_the_same_voter_at_once_leave_exactly_one() -> None:
         t.join()
     assert sorted(outcomes) == ["conflict", "ok"]
     assert Ballot.objects.filter(vote=vote, voter=voter).count() == 1
+
+
+def test_co_owners_of_one_flat_are_one_head_and_a_sole_owner_of_two_flats_is_one_head(
+    users: dict[str, Any], places: Any
+) -> None:
+    """Supreme People's Court interpretation on building ownership, Art. 9: one head per exclusive part,
+    and a buyer of several parts is one head."""
+    compound = places.compounds[0]
+    no_account = Person.objects.filter(user__isnull=True)
+    households = [
+        h
+        for h in Household.objects.filter(place_path__startswith=compound.path).order_by("id")
+        if no_account.filter(household=h).count() >= 2
+    ][:3]
+    a, b = list(no_account.filter(household=households[0]).order_by("id")[:2])
+    c = Person.objects.filter(household=households[1]).order_by("id").first()
+    for person, flat, area, share in ((a, households[0], "90", "0.5"), (b, households[0], "90", "0.5")):
+        Ownership.objects.create(
+            person=person, household=flat, place_path=flat.place_path, area_m2=Decimal(area), share=Decimal(share)
+        )
+    for flat in households[1:3]:
+        Ownership.objects.create(person=c, household=flat, place_path=flat.place_path, area_m2=Decimal("60"))
+    vote = vote_create(
+        actor=users["community"],
+        place=compound,
+        title="更换物业",
+        question="是否同意解聘现物业服务企业",
+        electorate="owners",
+        rule=VoteRule.SPECIAL,
+        closes_at=timezone.now() + dt.timedelta(days=7),
+    )
+    vote = vote_open(actor=users["community"], vote=vote)
+    voters = list(Voter.objects.filter(vote=vote))
+    assert len(voters) == 2
+    flat_voter = next(v for v in voters if v.household_id == households[0].pk)
+    assert flat_voter.area_m2 == Decimal("90") and a.name in flat_voter.label and b.name in flat_voter.label
+    buyer = next(v for v in voters if v.person_id == c.pk)
+    assert buyer.area_m2 == Decimal("120")
+    assert count_vote(vote).electorate.area == Decimal("210")
+
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user_a = User.objects.create(username="co-owner-a", person=a)
+    user_b = User.objects.create(username="co-owner-b", person=b)
+    ballot_cast(actor=user_a, vote=vote, choice="for")
+    with pytest.raises(Conflict):
+        ballot_cast(actor=user_b, vote=vote, choice="against")  # the flat has voted

@@ -97,19 +97,42 @@ def vote_create(
     return vote
 
 
-def _owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
-    rows = (
-        Ownership.objects.filter(place_path__under=vote.place_path)
+def _current_ownerships(place_path: str, today: dt.date) -> Any:
+    return (
+        Ownership.objects.filter(place_path__under=place_path)
         .filter(Q(since__isnull=True) | Q(since__lte=today))
         .filter(Q(until__isnull=True) | Q(until__gte=today))
-        .select_related("person")
     )
-    area: dict[int, Decimal] = defaultdict(Decimal)
+
+
+def _owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
+    """Owners counted as the Supreme People's Court's interpretation on building ownership (Art. 9) says:
+    one head per exclusive part (专有部分), so co-owners of a flat are one voter; and one head per
+    buyer, so a sole owner of several flats is one voter with their areas summed.
+
+    (A person who co-owns one flat and solely owns another is a head through each; the ledger
+    rarely holds that case and the interpretation does not settle it.)
+    """
+    rows = _current_ownerships(vote.place_path, today).select_related("person", "household__place")
+    owners_of: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     names: dict[int, str] = {}
+    flats: dict[int, Household] = {}
     for o in rows:
-        area[o.person_id] += o.area_m2 * o.share
+        owners_of[o.household_id][o.person_id] += o.area_m2 * o.share
         names[o.person_id] = o.person.name
-    return [Voter(vote=vote, person_id=pid, label=names[pid], area_m2=area[pid]) for pid in sorted(area)]
+        flats[o.household_id] = o.household
+    sole_area: dict[int, Decimal] = defaultdict(Decimal)
+    voters: list[Voter] = []
+    for household_id in sorted(owners_of):
+        owners = owners_of[household_id]
+        if len(owners) == 1:
+            (person_id, area), *_ = owners.items()
+            sole_area[person_id] += area
+        else:
+            label = "、".join(names[pid] for pid in sorted(owners)) + f"({flats[household_id]})"
+            voters.append(Voter(vote=vote, household_id=household_id, label=label[:120], area_m2=sum(owners.values())))
+    voters += [Voter(vote=vote, person_id=pid, label=names[pid], area_m2=sole_area[pid]) for pid in sorted(sole_area)]
+    return voters
 
 
 def _household_voters(vote: Vote) -> list[Voter]:
@@ -171,7 +194,12 @@ def own_voter(user: Any, vote: Vote) -> Voter | None:
         if not person.household_id or person.moved_out_on is not None:
             return None
         return Voter.objects.filter(vote=vote, household_id=person.household_id).first()
-    return Voter.objects.filter(vote=vote, person_id=person.pk).first()
+    mine = Voter.objects.filter(vote=vote, person_id=person.pk).first()
+    if mine is not None or vote.electorate != Electorate.OWNERS:
+        return mine
+    # A co-owner casts the one ballot of the flat they share.
+    flats = _current_ownerships(vote.place_path, timezone.localdate()).filter(person=person).values("household_id")
+    return Voter.objects.filter(vote=vote, household_id__in=flats).order_by("id").first()
 
 
 def _record(
