@@ -20,7 +20,7 @@ from linli.volunteering import points as pts
 from linli.volunteering import wishes as w
 from linli.volunteering.models import Activity, Signup, Wish
 from linli.volunteering.selectors import person_summary, visible_posts
-from linli.volunteering.services import post_claim
+from linli.volunteering.services import post_claim, team_add_member
 
 router = Router(tags=["volunteering"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -321,3 +321,24 @@ def posts_list(request: HttpRequest) -> list[PostOut]:
 def posts_claim(request: HttpRequest, post_id: int) -> Status[None]:
     post_claim(actor=request.user, post_id=post_id)
     return Status(201, None)
+
+
+class TeamMemberIn(Schema):
+    person_id: int
+
+
+class TeamMemberOut(Schema):
+    team_id: int
+    person_id: int
+    joined_at: dt.datetime
+
+
+@router.post(
+    "/teams/{team_id}/members",
+    response={201: TeamMemberOut, **ERRORS},
+    operation_id="volunteering_team_member_add",
+    summary="Add a person to a volunteer team (staff with manage over the team's place)",
+)
+def team_member_add(request: HttpRequest, team_id: int, payload: TeamMemberIn) -> Status[TeamMemberOut]:
+    member = team_add_member(actor=request.user, team_id=team_id, person_id=payload.person_id)
+    return Status(201, TeamMemberOut(team_id=member.team_id, person_id=member.person_id, joined_at=member.joined_at))

@@ -31,6 +31,7 @@ urlpatterns = [
     path("wishes/<int:wish_id>/act/", vw.wish_act, name="wish_act"),
     path("wishes/<int:wish_id>/photo", vw.wish_photo, name="wish_photo"),
     path("teams/", vo.teams, name="teams"),
+    path("teams/members/add/", vo.team_member_add, name="team_member_add"),
     path("profile/", vo.profile, name="profile"),
     path("registrations/", vo.registrations, name="registrations"),
     path("registrations/submit/", vo.registration_submit, name="registration_submit"),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -70,7 +71,30 @@ def teams(request: HttpRequest) -> HttpResponse:
             back=reverse("volunteering:teams"),
         )
     rows = visible_teams(request.user).select_related("place", "leader").annotate(n=Count("members")).order_by("name")
-    return render(request, "volunteering/teams.html", {"teams": rows[:200], "places": staff_places(request.user)})
+    places = staff_places(request.user)
+    # The pool to add from: people who registered a volunteer profile within the staff member's scope.
+    pool = (
+        VolunteerProfile.objects.filter(staff_q(request.user)).select_related("person").order_by("person__name")[:500]
+        if places
+        else []
+    )
+    return render(request, "volunteering/teams.html", {"teams": rows[:200], "places": places, "pool": pool})
+
+
+@login_required
+@require_POST
+def team_member_add(request: HttpRequest) -> HttpResponse:
+    p = request.POST
+    team_id, person_id = p.get("team_id", ""), p.get("person_id", "")
+    if not (team_id.isdigit() and person_id.isdigit()):
+        messages.error(request, "请选择队伍和志愿者")
+        return redirect(reverse("volunteering:teams"))
+    return run(
+        request,
+        lambda: svc.team_add_member(actor=request.user, team_id=int(team_id), person_id=int(person_id)),
+        ok="已加入队伍",
+        back=reverse("volunteering:teams"),
+    )
 
 
 @login_required
