@@ -41,16 +41,39 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-@pytest.fixture
-def live_demo(django_db_serialized_rollback: Any, transactional_db: Any, live_server: Any) -> Any:
-    """The demo street, visible to the live server. The session's copy is there for the first
-    transactional test; each one flushes the database afterwards, so later ones rebuild it.
+def reseed_reference_data() -> None:
+    """Re-run every data migration's ``seed`` (care tags, holiday calendar, checklist templates,
+    meeting rules …). Each is idempotent. Transactional tests flush the database, which empties
+    these tables; a fresh install has them, so browser tests must too.
+    (Serialized rollback was tried first: pytest-django did not restore the rows after a flush.)"""
+    import importlib
+    import pkgutil
 
-    Serialized rollback restores what migrations seeded (care tags, the holiday calendar)
-    after each flush, so browser tests see the same reference data as a fresh install."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("linli."):
+            continue
+        try:
+            package = importlib.import_module(f"{config.name}.migrations")
+        except ModuleNotFoundError:
+            continue
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{config.name}.migrations.{info.name}")
+            if callable(getattr(module, "seed", None)):
+                module.seed(apps, None)
+
+
+@pytest.fixture
+def live_demo(transactional_db: Any, live_server: Any) -> Any:
+    """The demo street and the reference data of a fresh install, visible to the live server.
+
+    The session's copy is there for the first transactional test; each one flushes the database
+    afterwards, so later ones rebuild it."""
     from linli.places.models import Place
 
     if not Place.objects.exists():
+        reseed_reference_data()
         build_demo()
     return live_server
 
