@@ -58,6 +58,7 @@ class QuotaProgress:
     done: int
     target: int
     expected: int
+    person_id: int = 0
 
     @property
     def behind(self) -> bool:
@@ -107,10 +108,13 @@ def period_length(period: str, start: dt.date) -> int:
 
 
 def key_household_ids(user: Any, path: str) -> dict[int, list[str]]:
-    """household id → visible care tag names, for households under ``path`` (one query)."""
+    """household id → visible care tag names, for households under ``path`` (one query).
+
+    ``user=None`` is the system's own view (the reminder sweep): every tag counts.
+    """
     from linli.people.selectors import sensitive_scope
 
-    sensitive = sensitive_scope(user)
+    sensitive = sensitive_scope(user) if user is not None else None
     rows = (
         PersonTag.objects.filter(
             person__place_path__under=path,
@@ -123,7 +127,7 @@ def key_household_ids(user: Any, path: str) -> dict[int, list[str]]:
     )
     result: dict[int, list[str]] = {}
     for household_id, name, is_sensitive, person_path in rows:
-        if is_sensitive and not sensitive.covers(person_path):
+        if is_sensitive and sensitive is not None and not sensitive.covers(person_path):
             continue
         names = result.setdefault(household_id, [])
         if name not in names:
@@ -231,6 +235,7 @@ def quota_progress(user: Any, node: Place, *, today: dt.date | None = None) -> l
                     done=done,
                     target=target,
                     expected=min(target, math.ceil(target * elapsed)),
+                    person_id=position.person_id,
                 )
             )
     return out

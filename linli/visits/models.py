@@ -256,3 +256,18 @@ class CarePlan(ScopedModel):
 
     class Meta:
         indexes = [models.Index(fields=["place_path", "active"])]
+
+
+class QuotaReminder(models.Model):
+    """One row per person reminded on a day that they are behind their visiting quota (once a day)."""
+
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+    behind = models.PositiveSmallIntegerField(default=0, help_text="落后的走访要求条数")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "sent_on"], name="visits_quota_reminder_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.sent_on}"

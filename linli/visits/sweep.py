@@ -16,7 +16,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.visits.models import CarePlan, HazardPoint, Visit
+from linli.visits.models import CarePlan, HazardPoint, QuotaReminder, Visit
 
 log = logging.getLogger("linli.visits")
 BATCH = 1000
@@ -26,6 +26,7 @@ BATCH = 1000
 class SweepResult:
     care_reminded: int = 0
     hazards_reminded: int = 0
+    quota_reminded: int = 0
 
 
 def _users_of(person_id: int) -> list[Any]:
@@ -91,6 +92,47 @@ def sweep_visit_reminders(*, now: dt.datetime | None = None) -> SweepResult:
                 link=reverse("visits:hazard", args=[hazard.pk]),
             )
         result.hazards_reminded += 1
-    if result.care_reminded or result.hazards_reminded:
-        log.info("visit sweep: %s care plans, %s hazard points reminded", result.care_reminded, result.hazards_reminded)
+    result.quota_reminded = _remind_behind_quota(today=today)
+    if result.care_reminded or result.hazards_reminded or result.quota_reminded:
+        log.info(
+            "visit sweep: %s care plans, %s hazard points, %s people behind quota reminded",
+            result.care_reminded,
+            result.hazards_reminded,
+            result.quota_reminded,
+        )
     return result
+
+
+def _remind_behind_quota(*, today: dt.date) -> int:
+    """Remind each position holder behind their pro-rated quota target (as on the coverage page), once a day."""
+    from linli.notify.services import notify
+    from linli.places.models import Place
+    from linli.visits.coverage import quota_progress
+
+    done_today = set(QuotaReminder.objects.filter(sent_on=today).values_list("person_id", flat=True))
+    behind: dict[int, list[Any]] = {}
+    for root in Place.objects.get_root_nodes():
+        for progress in quota_progress(None, root, today=today):
+            if progress.behind and progress.person_id not in done_today:
+                behind.setdefault(progress.person_id, []).append(progress)
+    reminded = 0
+    for person_id, rows in behind.items():
+        with transaction.atomic():
+            _, created = QuotaReminder.objects.get_or_create(
+                person_id=person_id, sent_on=today, defaults={"behind": len(rows)}
+            )
+            if not created:
+                continue
+            lines = [
+                f"{p.position_label}({p.place_name}) {p.rule_label}:已走访 {p.done} 户,应达 {p.expected} 户"
+                for p in rows
+            ]
+            notify(
+                users=_users_of(person_id),
+                kind="visit.quota_behind",
+                title="走访进度落后于要求",
+                body="\n".join(lines),
+                link=reverse("visits:new"),
+            )
+        reminded += 1
+    return reminded
