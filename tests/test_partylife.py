@@ -245,3 +245,60 @@ def test_secretary_register_mentoring_and_recognition(party: Any) -> None:
         st.recognition_add(actor=party.secretary, org_id=party.branch.pk, kind="member", year=2025, level="street")
     with pytest.raises(NotFound):
         st.recognition_add(actor=party.secretary, org_id=party.other_branch.pk, kind="org", year=2025, level="street")
+
+
+def test_figures_count_in_service_members_reporting_to_the_community_and_their_confirmed_hours(
+    users: Any, party: Any, places: Any, api_as: Any, client_as: Any
+) -> None:
+    from decimal import Decimal
+
+    from linli.accounts.models import User
+    from linli.volunteering import services as vs
+    from linli.volunteering.models import Activity, Signup, WorkplaceRegistration
+
+    reporter, pending, retired = party.members[1], party.members[2], party.members[3]
+    Membership.objects.filter(person__in=[reporter, pending]).update(employment="in_service")
+    for person in (reporter, pending, retired):
+        person.refresh_from_db()
+    reg = vs.registration_submit(actor=party.member_user, workplace_name="区税务局机关党支部")
+    vs.registration_decide(actor=users["community"], registration_id=reg.pk, approve=True)
+    retired_user = User.objects.create_user(username="retired", password="x", person=retired)
+    retired_reg = vs.registration_submit(actor=retired_user, workplace_name="原单位")
+    vs.registration_decide(actor=users["community"], registration_id=retired_reg.pk, approve=True)
+    pending_user = User.objects.create_user(username="pending", password="x", person=pending)
+    vs.registration_submit(actor=pending_user, workplace_name="某公司党支部")
+    assert WorkplaceRegistration.objects.filter(status="approved").count() == 2
+
+    start, end = window_of("quarter", TODAY)
+    place = places.compounds[0]
+
+    def activity(day: dt.date) -> Activity:
+        at = timezone.make_aware(dt.datetime.combine(day, dt.time(9)))
+        return Activity.objects.create(
+            place=place, place_path=place.path, title="清洁家园", starts_at=at,
+            ends_at=at + dt.timedelta(hours=3), capacity=10, status="published",
+        )  # fmt: skip
+
+    def signup(act: Activity, person: Person, hours: str | None, confirmed: bool) -> None:
+        Signup.objects.create(
+            activity=act, person=person, place_path=place.path, status="signed",
+            hours=Decimal(hours) if hours else None, confirmed_at=timezone.now() if confirmed else None,
+        )  # fmt: skip
+
+    inside, outside = activity(start + dt.timedelta(days=3)), activity(start - dt.timedelta(days=3))
+    signup(inside, reporter, "2.5", True)
+    signup(outside, reporter, "4.0", True)
+    signup(inside, retired, "3.0", True)
+    second = activity(start + dt.timedelta(days=5))
+    signup(second, reporter, "1.0", False)
+    signup(second, pending, "2.0", True)
+
+    fig = branch_figures([party.branch], start, end)[0]
+    assert (fig.in_service, fig.reporting, fig.reporting_hours) == (2, 1, Decimal("2.5"))
+    other = branch_figures([party.other_branch], start, end)[0]
+    assert (other.reporting, other.reporting_hours) == (0, Decimal("0"))
+
+    api = api_as("street").get(f"/api/v1/party-life/branches/{party.branch.pk}/figures?period=quarter&day={start}")
+    assert (api.json()["reporting_members"], api.json()["reporting_hours"]) == (1, 2.5)
+    page = client_as("street").get(f"/party-life/figures/?period=quarter&day={start}").content.decode()
+    assert '<td data-metric="reporting">1</td><td data-metric="reporting-hours">2.5</td>' in page

@@ -65,6 +65,8 @@ class BranchFiguresOut(Schema):
     study_rate: float | None
     members: int
     in_service_members: int
+    reporting_members: int = Field(description="in-service members with an approved 双报到 registration")
+    reporting_hours: float = Field(description="their confirmed volunteer hours in the window")
 
 
 class MemberOut(Schema):
@@ -175,6 +177,8 @@ def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn
         study_rate=f.study_rate,
         members=f.members,
         in_service_members=f.in_service,
+        reporting_members=f.reporting,
+        reporting_hours=float(f.reporting_hours),
     )
 
 

@@ -8,6 +8,9 @@ Definitions (the figures reports quote):
 - *attendance rate*: present ÷ attendance rows of held meetings in the window (members who did
   not sign in are recorded absent when the minutes are recorded).
 - *study completion*: completions ÷ (assigned members) over materials created in the window.
+- *reporting (双报到)*: current in-service members of the branch whose 双报到 registration with
+  their residential community is approved; *reporting hours*: those members' confirmed volunteer
+  hours (``Signup.hours`` with ``confirmed_at`` set) for activities starting inside the window.
 - *behind*: a branch that, in some period already ended this year, held fewer meetings of a
   kind than its rule asks.
 """
@@ -17,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from linli.orgs.models import PartyOrg, PartyOrgKind
@@ -108,6 +112,8 @@ class BranchFigures:
     delivered: int = 0
     members: int = 0
     in_service: int = 0
+    reporting: int = 0
+    reporting_hours: Decimal = Decimal("0")
 
     @property
     def required_total(self) -> int:
@@ -182,8 +188,39 @@ def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> li
     for row in members:
         figs[row["branch_id"]].members = row["n"]
         figs[row["branch_id"]].in_service = row["in_service"]
+    _reporting(figs, ids, start, end)
     _study(figs, branches, start, end)
     return [figs[b.pk] for b in branches]
+
+
+def _reporting(figs: dict[int, BranchFigures], ids: list[int], start: dt.date, end: dt.date) -> None:
+    """双报到: in-service members with an approved registration, and their confirmed hours."""
+    from linli.volunteering.models import RegistrationStatus, Signup, WorkplaceRegistration
+
+    approved = WorkplaceRegistration.objects.filter(status=RegistrationStatus.APPROVED).values("person_id")
+    branch_of = dict(
+        Membership.objects.filter(
+            branch_id__in=ids, left_on__isnull=True, employment=Employment.IN_SERVICE, person_id__in=approved
+        ).values_list("person_id", "branch_id")
+    )
+    if not branch_of:
+        return
+    for branch_id in branch_of.values():
+        figs[branch_id].reporting += 1
+    hours = (
+        Signup.objects.filter(
+            person_id__in=list(branch_of),
+            confirmed_at__isnull=False,
+            hours__isnull=False,
+            activity__starts_at__date__gte=start,
+            activity__starts_at__date__lte=end,
+        )
+        .values("person_id")
+        .annotate(total=Sum("hours"))
+        .order_by()
+    )
+    for row in hours:
+        figs[branch_of[row["person_id"]]].reporting_hours += row["total"] or Decimal("0")
 
 
 def _study(figs: dict[int, BranchFigures], branches: list[PartyOrg], start: dt.date, end: dt.date) -> None:
