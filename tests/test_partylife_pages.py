@@ -138,3 +138,90 @@ def test_the_api_plans_a_meeting_records_attendance_and_updates_the_figure(party
     committee = lambda f: next((k["held"] for k in f["by_kind"] if k["kind"] == "committee"), 0)  # noqa: E731
     assert committee(after) == committee(before) + 1
     assert api.get(f"/api/v1/party-life/branches/{party.other_branch.pk}/meetings").status_code == 404
+
+
+def test_the_secretaries_page_pairs_a_mentor_records_a_session_and_a_recognition(party: Any) -> None:
+    from linli.partylife.models import MentoringPair, MentoringSession, Recognition
+
+    c = _client(party.secretary)
+    page = c.get("/party-life/secretaries/").content.decode()
+    assert 'id="pair-form"' in page and 'id="recognition-form"' in page and 'id="session-form"' not in page
+    mentor, mentee = party.members[0], party.members[1]
+    r = c.post(
+        "/party-life/secretaries/pair/",
+        {"org_id": party.branch.pk, "mentor_id": mentor.pk, "mentee_id": mentee.pk, "started_on": "2026-03-01"},
+        follow=True,
+    )
+    assert "帮带结对已登记" in r.content.decode()
+    pair = MentoringPair.objects.get(mentor=mentor, mentee=mentee, org=party.branch)
+    assert 'id="session-form"' in r.content.decode()
+    r = c.post(
+        "/party-life/secretaries/session/",
+        {"pair_id": pair.pk, "held_on": "2026-03-10", "topic": "如何开好组织生活会"},
+        follow=True,
+    )
+    assert "帮带活动已记录" in r.content.decode()
+    assert list(MentoringSession.objects.filter(pair=pair).values_list("topic", flat=True)) == ["如何开好组织生活会"]
+    r = c.post(
+        "/party-life/secretaries/recognition/",
+        {"org_id": party.branch.pk, "kind": "member", "level": "district", "year": "2025", "person_id": mentee.pk},
+        follow=True,
+    )
+    assert "表彰已登记" in r.content.decode()
+    assert Recognition.objects.get(person=mentee).year == 2025
+    assert "优秀共产党员" in c.get("/party-life/secretaries/").content.decode()
+
+
+def test_bad_input_on_the_secretaries_forms_shows_the_error_and_saves_nothing(party: Any) -> None:
+    from linli.partylife.models import MentoringPair, MentoringSession, Recognition
+
+    c = _client(party.secretary)
+    same = party.members[0].pk
+    r = c.post(
+        "/party-life/secretaries/pair/",
+        {"org_id": party.branch.pk, "mentor_id": same, "mentee_id": same, "started_on": "2026-03-01"},
+        follow=True,
+    )
+    assert "导师与帮带对象不能是同一人" in r.content.decode()
+    r = c.post(
+        "/party-life/secretaries/pair/",
+        {"org_id": party.branch.pk, "mentor_id": same, "mentee_id": party.outsider.pk, "started_on": "2026-03-01"},
+        follow=True,
+    )
+    assert "须是该组织下的在册党员" in r.content.decode()
+    assert not MentoringPair.objects.exists()
+    pair = MentoringPair.objects.create(
+        mentor=party.members[0], mentee=party.members[2], org=party.branch, org_path=party.branch.path,
+        started_on=TODAY,
+    )  # fmt: skip
+    r = c.post(
+        "/party-life/secretaries/session/", {"pair_id": pair.pk, "held_on": "2020-01-01", "topic": "x"}, follow=True
+    )
+    assert "帮带日期早于结对日期" in r.content.decode()
+    assert not MentoringSession.objects.exists()
+    r = c.post(
+        "/party-life/secretaries/recognition/",
+        {"org_id": party.branch.pk, "kind": "org", "level": "city", "year": "1800"},
+        follow=True,
+    )
+    assert "年度无效" in r.content.decode()
+    assert not Recognition.objects.exists()
+
+
+def test_the_secretaries_forms_refuse_another_branch_and_a_grid_worker(client_as: Any, party: Any) -> None:
+    from linli.partylife.models import MentoringPair, Recognition
+
+    c = _client(party.secretary)
+    r = c.post(
+        "/party-life/secretaries/recognition/",
+        {"org_id": party.other_branch.pk, "kind": "org", "level": "city", "year": "2025"},
+    )
+    assert r.status_code == 404
+    other_pair = MentoringPair.objects.create(
+        mentor=party.outsider, mentee=party.members[0], org=party.other_branch, org_path=party.other_branch.path,
+        started_on=TODAY,
+    )  # fmt: skip
+    r = c.post("/party-life/secretaries/session/", {"pair_id": other_pair.pk, "held_on": TODAY, "topic": "x"})
+    assert r.status_code == 404 and not other_pair.sessions.exists()
+    assert client_as("grid").get("/party-life/secretaries/").status_code == 403
+    assert not Recognition.objects.exists()
