@@ -15,6 +15,7 @@ from pydantic import Field
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.visits import selectors as s
+from linli.visits.api_plans import router as plans_router
 from linli.visits.coverage import coverage
 from linli.visits.figures import DEFINITIONS, VisitFigures, compute_figures, default_period
 from linli.visits.models import Visit, VisitKind
@@ -325,8 +326,12 @@ def visits_figures(request: HttpRequest, filters: Query[FiguresFilter]) -> Visit
     )
 
 
-# Registered last: "/{visit_id}" would otherwise swallow /coverage and /figures.
-@router.get(
+# Registered last, on its own router added after the plans router: "/{visit_id}" would otherwise
+# swallow /coverage, /figures and the plans router's /hazards and /rules.
+read_router = Router(tags=["visits"])
+
+
+@read_router.get(
     "/{visit_id}",
     response={200: VisitOut, 404: ErrorOut},
     operation_id="visits_read",
@@ -334,3 +339,7 @@ def visits_figures(request: HttpRequest, filters: Query[FiguresFilter]) -> Visit
 )
 def visits_read(request: HttpRequest, visit_id: int) -> VisitOut:
     return visit_out(s.access_visit(request.user, visit_id))
+
+
+router.add_router("", plans_router)
+router.add_router("", read_router)
