@@ -225,3 +225,84 @@ def test_the_secretaries_forms_refuse_another_branch_and_a_grid_worker(client_as
     assert r.status_code == 404 and not other_pair.sessions.exists()
     assert client_as("grid").get("/party-life/secretaries/").status_code == 403
     assert not Recognition.objects.exists()
+
+
+def _center_and_households(party: Any, places: Any) -> Any:
+    from linli.orgs.models import PartyOrg
+    from linli.places.models import Household
+
+    center = PartyOrg.objects.filter(path__startswith=party.branch.path, kind="center_household").order_by("path")[0]
+    other_center = PartyOrg.objects.filter(path__startswith=party.other_branch.path, kind="center_household")[0]
+    mine = list(Household.objects.filter(place_path__startswith=places.compounds[0].path).order_by("id")[:2])
+    theirs = Household.objects.filter(place_path__startswith=places.compounds[1].path).first()
+    return center, other_center, mine, theirs
+
+
+def test_a_secretary_links_households_of_the_compound_to_a_center_household_and_sees_them(
+    party: Any, places: Any, django_assert_max_num_queries: Any
+) -> None:
+    from linli.partylife.models import CenterHouseholdDuty
+
+    center, _, (first, second), _ = _center_and_households(party, places)
+    c = _client(party.secretary)
+    page = c.get(f"/party-life/branches/{party.branch.pk}/").content.decode()
+    assert 'id="duty-form"' in page and f'<option value="{first.pk}">' in page
+    for household in (first, second):
+        r = c.post(
+            f"/party-life/branches/{party.branch.pk}/duty/",
+            {
+                "center_id": center.pk,
+                "household_id": household.pk,
+                "member_id": party.members[1].pk,
+                "since": "2026-01-05",
+            },
+            follow=True,
+        )
+        assert "已纳入责任区" in r.content.decode()
+    duties = CenterHouseholdDuty.objects.filter(center=center)
+    assert set(duties.values_list("household_id", flat=True)) == {first.pk, second.pk}
+    assert duties.first().org_path == center.path
+    with django_assert_max_num_queries(30):  # fixed: one query per section, duties prefetched
+        body = c.get(f"/party-life/branches/{party.branch.pk}/").content.decode()
+    assert f'data-household="{first.pk}"' in body and f'data-household="{second.pk}"' in body
+    assert party.members[1].name in body
+
+
+def test_linking_a_household_outside_the_compound_twice_or_with_an_outsider_is_refused(party: Any, places: Any) -> None:
+    from linli.partylife.models import CenterHouseholdDuty
+
+    center, _, (first, _), theirs = _center_and_households(party, places)
+    c = _client(party.secretary)
+    url = f"/party-life/branches/{party.branch.pk}/duty/"
+    good = {"center_id": center.pk, "household_id": first.pk, "member_id": party.members[1].pk, "since": "2026-01-05"}
+    r = c.post(url, {**good, "household_id": theirs.pk}, follow=True)
+    assert "须是本支部所在小区的住户" in r.content.decode()
+    r = c.post(url, {**good, "member_id": party.outsider.pk}, follow=True)
+    assert "负责党员须是本支部在册党员" in r.content.decode()
+    r = c.post(url, {**good, "since": "明天"}, follow=True)
+    assert "日期格式应为" in r.content.decode()
+    assert not CenterHouseholdDuty.objects.exists()
+    c.post(url, good)
+    r = c.post(url, good, follow=True)
+    assert "该住户已在此中心户的责任区内" in r.content.decode()
+    assert CenterHouseholdDuty.objects.count() == 1
+
+
+def test_a_center_household_of_another_branch_is_404_for_the_secretary_and_the_grid_worker(
+    client_as: Any, party: Any, places: Any
+) -> None:
+    from linli.partylife.models import CenterHouseholdDuty
+
+    center, other_center, (first, _), _ = _center_and_households(party, places)
+    data = {
+        "center_id": other_center.pk,
+        "household_id": first.pk,
+        "member_id": party.members[1].pk,
+        "since": "2026-01-05",
+    }
+    assert _client(party.secretary).post(f"/party-life/branches/{party.branch.pk}/duty/", data).status_code == 404
+    grid = client_as("grid")
+    assert (
+        grid.post(f"/party-life/branches/{party.branch.pk}/duty/", {**data, "center_id": center.pk}).status_code == 404
+    )
+    assert not CenterHouseholdDuty.objects.exists()

@@ -19,6 +19,7 @@ from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
     BranchProfile,
+    CenterHouseholdDuty,
     Employment,
     Meeting,
     MeetingKind,
@@ -32,6 +33,7 @@ from linli.partylife.models import (
 )
 from linli.partylife.scoping import access_party_org, access_party_row
 from linli.people.models import Person
+from linli.places.models import Household
 
 
 def officer_branch(actor: Any, branch_id: int) -> PartyOrg:
@@ -313,3 +315,45 @@ def meeting_add_photo(*, actor: Any, meeting_id: int, upload: Any) -> MeetingPho
     photo = MeetingPhoto.objects.create(meeting=meeting, image=upload)
     audit_record(action="partylife.meeting_photo", actor=actor, target=meeting)
     return photo
+
+
+# ---------------------------------------------------------------- 党员中心户 责任区
+
+
+def branch_of(org: PartyOrg) -> PartyOrg | None:
+    """The branch an org (a group or 党员中心户) sits under, or the org itself if it is a branch."""
+    prefixes = [org.path[:i] for i in range(PartyOrg.steplen, len(org.path) + 1, PartyOrg.steplen)]
+    return PartyOrg.objects.filter(path__in=prefixes, kind=PartyOrgKind.BRANCH).order_by("-path").first()
+
+
+@transaction.atomic
+def center_household_link(
+    *, actor: Any, center_id: int, household_id: int, member_id: int, since: dt.date
+) -> CenterHouseholdDuty:
+    """Put a household in a 党员中心户's 责任区, looked after by a member of the same branch.
+
+    The household must lie under the branch's place (its compound); a household is linked to a
+    center once.
+    """
+    center = access_party_org(actor, center_id, kind=PartyOrgKind.CENTER_HOUSEHOLD)
+    branch = branch_of(center)
+    if branch is None:
+        raise InvalidInput("该党员中心户不在任何党支部下", field="center_id")
+    household = (
+        Household.objects.filter(pk=household_id, place_path__startswith=branch.place_path)
+        .select_related("place")
+        .first()
+    )
+    if household is None:
+        raise InvalidInput("须是本支部所在小区的住户", field="household_id")
+    if active_member(branch, member_id) is None:
+        raise InvalidInput("负责党员须是本支部在册党员", field="member_id")
+    if since > timezone.localdate():
+        raise InvalidInput("开始日期不能晚于今天", field="since")
+    if CenterHouseholdDuty.objects.filter(center=center, household=household).exists():
+        raise Conflict("该住户已在此中心户的责任区内", field="household_id")
+    duty = CenterHouseholdDuty.objects.create(
+        center=center, household=household, member_id=member_id, since=since, org_path=center.path
+    )
+    audit_record(action="partylife.duty_linked", actor=actor, target=duty, household=household.pk)
+    return duty

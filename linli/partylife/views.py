@@ -30,6 +30,9 @@ from linli.partylife.models import (
 from linli.partylife.scoping import access_party_org, access_party_row
 from linli.partylife.selectors import branch_figures, my_membership, rules_for, window_of
 from linli.people.models import Person
+from linli.places.models import Household
+
+MAX_HOUSEHOLDS = 500  # a compound's households offered for a 责任区
 
 
 def parse_date(raw: str | None, field: str) -> dt.date:
@@ -73,8 +76,11 @@ def branch(request: HttpRequest, org_id: int) -> HttpResponse:
             "members": members,
             "groups": PartyOrg.objects.filter(path__startswith=org.path, kind=PartyOrgKind.GROUP).order_by("path"),
             "centers": PartyOrg.objects.filter(path__startswith=org.path, kind=PartyOrgKind.CENTER_HOUSEHOLD)
-            .prefetch_related("duty_households__household")
+            .prefetch_related("duty_households__household__place", "duty_households__member")
             .order_by("path"),
+            "households": Household.objects.filter(place_path__startswith=org.place_path)
+            .select_related("place")
+            .order_by("place_path", "room")[:MAX_HOUSEHOLDS],
             "meetings": Meeting.objects.filter(branch=org).order_by("-date", "-id")[:50],
             "materials": StudyMaterial.objects.filter(org_path__startswith=org.path).order_by("-created_at")[:30],
             "rules": sorted(rules_for([org.pk])[org.pk].values(), key=lambda r: list(MeetingKind.values).index(r.kind)),
@@ -123,6 +129,18 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
                 employment=p.get("employment", "retired"),
                 is_mobile=bool(p.get("is_mobile")),
                 is_elderly_or_infirm=bool(p.get("is_elderly_or_infirm")),
+            ),
+        )
+    elif action == "duty":
+        run(
+            request,
+            "已纳入责任区",
+            lambda: s.center_household_link(
+                actor=actor,
+                center_id=int_or_none(p.get("center_id")) or 0,
+                household_id=int_or_none(p.get("household_id")) or 0,
+                member_id=int_or_none(p.get("member_id")) or 0,
+                since=parse_date(p.get("since"), "since"),
             ),
         )
     elif action == "transfer":
