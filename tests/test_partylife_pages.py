@@ -306,3 +306,21 @@ def test_a_center_household_of_another_branch_is_404_for_the_secretary_and_the_g
         grid.post(f"/party-life/branches/{party.branch.pk}/duty/", {**data, "center_id": center.pk}).status_code == 404
     )
     assert not CenterHouseholdDuty.objects.exists()
+
+
+def test_a_member_sees_the_households_in_their_service_area_on_their_own_page(party: Any, places: Any) -> None:
+    center, _, (first, second), _ = _center_and_households(party, places)
+    c = _client(party.secretary)
+    base = {"center_id": center.pk, "since": "2026-01-05"}
+    c.post(
+        f"/party-life/branches/{party.branch.pk}/duty/",
+        {**base, "household_id": first.pk, "member_id": party.members[1].pk},
+    )
+    c.post(
+        f"/party-life/branches/{party.branch.pk}/duty/",
+        {**base, "household_id": second.pk, "member_id": party.members[2].pk},
+    )
+    mine = _client(party.member_user).get("/party-life/").content.decode()
+    assert 'id="my-duties"' in mine and f'data-household="{first.pk}"' in mine
+    assert f'data-household="{second.pk}"' not in mine and center.name in mine
+    assert 'id="my-duties"' not in _client(party.outsider_user).get("/party-life/").content.decode()

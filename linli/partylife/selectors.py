@@ -31,6 +31,7 @@ from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
     BranchProfile,
+    CenterHouseholdDuty,
     Employment,
     Meeting,
     MeetingKind,
@@ -336,4 +337,15 @@ def my_materials(user: Any) -> Any:
         .filter(Q(assignees__isnull=True) | Q(assignees=membership.person_id))
         .distinct()
         .order_by("-created_at")
+    )
+
+
+def my_duties(user: Any) -> Any:
+    """The households the user looks after as a member (党员服务责任区), with their 党员中心户."""
+    if not getattr(user, "person_id", None):
+        return CenterHouseholdDuty.objects.none()
+    return (
+        CenterHouseholdDuty.objects.filter(member_id=user.person_id)
+        .select_related("center", "household__place")
+        .order_by("center__path", "household__room")
     )

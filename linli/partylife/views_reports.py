@@ -23,6 +23,7 @@ from linli.partylife.scoping import is_party_officer
 from linli.partylife.selectors import (
     branch_figures,
     branches_behind,
+    my_duties,
     my_materials,
     my_meetings,
     my_membership,
@@ -47,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "membership": my_membership(request.user),
             "meetings": list(my_meetings(request.user)[:10]),
             "materials": list(my_materials(request.user)[:10]),
+            "duties": list(my_duties(request.user)[:100]),
         },
     )
 
