@@ -17,7 +17,7 @@ from pydantic import Field
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.visits import selectors as s
-from linli.visits.models import CarePlan, HazardLevel, HazardPoint, QuotaMode, QuotaPeriod, QuotaRule
+from linli.visits.models import CarePlan, ChecklistTemplate, HazardLevel, HazardPoint, QuotaMode, QuotaPeriod, QuotaRule
 from linli.visits.services import household_for_visit
 from linli.visits.services_plans import care_plan_set, hazard_create, quota_rule_add, quota_rule_set_active
 from linli.visits.views_visits import require_staff
@@ -121,6 +121,33 @@ class VisitQuotaRuleIn(Schema):
 
 class VisitQuotaRulePatch(Schema):
     active: bool
+
+
+class VisitChecklistItemOut(Schema):
+    key: str
+    text: str
+    required: bool
+
+
+class VisitChecklistOut(Schema):
+    id: int
+    code: str
+    name: str
+    description: str
+    requires_answer: bool
+    active: bool
+    items: list[VisitChecklistItemOut]
+
+
+class VisitChecklistListOut(Schema):
+    items: list[VisitChecklistOut]
+    next: str | None
+
+
+class VisitChecklistFilter(Schema):
+    active: bool | None = None
+    cursor: str | None = None
+    limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
 def hazard_out(h: HazardPoint) -> VisitHazardOut:
@@ -264,3 +291,35 @@ def visits_rules_create(request: HttpRequest, payload: VisitQuotaRuleIn) -> Stat
 )
 def visits_rules_update(request: HttpRequest, rule_id: int, payload: VisitQuotaRulePatch) -> VisitQuotaRuleOut:
     return rule_out(quota_rule_set_active(actor=request.user, rule_id=rule_id, active=payload.active))
+
+
+@router.get(
+    "/checklists",
+    response={200: VisitChecklistListOut, 403: ErrorOut, 422: ErrorOut},
+    operation_id="visits_checklists_list",
+    summary="Checklist templates (检查清单) with their items; active=true for those offered on new visits",
+)
+def visits_checklists_list(request: HttpRequest, filters: Query[VisitChecklistFilter]) -> VisitChecklistListOut:
+    require_staff(request.user)
+    qs = ChecklistTemplate.objects.all()
+    if filters.active is not None:
+        qs = qs.filter(active=filters.active)
+    page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit)
+    return VisitChecklistListOut(
+        items=[
+            VisitChecklistOut(
+                id=t.pk,
+                code=t.code,
+                name=t.name,
+                description=t.description,
+                requires_answer=t.requires_answer,
+                active=t.active,
+                items=[
+                    VisitChecklistItemOut(key=i["key"], text=i["label"], required=bool(i.get("required")))
+                    for i in t.items
+                ],
+            )
+            for t in page.items
+        ],
+        next=page.next,
+    )

@@ -121,6 +121,9 @@ def _clean_answers(template: ChecklistTemplate | None, answers: dict[str, Any]) 
             cleaned[key] = text
     if template.requires_answer and not cleaned:
         raise InvalidInput(f"清单“{template.name}”至少要填写一项检查结果", field="answers")
+    missing = [item["label"] for item in template.items if item.get("required") and item["key"] not in cleaned]
+    if missing:
+        raise InvalidInput(f"必填检查项未填写:{'、'.join(missing)}", field="answers")
     return cleaned
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.visits import views_reports, views_visits
+from linli.visits import views_checklists, views_reports, views_visits
 
 app_name = "visits"
 urlpatterns = [
@@ -12,6 +12,7 @@ urlpatterns = [
     path("coverage/", views_reports.coverage_page, name="coverage"),
     path("figures/", views_reports.figures_page, name="figures"),
     path("rules/", views_reports.rules_page, name="rules"),
+    path("checklists/", views_checklists.checklists_page, name="checklists"),
     path("hazards/", views_reports.hazards_page, name="hazards"),
     path("hazards/<int:hazard_id>/", views_reports.hazard_page, name="hazard"),
     path("households/<int:household_id>/", views_reports.household_page, name="household"),
