@@ -149,9 +149,20 @@ class ScopedModel(models.Model):
         abstract = True
 
 
+NOT_FOUND_MESSAGE = "未找到,或您无权查看"
+
+
+def get_or_not_found(queryset: Any, pk: Any, *, message: str = NOT_FOUND_MESSAGE, field: str | None = None) -> Any:
+    """One row of an already-restricted queryset by primary key, or ``NotFound``.
+
+    A malformed id (``"abc"``) is the same 404 as a missing one, never a 500.
+    """
+    try:
+        return queryset.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise NotFound(message, field=field) from None
+
+
 def access(queryset: ScopedQuerySet[M], user: User, pk: Any) -> M:
     """Fetch one row the user may see, or raise ``NotFound`` — the same for absent and forbidden."""
-    try:
-        return queryset.visible_to(user).get(pk=pk)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(queryset.visible_to(user), pk)  # type: ignore[no-any-return]

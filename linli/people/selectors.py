@@ -17,7 +17,7 @@ from linli.core import crypto
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.identifiers import normalise_id_number, normalise_phone
 from linli.core.pagination import Page, keyset_page
-from linli.core.scoping import Scope, access, scope_for
+from linli.core.scoping import Scope, access, get_or_not_found, scope_for
 from linli.people.models import (
     CareTag,
     CorrectionRequest,
@@ -310,10 +310,7 @@ def person_edit_context(user: Any, person: Person) -> PersonEdit:
 
 
 def access_person_phone(user: Any, person: Person, pk: Any) -> PersonPhone:
-    try:
-        return person.extra_phones.get(pk=pk)
-    except (PersonPhone.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(person.extra_phones, pk)
 
 
 def access_ownership(user: Any, person: Person, pk: Any) -> Ownership:
@@ -325,14 +322,16 @@ def access_ownership(user: Any, person: Person, pk: Any) -> Ownership:
 
 def access_place_for_move(user: Any, pk: Any) -> Place:
     """A building or unit where the user keeps the ledger (the same 404 for absent and outside)."""
-    try:
-        return Place.objects.filter(edit_scope(user).q("path"), kind__in=["building", "unit"]).get(pk=pk)
-    except (Place.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该住址,或不在您的管辖范围内") from None
+    return get_or_not_found(
+        Place.objects.filter(edit_scope(user).q("path"), kind__in=["building", "unit"]),
+        pk,
+        message="未找到该住址,或不在您的管辖范围内",
+    )
 
 
 def access_household_for_owner(user: Any, pk: Any) -> Household:
-    try:
-        return Household.objects.filter(edit_scope(user).q("place_path")).select_related("place").get(pk=pk)
-    except (Household.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该房屋,或不在您的管辖范围内") from None
+    return get_or_not_found(
+        Household.objects.filter(edit_scope(user).q("place_path")).select_related("place"),
+        pk,
+        message="未找到该房屋,或不在您的管辖范围内",
+    )

@@ -15,7 +15,7 @@ from django.db import transaction
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.scoping import scope_for
+from linli.core.scoping import get_or_not_found, scope_for
 from linli.tickets.models import Category, Priority, UnitType
 
 DEFAULT_RESPONSE_HOURS = 24
@@ -71,10 +71,7 @@ def category_outline(*, include_inactive: bool = True) -> list[Category]:
 
 
 def access_category(pk: Any) -> Category:
-    try:
-        return Category.objects.select_related("parent__parent").get(pk=pk)
-    except (Category.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该分类") from None
+    return get_or_not_found(Category.objects.select_related("parent__parent"), pk, message="未找到该分类")
 
 
 # --- validation ------------------------------------------------------------------------------------

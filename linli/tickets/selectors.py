@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
-from linli.core.scoping import active_positions, scope_for
+from linli.core.scoping import active_positions, get_or_not_found, scope_for
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import Place
@@ -27,10 +27,11 @@ def visible_tickets(user: Any) -> QuerySet[Ticket]:
 
 def access_ticket(user: Any, pk: Any) -> Ticket:
     """One request the user may see (scope, own, or the public order board), else ``NotFound``."""
-    try:
-        ticket = Ticket.objects.select_related(*LIST_RELATED, "submitted_by", "claimed_by", "first_unit").get(pk=pk)
-    except (Ticket.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该诉求,或您无权查看") from None
+    ticket = get_or_not_found(
+        Ticket.objects.select_related(*LIST_RELATED, "submitted_by", "claimed_by", "first_unit"),
+        pk,
+        message="未找到该诉求,或您无权查看",
+    )
     if not may_see(user, ticket):
         raise NotFound("未找到该诉求,或您无权查看")
     return ticket

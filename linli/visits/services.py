@@ -16,8 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.audit.services import audit_record
-from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.scoping import capabilities_at, get_or_not_found, scope_for
 from linli.people.models import Person
 from linli.places.models import Household
 from linli.tickets.models import Ticket
@@ -77,17 +77,21 @@ def recording_q(user: Any, path_field: str) -> Q:
 
 def household_for_visit(user: Any, household_id: Any) -> Household:
     """A household the user may visit; one outside their scope is the same 404 as a missing one."""
-    try:
-        return Household.objects.select_related("place").filter(recording_q(user, "place_path")).get(pk=household_id)
-    except (Household.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该住户,或不在您的走访范围内", field="household_id") from None
+    return get_or_not_found(
+        Household.objects.select_related("place").filter(recording_q(user, "place_path")),
+        household_id,
+        message="未找到该住户,或不在您的走访范围内",
+        field="household_id",
+    )
 
 
 def hazard_for_visit(user: Any, hazard_id: Any) -> HazardPoint:
-    try:
-        return HazardPoint.objects.select_related("place").filter(recording_q(user, "place_path")).get(pk=hazard_id)
-    except (HazardPoint.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该隐患点,或不在您的巡查范围内", field="hazard_id") from None
+    return get_or_not_found(
+        HazardPoint.objects.select_related("place").filter(recording_q(user, "place_path")),
+        hazard_id,
+        message="未找到该隐患点,或不在您的巡查范围内",
+        field="hazard_id",
+    )
 
 
 def _clean_visited_at(value: dt.datetime | None) -> dt.datetime:

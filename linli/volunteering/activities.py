@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.audit.services import audit_record
-from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.scoping import get_or_not_found
 from linli.volunteering.common import (
     audience_q,
     bounded_int,
@@ -56,10 +57,7 @@ def access_activity(user: Any, activity_id: Any, *, lock: bool = False) -> Activ
     qs = visible_activities(user)
     if lock:
         qs = Activity.objects.select_for_update().filter(pk__in=qs.values("pk"))
-    try:
-        return qs.get(pk=activity_id)
-    except (Activity.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(qs, activity_id)
 
 
 def may_organise(user: Any, activity: Activity) -> bool:
@@ -266,10 +264,7 @@ def hours_for(activity: Activity, signup: Signup) -> Decimal:
 @transaction.atomic
 def activity_confirm(*, actor: Any, signup_id: int) -> Signup:
     """The organiser confirms attendance: hours are fixed and points awarded by the activity's rule."""
-    try:
-        signup = Signup.objects.select_for_update().select_related("activity", "person").get(pk=signup_id)
-    except (Signup.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    signup = get_or_not_found(Signup.objects.select_for_update().select_related("activity", "person"), signup_id)
     activity = signup.activity
     if not may_organise(actor, activity):
         require_staff(actor, activity.place_path, "manage")

@@ -16,7 +16,8 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from linli.audit.services import audit_record
-from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.volunteering.common import audience_q, person_of, require_staff, text
 from linli.volunteering.models import (
@@ -103,10 +104,7 @@ def points_manual_award(
     expires_on: dt.date | None = None,
 ) -> PointEntry | None:
     """A manual award (or deduction) with a reason, approved by staff who manage the person's node."""
-    try:
-        person = Person.objects.get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    person = get_or_not_found(Person.objects, person_id)
     require_staff(actor, person.place_path, "manage")
     if not -MANUAL_MAX <= amount <= MANUAL_MAX or amount == 0:
         raise InvalidInput(f"积分数应在 -{MANUAL_MAX} 到 {MANUAL_MAX} 之间且不为 0", field="amount")
@@ -187,10 +185,7 @@ def rewards_for(user: Any) -> Any:
 def reward_redeem(*, actor: Any, reward_id: int) -> Redemption:
     """Order one item: exactly one of two people taking the last item wins; balance is checked under lock."""
     person = person_of(actor)
-    try:
-        reward = Reward.objects.filter(audience_q(actor)).select_for_update().get(pk=reward_id)
-    except (Reward.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    reward = get_or_not_found(Reward.objects.filter(audience_q(actor)).select_for_update(), reward_id)
     if not reward.active:
         raise Conflict("该商品已下架")
     if reward.stock <= 0:
@@ -212,10 +207,9 @@ def reward_redeem(*, actor: Any, reward_id: int) -> Redemption:
 
 
 def _lock_redemption(actor: Any, redemption_id: int) -> Redemption:
-    try:
-        return Redemption.objects.visible_to(actor).select_for_update().select_related("reward").get(pk=redemption_id)
-    except (Redemption.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(
+        Redemption.objects.visible_to(actor).select_for_update().select_related("reward"), redemption_id
+    )
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
-from linli.core.errors import NotFound
+from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.volunteering.common import audience_q, staff_q
 from linli.volunteering.models import (
@@ -64,10 +64,7 @@ def person_summary(person: Person, *, entries: int = 50) -> PersonSummary:
 
 
 def person_for_staff(user: Any, person_id: Any) -> Person:
-    try:
-        return Person.objects.filter(staff_q(user)).get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(Person.objects.filter(staff_q(user)), person_id)
 
 
 def leaderboard(

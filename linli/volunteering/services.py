@@ -13,7 +13,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from linli.audit.services import audit_record
-from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.scoping import get_or_not_found
 from linli.orgs.models import PartyOrg
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind
@@ -35,10 +36,7 @@ STATION_FUNCTIONS = ("议事", "养老", "托幼", "阅读", "健身", "医疗",
 
 
 def _person(actor: Any, person_id: Any) -> Person:
-    try:
-        return Person.objects.visible_to(actor).get(pk=person_id)
-    except (Person.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(Person.objects.visible_to(actor), person_id)
 
 
 @transaction.atomic
@@ -63,10 +61,7 @@ def team_create(*, actor: Any, place_id: int, name: str, description: str = "", 
 
 @transaction.atomic
 def team_add_member(*, actor: Any, team_id: int, person_id: int) -> TeamMember:
-    try:
-        team = Team.objects.visible_to(actor).get(pk=team_id)
-    except (Team.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    team = get_or_not_found(Team.objects.visible_to(actor), team_id)
     require_staff(actor, team.place_path, "manage")
     person = _person(actor, person_id)
     member, created = TeamMember.objects.get_or_create(team=team, person=person)
@@ -122,10 +117,7 @@ def registration_submit(
 
 @transaction.atomic
 def registration_decide(*, actor: Any, registration_id: int, approve: bool, note: str = "") -> WorkplaceRegistration:
-    try:
-        reg = WorkplaceRegistration.objects.visible_to(actor).select_for_update().get(pk=registration_id)
-    except (WorkplaceRegistration.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    reg = get_or_not_found(WorkplaceRegistration.objects.visible_to(actor).select_for_update(), registration_id)
     require_staff(actor, reg.place_path, "manage")
     if reg.status != RegistrationStatus.PENDING:
         raise Conflict("已审核")
@@ -178,10 +170,9 @@ def post_claim(*, actor: Any, post_id: int) -> PostClaim:
     from linli.volunteering.selectors import visible_posts
 
     person = person_of(actor)
-    try:
-        post = ServicePost.objects.select_for_update().filter(pk__in=visible_posts(actor).values("pk")).get(pk=post_id)
-    except (ServicePost.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    post = get_or_not_found(
+        ServicePost.objects.select_for_update().filter(pk__in=visible_posts(actor).values("pk")), post_id
+    )
     if post.end_date < timezone.localdate():
         raise Conflict("该岗位已到期")
     if PostClaim.objects.filter(post=post, person=person).exists():
@@ -215,10 +206,7 @@ def station_create(
 def duty_add(
     *, actor: Any, station_id: int, person_id: int, day: dt.date, start_time: dt.time, end_time: dt.time
 ) -> DutyShift:
-    try:
-        station = Station.objects.visible_to(actor).get(pk=station_id)
-    except (Station.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    station = get_or_not_found(Station.objects.visible_to(actor), station_id)
     require_staff(actor, station.place_path, "manage")
     person = _person(actor, person_id)
     if not start_time or not end_time or end_time <= start_time:

@@ -15,7 +15,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from linli.audit.services import audit_record
-from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.scoping import get_or_not_found
 from linli.orgs.models import Organisation
 from linli.people.models import Person
 from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q, text
@@ -34,20 +35,14 @@ def visible_wishes(user: Any) -> Any:
 
 
 def _lock(user: Any, wish_id: Any) -> Wish:
-    try:
-        return Wish.objects.select_for_update().filter(pk__in=visible_wishes(user).values("pk")).get(pk=wish_id)
-    except (Wish.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+    return get_or_not_found(Wish.objects.select_for_update().filter(pk__in=visible_wishes(user).values("pk")), wish_id)
 
 
 @transaction.atomic
 def wish_submit(*, actor: Any, title: str, description: str = "", wisher_id: int | None = None) -> Wish:
     """A resident posts their own wish; staff may enter one for a resident in their ledger."""
     if wisher_id:
-        try:
-            wisher = Person.objects.visible_to(actor).get(pk=wisher_id)
-        except (Person.DoesNotExist, ValueError, TypeError):
-            raise NotFound("未找到,或您无权查看") from None
+        wisher = get_or_not_found(Person.objects.visible_to(actor), wisher_id)
         if wisher.pk != getattr(actor, "person_id", None):
             require_staff(actor, wisher.place_path, "handle")
     else:
