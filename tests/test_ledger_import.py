@@ -401,7 +401,7 @@ def test_the_fast_phone_check_agrees_with_normalise_phone():
 
 
 def test_the_fast_keyed_hash_is_the_ledgers_keyed_hash():
-    from linli.people.import_fast import KeyedHasher
+    from linli.core.crypto import KeyedHasher
 
     for kind, value in [("id", "11010119800501001X"), ("phone", "+8613812345678"), ("phone", "")]:
         assert KeyedHasher(kind)(value) == crypto.keyed_hash(kind, value)

@@ -9,7 +9,7 @@ the per-row set-up hoisted where that is safe:
 - ``valid_id_fast`` / ``phone_fast`` accept only what ``normalise_id_number`` /
   ``normalise_phone`` accept and return "" otherwise, so the caller asks the original, which
   then words the error;
-- ``KeyedHasher`` is ``crypto.keyed_hash`` with the key schedule computed once;
+- ``linli.core.crypto.KeyedHasher`` (used here) is ``keyed_hash`` with the key schedule computed once;
 - ``BulkEncryptor`` is the library's Fernet under the newest key, built once per batch. A faster
   hand-assembled token writer was tried and removed: encryption is not code we maintain ourselves.
 """
@@ -17,8 +17,6 @@ the per-row set-up hoisted where that is safe:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
 from functools import lru_cache
 
@@ -70,20 +68,6 @@ def phone_fast(raw: str) -> str:
     if len(text) == 11 and text.isascii() and text.isdigit() and CN_MOBILE.fullmatch(text):
         return "+86" + text
     return ""
-
-
-class KeyedHasher:
-    """``crypto.keyed_hash(kind, value)`` with the HMAC key schedule and the kind prefix done once."""
-
-    def __init__(self, kind: str) -> None:
-        self._base = hmac.new(settings.HASH_KEY.encode(), f"{kind}:".encode(), hashlib.sha256)
-
-    def __call__(self, normalised: str) -> str:
-        if not normalised:
-            return ""
-        mac = self._base.copy()
-        mac.update(normalised.encode())
-        return mac.hexdigest()
 
 
 class BulkEncryptor:

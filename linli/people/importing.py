@@ -24,10 +24,11 @@ from functools import lru_cache
 from typing import IO, Any
 
 from linli.core import crypto
+from linli.core.crypto import KeyedHasher
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
 from linli.core.scoping import Scope, scope_for
-from linli.people.import_fast import KeyedHasher, phone_fast, valid_id_fast
+from linli.people.import_fast import phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
 from linli.people.models import CareTag, Person, Relation, ResidenceType
 from linli.people.sheets import open_sheet
