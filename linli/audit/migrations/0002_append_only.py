@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from linli.core.migration_ops import vendor_sql
+
 SQLITE_UP = """
 CREATE TRIGGER audit_auditevent_no_update BEFORE UPDATE ON audit_auditevent
 BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
@@ -20,22 +22,6 @@ DROP FUNCTION IF EXISTS audit_auditevent_refuse_update();
 """
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_UP)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_UP)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_DOWN)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(sqlite=(SQLITE_UP, SQLITE_DOWN), postgresql=(PG_UP, PG_DOWN))]

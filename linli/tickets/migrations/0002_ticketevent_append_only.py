@@ -8,6 +8,8 @@ foreign key's ``SET_NULL``). Everything else — who, when, what, the note, the 
 
 from django.db import migrations
 
+from linli.core.migration_ops import vendor_sql
+
 COLUMNS = ("id", "ticket_id", '"at"', "action", "from_status", "to_status", "note", "data")
 
 SQLITE_UP = f"""
@@ -36,22 +38,6 @@ DROP FUNCTION IF EXISTS tickets_ticketevent_refuse_update();
 """
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_UP)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_UP)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_DOWN)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
-
-
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(sqlite=(SQLITE_UP, SQLITE_DOWN), postgresql=(PG_UP, PG_DOWN))]

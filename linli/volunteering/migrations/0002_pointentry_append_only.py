@@ -8,6 +8,8 @@ the denormalised path under a moved subtree) and ``actor_id`` / ``approved_by_id
 
 from django.db import migrations
 
+from linli.core.migration_ops import vendor_sql
+
 COLUMNS = ("id", "account_id", "amount", "reason", "note", "source_key", "expires_on", '"at"')
 NULLABLE = ("actor_id", "approved_by_id")
 
@@ -39,22 +41,6 @@ DROP FUNCTION IF EXISTS volunteering_pointentry_refuse_update();
 """
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_UP)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_UP)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        schema_editor.execute(SQLITE_DOWN)
-    elif vendor == "postgresql":
-        schema_editor.execute(PG_DOWN)
-
-
 class Migration(migrations.Migration):
     dependencies = [("volunteering", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [vendor_sql(sqlite=(SQLITE_UP, SQLITE_DOWN), postgresql=(PG_UP, PG_DOWN))]
