@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from linli.core.scoping import access, scope_for
+from linli.core.scoping import access, get_or_not_found, scope_for
 from linli.orgs.models import Organisation, PartyOrg
 
 
@@ -26,9 +26,4 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
 
 
 def access_organisation(user: Any, pk: Any) -> Organisation:
-    from linli.core.errors import NotFound
-
-    org = visible_organisations(user).filter(pk=pk).first() if str(pk).isdigit() else None
-    if org is None:
-        raise NotFound("未找到,或您无权查看")
-    return org
+    return get_or_not_found(visible_organisations(user), pk)  # type: ignore[no-any-return]
