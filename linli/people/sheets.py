@@ -1,12 +1,13 @@
-"""Reading and writing resident sheets: .xlsx is read with python-calamine (Rust; ~15× faster than
-openpyxl's read-only mode) and written with openpyxl's write-only mode; .csv in UTF-8, UTF-8 with
-BOM or GBK/GB18030 — Excel in China saves CSV as GBK.
+"""Reading and writing resident sheets: .xlsx is read by our streaming reader
+(``linli.people.xlsx_stream``: lxml's incremental parser, shared strings spooled to disk) and written
+with openpyxl's write-only mode; .csv in UTF-8, UTF-8 with BOM or GBK/GB18030 — Excel in China saves
+CSV as GBK.
 
-Rows come out as lists of strings. CSV is streamed; calamine holds the first worksheet's cells in
-Rust memory (about 0.9 KB a row of the template) and hands rows to Python one at a time, so the
-uncompressed worksheet size is checked first (``MAX_SHEET_XML_BYTES``) — a small zip must not
-expand into gigabytes. Formula cells give the value Excel cached (what the user saw), never the
-formula. Anything that is not a spreadsheet is refused with a message saying what it looked like.
+Rows come out as lists of strings, one at a time, for both formats: memory does not grow with the
+number of rows. The uncompressed worksheet size is still checked first (``MAX_SHEET_XML_BYTES``) —
+a small zip must not expand into hours of parsing. Formula cells give the value Excel cached (what
+the user saw), never the formula. Anything that is not a spreadsheet is refused with a message
+saying what it looked like.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from linli.core.errors import InvalidInput
+from linli.people.xlsx_stream import XlsxError, iter_rows
 
 TEMPLATE_HEADERS = ["姓名", "身份证号", "手机号", "小区", "楼栋", "单元", "房号", "与户主关系", "人员类型", "标签"]
 OPTIONAL_HEADERS = ["性别", "出生日期"]  # cross-checked with the ID number when present
@@ -31,7 +33,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls / .doc
 ENCODINGS = [("utf-8", "UTF-8"), ("gb18030", "GBK/GB18030")]
 CHUNK = 1 << 20
-MAX_SHEET_XML_BYTES = 300 * 1024 * 1024  # about 550,000 template rows; peak memory stays under 600 MB
+MAX_SHEET_XML_BYTES = 600 * 1024 * 1024  # about 1,100,000 template rows (~10 minutes of import)
 
 
 @dataclass
@@ -150,25 +152,26 @@ def _worksheet_bytes(stream: IO[bytes]) -> int:
 
 @contextmanager
 def _open_xlsx(stream: IO[bytes]) -> Iterator[Sheet]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
     expanded = _worksheet_bytes(stream)
     if expanded > MAX_SHEET_XML_BYTES:
         raise InvalidInput(f"表格解压后过大(约 {expanded / 1024 / 1024:.0f} MB),请分成几个文件上传", field="file")
+    rows = iter_rows(stream)
     try:
-        workbook = CalamineWorkbook.from_filelike(stream)
-        if not workbook.sheet_names:
-            raise InvalidInput("表格是空的:没有工作表", field="file")
-        worksheet = workbook.get_sheet_by_index(0)
-    except (CalamineError, ValueError, OSError):  # the Rust side reports some broken zips as ValueError
-        raise InvalidInput("文件不是有效的 Excel (.xlsx) 表格", field="file") from None
-    try:
-        # iter_rows starts at spreadsheet row 1 even when the first rows are empty, so numbering holds.
-        raw = ([v.strip() if type(v) is str else _cell_text(v) for v in row] for row in worksheet.iter_rows())
-        header, rows = _header_and_rows(raw)
-        yield Sheet(kind="xlsx", encoding="", header=header, rows=rows)
+        try:
+            header, numbered = _header_and_rows(rows)
+        except XlsxError as exc:
+            raise InvalidInput(str(exc), field="file") from None
+        yield Sheet(kind="xlsx", encoding="", header=header, rows=_reworded(numbered))
     finally:
-        workbook.close()
+        rows.close()
+
+
+def _reworded(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    """A file that breaks half way through says so in the importer's own error type."""
+    try:
+        yield from rows
+    except XlsxError as exc:
+        raise InvalidInput(str(exc), field="file") from None
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
