@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CobuildingConfig(AppConfig):
+    name = "linli.cobuilding"
+    label = "cobuilding"

@@ -1,0 +1,388 @@
+"""Reads for co-building: scoped lists, one object by id (404 outside scope), the credit file,
+committee indicators, matching, the yearly "one practical thing" tracking and fund reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from linli.cobuilding.models import (
+    CommitteeMember,
+    Fund,
+    FundEntry,
+    FundEntryKind,
+    ListEntry,
+    Need,
+    NeedStatus,
+    PartnerProfile,
+    Project,
+    ProjectStatus,
+    PropertyContract,
+    Rating,
+    Resource,
+)
+from linli.core.scoping import access, get_or_not_found
+from linli.orgs.models import Organisation, OrganisationKind
+from linli.orgs.selectors import visible_organisations
+from linli.tickets.metrics import Figures, period_bounds
+from linli.tickets.models import OPEN_STATUSES, Category, Ticket, TicketEvent, UnitType
+
+PARTY_SHARE_TARGET = Decimal("0.5")  # seed 002: 业委会 party-member share ≥ 50%
+
+
+# ----------------------------------------------------------------------------- lists and access
+
+
+def visible_contracts(user: Any) -> QuerySet[PropertyContract]:
+    return PropertyContract.objects.visible_to(user).select_related("company", "compound", "instructor")
+
+
+def visible_ratings(user: Any) -> QuerySet[Rating]:
+    return Rating.objects.visible_to(user).select_related("company", "compound", "template")
+
+
+def access_rating(user: Any, pk: Any) -> Rating:
+    return access(Rating.objects.select_related("company", "compound", "template"), user, pk)
+
+
+def access_rating_for_survey(user: Any, pk: Any) -> Rating:
+    """A rating the user may see, or one their household was sampled for (residents answer by id too)."""
+    household_id = getattr(getattr(user, "person", None), "household_id", None)
+    qs = Rating.objects.visible_to(user)
+    if household_id:
+        qs = Rating.objects.filter(Q(pk__in=qs.values("pk")) | Q(sample__household_id=household_id)).distinct()
+    return get_or_not_found(qs.select_related("company", "compound", "template"), pk)  # type: ignore[no-any-return]
+
+
+def rating_by_token(token: str) -> Rating:
+    """The survey link: the token is the capability to find the rating; who may answer is the service's rule."""
+    return get_or_not_found(  # type: ignore[no-any-return]
+        Rating.objects.select_related("company", "compound", "template"), _token_pk(token)
+    )
+
+
+def _token_pk(token: str) -> Any:
+    row = Rating.objects.filter(token=token).values_list("pk", flat=True).first()
+    return row if row is not None else -1
+
+
+def visible_list_entries(user: Any) -> QuerySet[ListEntry]:
+    return ListEntry.objects.visible_to(user).select_related("organisation", "rating")
+
+
+def public_list(user: Any, *, on: dt.date | None = None) -> QuerySet[ListEntry]:
+    """Entries in force today that the user may see (residents: those about their compound and above)."""
+    day = on or timezone.localdate()
+    return visible_list_entries(user).filter(revoked_at__isnull=True, valid_from__lte=day, valid_until__gte=day)
+
+
+def access_list_entry(user: Any, pk: Any) -> ListEntry:
+    return access(ListEntry.objects.select_related("organisation"), user, pk)
+
+
+def property_companies(user: Any) -> QuerySet[Organisation]:
+    return visible_organisations(user).filter(kind=OrganisationKind.PROPERTY_COMPANY).order_by("name")
+
+
+def access_company(user: Any, pk: Any) -> Organisation:
+    return get_or_not_found(property_companies(user), pk)  # type: ignore[no-any-return]
+
+
+def committees(user: Any) -> QuerySet[Organisation]:
+    kinds = [OrganisationKind.OWNERS_COMMITTEE, OrganisationKind.SUPERVISORY_BOARD]
+    return visible_organisations(user).filter(kind__in=kinds).order_by("place_path", "name")
+
+
+def partners(user: Any) -> QuerySet[Organisation]:
+    kinds = [OrganisationKind.PARTNER_UNIT, OrganisationKind.SOCIAL_ORG]
+    return visible_organisations(user).filter(kind__in=kinds).order_by("name")
+
+
+def access_partner(user: Any, pk: Any) -> Organisation:
+    from linli.cobuilding.services_partners import PARTNER_KINDS
+
+    return get_or_not_found(visible_organisations(user).filter(kind__in=PARTNER_KINDS), pk)  # type: ignore[no-any-return]
+
+
+def visible_resources(user: Any) -> QuerySet[Resource]:
+    return Resource.objects.visible_to(user).select_related("partner", "place")
+
+
+def access_resource(user: Any, pk: Any) -> Resource:
+    return access(Resource.objects.select_related("partner", "place"), user, pk)
+
+
+def visible_needs(user: Any) -> QuerySet[Need]:
+    return Need.objects.visible_to(user).select_related("place", "resource__partner")
+
+
+def access_need(user: Any, pk: Any) -> Need:
+    return access(Need.objects.select_related("place", "resource__partner"), user, pk)
+
+
+def visible_projects(user: Any) -> QuerySet[Project]:
+    return Project.objects.visible_to(user).select_related("place", "need", "fund", "meeting")
+
+
+def access_project(user: Any, pk: Any) -> Project:
+    return access(Project.objects.select_related("place", "need", "fund", "meeting"), user, pk)
+
+
+def visible_funds(user: Any) -> QuerySet[Fund]:
+    return Fund.objects.visible_to(user).select_related("place", "party_org").annotate(balance=Sum("entries__amount"))
+
+
+def access_fund(user: Any, pk: Any) -> Fund:
+    return access(Fund.objects.select_related("place", "party_org"), user, pk)
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def suggest_resources(user: Any, need: Need, *, limit: int = 20) -> list[Resource]:
+    """Active resources of the need's category offered to a place containing the need, nearest first."""
+    path = need.place_path
+    prefixes = [path[:i] for i in range(4, len(path) + 1, 4)]
+    rows = (
+        Resource.objects.filter(place_path__in=prefixes, category=need.category, active=True)
+        .select_related("partner", "place")
+        .order_by("-place_path", "id")[:limit]
+    )
+    return list(rows)
+
+
+# ----------------------------------------------------------------------------- committee indicators
+
+
+@dataclass
+class CommitteeIndicators:
+    organisation: Organisation
+    members: int = 0
+    party_members: int = 0
+    cross_residents_committee: int = 0
+    cross_branch: int = 0
+
+    @property
+    def party_share(self) -> Decimal | None:
+        return (Decimal(self.party_members) / self.members).quantize(Decimal("0.0001")) if self.members else None
+
+    @property
+    def cross_share(self) -> Decimal | None:
+        crossed = max(self.cross_residents_committee, self.cross_branch)
+        return (Decimal(crossed) / self.members).quantize(Decimal("0.0001")) if self.members else None
+
+    @property
+    def party_share_met(self) -> bool:
+        return self.party_share is not None and self.party_share >= PARTY_SHARE_TARGET
+
+
+def committee_indicators(orgs: list[Organisation], *, on: dt.date | None = None) -> list[CommitteeIndicators]:
+    """Members serving today per committee: counts in one grouped query."""
+    day = on or timezone.localdate()
+    rows = (
+        CommitteeMember.objects.filter(organisation__in=orgs, term_starts__lte=day, term_ends__gte=day)
+        .values("organisation_id")
+        .annotate(
+            n=Count("id"),
+            party=Count("id", filter=Q(person__is_party_member=True)),
+            rc=Count("id", filter=Q(cross_residents_committee=True)),
+            br=Count("id", filter=Q(cross_branch=True)),
+        )
+    )
+    by_org = {r["organisation_id"]: r for r in rows}
+    result = []
+    for org in orgs:
+        r = by_org.get(org.pk, {})
+        result.append(
+            CommitteeIndicators(
+                organisation=org,
+                members=r.get("n", 0),
+                party_members=r.get("party", 0),
+                cross_residents_committee=r.get("rc", 0),
+                cross_branch=r.get("br", 0),
+            )
+        )
+    return result
+
+
+def committee_members(org: Organisation) -> QuerySet[CommitteeMember]:
+    return CommitteeMember.objects.filter(organisation=org).select_related("person").order_by("-term_starts", "role")
+
+
+# ----------------------------------------------------------------------------- credit file
+
+
+def property_category_ids() -> list[int]:
+    """Request categories whose default handler is a property company, with all their descendants."""
+    rows = list(Category.objects.values_list("pk", "parent_id", "default_unit_type"))
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent, _unit in rows:
+        children[parent].append(pk)
+    chosen: set[int] = set()
+    stack = [pk for pk, _p, unit in rows if unit == UnitType.PROPERTY]
+    while stack:
+        pk = stack.pop()
+        if pk not in chosen:
+            chosen.add(pk)
+            stack.extend(children.get(pk, []))
+    return sorted(chosen)
+
+
+@dataclass
+class CreditFile:
+    company: Organisation
+    since: dt.date
+    until: dt.date
+    compounds: list[Any]
+    figures: Figures
+    overdue_open: int
+    by_compound: dict[str, Figures] = field(default_factory=dict)
+    ratings: list[Rating] = field(default_factory=list)
+    list_entries: list[ListEntry] = field(default_factory=list)
+    contracts: list[PropertyContract] = field(default_factory=list)
+
+
+def property_tickets(company: Organisation, compound_paths: list[str]) -> QuerySet[Ticket]:
+    """Property-related requests: sent to the company, or of a property category in a compound it serves."""
+    condition = Q(handling_org=company)
+    categories = property_category_ids()
+    if categories and compound_paths:
+        in_compounds = Q()
+        for path in compound_paths:
+            in_compounds |= Q(place_path__under=path)
+        condition |= Q(category_id__in=categories) & in_compounds
+    return Ticket.objects.filter(condition)
+
+
+def credit_file(company: Organisation, *, since: dt.date, until: dt.date) -> CreditFile:
+    """Gathered from requests (read-only), ratings and list decisions; rates folded by
+    ``linli.tickets.metrics.Figures`` so they mean what they mean everywhere else."""
+    compounds = list(company.serves.all().order_by("path"))
+    paths = [c.path for c in compounds]
+    tickets = property_tickets(company, paths)
+    start, end = period_bounds(since, until)
+    cohort = TicketEvent.objects.filter(
+        ticket_id__in=tickets.values("pk"), action="submit", at__gte=start, at__lt=end
+    ).values("ticket_id")
+    rows = (
+        TicketEvent.objects.filter(ticket_id__in=cohort)
+        .order_by("ticket_id", "at", "id")
+        .values("ticket_id", "action", "at", "data", "place_path")
+    )
+    grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        grouped[row["ticket_id"]].append(dict(row))
+    total = Figures()
+    by_compound: dict[str, Figures] = defaultdict(Figures)
+    for events in grouped.values():
+        if not events or events[0]["action"] != "submit":
+            continue
+        total.add(events)
+        for path in paths:
+            if events[0]["place_path"].startswith(path):
+                by_compound[path].add(events)
+    now = timezone.now()
+    overdue = tickets.filter(resolve_due__lt=now, paused_at__isnull=True, status__in=list(OPEN_STATUSES)).count()
+    return CreditFile(
+        company=company,
+        since=since,
+        until=until,
+        compounds=compounds,
+        figures=total,
+        overdue_open=overdue,
+        by_compound=dict(by_compound),
+        ratings=list(Rating.objects.filter(company=company).select_related("compound").order_by("-year", "id")),
+        list_entries=list(ListEntry.objects.filter(organisation=company).order_by("-decided_at")),
+        contracts=list(
+            PropertyContract.objects.filter(company=company).select_related("compound").order_by("-starts_on")
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- practical things
+
+
+@dataclass
+class PartnerYear:
+    organisation: Organisation
+    profile: PartnerProfile | None
+    projects: int
+    needs_met: int
+
+    @property
+    def things(self) -> int:
+        return self.projects + self.needs_met
+
+    @property
+    def met(self) -> bool:
+        return self.things >= 1
+
+
+def practical_things(user: Any, year: int) -> list[PartnerYear]:
+    """Each partner's practical things in a year (seed 002: 至少为小区办一件实事): accepted
+    micro-projects it took part in, plus needs met with its resources. Three grouped queries."""
+    orgs = list(partners(user))
+    ids = [o.pk for o in orgs]
+    projects = dict(
+        Project.objects.filter(status=ProjectStatus.ACCEPTED, accepted_at__year=year, partners__in=ids)
+        .values("partners")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("partners", "n")
+    )
+    needs = dict(
+        Need.objects.filter(
+            status=NeedStatus.CLOSED, closed_at__year=year, resource__partner__in=ids, projects__isnull=True
+        )
+        .values("resource__partner")
+        .annotate(n=Count("id", distinct=True))
+        .values_list("resource__partner", "n")
+    )
+    profiles = {p.organisation_id: p for p in PartnerProfile.objects.filter(organisation__in=ids)}
+    return [
+        PartnerYear(
+            organisation=o, profile=profiles.get(o.pk), projects=projects.get(o.pk, 0), needs_met=needs.get(o.pk, 0)
+        )
+        for o in orgs
+    ]
+
+
+# ----------------------------------------------------------------------------- funds
+
+
+@dataclass
+class FundYear:
+    year: int
+    granted: Decimal
+    spent: Decimal
+    closing_balance: Decimal
+
+
+def fund_years(fund: Fund) -> list[FundYear]:
+    """The yearly report: grants, spending and the balance at each year end."""
+    rows = (
+        FundEntry.objects.filter(fund=fund)
+        .values("on_date__year")
+        .annotate(
+            granted=Sum("amount", filter=~Q(kind=FundEntryKind.SPEND)),
+            spent=Sum("amount", filter=Q(kind=FundEntryKind.SPEND)),
+        )
+        .order_by("on_date__year")
+    )
+    result: list[FundYear] = []
+    running = Decimal(0)
+    for r in rows:
+        granted = Decimal(r["granted"] or 0)
+        spent = -Decimal(r["spent"] or 0)
+        running += granted - spent
+        result.append(FundYear(year=r["on_date__year"], granted=granted, spent=spent, closing_balance=running))
+    return result
+
+
+def fund_entries(fund: Fund) -> QuerySet[FundEntry]:
+    return FundEntry.objects.filter(fund=fund).select_related("approver__person", "project").order_by("-on_date", "-id")

@@ -1,0 +1,343 @@
+"""Co-building writes: partner profiles, the resource and need lists, matching, micro-projects.
+
+A micro-project (民生微项目) moves proposed → approved (at a meeting) → executing → accepted
+(or proposed → rejected); each step writes a ``ProjectEvent``. Accepting a project that answers a
+need closes the need with the acceptance as its evidence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from linli.audit.services import audit_record
+from linli.cobuilding.models import (
+    Fund,
+    Need,
+    NeedSource,
+    NeedStatus,
+    PartnerProfile,
+    Project,
+    ProjectEvent,
+    ProjectPhoto,
+    ProjectStatus,
+    Resource,
+    ResourceCategory,
+)
+from linli.cobuilding.permissions import clean_text, may, require
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.orgs.models import Organisation, OrganisationKind
+from linli.places.models import Place, PlaceKind
+
+PARTNER_KINDS = {
+    OrganisationKind.PARTNER_UNIT,
+    OrganisationKind.SOCIAL_ORG,
+    OrganisationKind.PROPERTY_COMPANY,
+    OrganisationKind.DEPARTMENT,
+}
+PROJECT_PLACE_KINDS = {PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING}
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTOS = 9
+
+
+def _category(value: str) -> str:
+    if value not in ResourceCategory.values:
+        raise InvalidInput("请选择类别(场地、志愿服务、资金、专业技能、物资)", field="category")
+    return value
+
+
+def _partner(org: Organisation) -> Organisation:
+    if org.kind not in PARTNER_KINDS:
+        raise InvalidInput(f"“{org.name}”不是共建单位", field="partner_id")
+    return org
+
+
+@transaction.atomic
+def partner_profile_set(
+    *, actor: Any, organisation: Organisation, big_committee: bool, party_leader_name: str, joined_on: dt.date
+) -> PartnerProfile:
+    require(actor, organisation.place_path, "manage", "您的岗位无权维护共建单位")
+    _partner(organisation)
+    profile, _created = PartnerProfile.objects.select_for_update().get_or_create(
+        organisation=organisation,
+        defaults={"place_path": organisation.place_path, "joined_on": joined_on},
+    )
+    profile.big_committee = big_committee
+    profile.party_leader_name = clean_text(
+        party_leader_name, field="party_leader_name", label="党组织负责人", max_length=64, required=False
+    )
+    profile.joined_on = joined_on
+    profile.save()
+    audit_record(action="cobuilding.partner_profile_set", actor=actor, target=organisation, big=big_committee)
+    return profile
+
+
+@transaction.atomic
+def resource_add(
+    *, actor: Any, partner: Organisation, place: Place, category: str, title: str, description: str = ""
+) -> Resource:
+    """A resource a partner offers to the places under ``place`` (资源清单)."""
+    require(actor, place.path, "manage", "您的岗位无权登记该范围的资源")
+    resource = Resource.objects.create(
+        partner=_partner(partner),
+        place=place,
+        place_path=place.path,
+        category=_category(category),
+        title=clean_text(title, field="title", label="资源名称", max_length=100),
+        description=clean_text(description, field="description", label="说明", max_length=2000, required=False),
+        created_by=actor,
+    )
+    audit_record(action="cobuilding.resource_added", actor=actor, target=resource)
+    return resource
+
+
+def lives_under(actor: Any, path: str) -> bool:
+    person = getattr(actor, "person", None)
+    return bool(person and person.place_path.startswith(path) and person.moved_out_on is None)
+
+
+@transaction.atomic
+def need_raise(
+    *,
+    actor: Any,
+    place: Place,
+    category: str,
+    title: str,
+    description: str = "",
+    source: str | None = None,
+    ticket: Any = None,
+) -> Need:
+    """A need-list entry: residents where they live; staff (handle/manage) anywhere in scope."""
+    staff = may(actor, place.path, "handle") or may(actor, place.path, "manage")
+    if not staff and not lives_under(actor, place.path):
+        raise Forbidden("只能为您居住的小区提出需求")
+    if ticket is not None and not ticket.place_path.startswith(place.path):
+        raise InvalidInput("诉求不在该需求的范围内", field="ticket_id")
+    if source is None:
+        source = NeedSource.REQUEST if ticket is not None else (NeedSource.STAFF if staff else NeedSource.RESIDENT)
+    if source not in NeedSource.values or (not staff and source != NeedSource.RESIDENT):
+        raise InvalidInput("需求来源无效", field="source")
+    need = Need.objects.create(
+        place=place,
+        place_path=place.path,
+        category=_category(category),
+        title=clean_text(title, field="title", label="需求标题", max_length=100),
+        description=clean_text(description, field="description", label="需求说明", max_length=2000, required=False),
+        source=source,
+        ticket=ticket,
+        raised_by=actor,
+    )
+    audit_record(action="cobuilding.need_raised", actor=actor, target=need, source=source)
+    return need
+
+
+def _lock_need(need: Need) -> Need:
+    return Need.objects.select_for_update().get(pk=need.pk)
+
+
+@transaction.atomic
+def need_match(*, actor: Any, need: Need, resource: Resource) -> Need:
+    """Assign a resource to the need; the resource must be offered to a place containing the need."""
+    require(actor, need.place_path, "manage", "您的岗位无权对接资源")
+    need = _lock_need(need)
+    if need.status == NeedStatus.CLOSED:
+        raise Conflict("需求已解决,不能再对接")
+    if not resource.active:
+        raise InvalidInput("该资源已停用", field="resource_id")
+    if not need.place_path.startswith(resource.place_path):
+        raise InvalidInput("该资源不覆盖需求所在范围", field="resource_id")
+    need.resource = resource
+    need.status = NeedStatus.MATCHED
+    need.matched_at = timezone.now()
+    need.save(update_fields=["resource", "status", "matched_at"])
+    audit_record(action="cobuilding.need_matched", actor=actor, target=need, resource=resource.pk)
+    return need
+
+
+def _close_need(need: Need, evidence: str) -> None:
+    need.status = NeedStatus.CLOSED
+    need.evidence = evidence
+    need.closed_at = timezone.now()
+    need.save(update_fields=["status", "evidence", "closed_at"])
+
+
+@transaction.atomic
+def need_close(*, actor: Any, need: Need, evidence: str) -> Need:
+    """A need met is closed with evidence (what was done, by whom, when)."""
+    require(actor, need.place_path, "manage", "您的岗位无权关闭需求")
+    need = _lock_need(need)
+    if need.status == NeedStatus.CLOSED:
+        raise Conflict("需求已解决")
+    _close_need(need, clean_text(evidence, field="evidence", label="解决情况说明", max_length=2000))
+    audit_record(action="cobuilding.need_closed", actor=actor, target=need)
+    return need
+
+
+def _money(raw: Any, *, field: str, label: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, ValueError):
+        raise InvalidInput(f"{label}应为金额数字", field=field) from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise InvalidInput(f"{label}应为不小于 0 的金额,最多两位小数", field=field)
+    if value >= Decimal("10000000000"):
+        raise InvalidInput(f"{label}过大", field=field)
+    return value
+
+
+def _event(project: Project, actor: Any, old: str, new: str, note: str = "") -> None:
+    ProjectEvent.objects.create(project=project, actor=actor, from_status=old, to_status=new, note=note)
+
+
+@transaction.atomic
+def project_propose(
+    *,
+    actor: Any,
+    place: Place,
+    title: str,
+    description: str,
+    budget: Any,
+    partners: list[Organisation],
+    need: Need | None = None,
+    fund: Fund | None = None,
+) -> Project:
+    require(actor, place.path, "manage", "您的岗位无权提议微项目")
+    if place.kind not in PROJECT_PLACE_KINDS:
+        raise InvalidInput("项目范围应为街道、社区、小区、网格或楼栋", field="place_id")
+    if need is not None:
+        if not need.place_path.startswith(place.path):
+            raise InvalidInput("所选需求不在项目范围内", field="need_id")
+        if need.status == NeedStatus.CLOSED:
+            raise InvalidInput("所选需求已解决", field="need_id")
+    if fund is not None and not (place.path.startswith(fund.place_path) or fund.place_path.startswith(place.path)):
+        raise InvalidInput("所选经费不属于该范围", field="fund_id")
+    project = Project.objects.create(
+        place=place,
+        place_path=place.path,
+        title=clean_text(title, field="title", label="项目名称", max_length=100),
+        description=clean_text(description, field="description", label="项目内容", max_length=5000, required=False),
+        budget=_money(budget, field="budget", label="预算"),
+        need=need,
+        fund=fund,
+        proposed_by=actor,
+    )
+    project.partners.set([_partner(p) for p in partners])
+    _event(project, actor, "", ProjectStatus.PROPOSED)
+    audit_record(action="cobuilding.project_proposed", actor=actor, target=project)
+    return project
+
+
+def _lock_project(project: Project, *, allowed: set[str], message: str) -> Project:
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    if locked.status not in allowed:
+        raise Conflict(message)
+    return locked
+
+
+@transaction.atomic
+def project_approve(*, actor: Any, project: Project, meeting: Any, note: str = "") -> Project:
+    """Approved at a meeting (议事会/联席会议 of ``linli.deliberation``) whose scope covers the project."""
+    require(actor, project.place_path, "manage", "您的岗位无权审批微项目")
+    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message="只有已提议的项目可以审批")
+    if meeting is None:
+        raise InvalidInput("请选择通过该项目的会议", field="meeting_id")
+    if not (project.place_path.startswith(meeting.place_path) or meeting.place_path.startswith(project.place_path)):
+        raise InvalidInput("所选会议与项目范围无关", field="meeting_id")
+    project.meeting = meeting
+    project.status = ProjectStatus.APPROVED
+    project.save(update_fields=["meeting", "status"])
+    text = clean_text(note, field="note", label="审批意见", max_length=2000, required=False)
+    _event(project, actor, ProjectStatus.PROPOSED, ProjectStatus.APPROVED, f"{meeting.title} {text}".strip())
+    audit_record(action="cobuilding.project_approved", actor=actor, target=project, meeting=meeting.pk)
+    return project
+
+
+@transaction.atomic
+def project_reject(*, actor: Any, project: Project, note: str) -> Project:
+    require(actor, project.place_path, "manage", "您的岗位无权审批微项目")
+    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message="只有已提议的项目可以否决")
+    text = clean_text(note, field="note", label="否决理由", max_length=2000)
+    project.status = ProjectStatus.REJECTED
+    project.save(update_fields=["status"])
+    _event(project, actor, ProjectStatus.PROPOSED, ProjectStatus.REJECTED, text)
+    audit_record(action="cobuilding.project_rejected", actor=actor, target=project)
+    return project
+
+
+@transaction.atomic
+def project_start(*, actor: Any, project: Project, note: str = "") -> Project:
+    require(actor, project.place_path, "manage", "您的岗位无权推进微项目")
+    project = _lock_project(project, allowed={ProjectStatus.APPROVED}, message="项目须先经会议通过才能实施")
+    project.status = ProjectStatus.EXECUTING
+    project.save(update_fields=["status"])
+    _event(project, actor, ProjectStatus.APPROVED, ProjectStatus.EXECUTING, note[:2000])
+    audit_record(action="cobuilding.project_started", actor=actor, target=project)
+    return project
+
+
+@transaction.atomic
+def project_accept(
+    *, actor: Any, project: Project, note: str, beneficiaries: int, beneficiaries_note: str = ""
+) -> Project:
+    """Acceptance 验收: the result, who benefited; a need the project answers is closed by it."""
+    require(actor, project.place_path, "manage", "您的岗位无权验收微项目")
+    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message="只有实施中的项目可以验收")
+    text = clean_text(note, field="note", label="验收意见", max_length=2000)
+    if not 0 <= beneficiaries <= 10_000_000:
+        raise InvalidInput("受益人数无效", field="beneficiaries")
+    project.status = ProjectStatus.ACCEPTED
+    project.acceptance_note = text
+    project.beneficiaries = beneficiaries
+    project.beneficiaries_note = clean_text(
+        beneficiaries_note, field="beneficiaries_note", label="受益对象", max_length=200, required=False
+    )
+    project.accepted_at = timezone.now()
+    project.save(update_fields=["status", "acceptance_note", "beneficiaries", "beneficiaries_note", "accepted_at"])
+    _event(project, actor, ProjectStatus.EXECUTING, ProjectStatus.ACCEPTED, text)
+    if project.need_id is not None:
+        need = _lock_need(project.need)  # type: ignore[arg-type]
+        if need.status != NeedStatus.CLOSED:
+            _close_need(need, f"微项目“{project.title}”已验收:{text}")
+    audit_record(action="cobuilding.project_accepted", actor=actor, target=project)
+    return project
+
+
+def _read_upload(upload: Any) -> bytes:
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_PHOTO_BYTES:
+        raise InvalidInput("照片不能超过 5 MB", field="photo")
+    data = upload.read(MAX_PHOTO_BYTES + 1)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise InvalidInput("照片不能超过 5 MB", field="photo")
+    if not data:
+        raise InvalidInput("照片是空文件", field="photo")
+    return bytes(data)
+
+
+def project_photo_add(*, actor: Any, project: Project, upload: Any) -> ProjectPhoto:
+    """A photo judged by its content with Pillow (not its name or declared type), at most 5 MB."""
+    from linli.tickets.services import inspect_image
+
+    require(actor, project.place_path, "manage", "您的岗位无权上传项目照片")
+    data = _read_upload(upload)
+    fmt, width, height = inspect_image(data)
+    with transaction.atomic():
+        project = _lock_project(
+            project,
+            allowed={ProjectStatus.APPROVED, ProjectStatus.EXECUTING, ProjectStatus.ACCEPTED},
+            message="项目通过后才能上传照片",
+        )
+        if project.photos.count() >= MAX_PHOTOS:
+            raise InvalidInput(f"每个项目最多 {MAX_PHOTOS} 张照片", field="photo")
+        ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
+        photo = ProjectPhoto(project=project, width=width, height=height, uploaded_by=actor)
+        photo.image.save(f"p{project.pk}.{ext}", ContentFile(io.BytesIO(data).getvalue()), save=False)
+        photo.save()
+        audit_record(action="cobuilding.project_photo", actor=actor, target=project)
+    return photo

@@ -1,0 +1,33 @@
+from django.urls import path
+
+from linli.cobuilding import views_partners as vp
+from linli.cobuilding import views_property as vpr
+
+app_name = "cobuilding"
+urlpatterns = [
+    path("", vp.home, name="home"),
+    path("mine/", vp.mine, name="mine"),
+    path("property/", vpr.property_home, name="property"),
+    path("property/companies/<int:company_id>/credit/", vpr.credit, name="credit"),
+    path("committees/", vpr.committees, name="committees"),
+    path("ratings/", vpr.ratings, name="ratings"),
+    path("ratings/<int:rating_id>/", vpr.rating_detail, name="rating"),
+    path("ratings/<int:rating_id>/answer/", vpr.rating_body, name="rating_body"),
+    path("ratings/<int:rating_id>/close/", vpr.rating_close_view, name="rating_close"),
+    path("ratings/<int:rating_id>/list/", vpr.rating_list_decide, name="rating_list"),
+    path("survey/<str:token>/", vpr.survey, name="survey"),
+    path("lists/", vpr.lists, name="lists"),
+    path("lists/<int:entry_id>/revoke/", vpr.list_revoke_view, name="list_revoke"),
+    path("resources/", vp.resources, name="resources"),
+    path("needs/", vp.needs, name="needs"),
+    path("needs/<int:need_id>/", vp.need_detail, name="need"),
+    path("needs/<int:need_id>/<slug:action>/", vp.need_action, name="need_action"),
+    path("projects/", vp.projects, name="projects"),
+    path("projects/<int:project_id>/", vp.project_detail, name="project"),
+    path("projects/<int:project_id>/<slug:action>/", vp.project_action, name="project_action"),
+    path("funds/", vp.funds, name="funds"),
+    path("funds/<int:fund_id>/", vp.fund_detail, name="fund"),
+    path("funds/<int:fund_id>/<slug:action>/", vp.fund_action, name="fund_action"),
+    path("partners/", vp.partners, name="partners"),
+    path("partners/<int:org_id>/profile/", vp.partner_profile, name="partner_profile"),
+]

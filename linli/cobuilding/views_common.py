@@ -1,0 +1,65 @@
+"""Helpers shared by the co-building pages: run a service from a form, read ids and dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.scoping import scope_for
+from linli.places.models import Place
+
+
+def int_or_none(raw: Any, field: str) -> int | None:
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("选择无效", field=field) from None
+
+
+def required_int(raw: Any, field: str, label: str) -> int:
+    value = int_or_none(raw, field)
+    if value is None:
+        raise InvalidInput(f"请选择{label}", field=field)
+    return value
+
+
+def date_or_error(raw: Any, field: str, label: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        raise InvalidInput(f"{label}应为日期(年-月-日)", field=field) from None
+
+
+def managed_places(user: Any, kinds: Iterable[str], *, capability: str = "manage", limit: int = 500) -> list[Place]:
+    scope = scope_for(user, capability)
+    if scope.empty:
+        return []
+    return list(Place.objects.filter(scope.q("path"), kind__in=list(kinds)).order_by("path")[:limit])
+
+
+def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
+    """One of the options offered on the page (already scoped), by id."""
+    pk = required_int(raw, field, label)
+    for option in options:
+        if option.pk == pk:
+            return option
+    raise InvalidInput(f"请选择{label}", field=field)
+
+
+def act(request: HttpRequest, action: Callable[[], Any], ok: str, to: str, *args: Any) -> HttpResponse:
+    """Run a service; its refusal (bad input, wrong state) becomes a message and nothing is lost."""
+    try:
+        action()
+    except (InvalidInput, Conflict) as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+    return redirect(to, *args)

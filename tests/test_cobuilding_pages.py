@@ -1,0 +1,231 @@
+"""Co-building pages: each renders for staff, forms keep bad input with a clear message, other
+scopes are 404 (IDOR per object type), lists do not grow queries with rows, residents' pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.cobuilding import services_funds as sf
+from linli.cobuilding import services_partners as sp
+from linli.cobuilding import services_property as spr
+from linli.cobuilding import services_rating as sr
+from linli.cobuilding.models import Need, PropertyContract, RatingResponse
+from linli.deliberation.services_meetings import meeting_plan
+from linli.orgs.models import PartyOrg
+from tests.test_cobuilding_world import all_scores, build_world, make_need_and_resource
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(users: dict[str, Any], places: Any) -> Any:
+    return build_world(users, places)
+
+
+STAFF_PAGES = [
+    "cobuilding:home",
+    "cobuilding:property",
+    "cobuilding:committees",
+    "cobuilding:ratings",
+    "cobuilding:lists",
+    "cobuilding:resources",
+    "cobuilding:needs",
+    "cobuilding:projects",
+    "cobuilding:funds",
+    "cobuilding:partners",
+    "cobuilding:mine",
+]
+
+
+@pytest.mark.parametrize("name", STAFF_PAGES)
+def test_every_co_building_page_renders_for_street_community_and_grid_staff(
+    name: str, client_as: Any, world: Any
+) -> None:
+    for who in ("street", "community", "grid"):
+        response = client_as(who).get(reverse(name))
+        assert response.status_code == 200, (who, name)
+
+
+def test_a_bad_credit_code_on_the_page_is_refused_with_the_input_kept(client_as: Any, places: Any) -> None:
+    response = client_as("street").post(
+        reverse("cobuilding:property"),
+        {"form": "company", "home_id": places.communities[0].pk, "name": "好邻居物业", "uscc": "91340100MA2N00001X"},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "统一社会信用代码" in html and "好邻居物业" in html and 'data-field="uscc"' in html
+
+
+def test_an_overlapping_contract_on_the_page_is_refused_clearly(client_as: Any, world: Any) -> None:
+    before = PropertyContract.objects.count()
+    response = client_as("street").post(
+        reverse("cobuilding:property"),
+        {
+            "form": "contract",
+            "company_id": world.company.pk,
+            "compound_id": world.compound.pk,
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "fee_grade": "二级",
+            "fee_per_m2": "1.1",
+            "project_manager": "张",
+        },
+    )
+    assert response.status_code == 422 and "期限重叠" in response.content.decode()
+    assert PropertyContract.objects.count() == before
+
+
+def test_the_survey_by_link_takes_one_answer_per_household(client_as: Any, users: dict[str, Any], world: Any) -> None:
+    rating = sr.rating_open(
+        actor=users["street"], template=world.template, company=world.company, compound=world.compound, sample_size=500
+    )
+    client = client_as("resident")
+    url = reverse("cobuilding:survey", args=[rating.token])
+    assert client.get(url).status_code == 200
+    scores = {f"c{k}": v for k, v in all_scores(world.template, 5).items()}
+    assert "survey-thanks" in client.post(url, scores).content.decode()
+    again = client.post(url, scores)
+    assert again.status_code == 422 and "每户只能评价一次" in again.content.decode()
+    assert RatingResponse.objects.filter(rating=rating).count() == 1
+    assert client_as("resident").get(reverse("cobuilding:survey", args=["not-a-token"])).status_code == 404
+
+
+def _other_scope_objects(users: dict[str, Any], places: Any, world: Any) -> dict[str, Any]:
+    """One object of each type outside the grid worker's grid (another compound)."""
+    other = places.compounds[2]
+    company = spr.property_company_register(
+        actor=users["street"], home=places.communities[1], name="别处物业", uscc="91340100MA2N000042"
+    )
+    rating = sr.rating_open(
+        actor=users["street"], template=world.template, company=company, compound=other, sample_size=3
+    )
+    need = sp.need_raise(actor=users["street"], place=other, category="goods", title="别处需求")
+    project = sp.project_propose(
+        actor=users["street"], place=other, title="别处项目", description="", budget="10", partners=[]
+    )
+    branch = PartyOrg.objects.get(kind="branch", place=other)
+    fund = sf.fund_open(actor=users["street"], holder="branch", name="别处经费", party_org=branch)
+    entry = spr.list_decide(
+        actor=users["street"],
+        organisation=company,
+        kind="black",
+        reason="投诉集中",
+        evidence="",
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    return {
+        "rating": reverse("cobuilding:rating", args=[rating.pk]),
+        "credit": reverse("cobuilding:credit", args=[company.pk]),
+        "need": reverse("cobuilding:need", args=[need.pk]),
+        "project": reverse("cobuilding:project", args=[project.pk]),
+        "fund": reverse("cobuilding:fund", args=[fund.pk]),
+        "revoke": reverse("cobuilding:list_revoke", args=[entry.pk]),
+        "close": reverse("cobuilding:rating_close", args=[rating.pk]),
+        "spend": reverse("cobuilding:fund_action", args=[fund.pk, "spend"]),
+    }
+
+
+def test_a_grid_worker_cannot_see_or_act_on_another_compounds_ratings_needs_projects_funds_or_lists(
+    client_as: Any, users: dict[str, Any], places: Any, world: Any
+) -> None:
+    urls = _other_scope_objects(users, places, world)
+    grid = client_as("grid")
+    for key in ("rating", "credit", "need", "project", "fund"):
+        assert grid.get(urls[key]).status_code == 404, key
+    for key in ("revoke", "close", "spend"):
+        assert grid.post(urls[key], {"reason": "x", "amount": "1"}).status_code == 404, key
+    street = client_as("street")
+    for key in ("rating", "credit", "need", "project", "fund"):
+        assert street.get(urls[key]).status_code == 200, key
+
+
+def test_a_resident_sees_only_the_list_of_their_own_compound(
+    client_as: Any, users: dict[str, Any], places: Any, world: Any
+) -> None:
+    _other_scope_objects(users, places, world)  # a black-list entry registered at community 1
+    spr.list_decide(
+        actor=users["street"],
+        organisation=world.company,
+        kind="red",
+        reason="五星物业",
+        evidence="",
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + dt.timedelta(days=30),
+    )
+    html = client_as("resident").get(reverse("cobuilding:mine")).content.decode()
+    assert "五星物业" in html and "投诉集中" not in html
+
+
+def test_a_resident_raises_a_need_from_their_page(client_as: Any, users: dict[str, Any], world: Any) -> None:
+    response = client_as("resident").post(
+        reverse("cobuilding:mine"), {"place_id": world.compound.pk, "category": "venue", "title": "需要棋牌活动室"}
+    )
+    assert response.status_code == 302
+    assert Need.objects.filter(raised_by=users["resident"], title="需要棋牌活动室", source="resident").exists()
+
+
+def test_need_and_project_lists_do_not_grow_queries_with_rows(
+    client_as: Any, users: dict[str, Any], places: Any, world: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = client_as("street")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            need, _resource = make_need_and_resource(users, places, world)
+            sp.project_propose(
+                actor=users["street"], place=world.compound, title=f"项目{i}", description="", budget="1",
+                partners=[world.partner], need=need,
+            )  # fmt: skip
+
+    add(2)
+    counts = {}
+    for name in ("cobuilding:needs", "cobuilding:projects", "cobuilding:resources", "cobuilding:partners"):
+        with django_assert_max_num_queries(40) as ctx:
+            client.get(reverse(name))
+        counts[name] = len(ctx.captured_queries)
+    add(8)
+    for name, before in counts.items():
+        with django_assert_max_num_queries(before) as ctx:
+            client.get(reverse(name))
+
+
+def test_the_fund_page_shows_balance_and_refuses_overspending_with_a_message(
+    client_as: Any, users: dict[str, Any], places: Any
+) -> None:
+    branch = PartyOrg.objects.get(kind="branch", place=places.compounds[0])
+    fund = sf.fund_open(actor=users["street"], holder="branch", name="测试经费", party_org=branch)
+    client = client_as("street")
+    url = reverse("cobuilding:fund_action", args=[fund.pk, "grant"])
+    client.post(url, {"kind": "startup", "amount": "3000", "note": "启动经费"})
+    response = client.post(
+        reverse("cobuilding:fund_action", args=[fund.pk, "spend"]),
+        {"amount": "5000", "note": "超支", "receipt_number": "R1"},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "余额不足" in html and 'id="fund-balance">3000.00<' in html
+
+
+def test_a_project_photo_upload_and_approval_through_the_page(
+    client_as: Any, users: dict[str, Any], world: Any
+) -> None:
+    from tests.test_cobuilding_partners import png_upload
+
+    project = sp.project_propose(
+        actor=users["street"], place=world.compound, title="加装座椅", description="", budget="500", partners=[]
+    )
+    meeting = meeting_plan(
+        actor=users["community"], place=world.compound, kind="council", title="议事会", location="站",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+    )  # fmt: skip
+    client = client_as("street")
+    client.post(reverse("cobuilding:project_action", args=[project.pk, "approve"]), {"meeting_id": meeting.pk})
+    client.post(reverse("cobuilding:project_action", args=[project.pk, "photo"]), {"photo": png_upload()})
+    project.refresh_from_db()
+    assert project.status == "approved" and project.photos.count() == 1
