@@ -1,0 +1,290 @@
+"""Insights API under /api/v1/insights: dashboard figures, the requests behind a figure, and work
+reports. Same selectors and services as the pages (numbers equal the pages')."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from linli.core.errors import InvalidInput
+from linli.core.pagination import keyset_page
+from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.scoping import get_or_not_found
+from linli.insights import selectors as s
+from linli.insights import services
+from linli.insights.models import PeriodKind, ReportStatus, WorkReport
+
+router = Router(tags=["insights"])
+ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
+
+
+class InsightsPeriodQuery(Schema):
+    node: int | None = Field(None, description="place id; default: the caller's top node")
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class InsightsRequestFiguresOut(Schema):
+    received: int
+    valid: int
+    responded: int
+    accepted: int
+    resolved: int
+    rated: int
+    satisfied: int
+    unsatisfied: int
+    on_time: int
+    grassroots: int
+    response_rate: float | None
+    resolution_rate: float | None
+    satisfaction_rate: float | None
+    on_time_rate: float | None
+    grassroots_share: float | None
+    mean_hours_to_respond: float | None
+    mean_hours_to_resolve: float | None
+
+
+class InsightsBranchOut(Schema):
+    place_id: int
+    name: str
+    kind: str
+    figures: InsightsRequestFiguresOut
+
+
+class InsightsSliceOut(Schema):
+    key: str
+    label: str
+    received: int
+
+
+class InsightsTrendOut(Schema):
+    label: str
+    since: dt.date
+    until: dt.date
+    received: int
+    resolved: int
+
+
+class InsightsModulesOut(Schema):
+    households: int
+    households_visited: int
+    visit_coverage: float | None
+    visits: int
+    people_served: int
+    activities: int
+    volunteer_hours: float
+    wishes_collected: int
+    wishes_fulfilled: int
+    mediation_closed: int
+    mediation_success: int
+    mediation_success_rate: float | None
+
+
+class InsightsDashboardOut(Schema):
+    node_id: int
+    node_name: str
+    since: dt.date
+    until: dt.date
+    figures: InsightsRequestFiguresOut
+    open_now: int
+    overdue_now: int
+    children: list[InsightsBranchOut]
+    ranking: list[InsightsBranchOut]
+    min_requests_for_ranking: int
+    categories: list[InsightsSliceOut]
+    sources: list[InsightsSliceOut]
+    trend: list[InsightsTrendOut]
+    modules: InsightsModulesOut
+
+
+def _period(q: InsightsPeriodQuery) -> s.Period:
+    default = s.default_period()
+    return s.Period(q.since or default.since, q.until or default.until)
+
+
+def _figures(f: s.RequestFigures) -> InsightsRequestFiguresOut:
+    return InsightsRequestFiguresOut(**{n: getattr(f, n) for n in InsightsRequestFiguresOut.model_fields})
+
+
+def _branch(b: s.Branch) -> InsightsBranchOut:
+    return InsightsBranchOut(place_id=b.place.pk, name=b.place.name, kind=b.place.kind, figures=_figures(b.figures))
+
+
+@router.get(
+    "/dashboard",
+    response={200: InsightsDashboardOut, **ERRORS},
+    operation_id="insights_dashboard_read",
+    summary="Dashboard figures of a node and period (from rollups)",
+)
+def dashboard_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> InsightsDashboardOut:
+    node = s.dashboard_node(request.user, q.node)
+    board = s.dashboard_figures(node, _period(q))
+    m = board.modules
+    return InsightsDashboardOut(
+        node_id=node.pk,
+        node_name=node.name,
+        since=board.period.since,
+        until=board.period.until,
+        figures=_figures(board.totals),
+        open_now=board.open_now,
+        overdue_now=board.overdue_now,
+        children=[_branch(b) for b in board.children],
+        ranking=[_branch(b) for b in board.ranking],
+        min_requests_for_ranking=board.min_requests,
+        categories=[InsightsSliceOut(key=c.key, label=c.label, received=c.received) for c in board.categories],
+        sources=[InsightsSliceOut(key=c.key, label=c.label, received=c.received) for c in board.sources],
+        trend=[
+            InsightsTrendOut(label=p.label, since=p.since, until=p.until, received=p.received, resolved=p.resolved)
+            for p in board.trend
+        ],
+        modules=InsightsModulesOut(**{n: getattr(m, n) for n in InsightsModulesOut.model_fields}),
+    )
+
+
+class InsightsRequestsQuery(InsightsPeriodQuery):
+    figure: str = Field("received", description="one of: " + ", ".join(s.FIGURE_LISTS))
+    category: int | None = Field(None, description="top-level category id (0 = uncategorised)")
+    source: str | None = None
+    overdue: bool = Field(False, description="the live list behind 'overdue now' (ignores the period)")
+
+
+class InsightsRequestRowOut(Schema):
+    id: int
+    number: str
+    title: str
+    status: str
+    place_id: int
+    submitted_at: dt.datetime
+
+
+class InsightsRequestPageOut(Schema):
+    count: int
+    items: list[InsightsRequestRowOut]
+    next: str | None
+
+
+@router.get(
+    "/requests",
+    response={200: InsightsRequestPageOut, **ERRORS},
+    operation_id="insights_requests_list",
+    summary="The requests a dashboard figure counts (count equals the figure)",
+)
+def requests_list(
+    request: HttpRequest, q: Query[InsightsRequestsQuery], page: Query[PageQuery]
+) -> InsightsRequestPageOut:
+    node = s.dashboard_node(request.user, q.node)
+    f = s.RequestListFilter(figure=q.figure, category=q.category, source=q.source or "", overdue=q.overdue)
+    qs = s.requests_behind(request.user, node, _period(q), f)
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
+    return InsightsRequestPageOut(
+        count=qs.count(),
+        items=[
+            InsightsRequestRowOut(
+                id=t.pk,
+                number=t.number,
+                title=t.title,
+                status=t.status,
+                place_id=t.place_id,
+                submitted_at=t.submitted_at,
+            )
+            for t in result.items
+        ],
+        next=result.next,
+    )
+
+
+class InsightsReportIn(Schema):
+    node: int
+    period_kind: PeriodKind
+    year: int = Field(..., ge=2000, le=2100)
+    number: int = Field(1, ge=1, le=12, description="month (1–12) or quarter (1–4); ignored for a year")
+
+
+class InsightsReportOut(Schema):
+    id: int
+    node_id: int
+    node_name: str
+    title: str
+    period_kind: PeriodKind
+    since: dt.date
+    until: dt.date
+    status: ReportStatus
+    progress: int
+    error: str
+    scheduled: bool
+    downloads: dict[str, str]
+
+
+class InsightsReportPageOut(Schema):
+    items: list[InsightsReportOut]
+    next: str | None
+
+
+def _report_out(r: WorkReport) -> InsightsReportOut:
+    downloads = (
+        {fmt: f"/insights/reports/{r.pk}/{fmt}" for fmt in ("pdf", "xlsx", "docx")}
+        if r.status == ReportStatus.DONE
+        else {}
+    )
+    return InsightsReportOut(
+        id=r.pk,
+        node_id=r.node_id,
+        node_name=r.node.name,
+        title=r.title,
+        period_kind=PeriodKind(r.period_kind),
+        since=r.since,
+        until=r.until,
+        status=ReportStatus(r.status),
+        progress=r.progress,
+        error=r.error,
+        scheduled=r.scheduled,
+        downloads=downloads,
+    )
+
+
+@router.get(
+    "/reports",
+    response={200: InsightsReportPageOut, **ERRORS},
+    operation_id="insights_reports_list",
+    summary="Work reports the caller may download",
+)
+def reports_list(request: HttpRequest, page: Query[PageQuery]) -> InsightsReportPageOut:
+    qs = WorkReport.objects.visible_to(request.user).select_related("node")
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
+    return InsightsReportPageOut(items=[_report_out(r) for r in result.items], next=result.next)
+
+
+@router.post(
+    "/reports",
+    response={202: InsightsReportOut, **ERRORS},
+    operation_id="insights_reports_create",
+    summary="Generate a work report in the background (same report again while it is being made)",
+)
+def reports_create(request: HttpRequest, payload: InsightsReportIn) -> Status[InsightsReportOut]:
+    if payload.period_kind == PeriodKind.QUARTER and payload.number > 4:
+        raise InvalidInput("季度应在 1 到 4 之间", field="number")
+    report = services.report_request(
+        actor=request.user,
+        node_id=payload.node,
+        period_kind=payload.period_kind,
+        year=payload.year,
+        number=payload.number,
+    )
+    report.refresh_from_db()
+    return Status(202, _report_out(report))
+
+
+@router.get(
+    "/reports/{report_id}",
+    response={200: InsightsReportOut, **ERRORS},
+    operation_id="insights_reports_read",
+    summary="One work report and its progress",
+)
+def reports_read(request: HttpRequest, report_id: int) -> InsightsReportOut:
+    report = get_or_not_found(WorkReport.objects.visible_to(request.user).select_related("node"), report_id)
+    return _report_out(report)

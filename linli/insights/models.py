@@ -1,0 +1,140 @@
+"""Insights: rollups the dashboards read, and stored work reports.
+
+``RequestFact`` is one row per request: the request's contribution to every figure in
+docs/metrics.md (flags and seconds), folded from its ``TicketEvent`` rows. ``RequestRollup`` is the
+sum of facts per (place bucket, category root, source, day of submission). Both are maintained in
+the same transaction as each request event (``linli.insights.rollups.on_ticket_event``), so a
+dashboard sums a few hundred rollup rows instead of folding every event; ``check_rollups``
+compares them with the event rows exactly and ``rebuild_rollups`` recomputes them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from linli.core.scoping import ScopedModel, ScopedQuerySet
+
+# Rollups are bucketed at grid depth (district 1, street 2, community 3, compound 4, grid 5):
+# requests placed at a building or unit count in the grid (or compound) above them.
+ROLLUP_DEPTH = 5
+
+COUNTERS = ("received", "valid", "responded", "accepted", "resolved", "rated", "satisfied", "on_time", "grassroots")
+SECONDS = ("respond_seconds", "resolve_seconds")
+
+
+class RequestFact(models.Model):
+    """One request's contribution to the figures (docs/metrics.md), as of its latest event."""
+
+    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="+")
+    place_path = models.CharField(max_length=255, db_index=True)
+    bucket_path = models.CharField(max_length=255)
+    category_root = models.IntegerField(default=0, help_text="一级分类 id; 0 = 未分类")
+    source = models.CharField(max_length=12)
+    day = models.DateField(help_text="提交日(北京时间)")
+    received = models.BooleanField(default=True)
+    valid = models.BooleanField(default=False)
+    responded = models.BooleanField(default=False)
+    accepted = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False)
+    rated = models.BooleanField(default=False)
+    satisfied = models.BooleanField(default=False)
+    on_time = models.BooleanField(default=False)
+    grassroots = models.BooleanField(default=False)
+    respond_seconds = models.FloatField(default=0)
+    resolve_seconds = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["place_path", "day"]),
+            models.Index(fields=["bucket_path", "day"]),
+        ]
+
+
+class RequestRollup(models.Model):
+    """Sum of ``RequestFact`` rows per key; counters only ever move with ``F()``."""
+
+    bucket_path = models.CharField(max_length=255)
+    category_root = models.IntegerField(default=0)
+    source = models.CharField(max_length=12)
+    day = models.DateField()
+    received = models.IntegerField(default=0)
+    valid = models.IntegerField(default=0)
+    responded = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    grassroots = models.IntegerField(default=0)
+    respond_seconds = models.FloatField(default=0)
+    resolve_seconds = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket_path", "category_root", "source", "day"], name="insights_rollup_one_row_per_key"
+            )
+        ]
+        indexes = [models.Index(fields=["bucket_path", "day"]), models.Index(fields=["day"])]
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("月报")
+    QUARTER = "quarter", _("季报")
+    YEAR = "year", _("年报")
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+def report_path(instance: WorkReport, filename: str) -> str:
+    return f"reports/{instance.place_path}/{instance.since:%Y%m%d}-{instance.until:%Y%m%d}/{filename}"
+
+
+class WorkReport(ScopedModel):
+    """A work report (工作报告) for one node and period, in three formats, stored for download."""
+
+    SCOPE_CAPABILITY = "manage"
+
+    node = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    period_kind = models.CharField(max_length=8, choices=PeriodKind.choices)
+    since = models.DateField()
+    until = models.DateField()
+    status = models.CharField(max_length=8, choices=ReportStatus.choices, default=ReportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="0–100")
+    error = models.CharField(max_length=500, blank=True)
+    figures = models.JSONField(default=dict, blank=True, help_text="报告所用数字,与看板一致")
+    pdf = models.FileField(upload_to=report_path, max_length=255, blank=True)
+    xlsx = models.FileField(upload_to=report_path, max_length=255, blank=True)
+    docx = models.FileField(upload_to=report_path, max_length=255, blank=True)
+    scheduled = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["node", "period_kind", "since"], name="insights_one_report_per_period")
+        ]
+        indexes = [models.Index(fields=["place_path", "since"])]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.period_kind} {self.since}"
+
+    @property
+    def title(self) -> str:
+        if self.period_kind == PeriodKind.MONTH:
+            label = f"{self.since.year}年{self.since.month}月"
+        elif self.period_kind == PeriodKind.QUARTER:
+            label = f"{self.since.year}年第{(self.since.month - 1) // 3 + 1}季度"
+        else:
+            label = f"{self.since.year}年"
+        return f"{label}工作报告"

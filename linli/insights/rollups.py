@@ -1,0 +1,268 @@
+"""Keeping ``RequestFact`` / ``RequestRollup`` equal to the event rows.
+
+``fold`` is the same fold as ``linli.tickets.metrics.Figures.add`` (docs/metrics.md), per request.
+``on_ticket_event`` is called inside the transaction that writes each request event (intake and
+``apply_transition``): it refolds that one request, compares with its stored fact, and moves the
+difference into the rollup rows with ``F()`` — so a rollback takes the rollup change with it, and
+two transactions on different requests never overwrite each other's counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
+from linli.places.models import Place
+from linli.tickets.metrics import RESPONSE_ACTIONS, SATISFIED
+from linli.tickets.models import Category, TicketEvent
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+FIELDS = COUNTERS + SECONDS
+Key = tuple[str, int, str, dt.date]
+
+
+def bucket_of(place_path: str) -> str:
+    return place_path[: ROLLUP_DEPTH * Place.steplen]
+
+
+_ROOTS: dict[int, int] = {}
+
+
+def category_root(category_id: int | None) -> int:
+    """The top-level category a category belongs to (cached: the tree is small and rarely moves)."""
+    if not category_id:
+        return 0
+    if category_id not in _ROOTS:
+        node = Category.objects.filter(pk=category_id).values("id", "parent_id").first()
+        seen = 0
+        while node and node["parent_id"] and seen < 5:
+            node = Category.objects.filter(pk=node["parent_id"]).values("id", "parent_id").first()
+            seen += 1
+        _ROOTS[category_id] = node["id"] if node else 0
+    return _ROOTS[category_id]
+
+
+def fold(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One request's contribution, from its events in time order (the first is ``submit``)."""
+    submitted = events[0]["at"]
+    actions = [e["action"] for e in events]
+    v: dict[str, Any] = {f: False for f in COUNTERS} | {s: 0.0 for s in SECONDS}
+    v["received"] = True
+    if "merge" in actions:
+        return v
+    v["valid"] = True
+    first_response = next((e for e in events if e["action"] in RESPONSE_ACTIONS), None)
+    if first_response is not None:
+        v["responded"] = True
+        v["respond_seconds"] = (first_response["at"] - submitted).total_seconds()
+    v["accepted"] = "accept" in actions
+    resolves = [e for e in events if e["action"] in ("resolve", "reopen")]
+    if resolves and resolves[-1]["action"] == "resolve":
+        v["resolved"] = True
+        first_resolve = next(e for e in resolves if e["action"] == "resolve")
+        v["resolve_seconds"] = (first_resolve["at"] - submitted).total_seconds()
+        v["on_time"] = bool(resolves[-1]["data"].get("on_time"))
+        v["grassroots"] = not any(e["data"].get("left_community") for e in events)
+    ratings = [e for e in events if e["action"] == "rate"]
+    if ratings:
+        v["rated"] = True
+        v["satisfied"] = ratings[-1]["data"].get("rating") in SATISFIED
+    return v
+
+
+def fact_for(ticket: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> RequestFact | None:
+    """The fact row for one request (``None`` if its first event is not ``submit``, as metrics skips it)."""
+    if not events or events[0]["action"] != "submit":
+        return None
+    path = events[0]["place_path"]
+    return RequestFact(
+        ticket_id=ticket["id"],
+        place_path=path,
+        bucket_path=bucket_of(path),
+        category_root=category_root(ticket["category_id"]),
+        source=ticket["source"],
+        day=events[0]["at"].astimezone(CHINA_TZ).date(),
+        **fold(events),
+    )
+
+
+def key_of(fact: RequestFact) -> Key:
+    return (fact.bucket_path, fact.category_root, fact.source, fact.day)
+
+
+def vector(fact: RequestFact | None) -> dict[str, float]:
+    if fact is None:
+        return {f: 0 for f in FIELDS}
+    return {f: float(getattr(fact, f)) for f in FIELDS}
+
+
+def _bump(key: Key, delta: dict[str, float]) -> None:
+    changes = {f: F(f) + (int(d) if f in COUNTERS else d) for f, d in delta.items() if d}
+    if not changes:
+        return
+    bucket, root, source, day = key
+    match = RequestRollup.objects.filter(bucket_path=bucket, category_root=root, source=source, day=day)
+    if match.update(**changes):
+        return
+    try:
+        with transaction.atomic():  # a savepoint: a concurrent first insert of the same key loses here
+            RequestRollup.objects.create(
+                bucket_path=bucket,
+                category_root=root,
+                source=source,
+                day=day,
+                **{f: (int(d) if f in COUNTERS else d) for f, d in delta.items()},
+            )
+    except IntegrityError:
+        match.update(**changes)
+
+
+def on_ticket_event(*, ticket_id: int) -> None:
+    """Refold one request after an event was written; called inside the event's transaction."""
+    from linli.tickets.models import Ticket
+
+    with transaction.atomic():
+        ticket = Ticket.objects.filter(pk=ticket_id).values("id", "category_id", "source").first()
+        if ticket is None:
+            return
+        events: list[Any] = list(
+            TicketEvent.objects.filter(ticket_id=ticket_id)
+            .order_by("at", "id")
+            .values("action", "at", "data", "place_path")
+        )
+        new = fact_for(ticket, events)
+        old = RequestFact.objects.select_for_update().filter(ticket_id=ticket_id).first()
+        if old is not None and new is not None and key_of(old) == key_of(new):
+            before, after = vector(old), vector(new)
+            _bump(key_of(new), {f: after[f] - before[f] for f in FIELDS})
+        else:
+            if old is not None:
+                _bump(key_of(old), {f: -x for f, x in vector(old).items()})
+            if new is not None:
+                _bump(key_of(new), vector(new))
+        if new is None:
+            RequestFact.objects.filter(ticket_id=ticket_id).delete()
+        elif old is None:
+            new.save(force_insert=True)
+        else:
+            new.save(force_update=True)
+
+
+# --- rebuilding and checking -------------------------------------------------------------------
+
+
+def facts_from_events(chunk: int = 5000) -> Iterator[RequestFact]:
+    """Every request's fact, folded from the event rows in one streaming pass ordered by request
+    (two server-side cursors walked side by side, so memory stays flat at any size)."""
+    from linli.tickets.models import Ticket
+
+    tickets = Ticket.objects.order_by("id").values("id", "category_id", "source").iterator(chunk_size=chunk)
+    rows = (
+        TicketEvent.objects.order_by("ticket_id", "at", "id")
+        .values("ticket_id", "action", "at", "data", "place_path")
+        .iterator(chunk_size=chunk)
+    )
+    ticket: Any = {"id": -1}
+    events: list[Any] = []
+    for row in rows:
+        if row["ticket_id"] != ticket["id"]:
+            if events:
+                fact = fact_for(ticket, events)
+                if fact is not None:
+                    yield fact
+            while ticket["id"] != row["ticket_id"]:
+                ticket = next(tickets)
+            events = []
+        events.append(row)
+    if events:
+        fact = fact_for(ticket, events)
+        if fact is not None:
+            yield fact
+
+
+def sum_facts(facts: Iterable[RequestFact]) -> dict[Key, dict[str, float]]:
+    totals: dict[Key, dict[str, float]] = defaultdict(lambda: {f: 0.0 for f in FIELDS})
+    for fact in facts:
+        row = totals[key_of(fact)]
+        for f in FIELDS:
+            row[f] += float(getattr(fact, f))
+    return dict(totals)
+
+
+def stored_rollups() -> dict[Key, dict[str, float]]:
+    out: dict[Key, dict[str, float]] = {}
+    for r in RequestRollup.objects.values("bucket_path", "category_root", "source", "day", *FIELDS).iterator(
+        chunk_size=5000
+    ):
+        out[(r["bucket_path"], r["category_root"], r["source"], r["day"])] = {f: float(r[f]) for f in FIELDS}
+    return out
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    # Counters exactly; seconds to a millisecond per row (float sums of the same terms in another order).
+    return all(a[f] == b[f] for f in COUNTERS) and all(abs(a[f] - b[f]) < 1e-3 * max(1, b["received"]) for f in SECONDS)
+
+
+def differences() -> list[str]:
+    """Every rollup row (and fact) that differs from a fresh fold of the event rows; empty when equal."""
+    expected_facts = {f.ticket_id: f for f in facts_from_events()}
+    problems: list[str] = []
+    stored_facts = {f.ticket_id: f for f in RequestFact.objects.all().iterator(chunk_size=5000)}
+    for tid, fact in expected_facts.items():
+        have = stored_facts.pop(tid, None)
+        if have is None:
+            problems.append(f"request {tid}: no fact row")
+        elif key_of(have) != key_of(fact) or not _same(vector(have), vector(fact)):
+            problems.append(f"request {tid}: fact differs")
+    problems += [f"request {tid}: fact row without events" for tid in stored_facts]
+    expected = sum_facts(expected_facts.values())
+    stored = stored_rollups()
+    zero = {f: 0.0 for f in FIELDS}
+    for key in sorted(set(expected) | set(stored), key=str):
+        want, have_row = expected.get(key, zero), stored.get(key, zero)
+        if not _same(have_row, want):
+            changed = {f: (have_row[f], want[f]) for f in FIELDS if have_row[f] != want[f]}
+            problems.append(f"rollup {key}: stored≠events {changed}")
+    return problems
+
+
+@transaction.atomic
+def rebuild() -> tuple[int, int]:
+    """Recompute every fact and rollup row from the event rows; returns (facts, rollup rows)."""
+    RequestFact.objects.all().delete()
+    RequestRollup.objects.all().delete()
+    batch: list[RequestFact] = []
+    totals: dict[Key, dict[str, float]] = defaultdict(lambda: {f: 0.0 for f in FIELDS})
+    n = 0
+    for fact in facts_from_events():
+        batch.append(fact)
+        row = totals[key_of(fact)]
+        for f in FIELDS:
+            row[f] += float(getattr(fact, f))
+        if len(batch) >= 2000:
+            RequestFact.objects.bulk_create(batch)
+            n += len(batch)
+            batch = []
+    RequestFact.objects.bulk_create(batch)
+    n += len(batch)
+    RequestRollup.objects.bulk_create(
+        [
+            RequestRollup(
+                bucket_path=k[0],
+                category_root=k[1],
+                source=k[2],
+                day=k[3],
+                **{f: (int(v[f]) if f in COUNTERS else v[f]) for f in FIELDS},
+            )
+            for k, v in totals.items()
+        ],
+        batch_size=2000,
+    )
+    return n, len(totals)

@@ -1,0 +1,599 @@
+"""Dashboard figures, read from the rollups (``RequestRollup``/``RequestFact``), never from event rows.
+
+``dashboard_figures(node, period)`` is the one entry point pages, the API, reports and
+``bench/dashboard.py`` share, so a report's numbers are the dashboard's by construction.
+Definitions: docs/metrics.md ("Dashboard figures").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.core.scoping import scope_for
+from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
+from linli.places.models import Household, Place
+from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
+
+CAPABILITY = "manage"  # dashboards and reports: leaders and community/street staff
+
+
+def min_requests_for_ranking() -> int:
+    return int(getattr(settings, "INSIGHTS_MIN_REQUESTS_FOR_RANKING", 5))
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    since: dt.date
+    until: dt.date
+
+    def __post_init__(self) -> None:
+        if self.since > self.until:
+            raise InvalidInput("开始日期不能晚于结束日期", field="since")
+        if (self.until - self.since).days > 3 * 366:
+            raise InvalidInput("统计区间不能超过三年", field="until")
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    @property
+    def label(self) -> str:
+        return f"{self.since:%Y-%m-%d} 至 {self.until:%Y-%m-%d}"
+
+
+def default_period() -> Period:
+    today = timezone.localdate()
+    return Period(today - dt.timedelta(days=29), today)
+
+
+def month_period(year: int, month: int) -> Period:
+    start = dt.date(year, month, 1)
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return Period(start, nxt - dt.timedelta(days=1))
+
+
+def quarter_period(year: int, quarter: int) -> Period:
+    first = month_period(year, 3 * quarter - 2)
+    last = month_period(year, 3 * quarter)
+    return Period(first.since, last.until)
+
+
+def year_period(year: int) -> Period:
+    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
+def last_month(today: dt.date | None = None) -> Period:
+    today = today or timezone.localdate()
+    first = today.replace(day=1) - dt.timedelta(days=1)
+    return month_period(first.year, first.month)
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+def dashboard_node(user: Any, node_id: Any) -> Place:
+    """The node a user may see figures for: the given one if it is inside their ``manage`` scope
+    (404 otherwise, same as missing), or their top scope node."""
+    scope = scope_for(user, CAPABILITY)
+    if scope.empty:
+        raise NotFound("未找到该节点,或您无权查看")
+    if node_id in (None, ""):
+        if scope.everything:
+            node = Place.objects.filter(depth=1).order_by("path").first()
+        else:
+            node = Place.objects.filter(path__in=scope.paths).order_by("path").first()
+        if node is None:
+            raise NotFound("没有可统计的节点")
+        return node
+    try:
+        node = Place.objects.filter(pk=int(node_id)).first()
+    except (TypeError, ValueError):
+        node = None
+    if node is None or not scope.covers(node.path):
+        raise NotFound("未找到该节点,或您无权查看")
+    return node
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestFigures:
+    """The request figures of docs/metrics.md, from rollup sums (same names as ``metrics.Figures``)."""
+
+    received: int = 0
+    valid: int = 0
+    responded: int = 0
+    accepted: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    on_time: int = 0
+    grassroots: int = 0
+    respond_seconds: float = 0.0
+    resolve_seconds: float = 0.0
+
+    @classmethod
+    def of(cls, row: dict[str, Any] | None) -> RequestFigures:
+        row = row or {}
+        values: dict[str, Any] = {f: int(row.get(f) or 0) for f in COUNTERS}
+        values |= {s: float(row.get(s) or 0.0) for s in SECONDS}
+        return cls(**values)
+
+    @staticmethod
+    def _rate(n: int, d: int) -> float | None:
+        return round(n / d, 4) if d else None
+
+    @property
+    def unsatisfied(self) -> int:
+        return self.rated - self.satisfied
+
+    @property
+    def late(self) -> int:
+        return self.resolved - self.on_time
+
+    @property
+    def response_rate(self) -> float | None:
+        return self._rate(self.responded, self.valid)
+
+    @property
+    def resolution_rate(self) -> float | None:
+        return self._rate(self.resolved, self.accepted)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self._rate(self.satisfied, self.rated)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self._rate(self.on_time, self.resolved)
+
+    @property
+    def grassroots_share(self) -> float | None:
+        return self._rate(self.grassroots, self.resolved)
+
+    @property
+    def mean_hours_to_respond(self) -> float | None:
+        return round(self.respond_seconds / 3600 / self.responded, 2) if self.responded else None
+
+    @property
+    def mean_hours_to_resolve(self) -> float | None:
+        return round(self.resolve_seconds / 3600 / self.resolved, 2) if self.resolved else None
+
+
+# Rates: (numerator, denominator, the complement list a leader drills into).
+RATES: dict[str, tuple[str, str, str, str]] = {
+    "response_rate": ("responded", "valid", "unresponded", "响应率"),
+    "resolution_rate": ("resolved", "accepted", "unresolved", "解决率"),
+    "satisfaction_rate": ("satisfied", "rated", "unsatisfied", "满意率"),
+    "on_time_rate": ("on_time", "resolved", "late", "按时办结率"),
+    "grassroots_share": ("grassroots", "resolved", "left_community", "基层解决占比"),
+}
+
+# Every list a figure drills into: the condition on ``RequestFact`` rows.
+FIGURE_LISTS: dict[str, tuple[str, Q]] = {
+    "received": ("受理诉求", Q()),
+    "valid": ("有效诉求", Q(valid=True)),
+    "responded": ("已响应", Q(responded=True)),
+    "unresponded": ("未响应", Q(valid=True, responded=False)),
+    "accepted": ("已受理", Q(accepted=True)),
+    "resolved": ("已办结", Q(resolved=True)),
+    "unresolved": ("已受理未办结", Q(accepted=True, resolved=False)),
+    "rated": ("已评价", Q(rated=True)),
+    "satisfied": ("满意及基本满意", Q(satisfied=True)),
+    "unsatisfied": ("不满意", Q(rated=True, satisfied=False)),
+    "on_time": ("按时办结", Q(on_time=True)),
+    "late": ("超时办结", Q(resolved=True, on_time=False)),
+    "grassroots": ("基层解决", Q(grassroots=True)),
+    "left_community": ("上交街道及以上或部门解决", Q(resolved=True, grassroots=False)),
+}
+
+
+def _uses_facts(node: Place) -> bool:
+    return node.depth >= ROLLUP_DEPTH
+
+
+def _base(node: Place, period: Period) -> QuerySet[Any]:
+    """Rollup rows (or, below grid level, fact rows) under the node in the period."""
+    if _uses_facts(node):
+        return RequestFact.objects.filter(place_path__under=node.path, day__gte=period.since, day__lte=period.until)
+    return RequestRollup.objects.filter(bucket_path__under=node.path, day__gte=period.since, day__lte=period.until)
+
+
+def _sums(node: Place) -> dict[str, Any]:
+    if _uses_facts(node):
+        out: dict[str, Any] = {f: Count("pk", filter=Q(**{f: True})) for f in COUNTERS}
+    else:
+        out = {f: Sum(f) for f in COUNTERS}
+    return out | {s: Sum(s) for s in SECONDS}
+
+
+def _path_field(node: Place) -> str:
+    return "place_path" if _uses_facts(node) else "bucket_path"
+
+
+def request_figures(node: Place, period: Period) -> RequestFigures:
+    return RequestFigures.of(_base(node, period).aggregate(**_sums(node)))
+
+
+@dataclass
+class Branch:
+    place: Place
+    figures: RequestFigures
+
+
+@dataclass
+class Slice:
+    key: str
+    label: str
+    received: int
+    href_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrendPoint:
+    label: str
+    since: dt.date
+    until: dt.date
+    received: int = 0
+    resolved: int = 0
+    satisfied: int = 0
+    rated: int = 0
+
+
+@dataclass
+class Hotspot:
+    place: Place
+    category: str
+    category_id: int
+    received: int
+
+
+@dataclass
+class ModuleFigures:
+    """Other modules' figures, read with one indexed aggregate each (see docs/metrics.md)."""
+
+    households: int = 0
+    households_visited: int = 0
+    visits: int = 0
+    people_served: int = 0
+    activities: int = 0
+    volunteer_hours: float = 0.0
+    wishes_collected: int = 0
+    wishes_fulfilled: int = 0
+    mediation_closed: int = 0
+    mediation_success: int = 0
+
+    @property
+    def visit_coverage(self) -> float | None:
+        return round(self.households_visited / self.households, 4) if self.households else None
+
+    @property
+    def mediation_success_rate(self) -> float | None:
+        return round(self.mediation_success / self.mediation_closed, 4) if self.mediation_closed else None
+
+
+@dataclass
+class Dashboard:
+    node: Place
+    period: Period
+    totals: RequestFigures
+    children: list[Branch]
+    ranking: list[Branch]
+    min_requests: int
+    categories: list[Slice]
+    sources: list[Slice]
+    trend: list[TrendPoint]
+    trend_unit: str
+    hotspots: list[Hotspot]
+    open_now: int
+    overdue_now: int
+    modules: ModuleFigures
+
+
+def children_figures(node: Place, period: Period) -> list[Branch]:
+    child_len = len(node.path) + Place.steplen
+    path = _path_field(node)
+    grouped = (
+        _base(node, period)
+        .annotate(branch=Substr(path, 1, child_len))
+        .values("branch")
+        .annotate(**_sums(node))
+        .order_by()
+    )
+    by_branch = {row["branch"]: RequestFigures.of(row) for row in grouped}
+    kids = Place.objects.filter(path__under=node.path, depth=node.depth + 1).order_by("path")
+    return [Branch(c, by_branch.get(c.path, RequestFigures())) for c in kids]
+
+
+def ranking_of(children: list[Branch], min_requests: int) -> list[Branch]:
+    """Children with at least ``min_requests`` received, best first (same order as metrics.rankings)."""
+    ranked = [b for b in children if b.figures.received >= min_requests]
+    ranked.sort(
+        key=lambda b: (
+            -(b.figures.satisfaction_rate or 0),
+            -(b.figures.resolution_rate or 0),
+            -(b.figures.response_rate or 0),
+            b.place.path,
+        )
+    )
+    return ranked
+
+
+def _trend(node: Place, period: Period) -> tuple[list[TrendPoint], str]:
+    by_day = {
+        row["day"]: row
+        for row in _base(node, period)
+        .values("day")
+        .annotate(**{f: _sums(node)[f] for f in ("received", "resolved", "satisfied", "rated")})
+        .order_by()
+    }
+    points: list[TrendPoint] = []
+    monthly = period.days > 92
+    day = period.since
+    while day <= period.until:
+        if monthly:
+            nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            label = f"{day.year}年{day.month}月"
+        else:
+            nxt = day + dt.timedelta(days=7 - day.weekday())
+            label = f"{day:%m-%d}周"
+        end = min(nxt - dt.timedelta(days=1), period.until)
+        point = TrendPoint(label, day, end)
+        d = day
+        while d <= end:
+            row = by_day.get(d)
+            if row:
+                point.received += row["received"] or 0
+                point.resolved += row["resolved"] or 0
+                point.satisfied += row["satisfied"] or 0
+                point.rated += row["rated"] or 0
+            d += dt.timedelta(days=1)
+        points.append(point)
+        day = nxt
+    return points, ("month" if monthly else "week")
+
+
+def _categories(node: Place, period: Period) -> list[Slice]:
+    rows = list(
+        _base(node, period)
+        .values("category_root")
+        .annotate(received=_sums(node)["received"])
+        .order_by("-received", "category_root")
+    )
+    names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
+    return [
+        Slice(str(r["category_root"]), names.get(r["category_root"], "未分类"), r["received"] or 0)
+        for r in rows
+        if r["received"]
+    ]
+
+
+def _sources(node: Place, period: Period) -> list[Slice]:
+    rows = _base(node, period).values("source").annotate(received=_sums(node)["received"]).order_by("-received")
+    labels = dict(Source.choices)
+    return [
+        Slice(r["source"], str(labels.get(r["source"], r["source"])), r["received"] or 0) for r in rows if r["received"]
+    ]
+
+
+def _hotspots(node: Place, period: Period, limit: int = 5) -> list[Hotspot]:
+    """Top (compound, category) pairs by requests received: where the same trouble keeps coming back."""
+    depth = max(node.depth + 1, 4)
+    size = depth * Place.steplen
+    rows = list(
+        _base(node, period)
+        .annotate(spot=Substr(_path_field(node), 1, size))
+        .values("spot", "category_root")
+        .annotate(received=_sums(node)["received"])
+        .order_by("-received", "spot")[:limit]
+    )
+    places = {p.path: p for p in Place.objects.filter(path__in=[r["spot"] for r in rows])}
+    names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
+    return [
+        Hotspot(places[r["spot"]], names.get(r["category_root"], "未分类"), r["category_root"], r["received"])
+        for r in rows
+        if r["spot"] in places and r["received"]
+    ]
+
+
+def overdue_q() -> Q:
+    return Q(status__in=OPEN_STATUSES, resolve_due__lt=timezone.now(), paused_at__isnull=True)
+
+
+def open_and_overdue(node: Place) -> tuple[int, int]:
+    """Right now, not over a period: open requests under the node, and those past their deadline
+    (``Ticket.is_overdue``). One indexed count on the live table: overdue changes with the clock."""
+    counts = Ticket.objects.filter(place_path__under=node.path, status__in=OPEN_STATUSES).aggregate(
+        open=Count("pk"), overdue=Count("pk", filter=overdue_q())
+    )
+    return counts["open"], counts["overdue"]
+
+
+def module_figures(node: Place, period: Period) -> ModuleFigures:
+    from linli.deliberation.models import MediationCase, MediationOutcome
+    from linli.visits.models import Visit
+    from linli.volunteering.models import FULFILLED_STATUSES as _FULFILLED
+    from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
+
+    start, end = period_bounds(period)
+    m = ModuleFigures()
+    m.households = Household.objects.filter(place_path__under=node.path).count()
+    visits = Visit.objects.filter(place_path__under=node.path, visited_at__gte=start, visited_at__lt=end).aggregate(
+        n=Count("pk"), hh=Count("household", distinct=True), served=Sum("people_served")
+    )
+    m.visits, m.households_visited, m.people_served = visits["n"], visits["hh"], visits["served"] or 0
+    m.activities = (
+        Activity.objects.filter(place_path__under=node.path, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED])
+        .count()
+    )
+    hours = Signup.objects.filter(
+        place_path__under=node.path, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False
+    ).aggregate(h=Sum("hours"))["h"]
+    m.volunteer_hours = float(hours or 0)
+    wishes = Wish.objects.filter(place_path__under=node.path)
+    m.wishes_collected = wishes.filter(submitted_at__gte=start, submitted_at__lt=end).count()
+    m.wishes_fulfilled = wishes.filter(
+        fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=list(_FULFILLED)
+    ).count()
+    cases = (
+        MediationCase.objects.filter(
+            place_path__under=node.path, closed_on__gte=period.since, closed_on__lte=period.until
+        )
+        .exclude(outcome=MediationOutcome.PENDING)
+        .aggregate(n=Count("pk"), ok=Count("pk", filter=Q(outcome=MediationOutcome.SUCCESS)))
+    )
+    m.mediation_closed, m.mediation_success = cases["n"], cases["ok"]
+    return m
+
+
+def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(period.since, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(period.until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end
+
+
+def dashboard_figures(node: Place, period: Period) -> Dashboard:
+    """Everything a dashboard shows for one node and period, in a fixed number of queries."""
+    children = children_figures(node, period)
+    floor = min_requests_for_ranking()
+    trend, unit = _trend(node, period)
+    open_now, overdue_now = open_and_overdue(node)
+    return Dashboard(
+        node=node,
+        period=period,
+        totals=request_figures(node, period),
+        children=children,
+        ranking=ranking_of(children, floor),
+        min_requests=floor,
+        categories=_categories(node, period),
+        sources=_sources(node, period),
+        trend=trend,
+        trend_unit=unit,
+        hotspots=_hotspots(node, period),
+        open_now=open_now,
+        overdue_now=overdue_now,
+        modules=module_figures(node, period),
+    )
+
+
+# --- drill-down lists --------------------------------------------------------------------------
+
+
+@dataclass
+class RequestListFilter:
+    figure: str = "received"
+    category: int | None = None
+    source: str = ""
+    overdue: bool = False
+
+
+def requests_behind(user: Any, node: Place, period: Period, f: RequestListFilter) -> QuerySet[Ticket]:
+    """The requests a figure counts, as the user may see them (scoped; the dashboard's node is in
+    their scope, so the count is the figure). ``overdue`` is the live list behind "overdue now"."""
+    tickets = Ticket.objects.visible_to(user).filter(place_path__under=node.path)
+    if f.overdue:
+        return tickets.filter(overdue_q()).order_by("-id")
+    if f.figure not in FIGURE_LISTS:
+        raise InvalidInput("未知的统计项", field="figure")
+    facts = RequestFact.objects.filter(
+        FIGURE_LISTS[f.figure][1], place_path__under=node.path, day__gte=period.since, day__lte=period.until
+    )
+    if f.category is not None:
+        facts = facts.filter(category_root=f.category)
+    if f.source:
+        facts = facts.filter(source=f.source)
+    return tickets.filter(pk__in=facts.values("ticket_id")).order_by("-id")
+
+
+# Lists behind the other modules' figures (each scoped by its own model's ``visible_to``).
+RECORD_LISTS = {
+    "visits": "走访记录",
+    "activities": "志愿服务活动",
+    "volunteer_hours": "已确认的志愿服务时长",
+    "wishes_collected": "收集的微心愿",
+    "wishes_fulfilled": "实现的微心愿",
+    "mediation_closed": "调解结案",
+    "mediation_success": "调解成功",
+}
+
+
+@dataclass
+class RecordRow:
+    when: Any
+    title: str
+    place: str
+    amount: str = ""
+
+
+def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySet[Any]:
+    from linli.deliberation.models import MediationCase, MediationOutcome
+    from linli.visits.models import Visit
+    from linli.volunteering.models import FULFILLED_STATUSES, Activity, ActivityStatus, Signup, Wish
+
+    start, end = period_bounds(period)
+    under = Q(place_path__under=node.path)
+    if kind == "visits":
+        return Visit.objects.visible_to(user).filter(under, visited_at__gte=start, visited_at__lt=end).order_by("-id")
+    if kind == "activities":
+        return (
+            Activity.objects.visible_to(user)
+            .filter(under, starts_at__gte=start, starts_at__lt=end)
+            .exclude(status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED])
+            .order_by("-id")
+        )
+    if kind == "volunteer_hours":
+        return (
+            Signup.objects.visible_to(user)
+            .filter(under, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False)
+            .select_related("activity", "person")
+            .order_by("-id")
+        )
+    if kind in ("wishes_collected", "wishes_fulfilled"):
+        wishes = Wish.objects.visible_to(user).filter(under)
+        if kind == "wishes_collected":
+            return wishes.filter(submitted_at__gte=start, submitted_at__lt=end).order_by("-id")
+        return wishes.filter(
+            fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=list(FULFILLED_STATUSES)
+        ).order_by("-id")
+    if kind in ("mediation_closed", "mediation_success"):
+        cases = (
+            MediationCase.objects.visible_to(user)
+            .filter(under, closed_on__gte=period.since, closed_on__lte=period.until)
+            .exclude(outcome=MediationOutcome.PENDING)
+        )
+        if kind == "mediation_success":
+            cases = cases.filter(outcome=MediationOutcome.SUCCESS)
+        return cases.order_by("-id")
+    raise InvalidInput("未知的统计项", field="kind")
+
+
+def record_row(kind: str, obj: Any) -> RecordRow:
+    if kind == "visits":
+        return RecordRow(obj.visited_at, obj.get_kind_display(), obj.place_path, f"{obj.people_served}人次")
+    if kind == "activities":
+        return RecordRow(obj.starts_at, obj.title, obj.place_path)
+    if kind == "volunteer_hours":
+        return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, f"{obj.hours}小时")
+    if kind.startswith("wishes"):
+        return RecordRow(
+            obj.fulfilled_at if kind == "wishes_fulfilled" else obj.submitted_at, obj.title, obj.place_path
+        )
+    return RecordRow(obj.closed_on, obj.title, obj.place_path, obj.get_outcome_display())
+
+
+def place_names(paths: list[str]) -> dict[str, str]:
+    return dict(Place.objects.filter(path__in=set(paths)).values_list("path", "name"))

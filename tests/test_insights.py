@@ -1,0 +1,260 @@
+"""Insights: rollups equal the event rows, every dashboard figure equals its drill-down list, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.insights import rollups
+from linli.insights import selectors as s
+from linli.insights.models import RequestRollup
+from linli.tickets import metrics
+from linli.tickets import transitions as tr
+from linli.tickets.models import Rating, Ticket
+from linli.tickets.services import ticket_submit
+
+pytestmark = pytest.mark.django_db
+
+FIGURE_NAMES = ["received", "valid", "responded", "accepted", "resolved", "rated", "satisfied", "on_time", "grassroots"]
+
+
+@pytest.fixture
+def history(places):
+    """A few months of requests under the street (bulk, like the demo), rolled up."""
+    from linli.tickets.demo import build_demo_tickets
+
+    build_demo_tickets(random.Random(5), count=160, days=70)
+    rollups.rebuild()
+    today = timezone.localdate()
+    return s.Period(today - dt.timedelta(days=90), today)
+
+
+def same_as_metrics(node, period):
+    total, children = metrics.compute(node, period.since, period.until)
+    mine = s.request_figures(node, period)
+    for name in [*FIGURE_NAMES, "response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"]:
+        assert getattr(mine, name) == getattr(total, name), name
+    assert mine.grassroots_share == total.grassroots_share
+    assert mine.mean_hours_to_resolve == pytest.approx(total.mean_hours_to_resolve or 0, abs=0.01) or (
+        mine.mean_hours_to_resolve is None and total.mean_hours_to_resolve is None
+    )
+    return total, children
+
+
+def test_rollups_equal_the_event_fold_for_the_street_each_community_and_a_grid(history, places):
+    total, children = same_as_metrics(places.street, history)
+    assert total.received == 160
+    for community in places.communities:
+        same_as_metrics(community, history)
+    same_as_metrics(places.first_grid, history)  # below the bucket depth: read from the facts
+    board = s.dashboard_figures(places.street, history)
+    for branch in board.children:
+        expected = children.get(branch.place.path)
+        assert branch.figures.received == (expected.received if expected else 0)
+        assert branch.figures.satisfied == (expected.satisfied if expected else 0)
+    assert rollups.differences() == []
+
+
+def test_each_service_event_moves_the_rollups_in_the_same_transaction(users, places):
+    period = s.Period(timezone.localdate(), timezone.localdate())
+    a, _ = ticket_submit(actor=users["resident"], description="楼道灯坏了,晚上很黑")
+    b, _ = ticket_submit(actor=users["resident"], description="垃圾清运不及时")
+    c, _ = ticket_submit(actor=users["resident"], description="垃圾清运不及时,重复反映")
+    assert s.request_figures(places.street, period).received == 3
+    tr.ticket_accept(actor=users["grid"], ticket_id=a.pk)
+    tr.ticket_publish(actor=users["grid"], ticket_id=a.pk)
+    tr.ticket_claim(actor=users["volunteer"], ticket_id=a.pk)
+    tr.ticket_resolve(actor=users["volunteer"], ticket_id=a.pk, note="已更换灯泡")
+    tr.ticket_rate(actor=users["resident"], ticket_id=a.pk, rating=Rating.UNSATISFIED, note="还是不亮")
+    tr.ticket_decline(actor=users["grid"], ticket_id=b.pk, note="不属于受理范围")
+    tr.ticket_merge(actor=users["grid"], ticket_id=c.pk, master_id=a.pk)
+    f = s.request_figures(places.street, period)
+    assert (f.received, f.valid, f.responded, f.accepted, f.resolved, f.rated, f.satisfied) == (3, 2, 2, 1, 1, 1, 0)
+    assert f.unsatisfied == 1
+    same_as_metrics(places.street, period)
+    tr.ticket_reopen(actor=users["street"], ticket_id=a.pk, note="重新办理")
+    assert s.request_figures(places.street, period).resolved == 0  # reopened: not resolved until resolved again
+    same_as_metrics(places.street, period)
+    assert rollups.differences() == []
+
+
+def test_a_refused_transition_leaves_the_rollups_as_they_were(users, places):
+    t, _ = ticket_submit(actor=users["resident"], description="下水道堵塞")
+    before = list(RequestRollup.objects.values())
+    with pytest.raises(InvalidInput):
+        tr.ticket_decline(actor=users["grid"], ticket_id=t.pk, note="")
+    assert list(RequestRollup.objects.values()) == before
+
+
+def test_check_rollups_fails_on_a_tampered_row_and_rebuild_mends_it(history, capsys):
+    call_command("check_rollups")
+    row = RequestRollup.objects.order_by("id").first()
+    RequestRollup.objects.filter(pk=row.pk).update(satisfied=row.satisfied + 1)
+    with pytest.raises(Exception, match="differences"):
+        call_command("check_rollups")
+    call_command("rebuild_rollups")
+    call_command("check_rollups")
+    assert "rollups equal the event rows" in capsys.readouterr().out
+
+
+def count_on(html: str) -> int:
+    return int(re.search(r'id="list-count">(\d+)<', html).group(1))
+
+
+def test_every_dashboard_figure_equals_the_count_of_its_list(history, places, client_as):
+    client = client_as("street")
+    board = s.dashboard_figures(places.street, history)
+    q = f"node={places.street.pk}&since={history.since}&until={history.until}"
+    url = reverse("insights:requests")
+    for name in s.FIGURE_LISTS:
+        expected = getattr(board.totals, name, None)
+        if expected is None:  # complements of the rates
+            num, den, _, _ = next(v for v in s.RATES.values() if v[2] == name)
+            expected = getattr(board.totals, den) - getattr(board.totals, num)
+        page = client.get(f"{url}?{q}&figure={name}")
+        assert page.status_code == 200
+        assert count_on(page.content.decode()) == expected, name
+    for c in board.categories:
+        assert count_on(client.get(f"{url}?{q}&category={c.key}").content.decode()) == c.received
+    for c in board.sources:
+        assert count_on(client.get(f"{url}?{q}&source={c.key}").content.decode()) == c.received
+    for b in board.children:
+        qc = f"node={b.place.pk}&since={history.since}&until={history.until}"
+        assert count_on(client.get(f"{url}?{qc}&figure=unsatisfied").content.decode()) == b.figures.unsatisfied
+    for p in board.trend:
+        qp = f"node={places.street.pk}&since={p.since}&until={p.until}"
+        assert count_on(client.get(f"{url}?{qp}").content.decode()) == p.received
+    overdue = client.get(f"{url}?{q}&overdue=1").content.decode()
+    assert count_on(overdue) == board.overdue_now == sum(1 for t in Ticket.objects.all() if t.is_overdue)
+
+
+def test_the_dashboard_shows_figures_that_link_to_their_lists(history, places, client_as):
+    page = client_as("street").get(reverse("insights:dashboard"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    board = s.dashboard_figures(places.street, s.default_period())
+    assert f'data-figure="received" href="/insights/requests/?node={places.street.pk}' in html
+    assert f"<b>{board.totals.received}</b>" in html
+    assert 'data-figure="satisfaction_rate" href="/insights/figures/satisfaction_rate/' in html
+    for forbidden in ("<script>", " onclick=", ' style="'):
+        assert forbidden not in html
+
+
+def test_the_satisfaction_breakdown_links_each_community_to_its_unsatisfied_requests(history, places, client_as):
+    client = client_as("street")
+    q = f"node={places.street.pk}&since={history.since}&until={history.until}"
+    html = client.get(f"{reverse('insights:figure', args=['satisfaction_rate'])}?{q}").content.decode()
+    board = s.dashboard_figures(places.street, history)
+    for b in board.children:
+        link = re.search(rf'<a href="([^"]+)" data-miss="{b.place.pk}">(\d+)</a>', html)
+        assert int(link.group(2)) == b.figures.unsatisfied
+        listed = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+        assert count_on(listed) == b.figures.unsatisfied
+
+
+def test_rankings_leave_out_units_with_too_few_requests(history, places, settings):
+    board = s.dashboard_figures(places.street, history)
+    assert {b.place.pk for b in board.ranking} == {b.place.pk for b in board.children if b.figures.received >= 5}
+    settings.INSIGHTS_MIN_REQUESTS_FOR_RANKING = 10_000
+    assert s.dashboard_figures(places.street, history).ranking == []
+
+
+def test_a_grid_worker_and_a_resident_see_no_dashboard(client_as, places):
+    for who in ("grid", "resident"):
+        client = client_as(who)
+        assert client.get(reverse("insights:dashboard")).status_code == 404
+        assert client.get(f"{reverse('insights:requests')}?node={places.first_grid.pk}").status_code == 404
+        assert client.get(f"{reverse('insights:map_data')}?node={places.street.pk}").status_code == 404
+
+
+def test_a_community_worker_cannot_see_another_communitys_figures_lists_or_map(client_as, places, users):
+    client = client_as("community")
+    other = places.other_community.pk
+    for url in ("insights:dashboard", "insights:requests", "insights:map", "insights:map_data", "insights:export"):
+        assert client.get(f"{reverse(url)}?node={other}").status_code == 404, url
+    assert client.get(f"{reverse('insights:records', args=['wishes_collected'])}?node={other}").status_code == 404
+    with pytest.raises(NotFound):
+        s.dashboard_node(users["community"], other)
+    assert client.get(f"{reverse('insights:dashboard')}?node=abc").status_code == 404
+
+
+def test_bad_dates_are_refused_with_the_field(client_as):
+    page = client_as("street").get(f"{reverse('insights:dashboard')}?since=2026-13-01")
+    assert page.status_code == 422
+    page = client_as("street").get(f"{reverse('insights:dashboard')}?since=2026-03-01&until=2026-02-01")
+    assert page.status_code == 422
+    page = client_as("street").get(f"{reverse('insights:requests')}?figure=nonsense")
+    assert page.status_code == 422
+
+
+def test_the_dashboard_query_count_does_not_grow_with_rows(places, client_as, django_assert_max_num_queries):
+    from linli.tickets.demo import build_demo_tickets
+
+    client = client_as("street")
+    build_demo_tickets(random.Random(1), count=20, days=30)
+    rollups.rebuild()
+    with django_assert_max_num_queries(40) as small:
+        assert client.get(reverse("insights:dashboard")).status_code == 200
+    build_demo_tickets(random.Random(2), count=300, days=30)
+    rollups.rebuild()
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(reverse("insights:dashboard")).status_code == 200
+    for url in ("insights:requests", "insights:map_data", "insights:screen"):
+        with django_assert_max_num_queries(40):
+            assert client.get(reverse(url)).status_code == 200
+
+
+def test_module_figures_equal_their_record_lists(places, client_as, users):
+    from linli.volunteering.models import Wish
+
+    client = client_as("street")
+    period = s.default_period()
+    board = s.dashboard_figures(places.street, period)
+    q = f"node={places.street.pk}&since={period.since}&until={period.until}"
+    for kind in s.RECORD_LISTS:
+        html = client.get(f"{reverse('insights:records', args=[kind])}?{q}").content.decode()
+        expected = {
+            "visits": board.modules.visits,
+            "activities": board.modules.activities,
+            "wishes_collected": board.modules.wishes_collected,
+            "wishes_fulfilled": board.modules.wishes_fulfilled,
+            "mediation_closed": board.modules.mediation_closed,
+            "mediation_success": board.modules.mediation_success,
+        }.get(kind)
+        if expected is not None:
+            assert count_on(html) == expected, kind
+    assert (
+        board.modules.wishes_collected
+        == Wish.objects.filter(
+            place_path__startswith=places.street.path,
+            submitted_at__gte=s.period_bounds(period)[0],
+            submitted_at__lt=s.period_bounds(period)[1],
+        ).count()
+    )
+
+
+def test_the_big_screen_refreshes_itself_from_a_static_script(client_as):
+    html = client_as("street").get(f"{reverse('insights:screen')}?refresh=30").content.decode()
+    assert 'data-refresh-seconds="30"' in html
+    assert "insights/screen.js" in html and "<script>" not in html and ' style="' not in html
+
+
+def test_map_data_colours_areas_by_overdue_and_gives_points(places, users, client_as):
+    t, _ = ticket_submit(actor=users["resident"], description="路面破损,老人容易摔倒")
+    Ticket.objects.filter(pk=t.pk).update(resolve_due=timezone.now() - dt.timedelta(days=1))
+    data = client_as("street").get(f"{reverse('insights:map_data')}?figure=overdue").json()
+    values = {f["properties"]["id"]: f["properties"]["value"] for f in data["areas"]["features"]}
+    assert data["figure"] == "overdue" and values
+    compound = next(p for p in places.compounds if t.place_path.startswith(p.path))
+    assert values[compound.pk] == 1
+    assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in data["areas"]["features"])
+    assert [p[0] for p in data["points"]] == [t.pk]
+    page = client_as("street").get(f"{reverse('insights:map')}?figure=overdue").content.decode()
+    assert 'data-figure="overdue"' in page and "vendor/leaflet/leaflet.js" in page and "<script>" not in page
