@@ -1,0 +1,123 @@
+"""The text classifier: character 1–3-gram TF-IDF → linear SVM (SGD, hinge) with sigmoid calibration.
+
+Pure scikit-learn, CPU only, nothing downloaded. Character n-grams need no word segmentation, so
+typos, colloquial wording and addresses cost little; jieba word features were measured and did not
+help on our set (docs/routing.md). Calibration (``CalibratedClassifierCV``, 3 folds) turns SVM margins
+into scores between 0 and 1 that are compared with the automatic-assignment threshold.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import joblib
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+MIN_PER_CLASS = 3  # calibration folds need this many examples of each category
+MAX_FEATURES = 200_000
+
+
+def text_of(title: str, description: str) -> str:
+    return f"{(title or '').strip()}。{(description or '').strip()}"
+
+
+def build_pipeline(n_samples: int) -> Pipeline:
+    # Small sets need more passes to converge; big ones converge in a few (and must train in minutes).
+    epochs = max(5, min(50, math.ceil(200_000 / max(n_samples, 1))))
+    svm = SGDClassifier(loss="hinge", alpha=1e-4, max_iter=epochs, tol=None, random_state=0)
+    return Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char",
+                    ngram_range=(1, 3),
+                    sublinear_tf=True,
+                    min_df=1 if n_samples < 5000 else 2,
+                    max_features=MAX_FEATURES,
+                    dtype=np.float32,
+                ),
+            ),
+            ("clf", CalibratedClassifierCV(svm, cv=3, method="sigmoid")),
+        ]
+    )
+
+
+def usable(labels: Sequence[Any]) -> list[bool]:
+    """Which rows belong to a category with enough examples to learn (and calibrate) from."""
+    counts = Counter(labels)
+    return [counts[label] >= MIN_PER_CLASS for label in labels]
+
+
+def fit(texts: Sequence[str], labels: Sequence[Any]) -> Pipeline:
+    pipeline = build_pipeline(len(texts))
+    pipeline.fit(list(texts), list(labels))
+    return pipeline
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    macro_f1: float
+    accuracy: float
+    folds: int
+    n: int
+
+
+def cross_validate(
+    texts: Sequence[str], labels: Sequence[Any], *, groups: Sequence[Any] | None = None, folds: int = 5
+) -> Evaluation:
+    """Out-of-fold predictions for every row; with ``groups`` whole groups are held out together."""
+    smallest = min(Counter(labels).values())
+    folds = max(2, min(folds, smallest))
+    splitter: Any = GroupKFold(folds) if groups is not None else StratifiedKFold(folds, shuffle=True, random_state=0)
+    predicted = cross_val_predict(build_pipeline(len(texts)), list(texts), list(labels), groups=groups, cv=splitter)
+    return Evaluation(
+        macro_f1=float(f1_score(labels, predicted, average="macro")),
+        accuracy=float(accuracy_score(labels, predicted)),
+        folds=folds,
+        n=len(texts),
+    )
+
+
+def holdout(
+    train: tuple[Sequence[str], Sequence[Any]], test: tuple[Sequence[str], Sequence[Any]]
+) -> tuple[Evaluation, Pipeline]:
+    model = fit(*train)
+    predicted = model.predict(list(test[0]))
+    return (
+        Evaluation(
+            macro_f1=float(f1_score(test[1], predicted, average="macro")),
+            accuracy=float(accuracy_score(test[1], predicted)),
+            folds=1,
+            n=len(test[0]),
+        ),
+        model,
+    )
+
+
+def top_k(model: Pipeline, text: str, k: int = 3) -> list[tuple[Any, float]]:
+    scores = model.predict_proba([text])[0]
+    order = np.argsort(scores)[::-1][:k]
+    classes = model.classes_
+    return [(classes[i].item() if hasattr(classes[i], "item") else classes[i], float(scores[i])) for i in order]
+
+
+def dump(model: Pipeline) -> bytes:
+    buf = io.BytesIO()
+    joblib.dump(model, buf, compress=3)
+    return buf.getvalue()
+
+
+def load(blob: bytes) -> Pipeline:
+    return joblib.load(io.BytesIO(bytes(blob)))  # type: ignore[no-any-return]

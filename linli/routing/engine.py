@@ -1,0 +1,119 @@
+"""Suggestions: the current learned model (loaded once per process, reloaded when the version changes)
+or, with too few labelled requests, the keywords configured on categories.
+
+Reads only. ``suggest`` costs one small query for the current version (plus the categories) and one
+prediction; ``bench/routing.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from linli.routing import classifier
+from linli.routing.models import CategoryKeywords, ModelKind, RoutingModel
+from linli.tickets.models import Category
+
+FALLBACK_REASON = "已办结且有分类的诉求不足 {n} 条,尚未训练模型:按分类名称和关键词匹配,仅供参考"
+
+_lock = threading.Lock()
+_loaded: dict[str, Any] = {"version": None, "model": None}
+
+
+@dataclass
+class Candidate:
+    category: Category
+    score: float
+
+    @property
+    def path(self) -> list[str]:
+        names: list[str] = []
+        node: Category | None = self.category
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return list(reversed(names))
+
+
+@dataclass
+class Prediction:
+    candidates: list[Candidate]
+    version: int  # 0: keywords
+    trained_on: int
+    kind: str
+    fallback_reason: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def current_version() -> tuple[int, int] | None:
+    """(version, trained_on) of the newest learned model, or None."""
+    row = (
+        RoutingModel.objects.filter(kind=ModelKind.LEARNED)
+        .order_by("-version")
+        .values_list("version", "trained_on")
+        .first()
+    )
+    return (row[0], row[1]) if row else None
+
+
+def _model(version: int) -> Any:
+    with _lock:
+        if _loaded["version"] != version:
+            blob = RoutingModel.objects.filter(version=version).values_list("blob", flat=True).get()
+            _loaded["model"] = classifier.load(bytes(blob))
+            _loaded["version"] = version
+        return _loaded["model"]
+
+
+def forget_loaded_model() -> None:
+    with _lock:
+        _loaded.update(version=None, model=None)
+
+
+def _categories(ids: list[int]) -> dict[int, Category]:
+    return {c.pk: c for c in Category.objects.filter(pk__in=ids, active=True).select_related("parent__parent")}
+
+
+def suggest(*, title: str, description: str, k: int = 3) -> Prediction:
+    text = classifier.text_of(title, description)
+    current = current_version()
+    if current is not None:
+        version, trained_on = current
+        ranked = classifier.top_k(_model(version), text, k=k + 2)
+        cats = _categories([int(cid) for cid, _ in ranked])
+        candidates = [Candidate(cats[int(cid)], round(score, 4)) for cid, score in ranked if int(cid) in cats][:k]
+        return Prediction(candidates=candidates, version=version, trained_on=trained_on, kind=ModelKind.LEARNED)
+    return keyword_suggest(text, k=k)
+
+
+def keyword_suggest(text: str, *, k: int = 3) -> Prediction:
+    """Count matching words (the category's own name, its configured keywords) per active leaf category."""
+    rows = list(Category.objects.filter(active=True).select_related("parent__parent"))
+    parents = {c.parent_id for c in rows if c.parent_id}
+    words = {kw.category_id: kw.word_list() for kw in CategoryKeywords.objects.all()}
+    scored: list[tuple[float, Category]] = []
+    for c in rows:
+        if c.pk in parents:
+            continue
+        terms = set(words.get(c.pk, [])) | {c.name}
+        if c.parent is not None:
+            terms |= set(words.get(c.parent_id, []))  # type: ignore[arg-type]
+        hits = sum(len(t) for t in terms if t and t in text)
+        if hits:
+            scored.append((float(hits), c))
+    scored.sort(key=lambda pair: (-pair[0], pair[1].pk))
+    total = sum(s for s, _ in scored) or 1.0
+    return Prediction(
+        candidates=[Candidate(c, round(s / total, 4)) for s, c in scored[:k]],
+        version=0,
+        trained_on=0,
+        kind=ModelKind.KEYWORDS,
+        fallback_reason=FALLBACK_REASON.format(n=settings.ROUTING_MIN_LABELLED),
+    )

@@ -1,0 +1,367 @@
+"""Smart dispatch: history import, training, suggestions (page and API), automatic categorisation,
+duplicates and their one-action merge, hot-spot alerts, 未诉先办 cases, monthly top problems, audit."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.core.errors import Conflict, Forbidden, NotFound
+from linli.notify.models import Notification
+from linli.routing import engine
+from linli.routing.models import Hotspot, RoutingModel, Suggestion
+from linli.routing.selectors import similar_to_ticket, top_problems
+from linli.routing.services import hotspot_sweep, keywords_set, model_train, proactive_case_open
+from linli.tickets.categories import category_import
+from linli.tickets.models import Category, Status, Ticket, TicketEvent
+from linli.tickets.services import ticket_submit
+
+pytestmark = pytest.mark.django_db
+DATA = Path(__file__).resolve().parents[1] / "linli" / "routing" / "data" / "requests.csv"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_model_cache():
+    engine.forget_loaded_model()
+    yield
+    engine.forget_loaded_model()
+
+
+def make_categories() -> dict[str, Category]:
+    with DATA.open(encoding="utf-8") as fh:
+        paths = sorted({row["分类"] for row in csv.DictReader(fh)})
+    category_import(actor=None, rows=[(*p.split("/"), "") for p in paths])
+    return {c.full_name.replace(" / ", "/"): c for c in Category.objects.select_related("parent")}
+
+
+def import_history(places: Any) -> dict[str, Category]:
+    cats = make_categories()
+    call_command("import_tickets", str(DATA), place=places.compounds[0].pk)
+    return cats
+
+
+@pytest.fixture
+def trained(places: Any) -> dict[str, Category]:
+    cats = import_history(places)
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        model_train(trigger="command", evaluate=False)
+    return cats
+
+
+def test_import_tickets_brings_in_the_labelled_history_as_closed_requests(places):
+    import_history(places)
+    assert Ticket.objects.filter(status=Status.CLOSED, category__isnull=False).count() == 727
+    assert TicketEvent.objects.filter(action="import").count() == 727
+
+
+def test_rows_with_unknown_categories_are_reported_and_nothing_is_imported(places, tmp_path):
+    make_categories()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "标题,内容,分类,时间\n漏水,楼上漏水,房屋设施/漏水渗水,2025-03-01 09:00\n狗叫,狗叫,宠物/狗,2025-03-01\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match="1 行无法导入"):
+        call_command("import_tickets", str(bad), place=places.compounds[0].pk)
+    assert not Ticket.objects.exists()
+    call_command("import_tickets", str(bad), place=places.compounds[0].pk, skip_unknown=True)
+    assert Ticket.objects.count() == 1
+
+
+def test_training_refuses_with_too_few_labelled_requests_and_suggestions_fall_back_to_keywords(places, users):
+    cats = make_categories()
+    with pytest.raises(Conflict, match="至少需要"):
+        model_train(trigger="command")
+    keywords_set(actor=users["admin"], category_id=cats["交通停车/电动车充电"].pk, words="飞线 电瓶车 充电")
+    p = engine.suggest(title="", description="楼上有人飞线给电瓶车充电")
+    assert p.kind == "keywords" and p.version == 0 and "尚未训练" in p.fallback_reason
+    assert p.top is not None and p.top.category == cats["交通停车/电动车充电"]
+
+
+def test_only_administrators_set_keywords_or_train(users, places):
+    make_categories()
+    with pytest.raises(Forbidden):
+        keywords_set(actor=users["community"], category_id=Category.objects.first().pk, words="x")
+    with pytest.raises(Forbidden):
+        model_train(actor=users["street"])
+
+
+def test_train_routing_prints_cross_validated_figures_on_the_deployments_data(places, capsys):
+    import_history(places)
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        call_command("train_routing")
+    out = capsys.readouterr().out
+    assert "macro-F1" in out and "v1" in out
+    row = RoutingModel.objects.get()
+    assert row.trained_on == 727 and row.macro_f1 is not None and row.macro_f1 > 0.8
+
+
+def test_suggest_api_returns_top_three_with_the_model_version(trained, api_as):
+    r = api_as("community").post(
+        "/api/v1/routing/suggest",
+        {"title": "电梯", "description": "单元电梯又停了,老人下不了楼"},
+        content_type="application/json",
+    )
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert len(body["candidates"]) == 3
+    assert body["candidates"][0]["category"]["path"] == ["房屋设施", "电梯故障"]
+    scores = [c["score"] for c in body["candidates"]]
+    assert scores == sorted(scores, reverse=True) and 0 <= scores[-1] <= scores[0] <= 1
+    assert body["model"] == {"version": 1, "trained_on": 727, "kind": "learned", "fallback_reason": ""}
+
+
+def test_residents_cannot_use_the_suggest_api(api_as, places):
+    r = api_as("resident").post("/api/v1/routing/suggest", {"description": "漏水"}, content_type="application/json")
+    assert r.status_code == 403
+
+
+def test_a_new_model_version_is_loaded_without_restarting(trained):
+    first = engine.suggest(title="", description="暖气不热")
+    assert first.version == 1
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        model_train(trigger="manual", evaluate=False)
+    assert engine.suggest(title="", description="暖气不热").version == 2
+
+
+def test_staff_intake_records_the_suggestion_and_applies_it_above_the_confidence(trained, client_as, places):
+    client = client_as("community")
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        r = client.post(
+            reverse("tickets:entry"),
+            {"source": "phone", "place_id": places.buildings[0].pk, "description": "楼上卫生间漏水,我家天花板在滴水"},
+        )
+    assert r.status_code == 302
+    t = Ticket.objects.exclude(status=Status.CLOSED).get()
+    s = Suggestion.objects.get(ticket=t)
+    assert s.model_version == 1 and s.kind == "learned" and len(s.candidates) == 3
+    assert s.auto_applied and t.category == trained["房屋设施/漏水渗水"]
+    assert t.events.filter(action="auto_categorise").exists()
+
+
+def test_below_the_confidence_nothing_is_applied_and_a_chosen_category_stands(trained, client_as, places):
+    client = client_as("community")
+    chosen = trained["矛盾纠纷/邻里纠纷"]
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=1.01):
+        client.post(
+            reverse("tickets:entry"), {"source": "phone", "place_id": places.buildings[0].pk, "description": "暖气不热"}
+        )
+    client.post(
+        reverse("tickets:entry"),
+        {"source": "phone", "place_id": places.buildings[0].pk, "description": "暖气不热", "category_id": chosen.pk},
+    )
+    a, b = Ticket.objects.exclude(status=Status.CLOSED).order_by("pk")
+    assert a.category is None and not a.routing_suggestion.auto_applied
+    assert b.category == chosen and not b.routing_suggestion.auto_applied
+
+
+def test_the_intake_panel_shows_suggestions_and_keyword_fallback_says_so(client_as, places):
+    make_categories()
+    r = client_as("community").get(reverse("routing:intake_panel"), {"description": "电梯坏了"})
+    assert r.status_code == 200
+    assert "尚未训练模型" in r.content.decode()
+    assert client_as("resident").get(reverse("routing:intake_panel"), {"description": "x"}).status_code == 403
+
+
+def two_near_identical(users: Any, places: Any) -> tuple[Ticket, Ticket]:
+    building = places.buildings[0]
+    a, _ = ticket_submit(actor=users["resident"], description="3号楼电梯坏了,老人下不了楼", place_id=building.pk)
+    b, _ = ticket_submit(actor=users["resident"], description="3号楼的电梯坏了,老人下不去楼!", place_id=building.pk)
+    ticket_submit(actor=users["resident"], description="小区门口垃圾没人清运", place_id=building.pk)
+    return a, b
+
+
+def test_two_near_identical_requests_at_one_building_are_flagged_as_duplicates(users, places, api_as):
+    a, b = two_near_identical(users, places)
+    found = similar_to_ticket(users["community"], b)
+    assert [s.ticket.pk for s in found] == [a.pk] and found[0].score > 0.8
+    r = api_as("community").get(f"/api/v1/requests/{b.pk}/similar")
+    assert r.status_code == 200
+    assert [i["id"] for i in r.json()["items"]] == [a.pk]
+
+
+def test_a_duplicate_is_merged_in_one_action_from_the_request_page(users, places, client_as):
+    a, b = two_near_identical(users, places)
+    client = client_as("community")
+    page = client.get(reverse("tickets:detail", args=[b.pk])).content.decode()
+    assert 'id="routing-panel"' in page and a.number in page
+    r = client.post(reverse("routing:merge", args=[b.pk]), {"other_id": a.pk, "direction": "into_other"})
+    assert r.status_code == 302
+    b.refresh_from_db()
+    assert b.status == Status.MERGED and b.merged_into_id == a.pk
+
+
+def test_staff_intake_can_register_and_merge_into_a_similar_request(users, places, client_as):
+    a, _ = two_near_identical(users, places)
+    client_as("community").post(
+        reverse("tickets:entry"),
+        {"source": "phone", "place_id": places.buildings[0].pk, "description": "电梯坏了", "routing_merge_into": a.pk},
+    )
+    new = Ticket.objects.order_by("-pk").first()
+    assert new.status == Status.MERGED and new.merged_into_id == a.pk
+
+
+def test_a_grid_worker_cannot_see_similar_requests_or_merge_outside_their_grid(users, places, api_as, client_as):
+    other = next(b for b in places.buildings if not b.path.startswith(places.first_grid.path))
+    t, _ = ticket_submit(actor=users["resident"], description="电梯坏了", place_id=other.pk)
+    assert api_as("grid").get(f"/api/v1/requests/{t.pk}/similar").status_code == 404
+    mine = next(b for b in places.buildings if b.path.startswith(places.first_grid.path))
+    m, _ = ticket_submit(actor=users["resident"], description="电梯坏了", place_id=mine.pk)
+    r = client_as("grid").post(reverse("routing:merge", args=[m.pk]), {"other_id": t.pk})
+    assert r.status_code == 404
+    m.refresh_from_db()
+    assert m.status == Status.SUBMITTED
+
+
+def burst(users: Any, place: Any, category: Category, n: int = 5) -> list[Ticket]:
+    return [
+        ticket_submit(
+            actor=users["resident"],
+            description=f"楼道里有人给电动车充电 第{i}次",
+            place_id=place.pk,
+            category_id=category.pk,
+        )[0]
+        for i in range(n)
+    ]
+
+
+def test_a_burst_of_similar_requests_in_one_compound_raises_a_hot_spot_alert_once(
+    users, places, django_capture_on_commit_callbacks
+):
+    cats = make_categories()
+    building = places.buildings[0]
+    tickets = burst(users, building, cats["交通停车/电动车充电"])
+    with django_capture_on_commit_callbacks(execute=True):
+        spots = hotspot_sweep()
+    assert len(spots) == 1
+    spot = spots[0]
+    assert spot.place.kind == "compound" and building.path.startswith(spot.place.path)
+    assert set(spot.tickets.values_list("pk", flat=True)) == {t.pk for t in tickets}
+    alerts = Notification.objects.filter(kind="routing.hotspot")
+    assert alerts.filter(recipient=users["community"]).exists()
+    count = alerts.count()
+    assert hotspot_sweep() == [] and alerts.count() == count  # cool-down: no second alert
+
+
+def test_a_proactive_case_is_opened_from_a_group_and_linked_to_its_requests(users, places, client_as):
+    cats = make_categories()
+    cat = cats["交通停车/电动车充电"]
+    tickets = burst(users, places.buildings[0], cat)
+    compound = places.compounds[0]
+    r = client_as("community").post(reverse("routing:open_case"), {"place_id": compound.pk, "category_id": cat.pk})
+    assert r.status_code == 302
+    spot = Hotspot.objects.get(place=compound, category=cat)
+    case = spot.case_ticket
+    assert case.title.startswith("未诉先办") and case.category == cat and case.source == "patrol"
+    assert set(spot.tickets.values_list("pk", flat=True)) == {t.pk for t in tickets}
+    with pytest.raises(Conflict):
+        proactive_case_open(actor=users["community"], place_id=compound.pk, category_id=cat.pk)
+
+
+def test_a_grid_worker_cannot_open_a_case_or_see_hot_spots_outside_their_scope(users, places, api_as):
+    cats = make_categories()
+    burst(users, places.buildings[0], cats["交通停车/电动车充电"])
+    with pytest.raises(NotFound):
+        proactive_case_open(actor=users["grid"], place_id=places.other_community.pk, category_id=None)
+    assert api_as("grid").get(f"/api/v1/insights/hotspots?node={places.other_community.pk}").status_code == 404
+
+
+def test_hotspots_api_lists_the_growing_group_first(users, places, api_as):
+    cats = make_categories()
+    burst(users, places.buildings[0], cats["交通停车/电动车充电"])
+    r = api_as("community").get(f"/api/v1/insights/hotspots?node={places.communities[0].pk}&days=30")
+    assert r.status_code == 200
+    first = r.json()["items"][0]
+    assert first["growing"] and first["recent"] == 5 and first["topic"] == "电动车充电"
+
+
+def test_hotspots_api_query_count_does_not_grow_with_requests(users, places, api_as, django_assert_max_num_queries):
+    cats = make_categories()
+    client = api_as("community")
+    burst(users, places.buildings[0], cats["交通停车/电动车充电"], n=3)
+    url = f"/api/v1/insights/hotspots?node={places.communities[0].pk}"
+    with django_assert_max_num_queries(12):
+        client.get(url)
+    burst(users, places.buildings[1], cats["环境卫生/垃圾清运"], n=6)
+    burst(users, places.buildings[0], cats["房屋设施/漏水渗水"], n=6)
+    with django_assert_max_num_queries(12):
+        assert len(client.get(url).json()["items"]) == 3
+
+
+def test_similar_api_query_count_does_not_grow_with_candidates(users, places, api_as, django_assert_max_num_queries):
+    _, b = two_near_identical(users, places)
+    client = api_as("community")
+    with django_assert_max_num_queries(12):
+        client.get(f"/api/v1/requests/{b.pk}/similar")
+    for _ in range(10):
+        ticket_submit(actor=users["resident"], description="3号楼电梯坏了", place_id=places.buildings[0].pk)
+    with django_assert_max_num_queries(12):
+        assert len(client.get(f"/api/v1/requests/{b.pk}/similar?limit=20").json()["items"]) == 11
+
+
+def test_top_problems_counts_the_months_most_frequent_problems_per_node(users, places):
+    cats = make_categories()
+    burst(users, places.buildings[0], cats["交通停车/电动车充电"], n=3)
+    burst(users, places.buildings[0], cats["环境卫生/垃圾清运"], n=1)
+    today = timezone.localdate()
+    rows = top_problems(places.communities[0], today - dt.timedelta(days=30), today)
+    assert [(r["category"], r["count"]) for r in rows] == [("交通停车 / 电动车充电", 3), ("环境卫生 / 垃圾清运", 1)]
+    assert rows[0]["places"][0][1] == 3
+    assert top_problems(places.other_community, today - dt.timedelta(days=30), today) == []
+
+
+def test_the_accuracy_audit_compares_suggested_and_final_categories_for_admins_only(trained, client_as, places):
+    client = client_as("community")
+    for text in ["楼上漏水把我家天花板泡了", "暖气不热屋里太冷"]:
+        client.post(
+            reverse("tickets:entry"), {"source": "phone", "place_id": places.buildings[0].pk, "description": text}
+        )
+    Ticket.objects.exclude(status=Status.CLOSED).update(category=trained["房屋设施/漏水渗水"])
+    page = client_as("admin").get(reverse("routing:accuracy"))
+    assert page.status_code == 200
+    audit = page.context["audit"]
+    assert audit["overall"].total == 2 and audit["overall"].correct == 1
+    assert client.get(reverse("routing:accuracy")).status_code == 403
+
+
+def test_the_train_button_trains_for_admins(places, client_as):
+    import_history(places)
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        r = client_as("admin").post(reverse("routing:train"), follow=True)
+    assert "已训练模型 v1" in r.content.decode()
+    assert client_as("community").post(reverse("routing:train")).status_code == 403
+
+
+def test_retraining_runs_nightly_and_the_hot_spot_sweep_is_registered(places):
+    from linli.notify.sweeps import registered_sweeps
+    from linli.routing import tasks
+
+    assert "linli.routing.tasks.routing_hotspot_sweep" in registered_sweeps()
+    task = tasks.retrain_nightly.task_class()
+    assert task.validate_datetime(dt.datetime(2026, 3, 2, 2, 30))
+    assert not task.validate_datetime(dt.datetime(2026, 3, 2, 14, 30))
+    tasks.retrain_nightly.call_local()  # too few labelled requests: logged, nothing trained
+    assert not RoutingModel.objects.exists()
+    import_history(places)
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        tasks.retrain_nightly.call_local()
+    assert RoutingModel.objects.get().trigger == "periodic"
+
+
+def test_the_demo_hook_imports_the_history_and_trains_a_model(places):
+    import random
+
+    from linli.routing.demo import build_demo_routing
+
+    with override_settings(ROUTING_MIN_LABELLED=100):
+        build_demo_routing(random.Random(1))
+    assert Ticket.objects.filter(status=Status.CLOSED).count() == 727
+    assert RoutingModel.objects.get().trigger == "demo"
