@@ -22,9 +22,16 @@ def _login(client: Client, username: str, password: str):
 
 
 def test_a_good_password_logs_in_and_is_audited(client):
-    response = _login(client, "street", PASSWORD)
+    response = _login(client, "grid", PASSWORD)
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(action="login.success", actor_label="street", success=True).exists()
+    assert AuditEvent.objects.filter(action="login.success", actor_label="grid", success=True).exists()
+
+
+def test_a_good_password_of_someone_who_needs_two_factor_is_only_the_first_step(client):
+    response = _login(client, "street", PASSWORD)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/2fa/")
+    assert AuditEvent.objects.filter(action="login.password_ok", actor_label="street").exists()
+    assert not AuditEvent.objects.filter(action="login.success", actor_label="street").exists()
 
 
 def test_a_bad_password_is_refused_and_audited(client):

@@ -10,8 +10,16 @@ from ninja.responses import Status
 
 from linli.accounts.models import ApiToken
 from linli.accounts.roles import roles_of
-from linli.accounts.services import login_with_password, token_issue, token_revoke
-from linli.core.errors import NotFound
+from linli.accounts.services import (
+    login_with_password,
+    needs_two_factor,
+    token_issue,
+    token_revoke,
+    two_factor_enrolled,
+    two_factor_verify,
+)
+from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.ratelimit import address_of, rate_limit
 from linli.core.schemas import ErrorOut
 from linli.core.scoping import active_positions, scope_for
 from linli.people.positions import POSITION_KINDS
@@ -23,6 +31,7 @@ class TokenIn(Schema):
     username: str
     password: str
     name: str = ""
+    otp: str = ""  # the authenticator code (or a recovery code): required for staff who must use 2FA
 
 
 class TokenOut(Schema):
@@ -34,12 +43,20 @@ class TokenOut(Schema):
 @router.post(
     "/auth/token",
     auth=None,
-    response={201: TokenOut, 403: ErrorOut},
+    response={201: TokenOut, 403: ErrorOut, 429: ErrorOut},
     operation_id="auth_token_create",
     summary="Exchange a username and password for a bearer token",
 )
 def auth_token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
+    rate_limit(purpose="login.address", key=address_of(request), request=request)
     user = login_with_password(username=payload.username, password=payload.password, request=request, channel="api")
+    if needs_two_factor(user):
+        if not two_factor_enrolled(user):
+            raise Forbidden("请先在网页上启用两步验证,再申请访问令牌")
+        try:
+            two_factor_verify(user=user, code=payload.otp, request=request)
+        except InvalidInput:
+            raise Forbidden("需要正确的两步验证码(otp)") from None
     token, key = token_issue(user=user, name=payload.name or "api")
     return Status(201, TokenOut(id=token.pk, token=key, expires_at=token.expires_at))
 

@@ -1,0 +1,110 @@
+"""A small fixed-window rate limiter shared by every app server: counters live in the database.
+
+``rate_limit(purpose="otp.phone", key=phone)`` counts one call in the current window and raises
+``RateLimited`` (HTTP 429 with ``Retry-After`` and a Chinese message) once the window's budget is
+spent. Limits come from ``settings.RATE_LIMITS`` (``purpose: (calls, seconds)``), falling back to
+``DEFAULTS``. Keys are stored only as keyed hashes (a phone number never lands in this table).
+
+Call it *outside* any transaction that the refusal rolls back, or the count is undone with it.
+The first refused call of a window is audited (``ratelimit.exceeded``), later ones are not, so a
+flood cannot flood the audit log too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from linli.core import crypto
+from linli.core.errors import LinliError
+
+DEFAULTS: dict[str, tuple[int, int]] = {
+    "login.address": (30, 60),
+    "otp.phone": (5, 3600),
+    "otp.address": (20, 3600),
+    "intake.address": (60, 3600),
+    "intake.user": (30, 3600),
+    "open311.address": (20, 60),
+}
+
+
+class RateLimited(LinliError):
+    """Too many calls in the current window (HTTP 429); ``retry_after`` in seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int = 60, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
+
+
+def limit_for(purpose: str) -> tuple[int, int]:
+    configured: dict[str, tuple[int, int]] = getattr(settings, "RATE_LIMITS", {}) or {}
+    if purpose in configured:
+        return configured[purpose]
+    if purpose in DEFAULTS:
+        return DEFAULTS[purpose]
+    raise KeyError(f"no rate limit configured for {purpose!r}")
+
+
+def _wait_text(seconds: int) -> str:
+    return f"{seconds} 秒" if seconds < 120 else f"{(seconds + 59) // 60} 分钟"
+
+
+def rate_limit(
+    *,
+    purpose: str,
+    key: str,
+    request: Any = None,
+    limit: int | None = None,
+    window_seconds: int | None = None,
+    message: str = "",
+) -> int:
+    """Count one call for ``purpose`` + ``key``; return the window's count, or raise ``RateLimited``."""
+    from linli.accounts.models import RateCounter
+
+    calls, seconds = limit_for(purpose) if limit is None or window_seconds is None else (limit, window_seconds)
+    now = timezone.now()
+    epoch = int(now.timestamp())
+    start = epoch - epoch % seconds
+    window_start = dt.datetime.fromtimestamp(start, tz=dt.UTC)
+    digest = crypto.keyed_hash("ratelimit", f"{purpose}\x1f{key}")
+    rows = RateCounter.objects.filter(purpose=purpose, key=digest, window_start=window_start)
+    if not rows.update(count=F("count") + 1):
+        try:
+            with transaction.atomic():
+                RateCounter.objects.create(purpose=purpose, key=digest, window_start=window_start, count=1)
+        except IntegrityError:  # another server created the window first: count in theirs
+            rows.update(count=F("count") + 1)
+        if secrets.randbelow(100) == 0:  # now and then, forget windows older than a day
+            RateCounter.objects.filter(window_start__lt=now - dt.timedelta(days=1)).delete()
+    count = rows.values_list("count", flat=True).first() or 0
+    if count > calls:
+        retry = start + seconds - epoch
+        if count == calls + 1:
+            from linli.audit.services import audit_record
+
+            audit_record(
+                action="ratelimit.exceeded",
+                actor=getattr(request, "user", None),
+                success=False,
+                request=request,
+                purpose=purpose,
+                limit=calls,
+                window_seconds=seconds,
+            )
+        raise RateLimited(message or f"操作过于频繁,请 {_wait_text(retry)}后再试", retry_after=retry)
+    return count
+
+
+def address_of(request: Any) -> str:
+    from linli.audit.services import client_ip
+
+    return client_ip(request) or "-"
