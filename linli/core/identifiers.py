@@ -81,3 +81,37 @@ def validate_division_code(code: str, *, field: str = "code") -> str:
     if len(text) != 12 or not text.isdigit():
         raise InvalidInput(f"区划代码“{text}”应为12位数字", field=field)
     return text
+
+
+# Registration-authority codes (登记管理部门码, GB 32100-2015 and its amendments) that are letters.
+# stdnum's cn.uscc insists the first eight characters are digits, so it rejects valid codes issued
+# by these authorities (e.g. Y = 其他, N = 农业农村 for farmers' cooperatives, A = 中央军委改革和编制办公室).
+USCC_LETTER_AUTHORITIES = frozenset("ANY")
+
+
+def validate_uscc(raw: str, *, field: str = "uscc") -> str:
+    """A unified social credit code (统一社会信用代码), upper-cased and without spaces.
+
+    ``stdnum.cn.uscc`` decides for all-digit prefixes; codes whose registration-authority or
+    organisation-type character is a letter get the same length, alphabet and check-digit test
+    (GB 32100-2015 mod-31) here.
+    """
+    text = (raw or "").strip().upper().replace(" ", "").replace("-", "")
+    if not text:
+        raise InvalidInput("请填写统一社会信用代码", field=field)
+    if len(text) != 18:
+        raise InvalidInput(f"统一社会信用代码“{text}”应为18位", field=field)
+    if uscc.is_valid(text):
+        return str(uscc.compact(text))
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    letter_prefixed = (text[0] in USCC_LETTER_AUTHORITIES or text[1] in alphabet[10:]) and text[2:8].isdigit()
+    if letter_prefixed and text[0] in "123456789" + "".join(sorted(USCC_LETTER_AUTHORITIES)):
+        if all(c in alphabet for c in text) and uscc.calc_check_digit(text[:17]) == text[17]:
+            return text
+        raise InvalidInput(f"统一社会信用代码“{text}”校验位错误", field=field)
+    try:
+        uscc.validate(text)
+    except StdnumError as exc:
+        reason = {"InvalidChecksum": "校验位错误", "InvalidFormat": "格式错误"}.get(type(exc).__name__, "无效")
+        raise InvalidInput(f"统一社会信用代码“{text}”{reason}", field=field) from None
+    return text

@@ -1,0 +1,20 @@
+// The place page's map: the node's boundary or point and its children, each a link.
+(function () {
+  'use strict';
+  var el = document.getElementById('map');
+  if (!el || !window.L) { return; }
+  var map = L.map('map');
+  var boundary = JSON.parse(document.getElementById('boundary').textContent);
+  var point = el.dataset.lat ? [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)] : null;
+  if (boundary) {
+    var layer = L.geoJSON(boundary, {style: {color: '#c0392b', weight: 2, fillOpacity: 0.08}}).addTo(map);
+    map.fitBounds(layer.getBounds());
+  } else { map.setView(point, 17); }
+  if (point) { L.circleMarker(point, {radius: 6, color: '#c0392b'}).addTo(map); }
+  JSON.parse(document.getElementById('children').textContent).forEach(function (c) {
+    var child = c.boundary
+      ? L.geoJSON(c.boundary, {style: {color: '#555', weight: 1, fillOpacity: 0.05}})
+      : L.circleMarker(c.point, {radius: 5, color: '#555'});
+    child.bindTooltip(c.name).on('click', function () { window.location = c.url; }).addTo(map);
+  });
+})();
