@@ -45,7 +45,10 @@ def on_linli_error(request: HttpRequest, exc: LinliError) -> HttpResponse:
             path=request.path[:200],
             reason=exc.code,
         )
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if getattr(exc, "retry_after", None):  # linli.core.ratelimit.RateLimited → 429 with Retry-After
+        response["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+    return response
 
 
 @api.exception_handler(AuthenticationError)
@@ -73,13 +76,18 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.cobuilding.api import router as cobuilding_router
     from linli.deliberation.api import router as deliberation_router
+    from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
     from linli.orgs.api import router as orgs_router
     from linli.partylife.api import router as partylife_router
     from linli.people.api import router as people_router
     from linli.places.api import router as places_router
+    from linli.privacy.api import router as privacy_router
+    from linli.routing.api import paths_router as routing_paths_router
+    from linli.routing.api import router as routing_router
     from linli.tickets.api import router as tickets_router
     from linli.visits.api import router as visits_router
     from linli.volunteering.api import router as volunteering_router
@@ -97,6 +105,11 @@ def _register() -> None:
     api.add_router("/volunteering", volunteering_router)
     api.add_router("/deliberation", deliberation_router)
     api.add_router("/party-life", partylife_router)
+    api.add_router("/co-building", cobuilding_router)
+    api.add_router("/insights", insights_router)
+    api.add_router("/routing", routing_router)
+    api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots
+    api.add_router("/privacy", privacy_router)
 
 
 _register()

@@ -12,6 +12,7 @@ from ninja.responses import Status
 
 from linli.core.errors import NotFound
 from linli.core.schemas import ErrorOut
+from linli.interop.api_admin import router as admin_router
 from linli.interop.handover import EXTERNAL_ID_MAX, SYSTEM_MAX, handover_receive
 from linli.interop.models import Handover
 from linli.interop.open311_format import open_or_closed
@@ -19,6 +20,7 @@ from linli.tickets.models import DESCRIPTION_MAX, TITLE_MAX
 from linli.tickets.workflow import may_see
 
 router = Router(tags=["interop"])
+router.add_router("", admin_router)  # /open311-keys, /webhooks (api_admin.py)
 
 
 NON_BLANK = r"\S"

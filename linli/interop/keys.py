@@ -19,6 +19,8 @@ from django.utils import timezone
 from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.ratelimit import RateLimited as _RateLimited
+from linli.core.ratelimit import address_of, rate_limit
 from linli.core.scoping import scope_for
 from linli.interop.models import DEFAULT_RATE_PER_MINUTE, Open311Key
 from linli.places.models import Place, PlaceKind
@@ -26,11 +28,8 @@ from linli.places.models import Place, PlaceKind
 KEY_PREFIX = "o311_"
 
 
-class RateLimited(Forbidden):
-    """Too many calls in the current minute (HTTP 429)."""
-
-    status = 429
-    code = "rate_limited"
+# One 429 error for the whole project (issue 13): carries Retry-After; re-exported for the views.
+RateLimited = _RateLimited
 
 
 def is_admin(user: Any) -> bool:
@@ -117,6 +116,13 @@ def open311_key_check(raw: str, *, request: Any = None) -> Open311Key:
     if raw.startswith(KEY_PREFIX):
         row = Open311Key.objects.select_related("user", "jurisdiction").filter(digest=crypto.token_digest(raw)).first()
     if row is None or row.revoked_at is not None:
+        # Guessing keys: refused calls are also limited per address (issue 13).
+        rate_limit(
+            purpose="open311.address",
+            key=address_of(request),
+            request=request,
+            message="too many calls with a missing, unknown or revoked api_key; retry later",
+        )
         audit_record(
             action="open311.key_refused",
             actor_label=f"open311:{raw[5:13]}" if raw else "open311:-",
@@ -149,4 +155,6 @@ def _count_call(row: Open311Key, *, request: Any) -> None:
                 limit=row.rate_per_minute,
             )
         retry = 60 - int((now - minute) / dt.timedelta(seconds=1))
-        raise RateLimited(f"rate limit of {row.rate_per_minute} calls per minute exceeded; retry in {retry} s")
+        raise RateLimited(
+            f"rate limit of {row.rate_per_minute} calls per minute exceeded; retry in {retry} s", retry_after=retry
+        )

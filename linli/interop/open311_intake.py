@@ -200,8 +200,12 @@ def _field(data: Any, name: str, limit: int) -> str:
 
 
 @transaction.atomic
-def open311_request_create(*, key: Open311Key, street: Place | None, data: Any, request: Any = None) -> Open311Request:
-    """Create one request from Open311 POST fields (a QueryDict-like ``data``)."""
+def open311_request_create(
+    *, key: Open311Key, street: Place | None, data: Any, request: Any = None, media: Any = None
+) -> Open311Request:
+    """Create one request from Open311 POST fields (a QueryDict-like ``data``), and its ``media``
+    upload (multipart) as the request's report photo: checked by content and size by the tickets
+    photo service; a bad photo refuses the whole POST (nothing is created)."""
     code = (data.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
@@ -250,6 +254,8 @@ def open311_request_create(*, key: Open311Key, street: Place | None, data: Any, 
         media_url=media_url,
         attributes=attributes,
     )
+    if media is not None:
+        _attach_media(key, ticket, media)
     audit_record(
         action="open311.request_created",
         actor=key.user,
@@ -286,3 +292,13 @@ def ticket_submit_for(
         source=Source.API,
         reporter_name=reporter_name[:64],
     )
+
+
+def _attach_media(key: Open311Key, ticket: Ticket, media: Any) -> None:
+    from linli.tickets.models import PhotoKind
+    from linli.tickets.services import ticket_photo_add
+
+    try:
+        ticket_photo_add(actor=key.user, ticket_id=ticket.pk, upload=media, kind=PhotoKind.REPORT)
+    except InvalidInput as exc:
+        raise Open311Error(400, f"media: {exc.message}") from None

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from linli.interop.models import Open311Request, ServiceAttribute
 from linli.interop.open311_format import EXTENDED_STATUS, Open311Error, iso, open_or_closed, parse_when
 from linli.places.models import Place, PlaceKind
-from linli.tickets.models import OPEN_STATUSES, Category, Status, Ticket, TicketEvent
+from linli.tickets.models import OPEN_STATUSES, Category, PhotoKind, Status, Ticket, TicketEvent, TicketPhoto
 
 WINDOW_DAYS = 90
 MAX_RESULTS = 1000
@@ -119,8 +120,13 @@ def service_definition_out(category: Category) -> dict[str, Any]:
 
 
 def public_requests(street: Place | None) -> QuerySet[Ticket]:
-    qs = Ticket.objects.filter(public=True).select_related(
-        "category", "place", "handling_place", "handling_org", "merged_into", "open311"
+    report_photos = Prefetch(
+        "photos", queryset=TicketPhoto.objects.filter(kind=PhotoKind.REPORT).order_by("id"), to_attr="report_photos"
+    )
+    qs = (
+        Ticket.objects.filter(public=True)
+        .select_related("category", "place", "handling_place", "handling_org", "merged_into", "open311")
+        .prefetch_related(report_photos)
     )
     if street is not None:
         qs = qs.filter(place_path__under=street.path)
@@ -161,12 +167,41 @@ def window(start_raw: str, end_raw: str) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def search_requests(street: Place | None, params: Any) -> list[Ticket]:
-    """GET requests: ``service_request_id`` (comma list) overrides every other filter."""
+@dataclass
+class Found:
+    """One page of GET requests, and the fixed window the next page must repeat (so requests
+    arriving meanwhile do not shift the pages)."""
+
+    tickets: list[Ticket]
+    page: int
+    page_size: int
+    has_more: bool
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+def _positive(params: Any, name: str, default: int, most: int) -> int:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= most:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
+    return int(raw)
+
+
+def search_requests(street: Place | None, params: Any) -> Found:
+    """GET requests: ``service_request_id`` (comma list) overrides every other filter.
+
+    Spec: the range may not exceed 90 days and servers may cap the count (1,000 here). The spec
+    has no paging, so a window holding more than a page is never silently cut: ``page`` and
+    ``page_size`` (extension, described in discovery) walk it, and the answer carries a
+    ``Link: <…>; rel="next"`` header with the same fixed start/end while more remain."""
     qs = public_requests(street)
     raw_ids = (params.get("service_request_id") or "").strip()
     if raw_ids:
-        return list(qs.filter(pk__in=_ids(raw_ids)).order_by("-id")[:MAX_RESULTS])
+        return Found(list(qs.filter(pk__in=_ids(raw_ids)).order_by("-id")[:MAX_IDS]), 1, MAX_IDS, False)
+    page = _positive(params, "page", 1, 100_000)
+    size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS)
     codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]
     if codes:
         if not all(c.isdigit() for c in codes):
@@ -181,7 +216,9 @@ def search_requests(street: Place | None, params: Any) -> list[Ticket]:
         qs = qs.exclude(status__in=OPEN_STATUSES)
     start, end = window(params.get("start_date") or "", params.get("end_date") or "")
     qs = qs.filter(submitted_at__gte=start, submitted_at__lte=end)
-    return list(qs.order_by("-submitted_at", "-id")[:MAX_RESULTS])
+    offset = (page - 1) * size
+    rows = list(qs.order_by("-submitted_at", "-id")[offset : offset + size + 1])
+    return Found(rows[:size], page, size, len(rows) > size, start, end)
 
 
 def public_request(street: Place | None, request_id: str) -> Ticket:
@@ -223,7 +260,18 @@ def last_public_notes(tickets: Iterable[Ticket]) -> dict[int, str]:
     return notes
 
 
-def request_out(ticket: Ticket, note: str = "") -> dict[str, Any]:
+def media_url_of(ticket: Ticket, extra: Open311Request | None, base: str) -> str:
+    """The client's own media_url, else our copy of the first report photo (EXIF removed)."""
+    if extra is not None and extra.media_url:
+        return extra.media_url
+    photos = getattr(ticket, "report_photos", None)
+    if photos:
+        ext = {"image/png": "png", "image/webp": "webp"}.get(photos[0].content_type, "jpg")
+        return f"{base}/media/{photos[0].pk}.{ext}"
+    return ""
+
+
+def request_out(ticket: Ticket, note: str = "", base: str = "") -> dict[str, Any]:
     extra: Open311Request | None = getattr(ticket, "open311", None)
     place = ticket.place
     lat = ticket.lat if ticket.lat is not None else place.lat
@@ -250,13 +298,25 @@ def request_out(ticket: Ticket, note: str = "") -> dict[str, Any]:
         "zipcode": "",
         "lat": float(lat) if lat is not None else None,
         "long": float(lng) if lng is not None else None,
-        "media_url": extra.media_url if extra else "",
+        "media_url": media_url_of(ticket, extra, base),
     }
 
 
-def requests_out(tickets: list[Ticket]) -> list[dict[str, Any]]:
+def requests_out(tickets: list[Ticket], base: str = "") -> list[dict[str, Any]]:
     notes = last_public_notes(tickets)
-    return [request_out(t, notes.get(t.pk, "")) for t in tickets]
+    return [request_out(t, notes.get(t.pk, ""), base) for t in tickets]
+
+
+def public_photo(photo_id: str) -> TicketPhoto:
+    """A report photo of a public request (what media_url points to); anything else is 404."""
+    photo = (
+        TicketPhoto.objects.filter(pk=int(photo_id), kind=PhotoKind.REPORT, ticket__public=True).first()
+        if photo_id.isdigit()
+        else None
+    )
+    if photo is None:
+        raise Open311Error(404, f"media “{photo_id[:20]}” not found")
+    return photo
 
 
 # --- mySociety servicerequestupdates ----------------------------------------------------------------

@@ -14,5 +14,6 @@ urlpatterns = [
     re_path(rf"^requests/(?P<request_id>[^/.]+){FMT}$", views.request_detail, name="request"),
     re_path(rf"^tokens/(?P<token>[^/.]+){FMT}$", views.token_detail, name="token"),
     re_path(rf"^servicerequestupdates{FMT}$", views.request_updates, name="updates"),
+    re_path(r"^media/(?P<photo_id>\d+)\.(?P<ext>jpg|png|webp)$", views.media, name="media"),
     re_path(r"^(?P<rest>.*)$", views.unknown, name="unknown"),
 ]

@@ -12,7 +12,7 @@ from functools import wraps
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +25,7 @@ from linli.interop.open311_intake import open311_request_create
 from linli.interop.open311_selectors import (
     by_token,
     category_for_code,
+    public_photo,
     public_request,
     requests_out,
     search_requests,
@@ -58,7 +59,9 @@ def open311(methods: tuple[str, ...]) -> Callable[[View], View]:
             except Open311Error as exc:
                 return render_error(out_fmt, exc)
             except RateLimited as exc:
-                return render_error(out_fmt, Open311Error(429, exc.message))
+                limited = render_error(out_fmt, Open311Error(429, exc.message))
+                limited["Retry-After"] = str(exc.retry_after)
+                return limited
             except Forbidden as exc:
                 return render_error(out_fmt, Open311Error(403, exc.message))
             except NotFound as exc:
@@ -133,6 +136,11 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         "changeset": CHANGESET,
         "contact": _("请联系街道系统管理员"),
         "key_service": request.build_absolute_uri(reverse("interop:index")),
+        "paging": _(
+            "GET requests.json/xml 每次最多返回 1000 条(可用 page_size 调小);窗口内更多的结果用 page=2、3…"
+            "翻页,响应头 Link rel=next 给出下一页的完整地址(固定了 start_date/end_date,新到的诉求不会使页错位);"
+            "起止时间跨度不超过 90 天"
+        ),
         "endpoints": [
             {
                 "specification": SPEC_URL,
@@ -167,7 +175,9 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
         data = _post_data(request)
         key = open311_key_check(data.get("api_key") or request.GET.get("api_key") or "", request=request)
         street = _key_street(key, _jurisdiction(data) or _jurisdiction(request.GET))
-        row = open311_request_create(key=key, street=street, data=data, request=request)
+        row = open311_request_create(
+            key=key, street=street, data=data, request=request, media=request.FILES.get("media")
+        )
         answer = {
             "service_request_id": str(row.ticket_id),
             "token": row.token,
@@ -175,14 +185,40 @@ def requests_collection(request: HttpRequest, fmt: str) -> HttpResponse:
             "account_id": row.account_id or None,
         }
         return render(fmt, "requests", [answer], status=201)
-    tickets = search_requests(_jurisdiction(request.GET), request.GET)
-    return render(fmt, "requests", requests_out(tickets))
+    found = search_requests(_jurisdiction(request.GET), request.GET)
+    response = render(fmt, "requests", requests_out(found.tickets, _base(request)))
+    if found.has_more and found.start is not None and found.end is not None:
+        following = request.GET.copy()
+        following["start_date"] = found.start.isoformat()
+        following["end_date"] = found.end.isoformat()
+        following["page"] = str(found.page + 1)
+        following["page_size"] = str(found.page_size)
+        response["Link"] = f'<{request.build_absolute_uri(request.path)}?{following.urlencode()}>; rel="next"'
+    response["X-Open311-Page"] = str(found.page)
+    return response
+
+
+def _base(request: HttpRequest) -> str:
+    """Absolute /open311/v2 root, for media_url links to our copy of a request's photo."""
+    return request.build_absolute_uri(reverse("open311:discovery", kwargs={"fmt": "json"})).rsplit("/", 1)[0]
 
 
 @open311(("GET",))
 def request_detail(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     ticket = public_request(_jurisdiction(request.GET), request_id)
-    return render(fmt, "requests", requests_out([ticket]))
+    return render(fmt, "requests", requests_out([ticket], _base(request)))
+
+
+def media(request: HttpRequest, photo_id: str, ext: str) -> HttpResponse:
+    """The report photo of a public request (EXIF already removed when it was stored)."""
+    try:
+        photo = public_photo(photo_id)
+    except Open311Error as exc:
+        return render_error("json", exc)
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @open311(("GET",))

@@ -11,6 +11,7 @@ from pydantic import Field
 from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
+from linli.notify.api_robots import router as robots_router
 from linli.notify.models import Notification
 from linli.notify.selectors import inbox_for, unread_count
 from linli.notify.services import notification_mark_read
@@ -71,3 +72,6 @@ def inbox_mark_read(request: HttpRequest, payload: MarkReadIn) -> MarkReadOut:
         raise InvalidInput("请给出要标为已读的消息编号 ids,或者 all=true(二选一)", field="ids")
     marked = notification_mark_read(user=request.user, ids=None if payload.all else payload.ids)
     return MarkReadOut(marked=marked, unread=unread_count(request.user))
+
+
+router.add_router("", robots_router)  # /robots (api_robots.py)

@@ -295,3 +295,7 @@ def study_deliver(request: HttpRequest, material_id: int, body: DeliveryIn) -> S
             delivered_by_id=c.delivered_by_id,
         ),
     )
+
+
+# Endpoints for the rest of the pages' actions register on this same router (one path, many methods):
+from linli.partylife import api_more  # noqa: E402, F401

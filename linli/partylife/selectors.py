@@ -349,3 +349,94 @@ def my_duties(user: Any) -> Any:
         .select_related("center", "household__place")
         .order_by("center__path", "household__room")
     )
+
+
+# ---------------------------------------------------------------- 党员中心户 责任区 on the place tree
+
+DUTIES_SHOWN = 300  # a compound has a few hundred households at most; the page shows them all
+
+
+@dataclass
+class CenterDuties:
+    """One 党员中心户 and the households of its 责任区 under a place, with who looks after each."""
+
+    center: PartyOrg
+    duties: list[CenterHouseholdDuty] = field(default_factory=list)
+
+
+def visible_duties(user: Any) -> Any:
+    """责任区 links the user may see: party officers of the center's org or above, nobody else."""
+    return CenterHouseholdDuty.objects.visible_to(user).select_related("center", "member", "household__place")
+
+
+def duties_at_place(user: Any, place_path: str, *, limit: int = DUTIES_SHOWN) -> list[CenterDuties]:
+    """The 责任区 of households under a place (compound, building …), grouped by 党员中心户.
+
+    Empty for anyone who may not see party data, so the place page shows nothing to them."""
+    rows = list(
+        visible_duties(user)
+        .filter(household__place_path__startswith=place_path)
+        .order_by("center__path", "household__place_path", "household__room", "id")[:limit]
+    )
+    grouped: dict[int, CenterDuties] = {}
+    for duty in rows:
+        grouped.setdefault(duty.center_id, CenterDuties(center=duty.center)).duties.append(duty)
+    return list(grouped.values())
+
+
+# ---------------------------------------------------------------- resident picker on party-life forms
+
+PICKER_MIN = 2
+PICKER_MAX = 10
+PICKER_FIELDS = ("person_id", "mentor_id", "mentee_id", "delivered_by_id", "member_id")
+
+
+@dataclass(frozen=True)
+class PickedPerson:
+    """What the picker shows of a resident: enough to tell two 王芳 apart, no identifier."""
+
+    id: int
+    name_masked: str
+    birth_year: int | None
+    address_masked: str
+    is_party_member: bool
+
+
+def _mask_room(room: str) -> str:
+    return room[:1] + "*" * (len(room) - 1) if room else ""
+
+
+def picker_search(user: Any, q: str) -> list[PickedPerson]:
+    """Residents of the user's scoped ledger whose name contains ``q`` (≥ 2 characters, a name:
+    digits are refused so an ID or phone number is never typed into a search), masked.
+
+    Only party officers use the pickers (the forms they sit on are theirs); anyone else gets an
+    empty list. The scope is the ordinary ledger scope (``Person.objects.visible_to``)."""
+    from linli.core.errors import InvalidInput
+    from linli.core.masking import mask_name
+    from linli.partylife.scoping import is_party_officer
+    from linli.people.models import Person
+
+    text = (q or "").strip()
+    if len(text) < PICKER_MIN:
+        raise InvalidInput(f"请至少输入 {PICKER_MIN} 个字的姓名", field="q")
+    if any(ch.isdigit() for ch in text) or len(text) > 30:
+        raise InvalidInput("请按姓名查找(不要输入证件号或电话)", field="q")
+    if not is_party_officer(user):
+        return []
+    people = (
+        Person.objects.visible_to(user)
+        .filter(name__contains=text, moved_out_on__isnull=True, anonymised_at__isnull=True)
+        .select_related("place", "household")
+        .order_by("name", "id")[:PICKER_MAX]
+    )
+    return [
+        PickedPerson(
+            id=p.pk,
+            name_masked=mask_name(p.name),
+            birth_year=p.birth_date.year if p.birth_date else None,
+            address_masked=f"{p.place.name} {_mask_room(p.household.room) if p.household else ''}".strip(),
+            is_party_member=p.is_party_member,
+        )
+        for p in people
+    ]

@@ -357,3 +357,26 @@ def center_household_link(
     )
     audit_record(action="partylife.duty_linked", actor=actor, target=duty, household=household.pk)
     return duty
+
+
+@transaction.atomic
+def center_household_unlink(*, actor: Any, duty_id: int) -> None:
+    """Take a household out of a 党员中心户's 责任区 (moved away, handed to another center).
+
+    Only an officer of the center's branch (or above) may; another branch's link is the same 404
+    as one that does not exist. The row is locked so two removals cannot both succeed."""
+    duty = (
+        CenterHouseholdDuty.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=duty_id).first()
+        if duty_id
+        else None
+    )
+    if duty is None:
+        raise NotFound("未找到该责任区住户,或您无权查看")
+    audit_record(
+        action="partylife.duty_unlinked",
+        actor=actor,
+        target=duty,
+        household=duty.household_id,
+        center=duty.center_id,
+    )
+    duty.delete()

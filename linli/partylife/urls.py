@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.partylife import views, views_reports
+from linli.partylife import views, views_picker, views_reports
 
 app_name = "partylife"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("figures/", views_reports.figures, name="figures"),
     path("secretaries/", views_reports.secretaries, name="secretaries"),
     path("secretaries/<slug:action>/", views_reports.secretaries_act, name="secretaries_act"),
+    path("people-search/", views_picker.people_search, name="people_search"),
     path("branches/<int:org_id>/", views.branch, name="branch"),
     path("branches/<int:org_id>/<slug:action>/", views.branch_act, name="branch_act"),
     path("meetings/<int:meeting_id>/", views.meeting, name="meeting"),

@@ -143,6 +143,12 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
                 since=parse_date(p.get("since"), "since"),
             ),
         )
+    elif action == "duty-remove":
+        run(
+            request,
+            "已移出责任区",
+            lambda: s.center_household_unlink(actor=actor, duty_id=int_or_none(p.get("duty_id")) or 0),
+        )
     elif action == "transfer":
         run(
             request,

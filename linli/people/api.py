@@ -224,3 +224,7 @@ def households_read(request: HttpRequest, household_id: int) -> HouseholdOut:
             for o in detail.ownerships
         ],
     )
+
+
+# Endpoints for the rest of the pages' actions register on this same router (one path, many methods):
+from linli.people import api_ledger  # noqa: E402, F401

@@ -14,9 +14,11 @@ from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
+from linli.core.ratelimit import rate_limit
 from linli.core.schemas import ErrorOut
 from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
+from linli.tickets.api_problems import router as problems_router
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
 from linli.tickets.models import Source, Ticket, TicketEvent
@@ -34,6 +36,7 @@ from linli.tickets.workflow import allowed_actions
 
 router = Router(tags=["tickets"])
 router.add_router("", categories_router)  # /categories
+router.add_router("", problems_router)  # /problems (api_problems.py)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -236,11 +239,13 @@ def detail_out(t: Ticket, user: Any) -> TicketDetailOut:
 
 @router.post(
     "/requests",
-    response={201: TicketDetailOut, **ERRORS},
+    response={201: TicketDetailOut, **ERRORS, 429: ErrorOut},
     operation_id="requests_create",
     summary="Report a problem; retries with the same Idempotency-Key return the first result",
 )
 def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDetailOut]:
+    if payload.source in (Source.APP, Source.API):  # residents' self-service intake: rate-limited (issue 13)
+        rate_limit(purpose="intake.user", key=str(request.user.pk), request=request)
     ticket, _created = ticket_submit(
         actor=request.user,
         description=payload.description,
