@@ -1,0 +1,89 @@
+"""Benchmark 1, the queue: a staff member's open requests in their subtree (``GET
+/api/v1/requests?queue=mine``: the open requests their unit holds or that wait unassigned under it,
+50 a page, bearer token — the workbench's default queue; the page itself needs 2FA and collected
+static files in production settings, so the bench reads the API the mini-program uses), at street and grid level,
+first page and a deep keyset page, against a hello-world JSON endpoint on the same server.
+
+Runs against the scale database (``generate_scale``; BENCH_DATABASE_URL, default linli_scale on
+the local PostgreSQL) with gunicorn (one sync worker per core, persistent connections, DEBUG off)
+and wrk on the same machine. Bars (issue #12): throughput ratio ≥ 0.3, single-client p95 ≤ 50 ms.
+
+    .venv/bin/python bench/request_queue.py
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SCALE_DB, django_setup, fetch, gunicorn, latency, load, out, verdict, wrk
+
+MIN_RATIO = 0.3
+MAX_P95_MS = 50.0
+DEEP = 5000  # rows skipped for the deep page
+
+
+def prepare() -> dict[str, Any]:
+    """Tokens for the street and grid accounts, and a cursor DEEP rows into each queue."""
+    django_setup()
+    from linli.accounts.models import User
+    from linli.accounts.services import token_issue
+    from linli.core.pagination import encode_cursor
+    from linli.tickets.models import Ticket
+    from linli.tickets.selectors import TicketFilters, filter_tickets, visible_tickets
+
+    setup: dict[str, Any] = {"tickets": Ticket.objects.count()}
+    for username in ("street", "grid"):
+        user = User.objects.get(username=username)
+        _, key = token_issue(user=user, name="bench")
+        mine = filter_tickets(visible_tickets(user), user, TicketFilters(queue="mine"))
+        open_ids = mine.order_by("-id").values_list("id", flat=True)
+        total = open_ids.count()
+        skip = min(DEEP, max(0, total - 60))
+        deep_id = open_ids[skip] if total > 60 else None
+        setup[username] = {
+            "token": key,
+            "open": total,
+            "skip": skip,
+            "cursor": encode_cursor(deep_id) if deep_id else None,
+        }
+    return setup
+
+
+def main() -> int:
+    setup = prepare()
+    out(f"queue bench on {SCALE_DB.rsplit('/', 1)[-1]}: {setup['tickets']:,} requests; load {load()}")
+    ok = True
+    results: dict[str, Any] = {"tickets": setup["tickets"]}
+    with gunicorn() as base:
+        hello = wrk(f"{base}/bench/hello")
+        out(f"  hello-world GET: {hello.rps:,.0f} req/s (p50 {hello.p50_ms:.1f} ms)")
+        results["hello_rps"] = hello.rps
+        for who in ("street", "grid"):
+            s = setup[who]
+            headers = {"Authorization": f"Bearer {s['token']}"}
+            pages = [("first page", f"{base}/api/v1/requests?queue=mine&limit=50")]
+            if s["cursor"]:
+                pages.append((f"page after {s['skip']:,} rows", f"{pages[0][1]}&cursor={s['cursor']}"))
+            for label, url in pages:
+                size = len(fetch(url, headers))
+                got = wrk(url, headers=headers)
+                lat = latency(url, headers=headers)
+                ratio = got.rps / hello.rps
+                out(
+                    f"  {who} queue ({s['open']:,} open), {label}: {size:,} bytes, {got.rps:,.0f} req/s, "
+                    f"ratio {ratio:.2f}, single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
+                    + (f", {got.errors} errors" if got.errors else "")
+                )
+                ok &= verdict(f"{who} {label} throughput ratio", ratio, MIN_RATIO)
+                ok &= verdict(f"{who} {label} p95", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
+                ok &= got.errors == 0
+                results[f"{who} {label}"] = {"rps": got.rps, "ratio": ratio, **lat, "open": s["open"]}
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

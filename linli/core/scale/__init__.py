@@ -1,0 +1,1 @@
+"""Scale tooling: the district-size data generator behind ``manage.py generate_scale`` (issue #12)."""

@@ -1,0 +1,113 @@
+"""Streaming CSV export of the requests a staff member may see (issue #12: every export streams).
+
+Rows come from one scoped query read through a server-side cursor (``iterator``) and are written
+to the response as they arrive, so memory stays flat at a million rows. UTF-8 with a BOM so Excel
+opens the Chinese correctly; cells that a spreadsheet would run as a formula are neutralised; no
+personal data (contact phone, reporter) is exported. The export is audited with its filters.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
+
+from linli.accounts.roles import is_staff_like
+from linli.audit.services import audit_record
+from linli.core.errors import Forbidden
+from linli.tickets.models import Priority, Source, Status, Ticket
+from linli.tickets.problems import safe_cell
+from linli.tickets.selectors import TicketFilters, filter_tickets
+
+HEADER = [
+    "编号",
+    "标题",
+    "分类",
+    "位置",
+    "状态",
+    "来源",
+    "紧急程度",
+    "提交时间",
+    "受理时间",
+    "办结时间",
+    "关闭时间",
+    "办理时限",
+    "评价",
+]
+COLUMNS = (
+    "number",
+    "title",
+    "category__name",
+    "place__name",
+    "status",
+    "source",
+    "priority",
+    "submitted_at",
+    "responded_at",
+    "resolved_at",
+    "closed_at",
+    "resolve_due",
+    "rating",
+)
+CHUNK = 2000
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _when(value: Any) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
+    """The CSV text, a line at a time, of the user's requests matching ``filters`` (newest first)."""
+    qs = filter_tickets(Ticket.objects.visible_to(user), user, filters).order_by("-id").values_list(*COLUMNS)
+    writer = csv.writer(_Echo())
+    status, source, priority = dict(Status.choices), dict(Source.choices), dict(Priority.choices)
+    yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
+    for row in qs.iterator(chunk_size=CHUNK):
+        (number, title, category, place, st, src, pri, submitted, responded, resolved, closed, due, rating) = row
+        yield writer.writerow(
+            [
+                number,
+                safe_cell(title),
+                safe_cell(category or ""),
+                safe_cell(place),
+                str(status.get(st, st)),
+                str(source.get(src, src)),
+                str(priority.get(pri, pri)),
+                _when(submitted),
+                _when(responded),
+                _when(resolved),
+                _when(closed),
+                _when(due),
+                rating,
+            ]
+        )
+
+
+@login_required
+def requests_csv(request: HttpRequest) -> StreamingHttpResponse:
+    if not is_staff_like(request.user):
+        raise Forbidden("该页面仅供工作人员使用")
+    status = request.GET.get("status") or None
+    filters = TicketFilters(status=status)
+    rows = csv_rows(request.user, filters)
+    first = next(rows)  # validates the filters (InvalidInput → 422) before the response starts
+    audit_record(action="ticket.exported", actor=request.user, request=request, status=status or "")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = StreamingHttpResponse(_chain(first, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    return response
+
+
+def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
