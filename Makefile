@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export LINLI_DEMO_PASSWORD ?= linli-demo-2026
 
-.PHONY: run test lint typecheck pytest install static migrate demo worker clean messages
+.PHONY: run test lint typecheck pytest install static migrate demo worker clean messages bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,12 @@ pytest: install
 	$(VENV)/bin/pytest
 
 test: lint typecheck pytest
+
+# The six benchmarks of issue #12 on PostgreSQL (not part of `make test`; see bench/README.md).
+# Builds the scale database with generate_scale when it is empty; installs wrk (Debian) if absent.
+bench: install
+	@command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(PY) bench/run_all.py
 
 messages: install
 	$(PY) scripts/i18n.py

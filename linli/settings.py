@@ -51,6 +51,10 @@ INSTALLED_APPS = [
     "linli.volunteering",
     "linli.deliberation",
     "linli.partylife",
+    "linli.cobuilding",
+    "linli.insights",
+    "linli.routing",
+    "linli.privacy",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +69,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "linli.core.middleware.LinliErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # security-data: no-store on every non-static response; strict CSP with a per-response nonce.
+    "linli.core.middleware.NoStoreMiddleware",
+    "linli.core.middleware.ContentSecurityPolicyMiddleware",
+    "linli.core.middleware.RetryOnLostDatabaseMiddleware",  # security-data: innermost, reruns the view once
 ]
 
 ROOT_URLCONF = "linli.urls"
@@ -104,6 +112,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# security-data: a persistent connection the database closed (PostgreSQL restart, failover) is
+# noticed at the start of the next request and reopened, instead of failing it with a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- read replicas (scale, issue #12; docs/scaling.md) ---------------------------------------
+# DATABASE_REPLICA_URLS: comma-separated URLs of streaming replicas of DATABASE_URL. Each becomes an
+# alias replica1, replica2 …; the router sends reads there and writes (and the reads after them) to
+# the primary. Empty (the default): one database, no router.
+for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    try:
+        DATABASES[f"replica{_n}"] = dj_database_url.parse(_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    except Exception as _exc:  # name the variable and which URL, for the operator
+        raise ImproperlyConfiguredEnv(f"DATABASE_REPLICA_URLS: URL {_n} is not a database URL: {_exc}") from None
+    DATABASES[f"replica{_n}"]["TEST"] = {"MIRROR": "default"}
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["linli.core.dbrouter.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "linli.core.dbrouter.PinPrimaryMiddleware")
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=0)
+# --- end read replicas ---------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -116,6 +143,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # security-identity (issue 13): 3 of 4 character classes, none of the last PASSWORD_HISTORY passwords
+    {"NAME": "linli.accounts.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "linli.accounts.validators.PasswordHistoryValidator"},
 ]
 
 # Internationalisation: Simplified Chinese first.
@@ -149,6 +179,23 @@ IDLE_TIMEOUT_MINUTES = env_int("LINLI_IDLE_TIMEOUT_MINUTES", 30, minimum=1, maxi
 LOGIN_LOCKOUT_FAILURES = env_int("LINLI_LOGIN_LOCKOUT_FAILURES", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = env_int("LINLI_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 OTP_TTL_SECONDS = env_int("LINLI_OTP_TTL_SECONDS", 300, minimum=30)
+# --- security-identity (issue 13): password expiry, absolute session age, 2FA, lockout per address,
+# re-authentication, rate limits, audit retention. See docs/security.md.
+PASSWORD_MAX_AGE_DAYS = env_int("LINLI_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)  # 0 = no expiry reminder
+PASSWORD_HISTORY = env_int("LINLI_PASSWORD_HISTORY", 5, minimum=0, maximum=24)
+SESSION_ABSOLUTE_HOURS = env_int("LINLI_SESSION_ABSOLUTE_HOURS", 12, minimum=1, maximum=7 * 24)
+LOGIN_LOCKOUT_FAILURES_PER_ADDRESS = env_int("LINLI_LOGIN_LOCKOUT_FAILURES_PER_ADDRESS", 5, minimum=1)
+REAUTH_MINUTES = env_int("LINLI_REAUTH_MINUTES", 5, minimum=1, maximum=60)
+TWO_FACTOR_ISSUER = env_str("LINLI_TWO_FACTOR_ISSUER", "邻里 Linli")
+RATE_LIMITS = {  # purpose: (calls, window seconds)
+    "login.address": (env_int("LINLI_RATE_LOGIN_PER_MINUTE", 30, minimum=1), 60),
+    "otp.phone": (env_int("LINLI_RATE_OTP_PER_PHONE_HOUR", 5, minimum=1), 3600),
+    "otp.address": (env_int("LINLI_RATE_OTP_PER_ADDRESS_HOUR", 20, minimum=1), 3600),
+    "intake.address": (env_int("LINLI_RATE_INTAKE_PER_ADDRESS_HOUR", 60, minimum=1), 3600),
+    "open311.address": (env_int("LINLI_RATE_OPEN311_BAD_KEYS_PER_MINUTE", 20, minimum=1), 60),
+}
+AUDIT_RETENTION_DAYS = env_int("LINLI_AUDIT_RETENTION_DAYS", 180, minimum=180)
+# --- end security-identity
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
@@ -194,8 +241,35 @@ UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_MB", 10, minimum=1, maximum=200) * 
 IMPORT_MAX_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
 LEDGER_RETENTION_DAYS = env_int("LINLI_LEDGER_RETENTION_DAYS", 3 * 365, minimum=30, maximum=50 * 365)
 IMPORT_STAGING_HOURS = env_int("LINLI_IMPORT_STAGING_HOURS", 24, minimum=1, maximum=24 * 30)
+# routing (smart dispatch): a suggested category is applied by itself only at or above this confidence
+# (0–1; 1.01 switches automatic categorisation off); below MIN_LABELLED closed requests it uses keywords.
+ROUTING_AUTO_ASSIGN_CONFIDENCE = env_parsed(
+    "LINLI_ROUTING_AUTO_CONFIDENCE",
+    "0.85",
+    lambda raw: float(raw) if 0 <= float(raw) <= 1.01 else float("x"),
+    "a number between 0 and 1.01",
+)
+ROUTING_MIN_LABELLED = env_int("LINLI_ROUTING_MIN_LABELLED", 100, minimum=10, maximum=1_000_000)
+# insights (dashboards, map, reports): map tiles are optional (empty = boundaries only, for intranets
+# without a tile server); GCJ-02 tile providers need our WGS84 points shifted (docs/insights.md).
+INSIGHTS_MAP_TILES = env_str("LINLI_MAP_TILES", "")
+INSIGHTS_MAP_ATTRIBUTION = env_str("LINLI_MAP_ATTRIBUTION", "")
+INSIGHTS_MAP_TILE_COORDS = env_choice("LINLI_MAP_TILE_COORDS", "wgs84", {"wgs84", "gcj02"})
+INSIGHTS_MIN_REQUESTS_FOR_RANKING = env_int("LINLI_MIN_REQUESTS_FOR_RANKING", 5, minimum=1, maximum=100_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# security-data: web hardening and field encryption. HTTPS behaviour comes from the environment and
+# is strict when DEBUG is off, so `manage.py check --deploy` passes with no warnings.
+SECURE_SSL_REDIRECT = env_bool("LINLI_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("LINLI_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("LINLI_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("LINLI_HSTS_PRELOAD", not DEBUG)
+if env_bool("LINLI_BEHIND_TLS_PROXY", False):  # the proxy terminates TLS and sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSP_IMG_HOSTS = env_list("LINLI_CSP_IMG_HOSTS", [])  # e.g. https://tiles.example.gov.cn (map tiles)
+CSP_REPORT_ONLY = env_bool("LINLI_CSP_REPORT_ONLY", True)
+FIELD_CIPHER = env_choice("LINLI_FIELD_CIPHER", "aes-256-gcm", {"aes-256-gcm", "sm4-gcm"})
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
 LOGGING = {

@@ -32,6 +32,30 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         build_demo()
 
 
+@pytest.fixture(autouse=True)
+def _force_login_is_a_full_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``client.force_login`` stands for a completed login, second factor included.
+
+    Production holds a session of a user who must use 2FA at the 2FA pages until it passes (see
+    ``linli.accounts.middleware``); tests that skip the login form skip that step too. Tests of
+    the login flow itself post to the real login page and get the real gate.
+    """
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        from linli.accounts.middleware import SEEN_DB, TRACKED, mark_two_factor_passed, start_session_clock
+
+        original(self, user, backend)
+        session = self.session
+        start_session_clock(session)
+        mark_two_factor_passed(session)
+        session[TRACKED] = True  # a real login registers its session row at login, not on the next page
+        session[SEEN_DB] = session["_linli_auth_at"]
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture
 def users(db: Any) -> dict[str, Any]:
     from linli.accounts.models import User

@@ -133,7 +133,7 @@ def events_by_ticket(node: Place, since: dt.date, until: dt.date) -> dict[int, l
     )
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
-        grouped[row["ticket_id"]].append(row)
+        grouped[row["ticket_id"]].append(dict(row))
     return {k: v for k, v in grouped.items() if v and v[0]["action"] == "submit"}
 
 

@@ -228,13 +228,26 @@ class Ticket(ScopedModel):
         and the master of any duplicate they reported (so they follow its progress)."""
         from linli.people.models import Position
 
+        # The two lookups are read first (each a few rows at most) and put in as literal lists: as
+        # subqueries inside the OR they stop PostgreSQL from combining indexes, and a grid worker's
+        # queue became a backward scan of the whole table (808 ms at 200k requests; docs/scaling.md).
         own = Q(submitted_by=user) | Q(claimed_by=user)
-        own |= Q(pk__in=Ticket.objects.filter(submitted_by=user, merged_into__isnull=False).values("merged_into"))
+        masters = list(
+            Ticket.objects.filter(submitted_by=user, merged_into__isnull=False).values_list("merged_into", flat=True)
+        )
+        if masters:
+            own |= Q(pk__in=masters)
         if user.person_id:
-            orgs = Position.objects.filter(
-                person_id=user.person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
-            ).values("organisation")
-            own |= Q(handling_org__in=orgs)
+            orgs = list(
+                Position.objects.filter(
+                    person_id=user.person_id,
+                    kind="department_liaison",
+                    organisation__isnull=False,
+                    end_date__isnull=True,
+                ).values_list("organisation", flat=True)
+            )
+            if orgs:
+                own |= Q(handling_org__in=orgs)
         return own
 
     @property

@@ -7,22 +7,21 @@ on top of the table in ``linli.tickets.workflow``.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
-from linli.core import crypto
+from linli.core import crypto, uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import normalise_phone
 from linli.core.scoping import capabilities_at
+from linli.core.uploads import IMAGE_FORMATS, MAX_PIXELS, inspect_image  # noqa: F401  (re-exported)
+from linli.insights import rollups
 from linli.places.models import Place, PlaceKind
 from linli.places.services import validate_point
 from linli.tickets.models import (
@@ -44,8 +43,6 @@ DEFAULT_RESPONSE_HOURS = 24
 DEFAULT_RESOLVE_WORKDAYS = 5
 REPORTABLE_KINDS = {PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING, PlaceKind.UNIT}
 STAFF_SOURCES = {Source.PHONE, Source.DOOR, Source.PATROL, Source.VISIT, Source.MEETING}
-IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
-MAX_PIXELS = 50_000_000
 
 
 # --- deadlines ------------------------------------------------------------------------------------
@@ -243,6 +240,7 @@ def _create(
         to_status=Status.SUBMITTED,
         data={"source": source, "calendar_warning": deadlines.warning},
     )
+    rollups.on_ticket_event(ticket_id=ticket.pk)  # dashboards' rollups move in the same transaction
     return ticket
 
 
@@ -250,32 +248,7 @@ def _create(
 
 
 def _read_upload(upload: Any) -> bytes:
-    size = getattr(upload, "size", None)
-    limit = settings.UPLOAD_MAX_BYTES
-    if size is not None and size > limit:
-        raise InvalidInput(f"照片不能超过 {limit // (1024 * 1024)} MB", field="photo")
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise InvalidInput(f"照片不能超过 {limit // (1024 * 1024)} MB", field="photo")
-    if not data:
-        raise InvalidInput("照片是空文件", field="photo")
-    return bytes(data)
-
-
-def inspect_image(data: bytes) -> tuple[str, int, int]:
-    """(format, width, height) judged by content, whatever the file is called."""
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            fmt = probe.format or ""
-            width, height = probe.size
-            probe.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput("上传的文件不是有效的图片(支持 JPEG、PNG、WebP、GIF)", field="photo") from None
-    if fmt not in IMAGE_FORMATS:
-        raise InvalidInput(f"不支持的图片格式 {fmt},请上传 JPEG、PNG、WebP 或 GIF", field="photo")
-    if width * height > MAX_PIXELS:
-        raise InvalidInput("图片像素过大", field="photo")
-    return fmt, width, height
+    return uploads.read_upload(upload, field="photo")
 
 
 def ticket_photo_add(*, actor: Any, ticket_id: int, upload: Any, kind: str = PhotoKind.REPORT) -> TicketPhoto:
@@ -284,8 +257,7 @@ def ticket_photo_add(*, actor: Any, ticket_id: int, upload: Any, kind: str = Pho
 
     if kind not in PhotoKind.values:
         raise InvalidInput("未知照片类型", field="kind")
-    data = _read_upload(upload)
-    fmt, width, height = inspect_image(data)
+    clean = uploads.clean_image(_read_upload(upload), field="photo")  # EXIF/GPS gone before anyone sees it
     with transaction.atomic():
         ticket = lock_ticket(actor=actor, ticket_id=ticket_id)
         mine = relations(actor, ticket)
@@ -297,17 +269,16 @@ def ticket_photo_add(*, actor: Any, ticket_id: int, upload: Any, kind: str = Pho
             raise Conflict("诉求已办结,不能再补充反映照片")
         if ticket.photos.filter(kind=kind).count() >= PHOTOS_MAX:
             raise InvalidInput(f"每条诉求最多 {PHOTOS_MAX} 张照片", field="photo")
-        ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
         photo = TicketPhoto(
             ticket=ticket,
             kind=kind,
-            content_type=IMAGE_FORMATS[fmt],
-            width=width,
-            height=height,
-            size=len(data),
+            content_type=clean.content_type,
+            width=clean.width,
+            height=clean.height,
+            size=len(clean.data),
             uploaded_by=actor,
         )
-        photo.image.save(f"{kind}.{ext}", ContentFile(data), save=False)
+        photo.image.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
         photo.save()
     return photo
 

@@ -81,6 +81,7 @@ def _target_unit(
         if place is None or not ticket.place_path.startswith(place.path) or place.kind not in LEVELS:
             raise InvalidInput("办理单位应为诉求所在的网格、社区、街道或区", field="place_id")
         return place, None
+    assert organisation_id is not None  # exactly one of the two was given
     org = Organisation.objects.filter(pk=organisation_id).select_related("home").first()
     if org is None:
         raise InvalidInput("所选组织不存在", field="organisation_id")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.tickets import views_categories, views_detail, views_problems, views_resident, views_staff
+from linli.tickets import export, views_categories, views_detail, views_problems, views_resident, views_staff
 
 app_name = "tickets"
 urlpatterns = [
@@ -17,6 +17,7 @@ urlpatterns = [
     path("metrics/", views_staff.metrics, name="metrics"),
     path("categories/", views_categories.categories, name="categories"),
     path("categories/<int:category_id>/", views_categories.category_edit, name="category_edit"),
+    path("export.csv", export.requests_csv, name="export"),
     path("problems/", views_problems.problems, name="problems"),
     path("problems/export.xlsx", views_problems.export, name="problems_export"),
     path("problems/<int:item_id>/sign-off/", views_problems.sign_off, name="problem_sign_off"),

@@ -24,7 +24,13 @@ from linli.tickets.services import photo_for, ticket_photo_add
 from linli.tickets.transitions import LEVELS, ticket_act
 from linli.tickets.workflow import TRANSITIONS, allowed_actions, relations
 
-EVENT_LABELS = {"submit": "提交诉求", "merge_in": "并入重复诉求", **{a: t.label for a, t in TRANSITIONS.items()}}
+EVENT_LABELS = {
+    "submit": "提交诉求",
+    "merge_in": "并入重复诉求",
+    "auto_categorise": "智能分类",  # linli.routing
+    "import": "历史诉求导入",  # linli.routing import_tickets
+    **{a: t.label for a, t in TRANSITIONS.items()},
+}
 
 
 def labelled(events: list[Any]) -> list[Any]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from linli.core.errors import InvalidInput
+from linli.core.ratelimit import rate_limit
 from linli.places.models import Place, PlaceKind
 from linli.tickets.categories import leaf_categories
 from linli.tickets.models import PHOTOS_MAX
@@ -42,6 +43,8 @@ def _int_or_none(raw: str | None, field: str) -> int | None:
 
 def submit_from_post(request: HttpRequest, *, source: str) -> Any:
     """Create the request and its photos in one transaction: a bad photo saves nothing."""
+    if source == "app":  # residents' self-service intake is rate-limited per account (issue 13)
+        rate_limit(purpose="intake.user", key=str(request.user.pk), request=request)
     post = request.POST
     photos = request.FILES.getlist("photos")
     if len(photos) > PHOTOS_MAX:
@@ -65,6 +68,9 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
         if created:
             for upload in photos:
                 ticket_photo_add(actor=request.user, ticket_id=ticket.pk, upload=upload)
+            from linli.routing.services import suggestion_record  # smart dispatch: record (maybe apply) a category
+
+            suggestion_record(ticket=ticket, actor=request.user)
     return ticket
 
 

@@ -133,6 +133,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             messages.success(request, f"已登记 {ticket.number}")
+            _routing_merge(request, ticket)
             return redirect("tickets:detail", ticket.pk)
     scope = scope_for(request.user)
     locations = Place.objects.filter(
@@ -150,6 +151,20 @@ def entry(request: HttpRequest) -> HttpResponse:
         },
         status=422 if error else 200,
     )
+
+
+def _routing_merge(request: HttpRequest, ticket: Any) -> None:
+    """Staff ticked a similar open request in the smart-dispatch panel: merge the new one into it."""
+    master_id = _int(request.POST.get("routing_merge_into"))
+    if master_id is None:
+        return
+    from linli.routing.services import duplicate_merge
+
+    try:
+        master = duplicate_merge(actor=request.user, duplicate_id=ticket.pk, master_id=master_id).merged_into
+        messages.success(request, f"已合并到 {master.number}")
+    except (Conflict, InvalidInput, Forbidden, NotFound) as exc:
+        messages.error(request, f"未能合并:{exc.message}")
 
 
 @login_required

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from linli.core.errors import Conflict, Forbidden, NotFound
 from linli.core.scoping import active_positions, capabilities_at
+from linli.insights import rollups
 from linli.people.positions import POSITION_KINDS
 from linli.tickets.models import Status, Ticket, TicketEvent
 
@@ -197,6 +198,7 @@ def apply_transition(
             note=note,
             data={**(data or {}), **(extra or {})},
         )
+        rollups.on_ticket_event(ticket_id=ticket.pk)  # dashboards' rollups move in the same transaction
         if notify is not None:
             transaction.on_commit(lambda: notify(ticket, event))
     return ticket

@@ -16,12 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.audit.services import audit_record
+from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.scoping import capabilities_at, get_or_not_found, scope_for
 from linli.people.models import Person
 from linli.places.models import Household
 from linli.tickets.models import Ticket
-from linli.tickets.services import IMAGE_FORMATS, inspect_image
 from linli.visits.models import (
     FINDING_MAX,
     NOTES_MAX,
@@ -142,31 +142,19 @@ def _clean_findings(findings: list[str]) -> list[str]:
     return cleaned
 
 
-def _read_photos(uploads: list[Any]) -> list[tuple[bytes, str, int, int]]:
-    from django.conf import settings
-
-    if len(uploads) > PHOTOS_MAX:
+def _read_photos(uploads_in: list[Any]) -> list[uploads.CleanImage]:
+    """Each photo read within the size limit and re-encoded (EXIF/GPS stripped) before it is stored."""
+    if len(uploads_in) > PHOTOS_MAX:
         raise InvalidInput(f"每次走访最多 {PHOTOS_MAX} 张照片", field="photos")
-    limit = settings.UPLOAD_MAX_BYTES
-    out = []
-    for upload in uploads:
-        data = upload.read(limit + 1)
-        if len(data) > limit:
-            raise InvalidInput(f"照片不能超过 {limit // (1024 * 1024)} MB", field="photos")
-        if not data:
-            raise InvalidInput("照片是空文件", field="photos")
-        try:
-            fmt, width, height = inspect_image(bytes(data))
-        except InvalidInput as exc:
-            raise InvalidInput(exc.message, field="photos") from None
-        out.append((bytes(data), fmt, width, height))
-    return out
+    return [uploads.clean_image(uploads.read_upload(u, field="photos"), field="photos") for u in uploads_in]
 
 
-def _save_photos(visit: Visit, photos: list[tuple[bytes, str, int, int]]) -> None:
-    for data, fmt, width, height in photos:
-        photo = VisitPhoto(visit=visit, content_type=IMAGE_FORMATS[fmt], width=width, height=height, size=len(data))
-        photo.image.save(f"photo.{ {'JPEG': 'jpg'}.get(fmt, fmt.lower()) }", ContentFile(data), save=False)
+def _save_photos(visit: Visit, photos: list[uploads.CleanImage]) -> None:
+    for clean in photos:
+        photo = VisitPhoto(
+            visit=visit, content_type=clean.content_type, width=clean.width, height=clean.height, size=len(clean.data)
+        )
+        photo.image.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
         photo.save()
 
 
