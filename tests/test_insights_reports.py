@@ -191,3 +191,15 @@ def test_the_request_export_streams_csv_and_is_audited(last_month_history, place
     assert len(lines) - 1 == s.request_figures(places.street, period).resolved
     assert lines[0].startswith("编号,标题")
     assert AuditEvent.objects.filter(action="insights.requests.exported", actor=users["street"]).exists()
+
+
+def test_the_figure_export_and_the_workbench_export_write_the_same_columns(last_month_history, places, client_as):
+    from linli.tickets import export
+
+    client = client_as("street")
+    figure = client.get(f"{reverse('insights:export')}?node={places.street.pk}&figure=received")
+    workbench = client.get("/requests/export.csv")
+    figure_lines = b"".join(figure.streaming_content).decode("utf-8-sig").strip().splitlines()
+    workbench_lines = b"".join(workbench.streaming_content).decode("utf-8-sig").strip().splitlines()
+    assert figure_lines[0] == workbench_lines[0] == ",".join(export.HEADER)
+    assert len(figure_lines) > 1 and set(figure_lines[1:]) <= set(workbench_lines[1:])

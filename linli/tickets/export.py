@@ -1,5 +1,9 @@
 """Streaming CSV export of the requests a staff member may see (issue #12: every export streams).
 
+The one request CSV of the platform: ``/requests/export.csv`` (workbench filters) and the insights
+drill-down ``/insights/requests/export.csv`` (the list behind a dashboard figure) both write their
+rows with ``rows_of`` and answer with ``csv_response``; each view audits its own export.
+
 Rows come from one scoped query read through a server-side cursor (``iterator``) and are written
 to the response as they arrive, so memory stays flat at a million rows. UTF-8 with a BOM so Excel
 opens the Chinese correctly; cells that a spreadsheet would run as a formula are neutralised; no
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
@@ -68,7 +73,12 @@ def _when(value: Any) -> str:
 
 def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
     """The CSV text, a line at a time, of the user's requests matching ``filters`` (newest first)."""
-    qs = filter_tickets(Ticket.objects.visible_to(user), user, filters).order_by("-id").values_list(*COLUMNS)
+    return rows_of(filter_tickets(Ticket.objects.visible_to(user), user, filters).order_by("-id"))
+
+
+def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
+    """The CSV text, a line at a time, of an already scoped and ordered queryset of requests."""
+    qs = tickets.values_list(*COLUMNS)
     writer = csv.writer(_Echo())
     status, source, priority = dict(Status.choices), dict(Source.choices), dict(Priority.choices)
     yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
@@ -103,8 +113,12 @@ def requests_csv(request: HttpRequest) -> StreamingHttpResponse:
     first = next(rows)  # validates the filters (InvalidInput → 422) before the response starts
     audit_record(action="ticket.exported", actor=request.user, request=request, status=status or "")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(_chain(first, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    return csv_response(_chain(first, rows), filename=f"requests-{stamp}.csv")
+
+
+def csv_response(rows: Iterator[str], *, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
