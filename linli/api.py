@@ -89,6 +89,7 @@ def _register() -> None:
     from linli.routing.api import paths_router as routing_paths_router
     from linli.routing.api import router as routing_router
     from linli.tickets.api import router as tickets_router
+    from linli.tickets.api_bulk import router as tickets_bulk_router
     from linli.visits.api import router as visits_router
     from linli.volunteering.api import router as volunteering_router
     from linli.workdays.api import router as workdays_router
@@ -96,6 +97,7 @@ def _register() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/places", places_router)
     api.add_router("/orgs", orgs_router)
+    api.add_router("/", tickets_bulk_router)  # /requests/bulk, before /requests/{ticket_id} can claim "bulk"
     api.add_router("/", tickets_router)  # /requests, /metrics, /categories
     api.add_router("/", people_router)  # /residents, /households
     api.add_router("/", notify_router)  # /inbox

@@ -17,6 +17,7 @@ from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
 from linli.tickets import metrics as m
+from linli.tickets.bulk import tickets_bulk_act
 from linli.tickets.categories import leaf_categories
 from linli.tickets.models import Source, Status
 from linli.tickets.selectors import (
@@ -28,7 +29,6 @@ from linli.tickets.selectors import (
     visible_tickets,
 )
 from linli.tickets.services import STAFF_SOURCES
-from linli.tickets.transitions import ticket_accept, ticket_assign
 from linli.tickets.views_resident import submit_from_post
 
 PAGE_SIZE = 30
@@ -96,25 +96,22 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Bulk accept or assign: each request is its own transaction; the refusals are listed."""
     _require_staff(request.user)
-    action = request.POST.get("bulk_action")
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    place_id = _int(request.POST.get("place_id"))
-    done, refused = 0, []
-    for ticket_id in ids:
-        try:
-            if action == "accept":
-                ticket_accept(actor=request.user, ticket_id=ticket_id)
-            elif action == "assign":
-                ticket_assign(actor=request.user, ticket_id=ticket_id, place_id=place_id)
-            else:
-                raise InvalidInput("请选择批量操作", field="bulk_action")
-            done += 1
-        except (Conflict, InvalidInput, Forbidden, NotFound) as exc:
-            refused.append(f"#{ticket_id}:{exc.message}")
+    try:
+        outcomes = tickets_bulk_act(
+            actor=request.user,
+            action=request.POST.get("bulk_action", ""),
+            ticket_ids=ids,
+            place_id=_int(request.POST.get("place_id")),
+        )
+    except InvalidInput as exc:
+        messages.error(request, exc.message)
+        outcomes = []
+    done = sum(1 for o in outcomes if o.ok)
     if done:
         messages.success(request, f"已处理 {done} 条")
-    for line in refused[:10]:
-        messages.error(request, line)
+    for o in [o for o in outcomes if not o.ok][:10]:
+        messages.error(request, f"#{o.ticket_id}:{o.detail}")
     return redirect(request.POST.get("next") or "tickets:workbench")
 
 
