@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = [
     "requests_bulk_action",
+    "deliberation_comments_hide",
+    "deliberation_topics_close",
 ]
 
 

@@ -25,6 +25,7 @@ from linli.deliberation.models import (
     TopicStatus,
 )
 from linli.deliberation.selectors import (
+    access_comment,
     access_meeting,
     access_topic,
     topic_comments,
@@ -42,7 +43,7 @@ from linli.deliberation.services_meetings import (
     meeting_plan,
     meeting_sign_in,
 )
-from linli.deliberation.services_topics import topic_comment, topic_escalate, topic_raise
+from linli.deliberation.services_topics import comment_hide, topic_close, topic_comment, topic_escalate, topic_raise
 from linli.orgs.models import Organisation
 from linli.people.models import Person
 from linli.places.models import Place
@@ -292,6 +293,32 @@ def comments_create(
 )
 def topics_escalate(request: HttpRequest, topic_id: int) -> TopicOut:
     return topic_out(topic_escalate(actor=request.user, topic=access_topic(request.user, topic_id)))
+
+
+class CommentHideIn(Schema):
+    reason: str = Field(..., max_length=200, description="why the post is hidden (kept with it and in the audit log)")
+
+
+@router.post(
+    "/topics/{topic_id}/comments/{comment_id}/hide",
+    response={200: DeliberationCommentOut, **ERRORS},
+    operation_id="deliberation_comments_hide",
+    summary="Moderation: hide a post with a reason (managers of the topic's node); a second hide is 409",
+)
+def comments_hide(
+    request: HttpRequest, topic_id: int, comment_id: int, payload: CommentHideIn
+) -> DeliberationCommentOut:
+    topic = access_topic(request.user, topic_id)
+    c = comment_hide(actor=request.user, comment=access_comment(request.user, topic, comment_id), reason=payload.reason)
+    return DeliberationCommentOut(
+        id=c.pk, author_name=c.author_name, body=c.body, hidden=c.hidden, created_at=c.created_at
+    )
+
+
+@router.post("/topics/{topic_id}/close", response={200: TopicOut, **ERRORS}, operation_id="deliberation_topics_close")
+def topics_close(request: HttpRequest, topic_id: int) -> TopicOut:
+    """Close the discussion (managers of the topic's node); closing a closed topic is 409."""
+    return topic_out(topic_close(actor=request.user, topic=access_topic(request.user, topic_id)))
 
 
 # ----------------------------------------------------------------------------- meetings
