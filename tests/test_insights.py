@@ -258,3 +258,41 @@ def test_map_data_colours_areas_by_overdue_and_gives_points(places, users, clien
     assert [p[0] for p in data["points"]] == [t.pk]
     page = client_as("street").get(f"{reverse('insights:map')}?figure=overdue").content.decode()
     assert 'data-figure="overdue"' in page and "vendor/leaflet/leaflet.js" in page and "<script>" not in page
+
+
+def test_moving_a_compound_to_another_community_moves_its_figures_with_no_drift(history, places, users):
+    from linli.places.services import place_move
+
+    compound = places.compounds[0]
+    old_home = next(c for c in places.communities if compound.path.startswith(c.path))
+    new_home = next(c for c in places.communities if c.pk != old_home.pk)
+    moving = s.request_figures(compound, history).received
+    before_old = s.request_figures(old_home, history).received
+    before_new = s.request_figures(new_home, history).received
+    assert moving > 0
+    place_move(actor=users["admin"], node=compound, new_parent=new_home)
+    assert rollups.differences() == []
+    assert s.request_figures(old_home, history).received == before_old - moving
+    assert s.request_figures(new_home, history).received == before_new + moving
+    board = s.dashboard_figures(places.street, history)
+    by_path = {b.place.path: b.figures.received for b in board.children}
+    new_home.refresh_from_db()
+    assert by_path[new_home.path] == before_new + moving
+    same_as_metrics(new_home, history)
+
+
+def test_moving_a_building_to_another_grid_moves_its_requests_between_rollup_buckets(users, places):
+    from linli.places.models import Place
+    from linli.places.services import place_move
+
+    period = s.Period(timezone.localdate(), timezone.localdate())
+    building = next(b for b in places.buildings if b.path.startswith(places.first_grid.path))
+    target = next(g for g in places.grids if g.pk != places.first_grid.pk)
+    for text in ("单元门禁坏了", "楼道堆放杂物", "下水道返味"):
+        ticket_submit(actor=users["community"], description=text, place_id=building.pk, source="phone")
+    assert s.request_figures(places.first_grid, period).received >= 3
+    target_before = s.request_figures(target, period).received
+    place_move(actor=users["admin"], node=building, new_parent=target)
+    assert rollups.differences() == []
+    target.refresh_from_db()
+    assert s.request_figures(Place.objects.get(pk=target.pk), period).received == target_before + 3

@@ -147,6 +147,22 @@ def test_staff_intake_records_the_suggestion_and_applies_it_above_the_confidence
     assert t.events.filter(action="auto_categorise").exists()
 
 
+def test_an_automatic_category_moves_the_request_in_the_dashboard_rollups(trained, client_as, places):
+    from linli.insights import rollups
+    from linli.insights import selectors as ins
+
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        client_as("community").post(
+            reverse("tickets:entry"),
+            {"source": "phone", "place_id": places.buildings[0].pk, "description": "楼上卫生间漏水,我家天花板在滴水"},
+        )
+    root = trained["房屋设施/漏水渗水"].parent
+    today = timezone.localdate()
+    board = ins.dashboard_figures(places.street, ins.Period(today, today))
+    assert {c.key: c.received for c in board.categories} == {str(root.pk): 1}
+    assert rollups.differences() == []
+
+
 def test_below_the_confidence_nothing_is_applied_and_a_chosen_category_stands(trained, client_as, places):
     client = client_as("community")
     chosen = trained["矛盾纠纷/邻里纠纷"]

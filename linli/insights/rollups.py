@@ -1,10 +1,12 @@
 """Keeping ``RequestFact`` / ``RequestRollup`` equal to the event rows.
 
 ``fold`` is the same fold as ``linli.tickets.metrics.Figures.add`` (docs/metrics.md), per request.
-``on_ticket_event`` is called inside the transaction that writes each request event (intake and
-``apply_transition``): it refolds that one request, compares with its stored fact, and moves the
-difference into the rollup rows with ``F()`` — so a rollback takes the rollup change with it, and
-two transactions on different requests never overwrite each other's counts.
+``on_ticket_event`` is called inside the transaction that writes each request event (intake,
+``apply_transition`` and routing's automatic categorisation): it refolds that one request, compares
+with its stored fact, and moves the difference into the rollup rows with ``F()`` — so a rollback
+takes the rollup change with it, and two transactions on different requests never overwrite each
+other's counts. ``on_places_moved`` is called by ``place_move``: a moved subtree re-keys its
+requests' facts and rollup rows.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Concat, Substr
 
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
 from linli.places.models import Place
@@ -153,6 +156,36 @@ def on_ticket_event(*, ticket_id: int) -> None:
             new.save(force_insert=True)
         else:
             new.save(force_update=True)
+
+
+def _sums_by_key(facts: Any) -> list[tuple[Key, dict[str, float]]]:
+    rows = (
+        facts.values("bucket_path", "category_root", "source", "day")
+        .annotate(**{f: Count("pk", filter=Q(**{f: True})) for f in COUNTERS}, **{s: Sum(s) for s in SECONDS})
+        .order_by()
+    )
+    return [
+        ((r["bucket_path"], r["category_root"], r["source"], r["day"]), {f: float(r[f] or 0) for f in FIELDS})
+        for r in rows
+    ]
+
+
+def on_places_moved(*, old_path: str, new_path: str) -> int:
+    """A subtree of the place tree moved (``places.services.place_move``, in its transaction): the facts
+    of the requests placed in it take the new path, and their totals leave the old rollup rows for
+    the new ones (the bucket may change too — a building moved to another grid). Grouped by rollup
+    key, so the cost follows the number of keys, not of requests. Returns the facts moved."""
+    with transaction.atomic():
+        moved = RequestFact.objects.select_for_update().filter(place_path__under=old_path)
+        before = _sums_by_key(moved)
+        for key, sums in before:
+            _bump(key, {f: -x for f, x in sums.items()})
+        n = moved.update(place_path=Concat(Value(new_path), Substr("place_path", len(old_path) + 1)))
+        now_under = RequestFact.objects.filter(place_path__under=new_path)
+        now_under.update(bucket_path=Substr("place_path", 1, ROLLUP_DEPTH * Place.steplen))
+        for key, sums in _sums_by_key(now_under):
+            _bump(key, sums)
+    return n
 
 
 # --- rebuilding and checking -------------------------------------------------------------------

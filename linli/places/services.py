@@ -138,6 +138,9 @@ def place_move(*, actor: Any, node: Place, new_parent: Place) -> Place:
         model.objects.filter(place_path__under=old_path).update(
             place_path=Concat(Value(new_path), Substr("place_path", len(old_path) + 1))
         )
+    from linli.insights.rollups import on_places_moved  # dashboards' rollups follow, same transaction
+
+    on_places_moved(old_path=old_path, new_path=new_path)
     audit_record(action="place.moved", actor=actor, target=node, old_path=old_path, new_path=new_path)
     return node
 

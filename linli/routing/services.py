@@ -181,6 +181,9 @@ def _apply_category(*, ticket: Ticket, category: Category, score: float, version
         note=f"智能分类:{category.full_name}(置信度 {score:.0%},模型 v{version})",
         data={"category_id": category.pk, "score": score, "model_version": version},
     )
+    from linli.insights.rollups import on_ticket_event
+
+    on_ticket_event(ticket_id=locked.pk)  # the request's category root moves in the dashboards' rollups
     ticket.category = category
     ticket.priority = category.priority
     ticket.response_due, ticket.resolve_due = deadlines.response_due, deadlines.resolve_due
