@@ -8,10 +8,10 @@ need closes the need with the acceptance as its evidence.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -31,6 +31,7 @@ from linli.cobuilding.models import (
     ResourceCategory,
 )
 from linli.cobuilding.permissions import clean_text, may, require
+from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place, PlaceKind
@@ -308,25 +309,14 @@ def project_accept(
     return project
 
 
-def _read_upload(upload: Any) -> bytes:
-    size = getattr(upload, "size", None)
-    if size is not None and size > MAX_PHOTO_BYTES:
-        raise InvalidInput("照片不能超过 5 MB", field="photo")
-    data = upload.read(MAX_PHOTO_BYTES + 1)
-    if len(data) > MAX_PHOTO_BYTES:
-        raise InvalidInput("照片不能超过 5 MB", field="photo")
-    if not data:
-        raise InvalidInput("照片是空文件", field="photo")
-    return bytes(data)
-
-
 def project_photo_add(*, actor: Any, project: Project, upload: Any) -> ProjectPhoto:
-    """A photo judged by its content with Pillow (not its name or declared type), at most 5 MB."""
-    from linli.tickets.services import inspect_image
-
+    """A photo judged by its content (not its name or declared type), at most 5 MB, re-encoded
+    without EXIF (GPS) and stored under a random name (``linli.core.uploads``)."""
     require(actor, project.place_path, "manage", "您的岗位无权上传项目照片")
-    data = _read_upload(upload)
-    fmt, width, height = inspect_image(data)
+    clean = uploads.clean_image(
+        uploads.read_upload(upload, field="photo", limit=min(MAX_PHOTO_BYTES, settings.UPLOAD_MAX_BYTES)),
+        field="photo",
+    )
     with transaction.atomic():
         project = _lock_project(
             project,
@@ -335,9 +325,8 @@ def project_photo_add(*, actor: Any, project: Project, upload: Any) -> ProjectPh
         )
         if project.photos.count() >= MAX_PHOTOS:
             raise InvalidInput(f"每个项目最多 {MAX_PHOTOS} 张照片", field="photo")
-        ext = {"JPEG": "jpg"}.get(fmt, fmt.lower())
-        photo = ProjectPhoto(project=project, width=width, height=height, uploaded_by=actor)
-        photo.image.save(f"p{project.pk}.{ext}", ContentFile(io.BytesIO(data).getvalue()), save=False)
+        photo = ProjectPhoto(project=project, width=clean.width, height=clean.height, uploaded_by=actor)
+        photo.image.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
         photo.save()
         audit_record(action="cobuilding.project_photo", actor=actor, target=project)
     return photo

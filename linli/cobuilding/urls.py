@@ -24,6 +24,7 @@ urlpatterns = [
     path("needs/<int:need_id>/<slug:action>/", vp.need_action, name="need_action"),
     path("projects/", vp.projects, name="projects"),
     path("projects/<int:project_id>/", vp.project_detail, name="project"),
+    path("project-photos/<int:photo_id>", vp.project_photo, name="project_photo"),
     path("projects/<int:project_id>/<slug:action>/", vp.project_action, name="project_action"),
     path("funds/", vp.funds, name="funds"),
     path("funds/<int:fund_id>/", vp.fund_detail, name="fund"),

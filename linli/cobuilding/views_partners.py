@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -19,6 +19,7 @@ from linli.cobuilding.models import (
     FundEntryKind,
     FundHolder,
     NeedStatus,
+    ProjectPhoto,
     ProjectStatus,
     RatingResponse,
     RatingStatus,
@@ -27,7 +28,8 @@ from linli.cobuilding.models import (
 )
 from linli.cobuilding.permissions import may
 from linli.cobuilding.views_common import act, date_or_error, int_or_none, managed_places, pick
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core import uploads
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.selectors import visible_meetings
 from linli.deliberation.views_common import home_places
@@ -237,6 +239,16 @@ def projects(request: HttpRequest) -> HttpResponse:
         context["data"] = {"title": need.title, "description": need.description}
         return render(request, "cobuilding/projects.html", {**context, "error": None})
     return _render(request, "cobuilding/projects.html", context, error)
+
+
+@login_required
+def project_photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A project photo, only to those who may see the project (404 like a missing one otherwise)."""
+    photo = ProjectPhoto.objects.filter(pk=photo_id).only("pk", "project_id", "image").first()
+    if photo is None:
+        raise NotFound("未找到,或您无权查看")
+    sel.access_project(request.user, photo.project_id)
+    return uploads.serve_upload(photo.image, content_type=uploads.content_type_of(photo.image.name))
 
 
 @login_required

@@ -138,6 +138,35 @@ def sniff_document(data: bytes, *, field: str = "file") -> str:
     raise InvalidInput("只接受 PDF、Word(.docx)或 Excel(.xlsx)文件", field=field)
 
 
+@dataclass(frozen=True)
+class CleanAttachment:
+    data: bytes
+    extension: str
+    content_type: str
+
+
+def clean_attachment(data: bytes, *, field: str = "file") -> CleanAttachment:
+    """A document (PDF/DOCX/XLSX, by its bytes) kept as is, or an image re-encoded without metadata."""
+    try:
+        ext = sniff_document(data, field=field)
+    except InvalidInput:
+        try:
+            image = clean_image(data, field=field)
+        except InvalidInput:
+            raise InvalidInput(
+                "只接受 PDF、Word(.docx)、Excel(.xlsx)或图片(JPEG、PNG、WebP、GIF)", field=field
+            ) from None
+        return CleanAttachment(data=image.data, extension=image.extension, content_type=image.content_type)
+    return CleanAttachment(data=data, extension=ext, content_type=DOCUMENT_TYPES[ext])
+
+
+def content_type_of(name: str) -> str:
+    """The content type we stored a file as, from the extension we gave it (never the user's)."""
+    ext = name.rsplit(".", 1)[-1].lower()
+    by_ext = {**{v: IMAGE_FORMATS[k] for k, v in IMAGE_EXTENSIONS.items()}, **DOCUMENT_TYPES}
+    return by_ext.get(ext, "application/octet-stream")
+
+
 def random_name(extension: str) -> str:
     """A stored file name nobody chose: 32 random hex digits and our own extension."""
     return f"{secrets.token_hex(16)}.{extension}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -301,19 +302,26 @@ def meeting_cancel(*, actor: Any, meeting_id: int) -> Meeting:
     return meeting
 
 
-ALLOWED_PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
-@transaction.atomic
 def meeting_add_photo(*, actor: Any, meeting_id: int, upload: Any) -> MeetingPhoto:
-    meeting = _meeting_for_officer(actor, meeting_id)
-    if getattr(upload, "content_type", "") not in ALLOWED_PHOTO_TYPES:
-        raise InvalidInput("照片须为 JPEG、PNG 或 WebP", field="photo")
-    if upload.size > MAX_PHOTO_BYTES:
-        raise InvalidInput("照片不能超过 8 MB", field="photo")
-    photo = MeetingPhoto.objects.create(meeting=meeting, image=upload)
-    audit_record(action="partylife.meeting_photo", actor=actor, target=meeting)
+    """Attach a photo judged by its content, re-encoded without EXIF (GPS) under a random name."""
+    from django.core.files.base import ContentFile
+
+    from linli.core import uploads
+
+    _meeting_for_officer(actor, meeting_id)  # refuse before reading a byte
+    clean = uploads.clean_image(
+        uploads.read_upload(upload, field="photo", limit=min(MAX_PHOTO_BYTES, settings.UPLOAD_MAX_BYTES)),
+        field="photo",
+    )
+    with transaction.atomic():
+        meeting = _meeting_for_officer(actor, meeting_id)
+        photo = MeetingPhoto(meeting=meeting)
+        photo.image.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
+        photo.save()
+        audit_record(action="partylife.meeting_photo", actor=actor, target=meeting)
     return photo
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.audit.services import audit_record
+from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife.models import (
@@ -67,16 +69,19 @@ def study_material_add(
     )
     if len(members) != len(ids):
         raise InvalidInput("指定的学习对象须是该组织的在册党员", field="assignee_ids")
-    material = StudyMaterial.objects.create(
+    material = StudyMaterial(
         org=org,
         org_path=org.path,
         title=title[:160],
         body=body.strip(),
         link=link.strip(),
-        file=upload or "",
         due_date=due_date,
         created_by=actor,
     )
+    if upload:  # judged by content; images re-encoded without EXIF; a random name on disk
+        clean = uploads.clean_attachment(uploads.read_upload(upload, field="file"), field="file")
+        material.file.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
+    material.save()
     if ids:
         material.assignees.set(ids)
     audit_record(action="partylife.study_assigned", actor=actor, target=material, assignees=len(ids))

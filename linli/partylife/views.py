@@ -8,10 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife import services as s
@@ -22,6 +23,7 @@ from linli.partylife.models import (
     Employment,
     Meeting,
     MeetingKind,
+    MeetingPhoto,
     Membership,
     MemberStatus,
     StudyCompletion,
@@ -192,15 +194,31 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     return redirect("partylife:branch", org_id)
 
 
-@login_required
-def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    """Officers see and run the meeting; a member of the branch sees it and signs in."""
+def _meeting_for_viewer(user: Any, meeting_id: int) -> tuple[Meeting, bool, Membership | None]:
+    """The meeting, whether the user is its officer, and their membership; 404 for anyone else."""
     m = Meeting.objects.filter(pk=meeting_id).select_related("branch").first() if meeting_id else None
-    is_officer = m is not None and Meeting.objects.visible_to(request.user).filter(pk=m.pk).exists()
-    membership = my_membership(request.user)
+    is_officer = m is not None and Meeting.objects.visible_to(user).filter(pk=m.pk).exists()
+    membership = my_membership(user)
     is_member = m is not None and membership is not None and membership.branch_id == m.branch_id
     if m is None or not (is_officer or is_member):
         raise NotFound("未找到,或您无权查看")
+    return m, is_officer, membership
+
+
+@login_required
+def meeting_photo(request: HttpRequest, photo_id: int) -> FileResponse:
+    """A meeting photo, only to those who may see the meeting (officers and the branch's members)."""
+    photo = MeetingPhoto.objects.filter(pk=photo_id).first()
+    if photo is None:
+        raise NotFound("未找到,或您无权查看")
+    _meeting_for_viewer(request.user, photo.meeting_id)
+    return uploads.serve_upload(photo.image, content_type=uploads.content_type_of(photo.image.name))
+
+
+@login_required
+def meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Officers see and run the meeting; a member of the branch sees it and signs in."""
+    m, is_officer, membership = _meeting_for_viewer(request.user, meeting_id)
     attendance = list(Attendance.objects.filter(meeting=m).select_related("person").order_by("status", "id"))
     recorded = {a.person_id for a in attendance}
     return render(
@@ -269,14 +287,34 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
     return redirect("partylife:meeting", meeting_id)
 
 
-@login_required
-def material(request: HttpRequest, material_id: int) -> HttpResponse:
+def _material_for_viewer(user: Any, material_id: int) -> tuple[StudyMaterial, bool, bool]:
+    """The material, whether the user is its officer and whether a learner assigned to it; 404 for anyone else."""
     mat: StudyMaterial | None = StudyMaterial.objects.filter(pk=material_id).first() if material_id else None
-    is_officer = mat is not None and StudyMaterial.objects.visible_to(request.user).filter(pk=mat.pk).exists()
-    person_id = getattr(request.user, "person_id", None)
+    is_officer = mat is not None and StudyMaterial.objects.visible_to(user).filter(pk=mat.pk).exists()
+    person_id = getattr(user, "person_id", None)
     is_learner = mat is not None and bool(person_id) and st.is_assigned(mat, person_id)
     if mat is None or not (is_officer or is_learner):
         raise NotFound("未找到,或您无权查看")
+    return mat, is_officer, is_learner
+
+
+@login_required
+def material_file(request: HttpRequest, material_id: int) -> FileResponse:
+    """The material's attachment, only to its officers and the members it is assigned to."""
+    mat, _, _ = _material_for_viewer(request.user, material_id)
+    if not mat.file:
+        raise NotFound("该学习资料没有附件")
+    name = mat.file.name
+    extension = name.rsplit(".", 1)[-1]
+    return uploads.serve_upload(
+        mat.file, content_type=uploads.content_type_of(name), download_name=f"material-{mat.pk}.{extension}"
+    )
+
+
+@login_required
+def material(request: HttpRequest, material_id: int) -> HttpResponse:
+    mat, is_officer, is_learner = _material_for_viewer(request.user, material_id)
+    person_id = getattr(request.user, "person_id", None)
     completions = list(
         StudyCompletion.objects.filter(material=mat).select_related("person", "delivered_by").order_by("-id")
     )

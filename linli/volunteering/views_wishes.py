@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from linli.core import uploads
 from linli.core.errors import InvalidInput, NotFound
 from linli.places.models import Place
 from linli.volunteering import wishes as w
@@ -104,7 +105,7 @@ def wish_photo(request: HttpRequest, wish_id: int) -> FileResponse:
     wish = _access(request, wish_id)
     if not wish.photo:
         raise Http404
-    return FileResponse(wish.photo.open("rb"))
+    return uploads.serve_upload(wish.photo, content_type=uploads.content_type_of(wish.photo.name))
 
 
 @login_required

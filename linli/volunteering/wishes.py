@@ -10,11 +10,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from linli.audit.services import audit_record
+from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.scoping import get_or_not_found
 from linli.orgs.models import Organisation
@@ -109,10 +112,10 @@ def wish_fulfil(*, actor: Any, wish_id: int, note: str, photo: Any = None) -> Wi
     if wish.status != WishStatus.CLAIMED:
         raise Conflict("该心愿不在已认领状态")
     wish.fulfil_note = text(note, field="note", label="圆梦情况", max_length=200)
-    if photo is not None:
-        if photo.size > PHOTO_MAX_BYTES or not (photo.content_type or "").startswith("image/"):
-            raise InvalidInput("照片应为 8MB 以内的图片", field="photo")
-        wish.photo.save(photo.name[-60:], photo, save=False)
+    if photo is not None:  # judged by content, re-encoded without EXIF (GPS), stored under a random name
+        limit = min(PHOTO_MAX_BYTES, settings.UPLOAD_MAX_BYTES)
+        clean = uploads.clean_image(uploads.read_upload(photo, field="photo", limit=limit), field="photo")
+        wish.photo.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
     wish.status = WishStatus.FULFILLED
     wish.fulfilled_at = timezone.now()
     wish.save(update_fields=["fulfil_note", "photo", "status", "fulfilled_at"])
