@@ -19,6 +19,11 @@ from linli.core.schemas import ErrorOut
 from linli.visits import selectors as s
 from linli.visits.models import CarePlan, ChecklistTemplate, HazardLevel, HazardPoint, QuotaMode, QuotaPeriod, QuotaRule
 from linli.visits.services import household_for_visit
+from linli.visits.services_checklists import (
+    ChecklistItemInput,
+    checklist_template_create,
+    checklist_template_set_active,
+)
 from linli.visits.services_plans import care_plan_set, hazard_create, quota_rule_add, quota_rule_set_active
 from linli.visits.views_visits import require_staff
 
@@ -142,6 +147,23 @@ class VisitChecklistOut(Schema):
 class VisitChecklistListOut(Schema):
     items: list[VisitChecklistOut]
     next: str | None
+
+
+class VisitChecklistItemIn(Schema):
+    text: str = Field(..., description="1–60 characters, unique within the template")
+    required: bool = False
+
+
+class VisitChecklistIn(Schema):
+    # Lengths are checked by the service, which names the field and the item in Chinese.
+    name: str = Field(..., description="1–64 characters; no other active template may have it")
+    description: str = Field("", description="at most 200 characters")
+    requires_answer: bool = True
+    items: list[VisitChecklistItemIn] = Field(..., description="1–30 items")
+
+
+class VisitChecklistPatch(Schema):
+    active: bool
 
 
 class VisitChecklistFilter(Schema):
@@ -305,21 +327,45 @@ def visits_checklists_list(request: HttpRequest, filters: Query[VisitChecklistFi
     if filters.active is not None:
         qs = qs.filter(active=filters.active)
     page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit)
-    return VisitChecklistListOut(
-        items=[
-            VisitChecklistOut(
-                id=t.pk,
-                code=t.code,
-                name=t.name,
-                description=t.description,
-                requires_answer=t.requires_answer,
-                active=t.active,
-                items=[
-                    VisitChecklistItemOut(key=i["key"], text=i["label"], required=bool(i.get("required")))
-                    for i in t.items
-                ],
-            )
-            for t in page.items
-        ],
-        next=page.next,
+    return VisitChecklistListOut(items=[checklist_out(t) for t in page.items], next=page.next)
+
+
+def checklist_out(t: ChecklistTemplate) -> VisitChecklistOut:
+    return VisitChecklistOut(
+        id=t.pk,
+        code=t.code,
+        name=t.name,
+        description=t.description,
+        requires_answer=t.requires_answer,
+        active=t.active,
+        items=[VisitChecklistItemOut(key=i["key"], text=i["label"], required=bool(i.get("required"))) for i in t.items],
+    )
+
+
+@router.post(
+    "/checklists",
+    response={201: VisitChecklistOut, **ERRORS},
+    operation_id="visits_checklists_create",
+    summary="Add a checklist template (system administrators); its items never change afterwards",
+)
+def visits_checklists_create(request: HttpRequest, payload: VisitChecklistIn) -> Status[VisitChecklistOut]:
+    template = checklist_template_create(
+        actor=request.user,
+        name=payload.name,
+        description=payload.description,
+        requires_answer=payload.requires_answer,
+        items=[ChecklistItemInput(text=i.text, required=i.required) for i in payload.items],
+    )
+    return Status(201, checklist_out(template))
+
+
+@router.patch(
+    "/checklists/{template_id}",
+    response={200: VisitChecklistOut, **ERRORS},
+    operation_id="visits_checklists_update",
+    summary="Switch a checklist template off (or back on) for new visits (system administrators)",
+)
+def visits_checklists_update(request: HttpRequest, template_id: int, payload: VisitChecklistPatch) -> VisitChecklistOut:
+    return checklist_out(
+        checklist_template_set_active(actor=request.user, template_id=template_id, active=payload.active)
     )
