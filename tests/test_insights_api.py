@@ -78,3 +78,33 @@ def test_a_report_is_requested_read_and_listed_only_in_scope(
         content_type="application/json",
     )
     assert bad.status_code == 422 and bad.json()["field"] == "number"
+
+
+def test_proactive_cases_have_their_own_source_and_share_on_the_dashboard_and_api(places, users, api_as, client_as):
+    from linli.tickets.models import Source
+
+    api = api_as("community")
+    compound = places.compounds[0]
+    staff = api.post(
+        "/api/v1/requests",
+        {"description": "巡查发现三号楼外墙砖松动,主动立案处置", "place_id": compound.pk, "source": "proactive"},
+        content_type="application/json",
+    )
+    assert staff.status_code == 201 and staff.json()["source"] == Source.PROACTIVE
+    resident = api_as("resident").post(
+        "/api/v1/requests", {"description": "外墙砖松动", "source": "proactive"}, content_type="application/json"
+    )
+    assert resident.status_code == 403
+    api.post(
+        "/api/v1/requests",
+        {"description": "路灯不亮", "place_id": compound.pk, "source": "phone"},
+        content_type="application/json",
+    )
+    board = s.dashboard_figures(places.street, s.default_period())
+    assert (board.proactive, board.totals.received, board.proactive_share) == (1, 2, 0.5)
+    body = api_as("street").get("/api/v1/insights/dashboard").json()
+    assert (body["proactive"], body["proactive_share"]) == (1, 0.5)
+    page = client_as("street").get("/insights/").content.decode()
+    assert 'id="proactive-share"' in page and "50.0%" in page.split('id="proactive-share"')[1][:200]
+    listed = api_as("street").get("/api/v1/insights/requests?figure=received&source=proactive").json()
+    assert listed["count"] == board.proactive

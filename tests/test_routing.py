@@ -276,7 +276,7 @@ def test_a_proactive_case_is_opened_from_a_group_and_linked_to_its_requests(user
     assert r.status_code == 302
     spot = Hotspot.objects.get(place=compound, category=cat)
     case = spot.case_ticket
-    assert case.title.startswith("未诉先办") and case.category == cat and case.source == "patrol"
+    assert case.title.startswith("未诉先办") and case.category == cat and case.source == "proactive"
     assert set(spot.tickets.values_list("pk", flat=True)) == {t.pk for t in tickets}
     with pytest.raises(Conflict):
         proactive_case_open(actor=users["community"], place_id=compound.pk, category_id=cat.pk)

@@ -98,6 +98,8 @@ class InsightsDashboardOut(Schema):
     min_requests_for_ranking: int
     categories: list[InsightsSliceOut]
     sources: list[InsightsSliceOut]
+    proactive: int = Field(description="requests opened proactively by staff (未诉先办, source proactive)")
+    proactive_share: float | None = Field(description="proactive / received")
     trend: list[InsightsTrendOut]
     modules: InsightsModulesOut
 
@@ -138,6 +140,8 @@ def dashboard_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> Insig
         min_requests_for_ranking=board.min_requests,
         categories=[InsightsSliceOut(key=c.key, label=c.label, received=c.received) for c in board.categories],
         sources=[InsightsSliceOut(key=c.key, label=c.label, received=c.received) for c in board.sources],
+        proactive=board.proactive,
+        proactive_share=board.proactive_share,
         trend=[
             InsightsTrendOut(label=p.label, since=p.since, until=p.until, received=p.received, resolved=p.resolved)
             for p in board.trend

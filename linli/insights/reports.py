@@ -115,6 +115,7 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["满意率", pct(t.satisfaction_rate)],
                 ["按时办结率", pct(t.on_time_rate)],
                 ["基层解决占比", pct(t.grassroots_share)],
+                ["未诉先办(主动发现)占比", pct(board.proactive_share)],
                 ["解决问题(个)", t.resolved],
                 ["不满意(件)", t.unsatisfied],
                 ["当前超期(件)", board.overdue_now],

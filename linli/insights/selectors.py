@@ -301,6 +301,16 @@ class Dashboard:
     overdue_now: int
     modules: ModuleFigures
 
+    @property
+    def proactive(self) -> int:
+        """Requests the staff opened themselves (未诉先办 / 主动发现) — from the source breakdown."""
+        return next((c.received for c in self.sources if c.key == Source.PROACTIVE), 0)
+
+    @property
+    def proactive_share(self) -> float | None:
+        received = self.totals.received
+        return round(self.proactive / received, 4) if received else None
+
 
 def children_figures(node: Place, period: Period) -> list[Branch]:
     child_len = len(node.path) + Place.steplen

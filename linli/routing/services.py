@@ -330,7 +330,7 @@ def proactive_case_open(*, actor: Any, place_id: int, category_id: int | None, d
             if category_id and Category.objects.filter(pk=category_id, active=True).exists()
             else None,
             place_id=place.pk,
-            source=Source.PATROL,
+            source=Source.PROACTIVE,
             public=False,
         )
         spot.case_ticket = ticket

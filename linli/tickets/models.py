@@ -87,6 +87,7 @@ class Source(models.TextChoices):
     VISIT = "visit", _("入户走访")
     MEETING = "meeting", _("会议收集")
     API = "api", _("接口/小程序")
+    PROACTIVE = "proactive", _("主动发现(未诉先办)")
 
 
 class Status(models.TextChoices):

@@ -42,7 +42,7 @@ from linli.tickets.models import (
 DEFAULT_RESPONSE_HOURS = 24
 DEFAULT_RESOLVE_WORKDAYS = 5
 REPORTABLE_KINDS = {PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING, PlaceKind.UNIT}
-STAFF_SOURCES = {Source.PHONE, Source.DOOR, Source.PATROL, Source.VISIT, Source.MEETING}
+STAFF_SOURCES = {Source.PHONE, Source.DOOR, Source.PATROL, Source.VISIT, Source.MEETING, Source.PROACTIVE}
 
 
 # --- deadlines ------------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def ticket_submit(
     category = _resolve_category(category_id)
     place = _resolve_place(actor=actor, place_id=place_id)
     if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
-        raise Forbidden("只有该区域的工作人员可以代录电话、上门、巡查、走访或会议收集的诉求")
+        raise Forbidden("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求")
     try:
         with transaction.atomic():
             ticket = _create(
