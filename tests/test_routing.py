@@ -381,3 +381,77 @@ def test_the_demo_hook_imports_the_history_and_trains_a_model(places):
         build_demo_routing(random.Random(1))
     assert Ticket.objects.filter(status=Status.CLOSED).count() == 727
     assert RoutingModel.objects.get().trigger == "demo"
+
+
+def test_api_intake_records_the_suggestion_and_auto_dispatch_sets_the_categorys_grid(trained, api_as, places):
+    building = places.buildings[0]
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        r = api_as("community").post(
+            "/api/v1/requests",
+            {"description": "楼上卫生间漏水,我家天花板在滴水", "place_id": building.pk, "source": "phone"},
+            content_type="application/json",
+        )
+    assert r.status_code == 201, r.content
+    t = Ticket.objects.get(pk=r.json()["id"])
+    s = Suggestion.objects.get(ticket=t)
+    assert s.model_version == 1 and s.auto_applied and t.category == trained["房屋设施/漏水渗水"]
+    grid = max((g for g in places.grids if building.path.startswith(g.path)), key=lambda g: len(g.path))
+    assert t.category.parent.default_unit_type == "grid"
+    assert t.handling_place == grid and t.handling_org is None
+    event = t.events.get(action="auto_categorise")
+    assert event.data["place_id"] == grid.pk and grid.name in event.note
+    assert r.json()["category"]["id"] == t.category_id
+
+
+def test_auto_dispatch_of_a_property_category_sends_the_request_to_the_compounds_property_company(
+    trained, api_as, places, users
+):
+    from linli.insights import rollups
+    from linli.orgs.models import Organisation, OrganisationKind
+    from linli.tickets.categories import category_update
+    from linli.tickets.transitions import ticket_accept
+
+    leak = trained["房屋设施/漏水渗水"]
+    category_update(actor=users["admin"], category_id=leak.parent_id, default_unit_type="property_company")
+    category_update(actor=users["admin"], category_id=leak.pk, default_unit_type="")
+    compound = places.compounds[0]
+    Organisation.serves.through.objects.filter(
+        place=compound, organisation__kind=OrganisationKind.PROPERTY_COMPANY
+    ).delete()
+    company = Organisation.objects.create(
+        kind=OrganisationKind.PROPERTY_COMPANY, name="安居物业", home=places.street, place_path=places.street.path
+    )
+    company.serves.add(compound)
+    building = next(b for b in places.buildings if b.path.startswith(compound.path))
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        r = api_as("community").post(
+            "/api/v1/requests",
+            {"description": "楼上卫生间漏水,我家天花板在滴水", "place_id": building.pk, "source": "phone"},
+            content_type="application/json",
+        )
+    t = Ticket.objects.get(pk=r.json()["id"])
+    assert t.handling_org == company and t.handling_place is None
+    assert r.json()["handling_unit"]["organisation_id"] == company.pk
+    ticket_accept(actor=users["community"], ticket_id=t.pk)
+    t.refresh_from_db()
+    assert t.handling_org == company and t.handling_place is None  # the dispatched unit stands
+    assert rollups.differences() == []
+
+
+def test_open311_post_records_the_suggestion_and_keeps_the_service_code(places):
+    from django.test import Client
+
+    from linli.interop.keys import open311_key_create
+
+    cats = make_categories()
+    lamp = cats["房屋设施/漏水渗水"]
+    _row, key = open311_key_create(actor=None, name="小程序", jurisdiction_id=places.street.pk, actor_label="test")
+    r = Client().post(
+        "/open311/v2/requests.json",
+        {"api_key": key, "service_code": lamp.pk, "address_id": places.buildings[0].pk, "description": "电梯坏了"},
+    )
+    assert r.status_code == 201, r.content
+    t = Ticket.objects.get(pk=int(r.json()[0]["service_request_id"]))
+    s = Suggestion.objects.get(ticket=t)
+    assert s.kind == "keywords" and s.model_version == 0 and not s.auto_applied
+    assert t.category == lamp

@@ -256,6 +256,10 @@ def open311_request_create(
     )
     if media is not None:
         _attach_media(key, ticket, media)
+    if _created:  # smart dispatch records its suggestion, as at the page intake (the service code stands)
+        from linli.routing.services import suggestion_record
+
+        suggestion_record(ticket=ticket, actor=key.user)
     audit_record(
         action="open311.request_created",
         actor=key.user,

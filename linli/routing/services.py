@@ -159,17 +159,25 @@ def suggestion_record(*, ticket: Ticket, actor: Any = None, prediction: Predicti
 
 
 def _apply_category(*, ticket: Ticket, category: Category, score: float, version: int) -> None:
+    """Set the category, its deadlines and — when the category's unit type resolves to one unit at
+    the request's place (``tickets.transitions.default_unit``) — its handling unit, with one event."""
     from linli.tickets.services import compute_deadlines
+    from linli.tickets.transitions import default_unit, unit_data
 
     locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if locked.category_id is not None or locked.status != Status.SUBMITTED:
         return  # someone chose meanwhile: theirs stands
     deadlines = compute_deadlines(category=category, start=locked.submitted_at)
+    unit_place, unit_org = (None, None)
+    if locked.handling_place_id is None and locked.handling_org_id is None:
+        unit_place, unit_org = default_unit(locked, category)
+    unit = unit_data(unit_place, unit_org) if (unit_place or unit_org) else {}
     Ticket.objects.filter(pk=locked.pk).update(
         category=category,
         priority=category.priority,
         response_due=deadlines.response_due,
         resolve_due=deadlines.resolve_due,
+        **({"handling_place": unit_place, "handling_org": unit_org} if unit else {}),
     )
     TicketEvent.objects.create(
         ticket=locked,
@@ -178,8 +186,9 @@ def _apply_category(*, ticket: Ticket, category: Category, score: float, version
         action="auto_categorise",
         from_status=locked.status,
         to_status=locked.status,
-        note=f"智能分类:{category.full_name}(置信度 {score:.0%},模型 v{version})",
-        data={"category_id": category.pk, "score": score, "model_version": version},
+        note=f"智能分类:{category.full_name}(置信度 {score:.0%},模型 v{version})"
+        + (f";派至{unit['unit']}" if unit else ""),
+        data={"category_id": category.pk, "score": score, "model_version": version, **unit},
     )
     from linli.insights.rollups import on_ticket_event
 
@@ -187,6 +196,8 @@ def _apply_category(*, ticket: Ticket, category: Category, score: float, version
     ticket.category = category
     ticket.priority = category.priority
     ticket.response_due, ticket.resolve_due = deadlines.response_due, deadlines.resolve_due
+    if unit:
+        ticket.handling_place, ticket.handling_org = unit_place, unit_org
 
 
 def after_intake(*, actor: Any, ticket: Ticket, merge_into_id: int | None = None) -> Suggestion:

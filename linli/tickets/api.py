@@ -246,7 +246,7 @@ def detail_out(t: Ticket, user: Any) -> TicketDetailOut:
 def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDetailOut]:
     if payload.source in (Source.APP, Source.API):  # residents' self-service intake: rate-limited (issue 13)
         rate_limit(purpose="intake.user", key=str(request.user.pk), request=request)
-    ticket, _created = ticket_submit(
+    ticket, created = ticket_submit(
         actor=request.user,
         description=payload.description,
         title=payload.title or "",
@@ -261,6 +261,10 @@ def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDet
         reporter_name=payload.reporter_name or "",
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
+    if created:  # smart dispatch, as at the page intake: record (maybe apply) the suggested category
+        from linli.routing.services import suggestion_record
+
+        suggestion_record(ticket=ticket, actor=request.user)
     return Status(201, detail_out(access_ticket(request.user, ticket.pk), request.user))
 
 

@@ -19,7 +19,7 @@ from linli.orgs.models import Organisation, OrganisationKind
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
 from linli.tickets.deadlines import resume_deadline
-from linli.tickets.models import Rating, Status, Ticket
+from linli.tickets.models import Category, Rating, Status, Ticket, UnitType
 from linli.tickets.notifications import after_event
 from linli.tickets.workflow import SYSTEM, apply_transition
 
@@ -57,7 +57,7 @@ def _actor_unit(actor: Any, ticket: Ticket) -> Place | None:
     return Place.objects.filter(path=max(paths, key=len)).first()
 
 
-def _unit_data(place: Place | None, org: Organisation | None) -> dict[str, Any]:
+def unit_data(place: Place | None, org: Organisation | None) -> dict[str, Any]:
     if org is not None:
         home = Place.objects.get(pk=org.home_id)
         left = org.kind == OrganisationKind.DEPARTMENT or home.kind in ABOVE_COMMUNITY
@@ -91,11 +91,49 @@ def _target_unit(
     return None, org
 
 
+UNIT_PLACE_KINDS = {
+    UnitType.GRID: PlaceKind.GRID,
+    UnitType.COMMUNITY: PlaceKind.COMMUNITY,
+    UnitType.STREET: PlaceKind.STREET,
+}
+UNIT_ORG_KINDS = {
+    UnitType.DEPARTMENT: OrganisationKind.DEPARTMENT,
+    UnitType.PROPERTY: OrganisationKind.PROPERTY_COMPANY,
+}
+
+
+def default_unit(ticket: Ticket, category: Category) -> tuple[Place | None, Organisation | None]:
+    """The handling unit a category maps to at this request's place: its unit type (inherited from
+    the parent when blank) resolved to the nearest grid/community/street above the request, or the
+    one department / property company serving the nearest place above it. ``(None, None)`` when the
+    data is missing or two organisations serve equally near (a person must choose then)."""
+    unit_type, node = category.default_unit_type, category.parent
+    while not unit_type and node is not None:
+        unit_type, node = node.default_unit_type, node.parent
+    ancestors = _ancestors(ticket.place_path)
+    if unit_type in UNIT_PLACE_KINDS:
+        match = [a for a in ancestors if a.kind == UNIT_PLACE_KINDS[UnitType(unit_type)]]
+        return (match[-1], None) if match else (None, None)
+    if unit_type not in UNIT_ORG_KINDS:
+        return None, None
+    paths = [a.path for a in ancestors]
+    served = Organisation.serves.through.objects.filter(
+        place__path__in=paths, organisation__kind=UNIT_ORG_KINDS[UnitType(unit_type)]
+    ).values_list("organisation_id", "place__path")
+    nearest: dict[str, set[int]] = {}
+    for org_id, path in served:
+        nearest.setdefault(path, set()).add(org_id)
+    closest = nearest[max(nearest, key=len)] if nearest else set()
+    if len(closest) != 1:
+        return None, None
+    return None, Organisation.objects.select_related("home").get(pk=next(iter(closest)))
+
+
 def _hand_to(ticket: Ticket, place: Place | None, org: Organisation | None) -> dict[str, Any]:
     ticket.handling_place = place
     ticket.handling_org = org
     ticket.claimed_by = None
-    return _unit_data(place, org)
+    return unit_data(place, org)
 
 
 def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
@@ -106,8 +144,9 @@ def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         if t.first_unit_id is None:
             t.first_unit = unit
             t.first_accepted_by = actor
-        t.handling_place = t.handling_place or unit
-        return {"on_time": bool(t.response_due and now <= t.response_due), **_unit_data(unit, None)}
+        if t.handling_org_id is None:  # a unit set by automatic dispatch stands
+            t.handling_place = t.handling_place or unit
+        return {"on_time": bool(t.response_due and now <= t.response_due), **unit_data(unit, None)}
 
     return apply_transition(
         actor=actor, ticket_id=ticket_id, action="accept", note=_note(note), mutate=mutate, notify=after_event
