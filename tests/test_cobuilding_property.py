@@ -53,6 +53,25 @@ def test_registering_a_property_company_with_a_bad_or_duplicate_code_is_refused(
     assert Organisation.objects.count() == before
 
 
+def test_the_database_registers_a_credit_code_once_per_kind_and_ignores_blank_codes(world: Any) -> None:
+    from django.db import IntegrityError, transaction
+
+    from linli.orgs.models import OrganisationKind
+
+    home = world.company.home
+    common = {"home": home, "place_path": home.path}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Organisation.objects.create(
+            kind=OrganisationKind.PROPERTY_COMPANY, name="重名", uscc=world.company.uscc, **common
+        )
+    Organisation.objects.create(
+        kind=OrganisationKind.PARTNER_UNIT, name="同码共建单位", uscc=world.company.uscc, **common
+    )
+    Organisation.objects.create(kind=OrganisationKind.PROPERTY_COMPANY, name="未填代码甲", uscc="", **common)
+    Organisation.objects.create(kind=OrganisationKind.PROPERTY_COMPANY, name="未填代码乙", uscc="", **common)
+    assert Organisation.objects.filter(uscc=world.company.uscc).count() == 2
+
+
 def test_overlapping_contracts_for_one_compound_are_refused_and_adjacent_ones_accepted(
     users: dict[str, Any], world: Any
 ) -> None:

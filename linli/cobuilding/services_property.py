@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from linli.audit.services import audit_record
@@ -38,15 +38,23 @@ def property_company_register(
     existing = Organisation.objects.select_for_update().filter(kind=OrganisationKind.PROPERTY_COMPANY, uscc=code)
     if existing.exists():
         raise Conflict(f"统一社会信用代码 {code} 已登记", field="uscc")
-    org = Organisation.objects.create(
-        kind=OrganisationKind.PROPERTY_COMPANY,
-        name=clean_text(name, field="name", label="企业名称", max_length=120),
-        uscc=code,
-        contact_name=clean_text(contact_name, field="contact_name", label="联系人", max_length=64, required=False),
-        contact_phone=clean_text(contact_phone, field="contact_phone", label="办公电话", max_length=32, required=False),
-        home=home,
-        place_path=home.path,
-    )
+    try:
+        with transaction.atomic():  # the unique constraint settles a concurrent registration of the code
+            org = Organisation.objects.create(
+                kind=OrganisationKind.PROPERTY_COMPANY,
+                name=clean_text(name, field="name", label="企业名称", max_length=120),
+                uscc=code,
+                contact_name=clean_text(
+                    contact_name, field="contact_name", label="联系人", max_length=64, required=False
+                ),
+                contact_phone=clean_text(
+                    contact_phone, field="contact_phone", label="办公电话", max_length=32, required=False
+                ),
+                home=home,
+                place_path=home.path,
+            )
+    except IntegrityError:
+        raise Conflict(f"统一社会信用代码 {code} 已登记", field="uscc") from None
     audit_record(action="cobuilding.company_registered", actor=actor, target=org)
     return org
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -91,6 +92,15 @@ class Organisation(ScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # A credit code names one legal entity: registered once per kind (two concurrent
+            # registrations cannot both pass the service's check). Blank codes are not compared.
+            models.UniqueConstraint(
+                fields=["kind", "uscc"], condition=~Q(uscc=""), name="organisation_unique_uscc_per_kind"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
