@@ -1,0 +1,125 @@
+"""The English and Traditional Chinese catalogues cover every message, and the compiled files match.
+
+When this fails after new strings were added: run `make messages`, then
+`.venv/bin/python scripts/i18n_todo.py list > todo.json`, translate, and
+`.venv/bin/python scripts/i18n_todo.py merge done.json` (docs/translations.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ["en", "zh_Hant"]
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def load_todo():
+    spec = importlib.util.spec_from_file_location("i18n_todo", ROOT / "scripts" / "i18n_todo.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+todo = load_todo()
+
+
+def catalogue(locale: str) -> polib.POFile:
+    return polib.pofile(str(ROOT / "locale" / locale / "LC_MESSAGES" / "django.po"))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_message_has_a_checked_translation_with_the_same_placeholders(locale):
+    problems = todo.catalogue_problems(catalogue(locale))
+    assert problems == [], f"{len(problems)} problem(s) in {locale}; first ones: {problems[:10]}"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_compiled_catalogue_holds_exactly_the_translations_of_the_po_file(locale):
+    po = catalogue(locale)
+    mo = polib.mofile(str(ROOT / "locale" / locale / "LC_MESSAGES" / "django.mo"))
+    compiled = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in mo if e.msgid}
+    source = {(e.msgctxt, e.msgid): (e.msgstr, e.msgstr_plural) for e in po.translated_entries()}
+    stale = sorted(k[1] for k in source.keys() ^ compiled.keys())
+    assert stale == [], f"django.mo is out of date for {locale} (run scripts/i18n.py): {stale[:10]}"
+    changed = [k[1] for k, v in source.items() if compiled[k] != v]
+    assert changed == [], f"django.mo differs from django.po for {locale}: {changed[:10]}"
+
+
+def test_english_text_is_english_not_a_copy_of_the_chinese():
+    leftovers = [
+        e.msgid
+        for e in catalogue("en").translated_entries()
+        # Chinese proper terms may follow in brackets, "(双报到)"; Chinese with no Latin letter is a copy.
+        # (A sentence split around a date may leave just "." — that is English enough.)
+        if CJK.search(text := e.msgstr or "".join(e.msgstr_plural.values())) and not re.search(r"[A-Za-z]", text)
+    ]
+    assert leftovers == []
+
+
+def test_a_translation_that_drops_a_placeholder_is_refused_and_nothing_is_merged():
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="已结束 %(n)d 个会话", msgstr="", flags=["python-format"]))
+    po.append(polib.POEntry(msgid="账号安全", msgstr=""))
+    po.append(polib.POEntry(msgid="共 {count} 条", msgstr="", flags=["fuzzy"], previous_msgid="共 {n} 条"))
+
+    changed, problems = todo.merge(
+        po,
+        [
+            {"msgid": "已结束 %(n)d 个会话", "msgstr": "Ended some sessions"},
+            {"msgid": "账号安全", "msgstr": "Account security"},
+        ],
+    )
+
+    assert changed == 0
+    assert problems and "%(n)d" in problems[0]
+    assert po.find("账号安全").msgstr == ""
+
+
+def test_merging_translations_clears_fuzzy_and_leaves_empty_items_for_later():
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="共 {count} 条", msgstr="{count} guessed", flags=["fuzzy"], previous_msgid="共 {n}"))
+    po.append(polib.POEntry(msgid="<b>注意</b>", msgstr=""))
+    po.append(polib.POEntry(msgid="稍后再译", msgstr=""))
+    items = todo.todo_items(po)
+    assert [i["msgid"] for i in items] == ["共 {count} 条", "<b>注意</b>", "稍后再译"]
+    assert items[0]["fuzzy_guess"] == "{count} guessed" and items[0]["previous_msgid"] == "共 {n}"
+
+    items[0]["msgstr"] = "{count} items in all"
+    items[1]["msgstr"] = "<b>Note</b>"
+    changed, problems = todo.merge(po, items)
+
+    assert (changed, problems) == (2, [])
+    entry = po.find("共 {count} 条")
+    assert entry.msgstr == "{count} items in all" and "fuzzy" not in entry.flags and entry.previous_msgid is None
+    assert [i["msgid"] for i in todo.todo_items(po)] == ["稍后再译"]
+
+
+def test_a_translation_that_breaks_html_or_a_format_field_is_reported():
+    bad_tag = polib.POEntry(msgid="<b>注意</b>", msgstr="Note")
+    bad_field = polib.POEntry(msgid="共 {count} 条", msgstr="{n} items")
+    literal_percent = polib.POEntry(msgid="党员占比不低于 50%%", msgstr="at least 50% Party members")
+
+    assert todo.entry_problems(bad_tag) and todo.entry_problems(bad_field)
+    assert todo.entry_problems(literal_percent), "a blocktranslate body needs %% to stay %%"
+
+
+def test_pages_render_the_new_strings_in_english(client_as):
+    client = client_as("admin")
+
+    page = client.get("/accounts/security/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Account security" in page and "Two-factor authentication" in page
+    assert "账号安全" not in page
+
+
+def test_traditional_chinese_is_offered_and_generated():
+    with translation.override("zh-hant"):
+        assert translation.gettext("两步验证") == "兩步驗證"
