@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
-        ('places', '0001_initial'),
+        ("orgs", "0001_initial"),
+        ("places", "0001_initial"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('uscc', ''), _negated=True), fields=('kind', 'uscc'), name='organisation_unique_uscc_per_kind'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("uscc", ""), _negated=True),
+                fields=("kind", "uscc"),
+                name="organisation_unique_uscc_per_kind",
+            ),
         ),
     ]
