@@ -20,6 +20,18 @@ OPERATIONS = [
     "deliberation_topics_close",
     "visits_checklists_create",
     "visits_checklists_update",
+    "volunteering_activity_publish",
+    "volunteering_rewards_create",
+    "volunteering_redemptions_list",
+    "volunteering_redemption_act",
+    "volunteering_wish_photo_add",
+    "volunteering_wish_photo_read",
+    "volunteering_registrations_list",
+    "volunteering_registrations_submit",
+    "volunteering_registrations_decide",
+    "volunteering_registrations_report",
+    "volunteering_stations_list",
+    "volunteering_stations_create",
 ]
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from linli.core import uploads
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, PageQuery
@@ -18,11 +20,13 @@ from linli.places.models import Place
 from linli.volunteering import activities as act
 from linli.volunteering import points as pts
 from linli.volunteering import wishes as w
-from linli.volunteering.models import Activity, Signup, Wish
+from linli.volunteering.api_org import router as org_router
+from linli.volunteering.models import Activity, PointKind, Signup, Wish
 from linli.volunteering.selectors import person_summary, visible_posts
 from linli.volunteering.services import post_claim, team_add_member
 
 router = Router(tags=["volunteering"])
+router.add_router("", org_router)  # /redemptions, /registrations, /stations (api_org.py)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -109,6 +113,16 @@ class RewardOut(Schema):
     cost: int
     stock: int
     kind: str
+
+
+class RewardIn(Schema):
+    # Lengths and bounds are checked by the service, which names the field in Chinese.
+    place_id: int
+    name: str = Field(..., description="1–100 characters")
+    description: str = Field("", description="at most 200 characters")
+    cost: int = Field(..., description="points, 1–100000")
+    stock: int = Field(..., description="0–100000")
+    kind: PointKind = PointKind.VOLUNTEER
 
 
 class RedemptionOut(Schema):
@@ -210,6 +224,16 @@ def activity_create(request: HttpRequest, payload: ActivityIn) -> Status[Activit
 
 
 @router.post(
+    "/activities/{activity_id}/publish",
+    response={200: ActivityOut, **ERRORS},
+    operation_id="volunteering_activity_publish",
+    summary="Open a draft activity for sign-up (its organisers); publishing twice is 409",
+)
+def activity_publish(request: HttpRequest, activity_id: int) -> ActivityOut:
+    return _activity(act.activity_publish(actor=request.user, activity_id=activity_id))
+
+
+@router.post(
     "/activities/{activity_id}/signup", response={201: SignupOut, **ERRORS}, operation_id="volunteering_activity_signup"
 )
 def activity_signup(request: HttpRequest, activity_id: int) -> Status[SignupOut]:
@@ -262,6 +286,19 @@ def rewards_list(request: HttpRequest) -> list[RewardOut]:
     ]
 
 
+@router.post(
+    "/rewards",
+    response={201: RewardOut, **ERRORS},
+    operation_id="volunteering_rewards_create",
+    summary="Put an item in the 爱心超市 of a node the caller manages",
+)
+def rewards_create(request: HttpRequest, payload: RewardIn) -> Status[RewardOut]:
+    r = pts.reward_create(actor=request.user, **payload.dict())
+    return Status(
+        201, RewardOut(id=r.pk, name=r.name, description=r.description, cost=r.cost, stock=r.stock, kind=r.kind)
+    )
+
+
 @router.post("/rewards/{reward_id}/redeem", response={201: RedemptionOut, **ERRORS}, operation_id="volunteering_redeem")
 def reward_redeem(request: HttpRequest, reward_id: int) -> Status[RedemptionOut]:
     r = pts.reward_redeem(actor=request.user, reward_id=reward_id)
@@ -292,6 +329,28 @@ def wish_act(request: HttpRequest, wish_id: int, payload: WishActionIn) -> WishO
         "confirm": lambda: w.wish_confirm(actor=u, wish_id=wish_id),
     }
     return _wish(calls[payload.action]())
+
+
+@router.post(
+    "/wishes/{wish_id}/photo",
+    response={201: WishOut, **ERRORS},
+    operation_id="volunteering_wish_photo_add",
+    summary="The 圆梦 photo of a fulfilled wish (multipart field `photo`): content-checked, re-encoded without"
+    " EXIF/GPS; the claimant or staff, once (409 when it has one)",
+)
+def wish_photo_add(request: HttpRequest, wish_id: int, photo: File[UploadedFile]) -> Status[WishOut]:
+    return Status(201, _wish(w.wish_photo_add(actor=request.user, wish_id=wish_id, upload=photo)))
+
+
+@router.get(
+    "/wishes/{wish_id}/photo",
+    response={200: None, 404: ErrorOut},
+    operation_id="volunteering_wish_photo_read",
+    summary="The image bytes of a wish's photo (scoped like the wish)",
+)
+def wish_photo_read(request: HttpRequest, wish_id: int) -> FileResponse:
+    photo, content_type = w.wish_photo_file(user=request.user, wish_id=wish_id)
+    return uploads.serve_upload(photo, content_type=content_type)
 
 
 @router.get("/wishes/counts", response={200: CountsOut, **ERRORS}, operation_id="volunteering_wish_counts")

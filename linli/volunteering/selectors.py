@@ -8,18 +8,21 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 
+from linli.core.errors import NotFound
 from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
-from linli.volunteering.common import audience_q, staff_q
+from linli.volunteering.common import audience_q, may, staff_q
 from linli.volunteering.models import (
     PointAccount,
     PointEntry,
     PointKind,
     Redemption,
+    RegistrationStatus,
     ServicePost,
     Signup,
     Station,
     Team,
+    WorkplaceRegistration,
 )
 from linli.volunteering.points import EARN_REASONS
 
@@ -30,6 +33,38 @@ def visible_posts(user: Any) -> Any:
 
 def visible_stations(user: Any) -> Any:
     return Station.objects.filter(audience_q(user) | staff_q(user))
+
+
+def visible_redemptions(user: Any) -> Any:
+    """The orders the redemption services act on: staff scope and the user's own (``visible_to``)."""
+    return Redemption.objects.visible_to(user)
+
+
+def visible_registrations(user: Any) -> Any:
+    """双报到 records: those community managers and leaders decide on, and the user's own."""
+    own = Q(person_id=user.person_id) if getattr(user, "person_id", None) else Q(pk__in=[])
+    return WorkplaceRegistration.objects.filter(staff_q(user, caps=("manage", "lead")) | own)
+
+
+def registration_for_report(user: Any, registration_id: Any) -> WorkplaceRegistration:
+    """An approved 双报到 whose service record the user may read: the member, and managers or leaders
+    of the residential community or of the workplace party org. Anything else is "not found"."""
+    reg = (
+        WorkplaceRegistration.objects.select_related("person", "community", "workplace_org")
+        .filter(pk=int(registration_id))
+        .first()
+        if str(registration_id).isdigit()
+        else None
+    )
+    if reg is None or reg.status != RegistrationStatus.APPROVED:
+        raise NotFound("未找到,或您无权查看")
+    paths = [reg.place_path] + ([reg.workplace_org.place_path] if reg.workplace_org else [])
+    if not (
+        reg.person_id == getattr(user, "person_id", None)
+        or any(may(user, p, c) for p in paths for c in ("manage", "lead"))
+    ):
+        raise NotFound("未找到,或您无权查看")
+    return reg
 
 
 def visible_teams(user: Any) -> Any:

@@ -25,7 +25,13 @@ from linli.volunteering.models import (
     VolunteerProfile,
     WorkplaceRegistration,
 )
-from linli.volunteering.selectors import person_summary, visible_posts, visible_stations, visible_teams
+from linli.volunteering.selectors import (
+    person_summary,
+    registration_for_report,
+    visible_posts,
+    visible_stations,
+    visible_teams,
+)
 from linli.volunteering.views_common import parse_date, run, staff_places
 
 
@@ -153,19 +159,7 @@ def registration_decide(request: HttpRequest, registration_id: int) -> HttpRespo
 @login_required
 def registration_report(request: HttpRequest, registration_id: int) -> HttpResponse:
     """The member's service record, for their residential community and their workplace party org."""
-    reg = (
-        WorkplaceRegistration.objects.select_related("person", "community", "workplace_org")
-        .filter(pk=registration_id)
-        .first()
-    )
-    if reg is None or reg.status != RegistrationStatus.APPROVED:
-        raise NotFound("未找到,或您无权查看")
-    paths = [reg.place_path] + ([reg.workplace_org.place_path] if reg.workplace_org else [])
-    if not (
-        reg.person_id == request.user.person_id
-        or any(may(request.user, p, c) for p in paths for c in ("manage", "lead"))
-    ):
-        raise NotFound("未找到,或您无权查看")
+    reg = registration_for_report(request.user, registration_id)
     return render(request, "volunteering/report.html", {"reg": reg, "s": person_summary(reg.person, entries=100)})
 
 

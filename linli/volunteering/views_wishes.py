@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -102,10 +102,8 @@ def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
 
 @login_required
 def wish_photo(request: HttpRequest, wish_id: int) -> FileResponse:
-    wish = _access(request, wish_id)
-    if not wish.photo:
-        raise Http404
-    return uploads.serve_upload(wish.photo, content_type=uploads.content_type_of(wish.photo.name))
+    photo, content_type = w.wish_photo_file(user=request.user, wish_id=wish_id)
+    return uploads.serve_upload(photo, content_type=content_type)
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from linli.audit.services import audit_record
 from linli.core import uploads
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import get_or_not_found
 from linli.orgs.models import Organisation
 from linli.people.models import Person
@@ -112,15 +112,48 @@ def wish_fulfil(*, actor: Any, wish_id: int, note: str, photo: Any = None) -> Wi
     if wish.status != WishStatus.CLAIMED:
         raise Conflict("该心愿不在已认领状态")
     wish.fulfil_note = text(note, field="note", label="圆梦情况", max_length=200)
-    if photo is not None:  # judged by content, re-encoded without EXIF (GPS), stored under a random name
-        limit = min(PHOTO_MAX_BYTES, settings.UPLOAD_MAX_BYTES)
-        clean = uploads.clean_image(uploads.read_upload(photo, field="photo", limit=limit), field="photo")
-        wish.photo.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
+    if photo is not None:
+        _store_photo(wish, photo)
     wish.status = WishStatus.FULFILLED
     wish.fulfilled_at = timezone.now()
     wish.save(update_fields=["fulfil_note", "photo", "status", "fulfilled_at"])
     audit_record(action="wish.fulfil", actor=actor, target=wish)
     return wish
+
+
+def _store_photo(wish: Wish, upload: Any) -> None:
+    """Judged by content, size-limited and re-encoded (EXIF/GPS gone) under a random name (core.uploads)."""
+    limit = min(PHOTO_MAX_BYTES, settings.UPLOAD_MAX_BYTES)
+    clean = uploads.clean_image(uploads.read_upload(upload, field="photo", limit=limit), field="photo")
+    wish.photo.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
+
+
+@transaction.atomic
+def wish_photo_add(*, actor: Any, wish_id: int, upload: Any) -> Wish:
+    """The 圆梦 photo for a wish fulfilled without one (the API fulfils by JSON, then sends the photo).
+
+    Only the claimant or staff who handle the place; once a photo is there it stays (409): the
+    evidence the wisher confirmed against is not swapped afterwards."""
+    wish = _lock(actor, wish_id)
+    mine = wish.claimed_by_id is not None and wish.claimed_by_id == getattr(actor, "person_id", None)
+    if not mine and not may(actor, wish.place_path, "handle"):
+        raise Forbidden("只有认领人可以上传圆梦照片")
+    if wish.status not in FULFILLED_STATUSES:
+        raise Conflict("心愿圆梦后才能上传照片")
+    if wish.photo:
+        raise Conflict("该心愿已有圆梦照片")
+    _store_photo(wish, upload)
+    wish.save(update_fields=["photo"])
+    audit_record(action="wish.photo", actor=actor, target=wish)
+    return wish
+
+
+def wish_photo_file(*, user: Any, wish_id: int) -> tuple[Any, str]:
+    """The stored photo of a wish the user may see, with its content type (404 when there is none)."""
+    wish = get_or_not_found(visible_wishes(user), wish_id)
+    if not wish.photo:
+        raise NotFound("该心愿没有圆梦照片")
+    return wish.photo, uploads.content_type_of(wish.photo.name)
 
 
 @transaction.atomic

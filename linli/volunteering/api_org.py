@@ -1,0 +1,278 @@
+"""Volunteering API, the staff side of the pages: redemptions (爱心超市 pick-up), 双报到 and stations.
+
+Mounted under /api/v1/volunteering by ``linli.volunteering.api``; every write is the service the
+page calls (``points.redemption_*``, ``services.registration_*``, ``services.station_create``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+from pydantic import Field
+
+from linli.core.pagination import keyset_page
+from linli.core.schemas import ErrorOut, PageQuery
+from linli.volunteering import points as pts
+from linli.volunteering import services as svc
+from linli.volunteering.models import Redemption, RedemptionStatus, RegistrationStatus, Station, WorkplaceRegistration
+from linli.volunteering.selectors import (
+    person_summary,
+    registration_for_report,
+    visible_redemptions,
+    visible_registrations,
+    visible_stations,
+)
+
+router = Router(tags=["volunteering"])
+ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+# ----------------------------------------------------------------------------- redemptions
+
+
+class RedemptionRowOut(Schema):
+    id: int
+    reward_id: int
+    reward_name: str
+    person_id: int
+    cost: int
+    status: str
+    ordered_at: dt.datetime
+    handed_at: dt.datetime | None
+
+
+class RedemptionListOut(Schema):
+    items: list[RedemptionRowOut]
+    next: str | None
+
+
+class RedemptionFilter(PageQuery):
+    status: RedemptionStatus | None = None
+
+
+class RedemptionActIn(Schema):
+    action: Literal["hand_over", "cancel"] = Field(
+        ..., description="hand_over: staff confirm the pick-up; cancel: stock and points come back"
+    )
+
+
+def redemption_out(r: Redemption) -> RedemptionRowOut:
+    return RedemptionRowOut(
+        id=r.pk, reward_id=r.reward_id, reward_name=r.reward.name, person_id=r.person_id, cost=r.cost,
+        status=r.status, ordered_at=r.ordered_at, handed_at=r.handed_at,
+    )  # fmt: skip
+
+
+@router.get(
+    "/redemptions",
+    response={200: RedemptionListOut, 422: ErrorOut},
+    operation_id="volunteering_redemptions_list",
+    summary="爱心超市 orders: staff see those of their nodes, everyone their own; newest first",
+)
+def redemptions_list(request: HttpRequest, filters: Query[RedemptionFilter]) -> RedemptionListOut:
+    qs = visible_redemptions(request.user).select_related("reward")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit, descending=True)
+    return RedemptionListOut(items=[redemption_out(r) for r in page.items], next=page.next)
+
+
+@router.post(
+    "/redemptions/{redemption_id}/act",
+    response={200: RedemptionRowOut, **ERRORS},
+    operation_id="volunteering_redemption_act",
+    summary="Hand an ordered item over (staff who handle the node) or cancel the order (staff or the person)",
+)
+def redemption_act(request: HttpRequest, redemption_id: int, payload: RedemptionActIn) -> RedemptionRowOut:
+    if payload.action == "cancel":
+        r = pts.redemption_cancel(actor=request.user, redemption_id=redemption_id)
+    else:
+        r = pts.redemption_hand_over(actor=request.user, redemption_id=redemption_id)
+    return redemption_out(r)
+
+
+# ----------------------------------------------------------------------------- 双报到
+
+
+class RegistrationIn(Schema):
+    workplace_name: str = Field(..., description="工作单位党组织名称, at most 200 characters")
+    workplace_org_id: int | None = Field(None, description="the workplace party org, when it is in the org tree")
+
+
+class RegistrationDecideIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=200, description="required when not approving")
+
+
+class RegistrationOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    community_id: int
+    workplace_name: str
+    workplace_org_id: int | None
+    status: RegistrationStatus
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None
+    note: str
+
+
+class RegistrationListOut(Schema):
+    items: list[RegistrationOut]
+    next: str | None
+
+
+class RegistrationFilter(PageQuery):
+    status: RegistrationStatus | None = None
+
+
+class ReportEntryOut(Schema):
+    kind: str
+    amount: int
+    reason: str
+    note: str
+    at: dt.datetime
+
+
+class RegistrationReportOut(Schema):
+    registration: RegistrationOut
+    hours: float
+    activities: int
+    balances: dict[str, int]
+    earned: dict[str, int]
+    entries: list[ReportEntryOut]
+
+
+def registration_out(r: WorkplaceRegistration) -> RegistrationOut:
+    return RegistrationOut(
+        id=r.pk, person_id=r.person_id, person_name=r.person.name, community_id=r.community_id,
+        workplace_name=r.workplace_name, workplace_org_id=r.workplace_org_id, status=RegistrationStatus(r.status),
+        submitted_at=r.submitted_at, decided_at=r.decided_at, note=r.note,
+    )  # fmt: skip
+
+
+@router.get(
+    "/registrations",
+    response={200: RegistrationListOut, 422: ErrorOut},
+    operation_id="volunteering_registrations_list",
+    summary="双报到 records: community managers and leaders see those to decide, members their own",
+)
+def registrations_list(request: HttpRequest, filters: Query[RegistrationFilter]) -> RegistrationListOut:
+    qs = visible_registrations(request.user).select_related("person")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit, descending=True)
+    return RegistrationListOut(items=[registration_out(r) for r in page.items], next=page.next)
+
+
+@router.post(
+    "/registrations",
+    response={201: RegistrationOut, **ERRORS},
+    operation_id="volunteering_registrations_submit",
+    summary="双报到: an in-service party member reports to the community they live in (once; 409 after)",
+)
+def registrations_submit(request: HttpRequest, payload: RegistrationIn) -> Status[RegistrationOut]:
+    reg = svc.registration_submit(
+        actor=request.user, workplace_name=payload.workplace_name, workplace_org_id=payload.workplace_org_id
+    )
+    return Status(201, registration_out(reg))
+
+
+@router.post(
+    "/registrations/{registration_id}/decide",
+    response={200: RegistrationOut, **ERRORS},
+    operation_id="volunteering_registrations_decide",
+    summary="Approve or turn down a 双报到 (community managers); a second decision is 409",
+)
+def registrations_decide(request: HttpRequest, registration_id: int, payload: RegistrationDecideIn) -> RegistrationOut:
+    reg = svc.registration_decide(
+        actor=request.user, registration_id=registration_id, approve=payload.approve, note=payload.note
+    )
+    return registration_out(reg)
+
+
+@router.get(
+    "/registrations/{registration_id}/report",
+    response={200: RegistrationReportOut, 404: ErrorOut},
+    operation_id="volunteering_registrations_report",
+    summary="An approved member's service record, for the residential community and the workplace party org",
+)
+def registrations_report(request: HttpRequest, registration_id: int) -> RegistrationReportOut:
+    reg = registration_for_report(request.user, registration_id)
+    s = person_summary(reg.person, entries=100)
+    return RegistrationReportOut(
+        registration=registration_out(reg),
+        hours=float(s.hours),
+        activities=s.activities,
+        balances=s.balances,
+        earned=s.earned,
+        entries=[
+            ReportEntryOut(kind=e.account.kind, amount=e.amount, reason=e.reason, note=e.note, at=e.at)
+            for e in s.entries
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------- stations
+
+
+class StationIn(Schema):
+    place_id: int
+    name: str = Field(..., description="1–100 characters")
+    functions: list[str] = Field(..., description="one or more of: " + "、".join(svc.STATION_FUNCTIONS))
+    opening_hours: str = Field("", description="at most 100 characters")
+    address: str = Field("", description="at most 200 characters")
+
+
+class StationOut(Schema):
+    id: int
+    place_id: int
+    name: str
+    address: str
+    functions: list[str]
+    opening_hours: str
+
+
+class StationListOut(Schema):
+    items: list[StationOut]
+    next: str | None
+
+
+def station_out(s: Station) -> StationOut:
+    return StationOut(
+        id=s.pk, place_id=s.place_id, name=s.name, address=s.address, functions=list(s.functions),
+        opening_hours=s.opening_hours,
+    )  # fmt: skip
+
+
+@router.get(
+    "/stations",
+    response={200: StationListOut, 422: ErrorOut},
+    operation_id="volunteering_stations_list",
+    summary="红色驿站 / 微岗亭 near the caller (and, for staff, under their nodes)",
+)
+def stations_list(request: HttpRequest, page: Query[PageQuery]) -> StationListOut:
+    result = keyset_page(visible_stations(request.user), key="id", cursor=page.cursor, limit=page.limit)
+    return StationListOut(items=[station_out(s) for s in result.items], next=result.next)
+
+
+@router.post(
+    "/stations",
+    response={201: StationOut, **ERRORS},
+    operation_id="volunteering_stations_create",
+    summary="Register a service station at a node the caller manages",
+)
+def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationOut]:
+    station = svc.station_create(
+        actor=request.user,
+        place_id=payload.place_id,
+        name=payload.name,
+        functions=payload.functions,
+        opening_hours=payload.opening_hours,
+        address=payload.address,
+    )
+    return Status(201, station_out(station))
