@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Lookup
 
@@ -38,3 +39,31 @@ class Under(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         prefix = _checked(self.rhs)
         return f"{lhs} LIKE %s", [*lhs_params, prefix + "%"]
+
+
+@models.Field.register_lookup
+class AnyOf(Lookup):
+    """``field__any_of=[…]``: membership in a long list. On PostgreSQL one array parameter,
+    ``field = ANY(%s)``: for the bulk importer's 2,000-value lists, building and splitting a
+    2,000-placeholder ``IN (…)`` cost the driver more than the database took to answer. Elsewhere
+    the plain ``IN (…)``."""
+
+    lookup_name = "any_of"
+
+    def get_prep_lookup(self) -> list[Any]:
+        prep = self.lhs.output_field.get_prep_value
+        return [prep(value) for value in self.rhs]
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet
+        return f"{lhs} = ANY(%s)", [*lhs_params, values]

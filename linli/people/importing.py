@@ -322,7 +322,7 @@ class RowValidator:
 def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str]]:
     return {
         h: (pk, path)
-        for pk, h, path in Person.objects.filter(id_number_hash__in=[r.id_hash for r in rows]).values_list(
+        for pk, h, path in Person.objects.filter(id_number_hash__any_of=[r.id_hash for r in rows]).values_list(
             "pk", "id_number_hash", "place_path"
         )
     }
@@ -420,7 +420,7 @@ def commit_staged(staging: IO[bytes], *, actor: Any, source: str) -> Outcome:
         if not line.strip():
             continue
         chunk = _unstage(line)
-        live = set(Place.objects.filter(pk__in={r.place_id for r in chunk}).values_list("pk", flat=True))
+        live = set(Place.objects.filter(pk__any_of={r.place_id for r in chunk}).values_list("pk", flat=True))
         for r in chunk:
             if r.place_id not in live:
                 outcome.errors.append([r.row, "楼栋", "预检后该地址已被删除"])

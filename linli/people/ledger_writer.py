@@ -108,7 +108,7 @@ class LedgerWriter:
         current = {
             pk: (place_id, household_id, moved_out, phone_hash, relation, kind)
             for pk, place_id, household_id, moved_out, phone_hash, relation, kind in Person.objects.filter(
-                pk__in=list(existing.values())
+                pk__any_of=list(existing.values())
             ).values_list(
                 "pk", "place_id", "household_id", "moved_out_on", "phone_hash", "relation_to_head", "residence_type"
             )
@@ -162,7 +162,7 @@ class LedgerWriter:
                 movers.append((r, household_id, r.residence_type or kind))
         _insert(Person, new_rows)
         created = dict(
-            Person.objects.filter(id_number_hash__in=[n["id_number_hash"] for n in new_rows]).values_list(
+            Person.objects.filter(id_number_hash__any_of=[n["id_number_hash"] for n in new_rows]).values_list(
                 "id_number_hash", "pk"
             )
         )

@@ -62,13 +62,13 @@ class PoliticalStatus(models.TextChoices):
 class Person(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
-    name = models.CharField(max_length=64, db_index=True)
+    name = models.CharField(max_length=64)  # searched with `contains` inside a scope: no btree helps
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
     id_number_enc = models.TextField(blank=True)
-    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_hash = models.CharField(max_length=64, blank=True)  # indexed in Meta (exact match only)
     phone_enc = models.TextField(blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)  # indexed in Meta (exact match only)
     place = models.ForeignKey(
         "places.Place", on_delete=models.PROTECT, related_name="people", help_text="住址所在最细节点"
     )
@@ -78,8 +78,8 @@ class Person(ScopedModel):
     is_party_member = models.BooleanField(default=False)
     relation_to_head = models.CharField(max_length=16, choices=Relation.choices, blank=True)
     residence_type = models.CharField(
-        max_length=16, choices=ResidenceType.choices, default=ResidenceType.RESIDENT, db_index=True
-    )
+        max_length=16, choices=ResidenceType.choices, default=ResidenceType.RESIDENT
+    )  # a filter beside the scope's place_path, never alone: no index of its own
     political_status = models.CharField(max_length=16, choices=PoliticalStatus.choices, blank=True)
     workplace = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
@@ -91,7 +91,14 @@ class Person(ScopedModel):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["place_path", "id"])]
+        # Every index costs each imported row (a 100k import writes all of them). Hashes are matched
+        # exactly, so a plain btree: `db_index=True` on a CharField would add a second
+        # varchar_pattern_ops copy on PostgreSQL that no query uses. See docs/scaling.md.
+        indexes = [
+            models.Index(fields=["place_path", "id"]),
+            models.Index(fields=["id_number_hash"], name="people_person_id_hash"),
+            models.Index(fields=["phone_hash"], name="people_person_phone_hash"),
+        ]
 
     def __str__(self) -> str:
         return self.name
