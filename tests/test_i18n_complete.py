@@ -8,6 +8,7 @@ When this fails after new strings were added: run `make messages`, then
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -123,3 +124,41 @@ def test_pages_render_the_new_strings_in_english(client_as):
 def test_traditional_chinese_is_offered_and_generated():
     with translation.override("zh-hant"):
         assert translation.gettext("两步验证") == "兩步驗證"
+
+
+def chart_data(page: str) -> dict:
+    return json.loads(re.search(r'id="insights-chart"[^>]*>(.*?)</script>', page, re.S).group(1))
+
+
+def test_the_dashboard_in_english_names_its_figures_periods_and_chart_legend_in_english(client_as):
+    page = client_as("street").get("/insights/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Response rate" in page and "Resolution rate" in page and "响应率" not in page
+    assert " to " in page and " 至 " not in page  # the period label
+    chart = chart_data(page)
+    assert chart["trend"]["series"] == {"received": "Received", "resolved": "Resolved"}
+    assert chart["trend"]["labels"] and not any(CJK.search(label) for label in chart["trend"]["labels"])
+
+
+def test_the_dashboard_in_chinese_is_unchanged(client_as):
+    page = client_as("street").get("/insights/").content.decode()
+
+    assert "响应率" in page and " 至 " in page
+    assert chart_data(page)["trend"]["series"] == {"received": "受理", "resolved": "办结"}
+
+
+def test_the_map_figure_names_and_its_load_error_are_translated(client_as):
+    client = client_as("street")
+
+    page = client.get("/insights/map/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    data = client.get("/insights/map/data.json?figure=overdue", HTTP_ACCEPT_LANGUAGE="en").json()
+
+    assert "Overdue requests" in page and "超期诉求" not in page
+    assert "The map data could not be loaded" in page
+    assert data["label"] == "Overdue requests"
+
+
+def test_property_service_grades_are_shown_translated_but_stored_in_chinese(client_as):
+    page = client_as("street").get("/co-building/property/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<option value="一级">Level 1</option>' in page

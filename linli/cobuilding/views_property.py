@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from linli.cobuilding import selectors as sel
@@ -22,6 +23,15 @@ from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.places.models import PlaceKind
 from linli.tickets.metrics import default_period
+
+# Service grades are stored in Chinese, as the contract words them, and shown translated.
+FEE_GRADES = [
+    gettext_noop("一级"),
+    gettext_noop("二级"),
+    gettext_noop("三级"),
+    gettext_noop("四级"),
+    gettext_noop("五级"),
+]
 
 
 def _render_error(request: HttpRequest, template: str, context: dict[str, Any], error: Any) -> HttpResponse:
@@ -41,7 +51,7 @@ def property_home(request: HttpRequest) -> HttpResponse:
         "contracts": list(sel.visible_contracts(user).order_by("-starts_on", "id")[:200]),
         "compounds": compounds,
         "homes": homes,
-        "fee_grades": ["一级", "二级", "三级", "四级", "五级"],
+        "fee_grades": FEE_GRADES,
     }
     error = None
     if request.method == "POST":

@@ -11,12 +11,19 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 from linli.insights import selectors as s
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import OPEN_STATUSES, Ticket
 
-MAP_FIGURES = {"open": "未办结诉求", "overdue": "超期诉求", "satisfaction": "满意率", "received": "期内受理诉求"}
+# Shown through {% translate %} / gettext where they are displayed.
+MAP_FIGURES = {
+    "open": gettext_noop("未办结诉求"),
+    "overdue": gettext_noop("超期诉求"),
+    "satisfaction": gettext_noop("满意率"),
+    "received": gettext_noop("期内受理诉求"),
+}
 AREA_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID)
 MAX_POINTS = 5000
 
@@ -95,7 +102,7 @@ def map_data(user: Any, node: Place, period: s.Period, figure: str) -> dict[str,
     points = request_points(user, node, period, figure)
     return {
         "figure": figure,
-        "label": MAP_FIGURES[figure],
+        "label": gettext(MAP_FIGURES[figure]),
         "areas": {"type": "FeatureCollection", "features": features},
         "points": points,
         "ticket_url": reverse("tickets:detail", args=[0]).replace("/0/", "/{id}/"),

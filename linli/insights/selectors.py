@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
@@ -49,7 +50,8 @@ class Period:
 
     @property
     def label(self) -> str:
-        return f"{self.since:%Y-%m-%d} 至 {self.until:%Y-%m-%d}"
+        dates = {"since": f"{self.since:%Y-%m-%d}", "until": f"{self.until:%Y-%m-%d}"}
+        return gettext("%(since)s 至 %(until)s") % dates
 
 
 def default_period() -> Period:
@@ -174,29 +176,29 @@ class RequestFigures:
 
 # Rates: (numerator, denominator, the complement list a leader drills into).
 RATES: dict[str, tuple[str, str, str, str]] = {
-    "response_rate": ("responded", "valid", "unresponded", "响应率"),
-    "resolution_rate": ("resolved", "accepted", "unresolved", "解决率"),
-    "satisfaction_rate": ("satisfied", "rated", "unsatisfied", "满意率"),
-    "on_time_rate": ("on_time", "resolved", "late", "按时办结率"),
-    "grassroots_share": ("grassroots", "resolved", "left_community", "基层解决占比"),
+    "response_rate": ("responded", "valid", "unresponded", gettext_noop("响应率")),
+    "resolution_rate": ("resolved", "accepted", "unresolved", gettext_noop("解决率")),
+    "satisfaction_rate": ("satisfied", "rated", "unsatisfied", gettext_noop("满意率")),
+    "on_time_rate": ("on_time", "resolved", "late", gettext_noop("按时办结率")),
+    "grassroots_share": ("grassroots", "resolved", "left_community", gettext_noop("基层解决占比")),
 }
 
 # Every list a figure drills into: the condition on ``RequestFact`` rows.
 FIGURE_LISTS: dict[str, tuple[str, Q]] = {
-    "received": ("受理诉求", Q()),
-    "valid": ("有效诉求", Q(valid=True)),
-    "responded": ("已响应", Q(responded=True)),
-    "unresponded": ("未响应", Q(valid=True, responded=False)),
-    "accepted": ("已受理", Q(accepted=True)),
-    "resolved": ("已办结", Q(resolved=True)),
-    "unresolved": ("已受理未办结", Q(accepted=True, resolved=False)),
-    "rated": ("已评价", Q(rated=True)),
-    "satisfied": ("满意及基本满意", Q(satisfied=True)),
-    "unsatisfied": ("不满意", Q(rated=True, satisfied=False)),
-    "on_time": ("按时办结", Q(on_time=True)),
-    "late": ("超时办结", Q(resolved=True, on_time=False)),
-    "grassroots": ("基层解决", Q(grassroots=True)),
-    "left_community": ("上交街道及以上或部门解决", Q(resolved=True, grassroots=False)),
+    "received": (gettext_noop("受理诉求"), Q()),
+    "valid": (gettext_noop("有效诉求"), Q(valid=True)),
+    "responded": (gettext_noop("已响应"), Q(responded=True)),
+    "unresponded": (gettext_noop("未响应"), Q(valid=True, responded=False)),
+    "accepted": (gettext_noop("已受理"), Q(accepted=True)),
+    "resolved": (gettext_noop("已办结"), Q(resolved=True)),
+    "unresolved": (gettext_noop("已受理未办结"), Q(accepted=True, resolved=False)),
+    "rated": (gettext_noop("已评价"), Q(rated=True)),
+    "satisfied": (gettext_noop("满意及基本满意"), Q(satisfied=True)),
+    "unsatisfied": (gettext_noop("不满意"), Q(rated=True, satisfied=False)),
+    "on_time": (gettext_noop("按时办结"), Q(on_time=True)),
+    "late": (gettext_noop("超时办结"), Q(resolved=True, on_time=False)),
+    "grassroots": (gettext_noop("基层解决"), Q(grassroots=True)),
+    "left_community": (gettext_noop("上交街道及以上或部门解决"), Q(resolved=True, grassroots=False)),
 }
 
 
@@ -355,10 +357,10 @@ def _trend(node: Place, period: Period) -> tuple[list[TrendPoint], str]:
     while day <= period.until:
         if monthly:
             nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-            label = f"{day.year}年{day.month}月"
+            label = gettext("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
         else:
             nxt = day + dt.timedelta(days=7 - day.weekday())
-            label = f"{day:%m-%d}周"
+            label = gettext("%(date)s周") % {"date": f"{day:%m-%d}"}
         end = min(nxt - dt.timedelta(days=1), period.until)
         point = TrendPoint(label, day, end)
         d = day
@@ -384,7 +386,7 @@ def _categories(node: Place, period: Period) -> list[Slice]:
     )
     names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
     return [
-        Slice(str(r["category_root"]), names.get(r["category_root"], "未分类"), r["received"] or 0)
+        Slice(str(r["category_root"]), names.get(r["category_root"], gettext("未分类")), r["received"] or 0)
         for r in rows
         if r["received"]
     ]
@@ -412,7 +414,7 @@ def _hotspots(node: Place, period: Period, limit: int = 5) -> list[Hotspot]:
     places = {p.path: p for p in Place.objects.filter(path__in=[r["spot"] for r in rows])}
     names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
     return [
-        Hotspot(places[r["spot"]], names.get(r["category_root"], "未分类"), r["category_root"], r["received"])
+        Hotspot(places[r["spot"]], names.get(r["category_root"], gettext("未分类")), r["category_root"], r["received"])
         for r in rows
         if r["spot"] in places and r["received"]
     ]
@@ -531,13 +533,13 @@ def requests_behind(user: Any, node: Place, period: Period, f: RequestListFilter
 
 # Lists behind the other modules' figures (each scoped by its own model's ``visible_to``).
 RECORD_LISTS = {
-    "visits": "走访记录",
-    "activities": "志愿服务活动",
-    "volunteer_hours": "已确认的志愿服务时长",
-    "wishes_collected": "收集的微心愿",
-    "wishes_fulfilled": "实现的微心愿",
-    "mediation_closed": "调解结案",
-    "mediation_success": "调解成功",
+    "visits": gettext_noop("走访记录"),
+    "activities": gettext_noop("志愿服务活动"),
+    "volunteer_hours": gettext_noop("已确认的志愿服务时长"),
+    "wishes_collected": gettext_noop("收集的微心愿"),
+    "wishes_fulfilled": gettext_noop("实现的微心愿"),
+    "mediation_closed": gettext_noop("调解结案"),
+    "mediation_success": gettext_noop("调解成功"),
 }
 
 
@@ -593,11 +595,12 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
 
 def record_row(kind: str, obj: Any) -> RecordRow:
     if kind == "visits":
-        return RecordRow(obj.visited_at, obj.get_kind_display(), obj.place_path, f"{obj.people_served}人次")
+        served = gettext("%(n)s人次") % {"n": obj.people_served}
+        return RecordRow(obj.visited_at, obj.get_kind_display(), obj.place_path, served)
     if kind == "activities":
         return RecordRow(obj.starts_at, obj.title, obj.place_path)
     if kind == "volunteer_hours":
-        return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, f"{obj.hours}小时")
+        return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, gettext("%(n)s小时") % {"n": obj.hours})
     if kind.startswith("wishes"):
         return RecordRow(
             obj.fulfilled_at if kind == "wishes_fulfilled" else obj.submitted_at, obj.title, obj.place_path

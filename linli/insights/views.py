@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
@@ -61,7 +63,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         rates.append(
             {
                 "name": name,
-                "label": label,
+                "label": _(label),
                 "value": getattr(board.totals, name),
                 "num": getattr(board.totals, num),
                 "den": getattr(board.totals, den),
@@ -75,6 +77,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
             "received": [p.received for p in board.trend],
             "resolved": [p.resolved for p in board.trend],
             "links": [f"{lists}?{query(node, s.Period(p.since, p.until))}" for p in board.trend],
+            # The legend words: JavaScript has no catalogue.
+            "series": {"received": pgettext("chart legend", "受理"), "resolved": pgettext("chart legend", "办结")},
         },
         "categories": [
             {"name": c.label, "value": c.received, "href": f"{lists}?{query(node, period, category=c.key)}"}
@@ -143,11 +147,11 @@ def figure(request: HttpRequest, name: str) -> HttpResponse:
         {
             "node": node,
             "period": period,
-            "label": label,
+            "label": _(label),
             "name": name,
-            "num_label": s.FIGURE_LISTS[num][0],
-            "den_label": s.FIGURE_LISTS[den][0],
-            "miss_label": s.FIGURE_LISTS[complement][0],
+            "num_label": _(s.FIGURE_LISTS[num][0]),
+            "den_label": _(s.FIGURE_LISTS[den][0]),
+            "miss_label": _(s.FIGURE_LISTS[complement][0]),
             "total": row(node, total),
             "rows": [row(b.place, b.figures) for b in s.children_figures(node, period)],
             "q": query(node, period),
@@ -184,7 +188,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
         limit=PAGE_SIZE,
         descending=True,
     )
-    title = "当前超期诉求" if f.overdue else s.FIGURE_LISTS[f.figure][0]
+    title = _("当前超期诉求") if f.overdue else _(s.FIGURE_LISTS[f.figure][0])
     extra = {"figure": f.figure, "category": f.category, "source": f.source, "overdue": "1" if f.overdue else ""}
     return render(
         request,
@@ -228,7 +232,7 @@ def records_list(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "node": node,
             "period": period,
-            "title": s.RECORD_LISTS[kind],
+            "title": _(s.RECORD_LISTS[kind]),
             "count": qs.count(),
             "rows": rows,
             "page": page,

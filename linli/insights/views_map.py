@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
 from linli.insights import maps
@@ -39,6 +40,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
                 "tiles": settings.INSIGHTS_MAP_TILES,
                 "attribution": settings.INSIGHTS_MAP_ATTRIBUTION,
                 "coords": settings.INSIGHTS_MAP_TILE_COORDS,
+                "load_failed": _("地图数据加载失败,请刷新重试。"),  # JS has no catalogue
             },
         },
     )

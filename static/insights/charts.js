@@ -17,16 +17,17 @@
     var el = document.getElementById('chart-trend');
     if (el) {
       var trend = echarts.init(el);
+      var names = chart.trend.series || { received: '受理', resolved: '办结' };
       trend.setOption({
         textStyle: { color: text },
         tooltip: { trigger: 'axis' },
-        legend: { data: ['受理', '办结'], textStyle: { color: text } },
+        legend: { data: [names.received, names.resolved], textStyle: { color: text } },
         grid: { left: 40, right: 16, top: 30, bottom: 30 },
         xAxis: { type: 'category', data: chart.trend.labels, axisLabel: { color: text } },
         yAxis: { type: 'value', minInterval: 1, axisLabel: { color: text } },
         series: [
-          { name: '受理', type: 'line', data: chart.trend.received, smooth: true },
-          { name: '办结', type: 'line', data: chart.trend.resolved, smooth: true }
+          { name: names.received, type: 'line', data: chart.trend.received, smooth: true },
+          { name: names.resolved, type: 'line', data: chart.trend.resolved, smooth: true }
         ]
       });
       trend.on('click', function (p) { go(chart.trend.links[p.dataIndex]); });

@@ -44,7 +44,7 @@
     fetch(cfg.data_url, { credentials: 'same-origin' })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) { draw(map, data, shift); })
-      .catch(function () { el.textContent = '地图数据加载失败,请刷新重试。'; });
+      .catch(function () { el.textContent = cfg.load_failed || '地图数据加载失败,请刷新重试。'; });
   }
 
   function classOf(value, breaks) {
