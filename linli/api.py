@@ -77,6 +77,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.cobuilding.api import router as cobuilding_router
+    from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.deliberation.api import router as deliberation_router
     from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
@@ -108,6 +109,7 @@ def _register() -> None:
     api.add_router("/deliberation", deliberation_router)
     api.add_router("/party-life", partylife_router)
     api.add_router("/co-building", cobuilding_router)
+    api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

@@ -104,3 +104,124 @@ def test_need_matching_and_spending_more_than_the_balance_by_api(
     assert ok.status_code == 201 and ok.json()["balance_after"] == "2900.00"
     # a compound-level need sits above a grid worker's grid: outside their scope, the same 404 as absent
     assert api_as("grid").get(f"{BASE}/needs/{need.pk}/suggestions").status_code == 404
+
+
+def test_a_micro_project_runs_its_whole_lifecycle_by_api_with_progress_and_a_photo(
+    api_as: Any, client_as: Any, users: dict[str, Any], places: Any, world: Any
+) -> None:
+    from linli.cobuilding.models import Need
+    from tests.test_cobuilding_partners import _meeting, png_upload
+
+    need, _resource = make_need_and_resource(users, places, world)
+    api = api_as("street")
+    created = api.post(
+        f"{BASE}/projects",
+        {"place_id": world.compound.pk, "title": "老旧电线改造", "budget": "2000", "need_id": need.pk},
+        content_type="application/json",
+    ).json()
+    pid = created["id"]
+    early = api.post(f"{BASE}/projects/{pid}/progress", {"note": "材料已到"}, content_type="application/json")
+    assert early.status_code == 409 and "实施中" in early.json()["detail"]
+    meeting = _meeting(users, world)
+    approved = api.post(
+        f"{BASE}/projects/{pid}/approve",
+        {"meeting_id": meeting.pk, "note": "全票通过"},
+        content_type="application/json",
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    assert api.post(f"{BASE}/projects/{pid}/start", {}, content_type="application/json").json()["status"] == "executing"
+    progress = api.post(f"{BASE}/projects/{pid}/progress", {"note": "一单元已完工"}, content_type="application/json")
+    assert progress.status_code == 201
+    assert progress.json()["events"][-1] == {
+        **progress.json()["events"][-1],
+        "to_status": "executing",
+        "note": "一单元已完工",
+    }
+    photo = api.post(f"{BASE}/projects/{pid}/photos", {"photo": png_upload()})
+    assert photo.status_code == 201 and (photo.json()["width"], photo.json()["height"]) == (40, 30)
+    served = client_as("street").get(photo.json()["url"])
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    blank = api.post(f"{BASE}/projects/{pid}/accept", {"note": "  "}, content_type="application/json")
+    assert blank.status_code == 422 and blank.json()["field"] == "note"
+    done = api.post(
+        f"{BASE}/projects/{pid}/accept",
+        {"note": "验收合格", "beneficiaries": 36, "beneficiaries_note": "一单元住户"},
+        content_type="application/json",
+    ).json()
+    assert done["status"] == "accepted" and done["beneficiaries"] == 36
+    assert [e["to_status"] for e in done["events"]] == ["proposed", "approved", "executing", "executing", "accepted"]
+    assert len(done["photos"]) == 1
+    assert Need.objects.get(pk=need.pk).status == "closed"
+    assert api_as("resident").get(f"{BASE}/projects/{pid}").status_code == 404
+    assert api_as("grid").post(f"{BASE}/projects/{pid}/start", {}, content_type="application/json").status_code == 404
+
+
+def test_a_resource_is_corrected_and_deactivated_by_api_and_is_then_no_longer_suggested(
+    api_as: Any, users: dict[str, Any], places: Any, world: Any
+) -> None:
+    need, resource = make_need_and_resource(users, places, world)
+    api = api_as("street")
+    edited = api.patch(
+        f"{BASE}/resources/{resource.pk}", {"title": "电力抢修志愿队"}, content_type="application/json"
+    ).json()
+    assert edited["title"] == "电力抢修志愿队" and edited["category"] == "volunteers"
+    no_reason = api.post(f"{BASE}/resources/{resource.pk}/deactivate", {"reason": ""}, content_type="application/json")
+    assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
+    off = api.post(
+        f"{BASE}/resources/{resource.pk}/deactivate", {"reason": "队伍解散"}, content_type="application/json"
+    )
+    assert off.status_code == 200 and off.json()["active"] is False
+    again = api.post(f"{BASE}/resources/{resource.pk}/deactivate", {"reason": "x"}, content_type="application/json")
+    assert again.status_code == 409
+    assert api.get(f"{BASE}/needs/{need.pk}/suggestions").json() == []
+    assert api.post(f"{BASE}/resources/{resource.pk}/reactivate").json()["active"] is True
+    assert [r["id"] for r in api.get(f"{BASE}/needs/{need.pk}/suggestions").json()] == [resource.pk]
+    assert api_as("resident").patch(
+        f"{BASE}/resources/{resource.pk}", {"title": "x"}, content_type="application/json"
+    ).status_code in (403, 404)
+
+
+def test_a_contract_is_corrected_by_api_and_an_edit_that_would_overlap_another_is_a_409(
+    api_as: Any, users: dict[str, Any], world: Any
+) -> None:
+    import datetime as dt
+
+    from linli.cobuilding import services_property as spr
+    from linli.cobuilding.models import PropertyContract
+
+    api = api_as("street")
+    contract = PropertyContract.objects.filter(compound=world.compound).order_by("starts_on").first()
+    later = spr.contract_create(
+        actor=users["street"],
+        company=world.company,
+        compound=world.compound,
+        starts_on=contract.ends_on + dt.timedelta(days=1),
+        ends_on=contract.ends_on + dt.timedelta(days=365),
+        fee_grade="二级",
+        fee_per_m2="1.2",
+        project_manager="王",
+    )
+    clash = api.patch(
+        f"{BASE}/contracts/{contract.pk}",
+        {"ends_on": (later.starts_on + dt.timedelta(days=3)).isoformat()},
+        content_type="application/json",
+    )
+    assert clash.status_code == 409 and clash.json()["field"] == "starts_on"
+    ok = api.patch(
+        f"{BASE}/contracts/{contract.pk}",
+        {
+            "fee_per_m2": "1.80",
+            "project_manager": "李经理",
+            "ends_on": (contract.ends_on - dt.timedelta(days=30)).isoformat(),
+        },
+        content_type="application/json",
+    )
+    assert ok.status_code == 200, ok.content
+    assert (ok.json()["fee_per_m2"], ok.json()["project_manager"]) == ("1.80", "李经理")
+    contract.refresh_from_db()
+    assert contract.fee_grade and contract.project_manager == "李经理"
+    backwards = api.patch(f"{BASE}/contracts/{contract.pk}", {"ends_on": "2000-01-01"}, content_type="application/json")
+    assert backwards.status_code == 422 and backwards.json()["field"] == "ends_on"
+    assert api_as("grid").patch(
+        f"{BASE}/contracts/{contract.pk}", {"project_manager": "x"}, content_type="application/json"
+    ).status_code in (403, 404)

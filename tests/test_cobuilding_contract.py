@@ -34,6 +34,17 @@ OPERATIONS = [
     "cobuilding_funds_list",
     "cobuilding_funds_spend",
     "cobuilding_partners_practical",
+    "cobuilding_projects_read",
+    "cobuilding_projects_approve",
+    "cobuilding_projects_reject",
+    "cobuilding_projects_start",
+    "cobuilding_projects_progress",
+    "cobuilding_projects_accept",
+    "cobuilding_projects_photo_add",
+    "cobuilding_contracts_update",
+    "cobuilding_resources_update",
+    "cobuilding_resources_deactivate",
+    "cobuilding_resources_reactivate",
 ]
 
 

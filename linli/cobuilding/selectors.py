@@ -43,6 +43,10 @@ def visible_contracts(user: Any) -> QuerySet[PropertyContract]:
     return PropertyContract.objects.visible_to(user).select_related("company", "compound", "instructor")
 
 
+def access_contract(user: Any, pk: Any) -> PropertyContract:
+    return access(PropertyContract.objects.select_related("company", "compound", "instructor"), user, pk)
+
+
 def visible_ratings(user: Any) -> QuerySet[Rating]:
     return Rating.objects.visible_to(user).select_related("company", "compound", "template")
 

@@ -98,6 +98,64 @@ def resource_add(
     return resource
 
 
+def _locked_resource(actor: Any, resource: Resource) -> Resource:
+    require(actor, resource.place_path, "manage", "您的岗位无权维护该范围的资源")
+    return Resource.objects.select_for_update().get(pk=resource.pk)
+
+
+@transaction.atomic
+def resource_update(
+    *,
+    actor: Any,
+    resource: Resource,
+    title: str | None = None,
+    description: str | None = None,
+    category: str | None = None,
+) -> Resource:
+    """Correct what a resource is; ``None`` leaves a field as it is. Needs matched to it keep it."""
+    resource = _locked_resource(actor, resource)
+    changes: dict[str, list[str]] = {}
+    new_values = {
+        "title": None if title is None else clean_text(title, field="title", label="资源名称", max_length=100),
+        "description": None
+        if description is None
+        else clean_text(description, field="description", label="说明", max_length=2000, required=False),
+        "category": None if category is None else _category(category),
+    }
+    for name, value in new_values.items():
+        if value is not None and getattr(resource, name) != value:
+            changes[name] = [getattr(resource, name), value]
+            setattr(resource, name, value)
+    if changes:
+        resource.save(update_fields=list(changes))
+        audit_record(action="cobuilding.resource_updated", actor=actor, target=resource, changes=changes)
+    return resource
+
+
+@transaction.atomic
+def resource_deactivate(*, actor: Any, resource: Resource, reason: str) -> Resource:
+    """A resource no longer offered: no longer suggested or matched; past matches keep it."""
+    resource = _locked_resource(actor, resource)
+    if not resource.active:
+        raise Conflict("该资源已停用", field="resource_id")
+    text = clean_text(reason, field="reason", label="停用原因", max_length=200)
+    resource.active = False
+    resource.save(update_fields=["active"])
+    audit_record(action="cobuilding.resource_deactivated", actor=actor, target=resource, reason=text)
+    return resource
+
+
+@transaction.atomic
+def resource_reactivate(*, actor: Any, resource: Resource) -> Resource:
+    resource = _locked_resource(actor, resource)
+    if resource.active:
+        raise Conflict("该资源正在使用中", field="resource_id")
+    resource.active = True
+    resource.save(update_fields=["active"])
+    audit_record(action="cobuilding.resource_reactivated", actor=actor, target=resource)
+    return resource
+
+
 def lives_under(actor: Any, path: str) -> bool:
     person = getattr(actor, "person", None)
     return bool(person and person.place_path.startswith(path) and person.moved_out_on is None)
@@ -279,6 +337,17 @@ def project_start(*, actor: Any, project: Project, note: str = "") -> Project:
     project.save(update_fields=["status"])
     _event(project, actor, ProjectStatus.APPROVED, ProjectStatus.EXECUTING, note[:2000])
     audit_record(action="cobuilding.project_started", actor=actor, target=project)
+    return project
+
+
+@transaction.atomic
+def project_progress(*, actor: Any, project: Project, note: str) -> Project:
+    """A progress report while the project is carried out (进展): one event, the status unchanged."""
+    require(actor, project.place_path, "manage", "您的岗位无权推进微项目")
+    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message="只有实施中的项目可以登记进展")
+    text = clean_text(note, field="note", label="进展情况", max_length=2000)
+    _event(project, actor, ProjectStatus.EXECUTING, ProjectStatus.EXECUTING, text)
+    audit_record(action="cobuilding.project_progress", actor=actor, target=project)
     return project
 
 

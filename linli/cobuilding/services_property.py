@@ -123,6 +123,63 @@ def contract_create(
 
 
 @transaction.atomic
+def contract_update(
+    *,
+    actor: Any,
+    contract: PropertyContract,
+    starts_on: dt.date | None = None,
+    ends_on: dt.date | None = None,
+    fee_grade: str | None = None,
+    fee_per_m2: Any = None,
+    project_manager: str | None = None,
+) -> PropertyContract:
+    """Correct a contract or end it early; ``None`` leaves a field as it is. The new period must not
+    overlap another contract of the compound (checked under the same compound lock as creation)."""
+    require(actor, contract.place_path, "manage", "您的岗位无权修改物业服务合同")
+    Place.objects.select_for_update().filter(pk=contract.compound_id).first()
+    contract = PropertyContract.objects.select_for_update().get(pk=contract.pk)
+    new: dict[str, Any] = {
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "fee_grade": None
+        if fee_grade is None
+        else clean_text(fee_grade, field="fee_grade", label="服务等级", max_length=16),
+        "fee_per_m2": None
+        if fee_per_m2 in (None, "")
+        else _decimal(fee_per_m2, field="fee_per_m2", label="物业费标准"),
+        "project_manager": None
+        if project_manager is None
+        else clean_text(project_manager, field="project_manager", label="项目经理", max_length=64),
+    }
+    if new["fee_per_m2"] is not None and new["fee_per_m2"] > Decimal("100"):
+        raise InvalidInput("物业费标准(元/平方米·月)不应超过 100", field="fee_per_m2")
+    start = new["starts_on"] or contract.starts_on
+    end = new["ends_on"] or contract.ends_on
+    if end < start:
+        raise InvalidInput("合同结束日期不能早于开始日期", field="ends_on")
+    clash = (
+        PropertyContract.objects.filter(compound_id=contract.compound_id, starts_on__lte=end, ends_on__gte=start)
+        .exclude(pk=contract.pk)
+        .select_related("company")
+        .first()
+    )
+    if clash is not None:
+        raise Conflict(
+            f"该小区已有 {clash.company.name} 的合同({clash.starts_on:%Y-%m-%d} 至 {clash.ends_on:%Y-%m-%d}),期限重叠",
+            field="starts_on",
+        )
+    changes: dict[str, list[str]] = {}
+    for name, value in new.items():
+        if value is not None and getattr(contract, name) != value:
+            changes[name] = [str(getattr(contract, name)), str(value)]
+            setattr(contract, name, value)
+    if changes:
+        contract.save(update_fields=list(changes))
+        audit_record(action="cobuilding.contract_updated", actor=actor, target=contract, changes=changes)
+    return contract
+
+
+@transaction.atomic
 def committee_member_add(
     *,
     actor: Any,
