@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 export LINLI_DEMO_PASSWORD ?= linli-demo-2026
 
-.PHONY: run test lint typecheck pytest install static migrate demo worker clean messages bench
+.PHONY: run test lint typecheck pytest install static migrate demo worker clean messages bench totp
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,15 @@ run: migrate
 	@echo ""
 	@echo "  Linli is at http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins (password: $$LINLI_DEMO_PASSWORD): admin street community grid volunteer resident"
+	@echo "  admin, street and community also need a two-step code: make totp (prints the current ones)"
 	@echo ""
 	@DEBUG=1 $(PY) manage.py run_huey --workers 1 --quiet & HUEY_PID=$$!; \
 	  trap "kill $$HUEY_PID 2>/dev/null" EXIT INT TERM; \
 	  DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# The current two-step verification codes of the demo staff (enrolling them on first use; DEBUG only).
+totp: migrate
+	@DEBUG=1 $(PY) manage.py demo_totp admin street community
 
 worker: migrate
 	DEBUG=1 $(PY) manage.py run_huey
