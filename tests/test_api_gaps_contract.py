@@ -18,6 +18,8 @@ OPERATIONS = [
     "requests_bulk_action",
     "deliberation_comments_hide",
     "deliberation_topics_close",
+    "deliberation_meetings_minutes",
+    "deliberation_results_publish",
     "visits_checklists_create",
     "visits_checklists_update",
     "volunteering_activity_publish",

@@ -1,11 +1,14 @@
-"""Deliberation moderation through the API: hide a post, close a topic — the services the pages use."""
+"""Deliberation page actions through the API: hide a post, close a topic, record minutes, publish the
+results — the services the pages use."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from linli.audit.models import AuditEvent
 from linli.deliberation.models import Topic, TopicComment
@@ -84,3 +87,44 @@ def test_closing_is_forbidden_to_residents_and_a_topic_outside_scope_is_404(
     assert post(api_as("community"), f"/topics/{elsewhere.pk}/close", {}).status_code == 404
     assert post(api_as("community"), "/topics/99999999/close", {}).status_code == 404
     assert Topic.objects.get(pk=elsewhere.pk).status != "closed"
+
+
+# ----------------------------------------------------------------------------- meeting minutes and 议后公开
+
+
+def test_staff_record_minutes_and_publish_the_results_once(api_as: Any, users: Any, places: Any) -> None:
+    from linli.deliberation.models import Decision, Publication
+    from tests.test_deliberation_api import _meeting_with_decision
+
+    meeting, decision = _meeting_with_decision(users, places)
+    staff = api_as("community")
+    blank = post(staff, f"/meetings/{meeting.pk}/minutes", {"minutes": " "})
+    assert blank.status_code == 422 and blank.json()["field"] == "minutes" and "会议纪要" in blank.json()["detail"]
+    r = post(staff, f"/meetings/{meeting.pk}/minutes", {"minutes": "议定:物业牵头制定方案"})
+    assert r.status_code == 200 and r.json()["status"] == "held", r.content
+    published = post(staff, f"/meetings/{meeting.pk}/publish-results", {"days": 7})
+    assert published.status_code == 200, published.content
+    assert Decision.objects.get(pk=decision.pk).status == "published"
+    assert Publication.objects.filter(meeting=meeting, kind="result").count() == 1
+    again = post(staff, f"/meetings/{meeting.pk}/publish-results", {"days": 7})
+    assert again.status_code == 422 and again.json()["field"] == "decisions"
+    assert Publication.objects.filter(meeting=meeting, kind="result").count() == 1
+    assert AuditEvent.objects.filter(action="meeting.minutes_recorded", actor=users["community"]).exists()
+
+
+def test_minutes_and_results_are_refused_to_residents_and_outside_scope(api_as: Any, users: Any, places: Any) -> None:
+    from linli.deliberation.models import Meeting
+    from linli.deliberation.services_meetings import meeting_plan
+    from tests.test_deliberation_api import _meeting_with_decision
+
+    meeting, _ = _meeting_with_decision(users, places)
+    resident = api_as("resident")
+    assert post(resident, f"/meetings/{meeting.pk}/minutes", {"minutes": "x"}).status_code == 403
+    elsewhere = meeting_plan(
+        actor=users["admin"], place=places.other_community, kind="joint", title="别处会议", location="别处",
+        starts_at=timezone.now() + dt.timedelta(days=2),
+    )  # fmt: skip
+    assert post(api_as("community"), f"/meetings/{elsewhere.pk}/minutes", {"minutes": "x"}).status_code == 404
+    assert post(api_as("community"), f"/meetings/{elsewhere.pk}/publish-results", {}).status_code == 404
+    assert Meeting.objects.get(pk=elsewhere.pk).minutes == ""
+    assert Meeting.objects.get(pk=meeting.pk).status == "planned"

@@ -41,7 +41,9 @@ from linli.deliberation.services_meetings import (
     decision_record,
     meeting_invite,
     meeting_plan,
+    meeting_record_minutes,
     meeting_sign_in,
+    results_publish,
 )
 from linli.deliberation.services_topics import comment_hide, topic_close, topic_comment, topic_escalate, topic_raise
 from linli.orgs.models import Organisation
@@ -368,6 +370,33 @@ def meetings_agenda_add(request: HttpRequest, meeting_id: int, payload: Delibera
 def meetings_agenda_publish(request: HttpRequest, meeting_id: int, payload: DeliberationPublishIn) -> MeetingOut:
     meeting = access_meeting(request.user, meeting_id)
     agenda_publish(actor=request.user, meeting=meeting, days=payload.days)
+    return meeting_out(meeting)
+
+
+class DeliberationMinutesIn(Schema):
+    minutes: str = Field(..., description="会议纪要, 1–20000 characters; recording them marks the meeting held")
+
+
+@router.post(
+    "/meetings/{meeting_id}/minutes",
+    response={200: MeetingOut, **ERRORS},
+    operation_id="deliberation_meetings_minutes",
+    summary="Record (or correct) the minutes; the meeting is then held (managers of its node)",
+)
+def meetings_minutes(request: HttpRequest, meeting_id: int, payload: DeliberationMinutesIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    return meeting_out(meeting_record_minutes(actor=request.user, meeting=meeting, minutes=payload.minutes))
+
+
+@router.post(
+    "/meetings/{meeting_id}/publish-results",
+    response={200: MeetingOut, **ERRORS},
+    operation_id="deliberation_results_publish",
+    summary="议后公开: publish the draft decisions (then no longer editable); 422 when none is left to publish",
+)
+def meetings_results_publish(request: HttpRequest, meeting_id: int, payload: DeliberationPublishIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    results_publish(actor=request.user, meeting=meeting, days=payload.days)
     return meeting_out(meeting)
 
 
