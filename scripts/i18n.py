@@ -1,7 +1,8 @@
 """Refresh translations. Message ids are Simplified Chinese (the default UI language).
 
 - zh_Hant is generated from the msgids with OpenCC (s2t) wherever a human has not translated it.
-- en is human-translated in locale/en/LC_MESSAGES/django.po; this prints how many are missing.
+- en is human-translated in locale/en/LC_MESSAGES/django.po; this prints how many are missing
+  (empty or fuzzy); scripts/i18n_todo.py lists them as JSON and merges translations back.
 - .mo files are compiled with polib, so no gettext binary is needed at run time or in CI.
 
 Needs gettext's xgettext for `makemessages` (Debian: gettext). Run: `make messages`.
@@ -42,11 +43,13 @@ def main() -> int:
                     entry.msgstr_plural = {0: s2t.convert(entry.msgid_plural)}
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
-            elif not entry.msgstr:
-                missing += 1
+            elif not entry.translated():
+                missing += 1  # empty, or a fuzzy guess that is not shown
         po.save()
         po.save_as_mofile(str(po_path.with_suffix(".mo")))
         print(f"{loc}: {len(po)} messages, {missing} without a translation")
+        if missing:
+            print(f"  list them: .venv/bin/python scripts/i18n_todo.py --locale {loc} list  (docs/translations.md)")
     return 0
 
 
