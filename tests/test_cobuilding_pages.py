@@ -210,6 +210,11 @@ def test_the_fund_page_shows_balance_and_refuses_overspending_with_a_message(
     )
     html = response.content.decode()
     assert "余额不足" in html and 'id="fund-balance">3000.00<' in html
+    assert response.status_code == 422 and response.redirect_chain == []
+    spend_form = html[html.index(reverse("cobuilding:fund_action", args=[fund.pk, "spend"])) :]
+    assert 'value="5000"' in spend_form and 'value="超支"' in spend_form and 'value="R1"' in spend_form
+    grant_form = html[html.index(url) : html.index(reverse("cobuilding:fund_action", args=[fund.pk, "spend"]))]
+    assert 'value="5000"' not in grant_form  # only the refused form is filled in again
 
 
 def test_a_project_photo_upload_and_approval_through_the_page(
@@ -229,3 +234,85 @@ def test_a_project_photo_upload_and_approval_through_the_page(
     client.post(reverse("cobuilding:project_action", args=[project.pk, "photo"]), {"photo": png_upload()})
     project.refresh_from_db()
     assert project.status == "approved" and project.photos.count() == 1
+
+
+def test_a_refused_acceptance_shows_the_page_again_with_what_was_typed_and_progress_is_recorded(
+    client_as: Any, users: dict[str, Any], world: Any
+) -> None:
+    project = sp.project_propose(
+        actor=users["street"], place=world.compound, title="加装扶手", description="", budget="800", partners=[]
+    )
+    meeting = meeting_plan(
+        actor=users["community"], place=world.compound, kind="council", title="议事会", location="站",
+        starts_at=timezone.now() + dt.timedelta(days=1),
+    )  # fmt: skip
+    sp.project_approve(actor=users["street"], project=project, meeting=meeting)
+    sp.project_start(actor=users["street"], project=project)
+    client = client_as("street")
+    url = reverse("cobuilding:project_action", args=[project.pk, "accept"])
+    refused = client.post(url, {"note": "  ", "beneficiaries": "36", "beneficiaries_note": "一单元独居老人"})
+    html = refused.content.decode()
+    assert refused.status_code == 422 and 'data-field="note"' in html and "请填写验收意见" in html
+    assert 'value="36"' in html and 'value="一单元独居老人"' in html
+    project.refresh_from_db()
+    assert project.status == "executing"
+    done = client.post(reverse("cobuilding:project_action", args=[project.pk, "progress"]), {"note": "扶手已安装一半"})
+    assert done.status_code == 302
+    page = client.get(reverse("cobuilding:project", args=[project.pk])).content.decode()
+    assert "扶手已安装一半" in page and 'data-field="note"' not in page
+    assert client.post(url, {"note": "", "beneficiaries": "x"}).status_code == 422
+
+
+def test_a_resource_is_corrected_and_deactivated_on_its_page_and_refusals_keep_the_input(
+    client_as: Any, users: dict[str, Any], places: Any, world: Any
+) -> None:
+    _need, resource = make_need_and_resource(users, places, world)
+    client = client_as("street")
+    url = reverse("cobuilding:resource", args=[resource.pk])
+    assert resource.title in client.get(reverse("cobuilding:resources")).content.decode()
+    blank = client.post(url, {"form": "edit", "title": " ", "description": "每周六上门", "category": "volunteers"})
+    html = blank.content.decode()
+    assert blank.status_code == 422 and 'data-field="title"' in html and "每周六上门" in html
+    assert (
+        client.post(
+            url, {"form": "edit", "title": "电力抢修队", "description": "", "category": "expertise"}
+        ).status_code
+        == 302
+    )
+    resource.refresh_from_db()
+    assert (resource.title, resource.category) == ("电力抢修队", "expertise")
+    no_reason = client.post(url, {"form": "deactivate", "reason": ""})
+    assert no_reason.status_code == 422 and 'data-field="reason"' in no_reason.content.decode()
+    assert client.post(url, {"form": "deactivate", "reason": "队伍解散"}).status_code == 302
+    resource.refresh_from_db()
+    assert not resource.active and 'id="resource-reactivate"' in client.get(url).content.decode()
+    assert client_as("grid").get(url).status_code in (403, 404)
+
+
+def test_a_contract_is_edited_on_its_page_and_an_overlapping_period_comes_back_with_the_input(
+    client_as: Any, users: dict[str, Any], world: Any
+) -> None:
+    contract = PropertyContract.objects.filter(compound=world.compound).order_by("starts_on").first()
+    later = spr.contract_create(
+        actor=users["street"], company=world.company, compound=world.compound,
+        starts_on=contract.ends_on + dt.timedelta(days=1), ends_on=contract.ends_on + dt.timedelta(days=365),
+        fee_grade="二级", fee_per_m2="1.2", project_manager="王",
+    )  # fmt: skip
+    client = client_as("street")
+    url = reverse("cobuilding:contract", args=[contract.pk])
+    assert f'value="{contract.project_manager}"' in client.get(url).content.decode()
+    body = {
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": (later.starts_on + dt.timedelta(days=10)).isoformat(),
+        "fee_grade": "一级",
+        "fee_per_m2": "2.35",
+        "project_manager": "赵经理",
+    }
+    clash = client.post(url, body)
+    html = clash.content.decode()
+    assert clash.status_code == 422 and "期限重叠" in html and 'value="赵经理"' in html and 'value="2.35"' in html
+    body["ends_on"] = (contract.ends_on - dt.timedelta(days=10)).isoformat()
+    assert client.post(url, body).status_code == 302
+    contract.refresh_from_db()
+    assert (contract.project_manager, str(contract.fee_per_m2)) == ("赵经理", "2.35")
+    assert client_as("grid").get(url).status_code in (403, 404)

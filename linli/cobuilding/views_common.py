@@ -54,11 +54,22 @@ def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
     raise InvalidInput(f"请选择{label}", field=field)
 
 
-def act(request: HttpRequest, action: Callable[[], Any], ok: str, to: str, *args: Any) -> HttpResponse:
-    """Run a service; its refusal (bad input, wrong state) becomes a message and nothing is lost."""
+def act(
+    request: HttpRequest,
+    action: Callable[[], Any],
+    ok: str,
+    to: str,
+    *args: Any,
+    refused: Callable[[InvalidInput | Conflict], HttpResponse] | None = None,
+) -> HttpResponse:
+    """Run a service and go back to the page. A refusal (bad input, wrong state) re-renders the page
+    through ``refused`` with the error and the form as typed (422), so nothing is lost; without
+    ``refused`` it becomes a message after the redirect."""
     try:
         action()
     except (InvalidInput, Conflict) as exc:
+        if refused is not None:
+            return refused(exc)
         messages.error(request, exc.message)
     else:
         messages.success(request, ok)

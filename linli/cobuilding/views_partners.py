@@ -129,6 +129,46 @@ def resources(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """Correct a resource, or stop / resume offering it; a refused form comes back as it was typed."""
+    user = request.user
+    resource = sel.access_resource(user, resource_id)
+    if not may(user, resource.place_path, "manage"):
+        raise Forbidden("您的岗位无权维护该范围的资源")
+    error, failed = None, ""
+    if request.method == "POST":
+        data = request.POST
+        failed = data.get("form", "edit")
+        try:
+            if failed == "deactivate":
+                sp.resource_deactivate(actor=user, resource=resource, reason=data.get("reason", ""))
+                messages.success(request, "资源已停用")
+            elif failed == "reactivate":
+                sp.resource_reactivate(actor=user, resource=resource)
+                messages.success(request, "资源已恢复")
+            else:
+                sp.resource_update(
+                    actor=user,
+                    resource=resource,
+                    title=data.get("title", ""),
+                    description=data.get("description", ""),
+                    category=data.get("category", ""),
+                )
+                messages.success(request, "资源已更新")
+        except (InvalidInput, Conflict) as exc:
+            error = exc
+        else:
+            return redirect("cobuilding:resources")
+    resource = sel.access_resource(user, resource_id)  # as it is now: a refused form changed nothing
+    context: dict[str, Any] = {"resource": resource, "categories": ResourceCategory.choices}
+    if error is not None:
+        return _refused_page(request, "cobuilding/resource_detail.html", context, failed, error)
+    shown = {"title": resource.title, "description": resource.description, "category": resource.category}
+    context.update({"error": None, "failed": "", "data": shown})
+    return render(request, "cobuilding/resource_detail.html", context)
+
+
+@login_required
 def needs(request: HttpRequest) -> HttpResponse:
     user = request.user
     places = managed_places(user, NEED_PLACE_KINDS, capability="handle") or managed_places(user, NEED_PLACE_KINDS)
@@ -162,16 +202,28 @@ def needs(request: HttpRequest) -> HttpResponse:
     return _render(request, "cobuilding/needs.html", context, error)
 
 
-@login_required
-def need_detail(request: HttpRequest, need_id: int) -> HttpResponse:
-    need = sel.access_need(request.user, need_id)
+def _refused_page(
+    request: HttpRequest, template: str, context: dict[str, Any], failed: str, error: Any
+) -> HttpResponse:
+    """A detail page shown again after a refused action: the error, and that form as it was typed."""
+    context.update({"error": error, "data": request.POST if error else {}, "failed": failed if error else ""})
+    return render(request, template, context, status=422 if error else 200)
+
+
+def _need_page(request: HttpRequest, need: Any, *, failed: str = "", error: Any = None) -> HttpResponse:
+    need = sel.access_need(request.user, need.pk)  # as it is now (a refused action changed nothing)
     context = {
         "need": need,
         "suggestions": sel.suggest_resources(request.user, need) if need.status != NeedStatus.CLOSED else [],
         "may_manage": may(request.user, need.place_path, "manage"),
         "projects": list(need.projects.all()),
     }
-    return render(request, "cobuilding/need_detail.html", context)
+    return _refused_page(request, "cobuilding/need_detail.html", context, failed, error)
+
+
+@login_required
+def need_detail(request: HttpRequest, need_id: int) -> HttpResponse:
+    return _need_page(request, sel.access_need(request.user, need_id))
 
 
 @login_required
@@ -187,6 +239,7 @@ def need_action(request: HttpRequest, need_id: int, action: str) -> HttpResponse
             "已对接资源",
             "cobuilding:need",
             need.pk,
+            refused=lambda exc: _need_page(request, need, failed=action, error=exc),
         )
     if action == "close":
         evidence = data.get("evidence", "")
@@ -196,6 +249,7 @@ def need_action(request: HttpRequest, need_id: int, action: str) -> HttpResponse
             "需求已解决",
             "cobuilding:need",
             need.pk,
+            refused=lambda exc: _need_page(request, need, failed=action, error=exc),
         )
     raise InvalidInput("未知操作", field="action")
 
@@ -253,6 +307,10 @@ def project_photo(request: HttpRequest, photo_id: int) -> FileResponse:
 
 @login_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    return _project_page(request, project_id)
+
+
+def _project_page(request: HttpRequest, project_id: int, *, failed: str = "", error: Any = None) -> HttpResponse:
     project = sel.access_project(request.user, project_id)
     meetings = list(visible_meetings(request.user).order_by("-starts_at")[:50])
     meetings = [
@@ -270,7 +328,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
         "meetings": meetings,
         "may_manage": may(request.user, project.place_path, "manage"),
     }
-    return render(request, "cobuilding/project_detail.html", context)
+    return _refused_page(request, "cobuilding/project_detail.html", context, failed, error)
 
 
 @login_required
@@ -280,6 +338,10 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
     project = sel.access_project(user, project_id)
     data = request.POST
     to = ("cobuilding:project", project.pk)
+
+    def refused(exc: Any) -> HttpResponse:
+        return _project_page(request, project.pk, failed=action, error=exc)
+
     if action == "approve":
         from linli.deliberation.selectors import access_meeting
 
@@ -290,6 +352,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             lambda: sp.project_approve(actor=user, project=project, meeting=meeting, note=data.get("note", "")),
             "项目已通过",
             *to,
+            refused=refused,
         )
     if action == "reject":
         return act(
@@ -297,6 +360,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             lambda: sp.project_reject(actor=user, project=project, note=data.get("note", "")),
             "项目未通过",
             *to,
+            refused=refused,
         )
     if action == "start":
         return act(
@@ -304,6 +368,15 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             lambda: sp.project_start(actor=user, project=project, note=data.get("note", "")),
             "项目开始实施",
             *to,
+            refused=refused,
+        )
+    if action == "progress":
+        return act(
+            request,
+            lambda: sp.project_progress(actor=user, project=project, note=data.get("note", "")),
+            "进展已登记",
+            *to,
+            refused=refused,
         )
     if action == "accept":
 
@@ -316,13 +389,18 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 beneficiaries_note=data.get("beneficiaries_note", ""),
             )
 
-        return act(request, accept, "项目已验收", *to)
+        return act(request, accept, "项目已验收", *to, refused=refused)
     if action == "photo":
         upload = request.FILES.get("photo")
         if upload is None:
-            messages.error(request, "请选择照片")
-            return redirect(*to)
-        return act(request, lambda: sp.project_photo_add(actor=user, project=project, upload=upload), "照片已上传", *to)
+            return refused(InvalidInput("请选择照片", field="photo"))
+        return act(
+            request,
+            lambda: sp.project_photo_add(actor=user, project=project, upload=upload),
+            "照片已上传",
+            *to,
+            refused=refused,
+        )
     if action == "spend":
         if project.fund is None:
             raise InvalidInput("该项目没有指定经费账户", field="fund_id")
@@ -339,7 +417,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 project=project,
             )
 
-        return act(request, spend, "支出已登记", *to)
+        return act(request, spend, "支出已登记", *to, refused=refused)
     raise InvalidInput("未知操作", field="action")
 
 
@@ -388,6 +466,10 @@ def funds(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
+    return _fund_page(request, fund_id)
+
+
+def _fund_page(request: HttpRequest, fund_id: int, *, failed: str = "", error: Any = None) -> HttpResponse:
     fund = sel.access_fund(request.user, fund_id)
     context = {
         "fund": fund,
@@ -398,7 +480,7 @@ def fund_detail(request: HttpRequest, fund_id: int) -> HttpResponse:
         "may_manage": may(request.user, fund.place_path, "manage"),
         "today": timezone.localdate(),
     }
-    return render(request, "cobuilding/fund_detail.html", context)
+    return _refused_page(request, "cobuilding/fund_detail.html", context, failed, error)
 
 
 @login_required
@@ -407,7 +489,14 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
     user = request.user
     fund = sel.access_fund(user, fund_id)
     data = request.POST
-    on_date = date_or_error(data.get("on_date"), "on_date", "日期") if data.get("on_date") else None
+
+    def refused(exc: Any) -> HttpResponse:
+        return _fund_page(request, fund.pk, failed=action, error=exc)
+
+    try:
+        on_date = date_or_error(data.get("on_date"), "on_date", "日期") if data.get("on_date") else None
+    except InvalidInput as exc:
+        return refused(exc)
     if action == "grant":
         return act(
             request,
@@ -422,6 +511,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
             "拨款已入账",
             "cobuilding:fund",
             fund.pk,
+            refused=refused,
         )
     if action == "spend":
         return act(
@@ -438,6 +528,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
             "支出已登记",
             "cobuilding:fund",
             fund.pk,
+            refused=refused,
         )
     raise InvalidInput("未知操作", field="action")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -92,6 +93,44 @@ def credit(request: HttpRequest, company_id: int) -> HttpResponse:
     file = sel.credit_file(company, since=since, until=until)
     rows = [(c, file.by_compound.get(c.path)) for c in file.compounds]
     return render(request, "cobuilding/credit.html", {"file": file, "rows": rows})
+
+
+@login_required
+def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """Correct a contract or end it early (same overlap rule as registration); refusals keep the input."""
+    user = request.user
+    contract = sel.access_contract(user, contract_id)
+    if not may(user, contract.place_path, "manage"):
+        raise Forbidden("您的岗位无权修改物业服务合同")
+    error = None
+    if request.method == "POST":
+        data = request.POST
+        try:
+            spr.contract_update(
+                actor=user,
+                contract=contract,
+                starts_on=date_or_error(data.get("starts_on"), "starts_on", "开始日期"),
+                ends_on=date_or_error(data.get("ends_on"), "ends_on", "结束日期"),
+                fee_grade=data.get("fee_grade", ""),
+                fee_per_m2=data.get("fee_per_m2", ""),
+                project_manager=data.get("project_manager", ""),
+            )
+        except (InvalidInput, Conflict) as exc:
+            error = exc
+        else:
+            messages.success(request, "合同已更新")
+            return redirect("cobuilding:property")
+    context: dict[str, Any] = {"contract": contract, "fee_grades": ["一级", "二级", "三级", "四级", "五级"]}
+    if error is not None:
+        return _render_error(request, "cobuilding/contract_detail.html", context, error)
+    context["data"] = {
+        "starts_on": contract.starts_on.isoformat(),
+        "ends_on": contract.ends_on.isoformat(),
+        "fee_grade": contract.fee_grade,
+        "fee_per_m2": str(contract.fee_per_m2),
+        "project_manager": contract.project_manager,
+    }
+    return render(request, "cobuilding/contract_detail.html", context)
 
 
 @login_required
