@@ -4,14 +4,15 @@ coverage and report figures. Every list is scoped to the caller."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from linli.core import uploads
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.visits import selectors as s
@@ -19,7 +20,14 @@ from linli.visits.api_plans import router as plans_router
 from linli.visits.coverage import coverage
 from linli.visits.figures import DEFINITIONS, VisitFigures, compute_figures, default_period
 from linli.visits.models import Visit, VisitKind
-from linli.visits.services import VisitInput, finding_to_request, visit_record
+from linli.visits.services import (
+    VisitInput,
+    finding_add,
+    finding_solve_on_spot,
+    finding_to_request,
+    visit_feedback_set,
+    visit_record,
+)
 
 router = Router(tags=["visits"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -225,6 +233,63 @@ def visits_photo_add(request: HttpRequest, visit_id: int, photo: File[UploadedFi
 
     visit_photo_add(actor=request.user, visit_id=visit_id, upload=photo)
     return Status(201, visit_out(s.access_visit(request.user, visit_id)))
+
+
+@router.get(
+    "/photos/{photo_id}",
+    response={200: None, 404: ErrorOut},
+    operation_id="visits_photo_read",
+    summary="The image bytes of one visit photo (scoped like the visit)",
+)
+def visits_photo_read(request: HttpRequest, photo_id: int) -> FileResponse:
+    p = s.photo_for(request.user, photo_id)
+    return uploads.serve_upload(p.image, content_type=p.content_type)
+
+
+class FeedbackIn(Schema):
+    step: Literal["superior", "party", "resident"] = Field(..., description="六查六反馈: to whom the result went")
+    done: bool = True
+
+
+class FindingIn(Schema):
+    text: str = Field(..., description="the problem found, as the page's finding field")
+
+
+class FindingSolveIn(Schema):
+    note: str = Field("", description="how it was solved on the spot, at most 500 characters")
+
+
+@router.post(
+    "/{visit_id}/feedback",
+    response={200: VisitOut, **ERRORS},
+    operation_id="visits_feedback_set",
+    summary="Mark one feedback step (superior, party org, resident) done or not done",
+)
+def visits_feedback_set(request: HttpRequest, visit_id: int, payload: FeedbackIn) -> VisitOut:
+    visit_feedback_set(actor=request.user, visit_id=visit_id, step=payload.step, done=payload.done)
+    return visit_out(s.access_visit(request.user, visit_id))
+
+
+@router.post(
+    "/{visit_id}/findings",
+    response={201: VisitOut, **ERRORS},
+    operation_id="visits_findings_add",
+    summary="Add a problem found to a visit after the fact (the visitor and staff who follow up)",
+)
+def visits_findings_add(request: HttpRequest, visit_id: int, payload: FindingIn) -> Status[VisitOut]:
+    finding_add(actor=request.user, visit_id=visit_id, text=payload.text)
+    return Status(201, visit_out(s.access_visit(request.user, visit_id)))
+
+
+@router.post(
+    "/findings/{finding_id}/solve",
+    response={200: VisitOut, **ERRORS},
+    operation_id="visits_finding_solve",
+    summary="Mark a finding solved on the spot; 409 when already solved or turned into a request",
+)
+def visits_finding_solve(request: HttpRequest, finding_id: int, payload: FindingSolveIn) -> VisitOut:
+    finding = finding_solve_on_spot(actor=request.user, finding_id=finding_id, note=payload.note)
+    return visit_out(s.access_visit(request.user, finding.visit_id))
 
 
 @router.get(
