@@ -1,8 +1,10 @@
 """Demo data for red property and co-building (street and district sizes), modelled on seeds 002/003:
 contracts for the demo's property companies, owners' committee members (party share around the
 50% target), last year's star ratings with survey answers and their red/black list decisions,
-partner resources, needs, micro-projects, and branch funds with the 3,000-yuan start-up grant and
-the 2,000-yuan annual grant. Rows are written in bulk (services stamp "now")."""
+partner resources, needs, micro-projects, branch funds with the 3,000-yuan start-up grant and
+the 2,000-yuan annual grant, and a "物业服务" request category (unit type property company) under which
+the demo's property-related requests are filed, so each credit file has figures. Rows are written in
+bulk (services stamp "now")."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.cobuilding.models import (
@@ -58,12 +61,47 @@ NEEDS = [
     ("volunteers", "楼道老旧电线需要检修"),
 ]
 CENT = Decimal("0.01")
+# The demo's request titles (``linli.tickets.demo``) that are the property company's job, by the
+# second-level category of "物业服务" they are filed under: these feed each company's credit file.
+PROPERTY_CATEGORY = "物业服务"
+PROPERTY_TITLES = {
+    "楼道灯不亮": "公共设施维修",
+    "下水道堵塞": "公共设施维修",
+    "路面破损": "公共设施维修",
+    "垃圾清运不及时": "保洁与垃圾清运",
+    "绿化带损坏": "绿化养护",
+}
 
 
 def _answer(rng: random.Random, criteria: list[RatingCriterion], quality: float) -> tuple[dict[str, int], Decimal]:
     scores = {str(c.pk): max(1, min(5, round(rng.gauss(quality, 0.7)))) for c in criteria}
     total = sum(Decimal(c.weight * scores[str(c.pk)]) for c in criteria) / Decimal(sum(c.weight for c in criteria))
     return scores, (total * 20).quantize(CENT, ROUND_HALF_UP)
+
+
+def _property_requests(companies: list[Organisation]) -> int:
+    """A "物业服务" category (unit type property company) and the demo's property-related requests in
+    the compounds the companies serve filed under it, so the credit files show real figures.
+    Returns how many requests were filed."""
+    from linli.tickets.models import Category, Ticket, UnitType
+
+    top = Category.objects.filter(parent=None, name=PROPERTY_CATEGORY).first() or Category.objects.create(
+        name=PROPERTY_CATEGORY, level=1, default_unit_type=UnitType.PROPERTY, response_hours=24, resolve_workdays=3
+    )
+    served = {c.path for company in companies for c in company.serves.all()}
+    if not served:
+        return 0
+    in_served = Q()
+    for path in served:
+        in_served |= Q(place_path__startswith=path)
+    filed = 0
+    for name in sorted(set(PROPERTY_TITLES.values())):
+        child = Category.objects.filter(parent=top, name=name).first() or Category.objects.create(
+            parent=top, name=name, level=2, default_unit_type=UnitType.PROPERTY
+        )
+        titles = [t for t, c in PROPERTY_TITLES.items() if c == name]
+        filed += Ticket.objects.filter(in_served, category__isnull=True, title__in=titles).update(category=child)
+    return filed
 
 
 @transaction.atomic
@@ -103,6 +141,7 @@ def build_demo_cobuilding(rng: random.Random) -> None:
                 )
             )
     Organisation.objects.bulk_update(companies, ["uscc"])
+    _property_requests(companies)
     PropertyContract.objects.bulk_create(contracts, batch_size=1000)
     Rating.objects.bulk_create(ratings, batch_size=1000)
 
