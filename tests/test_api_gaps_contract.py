@@ -38,6 +38,15 @@ OPERATIONS = [
     "volunteering_registrations_report",
     "volunteering_stations_list",
     "volunteering_stations_create",
+    "volunteering_stations_read",
+    "volunteering_stations_shift_add",
+    "volunteering_teams_list",
+    "volunteering_teams_create",
+    "volunteering_posts_create",
+    "volunteering_profile_read",
+    "volunteering_profile_save",
+    "volunteering_person_read",
+    "volunteering_leaderboard",
 ]
 
 

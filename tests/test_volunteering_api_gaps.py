@@ -268,3 +268,105 @@ def test_a_station_with_unknown_functions_or_outside_scope_is_refused(api_as, pl
     assert api_as("resident").post(f"{BASE}/stations", {**bad, "functions": ["议事"]}, content_type=JSON)\
         .status_code == 404  # fmt: skip
     assert Station.objects.count() == before
+
+
+# ----------------------------------------------------------------------------- duty shifts
+
+
+def test_staff_put_a_volunteer_on_a_stations_roster_once(api_as, users, places):
+    from linli.volunteering.services import station_create
+
+    station = station_create(actor=users["community"], place_id=places.compounds[0].pk, name="驿站", functions=["议事"])
+    staff = api_as("community")
+    day = str(timezone.localdate() + dt.timedelta(days=1))
+    shift = {"person_id": users["volunteer"].person_id, "day": day, "start_time": "09:00", "end_time": "11:00"}
+    r = staff.post(f"{BASE}/stations/{station.pk}/shifts", shift, content_type=JSON)
+    assert r.status_code == 201 and r.json()["person_name"] == users["volunteer"].person.name, r.content
+    assert staff.post(f"{BASE}/stations/{station.pk}/shifts", shift, content_type=JSON).status_code == 409
+    backwards = {**shift, "start_time": "12:00", "end_time": "10:00"}
+    bad = staff.post(f"{BASE}/stations/{station.pk}/shifts", backwards, content_type=JSON)
+    assert bad.status_code == 422 and bad.json()["field"] == "end_time"
+    read = api_as("resident").get(f"{BASE}/stations/{station.pk}").json()
+    assert read["may_manage"] is False and [s["day"] for s in read["shifts"]] == [day]
+    assert staff.get(f"{BASE}/stations/{station.pk}").json()["may_manage"] is True
+    assert api_as("resident").post(f"{BASE}/stations/{station.pk}/shifts", shift, content_type=JSON).status_code \
+        == 404  # fmt: skip
+
+
+def test_a_station_of_another_community_is_404(api_as, users, places):
+    from linli.volunteering.services import station_create
+
+    far = station_create(actor=users["admin"], place_id=places.other_community.pk, name="远方驿站", functions=["议事"])
+    assert api_as("community").get(f"{BASE}/stations/{far.pk}").status_code == 404
+    shift = {"person_id": users["volunteer"].person_id, "day": "2030-01-01", "start_time": "09:00", "end_time": "10:00"}
+    assert api_as("community").post(f"{BASE}/stations/{far.pk}/shifts", shift, content_type=JSON).status_code == 404
+
+
+# ----------------------------------------------------------------------------- teams, posts, profile
+
+
+def test_staff_found_a_team_list_it_and_a_duplicate_name_is_refused(api_as, users, places):
+    staff = api_as("community")
+    body = {"place_id": places.compounds[0].pk, "name": "保亮队", "leader_id": users["volunteer"].person_id}
+    r = staff.post(f"{BASE}/teams", body, content_type=JSON)
+    assert r.status_code == 201 and r.json()["members"] == 1, r.content
+    listed = staff.get(f"{BASE}/teams?limit=200").json()["items"]
+    assert [t["members"] for t in listed if t["id"] == r.json()["id"]] == [1]
+    again = staff.post(f"{BASE}/teams", body, content_type=JSON)
+    assert again.status_code == 422 and again.json()["field"] == "name"
+    assert api_as("community").post(f"{BASE}/teams", {**body, "place_id": places.other_community.pk, "name": "越界队"},
+                                    content_type=JSON).status_code == 404  # fmt: skip
+
+
+def test_staff_publish_a_service_post_and_members_see_it(api_as, places):
+    today = timezone.localdate()
+    body = {"place_id": places.compounds[0].pk, "category": "safety", "title": "夜间巡逻", "duties": "每周两次",
+            "start_date": str(today), "end_date": str(today + dt.timedelta(days=30)), "slots": 3}  # fmt: skip
+    r = api_as("community").post(f"{BASE}/posts", body, content_type=JSON)
+    assert r.status_code == 201, r.content
+    assert r.json()["id"] in [p["id"] for p in api_as("volunteer").get(f"{BASE}/posts").json()]
+    backwards = {**body, "end_date": str(today - dt.timedelta(days=1))}
+    bad = api_as("community").post(f"{BASE}/posts", backwards, content_type=JSON)
+    assert bad.status_code == 422 and bad.json()["field"] == "end_date"
+    assert api_as("resident").post(f"{BASE}/posts", body, content_type=JSON).status_code == 404
+
+
+def test_a_resident_saves_a_volunteer_profile_and_an_account_without_a_person_is_refused(api_as, users):
+    me = api_as("volunteer")
+    r = me.put(f"{BASE}/profile", {"skills": "维修", "availability": "周末"}, content_type=JSON)
+    assert r.status_code == 200 and r.json()["skills"] == "维修", r.content
+    assert me.get(f"{BASE}/profile").json()["availability"] == "周末"
+    long = me.put(f"{BASE}/profile", {"skills": "长" * 201}, content_type=JSON)
+    assert long.status_code == 422 and long.json()["field"] == "skills"
+    assert me.get(f"{BASE}/profile").json()["skills"] == "维修"
+    from django.test import Client
+
+    from linli.accounts.models import User
+    from linli.accounts.services import token_issue
+
+    _, key = token_issue(user=User.objects.create(username="no-person"), name="t")
+    nobody = Client(headers={"Authorization": f"Bearer {key}"}).put(f"{BASE}/profile", {}, content_type=JSON)
+    assert nobody.status_code == 403 and "实名" in nobody.json()["detail"]
+
+
+# ----------------------------------------------------------------------------- a person's record, leaderboards
+
+
+def test_staff_read_a_persons_points_and_the_community_leaderboard(api_as, users, places):
+    pts.points_manual_award(
+        actor=users["community"], person_id=users["volunteer"].person_id, kind="volunteer", amount=40, note="扫雪",
+        request_key="lb-1",
+    )  # fmt: skip
+    staff = api_as("community")
+    record = staff.get(f"{BASE}/people/{users['volunteer'].person_id}")
+    assert record.status_code == 200 and record.json()["balances"]["volunteer"] == 40
+    board = staff.get(f"{BASE}/leaderboards?place_id={places.communities[0].pk}")
+    assert board.status_code == 200 and board.json()[0] == {
+        "rank": 1, "person_id": users["volunteer"].person_id, "name": users["volunteer"].person.name, "points": 40,
+    }  # fmt: skip
+    mine = api_as("resident").get(f"{BASE}/leaderboards?place_id={places.communities[0].pk}")
+    assert mine.status_code == 200 and mine.json()[0]["points"] == 40
+    assert api_as("resident").get(f"{BASE}/people/{users['volunteer'].person_id}").status_code == 404
+    assert api_as("grid").get(f"{BASE}/leaderboards?place_id={places.other_community.pk}").status_code == 404
+    neither = staff.get(f"{BASE}/leaderboards")
+    assert neither.status_code == 422 and neither.json()["field"] == "place_id"

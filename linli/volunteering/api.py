@@ -21,9 +21,9 @@ from linli.volunteering import activities as act
 from linli.volunteering import points as pts
 from linli.volunteering import wishes as w
 from linli.volunteering.api_org import router as org_router
-from linli.volunteering.models import Activity, PointKind, Signup, Wish
+from linli.volunteering.models import Activity, PointKind, PostCategory, Signup, Wish
 from linli.volunteering.selectors import person_summary, visible_posts
-from linli.volunteering.services import post_claim, team_add_member
+from linli.volunteering.services import post_claim, post_create, team_add_member
 
 router = Router(tags=["volunteering"])
 router.add_router("", org_router)  # /redemptions, /registrations, /stations (api_org.py)
@@ -169,6 +169,17 @@ class CountsOut(Schema):
     collected: int
     fulfilled: int
     rate: float
+
+
+class PostIn(Schema):
+    # Lengths and bounds are checked by the service, which names the field in Chinese.
+    place_id: int
+    category: PostCategory
+    title: str = Field(..., description="1–100 characters")
+    duties: str = Field(..., description="1–2000 characters")
+    start_date: dt.date
+    end_date: dt.date
+    slots: int = Field(1, description="1–500")
 
 
 class PostOut(Schema):
@@ -374,6 +385,21 @@ def posts_list(request: HttpRequest) -> list[PostOut]:
                 end_date=p.end_date, slots=p.slots)
         for p in rows
     ]  # fmt: skip
+
+
+@router.post(
+    "/posts",
+    response={201: PostOut, **ERRORS},
+    operation_id="volunteering_posts_create",
+    summary="Publish a service post (岗位) members can claim, at a node the caller manages",
+)
+def posts_create(request: HttpRequest, payload: PostIn) -> Status[PostOut]:
+    p = post_create(actor=request.user, **payload.dict())
+    return Status(
+        201,
+        PostOut(id=p.pk, category=p.category, title=p.title, duties=p.duties, start_date=p.start_date,
+                end_date=p.end_date, slots=p.slots),
+    )  # fmt: skip
 
 
 @router.post("/posts/{post_id}/claim", response={201: None, **ERRORS}, operation_id="volunteering_post_claim")

@@ -1,7 +1,9 @@
-"""Volunteering API, the staff side of the pages: redemptions (爱心超市 pick-up), 双报到 and stations.
+"""Volunteering API, the pages' remaining actions: redemptions (爱心超市 pick-up), 双报到, stations and
+duty shifts, teams, the volunteer profile, a person's record for staff, leaderboards.
 
 Mounted under /api/v1/volunteering by ``linli.volunteering.api``; every write is the service the
-page calls (``points.redemption_*``, ``services.registration_*``, ``services.station_create``).
+page calls (``points.redemption_*``, ``services.registration_*``, ``services.station_create``,
+``services.duty_add``, ``services.team_create``, ``services.profile_save``).
 """
 
 from __future__ import annotations
@@ -16,15 +18,32 @@ from pydantic import Field
 
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.scoping import get_or_not_found
 from linli.volunteering import points as pts
 from linli.volunteering import services as svc
-from linli.volunteering.models import Redemption, RedemptionStatus, RegistrationStatus, Station, WorkplaceRegistration
+from linli.volunteering.common import may, person_of
+from linli.volunteering.models import (
+    DutyShift,
+    PointKind,
+    Redemption,
+    RedemptionStatus,
+    RegistrationStatus,
+    Station,
+    Team,
+    VolunteerProfile,
+    WorkplaceRegistration,
+)
 from linli.volunteering.selectors import (
+    PersonSummary,
+    leaderboard,
+    leaderboard_place,
+    person_for_staff,
     person_summary,
     registration_for_report,
     visible_redemptions,
     visible_registrations,
     visible_stations,
+    visible_teams,
 )
 
 router = Router(tags=["volunteering"])
@@ -276,3 +295,245 @@ def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationO
         address=payload.address,
     )
     return Status(201, station_out(station))
+
+
+class ShiftIn(Schema):
+    person_id: int
+    day: dt.date
+    start_time: dt.time
+    end_time: dt.time
+
+
+class ShiftOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    day: dt.date
+    start_time: dt.time
+    end_time: dt.time
+
+
+class StationDetailOut(StationOut):
+    may_manage: bool
+    shifts: list[ShiftOut]
+
+
+def shift_out(x: DutyShift) -> ShiftOut:
+    return ShiftOut(
+        id=x.pk, person_id=x.person_id, person_name=x.person.name, day=x.day, start_time=x.start_time,
+        end_time=x.end_time,
+    )  # fmt: skip
+
+
+@router.get(
+    "/stations/{station_id}",
+    response={200: StationDetailOut, 404: ErrorOut},
+    operation_id="volunteering_stations_read",
+    summary="One station with its coming duty shifts (up to 100)",
+)
+def stations_read(request: HttpRequest, station_id: int) -> StationDetailOut:
+    from django.utils import timezone
+
+    station = get_or_not_found(visible_stations(request.user), station_id)
+    shifts = station.shifts.filter(day__gte=timezone.localdate()).select_related("person")[:100]
+    return StationDetailOut(
+        **station_out(station).dict(),
+        may_manage=may(request.user, station.place_path, "manage"),
+        shifts=[shift_out(x) for x in shifts],
+    )
+
+
+@router.post(
+    "/stations/{station_id}/shifts",
+    response={201: ShiftOut, **ERRORS},
+    operation_id="volunteering_stations_shift_add",
+    summary="Put a person on the station's duty roster (managers of its node); the same shift twice is 409",
+)
+def stations_shift_add(request: HttpRequest, station_id: int, payload: ShiftIn) -> Status[ShiftOut]:
+    shift = svc.duty_add(
+        actor=request.user,
+        station_id=station_id,
+        person_id=payload.person_id,
+        day=payload.day,
+        start_time=payload.start_time,
+        end_time=payload.end_time,
+    )
+    return Status(201, shift_out(shift))
+
+
+# ----------------------------------------------------------------------------- teams
+
+
+class TeamIn(Schema):
+    place_id: int
+    name: str = Field(..., description="1–64 characters, unique at the node")
+    description: str = Field("", description="at most 1000 characters")
+    leader_id: int | None = Field(None, description="a person in the caller's ledger; joins the team")
+
+
+class TeamOut(Schema):
+    id: int
+    place_id: int
+    name: str
+    description: str
+    leader_id: int | None
+    members: int
+
+
+class TeamListOut(Schema):
+    items: list[TeamOut]
+    next: str | None
+
+
+def team_out(t: Team, members: int) -> TeamOut:
+    return TeamOut(
+        id=t.pk, place_id=t.place_id, name=t.name, description=t.description, leader_id=t.leader_id, members=members
+    )
+
+
+@router.get(
+    "/teams",
+    response={200: TeamListOut, 422: ErrorOut},
+    operation_id="volunteering_teams_list",
+    summary="Volunteer teams the caller manages or may join, with member counts",
+)
+def teams_list(request: HttpRequest, page: Query[PageQuery]) -> TeamListOut:
+    from django.db.models import Count
+
+    qs = visible_teams(request.user).annotate(n=Count("members"))
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit)
+    return TeamListOut(items=[team_out(t, t.n) for t in result.items], next=result.next)
+
+
+@router.post(
+    "/teams",
+    response={201: TeamOut, **ERRORS},
+    operation_id="volunteering_teams_create",
+    summary="Found a volunteer team at a node the caller manages",
+)
+def teams_create(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
+    team = svc.team_create(
+        actor=request.user,
+        place_id=payload.place_id,
+        name=payload.name,
+        description=payload.description,
+        leader_id=payload.leader_id,
+    )
+    return Status(201, team_out(team, 1 if team.leader_id else 0))
+
+
+# ----------------------------------------------------------------------------- profile, a person's record
+
+
+class ProfileIn(Schema):
+    skills: str = Field("", description="如:医疗、维修、法律、教育; at most 200 characters")
+    availability: str = Field("", description="如:周末上午、工作日晚上; at most 200 characters")
+
+
+class ProfileOut(Schema):
+    person_id: int
+    skills: str
+    availability: str
+    registrations: list[RegistrationOut]
+
+
+def profile_out(request: HttpRequest) -> ProfileOut:
+    person = person_of(request.user)
+    prof = VolunteerProfile.objects.filter(person=person).first()
+    regs = WorkplaceRegistration.objects.filter(person=person).select_related("person").order_by("-id")[:20]
+    return ProfileOut(
+        person_id=person.pk,
+        skills=prof.skills if prof else "",
+        availability=prof.availability if prof else "",
+        registrations=[registration_out(r) for r in regs],
+    )
+
+
+@router.get(
+    "/profile",
+    response={200: ProfileOut, 403: ErrorOut},
+    operation_id="volunteering_profile_read",
+    summary="The caller's volunteer profile (skills, availability) and their 双报到 records",
+)
+def profile_read(request: HttpRequest) -> ProfileOut:
+    return profile_out(request)
+
+
+@router.put(
+    "/profile",
+    response={200: ProfileOut, 403: ErrorOut, 422: ErrorOut},
+    operation_id="volunteering_profile_save",
+    summary="Register as a volunteer or update the profile (a person bound to the account)",
+)
+def profile_save(request: HttpRequest, payload: ProfileIn) -> ProfileOut:
+    svc.profile_save(actor=request.user, skills=payload.skills, availability=payload.availability)
+    return profile_out(request)
+
+
+class PersonRecordOut(Schema):
+    person_id: int
+    name: str
+    hours: float
+    activities: int
+    balances: dict[str, int]
+    earned: dict[str, int]
+    entries: list[ReportEntryOut]
+
+
+def record_out(s: PersonSummary) -> PersonRecordOut:
+    return PersonRecordOut(
+        person_id=s.person.pk, name=s.person.name, hours=float(s.hours), activities=s.activities,
+        balances=s.balances, earned=s.earned,
+        entries=[
+            ReportEntryOut(kind=e.account.kind, amount=e.amount, reason=e.reason, note=e.note, at=e.at)
+            for e in s.entries
+        ],
+    )  # fmt: skip
+
+
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonRecordOut, 404: ErrorOut},
+    operation_id="volunteering_person_read",
+    summary="A person's hours, points and latest 50 ledger entries (staff of their node)",
+)
+def person_read(request: HttpRequest, person_id: int) -> PersonRecordOut:
+    return record_out(person_summary(person_for_staff(request.user, person_id)))
+
+
+# ----------------------------------------------------------------------------- leaderboards
+
+
+class LeaderboardFilter(Schema):
+    place_id: int | None = Field(None, description="rank people earning points under this node")
+    team_id: int | None = Field(None, description="or within this team (one of the two)")
+    kind: PointKind = PointKind.VOLUNTEER
+    limit: int = Field(20, ge=1, le=100)
+
+
+class LeaderOut(Schema):
+    rank: int
+    person_id: int
+    name: str
+    points: int
+
+
+@router.get(
+    "/leaderboards",
+    response={200: list[LeaderOut], 404: ErrorOut, 422: ErrorOut},
+    operation_id="volunteering_leaderboard",
+    summary="People ranked by points earned (spending does not lower a rank) under a node or in a team",
+)
+def leaderboard_read(request: HttpRequest, q: Query[LeaderboardFilter]) -> list[LeaderOut]:
+    from linli.core.errors import InvalidInput
+
+    if (q.place_id is None) == (q.team_id is None):
+        raise InvalidInput("请选择一个地点或一支队伍(二选一)", field="place_id")
+    if q.team_id is not None:
+        rows = leaderboard(team=get_or_not_found(visible_teams(request.user), q.team_id), kind=q.kind, limit=q.limit)
+    else:
+        rows = leaderboard(path=leaderboard_place(request.user, q.place_id).path, kind=q.kind, limit=q.limit)
+    return [
+        LeaderOut(rank=i, person_id=r["account__person_id"], name=r["account__person__name"], points=r["points"])
+        for i, r in enumerate(rows, start=1)
+    ]

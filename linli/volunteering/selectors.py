@@ -11,7 +11,8 @@ from django.db.models import Count, Q, Sum
 from linli.core.errors import NotFound
 from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
-from linli.volunteering.common import audience_q, may, staff_q
+from linli.places.models import Place
+from linli.volunteering.common import ancestors, audience_q, may, staff_q
 from linli.volunteering.models import (
     PointAccount,
     PointEntry,
@@ -100,6 +101,13 @@ def person_summary(person: Person, *, entries: int = 50) -> PersonSummary:
 
 def person_for_staff(user: Any, person_id: Any) -> Person:
     return get_or_not_found(Person.objects.filter(staff_q(user)), person_id)
+
+
+def leaderboard_place(user: Any, place_id: Any) -> Place:
+    """A node whose ranking the user may read: one under their staff scope, or where they live (or above)."""
+    person = getattr(user, "person", None)
+    home = Q(path__in=ancestors(person.place_path)) if person is not None else Q(pk__in=[])
+    return get_or_not_found(Place.objects.filter(staff_q(user, field="path") | home), place_id)
 
 
 def leaderboard(
