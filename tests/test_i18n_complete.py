@@ -32,6 +32,13 @@ def load_todo():
 todo = load_todo()
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request in English leaves English active in this thread; later tests expect Chinese."""
+    yield
+    translation.deactivate()
+
+
 def catalogue(locale: str) -> polib.POFile:
     return polib.pofile(str(ROOT / "locale" / locale / "LC_MESSAGES" / "django.po"))
 
@@ -162,3 +169,13 @@ def test_property_service_grades_are_shown_translated_but_stored_in_chinese(clie
     page = client_as("street").get("/co-building/property/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert '<option value="一级">Level 1</option>' in page
+
+
+def test_the_routing_keyword_fallback_explains_itself_in_english(client_as):
+    page = (
+        client_as("community")
+        .get("/routing/intake-panel/", {"description": "路灯坏了"}, HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+
+    assert "No model trained yet" in page and "仅供参考" not in page

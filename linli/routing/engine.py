@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 from linli.routing import classifier
 from linli.routing.models import CategoryKeywords, ModelKind, RoutingModel
 from linli.tickets.models import Category
 
-FALLBACK_REASON = "已办结且有分类的诉求不足 {n} 条,尚未训练模型:按分类名称和关键词匹配,仅供参考"
+FALLBACK_REASON = gettext_noop("已办结且有分类的诉求不足 {n} 条,尚未训练模型:按分类名称和关键词匹配,仅供参考")
 
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {"version": None, "model": None}
@@ -115,5 +116,5 @@ def keyword_suggest(text: str, *, k: int = 3) -> Prediction:
         version=0,
         trained_on=0,
         kind=ModelKind.KEYWORDS,
-        fallback_reason=FALLBACK_REASON.format(n=settings.ROUTING_MIN_LABELLED),
+        fallback_reason=gettext(FALLBACK_REASON).format(n=settings.ROUTING_MIN_LABELLED),
     )
