@@ -60,6 +60,7 @@ COLUMNS = (
     "rating",
 )
 CHUNK = 2000
+LINES_PER_WRITE = 500  # ~60 KB a write: one socket write per row cost more than the rows themselves
 
 
 class _Echo:
@@ -67,40 +68,51 @@ class _Echo:
         return value
 
 
-def _when(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _when(value: Any, tz: Any) -> str:
+    # isoformat is C; strftime through localtime() was a third of the export's time per row
+    return value.astimezone(tz).isoformat(" ", "minutes")[:16] if value else ""
 
 
 def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
-    """The CSV text, a line at a time, of the user's requests matching ``filters`` (newest first)."""
+    """The CSV text, in blocks of lines, of the user's requests matching ``filters`` (newest first)."""
     return rows_of(filter_tickets(Ticket.objects.visible_to(user), user, filters).order_by("-id"))
 
 
 def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
-    """The CSV text, a line at a time, of an already scoped and ordered queryset of requests."""
+    """The CSV text, in blocks of lines, of an already scoped and ordered queryset of requests."""
     qs = tickets.values_list(*COLUMNS)
     writer = csv.writer(_Echo())
-    status, source, priority = dict(Status.choices), dict(Source.choices), dict(Priority.choices)
+    # Labels translated once per export, not once per row
+    status, source, priority = ({k: str(v) for k, v in c.choices} for c in (Status, Source, Priority))
+    tz = timezone.get_current_timezone()
     yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
+    lines: list[str] = []
     for row in qs.iterator(chunk_size=CHUNK):
         (number, title, category, place, st, src, pri, submitted, responded, resolved, closed, due, rating) = row
-        yield writer.writerow(
-            [
-                number,
-                safe_cell(title),
-                safe_cell(category or ""),
-                safe_cell(place),
-                str(status.get(st, st)),
-                str(source.get(src, src)),
-                str(priority.get(pri, pri)),
-                _when(submitted),
-                _when(responded),
-                _when(resolved),
-                _when(closed),
-                _when(due),
-                rating,
-            ]
+        lines.append(
+            writer.writerow(
+                [
+                    number,
+                    safe_cell(title),
+                    safe_cell(category or ""),
+                    safe_cell(place),
+                    status.get(st, st),
+                    source.get(src, src),
+                    priority.get(pri, pri),
+                    _when(submitted, tz),
+                    _when(responded, tz),
+                    _when(resolved, tz),
+                    _when(closed, tz),
+                    _when(due, tz),
+                    rating,
+                ]
+            )
         )
+        if len(lines) >= LINES_PER_WRITE:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 @login_required
