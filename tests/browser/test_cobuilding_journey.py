@@ -21,9 +21,19 @@ from linli.places.models import Place
 pytestmark = pytest.mark.browser
 
 
-def _switch(page, login, username):
-    page.context.clear_cookies()
-    return login(username)
+def _login_resident(browser, base):
+    """The resident in a browser of their own (no second factor for residents), so the street
+    user's session — and its one-time TOTP codes — stays put in the other."""
+    from tests.conftest import PASSWORD
+
+    resident = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    resident.set_default_timeout(60_000)
+    resident.goto(f"{base}/accounts/login/")
+    resident.fill("input[name=username]", "resident")
+    resident.fill("input[name=password]", PASSWORD)
+    resident.click("button[type=submit].primary")
+    resident.wait_for_load_state("networkidle")
+    return resident
 
 
 def _rate_all(page, rating: Rating, stars: int) -> None:
@@ -32,17 +42,17 @@ def _rate_all(page, rating: Rating, stars: int) -> None:
 
 
 def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_a_funded_micro_project(
-    login, live_demo, page
+    login, live_demo, page, browser
 ):
     page.set_default_timeout(60_000)  # the shared 2-core machine is slow under load
     page.set_default_navigation_timeout(90_000)
     base = live_demo.url
-    street = _street_office()
+    street = User.objects.get(username="street")  # the demo street user, through the 2FA login
     community = Place.objects.filter(kind="community").order_by("path").first()
     compound = Place.objects.filter(kind="compound").order_by("path").first()
 
     # --- the street registers the company and its contract, and sets the year's template
-    page = login("street_office")
+    page = login("street")
     page.goto(f"{base}/co-building/property/")
     page.click("text=登记物业服务企业")
     page.select_option("select[name=home_id]", str(community.pk))
@@ -81,18 +91,17 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     assert link.endswith(f"/co-building/survey/{rating.token}/")
 
     # --- a resident of a sampled household answers through the link, once
-    page = _switch(page, login, "resident")
-    page.goto(f"{base}/co-building/mine/")
-    page.click("text=去评价")
-    _rate_all(page, rating, 5)
-    page.fill("textarea[name=comment]", "保洁及时,维修快")
-    page.click("button:has-text('提交评价')")
-    assert page.locator("#survey-thanks").is_visible()
-    page.goto(f"{base}/co-building/survey/{rating.token}/")
-    assert page.locator("#already-answered").is_visible()
+    resident = _login_resident(browser, base)  # a second browser: both stay logged in
+    resident.goto(f"{base}/co-building/mine/")
+    resident.click("text=去评价")
+    _rate_all(resident, rating, 5)
+    resident.fill("textarea[name=comment]", "保洁及时,维修快")
+    resident.click("button:has-text('提交评价')")
+    assert resident.locator("#survey-thanks").is_visible()
+    resident.goto(f"{base}/co-building/survey/{rating.token}/")
+    assert resident.locator("#already-answered").is_visible()
 
     # --- the branch and the owners' committee evaluations, then the result
-    page = _switch(page, login, "street_office")
     page.goto(f"{base}/co-building/ratings/{rating.pk}/")
     page.select_option("select[name=rater]", "branch")
     _rate_all(page, rating, 5)
@@ -115,16 +124,15 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     assert page.locator("#red-list").inner_text().count("红盾物业服务有限公司") == 1
 
     # the resident sees it on their page too
-    page = _switch(page, login, "resident")
-    page.goto(f"{base}/co-building/mine/")
-    assert "红盾物业服务有限公司" in page.locator("main").inner_text()
+    resident.goto(f"{base}/co-building/mine/")
+    assert "红盾物业服务有限公司" in resident.locator("main").inner_text()
 
     # --- a resident need …
-    page.select_option("select[name=place_id]", str(compound.pk))
-    page.select_option("select[name=category]", "volunteers")
-    page.fill("input[name=title]", "楼道老旧电线需要检修")
-    page.fill("textarea[name=description]", "3 号楼楼道电线老化,晚上经常跳闸")
-    page.click("text=提交需求")
+    resident.select_option("select[name=place_id]", str(compound.pk))
+    resident.select_option("select[name=category]", "volunteers")
+    resident.fill("input[name=title]", "楼道老旧电线需要检修")
+    resident.fill("textarea[name=description]", "3 号楼楼道电线老化,晚上经常跳闸")
+    resident.click("text=提交需求")
     need = Need.objects.get(title="楼道老旧电线需要检修")
     assert need.source == "resident" and need.status == "open"
 
@@ -145,7 +153,6 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     )
 
     # --- the street matches the need to the resource …
-    page = _switch(page, login, "street_office")
     page.goto(f"{base}/co-building/needs/{need.pk}/")
     page.click(f"button[data-resource='{partner.pk}']")
     assert page.locator("#matched-resource").inner_text() == "电力党员志愿服务队"
@@ -160,14 +167,24 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     # … approved at the meeting, executed with its spending recorded, then accepted
     page.click("text=会议通过")
     page.click("text=开始实施")
-    page.fill("input[name=amount]", "860.50")
+    page.fill("input[name=amount]", "5000")
     page.fill("input[name=note]", "购买阻燃电线及配件")
     page.fill("input[name=receipt_number]", "FP-2026-0012")
     page.click("button:has-text('登记支出')")
+    # refused (more than the balance): the page comes back with the reason and what was typed
+    assert "余额不足" in page.locator("p.error").inner_text()
+    assert page.locator("input[name=receipt_number]").input_value() == "FP-2026-0012"
+    assert page.locator("input[name=note]").input_value() == "购买阻燃电线及配件"
+    page.fill("input[name=amount]", "860.50")
+    page.click("button:has-text('登记支出')")
     assert page.locator("#project-spent").inner_text() == "860.50"
-    page.fill("textarea[name=note]", "3 号楼楼道线路全部更换,经居民代表验收合格")
-    page.fill("input[name=beneficiaries]", "48")
-    page.click("section:has(h2:has-text('验收')) button[type=submit]")
+    page.fill("section:has(h2:has-text('登记进展')) textarea[name=note]", "1 单元线路已更换")
+    page.click("section:has(h2:has-text('登记进展')) button[type=submit]")
+    assert "1 单元线路已更换" in page.locator("main").inner_text()
+    accept = "section:has(h2:text-is('验收'))"
+    page.fill(f"{accept} textarea[name=note]", "3 号楼楼道线路全部更换,经居民代表验收合格")
+    page.fill(f"{accept} input[name=beneficiaries]", "48")
+    page.click(f"{accept} button[type=submit]")
     assert page.locator("#project-status").get_attribute("data-status") == "accepted"
 
     need.refresh_from_db()
@@ -177,9 +194,8 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     assert sf.balance_of(fund) == Decimal("2139.50")
 
     # the resident sees the need closed with its evidence
-    page = _switch(page, login, "resident")
-    page.goto(f"{base}/co-building/mine/")
-    assert "已解决" in page.locator("main").inner_text()
+    resident.goto(f"{base}/co-building/mine/")
+    assert "已解决" in resident.locator("main").inner_text()
 
 
 def _partner():
@@ -189,15 +205,3 @@ def _partner():
     return Organisation.objects.create(
         kind=OrganisationKind.PARTNER_UNIT, name="区供电公司党支部", home=street_place, place_path=street_place.path
     )
-
-
-def _street_office():
-    """The street's 党建办 officer (street staff: manages co-building, cannot reveal personal data)."""
-    from linli.people.models import Position
-    from tests.conftest import PASSWORD
-
-    person = Position.objects.filter(kind="street_staff").order_by("id").first().person
-    user = User(username="street_office", person=person)
-    user.set_password(PASSWORD)
-    user.save()
-    return user
