@@ -1,6 +1,6 @@
-"""The page actions that were API gaps (docs/api.md): tickets' bulk action, volunteering's publish,
-rewards, redemptions, wish photos, 双报到 and stations, deliberation's moderation, visits'
-checklist administration. Same harness as tests/test_api_contract.py: schemathesis drives each as
+"""The page actions that were API gaps (docs/api.md): tickets' bulk action, the volunteering pages,
+deliberation's moderation and meeting forms, visits' follow-up and checklist administration,
+privacy request handling. Same harness as tests/test_api_contract.py: schemathesis drives each as
 community staff; no 500s, every answer one the schema declares."""
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ OPERATIONS = [
     "volunteering_profile_save",
     "volunteering_person_read",
     "volunteering_leaderboard",
+    "privacy_requests_review",
+    "privacy_requests_complete",
+    "privacy_requests_refuse",
+    "privacy_requests_copy",
+    "privacy_categories_update",
 ]
 
 

@@ -4,7 +4,7 @@ data-subject requests (a resident's own, or staff's queue). Same services and sc
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -15,13 +15,14 @@ from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, PageQuery
 from linli.people.selectors import access_person
 from linli.privacy import selectors, services
-from linli.privacy.models import DataCategory, RequestKind, SubjectRequest
+from linli.privacy.models import DataCategory, LegalBasis, RequestKind, SubjectRequest
 
 router = Router(tags=["privacy"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class PrivacyCategoryOut(Schema):
+    id: int
     code: str
     name: str
     fields: str
@@ -82,6 +83,7 @@ def _out(r: SubjectRequest) -> PrivacyRequestOut:
 
 def _category(c: DataCategory) -> PrivacyCategoryOut:
     return PrivacyCategoryOut(
+        id=c.pk,
         code=c.code,
         name=c.name,
         fields=c.fields,
@@ -149,3 +151,77 @@ def privacy_requests_create(request: HttpRequest, payload: PrivacyRequestIn) -> 
 )
 def privacy_requests_read(request: HttpRequest, request_id: int) -> PrivacyRequestOut:
     return _out(selectors.access_request(request.user, request_id))
+
+
+# ----------------------------------------------------------------------------- handling (privacy:act, register)
+
+Citation = Literal[tuple(services.REFUSAL_CITATIONS)]  # type: ignore[valid-type]
+
+
+class PrivacyOutcomeIn(Schema):
+    outcome: str = Field("", description="what was done, as the resident will read it (erasure adds its own note)")
+
+
+class PrivacyRefuseIn(Schema):
+    citation: Citation = Field(..., description="the legal provision that requires keeping the data")  # type: ignore[valid-type]
+    reason: str = Field(..., description="the specific reason, at least 5 characters")
+
+
+class PrivacyCategoryIn(Schema):
+    purpose: str = Field(..., description="at least 4 characters")
+    legal_basis: LegalBasis
+    retention: str = Field(..., description="e.g. 迁出后五年")
+    legal_reference: str = ""
+
+
+@router.post(
+    "/requests/{request_id}/review",
+    response={200: PrivacyRequestOut, **ERRORS},
+    operation_id="privacy_requests_review",
+    summary="Take a received request into review (staff at the person's address); a second time is 409",
+)
+def privacy_requests_review(request: HttpRequest, request_id: int) -> PrivacyRequestOut:
+    return _out(services.subject_request_review(actor=request.user, request_id=request_id))
+
+
+@router.post(
+    "/requests/{request_id}/complete",
+    response={200: PrivacyRequestOut, **ERRORS},
+    operation_id="privacy_requests_complete",
+    summary="Finish a request with its outcome; erasure anonymises the record, or is 409 when the law keeps it",
+)
+def privacy_requests_complete(request: HttpRequest, request_id: int, payload: PrivacyOutcomeIn) -> PrivacyRequestOut:
+    return _out(services.subject_request_complete(actor=request.user, request_id=request_id, outcome=payload.outcome))
+
+
+@router.post(
+    "/requests/{request_id}/refuse",
+    response={200: PrivacyRequestOut, **ERRORS},
+    operation_id="privacy_requests_refuse",
+    summary="Refuse with a specific reason and the legal provision that requires keeping the data",
+)
+def privacy_requests_refuse(request: HttpRequest, request_id: int, payload: PrivacyRefuseIn) -> PrivacyRequestOut:
+    refused = services.subject_request_refuse(
+        actor=request.user, request_id=request_id, citation=payload.citation, reason=payload.reason
+    )
+    return _out(refused)
+
+
+@router.post(
+    "/requests/{request_id}/copy",
+    response={200: dict[str, Any], **ERRORS},
+    operation_id="privacy_requests_copy",
+    summary="The Art. 45 copy for an access request (the ledger's subject export, audited there)",
+)
+def privacy_requests_copy(request: HttpRequest, request_id: int) -> dict[str, Any]:
+    return services.subject_request_copy(actor=request.user, request_id=request_id)
+
+
+@router.put(
+    "/categories/{category_id}",
+    response={200: PrivacyCategoryOut, **ERRORS},
+    operation_id="privacy_categories_update",
+    summary="Keep the register true: purpose, legal basis, retention (system administrators; audited)",
+)
+def privacy_categories_update(request: HttpRequest, category_id: int, payload: PrivacyCategoryIn) -> PrivacyCategoryOut:
+    return _category(services.data_category_update(actor=request.user, category_id=category_id, **payload.dict()))
