@@ -96,3 +96,12 @@ def test_the_workbench_page_uses_the_same_service_and_lists_refusals(client_as, 
     text = r.content.decode()
     assert "已处理 1 条" in text and f"#{ids[0]}" in text
     assert set(Ticket.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"accepted"}
+
+
+def test_the_workbench_goes_back_only_to_its_own_pages(client_as, users):
+    ids = submitted(users, 1)
+    client = client_as("grid")
+    evil = client.post("/requests/bulk/", {"bulk_action": "accept", "ids": ids, "next": "https://evil.example/x"})
+    assert evil.status_code == 302 and evil["Location"] == "/requests/"
+    own = client.post("/requests/bulk/", {"bulk_action": "accept", "ids": ids, "next": "/requests/?queue=unit"})
+    assert own["Location"] == "/requests/?queue=unit"

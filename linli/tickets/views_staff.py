@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
@@ -112,7 +113,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"已处理 {done} 条")
     for o in [o for o in outcomes if not o.ok][:10]:
         messages.error(request, f"#{o.ticket_id}:{o.detail}")
-    return redirect(request.POST.get("next") or "tickets:workbench")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
+        back = ""  # only back to our own pages, never to a host the form was pointed at
+    return redirect(back or "tickets:workbench")
 
 
 @login_required
