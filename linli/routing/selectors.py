@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce, Substr, TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.places.models import Place
 from linli.routing.models import Hotspot, RoutingModel, Suggestion
@@ -127,7 +128,7 @@ class Group:
 
     @property
     def topic(self) -> str:
-        return self.category.name if self.category else "未分类"
+        return self.category.name if self.category else gettext("未分类")
 
     @property
     def growing(self) -> bool:
@@ -262,7 +263,7 @@ def top_problems(node: Place, start: dt.date, end: dt.date, *, limit: int = 10) 
     return [
         {
             "category_id": c["topic"],
-            "category": categories[c["topic"]].full_name if c["topic"] in categories else "未分类",
+            "category": categories[c["topic"]].full_name if c["topic"] in categories else gettext("未分类"),
             "count": c["n"],
             "open": c["open"],
             "places": by_place.get(c["topic"], []),
