@@ -296,3 +296,21 @@ def test_moving_a_building_to_another_grid_moves_its_requests_between_rollup_buc
     assert rollups.differences() == []
     target.refresh_from_db()
     assert s.request_figures(Place.objects.get(pk=target.pk), period).received == target_before + 3
+
+
+def test_correcting_a_category_moves_the_request_between_dashboard_categories_with_no_drift(users, places):
+    from linli.tickets.models import Category
+
+    period = s.Period(timezone.localdate(), timezone.localdate())
+    water_top = Category.objects.create(name="供水")
+    water = Category.objects.create(parent=water_top, level=2, name="停水")
+    road_top = Category.objects.create(name="道路")
+    road = Category.objects.create(parent=road_top, level=2, name="路面破损")
+    t, _ = ticket_submit(actor=users["resident"], description="小区门口路面塌陷", category_id=water.pk)
+    before = {c.key: c.received for c in s.dashboard_figures(places.street, period).categories}
+    assert before == {str(water_top.pk): 1}
+    tr.ticket_recategorise(actor=users["grid"], ticket_id=t.pk, category_id=road.pk, note="应为道路问题")
+    after = {c.key: c.received for c in s.dashboard_figures(places.street, period).categories}
+    assert after == {str(road_top.pk): 1}
+    assert rollups.differences() == []
+    call_command("check_rollups")

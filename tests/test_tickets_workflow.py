@@ -248,7 +248,7 @@ def test_publishing_a_private_request_is_refused(users):
 
 
 def test_allowed_actions_follow_the_table(ticket, users):
-    assert allowed_actions(users["grid"], ticket) == ["accept", "decline", "merge"]
+    assert allowed_actions(users["grid"], ticket) == ["accept", "decline", "merge", "recategorise"]
     assert allowed_actions(users["resident"], ticket) == []
     assert set(tr.ACTIONS) == set(TRANSITIONS)
 
@@ -261,3 +261,35 @@ def test_sequential_double_claim_has_one_winner(ticket, users):
         tr.ticket_claim(actor=users["grid"], ticket_id=ticket.pk)
     assert Ticket.objects.get(pk=ticket.pk).claimed_by == users["volunteer"]
     assert actions_of(ticket).count("claim") == 1
+
+
+def test_staff_correct_a_category_with_an_event_residents_may_not_and_a_bad_one_names_the_field(
+    ticket, users, client_as, api_as
+):
+    from linli.tickets.models import Category
+
+    top = Category.objects.create(name="市政设施")
+    lamp = Category.objects.create(parent=top, level=2, name="路灯不亮", priority="high")
+    water = Category.objects.create(parent=top, level=2, name="道路积水")
+    with pytest.raises(Forbidden):
+        tr.ticket_recategorise(actor=users["resident"], ticket_id=ticket.pk, category_id=lamp.pk)
+    with pytest.raises(InvalidInput) as exc:
+        tr.ticket_recategorise(actor=users["grid"], ticket_id=ticket.pk, category_id=None)
+    assert exc.value.field == "category_id"
+    due = Ticket.objects.get(pk=ticket.pk).resolve_due
+    page = client_as("grid").post(
+        f"/requests/{ticket.pk}/act/", {"action": "recategorise", "category_id": lamp.pk, "note": "应为路灯"}
+    )
+    assert page.status_code == 302
+    t = Ticket.objects.get(pk=ticket.pk)
+    assert (t.category, t.priority, t.resolve_due, t.status) == (lamp, "high", due, Status.SUBMITTED)
+    event = t.events.get(action="recategorise")
+    assert event.data["from_category"] == "" and event.data["category"] == "市政设施 / 路灯不亮"
+    detail = client_as("grid").get(f"/requests/{ticket.pk}/").content.decode()
+    assert 'data-action="recategorise"' in detail and "市政设施 / 路灯不亮" in detail
+    with pytest.raises(Conflict):
+        tr.ticket_recategorise(actor=users["grid"], ticket_id=ticket.pk, category_id=lamp.pk)
+    r = api_as("grid").post(
+        f"/api/v1/requests/{ticket.pk}/actions/recategorise", {"category_id": water.pk}, content_type="application/json"
+    )
+    assert r.status_code == 200 and r.json()["category"]["id"] == water.pk

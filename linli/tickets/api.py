@@ -153,6 +153,7 @@ class ActionIn(Schema):
     organisation_id: int | None = None
     master_id: int | None = None
     ack_hours: int | None = None
+    category_id: int | None = None  # recategorise (改分类)
 
 
 def _unit(t: Ticket) -> UnitOut | None:

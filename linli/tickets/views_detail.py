@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from linli.core.errors import Conflict, InvalidInput
 from linli.orgs.models import Organisation
 from linli.places.models import Place
+from linli.tickets.categories import leaf_categories
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.models import PhotoKind, ProblemItem, Rating, Status, Ticket
 from linli.tickets.problems import community_of, may_list_problem, responsible_candidates
@@ -96,6 +97,7 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "offer_problem": offer_problem,
             "problem_people": list(responsible_candidates(community)[:300]) if community else [],
             "problem_due": timezone.localdate() + dt.timedelta(days=7),
+            "categories": leaf_categories() if "recategorise" in actions else [],
         },
     )
 
@@ -143,6 +145,7 @@ def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 organisation_id=_int(post.get("organisation_id"), "organisation_id"),
                 master_id=_master_id(request.user, post.get("master", "")),
                 ack_hours=_int(post.get("ack_hours"), "ack_hours"),
+                category_id=_int(post.get("category_id"), "category_id"),
             )
             messages.success(request, f"已{TRANSITIONS[action].label}")
     except (Conflict, InvalidInput) as exc:

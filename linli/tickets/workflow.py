@@ -73,6 +73,12 @@ TRANSITIONS: dict[str, Transition] = {
         "督办",
     ),
     "close": _t((S.RESOLVED, S.RATED, S.DECLINED), S.CLOSED, "handle manage", "关闭"),
+    "recategorise": _t(
+        (S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.PUBLISHED, S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.WAITING_INFO),
+        SAME,
+        "handle manage",
+        "改分类",
+    ),
 }
 SYSTEM = None  # the actor of automatic events (sweep, auto-close)
 
