@@ -218,6 +218,10 @@ if not HASH_KEY:
 # Pluggable outside-world backends (real ones are configured by dotted path).
 SMS_BACKEND = env_str("LINLI_SMS_BACKEND", "linli.notify.sms.ConsoleSmsBackend")
 SMS_HTTP_URL = env_str("LINLI_SMS_HTTP_URL", "")
+# Outbox of SMS / robot messages (linli/notify/outbox.py): a row a worker took and did not finish
+# within the lease is sent again (same idempotency key); after the last attempt it is "failed".
+NOTIFY_LEASE_SECONDS = env_int("LINLI_NOTIFY_LEASE_SECONDS", 120, minimum=1, maximum=3600)
+NOTIFY_MAX_ATTEMPTS = env_int("LINLI_NOTIFY_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 
 # Background work: Huey on SQLite by default, Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -268,7 +272,7 @@ SECURE_HSTS_PRELOAD = env_bool("LINLI_HSTS_PRELOAD", not DEBUG)
 if env_bool("LINLI_BEHIND_TLS_PROXY", False):  # the proxy terminates TLS and sets X-Forwarded-Proto
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSP_IMG_HOSTS = env_list("LINLI_CSP_IMG_HOSTS", [])  # e.g. https://tiles.example.gov.cn (map tiles)
-CSP_REPORT_ONLY = env_bool("LINLI_CSP_REPORT_ONLY", True)
+CSP_REPORT_ONLY = env_bool("LINLI_CSP_REPORT_ONLY", False)  # enforcing; 1 = report-only trial
 FIELD_CIPHER = env_choice("LINLI_FIELD_CIPHER", "aes-256-gcm", {"aes-256-gcm", "sm4-gcm"})
 
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", {"DEBUG", "INFO", "WARNING", "ERROR"})
