@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import Forbidden, InvalidInput
 from linli.notify import sms
-from linli.notify.models import NodeWebhook, Notification
+from linli.notify.models import Delivery, NodeWebhook, Notification
 from linli.notify.robots import dingtalk_signed_url
 from linli.notify.selectors import inbox_for, unread_count, webhooks_hearing
 from linli.notify.services import (
@@ -199,12 +200,14 @@ def test_sms_to_a_resident_reaches_the_gateway_after_commit(users, http_sms, dja
     assert [r["json"] for r in http_sms.received] == [{"phone": person.phone, "text": "您反映的楼道灯已修好,请评价。"}]
 
 
-def test_the_queued_sms_task_carries_the_person_id_not_the_phone(users, django_capture_on_commit_callbacks):
+def test_the_queued_sms_is_an_outbox_row_with_the_person_id_not_the_phone(users, django_capture_on_commit_callbacks):
     person = Person.objects.exclude(phone_enc="").first()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         sms_to_person(person=person, text="通知")
-    assert callbacks[0].args == (person.pk, "通知")
-    assert person.phone not in repr(callbacks[0])
+    delivery = Delivery.objects.get()
+    assert (delivery.channel, delivery.person_id, delivery.status) == ("sms", person.pk, "pending")
+    assert callbacks[0].args == (delivery.pk,)
+    assert person.phone not in repr(callbacks[0]) and person.phone not in delivery.text
 
 
 def test_sms_to_a_person_without_a_phone_is_skipped(db, http_sms, django_capture_on_commit_callbacks):
@@ -311,7 +314,9 @@ def test_a_robot_that_refuses_is_logged_and_retried_but_the_caller_carries_on(
     hook = NodeWebhook.objects.get(pk=hooks["community"].pk)
     assert hook.failures == 1 and "93000" in hook.last_error
     assert "五长工作群" in caplog.text
-    assert len(HUEY.scheduled()) == scheduled_before + 1  # Huey will try again later
+    delivery = Delivery.objects.get(hook=hook)  # the outbox tries again later, not Huey
+    assert (delivery.status, delivery.attempts) == ("pending", 1) and delivery.next_attempt_at > timezone.now()
+    assert len(HUEY.scheduled()) == scheduled_before
 
 
 def test_an_unreachable_robot_never_crashes_the_caller(

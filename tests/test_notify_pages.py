@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from linli.notify.models import NodeWebhook, Notification
+from linli.notify.models import Delivery, NodeWebhook, Notification
 from linli.notify.services import notify, webhook_add
 
 pytestmark = pytest.mark.django_db
@@ -218,6 +218,7 @@ def test_a_manager_removes_and_tests_their_robot(users, places, client_as, djang
     client = client_as("community")
     with django_capture_on_commit_callbacks(execute=False) as queued:
         assert client.post(f"/inbox/robots/{hook.pk}/test/").status_code == 302
-    assert len(queued) == 1 and queued[0].args[0] == hook.pk and "社区群" in queued[0].args[1]
+    [delivery] = Delivery.objects.filter(hook=hook)  # an outbox row, sent after commit
+    assert len(queued) == 1 and queued[0].args == (delivery.pk,) and "社区群" in delivery.text
     assert client.post(f"/inbox/robots/{hook.pk}/remove/").status_code == 302
     assert not NodeWebhook.objects.filter(pk=hook.pk).exists()

@@ -99,3 +99,61 @@ class NodeWebhook(ScopedModel):
             return f"{head[:32]}…"
         tail = query[-4:] if len(query) >= 20 else ""  # a real key is long; its last 4 identify it
         return f"{head}?…{tail}"
+
+
+class DeliveryChannel(models.TextChoices):
+    SMS = "sms", _("短信")
+    ROBOT = "robot", _("群机器人")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败")
+    SKIPPED = "skipped", _("未发送")  # no usable phone any more, robot removed or switched off
+
+
+class Delivery(models.Model):
+    """One message to one external channel (an SMS to a resident, a post to a group robot): the outbox.
+
+    The row is written in the same transaction as what causes it (the inbox notification, the
+    request transition), so a rolled-back change sends nothing and a committed one cannot be lost.
+    A worker claims due rows (``pending`` → ``sending`` with a lease), sends with ``key`` as the
+    idempotency key, and marks them ``sent``; a row left in ``sending`` by a killed worker goes back
+    to ``pending`` when its lease ends and is sent again under the same key, which the gateway
+    uses to drop the duplicate. Phone numbers and webhook keys are not copied here: the worker
+    reads them (encrypted) from the person or robot at the moment of sending.
+    """
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
+    person = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    hook = models.ForeignKey(NodeWebhook, on_delete=models.SET_NULL, null=True, blank=True, related_name="deliveries")
+    text = models.TextField()
+    key = models.UUIDField(unique=True, help_text="idempotency key sent to the gateway with every attempt")
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notify_delivery_due_idx"),
+            models.Index(fields=["status", "lease_until"], name="notify_delivery_lease_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"],
+                condition=models.Q(notification__isnull=False),
+                name="notify_delivery_once_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} #{self.pk} ({self.get_status_display()})"

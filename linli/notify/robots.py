@@ -36,16 +36,23 @@ def dingtalk_signed_url(url: str, secret: str, *, now_ms: int | None = None) -> 
     return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
-def robot_post(*, kind: str, url: str, text: str, secret: str = "", timeout: float = TIMEOUT_SECONDS) -> None:
-    """Send one message or raise ``RobotError`` saying why not."""
+def robot_post(
+    *, kind: str, url: str, text: str, secret: str = "", timeout: float = TIMEOUT_SECONDS, key: str = ""
+) -> None:
+    """Send one message or raise ``RobotError`` saying why not.
+
+    ``key`` goes out as an ``Idempotency-Key`` header. WeCom and DingTalk ignore it (a resend after a
+    worker died mid-post can then show twice in the group); a relay in front of them can honour it.
+    """
     if kind == "dingtalk" and secret:
         url = dingtalk_signed_url(url, secret)
     if not url.startswith(("http://", "https://")):
         raise RobotError("webhook URL must be http or https")
     body = json.dumps(payload(text), ensure_ascii=False).encode()
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
-    )
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if key:
+        headers["Idempotency-Key"] = key
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (checked)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL checked on entry)
             raw = response.read(64 * 1024)

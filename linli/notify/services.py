@@ -1,33 +1,30 @@
 """Notification writes: inbox rows, SMS to residents, group-robot messages, robot configuration.
 
-Outgoing messages (SMS, robots) leave after the surrounding transaction commits, from a Huey
-task with retries: a rolled-back change sends nothing, and a gateway that is down never fails
-the request that triggered the message.
+Outgoing messages (SMS, robots) are rows of the delivery outbox (``linli.notify.outbox``), written
+in the surrounding transaction and sent by the worker after it commits: a rolled-back change sends
+nothing, a gateway that is down never fails the request that triggered the message, and a worker
+killed mid-send neither loses nor duplicates it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput
-from linli.core.masking import mask_phone
 from linli.core.scoping import capabilities_at
-from linli.notify.models import NodeWebhook, Notification, RobotKind
-from linli.notify.robots import RobotError, robot_post
+from linli.notify.models import DeliveryChannel, NodeWebhook, Notification, RobotKind
+from linli.notify.outbox import delivery_add
 from linli.notify.selectors import webhooks_hearing
-from linli.notify.sms import send_sms
 
 if TYPE_CHECKING:
     from linli.people.models import Person
@@ -49,10 +46,12 @@ def _check_link(link: str) -> str:
     return link
 
 
-def notify(*, users: Iterable[Any], kind: str, title: str, body: str = "", link: str = "") -> int:
+def notify(*, users: Iterable[Any], kind: str, title: str, body: str = "", link: str = "", sms_text: str = "") -> int:
     """Put one message in each user's inbox (each user once). Returns how many were written.
 
     One INSERT per ``BATCH_SIZE`` recipients, so notifying a whole community costs a few queries.
+    With ``sms_text``, each recipient with a resident record and a phone also gets that SMS: one
+    outbox row per (notification, SMS), written in the same transaction as the inbox rows.
     """
     title = (title or "").strip()
     if not title:
@@ -77,9 +76,26 @@ def notify(*, users: Iterable[Any], kind: str, title: str, body: str = "", link:
         Notification(recipient_id=pk, kind=kind, title=title, body=body or "", link=link, created_at=now)
         for pk in recipient_ids
     ]
+    sms_text = _check_sms_text(sms_text) if sms_text else ""
     with transaction.atomic():
         Notification.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        if sms_text:
+            _sms_for_notifications(rows, sms_text)
     return len(rows)
+
+
+def _sms_for_notifications(rows: list[Notification], text: str) -> None:
+    from linli.accounts.models import User
+
+    persons = dict(
+        User.objects.filter(pk__in=[r.recipient_id for r in rows], person__isnull=False)
+        .exclude(person__phone_enc="")
+        .filter(person__anonymised_at__isnull=True)
+        .values_list("pk", "person_id")
+    )
+    for row in rows:
+        if row.recipient_id in persons:
+            delivery_add(channel=DeliveryChannel.SMS, text=text, person_id=persons[row.recipient_id], notification=row)
 
 
 def notification_mark_read(*, user: Any, ids: Iterable[int] | None) -> int:
@@ -102,39 +118,26 @@ def notification_mark_read(*, user: Any, ids: Iterable[int] | None) -> int:
 # --- SMS to residents ----------------------------------------------------------------------------
 
 
-def sms_to_person(*, person: Person, text: str) -> bool:
-    """Queue an SMS to a resident's registered phone. False if there is no number to send to.
-
-    The task carries the person's id, not the phone number: the queue is not encrypted.
-    """
+def _check_sms_text(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_("短信内容不能为空"), field="text")
     if len(text) > SMS_MAX_CHARS:
         raise InvalidInput(_("短信内容不能超过%(n)d个字") % {"n": SMS_MAX_CHARS}, field="text")
+    return text
+
+
+def sms_to_person(*, person: Person, text: str) -> bool:
+    """Queue an SMS to a resident's registered phone. False if there is no number to send to.
+
+    The outbox row carries the person's id, not the phone number: the worker decrypts the phone at
+    the moment of sending.
+    """
+    text = _check_sms_text(text)
     if not person.phone_enc or person.anonymised_at is not None:
         return False
-    from linli.notify.tasks import sms_send_task
-
-    transaction.on_commit(partial(sms_send_task, person.pk, text), robust=True)
+    delivery_add(channel=DeliveryChannel.SMS, text=text, person_id=person.pk)
     return True
-
-
-def sms_deliver(*, person_id: int, text: str) -> None:
-    """Runs in the worker: decrypt the phone at the last moment and hand it to the gateway."""
-    from linli.people.models import Person
-
-    person = Person.objects.filter(pk=person_id, anonymised_at__isnull=True).first()
-    phone = person.phone if person is not None else ""
-    if not phone or phone.startswith("["):
-        log.warning("SMS to person %s skipped: no usable phone", person_id)
-        return
-    try:
-        send_sms(phone=phone, text=text)
-    except Exception as exc:
-        log.warning("SMS to %s failed (will retry): %s", mask_phone(phone), exc)
-        raise
-    log.info("SMS sent to %s", mask_phone(phone))
 
 
 # --- group robots ---------------------------------------------------------------------------------
@@ -149,26 +152,10 @@ def group_robot_post(*, place: Place, text: str) -> int:
     text = (text or "").strip()
     if not text:
         raise InvalidInput(_("消息内容不能为空"), field="text")
-    from linli.notify.tasks import robot_deliver_task
-
     hook_ids = webhooks_hearing(place)
     for hook_id in hook_ids:
-        transaction.on_commit(partial(robot_deliver_task, hook_id, text), robust=True)
+        delivery_add(channel=DeliveryChannel.ROBOT, text=text, hook_id=hook_id)
     return len(hook_ids)
-
-
-def webhook_deliver(*, hook_id: int, text: str) -> None:
-    """Runs in the worker: post once, remember the outcome on the robot, re-raise so Huey retries."""
-    hook = NodeWebhook.objects.filter(pk=hook_id, active=True).first()
-    if hook is None:
-        return  # removed or switched off since the message was queued
-    try:
-        robot_post(kind=hook.kind, url=hook.url, secret=hook.secret, text=text)
-    except RobotError as exc:
-        log.warning("group robot %s (%s) failed: %s", hook.pk, hook.name, exc)
-        NodeWebhook.objects.filter(pk=hook.pk).update(failures=F("failures") + 1, last_error=str(exc)[:300])
-        raise
-    NodeWebhook.objects.filter(pk=hook.pk).update(last_sent_at=timezone.now(), last_error="")
 
 
 def _require_manage(actor: Any, path: str) -> None:
@@ -231,10 +218,8 @@ def webhook_remove(*, actor: Any, hook: NodeWebhook) -> None:
 def webhook_test(*, actor: Any, hook: NodeWebhook) -> None:
     """Queue a hello message so the person who added the robot sees it arrive in the group."""
     _require_manage(actor, hook.place_path)
-    from linli.notify.tasks import robot_deliver_task
-
     text = _("邻里平台:群机器人“%(name)s”已连接,%(place)s的提醒将发到这里。") % {
         "name": hook.name,
         "place": hook.place.name,
     }
-    transaction.on_commit(partial(robot_deliver_task, hook.pk, text), robust=True)
+    delivery_add(channel=DeliveryChannel.ROBOT, text=text, hook_id=hook.pk)

@@ -3,8 +3,10 @@
 - ``ConsoleSmsBackend`` (development): writes the message to the log, so a developer can read
   the login code in the ``make run`` console.
 - ``HttpSmsBackend``: POSTs JSON ``{"phone", "text"}`` to ``LINLI_SMS_HTTP_URL`` — the shape a
-  small adapter in front of a carrier's gateway (阿里云, 腾讯云 …) accepts. Tests run it against a
-  local fake server.
+  small adapter in front of a carrier's gateway (阿里云, 腾讯云 …) accepts — with the outbox row's
+  ``Idempotency-Key`` header, which the adapter must honour (a repeated key is acknowledged and not
+  sent again; 阿里云 ``OutId`` / 腾讯云 ``SessionContext`` carry it to the carrier). Tests run it
+  against a local fake server that does.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ log = logging.getLogger("linli.sms")
 
 
 class SmsBackend(Protocol):
-    def send(self, *, phone: str, text: str) -> None: ...
+    def send(self, *, phone: str, text: str, key: str = "") -> None: ...
 
 
 class ConsoleSmsBackend:
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str, key: str = "") -> None:
         log.warning("SMS to %s: %s", phone, text)
 
 
@@ -35,12 +37,15 @@ class HttpSmsBackend:
         self.url = url or settings.SMS_HTTP_URL
         self.timeout = timeout
 
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str, key: str = "") -> None:
         if not self.url.startswith(("http://", "https://")):
             raise RuntimeError("LINLI_SMS_HTTP_URL must be an http or https URL")
         body = json.dumps({"phone": phone, "text": text}, ensure_ascii=False).encode()
+        headers = {"Content-Type": "application/json; charset=utf-8"}
+        if key:
+            headers["Idempotency-Key"] = key
         request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-            self.url, data=body, headers={"Content-Type": "application/json; charset=utf-8"}, method="POST"
+            self.url, data=body, headers=headers, method="POST"
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (configured URL)
             if response.status >= 300:
@@ -52,7 +57,7 @@ class OutboxSmsBackend:
 
     outbox: list[tuple[str, str]] = []
 
-    def send(self, *, phone: str, text: str) -> None:
+    def send(self, *, phone: str, text: str, key: str = "") -> None:
         self.outbox.append((phone, text))
 
 
@@ -61,5 +66,10 @@ def _backend(path: str) -> SmsBackend:
     return import_string(path)()  # type: ignore[no-any-return]
 
 
-def send_sms(*, phone: str, text: str) -> None:
-    _backend(settings.SMS_BACKEND).send(phone=phone, text=text)
+def send_sms(*, phone: str, text: str, key: str = "") -> None:
+    """Send one SMS; ``key`` (the outbox row's) lets the gateway drop a resend of the same message."""
+    backend = _backend(settings.SMS_BACKEND)
+    if key:
+        backend.send(phone=phone, text=text, key=key)
+    else:
+        backend.send(phone=phone, text=text)

@@ -12,4 +12,6 @@ urlpatterns = [
     path("robots/add/", views.robot_add, name="robot_add"),
     path("robots/<int:hook_id>/remove/", views.robot_remove, name="robot_remove"),
     path("robots/<int:hook_id>/test/", views.robot_test, name="robot_test"),
+    path("deliveries/", views.deliveries, name="deliveries"),
+    path("deliveries/<int:delivery_id>/retry/", views.delivery_retry_view, name="delivery_retry"),
 ]

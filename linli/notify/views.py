@@ -11,10 +11,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from linli.core.errors import Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.pagination import keyset_page
 from linli.core.scoping import access, scope_for
-from linli.notify.models import NodeWebhook, Notification, RobotKind
+from linli.notify.models import DeliveryStatus, NodeWebhook, Notification, RobotKind
+from linli.notify.outbox import deliveries_for_admin, delivery_retry
 from linli.notify.selectors import inbox_for, robot_places, webhooks_visible
 from linli.notify.services import notification_mark_read, webhook_add, webhook_remove, webhook_test
 from linli.places.selectors import access_place
@@ -147,3 +148,31 @@ def robot_test(request: HttpRequest, hook_id: int) -> HttpResponse:
     webhook_test(actor=request.user, hook=hook)
     messages.success(request, _("测试消息已发出,请到群里查看"))
     return redirect("notify:robots")
+
+
+# --- outbox of external messages (administrators) --------------------------------------------------
+
+
+@login_required
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """SMS and robot messages with their state; failed ones first to look at, with a resend button."""
+    status = request.GET.get("status", "")
+    if status and status not in DeliveryStatus.values:
+        raise InvalidInput(_("状态无效"), field="status")
+    qs = deliveries_for_admin(request.user, status=status)
+    page = keyset_page(qs, key="id", cursor=request.GET.get("cursor") or None, limit=PAGE_SIZE, descending=True)
+    return render(
+        request, "notify/deliveries.html", {"page": page, "status": status, "statuses": DeliveryStatus.choices}
+    )
+
+
+@login_required
+@require_POST
+def delivery_retry_view(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    try:
+        delivery_retry(actor=request.user, delivery_id=delivery_id)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已重新排队发送"))
+    return redirect("notify:deliveries")

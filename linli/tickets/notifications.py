@@ -87,7 +87,7 @@ def _community(ticket: Ticket) -> Place | None:
 
 def after_event(ticket: Ticket, event: TicketEvent) -> None:
     """Send what this event calls for. A failing channel is logged, never undoes the transition."""
-    from linli.notify.services import group_robot_post, notify, sms_to_person
+    from linli.notify.services import group_robot_post, notify
 
     link = reverse("tickets:detail", args=[ticket.pk])
     action = event.action
@@ -95,19 +95,15 @@ def after_event(ticket: Ticket, event: TicketEvent) -> None:
         if action in TO_REPORTERS:
             people = [u for u in reporters(ticket) if u.pk != event.actor_id]
             body = event.note or ticket.title
-            notify(
+            sms = f"【邻里】{TO_REPORTERS[action]}({ticket.number}):{body[:60]}" if action in SMS_ACTIONS else ""
+            notify(  # with an SMS: one outbox row per (notification, SMS), in this same transaction
                 users=people,
                 kind=f"ticket.{action}",
                 title=f"{TO_REPORTERS[action]}:{ticket.number}",
                 body=body,
                 link=link,
+                sms_text=sms,
             )
-            if action in SMS_ACTIONS:
-                for user in people:
-                    if user.person_id:
-                        sms_to_person(
-                            person=user.person, text=f"【邻里】{TO_REPORTERS[action]}({ticket.number}):{body[:60]}"
-                        )
         if action in TO_HANDLERS:
             people = [u for u in handlers(ticket) if u.pk != event.actor_id]
             notify(
