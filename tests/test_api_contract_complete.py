@@ -24,6 +24,8 @@ OPERATIONS = [
     "categories_update",
     "corrections_list",
     "corrections_resolve",
+    "deliveries_list",
+    "deliveries_retry",
     "deliberation_agenda_add",
     "deliberation_agenda_publish",
     "deliberation_comments_list",

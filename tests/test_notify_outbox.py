@@ -271,3 +271,28 @@ def test_a_worker_killed_mid_send_ends_in_exactly_one_delivery_after_recovery(
         if worker.poll() is None:
             worker.kill()
         gateway.close()
+
+
+@pytest.mark.django_db
+def test_administrators_list_and_resend_failed_messages_over_the_api_and_nobody_else_may(
+    users: Any, gateway: Any, settings: Any, api_as: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.NOTIFY_MAX_ATTEMPTS = 1
+    gateway.status = 503
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_to_person(person=a_resident_with_a_phone(), text="通知")
+    row = Delivery.objects.get()
+    assert row.status == DeliveryStatus.FAILED
+    assert api_as("community").get("/api/v1/deliveries").status_code == 403
+    listed = api_as("admin").get("/api/v1/deliveries?status=failed").json()
+    assert [(d["id"], d["status"], d["attempts"]) for d in listed["items"]] == [(row.pk, "failed", 1)]
+    assert "phone" not in listed["items"][0] and row.person.phone not in str(listed)
+    assert api_as("grid").post(f"/api/v1/deliveries/{row.pk}/retry").status_code == 403
+    gateway.status = 200
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api_as("admin").post(f"/api/v1/deliveries/{row.pk}/retry")
+    assert r.status_code == 202 and r.json()["status"] == "pending"
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.SENT and len(gateway.delivered) == 1
+    assert api_as("admin").post(f"/api/v1/deliveries/{row.pk}/retry").status_code == 409
+    assert api_as("admin").post("/api/v1/deliveries/999999/retry").status_code == 404

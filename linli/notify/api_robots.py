@@ -15,7 +15,8 @@ from linli.core.errors import Forbidden
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, PageQuery
 from linli.core.scoping import access, scope_for
-from linli.notify.models import NodeWebhook
+from linli.notify.models import Delivery, NodeWebhook
+from linli.notify.outbox import deliveries_for_admin, delivery_retry
 from linli.notify.selectors import webhooks_visible
 from linli.notify.services import webhook_add, webhook_remove, webhook_test
 from linli.places.selectors import access_place
@@ -131,3 +132,65 @@ def robots_remove(request: HttpRequest, robot_id: int) -> Status[None]:
     hook: NodeWebhook = access(NodeWebhook.objects.all(), request.user, robot_id)
     webhook_remove(actor=request.user, hook=hook)
     return Status(204, None)
+
+
+# --- outbox of SMS / robot messages (administrators), as on /inbox/deliveries/ ------------------------
+
+
+class DeliveryOut(Schema):
+    id: int
+    channel: Literal["sms", "robot"]
+    status: Literal["pending", "sending", "sent", "failed", "skipped"]
+    attempts: int
+    person_id: int | None = Field(description="the resident an SMS goes to (the phone number is never returned)")
+    robot_id: int | None
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime
+    sent_at: dt.datetime | None
+    last_error: str
+
+
+class DeliveryListOut(Schema):
+    items: list[DeliveryOut]
+    next: str | None
+
+
+class DeliveryQuery(PageQuery):
+    status: Literal["", "pending", "sending", "sent", "failed", "skipped"] = ""
+
+
+def _delivery_out(d: Delivery) -> DeliveryOut:
+    return DeliveryOut(
+        id=d.pk,
+        channel=d.channel,  # type: ignore[arg-type]
+        status=d.status,  # type: ignore[arg-type]
+        attempts=d.attempts,
+        person_id=d.person_id,
+        robot_id=d.hook_id,
+        created_at=d.created_at,
+        next_attempt_at=d.next_attempt_at,
+        sent_at=d.sent_at,
+        last_error=d.last_error,
+    )
+
+
+@router.get(
+    "/deliveries",
+    response={200: DeliveryListOut, 403: ErrorOut, 422: ErrorOut},
+    operation_id="deliveries_list",
+    summary="SMS and group-robot messages in the outbox, newest first (administrators)",
+)
+def deliveries_list(request: HttpRequest, query: Query[DeliveryQuery]) -> DeliveryListOut:
+    qs = deliveries_for_admin(request.user, status=query.status)
+    result = keyset_page(qs, key="id", cursor=query.cursor, limit=query.limit, descending=True)
+    return DeliveryListOut(items=[_delivery_out(d) for d in result.items], next=result.next)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    response={202: DeliveryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    operation_id="deliveries_retry",
+    summary="Send a failed or skipped message again (same idempotency key; audited)",
+)
+def deliveries_retry(request: HttpRequest, delivery_id: int) -> Status[DeliveryOut]:
+    return Status(202, _delivery_out(delivery_retry(actor=request.user, delivery_id=delivery_id)))
