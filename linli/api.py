@@ -76,6 +76,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 def _register() -> None:
     from linli.accounts.api import router as accounts_router
+    from linli.audit.api import router as audit_router
     from linli.cobuilding.api import router as cobuilding_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.deliberation.api import router as deliberation_router
@@ -114,6 +115,7 @@ def _register() -> None:
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots
     api.add_router("/privacy", privacy_router)
+    api.add_router("/audit", audit_router)
 
 
 _register()

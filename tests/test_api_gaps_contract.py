@@ -1,6 +1,6 @@
 """The page actions that were API gaps (docs/api.md): tickets' bulk action, the volunteering pages,
 deliberation's moderation and meeting forms, visits' follow-up and checklist administration,
-privacy request handling. Same harness as tests/test_api_contract.py: schemathesis drives each as
+privacy request handling, the audit log. Same harness as tests/test_api_contract.py: schemathesis drives each as
 community staff; no 500s, every answer one the schema declares."""
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ OPERATIONS = [
     "privacy_requests_refuse",
     "privacy_requests_copy",
     "privacy_categories_update",
+    "audit_events_list",
 ]
 
 
