@@ -179,3 +179,25 @@ def test_the_routing_keyword_fallback_explains_itself_in_english(client_as):
     )
 
     assert "No model trained yet" in page and "仅供参考" not in page
+
+
+def test_a_project_timeline_names_each_status_in_words_and_shows_events_without_a_person_as_the_system(
+    client_as,
+):
+    import random
+
+    from linli.cobuilding.demo import build_demo_cobuilding
+    from linli.cobuilding.models import ProjectEvent, ProjectStatus
+
+    build_demo_cobuilding(random.Random(3))
+    event = ProjectEvent.objects.filter(actor=None).first()
+    assert event is not None  # the demo files its history without a person
+
+    response = client_as("street").get(f"/co-building/projects/{event.project_id}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    timeline = re.search(r"<ol>(.*?)</ol>", response.content.decode(), re.S).group(1)
+    with translation.override("en"):
+        label = str(ProjectStatus(event.to_status).label)
+    assert "System" in timeline and f"· {label}" in timeline
+    assert f"· {event.to_status}<" not in timeline  # not the stored code

@@ -318,10 +318,14 @@ def _project_page(request: HttpRequest, project_id: int, *, failed: str = "", er
         for m in meetings
         if project.place_path.startswith(m.place_path) or m.place_path.startswith(project.place_path)
     ]
+    events = list(project.events.select_related("actor__person"))
+    labels = dict(ProjectStatus.choices)
+    for e in events:
+        e.to_label = labels.get(e.to_status, e.to_status)  # type: ignore[attr-defined]
     context = {
         "project": project,
         "partners": list(project.partners.all()),
-        "events": list(project.events.select_related("actor__person")),
+        "events": events,
         "photos": list(project.photos.all()),
         "spending": list(project.spending.all().order_by("-id")),
         "spent": -sum((e.amount for e in project.spending.all()), 0),
