@@ -3,6 +3,9 @@
 (function () {
   'use strict';
   var charts = [];
+  // Tooltips drawn on the canvas: ECharts' HTML tooltips carry style="" attributes, which the
+  // Content-Security-Policy (style-src 'self', no 'unsafe-inline') blocks.
+  var TIP = 'richText';
 
   function go(href) { if (href) { window.location.href = href; } }
 
@@ -20,7 +23,7 @@
       var names = chart.trend.series || { received: '受理', resolved: '办结' };
       trend.setOption({
         textStyle: { color: text },
-        tooltip: { trigger: 'axis' },
+        tooltip: { trigger: 'axis', renderMode: TIP },
         legend: { data: [names.received, names.resolved], textStyle: { color: text } },
         grid: { left: 40, right: 16, top: 30, bottom: 30 },
         xAxis: { type: 'category', data: chart.trend.labels, axisLabel: { color: text } },
@@ -38,7 +41,7 @@
       var pie = echarts.init(el);
       pie.setOption({
         textStyle: { color: text },
-        tooltip: { trigger: 'item' },
+        tooltip: { trigger: 'item', renderMode: TIP },
         series: [{ type: 'pie', radius: ['35%', '65%'], data: chart.categories, label: { color: text } }]
       });
       pie.on('click', function (p) { go(p.data && p.data.href); });
@@ -49,7 +52,7 @@
       var bar = echarts.init(el);
       bar.setOption({
         textStyle: { color: text },
-        tooltip: {},
+        tooltip: { renderMode: TIP },
         grid: { left: 90, right: 16, top: 10, bottom: 20 },
         xAxis: { type: 'value', minInterval: 1, axisLabel: { color: text } },
         yAxis: { type: 'category', data: chart.sources.map(function (s) { return s.name; }), axisLabel: { color: text } },
