@@ -173,16 +173,31 @@ def _sums_by_key(facts: Any) -> list[tuple[Key, dict[str, float]]]:
 def on_places_moved(*, old_path: str, new_path: str) -> int:
     """A subtree of the place tree moved (``places.services.place_move``, in its transaction): the facts
     of the requests placed in it take the new path, and their totals leave the old rollup rows for
-    the new ones (the bucket may change too — a building moved to another grid). Grouped by rollup
-    key, so the cost follows the number of keys, not of requests. Returns the facts moved."""
+    the new ones (the bucket may change too — a building moved to another grid), grouped by rollup
+    key. A node at bucket depth or above that keeps its depth is re-prefixed in two statements.
+    Returns the facts moved."""
+    moved = RequestFact.objects.filter(place_path__under=old_path)
+    bucket_len = ROLLUP_DEPTH * Place.steplen
+    if len(old_path) == len(new_path) <= bucket_len:
+        # A node at bucket depth or above, kept at its depth (the usual move: a compound to another
+        # community). Its rollup rows hold its facts and nobody else's, and the new subtree holds none
+        # yet: re-prefix both tables in two statements, whatever the number of requests or keys.
+        with transaction.atomic():
+            RequestRollup.objects.filter(bucket_path__under=old_path).update(
+                bucket_path=Concat(Value(new_path), Substr("bucket_path", len(old_path) + 1))
+            )
+            return moved.update(
+                place_path=Concat(Value(new_path), Substr("place_path", len(old_path) + 1)),
+                bucket_path=Concat(Value(new_path), Substr("bucket_path", len(old_path) + 1)),
+            )
     with transaction.atomic():
-        moved = RequestFact.objects.select_for_update().filter(place_path__under=old_path)
+        moved = moved.select_for_update()
         before = _sums_by_key(moved)
         for key, sums in before:
             _bump(key, {f: -x for f, x in sums.items()})
         n = moved.update(place_path=Concat(Value(new_path), Substr("place_path", len(old_path) + 1)))
         now_under = RequestFact.objects.filter(place_path__under=new_path)
-        now_under.update(bucket_path=Substr("place_path", 1, ROLLUP_DEPTH * Place.steplen))
+        now_under.update(bucket_path=Substr("place_path", 1, bucket_len))
         for key, sums in _sums_by_key(now_under):
             _bump(key, sums)
     return n
