@@ -8,6 +8,7 @@ older msgid, usually wrong). The round trip is:
     # fill in "msgstr" (or "msgstr_plural": ["one", "other"]) of each item in a copy of the file
     .venv/bin/python scripts/i18n_todo.py merge /tmp/done.json      # writes django.po and django.mo
     .venv/bin/python scripts/i18n_todo.py check                     # exit 1 on any remaining problem
+    .venv/bin/python scripts/i18n_todo.py templates                 # Chinese in templates not wrapped
 
 ``list --chunk 100`` prints at most 100 items, so long lists can be translated in pieces. For a fuzzy
 entry the item carries gettext's guess (``fuzzy_guess``) and the msgid it came from
@@ -37,6 +38,30 @@ DEFAULT_LOCALE = "en"
 PERCENT_RE = re.compile(r"%(?:\([^)]+\))?[#0 +-]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 BRACE_RE = re.compile(r"\{[A-Za-z0-9_.\[\]]*(?:![rsa])?(?::[^{}]*)?\}")
 TAG_RE = re.compile(r"</?([A-Za-z][A-Za-z0-9]*)\b[^>]*>")
+
+
+# Chinese characters and the full-width punctuation that would show on an English page.
+BARE_CJK_RE = re.compile(r"[\u3400-\u9fff\u3001-\u3011\uff01-\uff5e]+")
+TEMPLATE_COMMENT_RE = re.compile(r"{#.*?#}|{%\s*comment\s*%}.*?{%\s*endcomment\s*%}", re.S)
+BLOCKTRANS_RE = re.compile(r"{%\s*blocktrans(?:late)?\b.*?{%\s*endblocktrans(?:late)?\s*%}", re.S)
+TEMPLATE_TAG_RE = re.compile(r"{%.*?%}", re.S)
+MARKED_ARG_RE = re.compile(r"_\((['\"]).*?\1\)")
+
+
+def bare_chinese(text: str) -> list[tuple[int, str]]:
+    """(line, text) of Chinese in a template that no {% translate %} / {% blocktranslate %} / _("…") wraps."""
+
+    def blank(m: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", m.group(0))
+
+    def tag(m: re.Match[str]) -> str:
+        if re.match(r"{%\s*trans(?:late)?\b", m.group(0)):
+            return blank(m)
+        rest = MARKED_ARG_RE.sub("", m.group(0))  # {% include … with label=_("…") %}
+        return rest if BARE_CJK_RE.search(rest) else blank(m)
+
+    text = TEMPLATE_TAG_RE.sub(tag, BLOCKTRANS_RE.sub(blank, TEMPLATE_COMMENT_RE.sub(blank, text)))
+    return [(n, m.group(0)) for n, line in enumerate(text.splitlines(), 1) for m in BARE_CJK_RE.finditer(line)]
 
 
 def po_path(locale: str) -> Path:
@@ -157,7 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     merger = sub.add_parser("merge", help="merge a JSON list of translated items, then compile the .mo")
     merger.add_argument("file", type=Path)
     sub.add_parser("check", help="exit 1 if anything is untranslated, fuzzy or has mismatched placeholders")
+    bare = sub.add_parser("templates", help="list Chinese in templates that is not wrapped for translation")
+    bare.add_argument("dirs", nargs="*", type=Path, default=[ROOT / "templates"])
     args = parser.parse_args(argv)
+
+    if args.command == "templates":
+        found = 0
+        for folder in args.dirs:
+            for template in sorted(folder.rglob("*.html")) + sorted(folder.rglob("*.txt")):
+                for line, text in bare_chinese(template.read_text(encoding="utf-8")):
+                    print(f"{template.relative_to(ROOT) if template.is_relative_to(ROOT) else template}:{line}: {text}")
+                    found += 1
+        return 1 if found else 0
 
     path = po_path(args.locale)
     po = polib.pofile(str(path))

@@ -201,3 +201,23 @@ def test_a_project_timeline_names_each_status_in_words_and_shows_events_without_
         label = str(ProjectStatus(event.to_status).label)
     assert "System" in timeline and f"· {label}" in timeline
     assert f"· {event.to_status}<" not in timeline  # not the stored code
+
+
+@pytest.mark.parametrize("app", ["accounts", "insights", "routing", "cobuilding", "privacy"])
+def test_templates_wrap_every_chinese_word_and_full_width_mark_for_translation(app):
+    bare = [
+        f"{path.name}:{line}: {text}"
+        for path in sorted((ROOT / "templates" / app).rglob("*.html"))
+        for line, text in todo.bare_chinese(path.read_text(encoding="utf-8"))
+    ]
+    assert bare == []
+
+
+def test_the_template_scan_sees_bare_text_and_ignores_wrapped_text_and_comments():
+    template = (
+        '{% translate "账号安全" %}{# 注释 #}<p title="{% translate \'提示\' %}">'
+        "{% blocktranslate %}共 {{ n }} 条{% endblocktranslate %}</p>\n"
+        '{% include "x.html" with label=_("书记") %}<b>未巡查</b>{{ a }}、{{ b }}'
+    )
+
+    assert todo.bare_chinese(template) == [(2, "未巡查"), (2, "、")]
