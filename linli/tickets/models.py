@@ -154,9 +154,9 @@ class Ticket(ScopedModel):
     public = models.BooleanField(default=True)
     anonymous = models.BooleanField(default=False)
     phone_enc = models.TextField(blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)  # indexed in Meta (exact match only)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.APP)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED, db_index=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)  # see Meta
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.LOW)
 
     submitted_by = models.ForeignKey(
@@ -187,7 +187,7 @@ class Ticket(ScopedModel):
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     response_due = models.DateTimeField(null=True, blank=True)
-    resolve_due = models.DateTimeField(null=True, blank=True, db_index=True)
+    resolve_due = models.DateTimeField(null=True, blank=True)  # (status, resolve_due) in Meta
     ack_due = models.DateTimeField(null=True, blank=True, help_text="吹哨报到时限")
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_from = models.CharField(max_length=16, blank=True)
@@ -207,10 +207,21 @@ class Ticket(ScopedModel):
     objects = TicketQuerySet.as_manager()
 
     class Meta:
+        # Every index is paid by each intake (docs/scaling.md). Queues read open requests only —
+        # about 4% of the table at 1M — so two partial indexes over them: newest first (a street's
+        # queue stops after its first page) and by subtree (a grid's few open requests).
         indexes = [
             models.Index(fields=["place_path", "id"]),
             models.Index(fields=["status", "resolve_due"]),
             models.Index(fields=["place", "submitted_at"]),
+            models.Index(fields=["phone_hash"], name="ticket_phone_hash"),
+            models.Index(fields=["id"], condition=Q(status__in=sorted(OPEN_STATUSES)), name="ticket_open_newest"),
+            models.Index(
+                fields=["place_path"],
+                condition=Q(status__in=sorted(OPEN_STATUSES)),
+                name="ticket_open_path",
+                opclasses=["varchar_pattern_ops"],  # LIKE 'prefix%' (PostgreSQL; ignored elsewhere)
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

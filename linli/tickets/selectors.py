@@ -123,9 +123,14 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
     if f.mine:
         qs = qs.filter(submitted_by=user)
     if f.queue in ("mine", "unit"):
-        unit_q = Q(pk__in=[])
-        for p in my_unit_paths(user):
-            unit_q |= Q(handling_place__path=p) | Q(handling_place__isnull=True, place_path__under=p)
+        # The unit's places as ids read first: a condition on the joined place's path kept
+        # PostgreSQL from stopping at the first page (it joined and sorted every open request of
+        # a street: 190 ms at 1M requests; docs/scaling.md).
+        paths = my_unit_paths(user)
+        unit_ids = list(Place.objects.filter(path__in=paths).values_list("pk", flat=True)) if paths else []
+        unit_q = Q(handling_place_id__in=unit_ids) if unit_ids else Q(pk__in=[])
+        for p in paths:
+            unit_q |= Q(handling_place__isnull=True, place_path__under=p)
         if f.queue == "mine":
             personal = Q(claimed_by=user) | Q(first_accepted_by=user) | unit_q
             qs = qs.filter(personal, status__in=OPEN_STATUSES)
