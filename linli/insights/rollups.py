@@ -173,8 +173,9 @@ def _sums_by_key(facts: Any) -> list[tuple[Key, dict[str, float]]]:
 def on_places_moved(*, old_path: str, new_path: str) -> int:
     """A subtree of the place tree moved (``places.services.place_move``, in its transaction): the facts
     of the requests placed in it take the new path, and their totals leave the old rollup rows for
-    the new ones (the bucket may change too — a building moved to another grid), grouped by rollup
-    key. A node at bucket depth or above that keeps its depth is re-prefixed in two statements.
+    the new ones (the bucket may change too — a building moved to another grid): the rollup rows of
+    the buckets it left and joined are recomputed from their facts. A node at bucket depth or above
+    that keeps its depth is re-prefixed in two statements instead.
     Returns the facts moved."""
     moved = RequestFact.objects.filter(place_path__under=old_path)
     bucket_len = ROLLUP_DEPTH * Place.steplen
@@ -191,16 +192,37 @@ def on_places_moved(*, old_path: str, new_path: str) -> int:
                 bucket_path=Concat(Value(new_path), Substr("bucket_path", len(old_path) + 1)),
             )
     with transaction.atomic():
-        moved = moved.select_for_update()
-        before = _sums_by_key(moved)
-        for key, sums in before:
-            _bump(key, {f: -x for f, x in sums.items()})
+        buckets = set(moved.values_list("bucket_path", flat=True).distinct())
         n = moved.update(place_path=Concat(Value(new_path), Substr("place_path", len(old_path) + 1)))
         now_under = RequestFact.objects.filter(place_path__under=new_path)
         now_under.update(bucket_path=Substr("place_path", 1, bucket_len))
-        for key, sums in _sums_by_key(now_under):
-            _bump(key, sums)
+        buckets |= set(now_under.values_list("bucket_path", flat=True).distinct())
+        _recompute_buckets(buckets)
     return n
+
+
+def _recompute_buckets(buckets: set[str]) -> None:
+    """Rewrite the rollup rows of a few buckets from their facts (a bucket is a grid, or a compound or
+    building without grid, so this reads thousands of facts, not millions). The facts are locked first:
+    an event on one of their requests waits, then moves the new rows with ``F()`` as usual."""
+    if not buckets:
+        return
+    facts = RequestFact.objects.filter(bucket_path__in=buckets)
+    list(facts.select_for_update().values_list("pk", flat=True))
+    RequestRollup.objects.filter(bucket_path__in=buckets).delete()
+    RequestRollup.objects.bulk_create(
+        [
+            RequestRollup(
+                bucket_path=key[0],
+                category_root=key[1],
+                source=key[2],
+                day=key[3],
+                **{f: (int(v) if f in COUNTERS else v) for f, v in sums.items()},
+            )
+            for key, sums in _sums_by_key(facts)
+        ],
+        batch_size=2000,
+    )
 
 
 # --- rebuilding and checking -------------------------------------------------------------------
