@@ -221,3 +221,21 @@ def test_the_template_scan_sees_bare_text_and_ignores_wrapped_text_and_comments(
     )
 
     assert todo.bare_chinese(template) == [(2, "未巡查"), (2, "、")]
+
+
+def test_confirmation_messages_after_an_action_are_in_the_readers_language(client_as):
+    from linli.tickets.models import Category
+
+    category = Category.objects.create(name="路灯照明")
+    client = client_as("admin")
+
+    response = client.post(
+        "/routing/keywords/",
+        {"category_id": category.pk, "words": "路灯 照明"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert "Keywords saved" in response.content.decode()
+    response = client.post("/routing/keywords/", {"category_id": category.pk, "words": "路灯"}, follow=True)
+    assert "关键词已保存" in response.content.decode()

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.cobuilding import selectors as sel
@@ -142,10 +143,10 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
         try:
             if failed == "deactivate":
                 sp.resource_deactivate(actor=user, resource=resource, reason=data.get("reason", ""))
-                messages.success(request, "资源已停用")
+                messages.success(request, _("资源已停用"))
             elif failed == "reactivate":
                 sp.resource_reactivate(actor=user, resource=resource)
-                messages.success(request, "资源已恢复")
+                messages.success(request, _("资源已恢复"))
             else:
                 sp.resource_update(
                     actor=user,
@@ -154,7 +155,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
                     description=data.get("description", ""),
                     category=data.get("category", ""),
                 )
-                messages.success(request, "资源已更新")
+                messages.success(request, _("资源已更新"))
         except (InvalidInput, Conflict) as exc:
             error = exc
         else:
@@ -236,7 +237,7 @@ def need_action(request: HttpRequest, need_id: int, action: str) -> HttpResponse
         return act(
             request,
             lambda: sp.need_match(actor=request.user, need=need, resource=resource),
-            "已对接资源",
+            _("已对接资源"),
             "cobuilding:need",
             need.pk,
             refused=lambda exc: _need_page(request, need, failed=action, error=exc),
@@ -246,7 +247,7 @@ def need_action(request: HttpRequest, need_id: int, action: str) -> HttpResponse
         return act(
             request,
             lambda: sp.need_close(actor=request.user, need=need, evidence=evidence),
-            "需求已解决",
+            _("需求已解决"),
             "cobuilding:need",
             need.pk,
             refused=lambda exc: _need_page(request, need, failed=action, error=exc),
@@ -354,7 +355,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         return act(
             request,
             lambda: sp.project_approve(actor=user, project=project, meeting=meeting, note=data.get("note", "")),
-            "项目已通过",
+            _("项目已通过"),
             *to,
             refused=refused,
         )
@@ -362,7 +363,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         return act(
             request,
             lambda: sp.project_reject(actor=user, project=project, note=data.get("note", "")),
-            "项目未通过",
+            _("项目未通过"),
             *to,
             refused=refused,
         )
@@ -370,7 +371,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         return act(
             request,
             lambda: sp.project_start(actor=user, project=project, note=data.get("note", "")),
-            "项目开始实施",
+            _("项目开始实施"),
             *to,
             refused=refused,
         )
@@ -378,7 +379,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         return act(
             request,
             lambda: sp.project_progress(actor=user, project=project, note=data.get("note", "")),
-            "进展已登记",
+            _("进展已登记"),
             *to,
             refused=refused,
         )
@@ -401,7 +402,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         return act(
             request,
             lambda: sp.project_photo_add(actor=user, project=project, upload=upload),
-            "照片已上传",
+            _("照片已上传"),
             *to,
             refused=refused,
         )
@@ -570,4 +571,4 @@ def partner_profile(request: HttpRequest, org_id: int) -> HttpResponse:
             joined_on=date_or_error(data.get("joined_on"), "joined_on", "加入日期"),
         )
 
-    return act(request, save, "已保存", "cobuilding:partners")
+    return act(request, save, _("已保存"), "cobuilding:partners")

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
@@ -118,7 +119,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         except (InvalidInput, Conflict) as exc:
             error = exc
         else:
-            messages.success(request, "合同已更新")
+            messages.success(request, _("合同已更新"))
             return redirect("cobuilding:property")
     context: dict[str, Any] = {"contract": contract, "fee_grades": ["一级", "二级", "三级", "四级", "五级"]}
     if error is not None:
@@ -275,7 +276,7 @@ def rating_close_view(request: HttpRequest, rating_id: int) -> HttpResponse:
     return act(
         request,
         lambda: sr.rating_close(actor=request.user, rating=rating),
-        "评定结果已生成",
+        _("评定结果已生成"),
         "cobuilding:rating",
         rating.pk,
     )
@@ -346,5 +347,8 @@ def list_revoke_view(request: HttpRequest, entry_id: int) -> HttpResponse:
     entry = sel.access_list_entry(request.user, entry_id)
     reason = request.POST.get("reason", "")
     return act(
-        request, lambda: spr.list_revoke(actor=request.user, entry=entry, reason=reason), "已撤销", "cobuilding:lists"
+        request,
+        lambda: spr.list_revoke(actor=request.user, entry=entry, reason=reason),
+        _("已撤销"),
+        "cobuilding:lists",
     )

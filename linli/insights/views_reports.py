@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
@@ -69,7 +70,7 @@ def report_request(request: HttpRequest) -> HttpResponse:
         year=_int(p.get("year"), "year"),
         number=_int(p.get("number") or 1, "number"),
     )
-    messages.success(request, f"已提交:{report.node.name}{report.title}")
+    messages.success(request, _("已提交:%(node)s%(title)s") % {"node": report.node.name, "title": report.title})
     return redirect("insights:report", report_id=report.pk)
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
@@ -40,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
             return render(request, "privacy/home.html", _home_context(request), status=exc.status)
-        messages.success(request, "申请已受理,我们将在15个工作日内答复")
+        messages.success(request, _("申请已受理,我们将在15个工作日内答复"))
         return redirect("privacy:home")
     return render(request, "privacy/home.html", _home_context(request))
 
@@ -98,7 +99,7 @@ def submit_on_behalf(request: HttpRequest) -> HttpResponse:
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
         return redirect("privacy:queue")
-    messages.success(request, "已代为提交")
+    messages.success(request, _("已代为提交"))
     return redirect("privacy:request", created.pk)
 
 
@@ -160,7 +161,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 retention=request.POST.get("retention", ""),
                 legal_reference=request.POST.get("legal_reference", ""),
             )
-            messages.success(request, "已保存")
+            messages.success(request, _("已保存"))
         except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
         return redirect("privacy:register")

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
@@ -65,8 +66,9 @@ def train(request: HttpRequest) -> HttpResponse:
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
-        f1 = f",交叉验证 macro-F1 {row.macro_f1:.3f}" if row.macro_f1 is not None else ""
-        messages.success(request, f"已训练模型 v{row.version}({row.trained_on} 条{f1})")
+        f1 = _(",交叉验证 macro-F1 %(f1).3f") % {"f1": row.macro_f1} if row.macro_f1 is not None else ""
+        figures = {"v": row.version, "n": row.trained_on, "f1": f1}
+        messages.success(request, _("已训练模型 v%(v)s(%(n)s 条%(f1)s)") % figures)
     return redirect("routing:home")
 
 
@@ -82,7 +84,7 @@ def keywords(request: HttpRequest) -> HttpResponse:
         except (InvalidInput, NotFound) as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "关键词已保存")
+            messages.success(request, _("关键词已保存"))
         return redirect("routing:keywords")
     cats = leaf_categories()
     words = dict(Category.objects.filter(routing_keywords__isnull=False).values_list("pk", "routing_keywords__words"))
@@ -121,7 +123,7 @@ def open_case(request: HttpRequest) -> HttpResponse:
     except (Conflict, InvalidInput, Forbidden) as exc:
         messages.error(request, exc.message)
         return redirect("routing:hotspots")
-    messages.success(request, f"已立案(未诉先办){ticket.number}")
+    messages.success(request, _("已立案(未诉先办)%(number)s") % {"number": ticket.number})
     return redirect("tickets:detail", ticket.pk)
 
 
@@ -152,5 +154,5 @@ def merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except (Conflict, InvalidInput, Forbidden) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"已将 {duplicate.number} 合并到 {master.number}")
+        messages.success(request, _("已将 %(a)s 合并到 %(b)s") % {"a": duplicate.number, "b": master.number})
     return redirect("tickets:detail", ticket.pk)
