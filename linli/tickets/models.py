@@ -284,7 +284,8 @@ class Ticket(ScopedModel):
 
 
 class TicketCounter(models.Model):
-    """The last number handed out per year; incremented with F() under a row lock."""
+    """The last number handed out per year; incremented in the database (UPDATE … RETURNING), which
+    holds the row lock until the submitting transaction commits."""
 
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
