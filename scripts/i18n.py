@@ -43,6 +43,7 @@ def main() -> int:
                     entry.msgstr_plural = {0: s2t.convert(entry.msgid_plural)}
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
+                    entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             elif not entry.translated():
                 missing += 1  # empty, or a fuzzy guess that is not shown
         po.save()
