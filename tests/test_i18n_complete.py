@@ -239,3 +239,10 @@ def test_confirmation_messages_after_an_action_are_in_the_readers_language(clien
     assert "Keywords saved" in response.content.decode()
     response = client.post("/routing/keywords/", {"category_id": category.pk, "words": "路灯"}, follow=True)
     assert "关键词已保存" in response.content.decode()
+
+
+def test_counts_on_the_dashboard_read_as_english_phrases_not_a_number_glued_to_a_word(client_as):
+    page = client_as("street").get("/insights/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert re.search(r"\d+ people served", page) and re.search(r"/\d+ households\)", page)
+    assert not re.search(r"\d(People|Households)", page)
