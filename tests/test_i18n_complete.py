@@ -246,3 +246,11 @@ def test_counts_on_the_dashboard_read_as_english_phrases_not_a_number_glued_to_a
 
     assert re.search(r"\d+ people served", page) and re.search(r"/\d+ households\)", page)
     assert not re.search(r"\d(People|Households)", page)
+
+
+def test_list_totals_and_the_routing_audit_read_as_english_sentences(client_as):
+    requests_page = client_as("street").get("/insights/requests/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    audit_page = client_as("admin").get("/routing/accuracy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert re.search(r'<b id="list-count">\d+</b> requests in all', requests_page)
+    assert re.search(r"\d+ of \d+ suggestions correct", audit_page) and "categorised automatically" in audit_page
