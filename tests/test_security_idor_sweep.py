@@ -1,0 +1,328 @@
+"""IDOR sweep (issue 13, "think like an attacker with a grid-worker account"): every GET operation of
+/api/v1/ that takes an integer id is tried by the grid worker with the id of a real object in another
+community, and must answer exactly as it does for an id that does not exist.
+
+``tests/test_security_attacks.py`` covers places, households, people, party orgs and requests by hand;
+this file covers every object type the API exposes by id, and its meta-test fails when a new
+GET-with-id operation is served without a row in ``TABLE`` or a reasoned entry in ``EXEMPT``.
+
+The objects are made once for the sweep, in the other community (滨湖社区 in the demo), through each
+app's own services, by the street account (whose scope covers both communities).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+pytestmark = pytest.mark.django_db
+
+MISSING = 987654321
+
+# operation_id → the attribute of the ``world`` fixture whose pk fills every integer path parameter
+# (requests_photo_read takes two: the request and its photo).
+TABLE: dict[str, str] = {
+    "places_read": "place",
+    "party_orgs_read": "party_org",
+    "organisations_read": "organisation",
+    "requests_read": "ticket",
+    "requests_similar": "ticket",
+    "requests_photo_read": "ticket_photo",
+    "residents_read": "person",
+    "households_read": "household",
+    "imports_read": "import_batch",
+    "imports_errors": "import_batch",
+    "visits_read": "visit",
+    "visits_photo_read": "visit_photo",
+    "visits_hazards_read": "hazard",
+    "visits_care_plans_list": "household",
+    "volunteering_activity_get": "activity",
+    "volunteering_wish_photo_read": "wish",
+    "volunteering_stations_read": "station",
+    "volunteering_person_read": "person",
+    "volunteering_registrations_report": "registration",
+    "deliberation_topics_read": "topic",
+    "deliberation_comments_list": "topic",
+    "deliberation_meetings_read": "meeting",
+    "deliberation_votes_read": "vote",
+    "deliberation_votes_result": "vote",
+    "partylife_branch_figures": "branch",
+    "partylife_members_list": "branch",
+    "partylife_meetings_list": "branch",
+    "partylife_meetings_read": "party_meeting",
+    "cobuilding_credit_read": "company",
+    "cobuilding_ratings_read": "rating",
+    "cobuilding_needs_suggestions": "need",
+    "cobuilding_projects_read": "project",
+    "insights_reports_read": "report",
+    "privacy_requests_read": "privacy_request",
+}
+
+# Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
+# depend on the id; the test checks the body names nothing of the object.
+ADMIN_ONLY: dict[str, str] = {
+    "webhooks_deliveries_list": "subscriber",
+}
+
+# GET operations with an id-like path parameter that are not per-object reads of scoped data.
+EXEMPT: dict[str, str] = {
+    # the official holiday calendar of a year: public reference data, the same for everyone
+    "calendar_year_read": "public by design",
+    # keyed by (external system, external id) strings, not an integer id; answers only the caller's
+    # own street's hand-overs — covered by tests/test_interop_*.py
+    "handover_read": "string keys, street-scoped, tested in interop",
+}
+
+
+def _png(name: str = "p.png") -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "blue").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def get_with_id_operations(client: Any) -> dict[str, str]:
+    """operation_id → path template, for every GET whose path takes a parameter (an id of some kind)."""
+    spec = client.get("/api/v1/openapi.json").json()
+    found: dict[str, str] = {}
+    for route, methods in spec["paths"].items():
+        op = methods.get("get")
+        if not op:
+            continue
+        params = [p for p in op.get("parameters", []) if p.get("in") == "path"]
+        if params:
+            found[op["operationId"]] = route
+    return found
+
+
+def _fill(route: str, pk: int | Callable[[str], int]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(pk(m.group(1)) if callable(pk) else pk), route)
+
+
+class World:
+    pass
+
+
+@pytest.fixture
+def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> World:
+    """One object of every type, all in the other community, made through the apps' services."""
+    from linli.accounts.models import User
+    from linli.cobuilding import services_partners as sp
+    from linli.cobuilding import services_property as spr
+    from linli.cobuilding import services_rating as sr
+    from linli.deliberation.services_meetings import meeting_plan
+    from linli.deliberation.services_topics import topic_comment, topic_raise
+    from linli.deliberation.services_votes import vote_create
+    from linli.insights.services import report_request
+    from linli.orgs.models import Organisation, PartyOrg
+    from linli.partylife.services import meeting_plan as party_meeting_plan
+    from linli.people.import_services import import_preview
+    from linli.people.models import Person, Position
+    from linli.people.positions import POSITION_KINDS
+    from linli.places.models import Household, Place
+    from linli.privacy.services import subject_request_submit
+    from linli.tickets.services import ticket_photo_add, ticket_submit
+    from linli.visits.services import VisitInput, visit_photo_add, visit_record
+    from linli.visits.services_plans import hazard_create
+    from linli.volunteering.activities import activity_create
+    from linli.volunteering.services import registration_decide, registration_submit, station_create
+    from linli.volunteering.wishes import wish_claim, wish_fulfil, wish_review, wish_submit
+
+    settings.MEDIA_ROOT = tmp_path
+    street = users["street"]
+    other = places.other_community
+    compound = Place.objects.filter(kind="compound", path__startswith=other.path).order_by("path").first()
+    building = Place.objects.filter(kind="building", path__startswith=other.path).order_by("path").first()
+    now = timezone.now()
+    today = timezone.localdate()
+
+    w = World()
+    w.place = places.other_grid if places.other_grid.path.startswith(other.path) else compound
+    w.household = Household.objects.filter(place_path__startswith=other.path).order_by("pk").first()
+    w.person = Person.objects.filter(place_path__startswith=other.path).order_by("pk").first()
+    w.party_org = PartyOrg.objects.filter(place_path__startswith=other.path).order_by("path").first()
+    w.branch = PartyOrg.objects.filter(place_path__startswith=other.path, kind="branch").order_by("path").first()
+    handle_kinds = [code for code, kind in POSITION_KINDS.items() if "handle" in kind.capabilities]
+    staff_there = (
+        Position.objects.filter(place_path__startswith=other.path, kind__in=handle_kinds)
+        .order_by("pk")
+        .first()
+        .person_id
+    )
+    # a resident of the other community with an account of their own (the demo gives none there)
+    resident_there = User.objects.create_user(username="binhu-resident", person=w.person)
+    w.organisation = Organisation.objects.filter(place_path__startswith=other.path).order_by("pk").first()
+
+    w.ticket, _ = ticket_submit(actor=street, description="滨湖社区的下水道堵了", place_id=building.pk, source="phone")
+    w.ticket_photo = ticket_photo_add(actor=street, ticket_id=w.ticket.pk, upload=_png())
+
+    csv = "姓名,身份证号,小区,楼栋\n张三,not-an-id,无此小区,1号楼\n".encode()
+    w.import_batch = import_preview(actor=users["admin"], upload=io.BytesIO(csv), name="people.csv", size=len(csv))
+
+    w.visit, _ = visit_record(actor=street, data=VisitInput(household_id=w.household.pk, notes="滨湖走访记录"))
+    w.visit_photo = visit_photo_add(actor=street, visit_id=w.visit.pk, upload=_png())
+    w.hazard = hazard_create(actor=street, place_id=compound.pk, name="滨湖配电房", responsible_id=staff_there)
+
+    w.activity = activity_create(
+        actor=street,
+        place_id=compound.pk,
+        title="滨湖清洁日",
+        starts_at=now + dt.timedelta(days=3),
+        ends_at=now + dt.timedelta(days=3, hours=2),
+        capacity=10,
+        publish=True,
+    )
+    worker_there = User.objects.filter(person_id=staff_there).first() or User.objects.create_user(
+        username="binhu-worker", person_id=staff_there
+    )
+    w.wish = wish_submit(actor=resident_there, title="滨湖老人想要一台收音机")
+    wish_review(actor=worker_there, wish_id=w.wish.pk, approve=True)
+    wish_claim(actor=worker_there, wish_id=w.wish.pk)
+    wish_fulfil(actor=worker_there, wish_id=w.wish.pk, note="已送到", photo=_png())
+    member_there = Person.objects.filter(
+        place_path__startswith=other.path, is_party_member=True, user__isnull=True
+    ).exclude(pk=w.person.pk)[0]
+    member_account = User.objects.create_user(username="binhu-member", person=member_there)
+    registration = registration_submit(actor=member_account, workplace_name="区税务局机关党支部")
+    w.registration = registration_decide(actor=street, registration_id=registration.pk, approve=True)
+    w.station = station_create(
+        actor=street, place_id=compound.pk, name="滨湖驿站", functions=[_first_station_function()]
+    )
+
+    w.topic = topic_raise(actor=street, place=compound, title="滨湖停车难", body="晚上没有车位")
+    topic_comment(actor=street, topic=w.topic, body="同意,尽快议")
+    w.meeting = meeting_plan(
+        actor=street, place=compound, kind="council", title="滨湖议事会", location="活动室", starts_at=now
+    )
+    w.vote = vote_create(
+        actor=street,
+        place=compound,
+        title="滨湖加装电梯",
+        question="是否同意加装电梯?",
+        electorate="households",
+        rule="simple",
+        closes_at=now + dt.timedelta(days=7),
+    )
+    w.party_meeting = party_meeting_plan(
+        actor=street, branch_id=w.branch.pk, kind="general", title="滨湖支部党员大会", date=today
+    )
+
+    w.company = spr.property_company_register(
+        actor=street, home=other, name="滨湖物业服务有限公司", uscc="91110108MA01W4R7XH"
+    )
+    template = sr.template_create(
+        actor=street,
+        name="滨湖星级评定",
+        year=today.year + 1,
+        criteria=[("服务质量", 100)],
+        survey_weight=50,
+        branch_weight=30,
+        committee_weight=20,
+    )
+    w.rating = sr.rating_open(actor=street, template=template, company=w.company, compound=compound, sample_size=1)
+    w.need = sp.need_raise(actor=street, place=compound, category="venue", title="滨湖需要活动场地")
+    w.project = sp.project_propose(
+        actor=street, place=compound, title="滨湖微项目", description="修凉亭", budget="1000", partners=[]
+    )
+    w.report = report_request(actor=street, node_id=other.pk, period_kind="year", year=today.year)
+    w.privacy_request = subject_request_submit(actor=street, kind="access", details="查阅", person=w.person)
+
+    from linli.interop.webhooks import webhook_subscriber_create
+
+    w.subscriber, _secret = webhook_subscriber_create(
+        actor=users["admin"], name="滨湖订阅", url="https://example.org/hook", place_id=other.pk, events=["created"]
+    )
+    return w
+
+
+def _first_station_function() -> str:
+    from linli.volunteering.services import STATION_FUNCTIONS
+
+    return next(iter(STATION_FUNCTIONS))
+
+
+def _ids_for(op: str, w: World) -> Callable[[str], int]:
+    obj = getattr(w, TABLE.get(op) or ADMIN_ONLY[op])
+    if op == "requests_photo_read":
+        return lambda name: obj.ticket_id if name == "ticket_id" else obj.pk
+    return lambda name: obj.pk
+
+
+def test_every_object_of_the_sweep_lies_outside_the_grid_workers_scope(world: World, users: Any, places: Any) -> None:
+    from linli.core.scoping import active_positions
+
+    grid_roots = [path for _kind, path in active_positions(users["grid"])]
+    assert grid_roots
+    for name in set(TABLE.values()) | set(ADMIN_ONLY.values()):
+        obj = getattr(world, name)
+        assert obj is not None and obj.pk, name
+        path = getattr(obj, "place_path", None) or getattr(obj, "path", None)
+        if path:
+            assert path.startswith(places.other_community.path), name
+            assert not any(path.startswith(root) for root in grid_roots), name
+
+
+def test_a_grid_worker_guessing_the_id_of_any_object_elsewhere_gets_the_answer_of_a_missing_id(
+    client: Any, api_as: Any, world: World
+) -> None:
+    served = get_with_id_operations(client)
+    api = api_as("grid")
+    holes = []
+    for op, attr in sorted(TABLE.items()):
+        route = served[op]
+        real = api.get(_fill(route, _ids_for(op, world)))
+        missing = api.get(_fill(route, MISSING))
+        if real.status_code != 404 or missing.status_code != 404:
+            holes.append(f"{op} ({attr}): elsewhere {real.status_code}, missing {missing.status_code}")
+            continue
+        real_body, missing_body = real.json(), missing.json()
+        if set(real_body) != set(missing_body) or real_body.get("error") != "not_found":
+            holes.append(f"{op}: body {real_body} differs in shape from a missing id's {missing_body}")
+    assert holes == [], "IDOR: the grid worker can tell or read objects outside their scope:\n" + "\n".join(holes)
+
+
+# Who may read each object (so its 404 for the grid worker is the scope's doing, not a bad id):
+# the street account covers both communities; an import batch is only its uploader's.
+SEES_IT: dict[str, str] = {"imports_read": "admin", "imports_errors": "admin"}
+
+
+def test_the_same_ids_answer_those_whose_scope_covers_them(client: Any, api_as: Any, world: World) -> None:
+    served = get_with_id_operations(client)
+    apis = {who: api_as(who) for who in ("street", "admin")}
+    refused = []
+    for op in sorted(TABLE):
+        response = apis[SEES_IT.get(op, "street")].get(_fill(served[op], _ids_for(op, world)))
+        if response.status_code != 200:
+            refused.append(f"{op}: {response.status_code} {response.content[:120]!r}")
+    assert refused == []
+
+
+def test_administrator_only_reads_refuse_the_grid_worker_without_naming_the_object(
+    client: Any, api_as: Any, world: World
+) -> None:
+    served = get_with_id_operations(client)
+    api = api_as("grid")
+    for op, attr in ADMIN_ONLY.items():
+        obj = getattr(world, attr)
+        real = api.get(_fill(served[op], _ids_for(op, world)))
+        missing = api.get(_fill(served[op], MISSING))
+        assert real.status_code == missing.status_code == 403, op
+        assert real.json() == missing.json(), op
+        assert obj.name not in real.content.decode(), op
+
+
+def test_every_get_operation_with_an_id_has_an_idor_check_or_a_reasoned_exemption(client: Any) -> None:
+    served = set(get_with_id_operations(client))
+    listed = set(TABLE) | set(ADMIN_ONLY) | set(EXEMPT)
+    unchecked = sorted(served - listed)
+    assert unchecked == [], f"GET operations with an id and no IDOR row (add to TABLE or EXEMPT): {unchecked}"
+    stale = sorted(listed - served)
+    assert stale == [], f"no longer served, drop from the sweep: {stale}"
+    assert not set(TABLE) & set(EXEMPT)
