@@ -24,6 +24,9 @@ COUNTERS = ("received", "valid", "responded", "accepted", "resolved", "rated", "
 SECONDS = ("respond_seconds", "resolve_seconds")
 
 
+PATH_DAY_OPS = ["varchar_pattern_ops", "date_ops"]  # PostgreSQL opclasses; other engines ignore them
+
+
 class RequestFact(models.Model):
     """One request's contribution to the figures (docs/metrics.md), as of its latest event."""
 
@@ -47,8 +50,10 @@ class RequestFact(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["place_path", "day"]),
-            models.Index(fields=["bucket_path", "day"]),
+            # Subtrees are `LIKE 'prefix%'` on PostgreSQL: a plain btree on a C.UTF-8 (non-"C")
+            # database cannot serve it, so the path columns are indexed with varchar_pattern_ops.
+            models.Index(fields=["place_path", "day"], name="fact_path_day", opclasses=PATH_DAY_OPS),
+            models.Index(fields=["bucket_path", "day"], name="fact_bucket_day", opclasses=PATH_DAY_OPS),
         ]
 
 
@@ -77,7 +82,12 @@ class RequestRollup(models.Model):
                 fields=["bucket_path", "category_root", "source", "day"], name="insights_rollup_one_row_per_key"
             )
         ]
-        indexes = [models.Index(fields=["bucket_path", "day"]), models.Index(fields=["day"])]
+        # A street's year was a scan of the day index filtering out 90% of the table (286 ms a figure
+        # at 1M requests); with the pattern-ops index it is a range on bucket_path (78 ms).
+        indexes = [
+            models.Index(fields=["bucket_path", "day"], name="rollup_bucket_day", opclasses=PATH_DAY_OPS),
+            models.Index(fields=["day"]),
+        ]
 
 
 class PeriodKind(models.TextChoices):
