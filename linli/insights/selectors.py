@@ -21,6 +21,7 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
 from linli.places.models import Household, Place
+from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
 
 CAPABILITY = "manage"  # dashboards and reports: leaders and community/street staff
@@ -111,7 +112,7 @@ def dashboard_node(user: Any, node_id: Any) -> Place:
 
 
 @dataclass
-class RequestFigures:
+class RequestFigures(Rates):
     """The request figures of docs/metrics.md, from rollup sums (same names as ``metrics.Figures``)."""
 
     received: int = 0
@@ -133,10 +134,6 @@ class RequestFigures:
         values |= {s: float(row.get(s) or 0.0) for s in SECONDS}
         return cls(**values)
 
-    @staticmethod
-    def _rate(n: int, d: int) -> float | None:
-        return round(n / d, 4) if d else None
-
     @property
     def unsatisfied(self) -> int:
         return self.rated - self.satisfied
@@ -144,26 +141,6 @@ class RequestFigures:
     @property
     def late(self) -> int:
         return self.resolved - self.on_time
-
-    @property
-    def response_rate(self) -> float | None:
-        return self._rate(self.responded, self.valid)
-
-    @property
-    def resolution_rate(self) -> float | None:
-        return self._rate(self.resolved, self.accepted)
-
-    @property
-    def satisfaction_rate(self) -> float | None:
-        return self._rate(self.satisfied, self.rated)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return self._rate(self.on_time, self.resolved)
-
-    @property
-    def grassroots_share(self) -> float | None:
-        return self._rate(self.grassroots, self.resolved)
 
     @property
     def mean_hours_to_respond(self) -> float | None:

@@ -39,19 +39,18 @@ DEFINITIONS: dict[str, str] = {
 }
 
 
-@dataclass
-class Figures:
-    received: int = 0
-    valid: int = 0
-    responded: int = 0
-    accepted: int = 0
-    resolved: int = 0
-    rated: int = 0
-    satisfied: int = 0
-    on_time: int = 0
-    grassroots: int = 0
-    respond_hours: list[float] = field(default_factory=list)
-    resolve_hours: list[float] = field(default_factory=list)
+class Rates:
+    """The five rates of docs/metrics.md from the counters; shared by the event fold below and the
+    insights rollup sums (``insights.selectors.RequestFigures``), so both round alike."""
+
+    responded: int
+    valid: int
+    resolved: int
+    accepted: int
+    satisfied: int
+    rated: int
+    on_time: int
+    grassroots: int
 
     @staticmethod
     def _rate(n: int, d: int) -> float | None:
@@ -76,6 +75,21 @@ class Figures:
     @property
     def grassroots_share(self) -> float | None:
         return self._rate(self.grassroots, self.resolved)
+
+
+@dataclass
+class Figures(Rates):
+    received: int = 0
+    valid: int = 0
+    responded: int = 0
+    accepted: int = 0
+    resolved: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    on_time: int = 0
+    grassroots: int = 0
+    respond_hours: list[float] = field(default_factory=list)
+    resolve_hours: list[float] = field(default_factory=list)
 
     @property
     def mean_hours_to_respond(self) -> float | None:
