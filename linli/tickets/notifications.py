@@ -85,6 +85,15 @@ def _community(ticket: Ticket) -> Place | None:
     return Place.objects.filter(path=ticket.place_path[: 3 * Place.steplen], kind="community").first()
 
 
+def after_event_later(ticket: Ticket, event: TicketEvent) -> None:
+    """Queue ``after_event`` for the worker (called once the event is committed): whoever acted gets
+    their answer without waiting for the fan-out to reporters, handlers, robots and the SMS outbox —
+    at intake that fan-out was a third of the request's queries (docs/scaling.md)."""
+    from linli.tickets.tasks import ticket_event_notify
+
+    ticket_event_notify(event.pk)
+
+
 def after_event(ticket: Ticket, event: TicketEvent) -> None:
     """Send what this event calls for. A failing channel is logged, never undoes the transition."""
     from linli.notify.services import group_robot_post, notify

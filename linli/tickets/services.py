@@ -188,10 +188,10 @@ def ticket_submit(
             raise
         # The same key raced us: the winner's request is the answer.
         return Ticket.objects.get(submitted_by=actor, idempotency_key=key), False
-    from linli.tickets.notifications import after_event
+    from linli.tickets.notifications import after_event_later
 
     event = ticket.events.get()
-    transaction.on_commit(lambda: after_event(ticket, event))
+    transaction.on_commit(lambda: after_event_later(ticket, event))
     return ticket, True
 
 

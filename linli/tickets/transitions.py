@@ -20,7 +20,7 @@ from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
 from linli.tickets.deadlines import resume_deadline
 from linli.tickets.models import Category, Rating, Status, Ticket, UnitType
-from linli.tickets.notifications import after_event
+from linli.tickets.notifications import after_event_later
 from linli.tickets.workflow import SYSTEM, apply_transition
 
 NOTE_MAX = 2000
@@ -149,7 +149,7 @@ def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         return {"on_time": bool(t.response_due and now <= t.response_due), **unit_data(unit, None)}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="accept", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="accept", note=_note(note), mutate=mutate, notify=after_event_later
     )
 
 
@@ -161,7 +161,7 @@ def ticket_decline(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         t.responded_at = t.responded_at or timezone.now()
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="decline", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="decline", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -173,7 +173,7 @@ def ticket_assign(
         return _hand_to(t, place, org)
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="assign", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="assign", note=_note(note), mutate=mutate, notify=after_event_later
     )
 
 
@@ -186,7 +186,7 @@ def ticket_publish(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         t.claimed_by = None
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="publish", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="publish", note=_note(note), mutate=mutate, notify=after_event_later
     )
 
 
@@ -198,12 +198,14 @@ def ticket_claim(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         return {"claimant": actor.get_username()}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="claim", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="claim", note=_note(note), mutate=mutate, notify=after_event_later
     )
 
 
 def ticket_start(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
-    return apply_transition(actor=actor, ticket_id=ticket_id, action="start", note=_note(note), notify=after_event)
+    return apply_transition(
+        actor=actor, ticket_id=ticket_id, action="start", note=_note(note), notify=after_event_later
+    )
 
 
 def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
@@ -215,7 +217,7 @@ def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         t.paused_at = timezone.now()
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="request_info", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="request_info", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -237,7 +239,7 @@ def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         return {"paused_seconds": seconds, "paused_workdays": workdays}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="supply_info", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="supply_info", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -251,7 +253,7 @@ def ticket_resolve(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         return {"on_time": bool(t.resolve_due is None or now <= t.resolve_due)}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="resolve", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="resolve", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -272,7 +274,7 @@ def ticket_rate(*, actor: Any, ticket_id: int, rating: str, note: str = "") -> T
 
     with transaction.atomic():
         ticket = apply_transition(
-            actor=actor, ticket_id=ticket_id, action="rate", note=comment, mutate=mutate, notify=after_event
+            actor=actor, ticket_id=ticket_id, action="rate", note=comment, mutate=mutate, notify=after_event_later
         )
         if rating != Rating.UNSATISFIED:
             ticket = _close(actor=SYSTEM, ticket_id=ticket_id, note="居民评价满意,自动关闭")
@@ -291,7 +293,7 @@ def ticket_reopen(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         t.resolved_at = None
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="reopen", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="reopen", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -305,7 +307,7 @@ def ticket_appeal(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         t.rating_disputed = True
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="appeal", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="appeal", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -336,7 +338,7 @@ def ticket_escalate(
         return {**_hand_to(t, place, org), "ack_hours": ack_hours}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="escalate", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="escalate", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -362,7 +364,12 @@ def ticket_acknowledge(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         return {"on_time": on_time}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="acknowledge", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor,
+        ticket_id=ticket_id,
+        action="acknowledge",
+        note=_note(note),
+        mutate=mutate,
+        notify=after_event_later,
     )
 
 
@@ -381,7 +388,7 @@ def ticket_transfer(
         return _hand_to(t, place, org)
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="transfer", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="transfer", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -405,7 +412,7 @@ def ticket_merge(*, actor: Any, ticket_id: int, master_id: int, note: str = "") 
             return {"master_id": master.pk, "master_number": master.number}
 
         duplicate = apply_transition(
-            actor=actor, ticket_id=ticket_id, action="merge", note=_note(note), mutate=mutate, notify=after_event
+            actor=actor, ticket_id=ticket_id, action="merge", note=_note(note), mutate=mutate, notify=after_event_later
         )
         TicketEvent.objects.create(
             ticket=master,
@@ -430,7 +437,7 @@ def ticket_supervise(*, actor: Any, ticket_id: int, note: str, auto: bool = Fals
         return {"auto": auto}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="supervise", note=text, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="supervise", note=text, mutate=mutate, notify=after_event_later
     )
 
 
@@ -439,7 +446,7 @@ def _close(*, actor: Any, ticket_id: int, note: str) -> Ticket:
         t.closed_at = timezone.now()
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="close", note=note, mutate=mutate, notify=after_event
+        actor=actor, ticket_id=ticket_id, action="close", note=note, mutate=mutate, notify=after_event_later
     )
 
 
@@ -472,7 +479,12 @@ def ticket_recategorise(*, actor: Any, ticket_id: int, category_id: int | None, 
         }
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="recategorise", note=_note(note), mutate=mutate, notify=after_event
+        actor=actor,
+        ticket_id=ticket_id,
+        action="recategorise",
+        note=_note(note),
+        mutate=mutate,
+        notify=after_event_later,
     )
 
 
