@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -57,7 +58,7 @@ def sweep_deadlines(*, now: dt.datetime | None = None) -> SweepResult:
             if Ticket.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
                 continue
             ticket = Ticket.objects.select_related("handling_place").get(pk=pk)
-            transaction.on_commit(lambda t=ticket: _remind(t))
+            transaction.on_commit(partial(_remind, ticket))
         result.reminded += 1
     if result.supervised or result.reminded:
         log.info("ticket sweep: %s supervised, %s reminded", result.supervised, result.reminded)
