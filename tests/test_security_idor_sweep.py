@@ -117,12 +117,16 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     from linli.cobuilding import services_partners as sp
     from linli.cobuilding import services_property as spr
     from linli.cobuilding import services_rating as sr
-    from linli.deliberation.services_meetings import meeting_plan
+    from linli.cobuilding.services_funds import fund_open as open_fund
+    from linli.deliberation.services_mediation import mediation_open
+    from linli.deliberation.services_meetings import agenda_add, agenda_publish, meeting_plan
     from linli.deliberation.services_topics import topic_comment, topic_raise
     from linli.deliberation.services_votes import vote_create
-    from linli.insights.services import report_request
+    from linli.insights.services import report_generate, report_request
     from linli.orgs.models import Organisation, PartyOrg
+    from linli.partylife.services import meeting_add_photo
     from linli.partylife.services import meeting_plan as party_meeting_plan
+    from linli.partylife.services_study import study_material_add
     from linli.people.import_services import import_preview
     from linli.people.models import Person, Position
     from linli.people.positions import POSITION_KINDS
@@ -231,7 +235,38 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     w.project = sp.project_propose(
         actor=street, place=compound, title="滨湖微项目", description="修凉亭", budget="1000", partners=[]
     )
-    w.report = report_request(actor=street, node_id=other.pk, period_kind="year", year=today.year)
+    sp.project_approve(actor=street, project=w.project, meeting=w.meeting, note="议事会通过")
+    w.project_photo = sp.project_photo_add(actor=street, project=w.project, upload=_png())
+    w.contract = spr.contract_create(
+        actor=street,
+        company=w.company,
+        compound=compound,
+        starts_on=today.replace(year=today.year + 5),
+        ends_on=today.replace(year=today.year + 6),
+        fee_grade="二级",
+        fee_per_m2="1.20",
+        project_manager="滨湖项目经理",
+    )
+    partner = Organisation.objects.filter(kind__in=["partner_unit", "social_org"]).order_by("pk").first()
+    w.resource = sp.resource_add(actor=street, partner=partner, place=compound, category="venue", title="滨湖会议室")
+    w.fund = open_fund(actor=street, holder="station", name="滨湖驿站经费", place=compound)
+    w.case = mediation_open(
+        actor=street,
+        place=compound,
+        title="滨湖漏水纠纷",
+        dispute="楼上漏水",
+        parties=["甲", "乙"],
+        mediator=Person.objects.get(pk=staff_there),
+        opened_on=today,
+    )
+    agenda_add(actor=street, meeting=w.meeting, topic=w.topic)
+    w.publication = agenda_publish(actor=street, meeting=w.meeting)
+    w.party_photo = meeting_add_photo(actor=street, meeting_id=w.party_meeting.pk, upload=_png())
+    w.material = study_material_add(
+        actor=street, org_id=w.branch.pk, title="滨湖支部学习资料", body="学习", upload=_png("study.png")
+    )
+    requested = report_request(actor=street, node_id=other.pk, period_kind="year", year=today.year)
+    w.report = report_generate(report_id=requested.pk)  # the queued task runs after commit, never in a test
     w.privacy_request = subject_request_submit(actor=street, kind="access", details="查阅", person=w.person)
 
     from linli.interop.webhooks import webhook_subscriber_create
@@ -260,9 +295,11 @@ def test_every_object_of_the_sweep_lies_outside_the_grid_workers_scope(world: Wo
 
     grid_roots = [path for _kind, path in active_positions(users["grid"])]
     assert grid_roots
-    for name in set(TABLE.values()) | set(ADMIN_ONLY.values()):
+    for name in set(TABLE.values()) | set(ADMIN_ONLY.values()) | set(PAGES.values()):
         obj = getattr(world, name)
         assert obj is not None and obj.pk, name
+        if getattr(obj, "org_path", None):  # party life rows sit in the org tree, under the other branch
+            assert obj.org_path.startswith(world.branch.path), name
         path = getattr(obj, "place_path", None) or getattr(obj, "path", None)
         if path:
             assert path.startswith(places.other_community.path), name
@@ -362,8 +399,26 @@ PAGES: dict[str, str] = {
     "/co-building/projects/{}/": "project",
     "/insights/reports/{}/": "report",
     "/privacy/requests/{}/": "privacy_request",
+    "/ledger/people/{}/edit": "person",
+    "/deliberation/publications/{}/": "publication",
+    "/deliberation/meetings/{}/sign-in/": "meeting",
+    "/deliberation/mediation/{}/": "case",
+    "/party-life/meeting-photos/{}": "party_photo",
+    "/party-life/study/{}/": "material",
+    "/party-life/study/{}/file": "material",
+    "/co-building/property/contracts/{}/": "contract",
+    "/co-building/resources/{}/": "resource",
+    "/co-building/project-photos/{}": "project_photo",
+    "/co-building/funds/{}/": "fund",
+    "/insights/reports/{}/pdf": "report",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
+PAGE_EXEMPT: dict[str, str] = {
+    "/interop/webhooks/{}/": "administrators only: 403 before any lookup (tested below)",
+    "/calendar/{}/": "the official holiday calendar of a year: public reference data",
+    # the check-in QR target: the one-time token in the address is the secret, not the activity id
+    "/volunteering/activities/{}/scan/x/": "token-guarded, tested in test_volunteering_activities.py",
+}
 
 
 def test_a_grid_worker_typing_the_id_of_any_object_elsewhere_into_a_page_address_gets_not_found(
@@ -397,3 +452,34 @@ def test_the_administrator_only_delivery_log_page_refuses_the_grid_worker_withou
     response = client_as("grid").get(f"/interop/webhooks/{world.subscriber.pk}/")
     assert response.status_code == 403
     assert world.subscriber.name not in response.content.decode()
+
+
+def _page_routes() -> list[str]:
+    """Every non-API URL pattern that takes an integer id, as a ``str.format`` template with MISSING."""
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns: Any, prefix: str) -> Any:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern)
+
+    return ["/" + r for r in walk(get_resolver().url_patterns, "") if "<int:" in r and not r.startswith("api/")]
+
+
+def test_every_page_address_with_an_id_that_answers_a_get_is_in_the_page_sweep(client_as: Any) -> None:
+    """POST-only actions answer GET with 405; any other address with an id must be swept or exempt."""
+    grid = client_as("grid")
+    from django.urls import resolve
+
+    listed = {"/" + resolve(t.format(MISSING)).route for t in [*PAGES, *PAGE_EXEMPT]}
+    unlisted = []
+    for route in _page_routes():
+        if route in listed:
+            continue
+        url = re.sub(r"<int:\w+>", str(MISSING), route)
+        url = re.sub(r"<(?:str|slug):\w+>", "x", url)
+        if grid.get(url).status_code != 405:
+            unlisted.append(route)
+    assert unlisted == [], f"page addresses with an id that answer GET but are not in PAGES or PAGE_EXEMPT: {unlisted}"
