@@ -50,6 +50,19 @@ def dev_keys() -> dict[str, str]:
     }
 
 
+def redis_url() -> str:
+    """Huey's broker for the bench server: the local Redis when one answers (the production setup in
+    docs/scaling.md), else "" (Huey on a SQLite file)."""
+    import socket
+
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return url
+    except OSError:
+        return ""
+
+
 def server_env(database_url: str = SCALE_DB, **extra: str) -> dict[str, str]:
     tmp = tempfile.gettempdir()
     return {
@@ -62,6 +75,7 @@ def server_env(database_url: str = SCALE_DB, **extra: str) -> dict[str, str]:
         "LINLI_SECURE_SSL_REDIRECT": "0",
         "SESSION_COOKIE_SECURE": "0",
         "HUEY_SQLITE_PATH": f"{tmp}/linli-bench-huey.sqlite3",
+        "REDIS_URL": redis_url(),
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         **extra,
@@ -113,6 +127,23 @@ def gunicorn(database_url: str = SCALE_DB, workers: int = WORKERS) -> Iterator[s
         else:
             raise RuntimeError("gunicorn did not start")
         yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextmanager
+def huey_worker(database_url: str = SCALE_DB) -> Iterator[None]:
+    """One Huey worker beside the server, as in production: work queued by requests (notifications)
+    is done on the same two cores while the load runs."""
+    proc = subprocess.Popen(
+        [PY, "manage.py", "run_huey", "--workers", "1", "--quiet"],
+        cwd=ROOT,
+        env=server_env(database_url),
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -3,7 +3,8 @@ the request number under a row lock, the submit event, and whatever the service 
 routing suggestion and duplicate check once they are wired in) vs a hello-world POST on the same
 server. Bars (issue #12): ratio ≥ 0.2 and ≥ 100 requests/s on this machine.
 
-Writes real requests into the scale database (a few thousand per run).
+Writes real requests into the scale database (a few thousand per run). One Huey worker (on the local
+Redis when it answers, as in production) runs beside gunicorn and sends the notifications requests queue.
 
     .venv/bin/python bench/intake.py
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SCALE_DB, WRK_SECONDS, django_setup, gunicorn, load, out, verdict, wrk
+from bench.common import SCALE_DB, WRK_SECONDS, django_setup, gunicorn, huey_worker, load, out, verdict, wrk
 
 MIN_RATIO = 0.2
 MIN_RPS = 100.0
@@ -101,7 +102,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "post.lua"
         script.write_text(lua_script(tokens, building.pk), encoding="utf-8")
-        with gunicorn() as base:
+        with gunicorn() as base, huey_worker():
             body = json.dumps({"description": "楼道灯不亮,请尽快维修", "place_id": building.pk}).encode()
             headers = {"Authorization": f"Bearer {tokens[0]}", "Content-Type": "application/json"}
             probe = urllib.request.Request(f"{base}/api/v1/requests", data=body, headers=headers)
