@@ -128,13 +128,14 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     from linli.partylife.services import meeting_plan as party_meeting_plan
     from linli.partylife.services_study import study_material_add
     from linli.people.import_services import import_preview
-    from linli.people.models import Person, Position
+    from linli.people.models import CareTag, Person, Position
     from linli.people.positions import POSITION_KINDS
+    from linli.people.services import person_tag_set
     from linli.places.models import Household, Place
     from linli.privacy.services import subject_request_submit
     from linli.tickets.services import ticket_photo_add, ticket_submit
     from linli.visits.services import VisitInput, visit_photo_add, visit_record
-    from linli.visits.services_plans import hazard_create
+    from linli.visits.services_plans import care_plan_set, hazard_create
     from linli.volunteering.activities import activity_create
     from linli.volunteering.services import registration_decide, registration_submit, station_create
     from linli.volunteering.wishes import wish_claim, wish_fulfil, wish_review, wish_submit
@@ -172,6 +173,13 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
 
     w.visit, _ = visit_record(actor=street, data=VisitInput(household_id=w.household.pk, notes="滨湖走访记录"))
     w.visit_photo = visit_photo_add(actor=street, visit_id=w.visit.pk, upload=_png())
+    # a care tag on one of its members lets the household carry a care plan (visits_care_plans_list)
+    member = Person.objects.filter(household=w.household).order_by("pk").first()
+    tag = CareTag.objects.filter(active=True, sensitive=False).order_by("pk").first()
+    person_tag_set(actor=street, person=member, tag=tag, present=True)
+    w.care_plan = care_plan_set(
+        actor=street, household_id=w.household.pk, responsible_id=staff_there, frequency_days=30
+    )
     w.hazard = hazard_create(actor=street, place_id=compound.pk, name="滨湖配电房", responsible_id=staff_there)
 
     w.activity = activity_create(
@@ -341,6 +349,8 @@ def test_the_same_ids_answer_those_whose_scope_covers_them(client: Any, api_as: 
         if response.status_code != 200:
             refused.append(f"{op}: {response.status_code} {response.content[:120]!r}")
     assert refused == []
+    plans = apis["street"].get(f"/api/v1/visits/households/{world.household.pk}/care-plans").json()
+    assert [p["id"] for p in plans["items"]] == [world.care_plan.pk]  # a real plan, not an empty list
 
 
 def test_administrator_only_reads_refuse_the_grid_worker_without_naming_the_object(
