@@ -67,3 +67,19 @@ def test_the_export_costs_the_same_queries_for_ten_rows_or_three_hundred(
     with CaptureQueriesContext(connection) as large:
         assert len(_body(client.get("/requests/export.csv")).splitlines()) == 301
     assert len(large) == len(small)
+
+
+def test_times_are_exported_as_local_minutes_across_midnight(client_as: Any, users: Any, places: Any) -> None:
+    import datetime as dt
+
+    from linli.tickets.services import ticket_submit
+
+    ticket, _ = ticket_submit(actor=users["resident"], description="夜里路灯不亮", place_id=places.buildings[0].pk)
+    utc = dt.datetime(2026, 3, 1, 16, 30, 42, tzinfo=dt.UTC)  # 00:30 the next day in Beijing
+    Ticket.objects.filter(pk=ticket.pk).update(submitted_at=utc, resolved_at=None)
+    line = next(
+        row for row in _body(client_as("street").get("/requests/export.csv")).splitlines() if ticket.number in row
+    )
+    cells = line.split(",")
+    assert cells[7] == "2026-03-02 00:30"
+    assert cells[9] == ""  # not resolved: an empty cell, not "None"

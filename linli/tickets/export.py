@@ -17,8 +17,10 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import CharField, F, Func, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
@@ -44,21 +46,8 @@ HEADER = [
     "办理时限",
     "评价",
 ]
-COLUMNS = (
-    "number",
-    "title",
-    "category__name",
-    "place__name",
-    "status",
-    "source",
-    "priority",
-    "submitted_at",
-    "responded_at",
-    "resolved_at",
-    "closed_at",
-    "resolve_due",
-    "rating",
-)
+COLUMNS = ("number", "title", "category__name", "place__name", "status", "source", "priority")
+TIMES = ("submitted_at", "responded_at", "resolved_at", "closed_at", "resolve_due")
 CHUNK = 2000
 LINES_PER_WRITE = 500  # ~60 KB a write: one socket write per row cost more than the rows themselves
 
@@ -68,9 +57,30 @@ class _Echo:
         return value
 
 
-def _when(value: Any, tz: Any) -> str:
-    # isoformat is C; strftime through localtime() was a third of the export's time per row
-    return value.astimezone(tz).isoformat(" ", "minutes")[:16] if value else ""
+class LocalMinute(Func):
+    """A datetime as local ``YYYY-MM-DD HH:MM`` text, formatted by the database: parsing five
+    timestamps a row into Python datetimes and formatting them again was half of a big export's
+    time. PostgreSQL converts with the zone's rules; SQLite (UTC text) adds the zone's current
+    offset, exact for China, which has kept +08:00 all year since 1991."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        zone = settings.TIME_ZONE.replace("'", "")
+        template = f"to_char(%(expressions)s AT TIME ZONE '{zone}', 'YYYY-MM-DD HH24:MI')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        offset = timezone.localtime().utcoffset()
+        minutes = int(offset.total_seconds() // 60) if offset else 0
+        # %%%% → %% after the template, → % after the driver's parameter substitution
+        template = f"strftime('%%%%Y-%%%%m-%%%%d %%%%H:%%%%M', %(expressions)s, '{minutes:+d} minutes')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
+        if "template" not in extra:
+            raise NotImplementedError(f"LocalMinute has no SQL for {connection.vendor}")
+        return super().as_sql(compiler, connection, **extra)
 
 
 def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
@@ -80,12 +90,21 @@ def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
 
 def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
     """The CSV text, in blocks of lines, of an already scoped and ordered queryset of requests."""
-    qs = tickets.values_list(*COLUMNS)
+    local = {f"{name}_local": LocalMinute(F(name)) for name in TIMES}
+    qs = tickets.annotate(**local).values_list(*COLUMNS, *local, "rating")
     writer = csv.writer(_Echo())
     # Labels translated once per export, not once per row
     status, source, priority = ({k: str(v) for k, v in c.choices} for c in (Status, Source, Priority))
-    tz = timezone.get_current_timezone()
     yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
+    # Inside a transaction the server-side cursor is not WITH HOLD: PostgreSQL computes rows as they
+    # are fetched instead of materialising the whole result (1M rows) before the first one.
+    with transaction.atomic(using=qs.db):
+        yield from _lines(qs, writer, status, source, priority)
+
+
+def _lines(
+    qs: Any, writer: Any, status: dict[str, str], source: dict[str, str], priority: dict[str, str]
+) -> Iterator[str]:
     lines: list[str] = []
     for row in qs.iterator(chunk_size=CHUNK):
         (number, title, category, place, st, src, pri, submitted, responded, resolved, closed, due, rating) = row
@@ -99,11 +118,11 @@ def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
                     status.get(st, st),
                     source.get(src, src),
                     priority.get(pri, pri),
-                    _when(submitted, tz),
-                    _when(responded, tz),
-                    _when(resolved, tz),
-                    _when(closed, tz),
-                    _when(due, tz),
+                    submitted or "",
+                    responded or "",
+                    resolved or "",
+                    closed or "",
+                    due or "",
                     rating,
                 ]
             )
