@@ -169,3 +169,21 @@ def test_branch_and_secretaries_pages_offer_the_picker_instead_of_a_typed_id(par
     branch = _client(party.secretary).get(f"/party-life/branches/{party.branch.pk}/").content.decode()
     assert 'hx-post="/party-life/people-search/"' in branch
     assert '<input name="person_id" inputmode="numeric" required>' not in branch
+
+
+def test_a_members_ledger_page_lists_the_households_they_look_after(party: Any, places: Any, client_as: Any) -> None:
+    duties = _link(party, places)
+    member = party.members[1]
+    body = client_as("street").get(f"/ledger/people/{member.pk}/").content.decode()  # 街道党工委: above the branch
+    assert 'id="member-duties"' in body and duties[0].center.name in body
+    for d in duties:
+        assert f'data-household="{d.household_id}"' in body
+
+
+def test_ledger_staff_who_are_not_party_officers_do_not_see_a_members_duty_area(
+    party: Any, places: Any, client_as: Any
+) -> None:
+    _link(party, places)
+    for role in ("community", "grid"):  # the ledger page opens (or 404s), the party section does not show
+        page = client_as(role).get(f"/ledger/people/{party.members[1].pk}/")
+        assert 'id="member-duties"' not in page.content.decode()

@@ -1,4 +1,5 @@
-"""Party-life pieces shown on other apps' pages (the place tree), scoped by the party org tree."""
+"""Party-life pieces shown on other apps' pages (the place tree, a person's ledger page), scoped by the
+party org tree."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from linli.partylife.selectors import duties_at_place
+from linli.partylife.selectors import DUTIES_SHOWN, duties_at_place, visible_duties
 
 register = template.Library()
 
@@ -17,3 +18,16 @@ def duty_areas(context: Any, place: Any) -> dict[str, Any]:
     see party data (a grid worker, a resident), so the section does not appear at all."""
     user = context["request"].user
     return {"areas": duties_at_place(user, place.path), "place": place}
+
+
+@register.inclusion_tag("partylife/_member_duties.html", takes_context=True)
+def member_duties(context: Any, person: Any) -> dict[str, Any]:
+    """The households a party member looks after (党员服务责任区), on their ledger page; nothing for
+    anyone who may not see party data."""
+    user = context["request"].user
+    duties = list(
+        visible_duties(user)
+        .filter(member_id=person.pk)
+        .order_by("center__path", "household__place_path", "household__room", "id")[:DUTIES_SHOWN]
+    )
+    return {"duties": duties}
