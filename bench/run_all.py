@@ -88,6 +88,12 @@ def main() -> int:
         )
         if not ok:
             return 2
+    elif not step(  # an existing scale database is brought to this checkout's schema
+        "migrate the scale database",
+        [PY, "manage.py", "migrate", "-v0"],
+        {"DEBUG": "1", "DATABASE_URL": SCALE_DB, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "linli.settings"},
+    ):
+        return 2
     results = {
         "1 queue": step("1 queue", [PY, "bench/request_queue.py"]),
         "2 dashboard": with_fresh_db("linli_bench_dashboard", "2 dashboard", "bench/dashboard.py", {}),
