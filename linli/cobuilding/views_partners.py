@@ -359,27 +359,17 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             *to,
             refused=refused,
         )
-    if action == "reject":
+    steps = {  # the lifecycle steps that take only a note
+        "reject": (sp.project_reject, _("项目未通过")),
+        "start": (sp.project_start, _("项目开始实施")),
+        "progress": (sp.project_progress, _("进展已登记")),
+    }
+    if action in steps:
+        service, done = steps[action]
         return act(
             request,
-            lambda: sp.project_reject(actor=user, project=project, note=data.get("note", "")),
-            _("项目未通过"),
-            *to,
-            refused=refused,
-        )
-    if action == "start":
-        return act(
-            request,
-            lambda: sp.project_start(actor=user, project=project, note=data.get("note", "")),
-            _("项目开始实施"),
-            *to,
-            refused=refused,
-        )
-    if action == "progress":
-        return act(
-            request,
-            lambda: sp.project_progress(actor=user, project=project, note=data.get("note", "")),
-            _("进展已登记"),
+            lambda: service(actor=user, project=project, note=data.get("note", "")),
+            done,
             *to,
             refused=refused,
         )

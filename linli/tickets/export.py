@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import CharField, F, Func, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
@@ -79,7 +80,7 @@ class LocalMinute(Func):
 
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # type: ignore[override]
         if "template" not in extra:
-            raise NotImplementedError(f"LocalMinute has no SQL for {connection.vendor}")
+            raise ImproperlyConfigured(f"Linli runs on SQLite or PostgreSQL, not {connection.vendor}")
         return super().as_sql(compiler, connection, **extra)
 
 
