@@ -168,7 +168,7 @@ def ticket_submit(
         raise Forbidden("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求")
     try:
         with transaction.atomic():
-            ticket = _create(
+            ticket, event = _create(
                 actor=actor,
                 description=description,
                 title=title,
@@ -190,7 +190,6 @@ def ticket_submit(
         return Ticket.objects.get(submitted_by=actor, idempotency_key=key), False
     from linli.tickets.notifications import after_event_later
 
-    event = ticket.events.get()
     transaction.on_commit(lambda: after_event_later(ticket, event))
     return ticket, True
 
@@ -210,7 +209,7 @@ def _create(
     source: str,
     reporter_name: str,
     key: str,
-) -> Ticket:
+) -> tuple[Ticket, TicketEvent]:
     now = timezone.now()
     deadlines = compute_deadlines(category=category, start=now)
     ticket = Ticket.objects.create(
@@ -235,7 +234,7 @@ def _create(
         response_due=deadlines.response_due,
         resolve_due=deadlines.resolve_due,
     )
-    TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         place_path=ticket.place_path,
         actor=actor,
@@ -246,7 +245,7 @@ def _create(
         data={"source": source, "calendar_warning": deadlines.warning},
     )
     rollups.on_ticket_event(ticket_id=ticket.pk)  # dashboards' rollups move in the same transaction
-    return ticket
+    return ticket, event
 
 
 # --- photos ----------------------------------------------------------------------------------------
