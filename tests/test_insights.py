@@ -8,13 +8,15 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.insights import rollups
 from linli.insights import selectors as s
-from linli.insights.models import RequestRollup
+from linli.insights.models import RequestFact, RequestRollup
+from linli.places.models import Place
 from linli.tickets import metrics
 from linli.tickets import transitions as tr
 from linli.tickets.models import Rating, Ticket
@@ -102,6 +104,65 @@ def test_check_rollups_fails_on_a_tampered_row_and_rebuild_mends_it(history, cap
     call_command("rebuild_rollups")
     call_command("check_rollups")
     assert "rollups equal the event rows" in capsys.readouterr().out
+
+
+@pytest.fixture
+def year_of_history(places):
+    """Ten months of requests under the street, rolled up (day rows and month rows)."""
+    from linli.tickets.demo import build_demo_tickets
+
+    build_demo_tickets(random.Random(9), count=220, days=300)
+    rollups.rebuild()
+
+
+@pytest.mark.parametrize(("back", "until_back"), [(364, 0), (200, 17), (150, 40), (93, 0)])
+def test_long_periods_read_whole_months_from_month_rows_and_equal_the_event_fold(
+    year_of_history, places, back, until_back
+):
+    today = timezone.localdate()
+    period = s.Period(today - dt.timedelta(days=back), today - dt.timedelta(days=until_back))
+    total, _ = same_as_metrics(places.street, period)
+    for community in places.communities:
+        same_as_metrics(community, period)
+    chosen = RequestRollup.objects.filter(s.rollup_span_q(period))
+    assert chosen.filter(span="m").exists()  # whole months come from month rows…
+    assert chosen.filter(span="m").count() < chosen.model.objects.filter(span="d").count()
+    in_period = RequestFact.objects.filter(day__gte=period.since, day__lte=period.until).count()
+    assert chosen.aggregate(n=Sum("received"))["n"] == in_period == total.received  # …each fact once
+    board = s.dashboard_figures(places.street, period)
+    assert board.trend_unit == "month"
+    assert sum(p.received for p in board.trend) == total.received
+    for point in board.trend:
+        assert point.received == RequestFact.objects.filter(day__gte=point.since, day__lte=point.until).count()
+
+
+def test_a_quarter_or_shorter_reads_day_rows_only(places):
+    today = timezone.localdate()
+    q = s.rollup_span_q(s.Period(today - dt.timedelta(days=91), today))
+    assert "'m'" not in str(RequestRollup.objects.filter(q).query)
+
+
+def test_an_event_on_an_old_request_moves_its_day_row_and_its_month_row(year_of_history, users, places):
+    long_ago = timezone.now() - dt.timedelta(days=60)
+    old = Ticket.objects.filter(status="accepted", submitted_at__lt=long_ago).order_by("id").first()
+    community = old.place_path[: 3 * Place.steplen]
+    master = (
+        Ticket.objects.filter(place_path__startswith=community, status__in=["accepted", "resolved", "rated"])
+        .exclude(pk=old.pk)
+        .order_by("id")
+        .first()
+    )
+    valid_before = RequestRollup.objects.filter(span="m").aggregate(n=Sum("valid"))["n"]
+    tr.ticket_merge(actor=users["admin"], ticket_id=old.pk, master_id=master.pk, note="同一问题")
+    assert RequestRollup.objects.filter(span="m").aggregate(n=Sum("valid"))["n"] == valid_before - 1
+    assert rollups.differences() == []
+
+
+def test_check_rollups_finds_a_tampered_month_row(year_of_history, capsys):
+    row = RequestRollup.objects.filter(span="m").order_by("id").first()
+    RequestRollup.objects.filter(pk=row.pk).update(received=row.received + 1)
+    with pytest.raises(Exception, match="differences"):
+        call_command("check_rollups")
 
 
 def count_on(html: str) -> int:

@@ -1,8 +1,9 @@
 """Keeping ``RequestFact`` / ``RequestRollup`` equal to the event rows.
 
 ``fold`` is the same fold as ``linli.tickets.metrics.Figures.add`` (docs/metrics.md), per request.
-``on_ticket_event`` is called inside the transaction that writes each request event (intake,
-``apply_transition`` and routing's automatic categorisation): it refolds that one request, compares
+``on_ticket_event`` is called inside the transaction that writes each request event
+(``apply_transition`` and routing's automatic categorisation; intake uses the shortcut
+``on_ticket_created``, which needs no reads): it refolds that one request, compares
 with its stored fact, and moves the difference into the rollup rows with ``F()`` — so a rollback
 takes the rollup change with it, and two transactions on different requests never overwrite each
 other's counts. ``on_places_moved`` is called by ``place_move``: a moved subtree re-keys its
@@ -17,11 +18,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Concat, Substr
 
-from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
+from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
 from linli.places.models import Place
 from linli.tickets.metrics import RESPONSE_ACTIONS, SATISFIED
 from linli.tickets.models import Category, TicketEvent
@@ -106,25 +107,85 @@ def vector(fact: RequestFact | None) -> dict[str, float]:
     return {f: float(getattr(fact, f)) for f in FIELDS}
 
 
+RowKey = tuple[str, int, str, str, dt.date]  # bucket, category root, source, span, day (1st for months)
+
+
+def row_keys(key: Key) -> tuple[RowKey, RowKey]:
+    """The two rollup rows a fact counts in: its day's and its month's."""
+    bucket, root, source, day = key
+    return (bucket, root, source, Span.DAY, day), (bucket, root, source, Span.MONTH, day.replace(day=1))
+
+
+def with_months(totals: Mapping[Key, Mapping[str, float]]) -> dict[RowKey, dict[str, float]]:
+    """Per-day sums → the day rows and the month rows they add up to."""
+    out: dict[RowKey, dict[str, float]] = defaultdict(lambda: {f: 0.0 for f in FIELDS})
+    for key, sums in totals.items():
+        for row_key in row_keys(key):
+            acc = out[row_key]
+            for f in FIELDS:
+                acc[f] += sums[f]
+    return dict(out)
+
+
+def rollup_rows(totals: Mapping[RowKey, Mapping[str, float]]) -> list[RequestRollup]:
+    return [
+        RequestRollup(
+            bucket_path=k[0],
+            category_root=k[1],
+            source=k[2],
+            span=k[3],
+            day=k[4],
+            **{f: (int(v[f]) if f in COUNTERS else v[f]) for f in FIELDS},
+        )
+        for k, v in totals.items()
+    ]
+
+
 def _bump(key: Key, delta: dict[str, float]) -> None:
-    changes = {f: F(f) + (int(d) if f in COUNTERS else d) for f, d in delta.items() if d}
+    """Add ``delta`` to the key's day row and month row: one ``UPDATE … RETURNING`` when both exist
+    (the usual case), which also says which exist; a missing one is inserted in a savepoint."""
+    changes = {f: (int(d) if f in COUNTERS else d) for f, d in delta.items() if d}
     if not changes:
         return
-    bucket, root, source, day = key
-    match = RequestRollup.objects.filter(bucket_path=bucket, category_root=root, source=source, day=day)
-    if match.update(**changes):
+    day_key, month_key = row_keys(key)
+    bucket, root, source, _span, day = day_key
+    q = connection.ops.quote_name
+    table = q(RequestRollup._meta.db_table)
+    sets = ", ".join(f"{q(f)} = {q(f)} + %s" for f in changes)
+    span, on = q("span"), q("day")
+    sql = (
+        f"UPDATE {table} SET {sets} WHERE {q('bucket_path')} = %s AND {q('category_root')} = %s "  # noqa: S608 - names from metadata
+        f"AND {q('source')} = %s AND (({span} = %s AND {on} = %s) OR ({span} = %s AND {on} = %s)) RETURNING {span}"
+    )
+    adapt = connection.ops.adapt_datefield_value
+    params = [*changes.values(), bucket, root, source, Span.DAY, adapt(day), Span.MONTH, adapt(month_key[4])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        bumped = {row[0] for row in cursor.fetchall()}
+    for row_key in (day_key, month_key):
+        if row_key[3] in bumped:
+            continue
+        match = RequestRollup.objects.filter(
+            bucket_path=bucket, category_root=root, source=source, span=row_key[3], day=row_key[4]
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first insert of the same key loses here
+                rollup_rows({row_key: {f: changes.get(f, 0) for f in FIELDS}})[0].save(force_insert=True)
+        except IntegrityError:
+            match.update(**{f: F(f) + d for f, d in changes.items()})
+
+
+def on_ticket_created(*, ticket: Any, event: TicketEvent) -> None:
+    """A request was just created with its ``submit`` event (intake, inside its transaction): it has no
+    fact yet and its one event is in hand, so its fact is inserted and its key's rollup row bumped
+    without reading anything back (two statements; ``on_ticket_event`` would read the request, its
+    events and its fact first)."""
+    events = [{"action": event.action, "at": event.at, "data": event.data, "place_path": event.place_path}]
+    fact = fact_for({"id": ticket.pk, "category_id": ticket.category_id, "source": ticket.source}, events)
+    if fact is None:
         return
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent first insert of the same key loses here
-            RequestRollup.objects.create(
-                bucket_path=bucket,
-                category_root=root,
-                source=source,
-                day=day,
-                **{f: (int(d) if f in COUNTERS else d) for f, d in delta.items()},
-            )
-    except IntegrityError:
-        match.update(**changes)
+    _bump(key_of(fact), vector(fact))
+    fact.save(force_insert=True)
 
 
 def on_ticket_event(*, ticket_id: int) -> None:
@@ -210,19 +271,7 @@ def _recompute_buckets(buckets: set[str]) -> None:
     facts = RequestFact.objects.filter(bucket_path__in=buckets)
     list(facts.select_for_update().values_list("pk", flat=True))
     RequestRollup.objects.filter(bucket_path__in=buckets).delete()
-    RequestRollup.objects.bulk_create(
-        [
-            RequestRollup(
-                bucket_path=key[0],
-                category_root=key[1],
-                source=key[2],
-                day=key[3],
-                **{f: (int(v) if f in COUNTERS else v) for f, v in sums.items()},
-            )
-            for key, sums in _sums_by_key(facts)
-        ],
-        batch_size=2000,
-    )
+    RequestRollup.objects.bulk_create(rollup_rows(with_months(dict(_sums_by_key(facts)))), batch_size=2000)
 
 
 # --- rebuilding and checking -------------------------------------------------------------------
@@ -266,12 +315,11 @@ def sum_facts(facts: Iterable[RequestFact]) -> dict[Key, dict[str, float]]:
     return dict(totals)
 
 
-def stored_rollups() -> dict[Key, dict[str, float]]:
-    out: dict[Key, dict[str, float]] = {}
-    for r in RequestRollup.objects.values("bucket_path", "category_root", "source", "day", *FIELDS).iterator(
-        chunk_size=5000
-    ):
-        out[(r["bucket_path"], r["category_root"], r["source"], r["day"])] = {f: float(r[f]) for f in FIELDS}
+def stored_rollups() -> dict[RowKey, dict[str, float]]:
+    out: dict[RowKey, dict[str, float]] = {}
+    fields = ("bucket_path", "category_root", "source", "span", "day", *FIELDS)
+    for r in RequestRollup.objects.values(*fields).iterator(chunk_size=5000):
+        out[(r["bucket_path"], r["category_root"], r["source"], r["span"], r["day"])] = {f: float(r[f]) for f in FIELDS}
     return out
 
 
@@ -292,7 +340,7 @@ def differences() -> list[str]:
         elif key_of(have) != key_of(fact) or not _same(vector(have), vector(fact)):
             problems.append(f"request {tid}: fact differs")
     problems += [f"request {tid}: fact row without events" for tid in stored_facts]
-    expected = sum_facts(expected_facts.values())
+    expected = with_months(sum_facts(expected_facts.values()))
     stored = stored_rollups()
     zero = {f: 0.0 for f in FIELDS}
     for key in sorted(set(expected) | set(stored), key=str):
@@ -322,17 +370,6 @@ def rebuild() -> tuple[int, int]:
             batch = []
     RequestFact.objects.bulk_create(batch)
     n += len(batch)
-    RequestRollup.objects.bulk_create(
-        [
-            RequestRollup(
-                bucket_path=k[0],
-                category_root=k[1],
-                source=k[2],
-                day=k[3],
-                **{f: (int(v[f]) if f in COUNTERS else v[f]) for f in FIELDS},
-            )
-            for k, v in totals.items()
-        ],
-        batch_size=2000,
-    )
-    return n, len(totals)
+    rows = rollup_rows(with_months(totals))
+    RequestRollup.objects.bulk_create(rows, batch_size=2000)
+    return n, len(rows)

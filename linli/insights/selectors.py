@@ -19,7 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
-from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup
+from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
 from linli.places.models import Household, Place
 from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
@@ -183,11 +183,38 @@ def _uses_facts(node: Place) -> bool:
     return node.depth >= ROLLUP_DEPTH
 
 
+MONTH_ROWS_AFTER_DAYS = 92  # longer periods (half-years, years) read whole months from month rows
+
+
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+def rollup_span_q(period: Period) -> Q:
+    """The rollup rows that add up to the period, each fact once: up to ~92 days, day rows (the weekly
+    trend needs days); longer, the whole months inside it from month rows and the days before and
+    after them from day rows — a year is 12 month keys instead of 365 day keys."""
+    days = Q(span=Span.DAY, day__gte=period.since, day__lte=period.until)
+    if period.days <= MONTH_ROWS_AFTER_DAYS:
+        return days
+    first = period.since if period.since.day == 1 else _first_of_next_month(period.since)
+    after = period.until + dt.timedelta(days=1)
+    end = after.replace(day=1)  # the 1st after the last whole month
+    if first >= end:
+        return days
+    q = Q(span=Span.MONTH, day__gte=first, day__lt=end)
+    if period.since < first:
+        q |= Q(span=Span.DAY, day__gte=period.since, day__lt=first)
+    if end <= period.until:
+        q |= Q(span=Span.DAY, day__gte=end, day__lte=period.until)
+    return q
+
+
 def _base(node: Place, period: Period) -> QuerySet[Any]:
     """Rollup rows (or, below grid level, fact rows) under the node in the period."""
     if _uses_facts(node):
         return RequestFact.objects.filter(place_path__under=node.path, day__gte=period.since, day__lte=period.until)
-    return RequestRollup.objects.filter(bucket_path__under=node.path, day__gte=period.since, day__lte=period.until)
+    return RequestRollup.objects.filter(rollup_span_q(period), bucket_path__under=node.path)
 
 
 def _sums(node: Place) -> dict[str, Any]:
