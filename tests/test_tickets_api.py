@@ -38,6 +38,21 @@ def test_create_is_idempotent_and_returns_the_contract(api_as):
     assert Ticket.objects.filter(idempotency_key="abc-1").count() == 1
 
 
+def test_the_create_answer_is_what_get_answers_and_costs_a_bounded_number_of_statements(
+    api_as, django_assert_max_num_queries
+):
+    client = api_as("resident")
+    client.post("/api/v1/requests", {"description": "先来一条:本年编号行、限流窗口已建"}, content_type=JSON)
+    body = {"description": "小区门口路灯不亮", "contact_phone": "13912345678"}
+    # Token, rate-limit upsert, place, number, request, event, rollup day+month, fact, routing version
+    # and categories, suggestion, timeline, positions, liaison units — plus the test's savepoints.
+    with django_assert_max_num_queries(18):
+        made = client.post("/api/v1/requests", body, content_type=JSON)
+    assert made.status_code == 201, made.content
+    read = client.get(f"/api/v1/requests/{made.json()['id']}")
+    assert made.json() == read.json()  # answered from the object in hand, identical to a fresh read
+
+
 def test_create_rejects_bad_input_with_field(api_as):
     client = api_as("resident")
     r = client.post("/api/v1/requests", {"description": "x" * 10_000}, content_type=JSON)

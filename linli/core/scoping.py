@@ -87,6 +87,27 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
     return rows
 
 
+def liaison_organisations(user: User) -> set[int]:
+    """The organisations (departments, units) the user's person is the current liaison of
+    (``department_liaison`` positions): requests sent to them are the user's to see and answer.
+    Cached on the user object for the request, like ``active_positions``."""
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if not person_id:
+        return set()
+    cached: set[int] | None = getattr(user, "_linli_liaison_orgs", None)
+    if cached is not None:
+        return cached
+    from linli.people.models import Position
+
+    orgs = set(
+        Position.objects.filter(
+            person_id=person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
+        ).values_list("organisation_id", flat=True)
+    )
+    user._linli_liaison_orgs = orgs  # type: ignore[union-attr]
+    return orgs
+
+
 def capabilities_at(user: User, path: str) -> set[str]:
     """Everything the user may do at a node: the union over positions at or above it."""
     from linli.people.positions import POSITION_KINDS

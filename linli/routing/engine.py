@@ -94,18 +94,26 @@ def suggest(*, title: str, description: str, k: int = 3) -> Prediction:
     return keyword_suggest(text, k=k)
 
 
+def _words(category: Category) -> list[str]:
+    try:
+        return category.routing_keywords.word_list()  # type: ignore[attr-defined]
+    except CategoryKeywords.DoesNotExist:
+        return []
+
+
 def keyword_suggest(text: str, *, k: int = 3) -> Prediction:
     """Count matching words (the category's own name, its configured keywords) per active leaf category."""
-    rows = list(Category.objects.filter(active=True).select_related("parent__parent"))
+    # One query: each category with its keywords and its parent's (reverse one-to-one joins).
+    related = ("parent__parent", "routing_keywords", "parent__routing_keywords")
+    rows = list(Category.objects.filter(active=True).select_related(*related))
     parents = {c.parent_id for c in rows if c.parent_id}
-    words = {kw.category_id: kw.word_list() for kw in CategoryKeywords.objects.all()}
     scored: list[tuple[float, Category]] = []
     for c in rows:
         if c.pk in parents:
             continue
-        terms = set(words.get(c.pk, [])) | {c.name}
+        terms = set(_words(c)) | {c.name}
         if c.parent is not None:
-            terms |= set(words.get(c.parent_id, []))  # type: ignore[arg-type]
+            terms |= set(_words(c.parent))
         hits = sum(len(t) for t in terms if t and t in text)
         if hits:
             scored.append((float(hits), c))

@@ -6,6 +6,7 @@ Each is a keyword-only function in one transaction that leaves an audit event or
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import time
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -140,22 +141,28 @@ def suggestion_record(*, ticket: Ticket, actor: Any = None, prediction: Predicti
         and ticket.category_id is None
         and top.score >= settings.ROUTING_AUTO_ASSIGN_CONFIDENCE
     )
-    with transaction.atomic():
-        suggestion, created = Suggestion.objects.get_or_create(
-            ticket=ticket,
-            defaults={
-                "place_path": ticket.place_path,
-                "model_version": prediction.version,
-                "kind": prediction.kind,
-                "candidates": [{"category_id": c.category.pk, "score": c.score} for c in prediction.candidates],
-                "top_category": top.category if top else None,
-                "top_score": top.score if top else 0,
-                "auto_applied": auto,
-            },
-        )
-        if created and auto and top is not None:
-            _apply_category(ticket=ticket, category=top.category, score=top.score, version=prediction.version)
-    return suggestion
+    fields = {
+        "place_path": ticket.place_path,
+        "model_version": prediction.version,
+        "kind": prediction.kind,
+        "candidates": [{"category_id": c.category.pk, "score": c.score} for c in prediction.candidates],
+        "top_category": top.category if top else None,
+        "top_score": top.score if top else 0,
+        "auto_applied": auto,
+    }
+    if auto:
+        with transaction.atomic():
+            suggestion, created = Suggestion.objects.get_or_create(ticket=ticket, defaults=fields)
+            if created and top is not None:
+                _apply_category(ticket=ticket, category=top.category, score=top.score, version=prediction.version)
+        return suggestion
+    # Nothing else to write: one INSERT (no transaction of its own outside one; a savepoint inside one,
+    # so a second call for the same request fails alone and returns the first suggestion).
+    try:
+        with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+            return Suggestion.objects.create(ticket=ticket, **fields)
+    except IntegrityError:
+        return Suggestion.objects.get(ticket=ticket)
 
 
 def _apply_category(*, ticket: Ticket, category: Category, score: float, version: int) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core import crypto
 from linli.core.masking import mask_phone
-from linli.core.scoping import ScopedModel, ScopedQuerySet, scope_for
+from linli.core.scoping import ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -238,8 +238,6 @@ class Ticket(ScopedModel):
     def own_q(cls, user: User) -> Q:
         """What a person always sees: what they reported, claimed, or what was sent to their organisation,
         and the master of any duplicate they reported (so they follow its progress)."""
-        from linli.people.models import Position
-
         # The two lookups are read first (each a few rows at most) and put in as literal lists: as
         # subqueries inside the OR they stop PostgreSQL from combining indexes, and a grid worker's
         # queue became a backward scan of the whole table (808 ms at 200k requests; docs/scaling.md).
@@ -249,17 +247,9 @@ class Ticket(ScopedModel):
         )
         if masters:
             own |= Q(pk__in=masters)
-        if user.person_id:
-            orgs = list(
-                Position.objects.filter(
-                    person_id=user.person_id,
-                    kind="department_liaison",
-                    organisation__isnull=False,
-                    end_date__isnull=True,
-                ).values_list("organisation", flat=True)
-            )
-            if orgs:
-                own |= Q(handling_org__in=orgs)
+        orgs = liaison_organisations(user)
+        if orgs:
+            own |= Q(handling_org__in=sorted(orgs))
         return own
 
     @property

@@ -65,9 +65,9 @@ def compute_deadlines(*, category: Category | None, start: dt.datetime) -> Deadl
     hours = category.response_hours if category else DEFAULT_RESPONSE_HOURS
     days = category.resolve_workdays if category else DEFAULT_RESOLVE_WORKDAYS
     resolve_due = add_working_days(start, days=days)
-    return Deadlines(
-        response_due=start + dt.timedelta(hours=hours),
-        resolve_due=resolve_due,
+    return Deadlines(  # in UTC, as the database gives them back: an answer built from the object reads the same
+        response_due=(start + dt.timedelta(hours=hours)).astimezone(dt.UTC),
+        resolve_due=resolve_due.astimezone(dt.UTC),
         warning=calendar_warning(start, resolve_due),
     )
 
@@ -85,11 +85,11 @@ def _clean_text(value: Any, *, field: str, limit: int, required: bool, label: st
 
 
 def _resolve_place(*, actor: Any, place_id: int | None) -> Place:
-    if place_id is None:
-        person = getattr(actor, "person", None)
-        if person is None:
+    if place_id is None:  # the reporter's own address (one query: not the whole ledger record)
+        home = Place.objects.filter(people__pk=actor.person_id).first() if getattr(actor, "person_id", None) else None
+        if home is None:
             raise InvalidInput("请选择问题所在的小区或楼栋", field="place_id")
-        return Place.objects.get(pk=person.place_id)
+        return home
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
         raise InvalidInput("所选位置不存在", field="place_id")
@@ -244,7 +244,7 @@ def _create(
         to_status=Status.SUBMITTED,
         data={"source": source, "calendar_warning": deadlines.warning},
     )
-    rollups.on_ticket_event(ticket_id=ticket.pk)  # dashboards' rollups move in the same transaction
+    rollups.on_ticket_created(ticket=ticket, event=event)  # dashboards' rollups move in the same transaction
     return ticket, event
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.core.errors import Conflict, Forbidden, NotFound
-from linli.core.scoping import active_positions, capabilities_at
+from linli.core.scoping import active_positions, capabilities_at, liaison_organisations
 from linli.insights import rollups
 from linli.people.positions import POSITION_KINDS
 from linli.tickets.models import Status, Ticket, TicketEvent
@@ -98,18 +98,6 @@ class _NoKind:
 _NOKIND: Any = _NoKind()
 
 
-def liaison_org_ids(user: Any) -> set[int]:
-    from linli.people.models import Position
-
-    if not getattr(user, "person_id", None):
-        return set()
-    return set(
-        Position.objects.filter(
-            person_id=user.person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
-        ).values_list("organisation_id", flat=True)
-    )
-
-
 def relations(user: Any, ticket: Ticket) -> set[str]:
     """Everything that may grant an action on this request to this user."""
     caps = set(capabilities_at(user, ticket.place_path))
@@ -117,7 +105,7 @@ def relations(user: Any, ticket: Ticket) -> set[str]:
         caps.add("submitter")
     if ticket.claimed_by_id and ticket.claimed_by_id == user.pk:
         caps.add("claimant")
-    orgs = liaison_org_ids(user)
+    orgs = liaison_organisations(user)
     if ticket.handling_org_id and ticket.handling_org_id in orgs:
         caps |= {"liaison", "target_unit"}
     if ticket.handling_place_id is not None and ticket.handling_org_id is None:
