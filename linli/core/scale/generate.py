@@ -106,12 +106,43 @@ def _phone_pool(rng: random.Random, size: int = 20000) -> list[tuple[str, str]]:
     return pool[:size] or [("", "")]
 
 
-def _leaf_categories() -> list[tuple[int, str, int, int]]:
+CatRow = tuple[int, str, int, int]  # id, priority, response hours, resolve working days
+Text = tuple[CatRow, str, str]  # the category a request is filed under, its title, its description
+
+
+def ensure_categories() -> int:
+    """The category tree a deployment starts from (the three-level paths of the routing sample data,
+    ``linli.routing.data.cores``), created when the database has no categories. Returns how many
+    leaf paths were imported (0 when categories already existed)."""
+    from linli.routing.data.cores import CORES
+    from linli.tickets.categories import category_import
+
+    if Category.objects.filter(active=True).exists():
+        return 0
+    paths = [(*p.split("/"), "", "") for p in CORES]
+    category_import(actor=None, rows=[(a, b, c) for a, b, c, *_ in paths])
+    return len(CORES)
+
+
+def _category_texts(seed: int) -> list[Text]:
+    """Requests' wording matched to their category: the routing sample texts (varied addresses,
+    colloquial wording, typos) for each leaf path that exists here, so the routing model learns
+    from the generated history as from a real one. Without those categories: the generic
+    ``PROBLEMS`` under random leaves (or none)."""
+    from linli.routing.data.make_requests import build
+
     fields = ("id", "priority", "response_hours", "resolve_workdays")
-    cats = list(Category.objects.filter(active=True).values_list(*fields))
+    cats = {c[0]: c for c in Category.objects.filter(active=True).values_list(*fields)}
     parents = set(Category.objects.exclude(parent=None).values_list("parent_id", flat=True))
-    leaves = [c for c in cats if c[0] not in parents]
-    return leaves or [(0, "low", 24, 5)]
+    nodes = {c.pk: c for c in Category.objects.filter(active=True).select_related("parent__parent")}
+    by_path = {"/".join(n.full_name.split(" / ")): n.pk for n in nodes.values() if n.pk not in parents}
+    texts: list[Text] = [
+        (cats[by_path[r["分类"]]], r["标题"], r["内容"]) for r in build(seed=seed) if r["分类"] in by_path
+    ]
+    if texts:
+        return texts
+    leaves = [c for pk, c in cats.items() if pk not in parents] or [(0, "low", 24, 5)]
+    return [(leaf, title, text) for leaf in leaves for title, text in PROBLEMS]
 
 
 def _plus_workdays(start: dt.datetime, days: int) -> dt.datetime:
@@ -135,7 +166,7 @@ def generate_requests(
     # Hot spots: a few buildings report much more than others (Zipf-like weights).
     weights = [1.0 / (1 + (i % 97)) ** 0.6 for i in range(len(buildings))]
     rng.shuffle(weights)
-    cats = _leaf_categories()
+    texts = _category_texts(seed)
     phones = _phone_pool(rng)
     now = timezone.now().replace(microsecond=0)
     start_id = next_id(Ticket)
@@ -153,7 +184,7 @@ def generate_requests(
             size = min(chunk, count - first)
             chosen = rng.choices(range(len(buildings)), weights=weights, k=size)
             for k in range(size):
-                plans.append(_plan(rng, buildings[chosen[k]], start_id + first + k, now, days, cats, phones, counters))
+                plans.append(_plan(rng, buildings[chosen[k]], start_id + first + k, now, days, texts, phones, counters))
             for t in plans:
                 for ev in t.pop("_events"):
                     ev["id"] = event_id
@@ -184,13 +215,12 @@ def _plan(
     tid: int,
     now: dt.datetime,
     days: int,
-    cats: list[tuple[int, str, int, int]],
+    texts: list[Text],
     phones: list[tuple[str, str]],
     counters: dict[int, int],
 ) -> dict[str, Any]:
     """One request and its events (under ``_events``), each step a transition the workflow allows."""
-    cat_id, priority, resp_h, resolve_wd = rng.choice(cats)
-    title, text = rng.choice(PROBLEMS)
+    (cat_id, priority, resp_h, resolve_wd), title, text = rng.choice(texts)
     submitted = now - dt.timedelta(seconds=rng.randrange(3600, days * 86400))
     year = submitted.year
     counters[year] = counters.get(year, 0) + 1

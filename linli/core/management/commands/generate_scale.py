@@ -20,7 +20,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from linli.core.demo import builder as builder_module
 from linli.core.demo.builder import SIZES, STREET_NAMES, DemoBuilder, Size
-from linli.core.scale.generate import generate_requests
+from linli.core.scale.generate import ensure_categories, generate_requests
 from linli.places.models import Place
 
 
@@ -35,6 +35,11 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--password", default=None, help="demo password (default: $LINLI_DEMO_PASSWORD)")
         parser.add_argument("--force", action="store_true", help="allow with DEBUG off")
+        parser.add_argument(
+            "--no-routing-model",
+            action="store_true",
+            help="do not train the dispatch model on the generated requests (intake then suggests by keywords)",
+        )
         parser.add_argument(
             "--no-module-demos",
             action="store_true",
@@ -79,6 +84,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {hook}: {seconds:.1f}s")
         else:
             self.stdout.write("places exist: adding requests only")
+        imported = ensure_categories()
+        if imported:
+            self.stdout.write(f"categories: {imported} two-level paths (the routing sample's tree)")
         if options["requests"]:
             report = generate_requests(
                 count=options["requests"], seed=options["seed"], days=options["days"], progress=self.stdout.write
@@ -91,3 +99,12 @@ class Command(BaseCommand):
             started = time.monotonic()
             call_command("rebuild_rollups")
             self.stdout.write(f"rollups rebuilt in {time.monotonic() - started:.0f}s")
+        if options["requests"] and not options["no_routing_model"]:
+            from linli.routing.services import model_train
+
+            started = time.monotonic()
+            model = model_train(trigger="scale", evaluate=False)  # a deployment this size has a learned model
+            self.stdout.write(
+                f"routing model v{model.version} trained on {model.trained_on:,} requests "
+                f"in {time.monotonic() - started:.0f}s"
+            )
