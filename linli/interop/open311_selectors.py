@@ -125,7 +125,8 @@ def public_requests(street: Place | None) -> QuerySet[Ticket]:
     )
     qs = (
         Ticket.objects.filter(public=True)
-        .select_related("category", "place", "handling_place", "handling_org", "merged_into", "open311")
+        .select_related("category", "place", "handling_place", "handling_org", "open311")
+        .prefetch_related("merged_into")  # a self-join would multiply the planning time (tickets.selectors)
         .prefetch_related(report_photos)
     )
     if street is not None:
