@@ -76,3 +76,21 @@ def test_numbers_are_unique_and_the_counter_continues_after_them(users: dict[str
     assert sum(TicketCounter.objects.values_list("last", flat=True)) >= 120
     ticket, created = ticket_submit(actor=users["resident"], description="楼道灯坏了", place_id=places.buildings[0].pk)
     assert created and ticket.number not in numbers
+
+
+def test_requests_are_filed_under_the_category_their_wording_belongs_to() -> None:
+    from linli.core.scale.generate import ensure_categories
+    from linli.routing.data.cores import CORES
+    from linli.routing.data.make_requests import build
+
+    assert ensure_categories() == len(CORES)
+    assert ensure_categories() == 0  # a tree already there is left alone
+    generate_requests(count=200, seed=4, days=30)
+    tickets = list(Ticket.objects.select_related("category__parent"))
+    assert all(t.category is not None for t in tickets)
+    # Each request is one of the routing sample's rows (a core complaint of its category wrapped in an
+    # address and a tone), under that row's category.
+    sample = {(r["标题"], r["内容"], r["分类"]) for r in build(seed=4)}
+    for t in tickets:
+        assert (t.title, t.description, f"{t.category.parent.name}/{t.category.name}") in sample
+    assert len({t.category_id for t in tickets}) > 5
