@@ -128,6 +128,10 @@ def with_months(totals: Mapping[Key, Mapping[str, float]]) -> dict[RowKey, dict[
 
 
 def rollup_rows(totals: Mapping[RowKey, Mapping[str, float]]) -> list[RequestRollup]:
+    """Rows in the order of the dashboards' index (span, bucket, day): written in bulk, a street's
+    rows for a year then sit on a few hundred heap pages instead of one page each (at 1M requests a
+    year's month rows for one street were spread over 17,500 pages: 80 ms a figure, read from disk)."""
+    ordered = sorted(totals.items(), key=lambda kv: (kv[0][3], kv[0][0], kv[0][4], kv[0][1], kv[0][2]))
     return [
         RequestRollup(
             bucket_path=k[0],
@@ -137,7 +141,7 @@ def rollup_rows(totals: Mapping[RowKey, Mapping[str, float]]) -> list[RequestRol
             day=k[4],
             **{f: (int(v[f]) if f in COUNTERS else v[f]) for f in FIELDS},
         )
-        for k, v in totals.items()
+        for k, v in ordered
     ]
 
 
@@ -372,4 +376,7 @@ def rebuild() -> tuple[int, int]:
     n += len(batch)
     rows = rollup_rows(with_months(totals))
     RequestRollup.objects.bulk_create(rows, batch_size=2000)
+    if connection.vendor == "postgresql":  # fresh statistics: the planner guessed 1 row for 38,000 before
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RequestFact._meta.db_table}, {RequestRollup._meta.db_table}")
     return n, len(rows)

@@ -18,7 +18,7 @@ def add_month_rows(apps, schema_editor):
         .annotate(month=TruncMonth("day"))
         .values("bucket_path", "category_root", "source", "month")
         .annotate(**{f: Sum(f) for f in FIELDS})
-        .order_by()
+        .order_by("bucket_path", "month")  # written in the dashboards' index order (see rollups.rollup_rows)
     )
     Rollup.objects.bulk_create(
         [
