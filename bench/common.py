@@ -194,6 +194,39 @@ def wrk(url: str, *, headers: dict[str, str] | None = None, script: str | None =
     return Load(rps=rps, p50_ms=_ms(p50.group(1)) if p50 else 0, p99_ms=_ms(p99.group(1)) if p99 else 0, errors=errors)
 
 
+def server_cpu_seconds(database: str) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the server side of a bench, per part: ``web``
+    (gunicorn), ``worker`` (Huey), ``db`` (PostgreSQL's backends on ``database`` and its WAL writer) —
+    read from /proc, so other work on the machine (a helper's test run) is not counted. Backends that
+    exit before the second reading are missed, so this slightly under-counts."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parts = {"web": 0, "worker": 0, "db": 0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
+            if "gunicorn" in cmdline and "linli.wsgi" in cmdline:
+                part = "web"
+            elif "run_huey" in cmdline:
+                part = "worker"
+            elif cmdline.startswith("postgres:") and (f" {database} " in cmdline or "walwriter" in cmdline):
+                part = "db"
+            else:
+                continue
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            parts[part] += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError):
+            continue
+    return {k: v / tick for k, v in parts.items()}
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {k: after[k] - before[k] for k in before}
+
+
 def latency(url: str, *, headers: dict[str, str] | None = None, rounds: int = 200) -> dict[str, float]:
     """One client, one request at a time: p50 and p95 in milliseconds."""
     times = []

@@ -12,14 +12,28 @@ Redis when it answers, as in production) runs beside gunicorn and sends the noti
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SCALE_DB, WRK_SECONDS, django_setup, gunicorn, huey_worker, load, out, verdict, wrk
+from bench.common import (
+    SCALE_DB,
+    WRK_SECONDS,
+    cpu_used,
+    django_setup,
+    gunicorn,
+    huey_worker,
+    load,
+    out,
+    server_cpu_seconds,
+    verdict,
+    wrk,
+)
 
 MIN_RATIO = 0.2
 MIN_RPS = 100.0
@@ -110,14 +124,29 @@ def main() -> int:
             probe = urllib.request.Request(f"{base}/api/v1/requests", data=body, headers=headers)
             with urllib.request.urlopen(probe, timeout=30) as r:
                 assert r.status == 201, r.status
+            database = SCALE_DB.rsplit("/", 1)[-1]
+            cpu = server_cpu_seconds(database)
             hello = wrk(f"{base}/bench/hello-post", script=str(script))
+            hello_cpu = cpu_used(cpu, cpu := server_cpu_seconds(database))
             got = wrk(f"{base}/api/v1/requests", script=str(script))
+            time.sleep(1)  # the worker finishes the notifications queued by the last requests
+            intake_cpu = cpu_used(cpu, server_cpu_seconds(database))
     made = Ticket.objects.count() - before - 1
     ratio = got.rps / hello.rps
     out(f"  hello-world POST: {hello.rps:,.0f} req/s")
     out(
         f"  POST /api/v1/requests: {got.rps:,.0f} req/s (p50 {got.p50_ms:.0f} ms, p99 {got.p99_ms:.0f} ms), "
         f"{made:,} requests created, {got.errors} errors; ratio {ratio:.2f}"
+    )
+    # Load-independent view: the server side's CPU (gunicorn, worker, PostgreSQL) per request.
+    hello_ms = sum(hello_cpu.values()) * 1000 / max(1, hello.rps * WRK_SECONDS)
+    intake_ms = sum(intake_cpu.values()) * 1000 / max(1, made)
+    parts = ", ".join(f"{k} {v * 1000 / max(1, made):.1f}" for k, v in intake_cpu.items())
+    cores = os.cpu_count() or 2
+    out(
+        f"  server CPU per request: hello-world {hello_ms:.2f} ms, intake {intake_ms:.1f} ms ({parts}) "
+        f"(CPU ratio {hello_ms / intake_ms:.3f}; {cores} cores would top out near {cores * 1000 / intake_ms:,.0f} "
+        f"intakes/s with nothing else running); load {load()}"
     )
     ok = verdict("intake throughput ratio", ratio, MIN_RATIO)
     ok &= verdict("intake requests/s", got.rps, MIN_RPS)
