@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
@@ -54,7 +55,7 @@ def on_linli_error(request: HttpRequest, exc: LinliError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, {"error": "unauthenticated", "detail": "需要登录或有效的访问令牌", "field": None}, status=401
+        request, {"error": "unauthenticated", "detail": _("需要登录或有效的访问令牌"), "field": None}, status=401
     )
 
 
@@ -66,7 +67,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         request,
         {
             "error": "invalid",
-            "detail": first.get("msg", "输入无效"),
+            "detail": first.get("msg", _("输入无效")),
             "field": ".".join(loc) or None,
             "errors": exc.errors,
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.responses import Status
 
@@ -52,11 +53,11 @@ def auth_token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut
     user = login_with_password(username=payload.username, password=payload.password, request=request, channel="api")
     if needs_two_factor(user):
         if not two_factor_enrolled(user):
-            raise Forbidden("请先在网页上启用两步验证,再申请访问令牌")
+            raise Forbidden(_("请先在网页上启用两步验证,再申请访问令牌"))
         try:
             two_factor_verify(user=user, code=payload.otp, request=request)
         except InvalidInput:
-            raise Forbidden("需要正确的两步验证码(otp)") from None
+            raise Forbidden(_("需要正确的两步验证码(otp)")) from None
     token, key = token_issue(user=user, name=payload.name or "api")
     return Status(201, TokenOut(id=token.pk, token=key, expires_at=token.expires_at))
 
@@ -70,7 +71,7 @@ def auth_token_create(request: HttpRequest, payload: TokenIn) -> Status[TokenOut
 def auth_token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
     token = ApiToken.objects.filter(pk=token_id, user=request.user).first()
     if token is None:
-        raise NotFound("未找到该令牌")
+        raise NotFound(_("未找到该令牌"))
     token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
     return Status(204, None)
 

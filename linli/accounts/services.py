@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.accounts.models import ApiToken, OneTimeCode, User
 from linli.audit.models import AuditEvent
@@ -76,7 +77,9 @@ def _refuse_if_locked(label: str, *, request: HttpRequest | None, channel: str) 
             channel=channel,
             scope="account" if by_account else "address",
         )
-        raise Forbidden(f"连续登录失败次数过多,请 {settings.LOGIN_LOCKOUT_MINUTES} 分钟后再试")
+        raise Forbidden(
+            gettext("连续登录失败次数过多,请 %(minutes)s 分钟后再试") % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
+        )
 
 
 def login_with_password(*, username: str, password: str, request: HttpRequest | None, channel: str = "web") -> User:
@@ -86,7 +89,7 @@ def login_with_password(*, username: str, password: str, request: HttpRequest | 
     user = authenticate(request, username=username, password=password)
     if user is None:
         audit_record(action=LOGIN_FAILED, actor_label=username, success=False, request=request, channel=channel)
-        raise Forbidden("用户名或密码错误")
+        raise Forbidden(gettext("用户名或密码错误"))
     if needs_two_factor(user):
         # Not a completed login yet: the second factor records login.success (and only that resets
         # the failure count, so a known password does not buy unlimited guesses at the code).
@@ -106,7 +109,10 @@ def otp_request(*, phone: str, request: HttpRequest | None) -> None:
     digest_of_phone = _phone_hash(e164)
     rate_limit(purpose="otp.address", key=address_of(request), request=request)
     rate_limit(
-        purpose="otp.phone", key=digest_of_phone, request=request, message="该手机号验证码发送过于频繁,请稍后再试"
+        purpose="otp.phone",
+        key=digest_of_phone,
+        request=request,
+        message=gettext("该手机号验证码发送过于频繁,请稍后再试"),
     )
     user = User.objects.filter(phone_hash=digest_of_phone, is_active=True).first()
     audit_record(action="otp.requested", actor=user, actor_label=e164[-4:], request=request, known=user is not None)
@@ -149,7 +155,7 @@ def login_with_code(*, phone: str, code: str, request: HttpRequest | None) -> Us
         if otp is not None:
             OneTimeCode.objects.filter(pk=otp.pk).update(attempts=F("attempts") + 1)
         audit_record(action=LOGIN_FAILED, actor_label=label, success=False, request=request, method="otp")
-    raise Forbidden("验证码错误或已过期")
+    raise Forbidden(gettext("验证码错误或已过期"))
 
 
 def token_issue(*, user: User, name: str = "", days: int | None = 90) -> tuple[ApiToken, str]:
@@ -184,7 +190,7 @@ def token_authenticate(key: str) -> User | None:
 
 def token_revoke(*, token: ApiToken, actor: User) -> None:
     if token.user_id != actor.pk and not actor.is_superuser:
-        raise Forbidden("只能撤销自己的令牌")
+        raise Forbidden(gettext("只能撤销自己的令牌"))
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
     audit_record(action="token.revoked", actor=actor, target=token)
 
@@ -194,7 +200,7 @@ def set_resident_phone(*, user: User, phone: str, request: HttpRequest | None = 
     e164 = normalise_phone(phone)
     with transaction.atomic():
         if User.objects.filter(phone_hash=_phone_hash(e164)).exclude(pk=user.pk).exists():
-            raise InvalidInput("该手机号已绑定其他账号", field="phone")
+            raise InvalidInput(gettext("该手机号已绑定其他账号"), field="phone")
         user.phone_hash = _phone_hash(e164)
         user.save(update_fields=["phone_hash"])
         audit_record(action="account.phone_changed", actor=user, target=user, request=request, last4=e164[-4:])
@@ -305,7 +311,7 @@ def session_revoke(*, actor: User, session_id: int, request: HttpRequest | None 
     with transaction.atomic():
         row = UserSession.objects.select_for_update().filter(pk=session_id, user=actor).first()
         if row is None:
-            raise NotFound("未找到该会话")
+            raise NotFound(gettext("未找到该会话"))
         if _end(UserSession.objects.filter(pk=row.pk), "revoked"):
             audit_record(action="session.revoked", actor=actor, target=row, request=request)
 
@@ -316,10 +322,10 @@ def sessions_end_for_user(*, actor: User, user_id: int, request: HttpRequest | N
     from linli.core.scoping import scope_for
 
     if not scope_for(actor).everything:
-        raise Forbidden("只有系统管理员可以结束他人的会话")
+        raise Forbidden(gettext("只有系统管理员可以结束他人的会话"))
     target = User.objects.filter(pk=user_id).first()
     if target is None:
-        raise NotFound("未找到该用户")
+        raise NotFound(gettext("未找到该用户"))
     with transaction.atomic():
         ended = _end(UserSession.objects.filter(user=target), "ended_by_admin")
         ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -363,7 +369,7 @@ def totp_begin(*, user: User) -> str:
     from linli.accounts.models import TwoFactor
 
     if two_factor_enrolled(user):
-        raise Conflict("已启用两步验证;如需更换,请先停用")
+        raise Conflict(gettext("已启用两步验证;如需更换,请先停用"))
     secret = pyotp.random_base32()
     TwoFactor.objects.update_or_create(
         user=user, defaults={"secret_enc": crypto.encrypt(secret), "created_at": timezone.now(), "confirmed_at": None}
@@ -376,7 +382,7 @@ def totp_secret(user: User) -> str:
 
     row = TwoFactor.objects.filter(user=user).first()
     if row is None:
-        raise NotFound("尚未开始设置两步验证")
+        raise NotFound(gettext("尚未开始设置两步验证"))
     return crypto.decrypt(row.secret_enc)
 
 
@@ -431,12 +437,12 @@ def totp_confirm(
     with transaction.atomic():
         row = TwoFactor.objects.select_for_update().filter(user=user).first()
         if row is None:
-            raise NotFound("尚未开始设置两步验证")
+            raise NotFound(gettext("尚未开始设置两步验证"))
         if row.confirmed_at is not None:
-            raise Conflict("已启用两步验证")
+            raise Conflict(gettext("已启用两步验证"))
         step = _totp_step_ok(row, code)
         if step is None:
-            raise InvalidInput("验证码不正确,请核对手机时间后输入应用中当前的 6 位数字", field="code")
+            raise InvalidInput(gettext("验证码不正确,请核对手机时间后输入应用中当前的 6 位数字"), field="code")
         row.confirmed_at = timezone.now()
         row.last_step = step
         row.save(update_fields=["confirmed_at", "last_step"])
@@ -458,7 +464,7 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest | None = No
     with transaction.atomic():
         row = TwoFactor.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
         if row is None:
-            raise Conflict("尚未启用两步验证")
+            raise Conflict(gettext("尚未启用两步验证"))
         step = _totp_step_ok(row, code)
         if step is not None:
             TwoFactor.objects.filter(pk=row.pk).update(last_step=step)
@@ -472,7 +478,7 @@ def two_factor_verify(*, user: User, code: str, request: HttpRequest | None = No
             audit_record(action=LOGIN_OK, actor=user, request=request, method="recovery", left=left)
             return "recovery"
     audit_record(action=LOGIN_FAILED, actor_label=user.get_username(), success=False, request=request, method="2fa")
-    raise InvalidInput("验证码不正确或已使用", field="code")
+    raise InvalidInput(gettext("验证码不正确或已使用"), field="code")
 
 
 def two_factor_disable(*, actor: User, user_id: int, request: HttpRequest | None = None) -> None:
@@ -482,10 +488,10 @@ def two_factor_disable(*, actor: User, user_id: int, request: HttpRequest | None
     from linli.core.scoping import scope_for
 
     if actor.pk != user_id and not scope_for(actor).everything:
-        raise NotFound("未找到该用户")
+        raise NotFound(gettext("未找到该用户"))
     target = User.objects.filter(pk=user_id).first()
     if target is None:
-        raise NotFound("未找到该用户")
+        raise NotFound(gettext("未找到该用户"))
     with transaction.atomic():
         TwoFactor.objects.filter(user=target).delete()
         RecoveryCode.objects.filter(user=target).delete()
@@ -501,5 +507,5 @@ def reauthenticate(*, user: User, password: str, request: HttpRequest | None = N
         audit_record(
             action=LOGIN_FAILED, actor_label=user.get_username(), success=False, request=request, method="reauth"
         )
-        raise InvalidInput("密码不正确", field="password")
+        raise InvalidInput(gettext("密码不正确"), field="password")
     audit_record(action="reauth.success", actor=user, request=request)

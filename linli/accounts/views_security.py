@@ -150,7 +150,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     try:
         reauthenticate(user=user, password=request.POST.get("old_password", ""), request=request)
         if request.POST.get("new_password", "") != request.POST.get("new_password2", ""):
-            raise InvalidInput("两次输入的新密码不一致", field="new_password2")
+            raise InvalidInput(_("两次输入的新密码不一致"), field="new_password2")
         password_change(user=user, new_password=request.POST.get("new_password", ""), request=request)
     except LinliError as exc:
         messages.error(request, exc.message)
@@ -207,7 +207,7 @@ def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def _require_admin(request: HttpRequest) -> None:
     if not scope_for(request.user).everything:  # type: ignore[arg-type]
-        raise Forbidden("只有系统管理员可以管理他人的会话")
+        raise Forbidden(_("只有系统管理员可以管理他人的会话"))
 
 
 @login_required

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -68,7 +69,7 @@ def _out(e: AuditEvent) -> AuditEventOut:
 )
 def audit_events_list(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOut:
     if not scope_for(request.user).everything:
-        raise Forbidden("只有系统管理员可以查看审计日志")
+        raise Forbidden(_("只有系统管理员可以查看审计日志"))
     params = {
         "actor": q.actor,
         "action": q.action,

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import InvalidInput
@@ -32,7 +33,7 @@ def _date(raw: str, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"日期“{raw[:20]}”无效,请用 YYYY-MM-DD", field=field) from None
+        raise InvalidInput(gettext("日期“%(raw)s”无效,请用 YYYY-MM-DD") % {"raw": raw[:20]}, field=field) from None
 
 
 def audit_filter_from(params: dict[str, str]) -> AuditFilter:
@@ -41,7 +42,7 @@ def audit_filter_from(params: dict[str, str]) -> AuditFilter:
     date_from = _date(params.get("from", ""), "from")
     date_to = _date(params.get("to", ""), "to")
     if date_from and date_to and date_from > date_to:
-        raise InvalidInput("开始日期晚于结束日期", field="from")
+        raise InvalidInput(gettext("开始日期晚于结束日期"), field="from")
     return AuditFilter(
         actor=(params.get("actor") or "").strip()[:150],
         action=(params.get("action") or "").strip()[:64],

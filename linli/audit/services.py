@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.models import AuditChainHead, AuditEvent, AuditSeal
 from linli.core.errors import InvalidInput
@@ -182,7 +183,7 @@ def audit_purge(*, older_than_days: int | None = None, actor_label: str = "manag
     """
     days = retention_days() if older_than_days is None else older_than_days
     if days < retention_days():
-        raise InvalidInput(f"审计记录至少保留 {retention_days()} 天", field="older_than_days")
+        raise InvalidInput(_("审计记录至少保留 %(days)s 天") % {"days": retention_days()}, field="older_than_days")
     cutoff = timezone.now() - dt.timedelta(days=days)
     with transaction.atomic():
         head = _head_for_update()

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.models import AuditEvent
 from linli.audit.selectors import AuditFilter, audit_events, audit_filter_from
@@ -29,7 +30,7 @@ HEADER = ["时间", "操作人", "地址", "操作", "对象类型", "对象编�
 
 def _require_admin(request: HttpRequest) -> None:
     if not scope_for(request.user).everything:  # type: ignore[arg-type]
-        raise Forbidden("只有系统管理员可以查看审计日志")
+        raise Forbidden(_("只有系统管理员可以查看审计日志"))
 
 
 def _filter(request: HttpRequest) -> AuditFilter:
@@ -97,7 +98,7 @@ def _csv_lines(rows: Iterator[AuditEvent]) -> Iterator[str]:
 def export(request: HttpRequest, fmt: str) -> HttpResponse:
     _require_admin(request)
     if fmt not in ("csv", "xlsx"):
-        raise NotFound("只能导出 CSV 或 xlsx")
+        raise NotFound(_("只能导出 CSV 或 xlsx"))
     flt = _filter(request)
     qs = audit_events(flt).select_related("seal")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -48,7 +49,7 @@ def _place(pk: int) -> Place:
     try:
         return Place.objects.get(pk=pk)
     except Place.DoesNotExist:
-        raise NotFound("未找到该地点", field="place_id") from None
+        raise NotFound(_("未找到该地点"), field="place_id") from None
 
 
 # ----------------------------------------------------------------------------- contracts

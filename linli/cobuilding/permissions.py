@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from linli.core.errors import Forbidden
 from linli.core.scoping import capabilities_at
 
@@ -28,7 +30,9 @@ def clean_text(value: Any, *, field: str, label: str, max_length: int, required:
 
     text = str(value or "").strip()
     if required and not text:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
     if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return text

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.cobuilding.models import (
@@ -49,13 +50,13 @@ MAX_PHOTOS = 9
 
 def _category(value: str) -> str:
     if value not in ResourceCategory.values:
-        raise InvalidInput("请选择类别(场地、志愿服务、资金、专业技能、物资)", field="category")
+        raise InvalidInput(_("请选择类别(场地、志愿服务、资金、专业技能、物资)"), field="category")
     return value
 
 
 def _partner(org: Organisation) -> Organisation:
     if org.kind not in PARTNER_KINDS:
-        raise InvalidInput(f"“{org.name}”不是共建单位", field="partner_id")
+        raise InvalidInput(_("“%(org)s”不是共建单位") % {"org": org.name}, field="partner_id")
     return org
 
 
@@ -63,7 +64,7 @@ def _partner(org: Organisation) -> Organisation:
 def partner_profile_set(
     *, actor: Any, organisation: Organisation, big_committee: bool, party_leader_name: str, joined_on: dt.date
 ) -> PartnerProfile:
-    require(actor, organisation.place_path, "manage", "您的岗位无权维护共建单位")
+    require(actor, organisation.place_path, "manage", _("您的岗位无权维护共建单位"))
     _partner(organisation)
     profile, _created = PartnerProfile.objects.select_for_update().get_or_create(
         organisation=organisation,
@@ -71,7 +72,7 @@ def partner_profile_set(
     )
     profile.big_committee = big_committee
     profile.party_leader_name = clean_text(
-        party_leader_name, field="party_leader_name", label="党组织负责人", max_length=64, required=False
+        party_leader_name, field="party_leader_name", label=_("党组织负责人"), max_length=64, required=False
     )
     profile.joined_on = joined_on
     profile.save()
@@ -84,14 +85,14 @@ def resource_add(
     *, actor: Any, partner: Organisation, place: Place, category: str, title: str, description: str = ""
 ) -> Resource:
     """A resource a partner offers to the places under ``place`` (资源清单)."""
-    require(actor, place.path, "manage", "您的岗位无权登记该范围的资源")
+    require(actor, place.path, "manage", _("您的岗位无权登记该范围的资源"))
     resource = Resource.objects.create(
         partner=_partner(partner),
         place=place,
         place_path=place.path,
         category=_category(category),
-        title=clean_text(title, field="title", label="资源名称", max_length=100),
-        description=clean_text(description, field="description", label="说明", max_length=2000, required=False),
+        title=clean_text(title, field="title", label=_("资源名称"), max_length=100),
+        description=clean_text(description, field="description", label=_("说明"), max_length=2000, required=False),
         created_by=actor,
     )
     audit_record(action="cobuilding.resource_added", actor=actor, target=resource)
@@ -99,7 +100,7 @@ def resource_add(
 
 
 def _locked_resource(actor: Any, resource: Resource) -> Resource:
-    require(actor, resource.place_path, "manage", "您的岗位无权维护该范围的资源")
+    require(actor, resource.place_path, "manage", _("您的岗位无权维护该范围的资源"))
     return Resource.objects.select_for_update().get(pk=resource.pk)
 
 
@@ -116,10 +117,10 @@ def resource_update(
     resource = _locked_resource(actor, resource)
     changes: dict[str, list[str]] = {}
     new_values = {
-        "title": None if title is None else clean_text(title, field="title", label="资源名称", max_length=100),
+        "title": None if title is None else clean_text(title, field="title", label=_("资源名称"), max_length=100),
         "description": None
         if description is None
-        else clean_text(description, field="description", label="说明", max_length=2000, required=False),
+        else clean_text(description, field="description", label=_("说明"), max_length=2000, required=False),
         "category": None if category is None else _category(category),
     }
     for name, value in new_values.items():
@@ -137,8 +138,8 @@ def resource_deactivate(*, actor: Any, resource: Resource, reason: str) -> Resou
     """A resource no longer offered: no longer suggested or matched; past matches keep it."""
     resource = _locked_resource(actor, resource)
     if not resource.active:
-        raise Conflict("该资源已停用", field="resource_id")
-    text = clean_text(reason, field="reason", label="停用原因", max_length=200)
+        raise Conflict(_("该资源已停用"), field="resource_id")
+    text = clean_text(reason, field="reason", label=_("停用原因"), max_length=200)
     resource.active = False
     resource.save(update_fields=["active"])
     audit_record(action="cobuilding.resource_deactivated", actor=actor, target=resource, reason=text)
@@ -149,7 +150,7 @@ def resource_deactivate(*, actor: Any, resource: Resource, reason: str) -> Resou
 def resource_reactivate(*, actor: Any, resource: Resource) -> Resource:
     resource = _locked_resource(actor, resource)
     if resource.active:
-        raise Conflict("该资源正在使用中", field="resource_id")
+        raise Conflict(_("该资源正在使用中"), field="resource_id")
     resource.active = True
     resource.save(update_fields=["active"])
     audit_record(action="cobuilding.resource_reactivated", actor=actor, target=resource)
@@ -175,19 +176,19 @@ def need_raise(
     """A need-list entry: residents where they live; staff (handle/manage) anywhere in scope."""
     staff = may(actor, place.path, "handle") or may(actor, place.path, "manage")
     if not staff and not lives_under(actor, place.path):
-        raise Forbidden("只能为您居住的小区提出需求")
+        raise Forbidden(_("只能为您居住的小区提出需求"))
     if ticket is not None and not ticket.place_path.startswith(place.path):
-        raise InvalidInput("诉求不在该需求的范围内", field="ticket_id")
+        raise InvalidInput(_("诉求不在该需求的范围内"), field="ticket_id")
     if source is None:
         source = NeedSource.REQUEST if ticket is not None else (NeedSource.STAFF if staff else NeedSource.RESIDENT)
     if source not in NeedSource.values or (not staff and source != NeedSource.RESIDENT):
-        raise InvalidInput("需求来源无效", field="source")
+        raise InvalidInput(_("需求来源无效"), field="source")
     need = Need.objects.create(
         place=place,
         place_path=place.path,
         category=_category(category),
-        title=clean_text(title, field="title", label="需求标题", max_length=100),
-        description=clean_text(description, field="description", label="需求说明", max_length=2000, required=False),
+        title=clean_text(title, field="title", label=_("需求标题"), max_length=100),
+        description=clean_text(description, field="description", label=_("需求说明"), max_length=2000, required=False),
         source=source,
         ticket=ticket,
         raised_by=actor,
@@ -203,14 +204,14 @@ def _lock_need(need: Need) -> Need:
 @transaction.atomic
 def need_match(*, actor: Any, need: Need, resource: Resource) -> Need:
     """Assign a resource to the need; the resource must be offered to a place containing the need."""
-    require(actor, need.place_path, "manage", "您的岗位无权对接资源")
+    require(actor, need.place_path, "manage", _("您的岗位无权对接资源"))
     need = _lock_need(need)
     if need.status == NeedStatus.CLOSED:
-        raise Conflict("需求已解决,不能再对接")
+        raise Conflict(_("需求已解决,不能再对接"))
     if not resource.active:
-        raise InvalidInput("该资源已停用", field="resource_id")
+        raise InvalidInput(_("该资源已停用"), field="resource_id")
     if not need.place_path.startswith(resource.place_path):
-        raise InvalidInput("该资源不覆盖需求所在范围", field="resource_id")
+        raise InvalidInput(_("该资源不覆盖需求所在范围"), field="resource_id")
     need.resource = resource
     need.status = NeedStatus.MATCHED
     need.matched_at = timezone.now()
@@ -229,11 +230,11 @@ def _close_need(need: Need, evidence: str) -> None:
 @transaction.atomic
 def need_close(*, actor: Any, need: Need, evidence: str) -> Need:
     """A need met is closed with evidence (what was done, by whom, when)."""
-    require(actor, need.place_path, "manage", "您的岗位无权关闭需求")
+    require(actor, need.place_path, "manage", _("您的岗位无权关闭需求"))
     need = _lock_need(need)
     if need.status == NeedStatus.CLOSED:
-        raise Conflict("需求已解决")
-    _close_need(need, clean_text(evidence, field="evidence", label="解决情况说明", max_length=2000))
+        raise Conflict(_("需求已解决"))
+    _close_need(need, clean_text(evidence, field="evidence", label=_("解决情况说明"), max_length=2000))
     audit_record(action="cobuilding.need_closed", actor=actor, target=need)
     return need
 
@@ -242,11 +243,11 @@ def _money(raw: Any, *, field: str, label: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"{label}应为金额数字", field=field) from None
+        raise InvalidInput(_("%(label)s应为金额数字") % {"label": label}, field=field) from None
     if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
-        raise InvalidInput(f"{label}应为不小于 0 的金额,最多两位小数", field=field)
+        raise InvalidInput(_("%(label)s应为不小于 0 的金额,最多两位小数") % {"label": label}, field=field)
     if value >= Decimal("10000000000"):
-        raise InvalidInput(f"{label}过大", field=field)
+        raise InvalidInput(_("%(label)s过大") % {"label": label}, field=field)
     return value
 
 
@@ -266,22 +267,22 @@ def project_propose(
     need: Need | None = None,
     fund: Fund | None = None,
 ) -> Project:
-    require(actor, place.path, "manage", "您的岗位无权提议微项目")
+    require(actor, place.path, "manage", _("您的岗位无权提议微项目"))
     if place.kind not in PROJECT_PLACE_KINDS:
-        raise InvalidInput("项目范围应为街道、社区、小区、网格或楼栋", field="place_id")
+        raise InvalidInput(_("项目范围应为街道、社区、小区、网格或楼栋"), field="place_id")
     if need is not None:
         if not need.place_path.startswith(place.path):
-            raise InvalidInput("所选需求不在项目范围内", field="need_id")
+            raise InvalidInput(_("所选需求不在项目范围内"), field="need_id")
         if need.status == NeedStatus.CLOSED:
-            raise InvalidInput("所选需求已解决", field="need_id")
+            raise InvalidInput(_("所选需求已解决"), field="need_id")
     if fund is not None and not (place.path.startswith(fund.place_path) or fund.place_path.startswith(place.path)):
-        raise InvalidInput("所选经费不属于该范围", field="fund_id")
+        raise InvalidInput(_("所选经费不属于该范围"), field="fund_id")
     project = Project.objects.create(
         place=place,
         place_path=place.path,
-        title=clean_text(title, field="title", label="项目名称", max_length=100),
-        description=clean_text(description, field="description", label="项目内容", max_length=5000, required=False),
-        budget=_money(budget, field="budget", label="预算"),
+        title=clean_text(title, field="title", label=_("项目名称"), max_length=100),
+        description=clean_text(description, field="description", label=_("项目内容"), max_length=5000, required=False),
+        budget=_money(budget, field="budget", label=_("预算")),
         need=need,
         fund=fund,
         proposed_by=actor,
@@ -302,16 +303,16 @@ def _lock_project(project: Project, *, allowed: set[str], message: str) -> Proje
 @transaction.atomic
 def project_approve(*, actor: Any, project: Project, meeting: Any, note: str = "") -> Project:
     """Approved at a meeting (议事会/联席会议 of ``linli.deliberation``) whose scope covers the project."""
-    require(actor, project.place_path, "manage", "您的岗位无权审批微项目")
-    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message="只有已提议的项目可以审批")
+    require(actor, project.place_path, "manage", _("您的岗位无权审批微项目"))
+    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message=_("只有已提议的项目可以审批"))
     if meeting is None:
-        raise InvalidInput("请选择通过该项目的会议", field="meeting_id")
+        raise InvalidInput(_("请选择通过该项目的会议"), field="meeting_id")
     if not (project.place_path.startswith(meeting.place_path) or meeting.place_path.startswith(project.place_path)):
-        raise InvalidInput("所选会议与项目范围无关", field="meeting_id")
+        raise InvalidInput(_("所选会议与项目范围无关"), field="meeting_id")
     project.meeting = meeting
     project.status = ProjectStatus.APPROVED
     project.save(update_fields=["meeting", "status"])
-    text = clean_text(note, field="note", label="审批意见", max_length=2000, required=False)
+    text = clean_text(note, field="note", label=_("审批意见"), max_length=2000, required=False)
     _event(project, actor, ProjectStatus.PROPOSED, ProjectStatus.APPROVED, f"{meeting.title} {text}".strip())
     audit_record(action="cobuilding.project_approved", actor=actor, target=project, meeting=meeting.pk)
     return project
@@ -319,9 +320,9 @@ def project_approve(*, actor: Any, project: Project, meeting: Any, note: str = "
 
 @transaction.atomic
 def project_reject(*, actor: Any, project: Project, note: str) -> Project:
-    require(actor, project.place_path, "manage", "您的岗位无权审批微项目")
-    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message="只有已提议的项目可以否决")
-    text = clean_text(note, field="note", label="否决理由", max_length=2000)
+    require(actor, project.place_path, "manage", _("您的岗位无权审批微项目"))
+    project = _lock_project(project, allowed={ProjectStatus.PROPOSED}, message=_("只有已提议的项目可以否决"))
+    text = clean_text(note, field="note", label=_("否决理由"), max_length=2000)
     project.status = ProjectStatus.REJECTED
     project.save(update_fields=["status"])
     _event(project, actor, ProjectStatus.PROPOSED, ProjectStatus.REJECTED, text)
@@ -331,8 +332,8 @@ def project_reject(*, actor: Any, project: Project, note: str) -> Project:
 
 @transaction.atomic
 def project_start(*, actor: Any, project: Project, note: str = "") -> Project:
-    require(actor, project.place_path, "manage", "您的岗位无权推进微项目")
-    project = _lock_project(project, allowed={ProjectStatus.APPROVED}, message="项目须先经会议通过才能实施")
+    require(actor, project.place_path, "manage", _("您的岗位无权推进微项目"))
+    project = _lock_project(project, allowed={ProjectStatus.APPROVED}, message=_("项目须先经会议通过才能实施"))
     project.status = ProjectStatus.EXECUTING
     project.save(update_fields=["status"])
     _event(project, actor, ProjectStatus.APPROVED, ProjectStatus.EXECUTING, note[:2000])
@@ -343,9 +344,9 @@ def project_start(*, actor: Any, project: Project, note: str = "") -> Project:
 @transaction.atomic
 def project_progress(*, actor: Any, project: Project, note: str) -> Project:
     """A progress report while the project is carried out (进展): one event, the status unchanged."""
-    require(actor, project.place_path, "manage", "您的岗位无权推进微项目")
-    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message="只有实施中的项目可以登记进展")
-    text = clean_text(note, field="note", label="进展情况", max_length=2000)
+    require(actor, project.place_path, "manage", _("您的岗位无权推进微项目"))
+    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message=_("只有实施中的项目可以登记进展"))
+    text = clean_text(note, field="note", label=_("进展情况"), max_length=2000)
     _event(project, actor, ProjectStatus.EXECUTING, ProjectStatus.EXECUTING, text)
     audit_record(action="cobuilding.project_progress", actor=actor, target=project)
     return project
@@ -356,16 +357,16 @@ def project_accept(
     *, actor: Any, project: Project, note: str, beneficiaries: int, beneficiaries_note: str = ""
 ) -> Project:
     """Acceptance 验收: the result, who benefited; a need the project answers is closed by it."""
-    require(actor, project.place_path, "manage", "您的岗位无权验收微项目")
-    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message="只有实施中的项目可以验收")
-    text = clean_text(note, field="note", label="验收意见", max_length=2000)
+    require(actor, project.place_path, "manage", _("您的岗位无权验收微项目"))
+    project = _lock_project(project, allowed={ProjectStatus.EXECUTING}, message=_("只有实施中的项目可以验收"))
+    text = clean_text(note, field="note", label=_("验收意见"), max_length=2000)
     if not 0 <= beneficiaries <= 10_000_000:
-        raise InvalidInput("受益人数无效", field="beneficiaries")
+        raise InvalidInput(_("受益人数无效"), field="beneficiaries")
     project.status = ProjectStatus.ACCEPTED
     project.acceptance_note = text
     project.beneficiaries = beneficiaries
     project.beneficiaries_note = clean_text(
-        beneficiaries_note, field="beneficiaries_note", label="受益对象", max_length=200, required=False
+        beneficiaries_note, field="beneficiaries_note", label=_("受益对象"), max_length=200, required=False
     )
     project.accepted_at = timezone.now()
     project.save(update_fields=["status", "acceptance_note", "beneficiaries", "beneficiaries_note", "accepted_at"])
@@ -381,7 +382,7 @@ def project_accept(
 def project_photo_add(*, actor: Any, project: Project, upload: Any) -> ProjectPhoto:
     """A photo judged by its content (not its name or declared type), at most 5 MB, re-encoded
     without EXIF (GPS) and stored under a random name (``linli.core.uploads``)."""
-    require(actor, project.place_path, "manage", "您的岗位无权上传项目照片")
+    require(actor, project.place_path, "manage", _("您的岗位无权上传项目照片"))
     clean = uploads.clean_image(
         uploads.read_upload(upload, field="photo", limit=min(MAX_PHOTO_BYTES, settings.UPLOAD_MAX_BYTES)),
         field="photo",
@@ -390,10 +391,10 @@ def project_photo_add(*, actor: Any, project: Project, upload: Any) -> ProjectPh
         project = _lock_project(
             project,
             allowed={ProjectStatus.APPROVED, ProjectStatus.EXECUTING, ProjectStatus.ACCEPTED},
-            message="项目通过后才能上传照片",
+            message=_("项目通过后才能上传照片"),
         )
         if project.photos.count() >= MAX_PHOTOS:
-            raise InvalidInput(f"每个项目最多 {MAX_PHOTOS} 张照片", field="photo")
+            raise InvalidInput(_("每个项目最多 %(max)d 张照片") % {"max": MAX_PHOTOS}, field="photo")
         photo = ProjectPhoto(project=project, width=clean.width, height=clean.height, uploaded_by=actor)
         photo.image.save(uploads.random_name(clean.extension), ContentFile(clean.data), save=False)
         photo.save()

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.cobuilding.models import (
@@ -58,28 +59,35 @@ def template_create(
     """Templates are street-wide: whoever manages a street (or above) defines them."""
     scope = scope_for(actor, "manage")
     if not scope.everything and not any(len(p) <= Place.steplen * 2 for p in scope.paths):
-        raise Forbidden("评价模板由街道统一制定")
+        raise Forbidden(gettext("评价模板由街道统一制定"))
     if not 2000 <= year <= 2100:
-        raise InvalidInput("年度无效", field="year")
+        raise InvalidInput(gettext("年度无效"), field="year")
     weights = (survey_weight, branch_weight, committee_weight)
     if any(w < 0 or w > 100 for w in weights) or sum(weights) != 100:
-        raise InvalidInput("居民调查、支部、业委会三方权重应在 0–100 之间且合计 100", field="survey_weight")
+        raise InvalidInput(gettext("居民调查、支部、业委会三方权重应在 0–100 之间且合计 100"), field="survey_weight")
     cleaned: list[tuple[str, int]] = []
     for index, (label, weight) in enumerate(criteria, start=1):
         label = (label or "").strip()
         if not label:
             continue
         if len(label) > 100:
-            raise InvalidInput(f"第 {index} 项指标名称超过 100 字", field="criteria")
+            raise InvalidInput(gettext("第 %(index)d 项指标名称超过 100 字") % {"index": index}, field="criteria")
         if not 1 <= int(weight) <= 100:
-            raise InvalidInput(f"第 {index} 项指标“{label}”的权重应在 1–100 之间", field="criteria")
+            raise InvalidInput(
+                gettext("第 %(index)d 项指标“%(criterion)s”的权重应在 1–100 之间")
+                % {"index": index, "criterion": label},
+                field="criteria",
+            )
         cleaned.append((label, int(weight)))
     if not cleaned:
-        raise InvalidInput("至少需要一项评价指标", field="criteria")
+        raise InvalidInput(gettext("至少需要一项评价指标"), field="criteria")
     if sum(w for _, w in cleaned) != 100:
-        raise InvalidInput(f"各项指标权重合计应为 100,现为 {sum(w for _, w in cleaned)}", field="criteria")
+        raise InvalidInput(
+            gettext("各项指标权重合计应为 100,现为 %(total)s") % {"total": sum(w for _, w in cleaned)},
+            field="criteria",
+        )
     template = RatingTemplate.objects.create(
-        name=clean_text(name, field="name", label="模板名称", max_length=100),
+        name=clean_text(name, field="name", label=gettext("模板名称"), max_length=100),
         year=year,
         survey_weight=survey_weight,
         branch_weight=branch_weight,
@@ -99,18 +107,22 @@ def rating_open(
     *, actor: Any, template: RatingTemplate, company: Organisation, compound: Place, sample_size: int
 ) -> Rating:
     """Open the year's rating of a company at a compound and draw the household sample at random."""
-    require(actor, compound.path, "manage", "您的岗位无权组织物业星级评定")
+    require(actor, compound.path, "manage", gettext("您的岗位无权组织物业星级评定"))
     if company.kind != OrganisationKind.PROPERTY_COMPANY:
-        raise InvalidInput(f"“{company.name}”不是物业服务企业", field="company_id")
+        raise InvalidInput(gettext("“%(company)s”不是物业服务企业") % {"company": company.name}, field="company_id")
     if compound.kind != PlaceKind.COMPOUND:
-        raise InvalidInput("评定须针对一个小区", field="compound_id")
+        raise InvalidInput(gettext("评定须针对一个小区"), field="compound_id")
     if not 1 <= sample_size <= MAX_SAMPLE:
-        raise InvalidInput(f"抽样户数应在 1–{MAX_SAMPLE} 之间", field="sample_size")
+        raise InvalidInput(gettext("抽样户数应在 1–%(max)d 之间") % {"max": MAX_SAMPLE}, field="sample_size")
     if Rating.objects.filter(company=company, compound=compound, year=template.year).exists():
-        raise Conflict(f"{company.name} 在 {compound.name} 的 {template.year} 年度评定已存在", field="company_id")
+        raise Conflict(
+            gettext("%(company)s 在 %(compound)s 的 %(year)d 年度评定已存在")
+            % {"company": company.name, "compound": compound.name, "year": template.year},
+            field="company_id",
+        )
     households = list(Household.objects.filter(place_path__under=compound.path).values_list("pk", flat=True))
     if not households:
-        raise InvalidInput("该小区台账中没有住户,无法抽样", field="compound_id")
+        raise InvalidInput(gettext("该小区台账中没有住户,无法抽样"), field="compound_id")
     chosen = secrets.SystemRandom().sample(households, min(sample_size, len(households)))
     try:
         with transaction.atomic():
@@ -124,7 +136,7 @@ def rating_open(
                 opened_by=actor,
             )
     except IntegrityError:
-        raise Conflict("该年度评定已存在", field="company_id") from None
+        raise Conflict(gettext("该年度评定已存在"), field="company_id") from None
     SurveySample.objects.bulk_create(SurveySample(rating=rating, household_id=pk) for pk in chosen)
     audit_record(action="cobuilding.rating_opened", actor=actor, target=rating, sample=len(chosen))
     return rating
@@ -138,9 +150,11 @@ def _score(template: RatingTemplate, scores: dict[str, Any]) -> tuple[dict[str, 
         try:
             value = int(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise InvalidInput(f"请为“{c.name}”打分(1–5 星)", field=f"c{c.pk}") from None
+            raise InvalidInput(
+                gettext("请为“%(criterion)s”打分(1–5 星)") % {"criterion": c.name}, field=f"c{c.pk}"
+            ) from None
         if not 1 <= value <= 5:
-            raise InvalidInput(f"“{c.name}”的评分应为 1–5 星", field=f"c{c.pk}")
+            raise InvalidInput(gettext("“%(criterion)s”的评分应为 1–5 星") % {"criterion": c.name}, field=f"c{c.pk}")
         clean[str(c.pk)] = value
     total_weight = sum(c.weight for c in criteria) or 1
     weighted = sum(Decimal(c.weight * clean[str(c.pk)]) for c in criteria) / Decimal(total_weight)
@@ -150,7 +164,7 @@ def _score(template: RatingTemplate, scores: dict[str, Any]) -> tuple[dict[str, 
 def _lock_open(rating: Rating) -> Rating:
     rating = Rating.objects.select_for_update().select_related("template").get(pk=rating.pk)
     if rating.status != RatingStatus.OPEN:
-        raise Conflict("本次评定已结束,不再接受评分")
+        raise Conflict(gettext("本次评定已结束,不再接受评分"))
     return rating
 
 
@@ -159,13 +173,13 @@ def survey_answer(*, actor: Any, rating: Rating, scores: dict[str, Any], comment
     person = getattr(actor, "person", None)
     household_id = getattr(person, "household_id", None)
     if person is None or household_id is None or person.moved_out_on is not None:
-        raise Forbidden("只有台账中登记了住户的本小区居民可以参与调查")
+        raise Forbidden(gettext("只有台账中登记了住户的本小区居民可以参与调查"))
     with transaction.atomic():
         rating = _lock_open(rating)
         if not SurveySample.objects.filter(rating=rating, household_id=household_id).exists():
-            raise Forbidden("您家不在本次抽样调查的住户中")
+            raise Forbidden(gettext("您家不在本次抽样调查的住户中"))
         if RatingResponse.objects.filter(rating=rating, household_id=household_id).exists():
-            raise Conflict("您家已经提交过本次评价,每户只能评价一次")
+            raise Conflict(gettext("您家已经提交过本次评价,每户只能评价一次"))
         clean, score = _score(rating.template, scores)
         try:
             with transaction.atomic():
@@ -175,11 +189,11 @@ def survey_answer(*, actor: Any, rating: Rating, scores: dict[str, Any], comment
                     household_id=household_id,
                     scores=clean,
                     score=score,
-                    comment=clean_text(comment, field="comment", label="意见", max_length=500, required=False),
+                    comment=clean_text(comment, field="comment", label=gettext("意见"), max_length=500, required=False),
                     submitted_by=actor,
                 )
         except IntegrityError:
-            raise Conflict("您家已经提交过本次评价,每户只能评价一次") from None
+            raise Conflict(gettext("您家已经提交过本次评价,每户只能评价一次")) from None
         audit_record(action="cobuilding.survey_answered", actor=actor, target=rating)
     return response
 
@@ -187,14 +201,14 @@ def survey_answer(*, actor: Any, rating: Rating, scores: dict[str, Any], comment
 def body_answer(*, actor: Any, rating: Rating, rater: str, scores: dict[str, Any], comment: str = "") -> RatingResponse:
     """The branch's or the owners' committee's evaluation, entered by staff of the compound."""
     if rater not in (RaterKind.BRANCH, RaterKind.COMMITTEE):
-        raise InvalidInput("评价方应为小区党支部或业委会", field="rater")
+        raise InvalidInput(gettext("评价方应为小区党支部或业委会"), field="rater")
     with transaction.atomic():
         rating = _lock_open(rating)
         if not (may(actor, rating.place_path, "handle") or may(actor, rating.place_path, "manage")):
-            raise Forbidden("您的岗位无权录入评价")
+            raise Forbidden(gettext("您的岗位无权录入评价"))
         label = RaterKind(rater).label
         if RatingResponse.objects.filter(rating=rating, rater=rater).exists():
-            raise Conflict(f"{label}已经评价过,不能重复提交", field="rater")
+            raise Conflict(gettext("%(rater)s已经评价过,不能重复提交") % {"rater": label}, field="rater")
         clean, score = _score(rating.template, scores)
         try:
             with transaction.atomic():
@@ -203,11 +217,11 @@ def body_answer(*, actor: Any, rating: Rating, rater: str, scores: dict[str, Any
                     rater=rater,
                     scores=clean,
                     score=score,
-                    comment=clean_text(comment, field="comment", label="意见", max_length=500, required=False),
+                    comment=clean_text(comment, field="comment", label=gettext("意见"), max_length=500, required=False),
                     submitted_by=actor,
                 )
         except IntegrityError:
-            raise Conflict(f"{label}已经评价过,不能重复提交", field="rater") from None
+            raise Conflict(gettext("%(rater)s已经评价过,不能重复提交") % {"rater": label}, field="rater") from None
         audit_record(action="cobuilding.body_answered", actor=actor, target=rating, rater=rater)
     return response
 
@@ -224,7 +238,7 @@ def rater_means(rating: Rating) -> dict[str, Decimal | None]:
 def rating_close(*, actor: Any, rating: Rating) -> Rating:
     """Compute the result: every rater with a weight must have answered."""
     rating = _lock_open(rating)
-    require(actor, rating.place_path, "manage", "您的岗位无权确定评定结果")
+    require(actor, rating.place_path, "manage", gettext("您的岗位无权确定评定结果"))
     template = rating.template
     weights = {
         RaterKind.SURVEY: template.survey_weight,
@@ -234,7 +248,7 @@ def rating_close(*, actor: Any, rating: Rating) -> Rating:
     means = rater_means(rating)
     missing = [str(RaterKind(k).label) for k, w in weights.items() if w and means[k] is None]
     if missing:
-        raise Conflict(f"还缺少评价:{'、'.join(missing)}")
+        raise Conflict(gettext("还缺少评价:%(missing)s") % {"missing": gettext("、").join(missing)})
     total = sum((Decimal(w) * (means[k] or Decimal(0)) for k, w in weights.items()), Decimal(0)) / Decimal(100)
     rating.survey_score = means[RaterKind.SURVEY]
     rating.branch_score = means[RaterKind.BRANCH]

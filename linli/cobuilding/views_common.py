@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import scope_for
@@ -21,13 +22,13 @@ def int_or_none(raw: Any, field: str) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("选择无效", field=field) from None
+        raise InvalidInput(_("选择无效"), field=field) from None
 
 
 def required_int(raw: Any, field: str, label: str) -> int:
     value = int_or_none(raw, field)
     if value is None:
-        raise InvalidInput(f"请选择{label}", field=field)
+        raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
     return value
 
 
@@ -35,7 +36,7 @@ def date_or_error(raw: Any, field: str, label: str) -> dt.date:
     try:
         return dt.date.fromisoformat(str(raw or "").strip())
     except ValueError:
-        raise InvalidInput(f"{label}应为日期(年-月-日)", field=field) from None
+        raise InvalidInput(_("%(label)s应为日期(年-月-日)") % {"label": label}, field=field) from None
 
 
 def managed_places(user: Any, kinds: Iterable[str], *, capability: str = "manage", limit: int = 500) -> list[Place]:
@@ -51,7 +52,7 @@ def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
     for option in options:
         if option.pk == pk:
             return option
-    raise InvalidInput(f"请选择{label}", field=field)
+    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
 
 
 def act(

@@ -82,7 +82,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         try:
             sp.need_raise(
                 actor=user,
-                place=pick(places, request.POST.get("place_id"), "place_id", "范围"),
+                place=pick(places, request.POST.get("place_id"), "place_id", _("范围")),
                 category=request.POST.get("category", ""),
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
@@ -116,8 +116,8 @@ def resources(request: HttpRequest) -> HttpResponse:
         try:
             sp.resource_add(
                 actor=user,
-                partner=pick(partners, request.POST.get("partner_id"), "partner_id", "共建单位"),
-                place=pick(places, request.POST.get("place_id"), "place_id", "服务范围"),
+                partner=pick(partners, request.POST.get("partner_id"), "partner_id", _("共建单位")),
+                place=pick(places, request.POST.get("place_id"), "place_id", _("服务范围")),
                 category=request.POST.get("category", ""),
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
@@ -135,7 +135,7 @@ def resource_detail(request: HttpRequest, resource_id: int) -> HttpResponse:
     user = request.user
     resource = sel.access_resource(user, resource_id)
     if not may(user, resource.place_path, "manage"):
-        raise Forbidden("您的岗位无权维护该范围的资源")
+        raise Forbidden(_("您的岗位无权维护该范围的资源"))
     error, failed = None, ""
     if request.method == "POST":
         data = request.POST
@@ -190,7 +190,7 @@ def needs(request: HttpRequest) -> HttpResponse:
         try:
             need = sp.need_raise(
                 actor=user,
-                place=pick(places, request.POST.get("place_id"), "place_id", "范围"),
+                place=pick(places, request.POST.get("place_id"), "place_id", _("范围")),
                 category=request.POST.get("category", ""),
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
@@ -252,7 +252,7 @@ def need_action(request: HttpRequest, need_id: int, action: str) -> HttpResponse
             need.pk,
             refused=lambda exc: _need_page(request, need, failed=action, error=exc),
         )
-    raise InvalidInput("未知操作", field="action")
+    raise InvalidInput(_("未知操作"), field="action")
 
 
 # ----------------------------------------------------------------------------- projects
@@ -278,13 +278,13 @@ def projects(request: HttpRequest) -> HttpResponse:
             fund_id = int_or_none(data.get("fund_id"), "fund_id")
             project = sp.project_propose(
                 actor=user,
-                place=pick(places, data.get("place_id"), "place_id", "项目范围"),
+                place=pick(places, data.get("place_id"), "place_id", _("项目范围")),
                 title=data.get("title", ""),
                 description=data.get("description", ""),
                 budget=data.get("budget", ""),
                 partners=[p for p in partners if p.pk in chosen],
                 need=need,
-                fund=pick(funds, fund_id, "fund_id", "经费账户") if fund_id else None,
+                fund=pick(funds, fund_id, "fund_id", _("经费账户")) if fund_id else None,
             )
         except (InvalidInput, Conflict) as exc:
             error = exc
@@ -301,7 +301,7 @@ def project_photo(request: HttpRequest, photo_id: int) -> FileResponse:
     """A project photo, only to those who may see the project (404 like a missing one otherwise)."""
     photo = ProjectPhoto.objects.filter(pk=photo_id).only("pk", "project_id", "image").first()
     if photo is None:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     sel.access_project(request.user, photo.project_id)
     return uploads.serve_upload(photo.image, content_type=uploads.content_type_of(photo.image.name))
 
@@ -388,7 +388,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
     if action == "photo":
         upload = request.FILES.get("photo")
         if upload is None:
-            return refused(InvalidInput("请选择照片", field="photo"))
+            return refused(InvalidInput(_("请选择照片"), field="photo"))
         return act(
             request,
             lambda: sp.project_photo_add(actor=user, project=project, upload=upload),
@@ -398,7 +398,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
         )
     if action == "spend":
         if project.fund is None:
-            raise InvalidInput("该项目没有指定经费账户", field="fund_id")
+            raise InvalidInput(_("该项目没有指定经费账户"), field="fund_id")
         fund = sel.access_fund(user, project.fund_id)
 
         def spend() -> Any:
@@ -413,7 +413,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
             )
 
         return act(request, spend, "支出已登记", *to, refused=refused)
-    raise InvalidInput("未知操作", field="action")
+    raise InvalidInput(_("未知操作"), field="action")
 
 
 # ----------------------------------------------------------------------------- funds
@@ -443,14 +443,14 @@ def funds(request: HttpRequest) -> HttpResponse:
                     actor=user,
                     holder=holder,
                     name=data.get("name", ""),
-                    party_org=pick(branches, data.get("party_org_id"), "party_org_id", "党支部"),
+                    party_org=pick(branches, data.get("party_org_id"), "party_org_id", _("党支部")),
                 )
             else:
                 fund = sf.fund_open(
                     actor=user,
                     holder=holder,
                     name=data.get("name", ""),
-                    place=pick(places, data.get("place_id"), "place_id", "服务站所在地"),
+                    place=pick(places, data.get("place_id"), "place_id", _("服务站所在地")),
                 )
         except (InvalidInput, Conflict) as exc:
             error = exc
@@ -489,7 +489,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
         return _fund_page(request, fund.pk, failed=action, error=exc)
 
     try:
-        on_date = date_or_error(data.get("on_date"), "on_date", "日期") if data.get("on_date") else None
+        on_date = date_or_error(data.get("on_date"), "on_date", _("日期")) if data.get("on_date") else None
     except InvalidInput as exc:
         return refused(exc)
     if action == "grant":
@@ -525,7 +525,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
             fund.pk,
             refused=refused,
         )
-    raise InvalidInput("未知操作", field="action")
+    raise InvalidInput(_("未知操作"), field="action")
 
 
 # ----------------------------------------------------------------------------- partners
@@ -558,7 +558,7 @@ def partner_profile(request: HttpRequest, org_id: int) -> HttpResponse:
             organisation=org,
             big_committee=bool(data.get("big_committee")),
             party_leader_name=data.get("party_leader_name", ""),
-            joined_on=date_or_error(data.get("joined_on"), "joined_on", "加入日期"),
+            joined_on=date_or_error(data.get("joined_on"), "joined_on", _("加入日期")),
         )
 
     return act(request, save, _("已保存"), "cobuilding:partners")

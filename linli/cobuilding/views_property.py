@@ -62,7 +62,7 @@ def property_home(request: HttpRequest) -> HttpResponse:
             if data.get("form") == "company":
                 spr.property_company_register(
                     actor=user,
-                    home=pick(homes, data.get("home_id"), "home_id", "登记地"),
+                    home=pick(homes, data.get("home_id"), "home_id", _("登记地")),
                     name=data.get("name", ""),
                     uscc=data.get("uscc", ""),
                     contact_name=data.get("contact_name", ""),
@@ -71,10 +71,10 @@ def property_home(request: HttpRequest) -> HttpResponse:
             else:
                 spr.contract_create(
                     actor=user,
-                    company=pick(companies, data.get("company_id"), "company_id", "物业服务企业"),
-                    compound=pick(compounds, data.get("compound_id"), "compound_id", "小区"),
-                    starts_on=date_or_error(data.get("starts_on"), "starts_on", "开始日期"),
-                    ends_on=date_or_error(data.get("ends_on"), "ends_on", "结束日期"),
+                    company=pick(companies, data.get("company_id"), "company_id", _("物业服务企业")),
+                    compound=pick(compounds, data.get("compound_id"), "compound_id", _("小区")),
+                    starts_on=date_or_error(data.get("starts_on"), "starts_on", _("开始日期")),
+                    ends_on=date_or_error(data.get("ends_on"), "ends_on", _("结束日期")),
                     fee_grade=data.get("fee_grade", ""),
                     fee_per_m2=data.get("fee_per_m2", ""),
                     project_manager=data.get("project_manager", ""),
@@ -102,7 +102,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = request.user
     contract = sel.access_contract(user, contract_id)
     if not may(user, contract.place_path, "manage"):
-        raise Forbidden("您的岗位无权修改物业服务合同")
+        raise Forbidden(_("您的岗位无权修改物业服务合同"))
     error = None
     if request.method == "POST":
         data = request.POST
@@ -110,8 +110,8 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
             spr.contract_update(
                 actor=user,
                 contract=contract,
-                starts_on=date_or_error(data.get("starts_on"), "starts_on", "开始日期"),
-                ends_on=date_or_error(data.get("ends_on"), "ends_on", "结束日期"),
+                starts_on=date_or_error(data.get("starts_on"), "starts_on", _("开始日期")),
+                ends_on=date_or_error(data.get("ends_on"), "ends_on", _("结束日期")),
                 fee_grade=data.get("fee_grade", ""),
                 fee_per_m2=data.get("fee_per_m2", ""),
                 project_manager=data.get("project_manager", ""),
@@ -142,11 +142,11 @@ def committees(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         data = request.POST
         try:
-            committee = pick(orgs, data.get("committee_id"), "committee_id", "业委会")
+            committee = pick(orgs, data.get("committee_id"), "committee_id", _("业委会"))
             person = get_or_not_found(
                 Person.objects.filter(place_path__startswith=committee.place_path),
                 int_or_none(data.get("person_id"), "person_id"),
-                message="该居民不在本小区台账中",
+                message=_("该居民不在本小区台账中"),
                 field="person_id",
             )
             spr.committee_member_add(
@@ -154,8 +154,8 @@ def committees(request: HttpRequest) -> HttpResponse:
                 committee=committee,
                 person=person,
                 role=data.get("role", ""),
-                term_starts=date_or_error(data.get("term_starts"), "term_starts", "任期开始"),
-                term_ends=date_or_error(data.get("term_ends"), "term_ends", "任期结束"),
+                term_starts=date_or_error(data.get("term_starts"), "term_starts", _("任期开始")),
+                term_ends=date_or_error(data.get("term_ends"), "term_ends", _("任期结束")),
                 cross_residents_committee=bool(data.get("cross_residents_committee")),
                 cross_branch=bool(data.get("cross_branch")),
             )
@@ -205,9 +205,9 @@ def ratings(request: HttpRequest) -> HttpResponse:
                 return redirect("cobuilding:ratings")
             rating = sr.rating_open(
                 actor=user,
-                template=pick(templates, data.get("template_id"), "template_id", "评价模板"),
-                company=pick(companies, data.get("company_id"), "company_id", "物业服务企业"),
-                compound=pick(compounds, data.get("compound_id"), "compound_id", "小区"),
+                template=pick(templates, data.get("template_id"), "template_id", _("评价模板")),
+                company=pick(companies, data.get("company_id"), "company_id", _("物业服务企业")),
+                compound=pick(compounds, data.get("compound_id"), "compound_id", _("小区")),
                 sample_size=int_or_none(data.get("sample_size"), "sample_size") or 0,
             )
         except (InvalidInput, Conflict, Forbidden) as exc:
@@ -295,8 +295,8 @@ def rating_list_decide(request: HttpRequest, rating_id: int) -> HttpResponse:
             kind=data.get("kind", ""),
             reason=data.get("reason", ""),
             evidence=data.get("evidence", ""),
-            valid_from=date_or_error(data.get("valid_from"), "valid_from", "有效期开始"),
-            valid_until=date_or_error(data.get("valid_until"), "valid_until", "有效期结束"),
+            valid_from=date_or_error(data.get("valid_from"), "valid_from", _("有效期开始")),
+            valid_until=date_or_error(data.get("valid_until"), "valid_until", _("有效期结束")),
             rating=rating,
         )
 

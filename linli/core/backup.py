@@ -32,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, InvalidInput
 
@@ -60,7 +61,7 @@ class BackupReport:
 def _engine(alias: str = "default") -> str:
     vendor = connections[alias].vendor
     if vendor not in ("sqlite", "postgresql"):
-        raise InvalidInput(f"不支持备份 {vendor} 数据库", field="database")
+        raise InvalidInput(_("不支持备份 %(vendor)s 数据库") % {"vendor": vendor}, field="database")
     return vendor
 
 
@@ -83,7 +84,9 @@ def _pg_env(db: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
 def _require(tool: str) -> str:
     found = shutil.which(tool)
     if not found:
-        raise Conflict(f"未找到 {tool}:请安装 PostgreSQL 客户端(postgresql-client),其主版本不低于服务器")
+        raise Conflict(
+            _("未找到 %(tool)s:请安装 PostgreSQL 客户端(postgresql-client),其主版本不低于服务器") % {"tool": tool}
+        )
     return found
 
 
@@ -186,10 +189,10 @@ class RestoreReport:
 def _read_manifest(tar: tarfile.TarFile) -> dict[str, Any]:
     member = tar.extractfile("manifest.json")
     if member is None:
-        raise InvalidInput("备份文件缺少 manifest.json", field="input")
+        raise InvalidInput(_("备份文件缺少 manifest.json"), field="input")
     manifest: dict[str, Any] = json.loads(member.read())
     if manifest.get("format") != FORMAT:
-        raise InvalidInput(f"不认识的备份格式 {manifest.get('format')!r}", field="input")
+        raise InvalidInput(_("不认识的备份格式 %(format)s") % {"format": repr(manifest.get("format"))}, field="input")
     return manifest
 
 
@@ -201,7 +204,10 @@ def backup_verify(path: Path) -> dict[str, Any]:
         expected = set(manifest["members"])
         if names != expected:
             missing, extra = sorted(expected - names)[:3], sorted(names - expected)[:3]
-            raise InvalidInput(f"备份文件内容与清单不符:缺少 {missing},多出 {extra}", field="input")
+            raise InvalidInput(
+                _("备份文件内容与清单不符:缺少 %(missing)s,多出 %(extra)s") % {"missing": missing, "extra": extra},
+                field="input",
+            )
         for name, meta in manifest["members"].items():
             fh = tar.extractfile(name)
             assert fh is not None
@@ -211,7 +217,7 @@ def backup_verify(path: Path) -> dict[str, Any]:
                 digest.update(chunk)
                 size += len(chunk)
             if size != meta["size"] or digest.hexdigest() != meta["sha256"]:
-                raise InvalidInput(f"备份文件已损坏:{name} 的校验和不符", field="input")
+                raise InvalidInput(_("备份文件已损坏:%(name)s 的校验和不符") % {"name": name}, field="input")
     return manifest
 
 
@@ -227,9 +233,11 @@ def backup_restore(
     manifest = backup_verify(Path(path))
     engine = _engine(alias)
     if manifest["engine"] != engine:
-        raise Conflict(f"该备份来自 {manifest['engine']},不能恢复到 {engine} 数据库")
+        raise Conflict(
+            _("该备份来自 %(source)s,不能恢复到 %(engine)s 数据库") % {"source": manifest["engine"], "engine": engine}
+        )
     if not force and not database_is_empty(alias):
-        raise Conflict("目标数据库不是空的:恢复会覆盖现有数据。确认无误请加 --force")
+        raise Conflict(_("目标数据库不是空的:恢复会覆盖现有数据。确认无误请加 --force"))
     media = Path(media_root or settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(prefix="linli-restore-") as tmp, tarfile.open(path, "r") as tar:
         tar.extractall(tmp, filter="data")  # the data filter refuses absolute paths, .. and links

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
+from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -15,13 +16,13 @@ def normalise_phone(raw: str, *, field: str = "phone") -> str:
     """Return the phone in E.164 (``+8613812345678``); accepts spaces, dashes and +86."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidInput("手机号不能为空", field=field)
+        raise InvalidInput(_("手机号不能为空"), field=field)
     try:
         parsed = phonenumbers.parse(text, "CN")
     except phonenumbers.NumberParseException:
-        raise InvalidInput(f"手机号“{text}”无法识别", field=field) from None
+        raise InvalidInput(_("手机号“%(text)s”无法识别") % {"text": text}, field=field) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidInput(f"手机号“{text}”不是有效号码", field=field)
+        raise InvalidInput(_("手机号“%(text)s”不是有效号码") % {"text": text}, field=field)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -38,24 +39,30 @@ def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
     """
     text = (raw or "").strip().replace(" ", "").upper()
     if not text:
-        raise InvalidInput("身份证号不能为空", field=field)
+        raise InvalidInput(_("身份证号不能为空"), field=field)
     if len(text) == 15 and text.isdigit():
-        raise InvalidInput("15位旧身份证号已停止使用,请填写18位身份证号", field=field)
+        raise InvalidInput(_("15位旧身份证号已停止使用,请填写18位身份证号"), field=field)
     try:
         number = str(ric.validate(text))
     except StdnumError as exc:
-        reason = {
-            "InvalidChecksum": "校验位错误",
-            "InvalidLength": "长度应为18位",
-            "InvalidFormat": "格式错误",
-            "InvalidComponent": "出生日期或地区码无效",
-        }.get(type(exc).__name__, "无效")
-        raise InvalidInput(f"身份证号“{text}”{reason}", field=field) from None
+        message = {
+            "InvalidChecksum": _("身份证号“%(text)s”校验位错误"),
+            "InvalidLength": _("身份证号“%(text)s”长度应为18位"),
+            "InvalidFormat": _("身份证号“%(text)s”格式错误"),
+            "InvalidComponent": _("身份证号“%(text)s”出生日期或地区码无效"),
+        }.get(type(exc).__name__) or _("身份证号“%(text)s”无效")
+        raise InvalidInput(message % {"text": text}, field=field) from None
     born = ric.get_birth_date(number)
     if born > dt.date.today():
-        raise InvalidInput(f"身份证号“{text}”的出生日期 {born:%Y-%m-%d} 在未来", field=field)
+        raise InvalidInput(
+            _("身份证号“%(text)s”的出生日期 %(born)s 在未来") % {"text": text, "born": born.isoformat()},
+            field=field,
+        )
     if born.year < 1890:
-        raise InvalidInput(f"身份证号“{text}”的出生日期 {born:%Y-%m-%d} 不合常理", field=field)
+        raise InvalidInput(
+            _("身份证号“%(text)s”的出生日期 %(born)s 不合常理") % {"text": text, "born": born.isoformat()},
+            field=field,
+        )
     return number
 
 
@@ -72,14 +79,14 @@ def normalise_uscc(raw: str, *, field: str = "uscc") -> str:
     try:
         return str(uscc.validate(text))
     except StdnumError:
-        raise InvalidInput(f"统一社会信用代码“{text}”无效", field=field) from None
+        raise InvalidInput(_("统一社会信用代码“%(text)s”无效") % {"text": text}, field=field) from None
 
 
 def validate_division_code(code: str, *, field: str = "code") -> str:
     """A 12-digit statistical division code (统计用区划代码)."""
     text = (code or "").strip()
     if len(text) != 12 or not text.isdigit():
-        raise InvalidInput(f"区划代码“{text}”应为12位数字", field=field)
+        raise InvalidInput(_("区划代码“%(text)s”应为12位数字") % {"text": text}, field=field)
     return text
 
 
@@ -98,9 +105,9 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
     """
     text = (raw or "").strip().upper().replace(" ", "").replace("-", "")
     if not text:
-        raise InvalidInput("请填写统一社会信用代码", field=field)
+        raise InvalidInput(_("请填写统一社会信用代码"), field=field)
     if len(text) != 18:
-        raise InvalidInput(f"统一社会信用代码“{text}”应为18位", field=field)
+        raise InvalidInput(_("统一社会信用代码“%(text)s”应为18位") % {"text": text}, field=field)
     if uscc.is_valid(text):
         return str(uscc.compact(text))
     alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -108,10 +115,13 @@ def validate_uscc(raw: str, *, field: str = "uscc") -> str:
     if letter_prefixed and text[0] in "123456789" + "".join(sorted(USCC_LETTER_AUTHORITIES)):
         if all(c in alphabet for c in text) and uscc.calc_check_digit(text[:17]) == text[17]:
             return text
-        raise InvalidInput(f"统一社会信用代码“{text}”校验位错误", field=field)
+        raise InvalidInput(_("统一社会信用代码“%(text)s”校验位错误") % {"text": text}, field=field)
     try:
         uscc.validate(text)
     except StdnumError as exc:
-        reason = {"InvalidChecksum": "校验位错误", "InvalidFormat": "格式错误"}.get(type(exc).__name__, "无效")
-        raise InvalidInput(f"统一社会信用代码“{text}”{reason}", field=field) from None
+        message = {
+            "InvalidChecksum": _("统一社会信用代码“%(text)s”校验位错误"),
+            "InvalidFormat": _("统一社会信用代码“%(text)s”格式错误"),
+        }.get(type(exc).__name__) or _("统一社会信用代码“%(text)s”无效")
+        raise InvalidInput(message % {"text": text}, field=field) from None
     return text

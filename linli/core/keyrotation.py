@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from cryptography.fernet import InvalidToken
 from django.apps import apps
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import crypto
@@ -86,8 +87,10 @@ def rotate_all(
                         try:
                             setattr(row, name, crypto.rotate(token))
                         except InvalidToken as exc:
-                            where = f"{model._meta.label} #{row.pk} 的 {name}"
-                            raise Conflict(f"{where} 无法用任何已配置的密钥解密，轮换中止（未改动该行）") from exc
+                            raise Conflict(
+                                _("%(model)s #%(pk)s 的 %(field)s 无法用任何已配置的密钥解密，轮换中止（未改动该行）")
+                                % {"model": model._meta.label, "pk": row.pk, "field": name}
+                            ) from exc
                         changed.add(name)
                         report.values_resealed += 1
                 for name in pairs:

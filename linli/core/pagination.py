@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
 
@@ -33,13 +34,13 @@ def decode_cursor(cursor: str) -> Any:
         padded = cursor + "=" * (-len(cursor) % 4)
         return json.loads(base64.urlsafe_b64decode(padded.encode()))
     except Exception:
-        raise InvalidInput("分页游标无效", field="cursor") from None
+        raise InvalidInput(_("分页游标无效"), field="cursor") from None
 
 
 def keyset_page(qs: QuerySet[Any], *, key: str, cursor: str | None, limit: int, descending: bool = False) -> Page[Any]:
     """One page ordered by a unique column ``key`` (``id``, ``path`` …)."""
     if limit < 1 or limit > MAX_LIMIT:
-        raise InvalidInput(f"每页条数应在 1 到 {MAX_LIMIT} 之间", field="limit")
+        raise InvalidInput(_("每页条数应在 1 到 %(max)d 之间") % {"max": MAX_LIMIT}, field="limit")
     ordered = qs.order_by(f"-{key}" if descending else key)
     if cursor:
         last = decode_cursor(cursor)

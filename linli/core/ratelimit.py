@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from linli.core import crypto
 from linli.core.errors import LinliError
@@ -53,8 +54,11 @@ def limit_for(purpose: str) -> tuple[int, int]:
     raise KeyError(f"no rate limit configured for {purpose!r}")
 
 
-def _wait_text(seconds: int) -> str:
-    return f"{seconds} 秒" if seconds < 120 else f"{(seconds + 59) // 60} 分钟"
+def _refusal(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext("操作过于频繁,请 %(n)d 秒后再试", "操作过于频繁,请 %(n)d 秒后再试", seconds) % {"n": seconds}
+    minutes = (seconds + 59) // 60
+    return ngettext("操作过于频繁,请 %(n)d 分钟后再试", "操作过于频繁,请 %(n)d 分钟后再试", minutes) % {"n": minutes}
 
 
 def rate_limit(
@@ -92,7 +96,7 @@ def rate_limit(
                 limit=calls,
                 window_seconds=seconds,
             )
-        raise RateLimited(message or f"操作过于频繁,请 {_wait_text(retry)}后再试", retry_after=retry)
+        raise RateLimited(message or _refusal(retry), retry_after=retry)
     return count
 
 

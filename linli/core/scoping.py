@@ -18,6 +18,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.core.errors import NotFound
 
@@ -170,10 +172,10 @@ class ScopedModel(models.Model):
         abstract = True
 
 
-NOT_FOUND_MESSAGE = "未找到,或您无权查看"
+NOT_FOUND_MESSAGE = gettext_noop("未找到,或您无权查看")  # translated when raised, in the reader's language
 
 
-def get_or_not_found(queryset: Any, pk: Any, *, message: str = NOT_FOUND_MESSAGE, field: str | None = None) -> Any:
+def get_or_not_found(queryset: Any, pk: Any, *, message: str = "", field: str | None = None) -> Any:
     """One row of an already-restricted queryset by primary key, or ``NotFound``.
 
     A malformed id (``"abc"``) is the same 404 as a missing one, never a 500.
@@ -181,7 +183,7 @@ def get_or_not_found(queryset: Any, pk: Any, *, message: str = NOT_FOUND_MESSAGE
     try:
         return queryset.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
-        raise NotFound(message, field=field) from None
+        raise NotFound(message or _(NOT_FOUND_MESSAGE), field=field) from None
 
 
 def access(queryset: ScopedQuerySet[M], user: User, pk: Any) -> M:

@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from linli.core.errors import InvalidInput
@@ -49,12 +50,12 @@ def read_upload(upload: Any, *, field: str = "photo", limit: int | None = None) 
     limit = int(limit if limit is not None else settings.UPLOAD_MAX_BYTES)
     size = getattr(upload, "size", None)
     if size is not None and size > limit:
-        raise InvalidInput(f"文件不能超过 {_mb(limit)} MB", field=field)
+        raise InvalidInput(gettext("文件不能超过 %(mb)s MB") % {"mb": _mb(limit)}, field=field)
     data = upload.read(limit + 1)
     if len(data) > limit:
-        raise InvalidInput(f"文件不能超过 {_mb(limit)} MB", field=field)
+        raise InvalidInput(gettext("文件不能超过 %(mb)s MB") % {"mb": _mb(limit)}, field=field)
     if not data:
-        raise InvalidInput("上传的是空文件", field=field)
+        raise InvalidInput(gettext("上传的是空文件"), field=field)
     return bytes(data)
 
 
@@ -66,11 +67,13 @@ def inspect_image(data: bytes, *, field: str = "photo") -> tuple[str, int, int]:
             width, height = probe.size
             probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput("上传的文件不是有效的图片(支持 JPEG、PNG、WebP、GIF)", field=field) from None
+        raise InvalidInput(gettext("上传的文件不是有效的图片(支持 JPEG、PNG、WebP、GIF)"), field=field) from None
     if fmt not in IMAGE_FORMATS:
-        raise InvalidInput(f"不支持的图片格式 {fmt},请上传 JPEG、PNG、WebP 或 GIF", field=field)
+        raise InvalidInput(
+            gettext("不支持的图片格式 %(fmt)s,请上传 JPEG、PNG、WebP 或 GIF") % {"fmt": fmt}, field=field
+        )
     if width * height > MAX_PIXELS:
-        raise InvalidInput("图片像素过大", field=field)
+        raise InvalidInput(gettext("图片像素过大"), field=field)
     return fmt, width, height
 
 
@@ -109,7 +112,7 @@ def clean_image(data: bytes, *, field: str = "photo") -> CleanImage:
             )
             bare.save(buffer, format=out_fmt, **options)
     except (OSError, ValueError, Image.DecompressionBombError):
-        raise InvalidInput("图片无法处理,请换一张重新上传", field=field) from None
+        raise InvalidInput(gettext("图片无法处理,请换一张重新上传"), field=field) from None
     return CleanImage(
         data=buffer.getvalue(),
         format=out_fmt,
@@ -135,7 +138,7 @@ def sniff_document(data: bytes, *, field: str = "file") -> str:
                 return "docx"
             if any(n.startswith("xl/") for n in names):
                 return "xlsx"
-    raise InvalidInput("只接受 PDF、Word(.docx)或 Excel(.xlsx)文件", field=field)
+    raise InvalidInput(gettext("只接受 PDF、Word(.docx)或 Excel(.xlsx)文件"), field=field)
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,7 @@ def clean_attachment(data: bytes, *, field: str = "file") -> CleanAttachment:
             image = clean_image(data, field=field)
         except InvalidInput:
             raise InvalidInput(
-                "只接受 PDF、Word(.docx)、Excel(.xlsx)或图片(JPEG、PNG、WebP、GIF)", field=field
+                gettext("只接受 PDF、Word(.docx)、Excel(.xlsx)或图片(JPEG、PNG、WebP、GIF)"), field=field
             ) from None
         return CleanAttachment(data=image.data, extension=image.extension, content_type=image.content_type)
     return CleanAttachment(data=data, extension=ext, content_type=DOCUMENT_TYPES[ext])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -48,7 +49,7 @@ def place_by_id(pk: int) -> Place:
     try:
         return Place.objects.get(pk=pk)
     except Place.DoesNotExist:
-        raise NotFound("未找到该地点", field="place_id") from None
+        raise NotFound(_("未找到该地点"), field="place_id") from None
 
 
 class VoteIn(Schema):
@@ -286,7 +287,7 @@ def paper_ballots_enter(request: HttpRequest, vote_id: int, payload: PaperBallot
     if payload.proxy_person_id:
         proxy = Person.objects.visible_to(request.user).filter(pk=payload.proxy_person_id).first()
         if proxy is None:
-            raise NotFound("未找到代理人", field="proxy_person_id")
+            raise NotFound(_("未找到代理人"), field="proxy_person_id")
     ballot = ballot_enter_paper(
         actor=request.user,
         vote=vote,
@@ -321,7 +322,7 @@ def votes_close(request: HttpRequest, vote_id: int, payload: DeliberationCloseIn
 def votes_result(request: HttpRequest, vote_id: int) -> DeliberationResultOut:
     vote = access_vote(request.user, vote_id)
     if vote.status != VoteStatus.CLOSED and not may(request.user, vote.place_path, "manage"):
-        raise Forbidden("表决结束后公布结果")
+        raise Forbidden(_("表决结束后公布结果"))
     return result_out(vote, count_vote(vote))
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -59,7 +60,7 @@ def _place(pk: int) -> Place:
     try:
         return Place.objects.get(pk=pk)
     except Place.DoesNotExist:
-        raise NotFound("未找到该地点", field="place_id") from None
+        raise NotFound(_("未找到该地点"), field="place_id") from None
 
 
 def _person(user: Any, pk: int | None, field: str) -> Person | None:
@@ -67,7 +68,7 @@ def _person(user: Any, pk: int | None, field: str) -> Person | None:
         return None
     person = Person.objects.visible_to(user).filter(pk=pk).first()
     if person is None:
-        raise NotFound("未找到该人员,或您无权查看", field=field)
+        raise NotFound(_("未找到该人员,或您无权查看"), field=field)
     return person
 
 
@@ -76,14 +77,14 @@ def _org(pk: int | None) -> Organisation | None:
         return None
     org = Organisation.objects.filter(pk=pk).first()
     if org is None:
-        raise NotFound("未找到该组织", field="responsible_org_id")
+        raise NotFound(_("未找到该组织"), field="responsible_org_id")
     return org
 
 
 def _decision(user: Any, pk: int) -> Decision:
     decision = Decision.objects.select_related("meeting").filter(pk=pk).first()
     if decision is None:
-        raise NotFound("未找到该决定,或您无权查看")
+        raise NotFound(_("未找到该决定,或您无权查看"))
     access_meeting(user, decision.meeting_id)
     return decision
 
@@ -419,7 +420,7 @@ def meetings_invite(request: HttpRequest, meeting_id: int, payload: Deliberation
     if payload.organisation_id is not None:
         org = Organisation.objects.filter(pk=payload.organisation_id).first()
         if org is None:
-            raise NotFound("未找到该组织", field="organisation_id")
+            raise NotFound(_("未找到该组织"), field="organisation_id")
     meeting_invite(
         actor=request.user,
         meeting=meeting,

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import ScopedQuerySet, access, scope_for
@@ -86,14 +87,14 @@ def access_comment(user: Any, topic: Topic, pk: Any) -> TopicComment:
     try:
         return TopicComment.objects.select_related("topic").get(pk=pk, topic=topic)
     except (TopicComment.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该发言") from None
+        raise NotFound(gettext("未找到该发言")) from None
 
 
 def access_voter(vote: Vote, pk: Any) -> Voter:
     try:
         return Voter.objects.get(pk=pk, vote=vote)
     except (Voter.DoesNotExist, ValueError, TypeError):
-        raise NotFound("投票人不在本次表决名册中", field="voter_id") from None
+        raise NotFound(gettext("投票人不在本次表决名册中"), field="voter_id") from None
 
 
 @dataclass
@@ -139,9 +140,9 @@ class RateRow:
 def mediation_rates(user: Any, *, node: Place, start: dt.date, end: dt.date) -> list[RateRow]:
     """Success rate of cases closed in [start, end] under ``node``: a total row, then one per child node."""
     if not scope_for(user, MediationCase.SCOPE_CAPABILITY).covers(node.path):
-        raise NotFound("未找到该节点,或您无权查看")
+        raise NotFound(gettext("未找到该节点,或您无权查看"))
     if start > end:
-        raise InvalidInput("开始日期不能晚于结束日期", field="start")
+        raise InvalidInput(gettext("开始日期不能晚于结束日期"), field="start")
     closed = MediationCase.objects.filter(
         place_path__under=node.path, closed_on__gte=start, closed_on__lte=end
     ).exclude(outcome=MediationOutcome.PENDING)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
@@ -22,15 +23,17 @@ MEDIATE = {"handle", "manage"}
 def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return value
 
 
 def _day(value: dt.date, field: str) -> dt.date:
     if value > timezone.localdate():
-        raise InvalidInput("日期不能晚于今天", field=field)
+        raise InvalidInput(_("日期不能晚于今天"), field=field)
     return value
 
 
@@ -41,14 +44,14 @@ def mediation_open(
     require_any(actor, place.path, MEDIATE, NOT_YOURS)
     names = [n.strip() for n in parties if n and n.strip()]
     if len(names) < 2:
-        raise InvalidInput("调解至少需要两方当事人", field="parties")
+        raise InvalidInput(_("调解至少需要两方当事人"), field="parties")
     if any(len(n) > 64 for n in names):
-        raise InvalidInput("当事人名称不能超过 64 字", field="parties")
+        raise InvalidInput(_("当事人名称不能超过 64 字"), field="parties")
     case = MediationCase.objects.create(
         place=place,
         place_path=place.path,
-        title=_clean(title, "title", "案件名称", 100),
-        dispute=_clean(dispute, "dispute", "纠纷情况", 5000),
+        title=_clean(title, "title", _("案件名称"), 100),
+        dispute=_clean(dispute, "dispute", _("纠纷情况"), 5000),
         parties=names,
         mediator=mediator,
         opened_on=_day(opened_on, "opened_on"),
@@ -62,11 +65,11 @@ def mediation_open(
 def mediation_session_add(*, actor: Any, case: MediationCase, held_on: dt.date, note: str) -> MediationSession:
     require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
     if case.outcome:
-        raise Conflict("调解已结案")
+        raise Conflict(_("调解已结案"))
     if held_on < case.opened_on:
-        raise InvalidInput("调解日期不能早于立案日期", field="held_on")
+        raise InvalidInput(_("调解日期不能早于立案日期"), field="held_on")
     return MediationSession.objects.create(
-        case=case, held_on=_day(held_on, "held_on"), note=_clean(note, "note", "调解记录", 5000), recorded_by=actor
+        case=case, held_on=_day(held_on, "held_on"), note=_clean(note, "note", _("调解记录"), 5000), recorded_by=actor
     )
 
 
@@ -78,14 +81,14 @@ def mediation_close(
     require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
     case = MediationCase.objects.select_for_update().get(pk=case.pk)
     if case.outcome:
-        raise Conflict("调解已结案")
+        raise Conflict(_("调解已结案"))
     if outcome not in (MediationOutcome.SUCCESS, MediationOutcome.FAILURE):
-        raise InvalidInput("请选择调解结果", field="outcome")
+        raise InvalidInput(_("请选择调解结果"), field="outcome")
     if closed_on < case.opened_on:
-        raise InvalidInput("结案日期不能早于立案日期", field="closed_on")
+        raise InvalidInput(_("结案日期不能早于立案日期"), field="closed_on")
     case.outcome = outcome
     case.closed_on = _day(closed_on, "closed_on")
-    case.agreement = _clean(agreement, "agreement", "调解协议", 5000, required=outcome == MediationOutcome.SUCCESS)
+    case.agreement = _clean(agreement, "agreement", _("调解协议"), 5000, required=outcome == MediationOutcome.SUCCESS)
     case.save(update_fields=["outcome", "closed_on", "agreement"])
     audit_record(action="mediation.closed", actor=actor, target=case, outcome=outcome)
     return case

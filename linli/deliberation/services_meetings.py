@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -40,9 +41,11 @@ NOT_YOURS = "您的岗位无权管理此会议"
 def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return value
 
 
@@ -52,15 +55,15 @@ def _aware(value: dt.datetime) -> dt.datetime:
 
 @transaction.atomic
 def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: str, starts_at: dt.datetime) -> Meeting:
-    require(actor, place.path, "manage", "您的岗位无权在此召集会议")
+    require(actor, place.path, "manage", _("您的岗位无权在此召集会议"))
     if kind not in MeetingKind.values:
-        raise InvalidInput("会议类型无效", field="kind")
+        raise InvalidInput(_("会议类型无效"), field="kind")
     meeting = Meeting.objects.create(
         place=place,
         place_path=place.path,
         kind=kind,
-        title=_clean(title, "title", "会议名称", 100),
-        location=_clean(location, "location", "会议地点", 200),
+        title=_clean(title, "title", _("会议名称"), 100),
+        location=_clean(location, "location", _("会议地点"), 200),
         starts_at=_aware(starts_at),
         checkin_token=secrets.token_urlsafe(16)[:24],
         created_by=actor,
@@ -80,17 +83,17 @@ def meeting_invite(
 ) -> MeetingParticipant:
     require(actor, meeting.place_path, "manage", NOT_YOURS)
     if (person is None) == (organisation is None):
-        raise InvalidInput("请选择一位人员或一个组织", field="person_id")
+        raise InvalidInput(_("请选择一位人员或一个组织"), field="person_id")
     try:
         with transaction.atomic():
             row = MeetingParticipant.objects.create(
                 meeting=meeting,
                 person=person,
                 organisation=organisation,
-                role=_clean(role, "role", "角色", 32, required=False),
+                role=_clean(role, "role", _("角色"), 32, required=False),
             )
     except IntegrityError:
-        raise Conflict("已邀请过", field="person_id") from None
+        raise Conflict(_("已邀请过"), field="person_id") from None
     return row
 
 
@@ -98,24 +101,24 @@ def meeting_invite(
 def agenda_add(*, actor: Any, meeting: Meeting, topic: Topic) -> AgendaItem:
     require(actor, meeting.place_path, "manage", NOT_YOURS)
     if meeting.status != MeetingStatus.PLANNED:
-        raise Conflict("会议已召开,议程不能再改")
+        raise Conflict(_("会议已召开,议程不能再改"))
     if not topic.place_path.startswith(meeting.place_path):
-        raise InvalidInput("议题不在会议范围内", field="topic_id")
+        raise InvalidInput(_("议题不在会议范围内"), field="topic_id")
     if topic.status == TopicStatus.CLOSED:
-        raise Conflict("议题已关闭", field="topic_id")
+        raise Conflict(_("议题已关闭"), field="topic_id")
     position = (AgendaItem.objects.filter(meeting=meeting).aggregate(m=Max("position"))["m"] or 0) + 1
     try:
         with transaction.atomic():
             item = AgendaItem.objects.create(meeting=meeting, topic=topic, position=position)
     except IntegrityError:
-        raise Conflict("该议题已在议程中", field="topic_id") from None
+        raise Conflict(_("该议题已在议程中"), field="topic_id") from None
     Topic.objects.filter(pk=topic.pk, status=TopicStatus.OPEN).update(status=TopicStatus.SCHEDULED)
     return item
 
 
 def _publish(*, actor: Any, meeting: Meeting, kind: str, title: str, body: str, days: int) -> Publication:
     if not 1 <= days <= 60:
-        raise InvalidInput("公示期应为 1 到 60 天", field="days")
+        raise InvalidInput(_("公示期应为 1 到 60 天"), field="days")
     now = timezone.now()
     publication = Publication.objects.create(
         place_id=meeting.place_id,
@@ -137,10 +140,10 @@ def agenda_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publicatio
     """ "议前公开": the agenda is published to the residents of the scope before the meeting."""
     require(actor, meeting.place_path, "manage", NOT_YOURS)
     if Meeting.objects.get(pk=meeting.pk).status != MeetingStatus.PLANNED:
-        raise Conflict("会议已召开,议程应在会前公开")
+        raise Conflict(_("会议已召开,议程应在会前公开"))
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("topic"))
     if not items:
-        raise InvalidInput("议程为空,请先加入议题", field="agenda")
+        raise InvalidInput(_("议程为空,请先加入议题"), field="agenda")
     when = timezone.localtime(meeting.starts_at).strftime("%Y-%m-%d %H:%M")
     body = "\n".join([f"时间:{when}", f"地点:{meeting.location}"] + [f"{i.position}. {i.topic.title}" for i in items])
     return _publish(
@@ -158,24 +161,24 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> MeetingSignI
     """A participant scans the meeting's QR code (its token) and is signed in once."""
     person = getattr(actor, "person", None)
     if person is None:
-        raise Forbidden("请先以本人身份登录")
+        raise Forbidden(_("请先以本人身份登录"))
     if not secrets.compare_digest(token or "", meeting.checkin_token):
-        raise InvalidInput("签到码无效", field="token")
+        raise InvalidInput(_("签到码无效"), field="token")
     invited = MeetingParticipant.objects.filter(meeting=meeting, person=person).exists()
     if not invited and not lives_under(actor, meeting.place_path):
-        raise Forbidden("您不是本次会议的参会人")
+        raise Forbidden(_("您不是本次会议的参会人"))
     try:
         with transaction.atomic():
             return MeetingSignIn.objects.create(meeting=meeting, person=person)
     except IntegrityError:
-        raise Conflict("您已签到") from None
+        raise Conflict(_("您已签到")) from None
 
 
 @transaction.atomic
 def meeting_record_minutes(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
     require(actor, meeting.place_path, "manage", NOT_YOURS)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    meeting.minutes = _clean(minutes, "minutes", "会议纪要", 20000)
+    meeting.minutes = _clean(minutes, "minutes", _("会议纪要"), 20000)
     meeting.status = MeetingStatus.HELD
     meeting.save(update_fields=["minutes", "status"])
     audit_record(action="meeting.minutes_recorded", actor=actor, target=meeting)
@@ -195,13 +198,13 @@ def decision_record(
 ) -> Decision:
     require(actor, meeting.place_path, "manage", NOT_YOURS)
     if responsible_org is None and responsible_person is None:
-        raise InvalidInput("请指定责任单位或责任人", field="responsible_org_id")
+        raise InvalidInput(_("请指定责任单位或责任人"), field="responsible_org_id")
     if topic is not None and not AgendaItem.objects.filter(meeting=meeting, topic=topic).exists():
-        raise InvalidInput("该议题不在本次会议议程中", field="topic_id")
+        raise InvalidInput(_("该议题不在本次会议议程中"), field="topic_id")
     decision = Decision.objects.create(
         meeting=meeting,
         topic=topic,
-        text=_clean(text, "text", "决定内容", 5000),
+        text=_clean(text, "text", _("决定内容"), 5000),
         deadline=deadline,
         responsible_org=responsible_org,
         responsible_person=responsible_person,
@@ -217,8 +220,8 @@ def decision_edit(*, actor: Any, decision: Decision, text: str, deadline: dt.dat
     require(actor, decision.meeting.place_path, "manage", NOT_YOURS)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != DecisionStatus.DRAFT:
-        raise Conflict("决定已公开,不能修改")
-    decision.text = _clean(text, "text", "决定内容", 5000)
+        raise Conflict(_("决定已公开,不能修改"))
+    decision.text = _clean(text, "text", _("决定内容"), 5000)
     decision.deadline = deadline
     decision.save(update_fields=["text", "deadline"])
     return decision
@@ -234,7 +237,7 @@ def results_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publicati
         )
     )
     if not decisions:
-        raise InvalidInput("没有待公开的决定", field="decisions")
+        raise InvalidInput(_("没有待公开的决定"), field="decisions")
     body = "\n".join(
         f"{i}. {d.text}(责任方:{d.responsible_label},期限:{d.deadline:%Y-%m-%d})" for i, d in enumerate(decisions, 1)
     )
@@ -254,10 +257,10 @@ def decision_complete(*, actor: Any, decision: Decision, note: str) -> Decision:
     require(actor, decision.meeting.place_path, "manage", NOT_YOURS)
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != DecisionStatus.PUBLISHED:
-        raise Conflict("只有已公开、落实中的决定可以办结")
+        raise Conflict(_("只有已公开、落实中的决定可以办结"))
     decision.status = DecisionStatus.DONE
     decision.done_at = timezone.now()
-    decision.done_note = _clean(note, "note", "落实情况", 2000)
+    decision.done_note = _clean(note, "note", _("落实情况"), 2000)
     decision.save(update_fields=["status", "done_at", "done_note"])
     audit_record(action="decision.done", actor=actor, target=decision.meeting, decision=decision.pk)
     return decision
@@ -268,18 +271,18 @@ def decision_evaluate(*, actor: Any, decision: Decision, score: int, comment: st
     """ "两评": residents of the scope (and staff) rate how a completed decision was carried out."""
     path = decision.meeting.place_path
     if not lives_under(actor, path):
-        require(actor, path, "manage", "只有本范围的居民可以评议")
+        require(actor, path, "manage", _("只有本范围的居民可以评议"))
     if decision.status != DecisionStatus.DONE:
-        raise Conflict("决定落实后才能评议")
+        raise Conflict(_("决定落实后才能评议"))
     if not isinstance(score, int) or not 1 <= score <= 5:
-        raise InvalidInput("评分应为 1 到 5", field="score")
+        raise InvalidInput(_("评分应为 1 到 5"), field="score")
     try:
         with transaction.atomic():
             return DecisionEvaluation.objects.create(
                 decision=decision,
                 evaluator=actor,
                 score=score,
-                comment=_clean(comment, "comment", "评议意见", 1000, required=False),
+                comment=_clean(comment, "comment", _("评议意见"), 1000, required=False),
             )
     except IntegrityError:
-        raise Conflict("您已评议过") from None
+        raise Conflict(_("您已评议过")) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -27,9 +28,11 @@ TOPIC_PLACE_KINDS = {PlaceKind.COMPOUND, PlaceKind.COMMUNITY, PlaceKind.BUILDING
 def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return value
 
 
@@ -42,18 +45,18 @@ def lives_under(user: Any, path: str) -> bool:
 def topic_raise(*, actor: Any, place: Place, title: str, body: str = "", ticket: Any = None) -> Topic:
     """Residents raise topics where they live; staff anywhere they manage; a request can become a topic."""
     if place.kind not in TOPIC_PLACE_KINDS:
-        raise InvalidInput("议题范围应为社区、小区、网格或楼栋", field="place_id")
+        raise InvalidInput(_("议题范围应为社区、小区、网格或楼栋"), field="place_id")
     staff = may(actor, place.path, "manage") or may(actor, place.path, "handle")
     if not staff and not lives_under(actor, place.path):
-        raise Forbidden("只能在您居住的小区或社区提出议题")
+        raise Forbidden(_("只能在您居住的小区或社区提出议题"))
     if ticket is not None and not ticket.place_path.startswith(place.path):
-        raise InvalidInput("诉求不在该议题范围内", field="ticket_id")
+        raise InvalidInput(_("诉求不在该议题范围内"), field="ticket_id")
     source = TopicSource.REQUEST if ticket is not None else (TopicSource.STAFF if staff else TopicSource.RESIDENT)
     topic = Topic.objects.create(
         place=place,
         place_path=place.path,
-        title=_clean(title, "title", "议题标题", 100),
-        body=_clean(body, "body", "议题说明", 5000, required=False),
+        title=_clean(title, "title", _("议题标题"), 100),
+        body=_clean(body, "body", _("议题说明"), 5000, required=False),
         source=source,
         ticket=ticket,
         raised_by=actor,
@@ -65,16 +68,16 @@ def topic_raise(*, actor: Any, place: Place, title: str, body: str = "", ticket:
 @transaction.atomic
 def topic_comment(*, actor: Any, topic: Topic, body: str) -> TopicComment:
     if topic.status == TopicStatus.CLOSED:
-        raise Conflict("议题已关闭,不能再发言")
+        raise Conflict(_("议题已关闭,不能再发言"))
     staff = may(actor, topic.place_path, "handle") or may(actor, topic.place_path, "manage")
     if not staff and not lives_under(actor, topic.place_path):
-        raise Forbidden("只有本范围的居民和工作人员可以参与讨论")
+        raise Forbidden(_("只有本范围的居民和工作人员可以参与讨论"))
     person = getattr(actor, "person", None)
     comment = TopicComment.objects.create(
         topic=topic,
         author=actor,
         author_name=person.name if person else actor.get_username(),
-        body=_clean(body, "body", "发言内容", 2000),
+        body=_clean(body, "body", _("发言内容"), 2000),
     )
     return comment
 
@@ -82,12 +85,12 @@ def topic_comment(*, actor: Any, topic: Topic, body: str) -> TopicComment:
 @transaction.atomic
 def comment_hide(*, actor: Any, comment: TopicComment, reason: str) -> TopicComment:
     """Moderation: staff hide a post with a reason; it stays in the database and in the audit log."""
-    require(actor, comment.topic.place_path, "manage", "您的岗位无权管理讨论")
+    require(actor, comment.topic.place_path, "manage", _("您的岗位无权管理讨论"))
     comment = TopicComment.objects.select_for_update().get(pk=comment.pk)
     if comment.hidden:
-        raise Conflict("该发言已隐藏")
+        raise Conflict(_("该发言已隐藏"))
     comment.hidden = True
-    comment.hidden_reason = _clean(reason, "reason", "隐藏理由", 200)
+    comment.hidden_reason = _clean(reason, "reason", _("隐藏理由"), 200)
     comment.save(update_fields=["hidden", "hidden_reason"])
     audit_record(action="topic.comment_hidden", actor=actor, target=comment.topic, comment=comment.pk)
     return comment
@@ -95,13 +98,13 @@ def comment_hide(*, actor: Any, comment: TopicComment, reason: str) -> TopicComm
 
 @transaction.atomic
 def topic_escalate(*, actor: Any, topic: Topic, note: str = "") -> Topic:
-    require(actor, topic.place_path, "manage", "您的岗位无权提级议题")
+    require(actor, topic.place_path, "manage", _("您的岗位无权提级议题"))
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     if topic.status == TopicStatus.CLOSED:
-        raise Conflict("议题已关闭")
+        raise Conflict(_("议题已关闭"))
     index = TOPIC_LEVEL_ORDER.index(topic.level)  # type: ignore[arg-type]
     if index + 1 >= len(TOPIC_LEVEL_ORDER):
-        raise Conflict("议题已在社区党群议事,不能再提级")
+        raise Conflict(_("议题已在社区党群议事,不能再提级"))
     old = topic.level
     topic.level = TOPIC_LEVEL_ORDER[index + 1]
     topic.save(update_fields=["level"])
@@ -111,10 +114,10 @@ def topic_escalate(*, actor: Any, topic: Topic, note: str = "") -> Topic:
 
 @transaction.atomic
 def topic_close(*, actor: Any, topic: Topic) -> Topic:
-    require(actor, topic.place_path, "manage", "您的岗位无权关闭议题")
+    require(actor, topic.place_path, "manage", _("您的岗位无权关闭议题"))
     topic = Topic.objects.select_for_update().get(pk=topic.pk)
     if topic.status == TopicStatus.CLOSED:
-        raise Conflict("议题已关闭")
+        raise Conflict(_("议题已关闭"))
     topic.status = TopicStatus.CLOSED
     topic.save(update_fields=["status"])
     audit_record(action="topic.closed", actor=actor, target=topic)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -43,9 +44,11 @@ ADULT_YEARS = 18
 def _text(value: str, field: str, label: str, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(gettext("请填写%(label)s") % {"label": label}, field=field)
     if len(value) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            gettext("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return value
 
 
@@ -62,30 +65,30 @@ def vote_create(
     secret: bool = False,
     topic: Topic | None = None,
 ) -> Vote:
-    require(actor, place.path, "manage", "您的岗位无权在此发起表决")
+    require(actor, place.path, "manage", gettext("您的岗位无权在此发起表决"))
     if place.kind not in VOTE_PLACE_KINDS:
-        raise InvalidInput("表决范围应为楼栋、小区或社区", field="place_id")
+        raise InvalidInput(gettext("表决范围应为楼栋、小区或社区"), field="place_id")
     if electorate not in Electorate.values:
-        raise InvalidInput("投票人范围无效", field="electorate")
+        raise InvalidInput(gettext("投票人范围无效"), field="electorate")
     if rule not in VoteRule.values:
-        raise InvalidInput("表决规则无效", field="rule")
+        raise InvalidInput(gettext("表决规则无效"), field="rule")
     if rule != VoteRule.SIMPLE and electorate != Electorate.OWNERS:
-        raise InvalidInput("民法典第278条规则只适用于业主表决", field="rule")
+        raise InvalidInput(gettext("民法典第278条规则只适用于业主表决"), field="rule")
     if timezone.is_naive(closes_at):
         closes_at = timezone.make_aware(closes_at)
     if closes_at <= timezone.now():
-        raise InvalidInput("截止时间应晚于现在", field="closes_at")
+        raise InvalidInput(gettext("截止时间应晚于现在"), field="closes_at")
     if (
         topic is not None
         and not place.path.startswith(topic.place_path)
         and not topic.place_path.startswith(place.path)
     ):
-        raise InvalidInput("议题与表决范围不一致", field="topic_id")
+        raise InvalidInput(gettext("议题与表决范围不一致"), field="topic_id")
     vote = Vote.objects.create(
         place=place,
         place_path=place.path,
-        title=_text(title, "title", "标题", 120),
-        question=_text(question, "question", "表决事项", 5000),
+        title=_text(title, "title", gettext("标题"), 120),
+        question=_text(question, "question", gettext("表决事项"), 5000),
         electorate=electorate,
         rule=rule,
         secret=secret,
@@ -162,12 +165,12 @@ def _adult_voters(vote: Vote, today: dt.date) -> list[Voter]:
 @transaction.atomic
 def vote_open(*, actor: Any, vote: Vote) -> Vote:
     """Freeze the electorate from the ledger and start the vote."""
-    require(actor, vote.place_path, "manage", "您的岗位无权开启此表决")
+    require(actor, vote.place_path, "manage", gettext("您的岗位无权开启此表决"))
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if vote.status != VoteStatus.DRAFT:
-        raise Conflict("该表决已开启过")
+        raise Conflict(gettext("该表决已开启过"))
     if vote.closes_at <= timezone.now():
-        raise Conflict("截止时间已过,不能开启")
+        raise Conflict(gettext("截止时间已过,不能开启"))
     today = timezone.localdate()
     if vote.electorate == Electorate.OWNERS:
         voters = _owner_voters(vote, today)
@@ -176,7 +179,7 @@ def vote_open(*, actor: Any, vote: Vote) -> Vote:
     else:
         voters = _adult_voters(vote, today)
     if not voters:
-        raise InvalidInput("台账中该范围内没有符合条件的投票人", field="electorate")
+        raise InvalidInput(gettext("台账中该范围内没有符合条件的投票人"), field="electorate")
     Voter.objects.bulk_create(voters, batch_size=1000)
     vote.status = VoteStatus.OPEN
     vote.opened_at = timezone.now()
@@ -214,14 +217,16 @@ def _record(
     proxy_authorisation: str = "",
 ) -> Ballot:
     if choice not in Choice.values:
-        raise InvalidInput("请选择赞成、反对或弃权", field="choice")
+        raise InvalidInput(gettext("请选择赞成、反对或弃权"), field="choice")
     locked = Vote.objects.select_for_update().get(pk=vote.pk)
     if locked.status != VoteStatus.OPEN or timezone.now() >= locked.closes_at:
-        raise Conflict("表决已结束或尚未开始,不能投票")
+        raise Conflict(gettext("表决已结束或尚未开始,不能投票"))
     if Ballot.objects.filter(vote=vote, voter=voter).exists():
-        raise Conflict("该投票人已经投过票", field="voter_id")
+        raise Conflict(gettext("该投票人已经投过票"), field="voter_id")
     if paper_number and Ballot.objects.filter(vote=vote, paper_number=paper_number).exists():
-        raise Conflict(f"纸质票编号 {paper_number} 已录入过", field="paper_number")
+        raise Conflict(
+            gettext("纸质票编号 %(paper_number)s 已录入过") % {"paper_number": paper_number}, field="paper_number"
+        )
     try:
         with transaction.atomic():
             ballot = Ballot.objects.create(
@@ -237,7 +242,7 @@ def _record(
             if locked.secret:
                 SecretChoice.objects.create(vote=vote, choice=choice, area_m2=voter.area_m2)
     except IntegrityError:
-        raise Conflict("该投票人已经投过票,或纸质票编号重复", field="voter_id") from None
+        raise Conflict(gettext("该投票人已经投过票,或纸质票编号重复"), field="voter_id") from None
     # The audit row names the ballot, never the choice of a secret vote.
     audit_record(action="vote.ballot_recorded", actor=actor, target=vote, channel=channel, voter=voter.pk)
     return ballot
@@ -246,9 +251,9 @@ def _record(
 def _proxy_check(proxy: Person | None, authorisation: str) -> str:
     authorisation = (authorisation or "").strip()
     if proxy is not None and not authorisation:
-        raise InvalidInput("代理投票须登记业主的书面授权", field="proxy_authorisation")
+        raise InvalidInput(gettext("代理投票须登记业主的书面授权"), field="proxy_authorisation")
     if len(authorisation) > 200:
-        raise InvalidInput("授权说明不能超过 200 字", field="proxy_authorisation")
+        raise InvalidInput(gettext("授权说明不能超过 200 字"), field="proxy_authorisation")
     return authorisation
 
 
@@ -265,13 +270,13 @@ def ballot_cast(
     mine = own_voter(actor, vote)
     if for_voter is None or (mine is not None and for_voter.pk == mine.pk):
         if mine is None:
-            raise Forbidden("您不在本次表决的投票人名册中")
+            raise Forbidden(gettext("您不在本次表决的投票人名册中"))
         return _record(vote=vote, voter=mine, choice=choice, channel=Channel.ONLINE, actor=actor)
     if for_voter.vote_id != vote.pk:
-        raise InvalidInput("投票人不属于本次表决", field="voter_id")
+        raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
     proxy = getattr(actor, "person", None)
     if proxy is None:
-        raise Forbidden("代理投票须以居民身份登录")
+        raise Forbidden(gettext("代理投票须以居民身份登录"))
     authorisation = _proxy_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,
@@ -296,10 +301,10 @@ def ballot_enter_paper(
     proxy_authorisation: str = "",
 ) -> Ballot:
     """Staff enter a paper ballot under its printed number (unique within the vote)."""
-    require(actor, vote.place_path, "manage", "您的岗位无权录入纸质票")
+    require(actor, vote.place_path, "manage", gettext("您的岗位无权录入纸质票"))
     if voter.vote_id != vote.pk:
-        raise InvalidInput("投票人不属于本次表决", field="voter_id")
-    number = _text(paper_number, "paper_number", "纸质票编号", 32)
+        raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
+    number = _text(paper_number, "paper_number", gettext("纸质票编号"), 32)
     authorisation = _proxy_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,
@@ -316,16 +321,16 @@ def ballot_enter_paper(
 @transaction.atomic
 def vote_close(*, actor: Any, vote: Vote, publish_days: int = 7, reason: str = "") -> Publication:
     """End the vote, count it from the rows and publish the result (公示) for ``publish_days``."""
-    require(actor, vote.place_path, "manage", "您的岗位无权结束此表决")
+    require(actor, vote.place_path, "manage", gettext("您的岗位无权结束此表决"))
     vote = Vote.objects.select_for_update().get(pk=vote.pk)
     if vote.status != VoteStatus.OPEN:
-        raise Conflict("只有投票中的表决可以结束")
+        raise Conflict(gettext("只有投票中的表决可以结束"))
     if not 1 <= publish_days <= 60:
-        raise InvalidInput("公示期应为 1 到 60 天", field="publish_days")
+        raise InvalidInput(gettext("公示期应为 1 到 60 天"), field="publish_days")
     now = timezone.now()
     reason = (reason or "").strip()
     if now < vote.closes_at and not reason:
-        raise InvalidInput("提前结束表决须说明理由", field="reason")
+        raise InvalidInput(gettext("提前结束表决须说明理由"), field="reason")
     vote.status = VoteStatus.CLOSED
     vote.closed_at = now
     vote.save(update_fields=["status", "closed_at"])

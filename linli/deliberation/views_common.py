@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from linli.core.errors import InvalidInput
 from linli.core.scoping import scope_for
 from linli.places.models import Place
@@ -16,7 +18,7 @@ def int_or_none(raw: Any, field: str) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("选择无效", field=field) from None
+        raise InvalidInput(_("选择无效"), field=field) from None
 
 
 def managed_places(
@@ -34,7 +36,7 @@ def place_from_post(places: list[Place], raw: Any) -> Place:
     for place in places:
         if place.pk == pk:
             return place
-    raise InvalidInput("请选择范围", field="place_id")
+    raise InvalidInput(_("请选择范围"), field="place_id")
 
 
 def home_places(user: Any, kinds: Iterable[str]) -> list[Place]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput, NotFound
@@ -29,7 +30,7 @@ RATE_KINDS = {PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKi
 def _date(raw: Any, field: str) -> dt.date:
     value = parse_date(raw or "") if isinstance(raw, str) else None
     if value is None:
-        raise InvalidInput("日期格式不正确", field=field)
+        raise InvalidInput(_("日期格式不正确"), field=field)
     return value
 
 
@@ -55,7 +56,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_new(request: HttpRequest) -> HttpResponse:
     places = _case_places(request.user)
     if not places:
-        raise NotFound("您的岗位不能受理调解")
+        raise NotFound(_("您的岗位不能受理调解"))
     data: Any = request.POST if request.method == "POST" else {}
     error: InvalidInput | None = None
     if request.method == "POST":
@@ -65,7 +66,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             if mediator is None:
                 mediator = getattr(request.user, "person", None)
             if mediator is None:
-                raise InvalidInput("请选择调解员", field="mediator_id")
+                raise InvalidInput(_("请选择调解员"), field="mediator_id")
             case = mediation_open(
                 actor=request.user,
                 place=place_from_post(places, data.get("place_id")),
@@ -114,7 +115,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                 agreement=post.get("agreement", ""),
             )
         else:
-            raise NotFound("未知操作")
+            raise NotFound(_("未知操作"))
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     else:
@@ -127,7 +128,7 @@ def rates(request: HttpRequest) -> HttpResponse:
     """Success rate per node and period; defaults to this year at the highest node in scope."""
     nodes = managed_places(request.user, RATE_KINDS, capability=None, limit=200)
     if not nodes:
-        raise NotFound("您的岗位无权查看调解统计")
+        raise NotFound(_("您的岗位无权查看调解统计"))
     today = timezone.localdate()
     node_id = int_or_none(request.GET.get("node"), "node")
     node = next((n for n in nodes if n.pk == node_id), nodes[0])

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput, NotFound
@@ -51,7 +52,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_new(request: HttpRequest) -> HttpResponse:
     places = managed_places(request.user, TOPIC_PLACE_KINDS)
     if not places:
-        raise NotFound("您的岗位不能召集会议")
+        raise NotFound(_("您的岗位不能召集会议"))
     data: Any = request.POST if request.method == "POST" else {}
     error: InvalidInput | None = None
     if request.method == "POST":
@@ -175,7 +176,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
 
         def record() -> Any:
             if deadline is None:
-                raise InvalidInput("请填写期限", field="deadline")
+                raise InvalidInput(_("请填写期限"), field="deadline")
             return decision_record(
                 actor=user, meeting=meeting, text=text, deadline=deadline, topic=topic, responsible_org=org
             )
@@ -184,7 +185,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
     if action == "publish-results":
         days = _days(post.get("days"))
         return _act(request, meeting_id, lambda: results_publish(actor=user, meeting=meeting, days=days), "结果已公开")
-    raise NotFound("未知操作")
+    raise NotFound(_("未知操作"))
 
 
 def _decision_of(meeting: Any, raw: Any) -> Decision:
@@ -192,7 +193,7 @@ def _decision_of(meeting: Any, raw: Any) -> Decision:
         Decision.objects.filter(meeting=meeting, pk=int_or_none(raw, "decision_id")).select_related("meeting").first()
     )
     if decision is None:
-        raise NotFound("未找到该决定")
+        raise NotFound(_("未找到该决定"))
     return decision
 
 
@@ -216,7 +217,7 @@ def decision_action(request: HttpRequest, meeting_id: int, decision_id: int, act
             lambda: decision_evaluate(actor=user, decision=decision, score=score, comment=comment),
             "感谢您的评议",
         )
-    raise NotFound("未知操作")
+    raise NotFound(_("未知操作"))
 
 
 @login_required

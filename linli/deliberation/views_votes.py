@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput, NotFound
@@ -32,7 +33,7 @@ from linli.deliberation.views_common import int_or_none, managed_places, place_f
 def parse_when(raw: str | None, field: str) -> dt.datetime:
     value = parse_datetime((raw or "").strip())
     if value is None:
-        raise InvalidInput("时间格式不正确", field=field)
+        raise InvalidInput(_("时间格式不正确"), field=field)
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -49,7 +50,7 @@ def vote_list(request: HttpRequest) -> HttpResponse:
 def vote_new(request: HttpRequest) -> HttpResponse:
     places = managed_places(request.user, VOTE_PLACE_KINDS)
     if not places:
-        raise NotFound("您的岗位不能发起表决")
+        raise NotFound(_("您的岗位不能发起表决"))
     error: InvalidInput | None = None
     data: Any = request.POST if request.method == "POST" else {}
     if request.method == "POST":

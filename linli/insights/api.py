@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -271,7 +272,7 @@ def reports_list(request: HttpRequest, page: Query[PageQuery]) -> InsightsReport
 )
 def reports_create(request: HttpRequest, payload: InsightsReportIn) -> Status[InsightsReportOut]:
     if payload.period_kind == PeriodKind.QUARTER and payload.number > 4:
-        raise InvalidInput("季度应在 1 到 4 之间", field="number")
+        raise InvalidInput(_("季度应在 1 到 4 之间"), field="number")
     report = services.report_request(
         actor=request.user,
         node_id=payload.node,

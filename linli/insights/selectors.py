@@ -41,9 +41,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.since > self.until:
-            raise InvalidInput("开始日期不能晚于结束日期", field="since")
+            raise InvalidInput(gettext("开始日期不能晚于结束日期"), field="since")
         if (self.until - self.since).days > 3 * 366:
-            raise InvalidInput("统计区间不能超过三年", field="until")
+            raise InvalidInput(gettext("统计区间不能超过三年"), field="until")
 
     @property
     def days(self) -> int:
@@ -90,21 +90,21 @@ def dashboard_node(user: Any, node_id: Any) -> Place:
     (404 otherwise, same as missing), or their top scope node."""
     scope = scope_for(user, CAPABILITY)
     if scope.empty:
-        raise NotFound("未找到该节点,或您无权查看")
+        raise NotFound(gettext("未找到该节点,或您无权查看"))
     if node_id in (None, ""):
         if scope.everything:
             node = Place.objects.filter(depth=1).order_by("path").first()
         else:
             node = Place.objects.filter(path__in=scope.paths).order_by("path").first()
         if node is None:
-            raise NotFound("没有可统计的节点")
+            raise NotFound(gettext("没有可统计的节点"))
         return node
     try:
         node = Place.objects.filter(pk=int(node_id)).first()
     except (TypeError, ValueError):
         node = None
     if node is None or not scope.covers(node.path):
-        raise NotFound("未找到该节点,或您无权查看")
+        raise NotFound(gettext("未找到该节点,或您无权查看"))
     return node
 
 
@@ -524,7 +524,7 @@ def requests_behind(user: Any, node: Place, period: Period, f: RequestListFilter
     if f.overdue:
         return tickets.filter(overdue_q()).order_by("-id")
     if f.figure not in FIGURE_LISTS:
-        raise InvalidInput("未知的统计项", field="figure")
+        raise InvalidInput(gettext("未知的统计项"), field="figure")
     facts = RequestFact.objects.filter(
         FIGURE_LISTS[f.figure][1], place_path__under=node.path, day__gte=period.since, day__lte=period.until
     )
@@ -594,7 +594,7 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
         if kind == "mediation_success":
             cases = cases.filter(outcome=MediationOutcome.SUCCESS)
         return cases.order_by("-id")
-    raise InvalidInput("未知的统计项", field="kind")
+    raise InvalidInput(gettext("未知的统计项"), field="kind")
 
 
 def record_row(kind: str, obj: Any) -> RecordRow:

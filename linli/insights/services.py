@@ -11,6 +11,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import InvalidInput
@@ -23,16 +24,16 @@ SCHEDULED_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY)
 
 def period_for(*, period_kind: str, year: int, number: int = 1) -> s.Period:
     if period_kind not in PeriodKind.values:
-        raise InvalidInput("报告类型应为月报、季报或年报", field="period_kind")
+        raise InvalidInput(_("报告类型应为月报、季报或年报"), field="period_kind")
     if not 2000 <= year <= 2100:
-        raise InvalidInput("年份超出范围", field="year")
+        raise InvalidInput(_("年份超出范围"), field="year")
     if period_kind == PeriodKind.MONTH:
         if not 1 <= number <= 12:
-            raise InvalidInput("月份应在 1 到 12 之间", field="number")
+            raise InvalidInput(_("月份应在 1 到 12 之间"), field="number")
         return s.month_period(year, number)
     if period_kind == PeriodKind.QUARTER:
         if not 1 <= number <= 4:
-            raise InvalidInput("季度应在 1 到 4 之间", field="number")
+            raise InvalidInput(_("季度应在 1 到 4 之间"), field="number")
         return s.quarter_period(year, number)
     return s.year_period(year)
 
@@ -50,7 +51,7 @@ def report_request(
     node = s.dashboard_node(actor, node_id) if actor is not None else Place.objects.get(pk=node_id)
     period = period_for(period_kind=period_kind, year=year, number=number)
     if period.since > timezone.localdate():
-        raise InvalidInput("不能为尚未开始的时期生成报告", field="number")
+        raise InvalidInput(_("不能为尚未开始的时期生成报告"), field="number")
     with transaction.atomic():
         report = (
             WorkReport.objects.select_for_update()

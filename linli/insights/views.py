@@ -27,7 +27,7 @@ def _date(raw: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"日期格式应为 YYYY-MM-DD:{raw[:20]}", field=field) from None
+        raise InvalidInput(_("日期格式应为 YYYY-MM-DD:%(raw)s") % {"raw": raw[:20]}, field=field) from None
 
 
 def period_from(g: Any) -> s.Period:
@@ -38,7 +38,7 @@ def period_from(g: Any) -> s.Period:
             year, mon = (int(x) for x in month.split("-"))
             return s.month_period(year, mon)
         except ValueError:
-            raise InvalidInput(f"月份格式应为 YYYY-MM:{month[:10]}", field="month") from None
+            raise InvalidInput(_("月份格式应为 YYYY-MM:%(month)s") % {"month": month[:10]}, field="month") from None
     default = s.default_period()
     return s.Period(_date(g.get("since"), "since") or default.since, _date(g.get("until"), "until") or default.until)
 
@@ -120,7 +120,7 @@ def screen(request: HttpRequest) -> HttpResponse:
 def figure(request: HttpRequest, name: str) -> HttpResponse:
     """One rate broken down by the node's children, each number a link to its list."""
     if name not in s.RATES:
-        raise InvalidInput("未知的统计项", field="figure")
+        raise InvalidInput(_("未知的统计项"), field="figure")
     node = s.dashboard_node(request.user, request.GET.get("node"))
     period = period_from(request.GET)
     num, den, complement, label = s.RATES[name]
@@ -162,10 +162,10 @@ def figure(request: HttpRequest, name: str) -> HttpResponse:
 def list_filter(g: Any) -> s.RequestListFilter:
     category = g.get("category")
     if category and not category.isdigit():
-        raise InvalidInput("分类参数无效", field="category")
+        raise InvalidInput(_("分类参数无效"), field="category")
     source = g.get("source") or ""
     if source and source not in Source.values:
-        raise InvalidInput("来源参数无效", field="source")
+        raise InvalidInput(_("来源参数无效"), field="source")
     return s.RequestListFilter(
         figure=g.get("figure") or "received",
         category=int(category) if category else None,
@@ -217,7 +217,7 @@ def _children(node: Place) -> list[Place]:
 def records_list(request: HttpRequest, kind: str) -> HttpResponse:
     """The records behind another module's figure (visits, activities, hours, wishes, mediation)."""
     if kind not in s.RECORD_LISTS:
-        raise InvalidInput("未知的统计项", field="kind")
+        raise InvalidInput(_("未知的统计项"), field="kind")
     node = s.dashboard_node(request.user, request.GET.get("node"))
     period = period_from(request.GET)
     qs = s.records_behind(request.user, node, period, kind)

@@ -17,7 +17,7 @@ from linli.insights.views import period_from, query
 def _figure(request: HttpRequest) -> str:
     figure = request.GET.get("figure") or "open"
     if figure not in maps.MAP_FIGURES:
-        raise InvalidInput("未知的着色指标", field="figure")
+        raise InvalidInput(_("未知的着色指标"), field="figure")
     return figure
 
 

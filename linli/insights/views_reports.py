@@ -56,7 +56,7 @@ def _int(raw: Any, field: str) -> int:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("请填写数字", field=field) from None
+        raise InvalidInput(_("请填写数字"), field=field) from None
 
 
 @login_required
@@ -84,15 +84,15 @@ def report_page(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def report_download(request: HttpRequest, report_id: int, fmt: str) -> FileResponse:
     if fmt not in FORMATS:
-        raise NotFound("未找到该文件")
+        raise NotFound(_("未找到该文件"))
     report = get_or_not_found(visible_reports(request.user), report_id)
     stored = getattr(report, fmt)
     if not stored:
-        raise NotFound("报告尚未生成")
+        raise NotFound(_("报告尚未生成"))
     try:
         handle = stored.open("rb")
     except (FileNotFoundError, ObjectDoesNotExist):
-        raise NotFound("报告文件不存在,请重新生成") from None
+        raise NotFound(_("报告文件不存在,请重新生成")) from None
     services.report_downloaded(actor=request.user, report=report, fmt=fmt, request=request)
     return FileResponse(
         handle, as_attachment=True, filename=f"{report.node.name}{report.title}.{fmt}", content_type=FORMATS[fmt]

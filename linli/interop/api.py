@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
@@ -105,5 +106,5 @@ def handover_create(request: HttpRequest, payload: HandoverIn) -> Status[Handove
 def handover_read(request: HttpRequest, system: str, external_id: str) -> HandoverOut:
     row: Any = Handover.objects.select_related("ticket").filter(system=system, external_id=external_id).first()
     if row is None or not may_see(request.user, row.ticket):
-        raise NotFound("未找到该转交工单,或您无权查看")
+        raise NotFound(_("未找到该转交工单,或您无权查看"))
     return _out(row, False)

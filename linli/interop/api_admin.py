@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -230,6 +231,6 @@ def webhooks_deliveries_list(
     summary="Send a failed delivery again (same payload, fresh signature and retries)",
 )
 def webhooks_delivery_replay(request: HttpRequest, delivery_id: int) -> WebhookDeliveryOut:
-    row = get_or_not_found(WebhookDelivery.objects.all(), delivery_id, message="未找到该推送记录")
+    row = get_or_not_found(WebhookDelivery.objects.all(), delivery_id, message=_("未找到该推送记录"))
     access_subscriber(request.user, row.subscriber_id)
     return _delivery_out(webhook_replay(actor=request.user, delivery_id=row.pk))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
@@ -62,20 +63,23 @@ def handover_receive(
     system = (system or "").strip()
     external_id = (external_id or "").strip()
     if not system or len(system) > SYSTEM_MAX:
-        raise InvalidInput(f"来源系统名称应为 1 到 {SYSTEM_MAX} 个字符", field="system")
+        raise InvalidInput(_("来源系统名称应为 1 到 %(max)d 个字符") % {"max": SYSTEM_MAX}, field="system")
     if not external_id or len(external_id) > EXTERNAL_ID_MAX:
-        raise InvalidInput(f"外部工单号应为 1 到 {EXTERNAL_ID_MAX} 个字符", field="external_id")
+        raise InvalidInput(
+            _("外部工单号应为 1 到 %(max)d 个字符") % {"max": EXTERNAL_ID_MAX},
+            field="external_id",
+        )
     roots = _street_roots(actor) if not getattr(actor, "is_superuser", False) else [""]
     if not roots:
-        raise Forbidden("只有在街道任职的服务账号可以转交工单")
+        raise Forbidden(_("只有在街道任职的服务账号可以转交工单"))
     existing = Handover.objects.select_related("ticket").filter(system=system, external_id=external_id).first()
     if existing is not None:
         return HandoverResult(existing, False)
     place = Place.objects.filter(pk=place_id).first()
     if place is None or not any(place.path.startswith(root) for root in roots):
-        raise InvalidInput("所选位置不存在,或不在您所在街道", field="place_id")
+        raise InvalidInput(_("所选位置不存在,或不在您所在街道"), field="place_id")
     if place.kind == PlaceKind.STREET:
-        raise InvalidInput("请指定到社区、小区或楼栋", field="place_id")
+        raise InvalidInput(_("请指定到社区、小区或楼栋"), field="place_id")
     key = hashlib.sha256(f"{system}\n{external_id}".encode()).hexdigest()[:64]
     try:
         with transaction.atomic():

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import crypto
@@ -39,7 +40,7 @@ def is_admin(user: Any) -> bool:
 
 def require_admin(user: Any) -> None:
     if not is_admin(user):
-        raise Forbidden("只有系统管理员可以管理对接密钥和推送订阅")
+        raise Forbidden(_("只有系统管理员可以管理对接密钥和推送订阅"))
 
 
 def street_by_id(jurisdiction_id: Any) -> Place:
@@ -49,7 +50,7 @@ def street_by_id(jurisdiction_id: Any) -> Place:
     if text.isdigit():
         street = Place.objects.filter(kind=PlaceKind.STREET).filter(Q(code=text) | Q(pk=int(text))).first()
     if street is None:
-        raise NotFound(f"jurisdiction_id “{text}” 不是本平台的街道")
+        raise NotFound(_("jurisdiction_id “%(text)s” 不是本平台的街道") % {"text": text})
     return street
 
 
@@ -67,9 +68,9 @@ def open311_key_create(
         require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise InvalidInput("请填写密钥名称(不超过64字)", field="name")
+        raise InvalidInput(_("请填写密钥名称(不超过64字)"), field="name")
     if not 1 <= int(rate_per_minute) <= 10_000:
-        raise InvalidInput("每分钟调用上限应在 1 到 10000 之间", field="rate_per_minute")
+        raise InvalidInput(_("每分钟调用上限应在 1 到 10000 之间"), field="rate_per_minute")
     street = street_by_id(jurisdiction_id) if jurisdiction_id not in (None, "") else None
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     user_model: Any = get_user_model()
@@ -101,7 +102,7 @@ def open311_key_revoke(*, actor: Any, key_id: int, actor_label: str = "") -> Ope
         require_admin(actor)
     row = Open311Key.objects.select_for_update().filter(pk=key_id).first()
     if row is None:
-        raise NotFound("未找到该密钥")
+        raise NotFound(_("未找到该密钥"))
     if row.revoked_at is None:
         row.revoked_at = timezone.now()
         row.save(update_fields=["revoked_at"])

@@ -29,6 +29,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import crypto
@@ -96,20 +97,20 @@ def webhook_subscriber_create(
     require_admin(actor)
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise InvalidInput("请填写订阅名称(不超过100字)", field="name")
+        raise InvalidInput(_("请填写订阅名称(不超过100字)"), field="name")
     url = (url or "").strip()
     try:
         _url_validator(url)
     except ValidationError:
-        raise InvalidInput("请填写接收地址(http 或 https 的完整网址)", field="url") from None
+        raise InvalidInput(_("请填写接收地址(http 或 https 的完整网址)"), field="url") from None
     if len(url) > 1000:
-        raise InvalidInput("接收地址过长", field="url")
+        raise InvalidInput(_("接收地址过长"), field="url")
     chosen = sorted(set(events or []))
     if not chosen or not set(chosen) <= set(WebhookEvent.values):
-        raise InvalidInput("请选择至少一种事件:新诉求、状态变化、居民评价", field="events")
+        raise InvalidInput(_("请选择至少一种事件:新诉求、状态变化、居民评价"), field="events")
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
-        raise InvalidInput("所选区域不存在", field="place")
+        raise InvalidInput(_("所选区域不存在"), field="place")
     secret = "whsec_" + secrets.token_urlsafe(32)
     row = WebhookSubscriber.objects.create(
         name=name,
@@ -131,7 +132,7 @@ def webhook_subscriber_disable(*, actor: Any, subscriber_id: int) -> WebhookSubs
     require_admin(actor)
     row = WebhookSubscriber.objects.select_for_update().filter(pk=subscriber_id).first()
     if row is None:
-        raise NotFound("未找到该推送订阅")
+        raise NotFound(_("未找到该推送订阅"))
     if row.active:
         row.active = False
         row.save(update_fields=["active"])
@@ -298,9 +299,9 @@ def webhook_replay(*, actor: Any, delivery_id: int) -> WebhookDelivery:
     require_admin(actor)
     delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is None:
-        raise NotFound("未找到该推送记录")
+        raise NotFound(_("未找到该推送记录"))
     if delivery.status not in (DeliveryStatus.FAILED, DeliveryStatus.RETRYING):
-        raise Conflict("只有发送失败的推送可以重发")
+        raise Conflict(_("只有发送失败的推送可以重发"))
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.save(update_fields=["status", "attempts"])

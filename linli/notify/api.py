@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -69,7 +70,7 @@ def inbox_list(request: HttpRequest, filters: Query[InboxFilter]) -> InboxOut:
 @router.post("/inbox/read", response={200: MarkReadOut, 401: ErrorOut, 422: ErrorOut}, operation_id="inbox_mark_read")
 def inbox_mark_read(request: HttpRequest, payload: MarkReadIn) -> MarkReadOut:
     if payload.all == (payload.ids is not None):
-        raise InvalidInput("请给出要标为已读的消息编号 ids,或者 all=true(二选一)", field="ids")
+        raise InvalidInput(_("请给出要标为已读的消息编号 ids,或者 all=true(二选一)"), field="ids")
     marked = notification_mark_read(user=request.user, ids=None if payload.all else payload.ids)
     return MarkReadOut(marked=marked, unread=unread_count(request.user))
 

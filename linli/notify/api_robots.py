@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -59,7 +60,7 @@ class RobotTestOut(Schema):
 
 def _require_manager(user: object) -> None:
     if scope_for(user, "manage").empty:  # type: ignore[arg-type]
-        raise Forbidden("只有社区及以上的管理人员可以设置群机器人")
+        raise Forbidden(_("只有社区及以上的管理人员可以设置群机器人"))
 
 
 def _out(h: NodeWebhook) -> RobotOut:

@@ -32,6 +32,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, NotFound
@@ -228,7 +229,7 @@ def deliveries_drain(*, limit: int = CLAIM_BATCH) -> DrainOutcome:
 
 def _require_admin(actor: Any) -> None:
     if not (getattr(actor, "is_authenticated", False) and scope_for(actor).everything):
-        raise Forbidden("只有系统管理员可以查看和重发外部消息")
+        raise Forbidden(_("只有系统管理员可以查看和重发外部消息"))
 
 
 def deliveries_for_admin(actor: Any, *, status: str = "") -> QuerySet[Delivery]:
@@ -246,9 +247,9 @@ def delivery_retry(*, actor: Any, delivery_id: int) -> Delivery:
     _require_admin(actor)
     delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is None:
-        raise NotFound("未找到该消息")
+        raise NotFound(_("未找到该消息"))
     if delivery.status not in (DeliveryStatus.FAILED, DeliveryStatus.SKIPPED):
-        raise Conflict("只有发送失败或未发送的消息可以重发")
+        raise Conflict(_("只有发送失败或未发送的消息可以重发"))
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = timezone.now()

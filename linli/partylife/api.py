@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -157,7 +158,7 @@ def branches_list(request: HttpRequest, page: Query[PageQuery]) -> BranchListOut
 def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn]) -> BranchFiguresOut:
     branch = access_party_org(request.user, branch_id, kind="branch")
     if q.period not in Period.values:
-        raise InvalidInput("统计周期无效", field="period")
+        raise InvalidInput(_("统计周期无效"), field="period")
     start, end = window_of(q.period, q.day or dt.date.today())
     f = branch_figures([branch], start, end)[0]
     return BranchFiguresOut(

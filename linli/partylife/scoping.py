@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.scoping import EVERYTHING, NOTHING, Scope
@@ -83,7 +84,7 @@ def access_party_org(user: User | Any, pk: Any, *, kind: str | None = None) -> P
     try:
         return qs.get(pk=int(pk))
     except Exception:
-        raise NotFound("未找到,或您无权查看") from None
+        raise NotFound(_("未找到,或您无权查看")) from None
 
 
 def access_party_row(queryset: Any, user: User | Any, pk: Any) -> Any:
@@ -91,7 +92,7 @@ def access_party_row(queryset: Any, user: User | Any, pk: Any) -> Any:
     try:
         return queryset.visible_to(user).get(pk=int(pk))
     except Exception:
-        raise NotFound("未找到,或您无权查看") from None
+        raise NotFound(_("未找到,或您无权查看")) from None
 
 
 def is_party_officer(user: User | Any) -> bool:

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife.models import (
@@ -419,9 +420,9 @@ def picker_search(user: Any, q: str) -> list[PickedPerson]:
 
     text = (q or "").strip()
     if len(text) < PICKER_MIN:
-        raise InvalidInput(f"请至少输入 {PICKER_MIN} 个字的姓名", field="q")
+        raise InvalidInput(gettext("请至少输入 %(min)d 个字的姓名") % {"min": PICKER_MIN}, field="q")
     if any(ch.isdigit() for ch in text) or len(text) > 30:
-        raise InvalidInput("请按姓名查找(不要输入证件号或电话)", field="q")
+        raise InvalidInput(gettext("请按姓名查找(不要输入证件号或电话)"), field="q")
     if not is_party_officer(user):
         return []
     people = (

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -44,7 +45,7 @@ def officer_branch(actor: Any, branch_id: int) -> PartyOrg:
 
 def _choice(value: str, choices: Any, field: str) -> str:
     if value not in choices.values:
-        raise InvalidInput(f"{field} 取值无效:{value}", field=field)
+        raise InvalidInput(gettext("%(field)s 取值无效:%(value)s") % {"field": field, "value": value}, field=field)
     return value
 
 
@@ -64,7 +65,7 @@ def active_member(branch: PartyOrg, person_id: int) -> Membership | None:
 def branch_set_founded(*, actor: Any, branch_id: int, founded_on: dt.date) -> BranchProfile:
     branch = officer_branch(actor, branch_id)
     if founded_on > timezone.localdate():
-        raise InvalidInput("成立日期不能晚于今天", field="founded_on")
+        raise InvalidInput(gettext("成立日期不能晚于今天"), field="founded_on")
     profile, _ = BranchProfile.objects.update_or_create(org=branch, defaults={"founded_on": founded_on})
     audit_record(action="partylife.branch_founded", actor=actor, target=branch, founded_on=founded_on.isoformat())
     return profile
@@ -91,19 +92,23 @@ def membership_add(
     _choice(employment, Employment, "employment")
     person = Person.objects.filter(pk=person_id).first()
     if person is None:
-        raise InvalidInput("找不到这位居民", field="person_id")
+        raise InvalidInput(gettext("找不到这位居民"), field="person_id")
     if not person.is_party_member:
-        raise InvalidInput("此人不是中共党员,不能登记为支部党员", field="person_id")
+        raise InvalidInput(gettext("此人不是中共党员,不能登记为支部党员"), field="person_id")
     if joined_party_on and joined_party_on > joined_on:
-        raise InvalidInput("入党时间不能晚于转入本支部日期", field="joined_party_on")
+        raise InvalidInput(gettext("入党时间不能晚于转入本支部日期"), field="joined_party_on")
     group = None
     if group_id is not None:
         group = PartyOrg.objects.filter(pk=group_id, kind=PartyOrgKind.GROUP, path__startswith=branch.path).first()
         if group is None:
-            raise InvalidInput("党小组不属于本支部", field="group_id")
+            raise InvalidInput(gettext("党小组不属于本支部"), field="group_id")
     current = Membership.objects.select_for_update().filter(person=person, left_on__isnull=True).first()
     if current is not None:
-        raise Conflict(f"{person.name} 已是{current.branch.name}的党员,请先办理转出", field="person_id")
+        raise Conflict(
+            gettext("%(person)s 已是%(branch)s的党员,请先办理转出")
+            % {"person": person.name, "branch": current.branch.name},
+            field="person_id",
+        )
     membership = Membership.objects.create(
         person=person,
         branch=branch,
@@ -138,11 +143,11 @@ def membership_transfer_out(
         Membership.objects.select_for_update().filter(branch=branch, person_id=person_id, left_on__isnull=True).first()
     )
     if membership is None:
-        raise InvalidInput("此人不是本支部的在册党员,不能办理转出", field="person_id")
+        raise InvalidInput(gettext("此人不是本支部的在册党员,不能办理转出"), field="person_id")
     if left_on < membership.joined_on:
-        raise InvalidInput("转出日期不能早于转入日期", field="left_on")
+        raise InvalidInput(gettext("转出日期不能早于转入日期"), field="left_on")
     if reason == MembershipEnd.TRANSFERRED_OUT and not to.strip():
-        raise InvalidInput("请填写转往的党组织", field="to")
+        raise InvalidInput(gettext("请填写转往的党组织"), field="to")
     membership.left_on = left_on
     membership.left_reason = reason
     membership.transferred_out_to = to.strip()[:120]
@@ -161,7 +166,7 @@ def meeting_rule_set(*, actor: Any, branch_id: int, kind: str, period: str, time
     _choice(kind, MeetingKind, "kind")
     _choice(period, Period, "period")
     if not 0 <= times <= 31:
-        raise InvalidInput("次数应在 0 到 31 之间", field="times")
+        raise InvalidInput(gettext("次数应在 0 到 31 之间"), field="times")
     rule, _ = MeetingRule.objects.update_or_create(
         branch=branch, kind=kind, defaults={"period": period, "times": times}
     )
@@ -184,10 +189,12 @@ def meeting_plan(
     _choice(kind, MeetingKind, "kind")
     title = title.strip()
     if not title:
-        raise InvalidInput("请填写会议主题", field="title")
+        raise InvalidInput(gettext("请填写会议主题"), field="title")
     founded = _founded_on(branch)
     if founded and date < founded:
-        raise InvalidInput(f"会议日期早于支部成立日期({founded.isoformat()})", field="date")
+        raise InvalidInput(
+            gettext("会议日期早于支部成立日期(%(founded)s)") % {"founded": founded.isoformat()}, field="date"
+        )
     meeting = Meeting.objects.create(
         branch=branch,
         org_path=branch.path,
@@ -213,13 +220,13 @@ def meeting_sign_in(*, actor: Any, meeting_id: int) -> Attendance:
     meeting = Meeting.objects.select_for_update().filter(pk=meeting_id).first()
     person_id = getattr(actor, "person_id", None)
     if meeting is None or not person_id:
-        raise NotFound("未找到该会议")
+        raise NotFound(gettext("未找到该会议"))
     if active_member(meeting.branch, person_id) is None:
-        raise Forbidden("您不是本支部党员,不能签到其他支部的会议")
+        raise Forbidden(gettext("您不是本支部党员,不能签到其他支部的会议"))
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Conflict("会议已取消")
+        raise Conflict(gettext("会议已取消"))
     if Attendance.objects.filter(meeting=meeting, person_id=person_id).exists():
-        raise Conflict("您已签到,无需重复签到")
+        raise Conflict(gettext("您已签到,无需重复签到"))
     attendance = Attendance.objects.create(
         meeting=meeting,
         person_id=person_id,
@@ -238,11 +245,11 @@ def attendance_record(*, actor: Any, meeting_id: int, person_id: int, status: st
     _choice(status, AttendanceStatus, "status")
     reason = reason.strip()
     if status != AttendanceStatus.PRESENT and not reason:
-        raise InvalidInput("请假或缺席须填写原因", field="reason")
+        raise InvalidInput(gettext("请假或缺席须填写原因"), field="reason")
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Conflict("会议已取消")
+        raise Conflict(gettext("会议已取消"))
     if active_member(meeting.branch, person_id) is None:
-        raise InvalidInput("此人不是本支部党员", field="person_id")
+        raise InvalidInput(gettext("此人不是本支部党员"), field="person_id")
     try:
         with transaction.atomic():
             attendance = Attendance.objects.create(
@@ -254,7 +261,7 @@ def attendance_record(*, actor: Any, meeting_id: int, person_id: int, status: st
                 recorded_by=actor,
             )
     except IntegrityError:
-        raise Conflict("此人的出勤已登记,不能重复登记", field="person_id") from None
+        raise Conflict(gettext("此人的出勤已登记,不能重复登记"), field="person_id") from None
     audit_record(action="partylife.attendance", actor=actor, target=meeting, person=person_id, status=status)
     return attendance
 
@@ -265,11 +272,11 @@ def meeting_record_minutes(*, actor: Any, meeting_id: int, minutes: str) -> Meet
     meeting = _meeting_for_officer(actor, meeting_id)
     minutes = minutes.strip()
     if not minutes:
-        raise InvalidInput("请填写会议记录", field="minutes")
+        raise InvalidInput(gettext("请填写会议记录"), field="minutes")
     if meeting.status == MeetingStatus.CANCELLED:
-        raise Conflict("会议已取消,不能记录")
+        raise Conflict(gettext("会议已取消,不能记录"))
     if meeting.date > timezone.localdate():
-        raise Conflict("会议日期未到,不能登记为已召开")
+        raise Conflict(gettext("会议日期未到,不能登记为已召开"))
     recorded = set(Attendance.objects.filter(meeting=meeting).values_list("person_id", flat=True))
     missing = (
         Membership.objects.filter(branch=meeting.branch, left_on__isnull=True, joined_on__lte=meeting.date)
@@ -295,7 +302,7 @@ def meeting_record_minutes(*, actor: Any, meeting_id: int, minutes: str) -> Meet
 def meeting_cancel(*, actor: Any, meeting_id: int) -> Meeting:
     meeting = _meeting_for_officer(actor, meeting_id)
     if meeting.status != MeetingStatus.PLANNED:
-        raise Conflict("只有计划中的会议可以取消")
+        raise Conflict(gettext("只有计划中的会议可以取消"))
     meeting.status = MeetingStatus.CANCELLED
     meeting.save(update_fields=["status"])
     audit_record(action="partylife.meeting_cancelled", actor=actor, target=meeting)
@@ -346,20 +353,20 @@ def center_household_link(
     center = access_party_org(actor, center_id, kind=PartyOrgKind.CENTER_HOUSEHOLD)
     branch = branch_of(center)
     if branch is None:
-        raise InvalidInput("该党员中心户不在任何党支部下", field="center_id")
+        raise InvalidInput(gettext("该党员中心户不在任何党支部下"), field="center_id")
     household = (
         Household.objects.filter(pk=household_id, place_path__startswith=branch.place_path)
         .select_related("place")
         .first()
     )
     if household is None:
-        raise InvalidInput("须是本支部所在小区的住户", field="household_id")
+        raise InvalidInput(gettext("须是本支部所在小区的住户"), field="household_id")
     if active_member(branch, member_id) is None:
-        raise InvalidInput("负责党员须是本支部在册党员", field="member_id")
+        raise InvalidInput(gettext("负责党员须是本支部在册党员"), field="member_id")
     if since > timezone.localdate():
-        raise InvalidInput("开始日期不能晚于今天", field="since")
+        raise InvalidInput(gettext("开始日期不能晚于今天"), field="since")
     if CenterHouseholdDuty.objects.filter(center=center, household=household).exists():
-        raise Conflict("该住户已在此中心户的责任区内", field="household_id")
+        raise Conflict(gettext("该住户已在此中心户的责任区内"), field="household_id")
     duty = CenterHouseholdDuty.objects.create(
         center=center, household=household, member_id=member_id, since=since, org_path=center.path
     )
@@ -379,7 +386,7 @@ def center_household_unlink(*, actor: Any, duty_id: int) -> None:
         else None
     )
     if duty is None:
-        raise NotFound("未找到该责任区住户,或您无权查看")
+        raise NotFound(gettext("未找到该责任区住户,或您无权查看"))
     audit_record(
         action="partylife.duty_unlinked",
         actor=actor,

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import uploads
@@ -56,11 +57,11 @@ def study_material_add(
     org = access_party_org(actor, org_id)
     title = title.strip()
     if not title:
-        raise InvalidInput("请填写学习资料标题", field="title")
+        raise InvalidInput(_("请填写学习资料标题"), field="title")
     if not (body.strip() or link.strip() or upload):
-        raise InvalidInput("请填写内容、链接或上传文件", field="body")
+        raise InvalidInput(_("请填写内容、链接或上传文件"), field="body")
     if link and not link.startswith(("http://", "https://")):
-        raise InvalidInput("链接须以 http:// 或 https:// 开头", field="link")
+        raise InvalidInput(_("链接须以 http:// 或 https:// 开头"), field="link")
     ids = sorted(set(assignee_ids or []))
     members = set(
         Membership.objects.filter(person_id__in=ids, left_on__isnull=True, org_path__startswith=org.path).values_list(
@@ -68,7 +69,7 @@ def study_material_add(
         )
     )
     if len(members) != len(ids):
-        raise InvalidInput("指定的学习对象须是该组织的在册党员", field="assignee_ids")
+        raise InvalidInput(_("指定的学习对象须是该组织的在册党员"), field="assignee_ids")
     material = StudyMaterial(
         org=org,
         org_path=org.path,
@@ -93,7 +94,7 @@ def _create_completion(**fields: Any) -> StudyCompletion:
         with transaction.atomic():
             return StudyCompletion.objects.create(**fields)
     except IntegrityError:
-        raise Conflict("该党员已完成此项学习,不能重复登记", field="person_id") from None
+        raise Conflict(_("该党员已完成此项学习,不能重复登记"), field="person_id") from None
 
 
 @transaction.atomic
@@ -102,9 +103,9 @@ def study_complete(*, actor: Any, material_id: int, method: str = StudyMethod.ON
     person_id = getattr(actor, "person_id", None)
     material = StudyMaterial.objects.filter(pk=material_id).first()
     if material is None or not person_id or not is_assigned(material, person_id):
-        raise NotFound("未找到该学习资料")
+        raise NotFound(_("未找到该学习资料"))
     if method not in (StudyMethod.SELF, StudyMethod.ONLINE):
-        raise InvalidInput("自行登记只能是自学或线上学习", field="method")
+        raise InvalidInput(_("自行登记只能是自学或线上学习"), field="method")
     completion = _create_completion(
         material=material, person_id=person_id, method=method, completed_on=timezone.localdate(), recorded_by=actor
     )
@@ -125,13 +126,13 @@ def study_deliver(
     """送学上门: another member brought the material to someone who cannot come or use a phone."""
     material: StudyMaterial = access_party_row(StudyMaterial.objects.all(), actor, material_id)
     if not is_assigned(material, person_id):
-        raise InvalidInput("此人不在该学习资料的学习对象中", field="person_id")
+        raise InvalidInput(_("此人不在该学习资料的学习对象中"), field="person_id")
     if delivered_by_id == person_id:
-        raise InvalidInput("送学人不能是学习者本人", field="delivered_by_id")
+        raise InvalidInput(_("送学人不能是学习者本人"), field="delivered_by_id")
     if not Membership.objects.filter(person_id=delivered_by_id, left_on__isnull=True).exists():
-        raise InvalidInput("送学人须是在册党员", field="delivered_by_id")
+        raise InvalidInput(_("送学人须是在册党员"), field="delivered_by_id")
     if on > timezone.localdate():
-        raise InvalidInput("送学日期不能晚于今天", field="on")
+        raise InvalidInput(_("送学日期不能晚于今天"), field="on")
     completion = _create_completion(
         material=material,
         person_id=person_id,
@@ -151,7 +152,7 @@ def study_deliver(
 def _filing_org(actor: Any, branch: PartyOrg) -> PartyOrg:
     parent = PartyOrg.objects.filter(path=branch.path[: -PartyOrg.steplen]).first()
     if parent is None:
-        raise InvalidInput("该支部没有上级党组织,无法备案", field="branch_id")
+        raise InvalidInput(_("该支部没有上级党组织,无法备案"), field="branch_id")
     return parent
 
 
@@ -170,14 +171,14 @@ def secretary_register(
     """备案: file a branch secretary with the community committee above the branch."""
     branch = officer_branch(actor, branch_id)
     if term_end <= term_start:
-        raise InvalidInput("任期结束须晚于任期开始", field="term_end")
+        raise InvalidInput(_("任期结束须晚于任期开始"), field="term_end")
     if _member_under(branch.path, person_id) is None:
-        raise InvalidInput("支部书记须是本支部在册党员", field="person_id")
+        raise InvalidInput(_("支部书记须是本支部在册党员"), field="person_id")
     overlapping = SecretaryRecord.objects.select_for_update().filter(
         branch=branch, term_start__lt=term_end, term_end__gt=term_start
     )
     if overlapping.exists():
-        raise Conflict("该支部在此任期内已有备案的书记", field="term_start")
+        raise Conflict(_("该支部在此任期内已有备案的书记"), field="term_start")
     record = SecretaryRecord.objects.create(
         person_id=person_id,
         branch=branch,
@@ -200,12 +201,12 @@ def mentoring_pair_add(
     """导师帮带: pair an experienced secretary with a newer one, under an org the actor leads."""
     org = access_party_org(actor, org_id)
     if mentor_id == mentee_id:
-        raise InvalidInput("导师与帮带对象不能是同一人", field="mentee_id")
+        raise InvalidInput(_("导师与帮带对象不能是同一人"), field="mentee_id")
     for field, pid in (("mentor_id", mentor_id), ("mentee_id", mentee_id)):
         if _member_under(org.path, pid) is None:
-            raise InvalidInput("须是该组织下的在册党员", field=field)
+            raise InvalidInput(_("须是该组织下的在册党员"), field=field)
     if MentoringPair.objects.filter(mentor_id=mentor_id, mentee_id=mentee_id, ended_on__isnull=True).exists():
-        raise Conflict("这对帮带关系已存在", field="mentee_id")
+        raise Conflict(_("这对帮带关系已存在"), field="mentee_id")
     pair = MentoringPair.objects.create(
         mentor_id=mentor_id, mentee_id=mentee_id, org=org, org_path=org.path, started_on=started_on
     )
@@ -219,11 +220,11 @@ def mentoring_session_add(
 ) -> MentoringSession:
     pair: MentoringPair = access_party_row(MentoringPair.objects.all(), actor, pair_id)
     if not topic.strip():
-        raise InvalidInput("请填写帮带主题", field="topic")
+        raise InvalidInput(_("请填写帮带主题"), field="topic")
     if held_on < pair.started_on:
-        raise InvalidInput("帮带日期早于结对日期", field="held_on")
+        raise InvalidInput(_("帮带日期早于结对日期"), field="held_on")
     if pair.ended_on and held_on > pair.ended_on:
-        raise Conflict("帮带关系已结束")
+        raise Conflict(_("帮带关系已结束"))
     session = MentoringSession.objects.create(pair=pair, held_on=held_on, topic=topic.strip()[:160], notes=notes)
     audit_record(action="partylife.mentoring_session", actor=actor, target=pair)
     return session
@@ -243,18 +244,18 @@ def recognition_add(
     """两优一先: 优秀共产党员 / 优秀党务工作者 name a person; 先进基层党组织 names the org itself."""
     org = access_party_org(actor, org_id)
     if kind not in RecognitionKind.values:
-        raise InvalidInput("表彰类别无效", field="kind")
+        raise InvalidInput(_("表彰类别无效"), field="kind")
     if level not in RecognitionLevel.values:
-        raise InvalidInput("表彰级别无效", field="level")
+        raise InvalidInput(_("表彰级别无效"), field="level")
     if not 1949 <= year <= timezone.localdate().year:
-        raise InvalidInput("年度无效", field="year")
+        raise InvalidInput(_("年度无效"), field="year")
     if kind == RecognitionKind.ORG:
         if person_id is not None:
-            raise InvalidInput("先进基层党组织表彰不指定个人", field="person_id")
+            raise InvalidInput(_("先进基层党组织表彰不指定个人"), field="person_id")
         if org.kind not in (PartyOrgKind.BRANCH, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.COMMITTEE):
-            raise InvalidInput("先进基层党组织须是党委、党总支或党支部", field="org_id")
+            raise InvalidInput(_("先进基层党组织须是党委、党总支或党支部"), field="org_id")
     elif person_id is None or _member_under(org.path, person_id) is None:
-        raise InvalidInput("须指定该组织下的在册党员", field="person_id")
+        raise InvalidInput(_("须指定该组织下的在册党员"), field="person_id")
     recognition = Recognition.objects.create(
         kind=kind, person_id=person_id, org=org, org_path=org.path, year=year, level=level, citation=citation[:200]
     )
@@ -264,4 +265,4 @@ def recognition_add(
 
 def require_officer(actor: Any) -> None:
     if party_scope(actor).empty:
-        raise Forbidden("仅党组织书记、委员及上级党组织可查看党务数据")
+        raise Forbidden(_("仅党组织书记、委员及上级党组织可查看党务数据"))

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from linli.core import uploads
@@ -41,7 +42,7 @@ def parse_date(raw: str | None, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(raw or "")
     except ValueError:
-        raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
+        raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field=field) from None
 
 
 def int_or_none(raw: str | None) -> int | None:
@@ -190,7 +191,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
             ),
         )
     else:
-        raise NotFound("未知操作")
+        raise NotFound(gettext("未知操作"))
     return redirect("partylife:branch", org_id)
 
 
@@ -201,7 +202,7 @@ def _meeting_for_viewer(user: Any, meeting_id: int) -> tuple[Meeting, bool, Memb
     membership = my_membership(user)
     is_member = m is not None and membership is not None and membership.branch_id == m.branch_id
     if m is None or not (is_officer or is_member):
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(gettext("未找到,或您无权查看"))
     return m, is_officer, membership
 
 
@@ -210,7 +211,7 @@ def meeting_photo(request: HttpRequest, photo_id: int) -> FileResponse:
     """A meeting photo, only to those who may see the meeting (officers and the branch's members)."""
     photo = MeetingPhoto.objects.filter(pk=photo_id).first()
     if photo is None:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(gettext("未找到,或您无权查看"))
     _meeting_for_viewer(request.user, photo.meeting_id)
     return uploads.serve_upload(photo.image, content_type=uploads.content_type_of(photo.image.name))
 
@@ -283,7 +284,7 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
     elif action == "cancel":
         run(request, "会议已取消", lambda: s.meeting_cancel(actor=actor, meeting_id=meeting_id))
     else:
-        raise NotFound("未知操作")
+        raise NotFound(gettext("未知操作"))
     return redirect("partylife:meeting", meeting_id)
 
 
@@ -294,7 +295,7 @@ def _material_for_viewer(user: Any, material_id: int) -> tuple[StudyMaterial, bo
     person_id = getattr(user, "person_id", None)
     is_learner = mat is not None and bool(person_id) and st.is_assigned(mat, person_id)
     if mat is None or not (is_officer or is_learner):
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(gettext("未找到,或您无权查看"))
     return mat, is_officer, is_learner
 
 
@@ -303,7 +304,7 @@ def material_file(request: HttpRequest, material_id: int) -> FileResponse:
     """The material's attachment, only to its officers and the members it is assigned to."""
     mat, _, _ = _material_for_viewer(request.user, material_id)
     if not mat.file:
-        raise NotFound("该学习资料没有附件")
+        raise NotFound(gettext("该学习资料没有附件"))
     name = mat.file.name
     extension = name.rsplit(".", 1)[-1]
     return uploads.serve_upload(
@@ -367,5 +368,5 @@ def material_act(request: HttpRequest, material_id: int, action: str) -> HttpRes
             ),
         )
     else:
-        raise NotFound("未知操作")
+        raise NotFound(gettext("未知操作"))
     return redirect("partylife:material", material_id)

@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
@@ -64,7 +65,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     st.require_officer(request.user)
     period = request.GET.get("period") or "quarter"
     if period not in Period.values:
-        raise InvalidInput("统计周期无效", field="period")
+        raise InvalidInput(_("统计周期无效"), field="period")
     day = parse_date(request.GET["day"], "day") if request.GET.get("day") else dt.date.today()
     start, end = window_of(period, day)
     branches = list(visible_branches(request.user)[:MAX_BRANCHES])
@@ -160,5 +161,5 @@ def secretaries_act(request: HttpRequest, action: str) -> HttpResponse:
             ),
         )
     else:
-        raise NotFound("未知操作")
+        raise NotFound(_("未知操作"))
     return redirect("partylife:secretaries")

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -88,12 +89,12 @@ def subject_request_submit(
 ) -> SubjectRequest:
     """A resident files a request about their own record, or staff file one on a resident's behalf."""
     if not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
     if kind not in RequestKind.values:
-        raise InvalidInput("请选择申请类型", field="kind")
+        raise InvalidInput(_("请选择申请类型"), field="kind")
     details = (details or "").strip()
     if len(details) > DETAILS_MAX:
-        raise InvalidInput(f"说明不能超过 {DETAILS_MAX} 字", field="details")
+        raise InvalidInput(_("说明不能超过 %(max)d 字") % {"max": DETAILS_MAX}, field="details")
     key = (idempotency_key or "").strip()[:64]
     if key:
         existing = SubjectRequest.objects.filter(submitted_by=actor, idempotency_key=key).first()
@@ -104,20 +105,20 @@ def subject_request_submit(
     if on_behalf:
         assert person is not None
         if not _staff_may(actor, person):
-            raise NotFound("未找到该居民,或您无权查看")
+            raise NotFound(_("未找到该居民,或您无权查看"))
     else:
         person = Person.objects.filter(pk=own_id).first() if own_id else None
         if person is None:
-            raise Forbidden("您的账号没有关联居民档案,请到社区现场办理")
+            raise Forbidden(_("您的账号没有关联居民档案,请到社区现场办理"))
     if SubjectRequest.objects.filter(
         person=person, kind=kind, status__in=[RequestStatus.RECEIVED, RequestStatus.IN_REVIEW]
     ).exists():
-        raise Conflict("同类申请正在办理中,请勿重复提交", field="kind")
+        raise Conflict(_("同类申请正在办理中,请勿重复提交"), field="kind")
     correction = None
     if kind == RequestKind.CORRECTION:
         if on_behalf:
             if not details:
-                raise InvalidInput("请写明要更正的内容", field="details")
+                raise InvalidInput(_("请写明要更正的内容"), field="details")
         else:
             from linli.people.services import correction_request
 
@@ -126,7 +127,7 @@ def subject_request_submit(
                 actor=actor, field=correction_field, requested_value=requested_value, message=details
             )
     elif kind in (RequestKind.ERASURE, RequestKind.WITHDRAWAL) and not details and not category_codes:
-        raise InvalidInput("请说明要删除或撤回同意的信息", field="details")
+        raise InvalidInput(_("请说明要删除或撤回同意的信息"), field="details")
     now = timezone.now()
     request = SubjectRequest(
         person=person,
@@ -150,7 +151,7 @@ def subject_request_submit(
     if category_codes:
         categories = list(DataCategory.objects.filter(code__in=category_codes))
         if len(categories) != len(set(category_codes)):
-            raise InvalidInput("有未知的信息类别", field="categories")
+            raise InvalidInput(_("有未知的信息类别"), field="categories")
         request.categories.set(categories)
     _event(request, actor=actor, from_status="", note="工作人员代为提交" if on_behalf else "")
     audit_record(action="privacy.request_submitted", actor=actor, target=request, kind=kind, on_behalf=on_behalf)
@@ -167,7 +168,7 @@ def _lock(actor: Any, request_id: int) -> SubjectRequest:
         .first()
     )
     if request is None or not _staff_may(actor, request.person):
-        raise NotFound("未找到该申请,或您无权查看")
+        raise NotFound(_("未找到该申请,或您无权查看"))
     return request
 
 
@@ -175,7 +176,7 @@ def _lock(actor: Any, request_id: int) -> SubjectRequest:
 def subject_request_review(*, actor: Any, request_id: int) -> SubjectRequest:
     request = _lock(actor, request_id)
     if request.status != RequestStatus.RECEIVED:
-        raise Conflict("该申请已在审核或已办结")
+        raise Conflict(_("该申请已在审核或已办结"))
     request.status = RequestStatus.IN_REVIEW
     request.save(update_fields=["status"])
     _event(request, actor=actor, from_status=RequestStatus.RECEIVED)
@@ -191,12 +192,12 @@ def _erase(actor: Any, request: SubjectRequest) -> str:
 
     person = Person.objects.select_for_update().get(pk=request.person_id)
     if person.moved_out_on is None:
-        raise Conflict("该居民仍在本辖区居住,户籍与居住信息须保存:请以“不予办理”答复并引用户籍登记依据")
+        raise Conflict(_("该居民仍在本辖区居住,户籍与居住信息须保存:请以“不予办理”答复并引用户籍登记依据"))
     user = getattr(person, "user", None)
     if user is not None and Ticket.objects.filter(submitted_by=user, status__in=OPEN_STATUSES).exists():
-        raise Conflict("该居民有尚未办结的诉求:请以“不予办理”答复并引用履行法定职责依据")
+        raise Conflict(_("该居民有尚未办结的诉求:请以“不予办理”答复并引用履行法定职责依据"))
     if person.positions.exists():
-        raise Conflict("该居民仍担任岗位,信息在使用中")
+        raise Conflict(_("该居民仍担任岗位,信息在使用中"))
     PersonPhone.objects.filter(person=person).delete()
     PersonTag.objects.filter(person=person).delete()
     CorrectionRequest.objects.filter(person=person).update(requested_value="", message="")
@@ -211,15 +212,15 @@ def subject_request_complete(*, actor: Any, request_id: int, outcome: str) -> Su
     Erasure: the record is anonymised (refused by ``Conflict`` when the law requires keeping it)."""
     request = _lock(actor, request_id)
     if not request.is_open:
-        raise Conflict("该申请已办结")
+        raise Conflict(_("该申请已办结"))
     outcome = (outcome or "").strip()
     correction = request.correction if request.kind == RequestKind.CORRECTION else None
     if correction is not None and correction.status == "open":
-        raise Conflict("请先在更正队列中处理对应的更正申请")
+        raise Conflict(_("请先在更正队列中处理对应的更正申请"))
     if request.kind == RequestKind.ERASURE:
         outcome = f"{outcome}\n{_erase(actor, request)}".strip()
     if not outcome:
-        raise InvalidInput("请写明办理结果", field="outcome")
+        raise InvalidInput(_("请写明办理结果"), field="outcome")
     before = request.status
     request.status = RequestStatus.DONE
     request.outcome = outcome[:DETAILS_MAX]
@@ -237,12 +238,12 @@ def subject_request_refuse(*, actor: Any, request_id: int, citation: str, reason
     """Refuse with a reason and the legal provision that requires keeping the data."""
     request = _lock(actor, request_id)
     if not request.is_open:
-        raise Conflict("该申请已办结")
+        raise Conflict(_("该申请已办结"))
     if citation not in REFUSAL_CITATIONS:
-        raise InvalidInput("不予办理须引用法律依据", field="citation")
+        raise InvalidInput(_("不予办理须引用法律依据"), field="citation")
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise InvalidInput("请写明不予办理的具体理由(至少5个字)", field="reason")
+        raise InvalidInput(_("请写明不予办理的具体理由(至少5个字)"), field="reason")
     before = request.status
     request.status = RequestStatus.REFUSED
     request.refusal_citation = REFUSAL_CITATIONS[citation]
@@ -263,7 +264,7 @@ def subject_request_copy(*, actor: Any, request_id: int) -> dict[str, Any]:
     with transaction.atomic():
         request = _lock(actor, request_id)
         if request.kind != RequestKind.ACCESS:
-            raise Conflict("只有查阅、复制申请可以导出副本")
+            raise Conflict(_("只有查阅、复制申请可以导出副本"))
         return subject_access_export(actor=actor, person=request.person, reason=f"个人信息查阅复制申请 #{request.pk}")
 
 
@@ -273,17 +274,17 @@ def data_category_update(
 ) -> DataCategory:
     """Administrators keep the register true (audited)."""
     if not is_privacy_admin(actor):
-        raise Forbidden("只有系统管理员可以修改个人信息处理清单")
+        raise Forbidden(_("只有系统管理员可以修改个人信息处理清单"))
     category = DataCategory.objects.select_for_update().filter(pk=category_id).first()
     if category is None:
-        raise NotFound("未找到该信息类别")
+        raise NotFound(_("未找到该信息类别"))
     if legal_basis not in LegalBasis.values:
-        raise InvalidInput("请选择处理依据", field="legal_basis")
+        raise InvalidInput(_("请选择处理依据"), field="legal_basis")
     purpose, retention = (purpose or "").strip(), (retention or "").strip()
     if len(purpose) < 4:
-        raise InvalidInput("请写明处理目的", field="purpose")
+        raise InvalidInput(_("请写明处理目的"), field="purpose")
     if not retention:
-        raise InvalidInput("请写明保存期限", field="retention")
+        raise InvalidInput(_("请写明保存期限"), field="retention")
     before = {"purpose": category.purpose, "legal_basis": category.legal_basis, "retention": category.retention}
     category.purpose, category.legal_basis, category.retention = purpose[:2000], legal_basis, retention[:200]
     category.legal_reference = (legal_reference or "").strip()[:300]

@@ -143,7 +143,7 @@ def act(request: HttpRequest, request_id: int, action: str) -> HttpResponse:
             response["Content-Disposition"] = f'attachment; filename="subject-access-{request_id}.json"'
             return response
         else:
-            raise InvalidInput("未知操作", field="action")
+            raise InvalidInput(_("未知操作"), field="action")
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     return redirect("privacy:request", request_id)

@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
@@ -27,7 +28,7 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Erro
 
 def _staff(user: Any) -> None:
     if not is_staff_like(user):
-        raise Forbidden("仅供工作人员使用")
+        raise Forbidden(_("仅供工作人员使用"))
 
 
 class RoutingSuggestIn(Schema):
@@ -150,7 +151,7 @@ def month_bounds(raw: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
         try:
             start = dt.date(int(raw[:4]), int(raw[5:7]), 1)
         except ValueError:
-            raise InvalidInput("月份应为 YYYY-MM", field="month") from None
+            raise InvalidInput(_("月份应为 YYYY-MM"), field="month") from None
     else:
         start = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -47,7 +48,7 @@ def topic_q(category_id: int | None) -> Q:
 
 def _require_admin(actor: Any) -> None:
     if not (getattr(actor, "is_authenticated", False) and scope_for(actor).everything):
-        raise Forbidden("只有系统管理员可以训练模型或修改分类关键词")
+        raise Forbidden(gettext("只有系统管理员可以训练模型或修改分类关键词"))
 
 
 # --- training -------------------------------------------------------------------------------------
@@ -82,8 +83,11 @@ def model_train(*, actor: Any = None, trigger: str = "manual", evaluate: bool = 
     minimum = settings.ROUTING_MIN_LABELLED
     if len(texts) < minimum or len(set(labels)) < 2:
         raise Conflict(
-            f"已办结且有分类的诉求只有 {len(texts)} 条({len(set(labels))} 个分类),至少需要 {minimum} 条、2 个分类;"
-            "在此之前按分类关键词给出建议"
+            gettext(
+                "已办结且有分类的诉求只有 %(requests)d 条(%(categories)d 个分类),"
+                "至少需要 %(minimum)d 条、2 个分类;在此之前按分类关键词给出建议"
+            )
+            % {"requests": len(texts), "categories": len(set(labels)), "minimum": minimum}
         )
     started = time.monotonic()
     evaluation = None
@@ -229,10 +233,10 @@ def keywords_set(*, actor: Any, category_id: int, words: str) -> CategoryKeyword
     _require_admin(actor)
     text = (words or "").strip()
     if len(text) > KEYWORDS_MAX:
-        raise InvalidInput(f"关键词最多 {KEYWORDS_MAX} 个字", field="words")
+        raise InvalidInput(gettext("关键词最多 %(max)d 个字") % {"max": KEYWORDS_MAX}, field="words")
     category = Category.objects.filter(pk=category_id).first()
     if category is None:
-        raise NotFound("未找到该分类", field="category_id")
+        raise NotFound(gettext("未找到该分类"), field="category_id")
     with transaction.atomic():
         row, _ = CategoryKeywords.objects.select_for_update().get_or_create(category=category)
         before = row.words
@@ -320,10 +324,10 @@ def proactive_case_open(*, actor: Any, place_id: int, category_id: int | None, d
 
     place = Place.objects.filter(pk=place_id).first()
     if place is None or not capabilities_at(actor, place.path) & {"handle", "manage"}:
-        raise NotFound("未找到该热点,或您无权处置")
+        raise NotFound(gettext("未找到该热点,或您无权处置"))
     group = group_for(place=place, category_id=category_id, days=days)
     if group is None or not group.ticket_ids:
-        raise NotFound("该地点近期没有这一类诉求")
+        raise NotFound(gettext("该地点近期没有这一类诉求"))
     with transaction.atomic():
         spot = Hotspot.objects.select_for_update().filter(topic_q(category_id), place=place).first()
         if spot is None:
@@ -335,7 +339,7 @@ def proactive_case_open(*, actor: Any, place_id: int, category_id: int | None, d
                 baseline=group.baseline,
             )
         if spot.case_ticket_id is not None:
-            raise Conflict(f"已立案:{spot.case_ticket.number}")  # type: ignore[union-attr]
+            raise Conflict(gettext("已立案:%(number)s") % {"number": spot.case_ticket.number})  # type: ignore[union-attr]
         numbers = ", ".join(group.numbers[:50])
         ticket, _ = ticket_submit(
             actor=actor,
@@ -401,7 +405,10 @@ def _parse_time(text: str, line: int) -> dt.datetime:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise InvalidInput(f"第 {line} 行时间“{text}”无法识别,应为 YYYY-MM-DD HH:MM", field="时间")
+    raise InvalidInput(
+        gettext("第 %(line)d 行时间“%(text)s”无法识别,应为 YYYY-MM-DD HH:MM") % {"line": line, "text": text},
+        field="时间",
+    )
 
 
 def _when(value: Any, line: int) -> dt.datetime:

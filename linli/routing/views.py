@@ -29,12 +29,12 @@ from linli.tickets.selectors import access_ticket
 
 def _staff(user: Any) -> None:
     if not is_staff_like(user):
-        raise Forbidden("该页面仅供工作人员使用")
+        raise Forbidden(_("该页面仅供工作人员使用"))
 
 
 def _admin(user: Any) -> None:
     if not scope_for(user).everything:
-        raise Forbidden("该页面仅供系统管理员使用")
+        raise Forbidden(_("该页面仅供系统管理员使用"))
 
 
 def _int(raw: Any) -> int | None:
@@ -79,7 +79,7 @@ def keywords(request: HttpRequest) -> HttpResponse:
         try:
             category_id = _int(request.POST.get("category_id"))
             if category_id is None:
-                raise InvalidInput("请选择分类", field="category_id")
+                raise InvalidInput(_("请选择分类"), field="category_id")
             keywords_set(actor=request.user, category_id=category_id, words=request.POST.get("words", ""))
         except (InvalidInput, NotFound) as exc:
             messages.error(request, exc.message)
@@ -103,7 +103,7 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     node = node_for(request.user, _int(request.GET.get("node")))
     days = _int(request.GET.get("days")) or 30
     if not 7 <= days <= 180:
-        raise InvalidInput("天数应在 7 到 180 之间", field="days")
+        raise InvalidInput(_("天数应在 7 到 180 之间"), field="days")
     groups = hot_groups_for(request.user, node=node, days=days)
     roots = list(Place.objects.filter(scope_for(request.user).q("path"), depth__lte=4).order_by("path")[:200])
     return render(request, "routing/hotspots.html", {"groups": groups, "node": node, "days": days, "nodes": roots})

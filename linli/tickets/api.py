@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -300,7 +301,7 @@ def requests_photo_add(
 def requests_photo_read(request: HttpRequest, ticket_id: int, photo_id: int) -> FileResponse:
     p = photo_for(actor=request.user, photo_id=photo_id)
     if p.ticket_id != ticket_id:
-        raise NotFound("未找到该照片,或您无权查看")
+        raise NotFound(_("未找到该照片,或您无权查看"))
     response = FileResponse(p.image.open("rb"), content_type=p.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response

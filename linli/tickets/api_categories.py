@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
@@ -95,7 +96,7 @@ def _out(c: Category) -> CategoryOut:
 def categories_list(request: HttpRequest, filters: Query[CategoryListFilter]) -> list[CategoryOut]:
     if filters.include_inactive:
         if not is_category_admin(request.user):
-            raise Forbidden("只有系统管理员可以查看已停用的分类")
+            raise Forbidden(_("只有系统管理员可以查看已停用的分类"))
         return [_out(c) for c in category_outline()]
     return [_out(c) for c in categories_tree()]
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Forbidden, InvalidInput, LinliError
 from linli.tickets.models import Ticket
@@ -41,16 +43,16 @@ def tickets_bulk_act(
 ) -> list[BulkOutcome]:
     """Apply ``action`` to each request in order (duplicates once); refusals are reported, not raised."""
     if not is_staff_like(actor):
-        raise Forbidden("批量操作仅供工作人员使用")
+        raise Forbidden(_("批量操作仅供工作人员使用"))
     if action not in BULK_ACTIONS:
-        raise InvalidInput("请选择批量操作(受理或派单)", field="action")
+        raise InvalidInput(_("请选择批量操作(受理或派单)"), field="action")
     ids = list(dict.fromkeys(ticket_ids))
     if not ids:
-        raise InvalidInput("请至少选择一条诉求", field="ticket_ids")
+        raise InvalidInput(_("请至少选择一条诉求"), field="ticket_ids")
     if len(ids) > BULK_MAX:
-        raise InvalidInput(f"一次最多处理 {BULK_MAX} 条诉求", field="ticket_ids")
+        raise InvalidInput(_("一次最多处理 %(max)d 条诉求") % {"max": BULK_MAX}, field="ticket_ids")
     if action == "assign" and place_id is None and organisation_id is None:
-        raise InvalidInput("请选择一个办理单位(区域节点或组织二选一)", field="place_id")
+        raise InvalidInput(_("请选择一个办理单位(区域节点或组织二选一)"), field="place_id")
     outcomes: list[BulkOutcome] = []
     for ticket_id in ids:
         try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -32,7 +33,7 @@ def is_category_admin(user: Any) -> bool:
 
 def _require_admin(actor: Any) -> None:
     if not is_category_admin(actor):
-        raise Forbidden("只有系统管理员可以修改分类")
+        raise Forbidden(_("只有系统管理员可以修改分类"))
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def category_outline(*, include_inactive: bool = True) -> list[Category]:
 
 
 def access_category(pk: Any) -> Category:
-    return get_or_not_found(Category.objects.select_related("parent__parent"), pk, message="未找到该分类")
+    return get_or_not_found(Category.objects.select_related("parent__parent"), pk, message=_("未找到该分类"))
 
 
 # --- validation ------------------------------------------------------------------------------------
@@ -80,28 +81,30 @@ def access_category(pk: Any) -> Category:
 def _name(value: Any) -> str:
     name = ("" if value is None else str(value)).strip()
     if not name:
-        raise InvalidInput("请填写分类名称", field="name")
+        raise InvalidInput(_("请填写分类名称"), field="name")
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"分类名称最多 {NAME_MAX} 个字", field="name")
+        raise InvalidInput(_("分类名称最多 %(max)d 个字") % {"max": NAME_MAX}, field="name")
     return name
 
 
 def _int_in(value: Any, bounds: tuple[int, int], *, field: str, label: str) -> int:
     low, high = bounds
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"{label}应在 {low} 到 {high} 之间", field=field)
+        raise InvalidInput(
+            _("%(label)s应在 %(low)d 到 %(high)d 之间") % {"label": label, "low": low, "high": high}, field=field
+        )
     return value
 
 
 def _unit_type(value: Any) -> str:
     if value not in ("", *UnitType.values):
-        raise InvalidInput("未知办理单位类型", field="default_unit_type")
+        raise InvalidInput(_("未知办理单位类型"), field="default_unit_type")
     return str(value)
 
 
 def _priority(value: Any) -> str:
     if value not in Priority.values:
-        raise InvalidInput("未知优先级", field="priority")
+        raise InvalidInput(_("未知优先级"), field="priority")
     return str(value)
 
 
@@ -110,7 +113,7 @@ def _unique(parent: Category | None, name: str, *, exclude: int | None = None) -
     if exclude is not None:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise Conflict(f"同一上级下已有名为“{name}”的分类", field="name")
+        raise Conflict(_("同一上级下已有名为“%(name)s”的分类") % {"name": name}, field="name")
 
 
 def _descendant_ids(category: Category) -> list[int]:
@@ -145,11 +148,11 @@ def category_create(
         if parent_id is not None:
             parent = Category.objects.select_for_update().filter(pk=parent_id).first()
             if parent is None:
-                raise InvalidInput("上级分类不存在", field="parent_id")
+                raise InvalidInput(_("上级分类不存在"), field="parent_id")
             if parent.level >= MAX_LEVEL:
-                raise InvalidInput("分类最多三级,不能在三级分类下再添加", field="parent_id")
+                raise InvalidInput(_("分类最多三级,不能在三级分类下再添加"), field="parent_id")
             if not parent.active:
-                raise Conflict("上级分类已停用,请先启用", field="parent_id")
+                raise Conflict(_("上级分类已停用,请先启用"), field="parent_id")
         _unique(parent, name)
         category = Category.objects.create(
             parent=parent,
@@ -165,7 +168,7 @@ def category_create(
                 else (parent.response_hours if parent else DEFAULT_RESPONSE_HOURS),
                 HOURS,
                 field="response_hours",
-                label="响应时限(小时)",
+                label=_("响应时限(小时)"),
             ),
             resolve_workdays=_int_in(
                 resolve_workdays
@@ -173,7 +176,7 @@ def category_create(
                 else (parent.resolve_workdays if parent else DEFAULT_RESOLVE_WORKDAYS),
                 WORKDAYS,
                 field="resolve_workdays",
-                label="办理时限(工作日)",
+                label=_("办理时限(工作日)"),
             ),
         )
         audit_record(action="category.created", actor=actor, target=category, name=name, parent_id=parent_id)
@@ -202,7 +205,7 @@ def category_update(
             Category.objects.select_for_update(of=("self",)).select_related("parent").filter(pk=category_id).first()
         )
         if category is None:
-            raise NotFound("未找到该分类")
+            raise NotFound(_("未找到该分类"))
         changes: dict[str, Any] = {}
 
         def change(field: str, value: Any) -> None:
@@ -220,15 +223,15 @@ def category_update(
         if priority is not None:
             change("priority", _priority(priority))
         if response_hours is not None:
-            change("response_hours", _int_in(response_hours, HOURS, field="response_hours", label="响应时限(小时)"))
+            change("response_hours", _int_in(response_hours, HOURS, field="response_hours", label=_("响应时限(小时)")))
         if resolve_workdays is not None:
             change(
                 "resolve_workdays",
-                _int_in(resolve_workdays, WORKDAYS, field="resolve_workdays", label="办理时限(工作日)"),
+                _int_in(resolve_workdays, WORKDAYS, field="resolve_workdays", label=_("办理时限(工作日)")),
             )
         if active is not None:
             if active and category.parent is not None and not category.parent.active:
-                raise Conflict("上级分类已停用,请先启用上级分类", field="active")
+                raise Conflict(_("上级分类已停用,请先启用上级分类"), field="active")
             change("active", bool(active))
         if not changes:
             return category
@@ -259,15 +262,18 @@ def category_import(*, actor: Any, rows: list[tuple[str, str, str]]) -> ImportRe
         for line, row in enumerate(rows, start=2):
             names = [(n or "").strip() for n in row]
             if not names[0]:
-                raise InvalidInput(f"第 {line} 行缺少一级分类", field="一级分类")
+                raise InvalidInput(_("第 %(line)d 行缺少一级分类") % {"line": line}, field="一级分类")
             if names[2] and not names[1]:
-                raise InvalidInput(f"第 {line} 行有三级分类但缺少二级分类", field="二级分类")
+                raise InvalidInput(_("第 %(line)d 行有三级分类但缺少二级分类") % {"line": line}, field="二级分类")
             parent: Category | None = None
             for level, name in enumerate(names, start=1):
                 if not name:
                     break
                 if len(name) > NAME_MAX:
-                    raise InvalidInput(f"第 {line} 行分类名称超过 {NAME_MAX} 字", field="name")
+                    raise InvalidInput(
+                        _("第 %(line)d 行分类名称超过 %(max)d 字") % {"line": line, "max": NAME_MAX},
+                        field="name",
+                    )
                 node = Category.objects.filter(parent=parent, name=name).first()
                 if node is None:
                     node = Category.objects.create(

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import CharField, F, Func, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.accounts.roles import is_staff_like
 from linli.audit.services import audit_record
@@ -138,7 +139,7 @@ def _lines(
 @login_required
 def requests_csv(request: HttpRequest) -> StreamingHttpResponse:
     if not is_staff_like(request.user):
-        raise Forbidden("该页面仅供工作人员使用")
+        raise Forbidden(_("该页面仅供工作人员使用"))
     status = request.GET.get("status") or None
     filters = TicketFilters(status=status)
     rows = csv_rows(request.user, filters)

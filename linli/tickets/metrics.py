@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from linli.core.errors import InvalidInput
@@ -131,7 +132,7 @@ class Figures(Rates):
 
 def period_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     if since > until:
-        raise InvalidInput("开始日期不能晚于结束日期", field="since")
+        raise InvalidInput(_("开始日期不能晚于结束日期"), field="since")
     start = dt.datetime.combine(since, dt.time.min, tzinfo=CHINA_TZ)
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=CHINA_TZ)
     return start, end
@@ -197,7 +198,7 @@ def node_for(user: Any, node_id: int | None) -> Place:
         return access_place(user, node_id)
     root = scope_roots(user).first()
     if root is None:
-        raise InvalidInput("请选择统计节点", field="node")
+        raise InvalidInput(_("请选择统计节点"), field="node")
     return root
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -22,7 +23,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def _require(actor: Any, community: Place, caps: set[str], what: str) -> None:
     if not capabilities_at(actor, community.path) & caps:
-        raise Forbidden(f"您没有{what}的权限")
+        raise Forbidden(_("您没有%(what)s的权限") % {"what": what})
 
 
 def problem_add(
@@ -36,24 +37,24 @@ def problem_add(
 ) -> ProblemItem:
     community = Place.objects.filter(pk=community_id, kind=PlaceKind.COMMUNITY).first()
     if community is None:
-        raise NotFound("未找到该社区")
-    _require(actor, community, {"manage", "lead"}, "登记问题清单")
+        raise NotFound(_("未找到该社区"))
+    _require(actor, community, {"manage", "lead"}, _("登记问题清单"))
     title = (title or "").strip()
     ticket = None
     if ticket_id is not None:
         ticket = Ticket.objects.filter(pk=ticket_id, place_path__under=community.path).first()
         if ticket is None:
-            raise InvalidInput("关联诉求不在该社区", field="ticket_id")
+            raise InvalidInput(_("关联诉求不在该社区"), field="ticket_id")
         if ProblemItem.objects.filter(ticket=ticket).exists():
-            raise Conflict("该诉求已在问题清单中")
+            raise Conflict(_("该诉求已在问题清单中"))
         title = title or ticket.title
     if not title or len(title) > 200:
-        raise InvalidInput("问题名称应为 1 到 200 个字", field="title")
+        raise InvalidInput(_("问题名称应为 1 到 200 个字"), field="title")
     responsible = Person.objects.filter(pk=responsible_id).first()
     if responsible is None or not responsible_candidates(community).filter(person=responsible).exists():
-        raise InvalidInput("请选择本社区在岗人员作为责任人", field="responsible_id")
+        raise InvalidInput(_("请选择本社区在岗人员作为责任人"), field="responsible_id")
     if due_date < timezone.localdate():
-        raise InvalidInput("完成时限不能早于今天", field="due_date")
+        raise InvalidInput(_("完成时限不能早于今天"), field="due_date")
     with transaction.atomic():
         item = ProblemItem.objects.create(
             community=community,
@@ -102,12 +103,12 @@ def problem_add_from_ticket(
 
     ticket = Ticket.objects.filter(pk=ticket_id).first()
     if ticket is None or not may_see(actor, ticket):
-        raise NotFound("未找到该诉求,或您无权查看")
+        raise NotFound(_("未找到该诉求,或您无权查看"))
     if not (ticket.is_overdue or ticket.status == Status.ESCALATED or ticket.supervision_count):
-        raise Conflict("只有超期、吹哨或被督办的诉求需要列入问题清单")
+        raise Conflict(_("只有超期、吹哨或被督办的诉求需要列入问题清单"))
     community = community_of(ticket)
     if community is None:
-        raise Conflict("该诉求不在任何社区内")
+        raise Conflict(_("该诉求不在任何社区内"))
     return problem_add(
         actor=actor,
         community_id=community.pk,
@@ -122,7 +123,7 @@ def problem_sign_off(*, actor: Any, item_id: int, note: str) -> ProblemItem:
     """责任销号: a leader or manager of the community confirms it is done, with a note."""
     note = (note or "").strip()
     if not note:
-        raise InvalidInput("请填写销号说明", field="note")
+        raise InvalidInput(_("请填写销号说明"), field="note")
     with transaction.atomic():
         item = (
             ProblemItem.objects.select_for_update(of=("self",))
@@ -131,12 +132,12 @@ def problem_sign_off(*, actor: Any, item_id: int, note: str) -> ProblemItem:
             .first()
         )
         if item is None or not capabilities_at(actor, item.place_path):
-            raise NotFound("未找到该问题,或您无权查看")
-        _require(actor, item.community, {"manage", "lead"}, "销号")
+            raise NotFound(_("未找到该问题,或您无权查看"))
+        _require(actor, item.community, {"manage", "lead"}, _("销号"))
         if item.status == ProblemStatus.SIGNED_OFF:
-            raise Conflict("该问题已销号")
+            raise Conflict(_("该问题已销号"))
         if item.ticket is not None and item.ticket.is_open:
-            raise Conflict(f"关联诉求 {item.ticket.number} 尚未办结,不能销号")
+            raise Conflict(_("关联诉求 %(number)s 尚未办结,不能销号") % {"number": item.ticket.number})
         item.status = ProblemStatus.SIGNED_OFF
         item.signed_off_by = actor
         item.signed_off_at = timezone.now()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.scoping import active_positions, get_or_not_found, scope_for
@@ -34,10 +35,10 @@ def access_ticket(user: Any, pk: Any) -> Ticket:
     ticket = get_or_not_found(
         Ticket.objects.select_related(*LIST_RELATED, "submitted_by", "claimed_by", "first_unit"),
         pk,
-        message="未找到该诉求,或您无权查看",
+        message=_("未找到该诉求,或您无权查看"),
     )
     if not may_see(user, ticket):
-        raise NotFound("未找到该诉求,或您无权查看")
+        raise NotFound(_("未找到该诉求,或您无权查看"))
     return ticket
 
 
@@ -74,10 +75,10 @@ def care_tag_condition(user: Any, tag_id: int) -> Q:
     """
     tag = CareTag.objects.filter(pk=tag_id, active=True).first()
     if tag is None:
-        raise InvalidInput("所选关怀标签不存在或已停用", field="care_tag")
+        raise InvalidInput(_("所选关怀标签不存在或已停用"), field="care_tag")
     scope = scope_for(user, "sensitive" if tag.sensitive else "ledger")
     if scope.empty:
-        raise Forbidden("您的岗位无权按该关怀标签筛选诉求", field="care_tag")
+        raise Forbidden(_("您的岗位无权按该关怀标签筛选诉求"), field="care_tag")
     carriers = PersonTag.objects.filter(scope.q("person__place_path"), tag=tag)
     return Q(submitted_by__person_id__in=carriers.values("person_id")) | Q(
         submitted_by__person__household_id__in=carriers.filter(person__household__isnull=False).values(
@@ -104,7 +105,7 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
         elif f.status in Status.values:
             qs = qs.filter(status=f.status)
         else:
-            raise InvalidInput(f"未知状态“{f.status}”", field="status")
+            raise InvalidInput(_("未知状态“%(status)s”") % {"status": f.status}, field="status")
     if f.category_id is not None:
         qs = qs.filter(
             Q(category_id=f.category_id)
@@ -113,7 +114,7 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
         )
     if f.source:
         if f.source not in Source.values:
-            raise InvalidInput(f"未知来源“{f.source}”", field="source")
+            raise InvalidInput(_("未知来源“%(source)s”") % {"source": f.source}, field="source")
         qs = qs.filter(source=f.source)
     if f.overdue is True:
         qs = qs.filter(status__in=OPEN_STATUSES, paused_at__isnull=True, resolve_due__lt=timezone.now())
@@ -122,7 +123,7 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
     if f.place_id is not None:
         place = Place.objects.filter(pk=f.place_id).first()
         if place is None:
-            raise InvalidInput("所选区域不存在", field="place_id")
+            raise InvalidInput(_("所选区域不存在"), field="place_id")
         qs = qs.filter(place_path__under=place.path)
     if f.mine:
         qs = qs.filter(submitted_by=user)
@@ -141,7 +142,7 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
         else:
             qs = qs.filter(unit_q)
     elif f.queue not in (None, "", "subtree"):
-        raise InvalidInput("队列应为 mine、unit 或 subtree", field="queue")
+        raise InvalidInput(_("队列应为 mine、unit 或 subtree"), field="queue")
     if f.care_tag is not None:
         qs = qs.filter(care_tag_condition(user, f.care_tag))
     if f.q:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core import crypto, uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -78,9 +79,13 @@ def compute_deadlines(*, category: Category | None, start: dt.datetime) -> Deadl
 def _clean_text(value: Any, *, field: str, limit: int, required: bool, label: str) -> str:
     text = ("" if value is None else str(value)).strip()
     if required and not text:
-        raise InvalidInput(f"{label}不能为空", field=field)
+        raise InvalidInput(_("%(label)s不能为空") % {"label": label}, field=field)
     if len(text) > limit:
-        raise InvalidInput(f"{label}最多 {limit} 个字,当前 {len(text)} 个字", field=field)
+        raise InvalidInput(
+            _("%(label)s最多 %(limit)d 个字,当前 %(length)d 个字")
+            % {"label": label, "limit": limit, "length": len(text)},
+            field=field,
+        )
     return text
 
 
@@ -88,13 +93,13 @@ def _resolve_place(*, actor: Any, place_id: int | None) -> Place:
     if place_id is None:  # the reporter's own address (one query: not the whole ledger record)
         home = Place.objects.filter(people__pk=actor.person_id).first() if getattr(actor, "person_id", None) else None
         if home is None:
-            raise InvalidInput("请选择问题所在的小区或楼栋", field="place_id")
+            raise InvalidInput(_("请选择问题所在的小区或楼栋"), field="place_id")
         return home
     place = Place.objects.filter(pk=place_id).first()
     if place is None:
-        raise InvalidInput("所选位置不存在", field="place_id")
+        raise InvalidInput(_("所选位置不存在"), field="place_id")
     if place.kind not in REPORTABLE_KINDS:
-        raise InvalidInput("位置应为社区、小区、网格、楼栋或单元", field="place_id")
+        raise InvalidInput(_("位置应为社区、小区、网格、楼栋或单元"), field="place_id")
     return place
 
 
@@ -103,7 +108,7 @@ def _resolve_category(category_id: int | None) -> Category | None:
         return None
     category = Category.objects.filter(pk=category_id, active=True).first()
     if category is None:
-        raise InvalidInput("所选分类不存在或已停用", field="category_id")
+        raise InvalidInput(_("所选分类不存在或已停用"), field="category_id")
     return category
 
 
@@ -145,27 +150,29 @@ def ticket_submit(
     """Create a request; returns ``(ticket, created)``. A retry with the same idempotency key
     returns the first request and creates nothing."""
     if not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
     key = (idempotency_key or "").strip()
     if len(key) > 64:
-        raise InvalidInput("Idempotency-Key 最长 64 个字符", field="Idempotency-Key")
+        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
     if key:
         existing = Ticket.objects.filter(submitted_by=actor, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-    description = _clean_text(description, field="description", limit=DESCRIPTION_MAX, required=True, label="问题描述")
-    title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label="标题")
+    description = _clean_text(
+        description, field="description", limit=DESCRIPTION_MAX, required=True, label=_("问题描述")
+    )
+    title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label=_("标题"))
     if not title:
         title = description.splitlines()[0][:30]
-    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=64, required=False, label="反映人")
+    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=64, required=False, label=_("反映人"))
     if source not in Source.values:
-        raise InvalidInput(f"未知来源“{source}”", field="source")
+        raise InvalidInput(_("未知来源“%(source)s”") % {"source": source}, field="source")
     la, ln = validate_point(lat, lng)
     phone = normalise_phone(contact_phone, field="contact_phone") if (contact_phone or "").strip() else ""
     category = _resolve_category(category_id)
     place = _resolve_place(actor=actor, place_id=place_id)
     if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
-        raise Forbidden("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求")
+        raise Forbidden(_("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求"))
     try:
         with transaction.atomic():
             ticket, event = _create(
@@ -260,19 +267,19 @@ def ticket_photo_add(*, actor: Any, ticket_id: int, upload: Any, kind: str = Pho
     from linli.tickets.workflow import lock_ticket, relations
 
     if kind not in PhotoKind.values:
-        raise InvalidInput("未知照片类型", field="kind")
+        raise InvalidInput(_("未知照片类型"), field="kind")
     clean = uploads.clean_image(_read_upload(upload), field="photo")  # EXIF/GPS gone before anyone sees it
     with transaction.atomic():
         ticket = lock_ticket(actor=actor, ticket_id=ticket_id)
         mine = relations(actor, ticket)
         if kind == PhotoKind.REPORT and not mine & {"submitter", "handle", "manage"}:
-            raise Forbidden("只有反映人或工作人员可以补充反映照片")
+            raise Forbidden(_("只有反映人或工作人员可以补充反映照片"))
         if kind == PhotoKind.RESULT and not mine & {"claimant", "handle", "manage", "liaison"}:
-            raise Forbidden("只有办理人可以上传办结照片")
+            raise Forbidden(_("只有办理人可以上传办结照片"))
         if not ticket.is_open and kind == PhotoKind.REPORT:
-            raise Conflict("诉求已办结,不能再补充反映照片")
+            raise Conflict(_("诉求已办结,不能再补充反映照片"))
         if ticket.photos.filter(kind=kind).count() >= PHOTOS_MAX:
-            raise InvalidInput(f"每条诉求最多 {PHOTOS_MAX} 张照片", field="photo")
+            raise InvalidInput(_("每条诉求最多 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photo")
         photo = TicketPhoto(
             ticket=ticket,
             kind=kind,
@@ -292,5 +299,5 @@ def photo_for(*, actor: Any, photo_id: int) -> TicketPhoto:
 
     photo = TicketPhoto.objects.select_related("ticket").filter(pk=photo_id).first()
     if photo is None or not may_see(actor, photo.ticket):
-        raise NotFound("未找到该照片,或您无权查看")
+        raise NotFound(_("未找到该照片,或您无权查看"))
     return photo

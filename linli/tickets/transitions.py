@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import active_positions
@@ -29,12 +30,13 @@ LEVELS = [PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTR
 ABOVE_COMMUNITY = {PlaceKind.STREET, PlaceKind.DISTRICT}
 
 
-def _note(value: str, *, required: bool = False, label: str = "说明") -> str:
+def _note(value: str, *, required: bool = False, label: str = "") -> str:
+    label = label or gettext("说明")
     text = (value or "").strip()
     if required and not text:
-        raise InvalidInput(f"请填写{label}", field="note")
+        raise InvalidInput(gettext("请填写%(label)s") % {"label": label}, field="note")
     if len(text) > NOTE_MAX:
-        raise InvalidInput(f"{label}最多 {NOTE_MAX} 个字", field="note")
+        raise InvalidInput(gettext("%(label)s最多 %(max)d 个字") % {"label": label, "max": NOTE_MAX}, field="note")
     return text
 
 
@@ -75,19 +77,19 @@ def _target_unit(
     ticket: Ticket, *, place_id: int | None, organisation_id: int | None
 ) -> tuple[Place | None, Organisation | None]:
     if (place_id is None) == (organisation_id is None):
-        raise InvalidInput("请选择一个办理单位(区域节点或组织二选一)", field="place_id")
+        raise InvalidInput(gettext("请选择一个办理单位(区域节点或组织二选一)"), field="place_id")
     if place_id is not None:
         place = Place.objects.filter(pk=place_id).first()
         if place is None or not ticket.place_path.startswith(place.path) or place.kind not in LEVELS:
-            raise InvalidInput("办理单位应为诉求所在的网格、社区、街道或区", field="place_id")
+            raise InvalidInput(gettext("办理单位应为诉求所在的网格、社区、街道或区"), field="place_id")
         return place, None
     assert organisation_id is not None  # exactly one of the two was given
     org = Organisation.objects.filter(pk=organisation_id).select_related("home").first()
     if org is None:
-        raise InvalidInput("所选组织不存在", field="organisation_id")
+        raise InvalidInput(gettext("所选组织不存在"), field="organisation_id")
     serves = org.serves.filter(path__in=[a.path for a in _ancestors(ticket.place_path)]).exists()
     if not (ticket.place_path.startswith(org.home.path) or serves):
-        raise InvalidInput("所选组织不服务于诉求所在区域", field="organisation_id")
+        raise InvalidInput(gettext("所选组织不服务于诉求所在区域"), field="organisation_id")
     return None, org
 
 
@@ -155,7 +157,7 @@ def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
 
 def ticket_decline(*, actor: Any, ticket_id: int, note: str) -> Ticket:
     """Not accepted (e.g. outside legal remit), with the explanation the resident will read."""
-    text = _note(note, required=True, label="不予受理的理由和向居民的解释")
+    text = _note(note, required=True, label=gettext("不予受理的理由和向居民的解释"))
 
     def mutate(t: Ticket) -> None:
         t.responded_at = t.responded_at or timezone.now()
@@ -182,7 +184,7 @@ def ticket_publish(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
 
     def mutate(t: Ticket) -> None:
         if not t.public:
-            raise Conflict("反映人选择了不公开,不能发布到接单大厅", field="public")
+            raise Conflict(gettext("反映人选择了不公开,不能发布到接单大厅"), field="public")
         t.claimed_by = None
 
     return apply_transition(
@@ -210,7 +212,7 @@ def ticket_start(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
 
 def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
     """Ask the resident for more; the deadline clock stops until they answer."""
-    text = _note(note, required=True, label="需要补充的内容")
+    text = _note(note, required=True, label=gettext("需要补充的内容"))
 
     def mutate(t: Ticket) -> None:
         t.paused_from = t.status
@@ -223,7 +225,7 @@ def ticket_request_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
 
 def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
     """The resident answers; the clock runs again and the deadline moves by the working days paused."""
-    text = _note(note, required=True, label="补充内容")
+    text = _note(note, required=True, label=gettext("补充内容"))
 
     def mutate(t: Ticket) -> dict[str, Any]:
         now = timezone.now()
@@ -244,7 +246,7 @@ def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
 
 
 def ticket_resolve(*, actor: Any, ticket_id: int, note: str) -> Ticket:
-    text = _note(note, required=True, label="办理结果")
+    text = _note(note, required=True, label=gettext("办理结果"))
 
     def mutate(t: Ticket) -> dict[str, Any]:
         now = timezone.now()
@@ -261,10 +263,10 @@ def ticket_rate(*, actor: Any, ticket_id: int, rating: str, note: str = "") -> T
     """The reporter's callback rating. Satisfied or basically satisfied closes the request;
     unsatisfied leaves it for a supervisor to reopen (once) or close."""
     if rating not in Rating.values:
-        raise InvalidInput("评价应为 满意、基本满意 或 不满意", field="rating")
-    comment = _note(note, label="评价意见")
+        raise InvalidInput(gettext("评价应为 满意、基本满意 或 不满意"), field="rating")
+    comment = _note(note, label=gettext("评价意见"))
     if rating == Rating.UNSATISFIED and not comment:
-        raise InvalidInput("不满意时请说明原因", field="note")
+        raise InvalidInput(gettext("不满意时请说明原因"), field="note")
 
     def mutate(t: Ticket) -> dict[str, Any]:
         t.rating = rating
@@ -282,13 +284,13 @@ def ticket_rate(*, actor: Any, ticket_id: int, rating: str, note: str = "") -> T
 
 
 def ticket_reopen(*, actor: Any, ticket_id: int, note: str) -> Ticket:
-    text = _note(note, required=True, label="重新办理的理由")
+    text = _note(note, required=True, label=gettext("重新办理的理由"))
 
     def mutate(t: Ticket) -> None:
         if t.rating != Rating.UNSATISFIED:
-            raise Conflict("只有居民评价为不满意的诉求可以重新办理")
+            raise Conflict(gettext("只有居民评价为不满意的诉求可以重新办理"))
         if t.reopen_count >= 1:
-            raise Conflict("该诉求已重新办理过一次,请督办或关闭")
+            raise Conflict(gettext("该诉求已重新办理过一次,请督办或关闭"))
         t.reopen_count += 1
         t.resolved_at = None
 
@@ -299,11 +301,11 @@ def ticket_reopen(*, actor: Any, ticket_id: int, note: str) -> Ticket:
 
 def ticket_appeal(*, actor: Any, ticket_id: int, note: str) -> Ticket:
     """The handler disputes a rating (e.g. unrelated to the handling); it is marked for review."""
-    text = _note(note, required=True, label="申诉理由")
+    text = _note(note, required=True, label=gettext("申诉理由"))
 
     def mutate(t: Ticket) -> None:
         if t.rating_disputed:
-            raise Conflict("该评价已在申诉中")
+            raise Conflict(gettext("该评价已在申诉中"))
         t.rating_disputed = True
 
     return apply_transition(
@@ -320,15 +322,15 @@ def ticket_escalate(
     ack_hours: int = DEFAULT_ACK_HOURS,
 ) -> Ticket:
     """吹哨: to the parent level (no organisation) or a department, which must report within ``ack_hours``."""
-    text = _note(note, required=True, label="吹哨理由")
+    text = _note(note, required=True, label=gettext("吹哨理由"))
     if isinstance(ack_hours, bool) or not isinstance(ack_hours, int) or not 1 <= ack_hours <= 168:
-        raise InvalidInput("报到时限应在 1 到 168 小时之间", field="ack_hours")
+        raise InvalidInput(gettext("报到时限应在 1 到 168 小时之间"), field="ack_hours")
 
     def mutate(t: Ticket) -> dict[str, Any]:
         if organisation_id is not None:
             org = Organisation.objects.filter(pk=organisation_id).first()
             if org is None or org.kind != OrganisationKind.DEPARTMENT:
-                raise InvalidInput("只能向职能部门吹哨", field="organisation_id")
+                raise InvalidInput(gettext("只能向职能部门吹哨"), field="organisation_id")
             _, org = _target_unit(t, place_id=None, organisation_id=organisation_id)
             place = None
         else:
@@ -352,7 +354,7 @@ def _parent_level(t: Ticket) -> Place:
         for a in ancestors:
             if a.kind == kind:
                 return a
-    raise Conflict("已是最高层级,请向职能部门吹哨")
+    raise Conflict(gettext("已是最高层级,请向职能部门吹哨"))
 
 
 def ticket_acknowledge(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
@@ -376,14 +378,14 @@ def ticket_acknowledge(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
 def ticket_transfer(
     *, actor: Any, ticket_id: int, note: str, place_id: int | None = None, organisation_id: int | None = None
 ) -> Ticket:
-    text = _note(note, required=True, label="转办理由")
+    text = _note(note, required=True, label=gettext("转办理由"))
 
     def mutate(t: Ticket) -> dict[str, Any]:
         place, org = _target_unit(t, place_id=place_id, organisation_id=organisation_id)
         if (place is not None and place.pk == t.handling_place_id and t.handling_org_id is None) or (
             org is not None and org.pk == t.handling_org_id
         ):
-            raise Conflict("诉求已在该单位办理")
+            raise Conflict(gettext("诉求已在该单位办理"))
         t.ack_due = None
         return _hand_to(t, place, org)
 
@@ -398,15 +400,18 @@ def ticket_merge(*, actor: Any, ticket_id: int, master_id: int, note: str = "") 
     from linli.tickets.workflow import lock_ticket
 
     if master_id == ticket_id:
-        raise InvalidInput("不能与自身合并", field="master_id")
+        raise InvalidInput(gettext("不能与自身合并"), field="master_id")
     with transaction.atomic():
         master = lock_ticket(actor=actor, ticket_id=master_id)
         if master.status in (Status.MERGED, Status.CLOSED, Status.DECLINED):
-            raise Conflict(f"主诉求状态为“{master.status_label}”,不能作为合并目标", field="master_id")
+            raise Conflict(
+                gettext("主诉求状态为“%(status)s”,不能作为合并目标") % {"status": master.status_label},
+                field="master_id",
+            )
 
         def mutate(t: Ticket) -> dict[str, Any]:
             if not t.place_path.startswith(master.place_path[: 3 * Place.steplen]):
-                raise InvalidInput("只能合并同一社区内的重复诉求", field="master_id")
+                raise InvalidInput(gettext("只能合并同一社区内的重复诉求"), field="master_id")
             t.merged_into = master
             t.closed_at = timezone.now()
             return {"master_id": master.pk, "master_number": master.number}
@@ -429,7 +434,7 @@ def ticket_merge(*, actor: Any, ticket_id: int, master_id: int, note: str = "") 
 
 def ticket_supervise(*, actor: Any, ticket_id: int, note: str, auto: bool = False) -> Ticket:
     """督办: by a leader, or automatically (``actor=None``) when a deadline passes."""
-    text = _note(note, required=True, label="督办意见")
+    text = _note(note, required=True, label=gettext("督办意见"))
 
     def mutate(t: Ticket) -> dict[str, Any]:
         t.supervision_count += 1
@@ -460,14 +465,14 @@ def ticket_recategorise(*, actor: Any, ticket_id: int, category_id: int | None, 
     moves the request in the dashboards' rollups (``apply_transition``), and routing's accuracy
     audit compares its suggestion with this final category."""
     if category_id is None:
-        raise InvalidInput("请选择新的分类", field="category_id")
+        raise InvalidInput(gettext("请选择新的分类"), field="category_id")
 
     def mutate(t: Ticket) -> dict[str, Any]:
         category = Category.objects.filter(pk=category_id, active=True).first()
         if category is None:
-            raise InvalidInput("所选分类不存在或已停用", field="category_id")
+            raise InvalidInput(gettext("所选分类不存在或已停用"), field="category_id")
         if t.category_id == category.pk:
-            raise Conflict("诉求已是该分类", field="category_id")
+            raise Conflict(gettext("诉求已是该分类"), field="category_id")
         old = t.category
         t.category = category
         t.priority = category.priority
@@ -529,7 +534,7 @@ def ticket_act(
 
     service: Any = ACTIONS.get(action)
     if service is None:
-        raise NotFound(f"未知操作“{action}”")
+        raise NotFound(gettext("未知操作“%(action)s”") % {"action": action})
     kwargs: dict[str, Any] = {"actor": actor, "ticket_id": ticket_id, "note": note or ""}
     if action == "rate":
         kwargs["rating"] = rating or ""
@@ -543,6 +548,6 @@ def ticket_act(
         kwargs["category_id"] = category_id
     elif action == "merge":
         if master_id is None:
-            raise InvalidInput("请选择主诉求", field="master_id")
+            raise InvalidInput(gettext("请选择主诉求"), field="master_id")
         kwargs["master_id"] = master_id
     return service(**kwargs)  # type: ignore[no-any-return]

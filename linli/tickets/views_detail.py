@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
@@ -108,7 +109,7 @@ def _int(raw: Any, field: str) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("请输入数字", field=field) from None
+        raise InvalidInput(_("请输入数字"), field=field) from None
 
 
 def _master_id(user: Any, raw: str) -> int | None:
@@ -120,7 +121,7 @@ def _master_id(user: Any, raw: str) -> int | None:
 
     found = visible_tickets(user).filter(Q(number=raw) | Q(pk=int(raw) if raw.isdigit() else -1)).first()
     if found is None:
-        raise InvalidInput(f"未找到诉求“{raw}”", field="master_id")
+        raise InvalidInput(_("未找到诉求“%(raw)s”") % {"raw": raw}, field="master_id")
     return found.pk
 
 

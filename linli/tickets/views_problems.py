@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
@@ -141,7 +142,7 @@ def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
         try:
             due = dt.date.fromisoformat(post.get("due_date", ""))
         except ValueError:
-            raise InvalidInput("完成时限格式应为 YYYY-MM-DD", field="due_date") from None
+            raise InvalidInput(_("完成时限格式应为 YYYY-MM-DD"), field="due_date") from None
         responsible = post.get("responsible_id", "")
         problem_add_from_ticket(
             actor=request.user,

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
 from linli.core.ratelimit import rate_limit
@@ -38,7 +39,7 @@ def _int_or_none(raw: str | None, field: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput("选择无效", field=field) from None
+        raise InvalidInput(_("选择无效"), field=field) from None
 
 
 def submit_from_post(request: HttpRequest, *, source: str) -> Any:
@@ -48,7 +49,7 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
     post = request.POST
     photos = request.FILES.getlist("photos")
     if len(photos) > PHOTOS_MAX:
-        raise InvalidInput(f"最多上传 {PHOTOS_MAX} 张照片", field="photos")
+        raise InvalidInput(_("最多上传 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photos")
     with transaction.atomic():
         ticket, created = ticket_submit(
             actor=request.user,

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
@@ -37,7 +38,7 @@ PAGE_SIZE = 30
 
 def _require_staff(user: Any) -> None:
     if not is_staff_like(user):
-        raise Forbidden("该页面仅供工作人员使用")
+        raise Forbidden(_("该页面仅供工作人员使用"))
 
 
 def compounds_in_scope(user: Any) -> list[Place]:
@@ -128,7 +129,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         source = request.POST.get("source", "")
         try:
             if source not in STAFF_SOURCES:
-                raise InvalidInput("请选择来源", field="source")
+                raise InvalidInput(_("请选择来源"), field="source")
             ticket = submit_from_post(request, source=source)
         except (InvalidInput, Forbidden) as exc:
             error = exc
@@ -185,7 +186,7 @@ def _date(raw: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
+        raise InvalidInput(_("日期格式应为 YYYY-MM-DD"), field=field) from None
 
 
 @login_required

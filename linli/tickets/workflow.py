@@ -22,6 +22,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.core.errors import Conflict, Forbidden, NotFound
 from linli.core.scoping import active_positions, capabilities_at, liaison_organisations
@@ -42,7 +44,7 @@ class Transition:
     sources: frozenset[str]
     target: str
     who: frozenset[str]
-    label: str
+    label: str  # marked with gettext_noop: stored as Chinese, translated where an error shows it
 
 
 def _t(sources: tuple[str, ...], target: str, who: str, label: str) -> Transition:
@@ -50,34 +52,38 @@ def _t(sources: tuple[str, ...], target: str, who: str, label: str) -> Transitio
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "accept": _t((S.SUBMITTED,), S.ACCEPTED, "handle manage", "受理"),
-    "decline": _t((S.SUBMITTED, S.ACCEPTED), S.DECLINED, "handle manage", "不予受理"),
-    "assign": _t((S.ACCEPTED, S.ASSIGNED), S.ASSIGNED, "handle manage", "派单"),
-    "publish": _t((S.ACCEPTED, S.ASSIGNED), S.PUBLISHED, "handle manage", "发布到接单大厅"),
-    "claim": _t((S.PUBLISHED,), S.CLAIMED, "claim handle", "认领"),
-    "start": _t(WORKING, S.IN_PROGRESS, "handle manage claimant liaison", "开始办理"),
-    "request_info": _t((S.ACCEPTED, *WORKING), S.WAITING_INFO, "handle manage claimant liaison", "请居民补充材料"),
-    "supply_info": _t((S.WAITING_INFO,), RESUME, "submitter handle manage", "补充材料"),
-    "resolve": _t(WORKING, S.RESOLVED, "handle manage claimant liaison", "办结"),
-    "rate": _t((S.RESOLVED,), S.RATED, "submitter", "评价"),
-    "reopen": _t((S.RATED,), S.IN_PROGRESS, "lead manage", "重新办理"),
-    "appeal": _t((S.RATED,), SAME, "handle manage", "评价申诉"),
-    "escalate": _t((S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS), S.ESCALATED, "handle manage liaison", "吹哨"),
-    "acknowledge": _t((S.ESCALATED,), S.ASSIGNED, "target_unit", "报到"),
-    "transfer": _t((S.ACCEPTED, S.ASSIGNED, S.ESCALATED), S.ASSIGNED, "manage handle liaison", "转办"),
-    "merge": _t((S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.PUBLISHED), S.MERGED, "handle manage", "合并重复诉求"),
+    "accept": _t((S.SUBMITTED,), S.ACCEPTED, "handle manage", gettext_noop("受理")),
+    "decline": _t((S.SUBMITTED, S.ACCEPTED), S.DECLINED, "handle manage", gettext_noop("不予受理")),
+    "assign": _t((S.ACCEPTED, S.ASSIGNED), S.ASSIGNED, "handle manage", gettext_noop("派单")),
+    "publish": _t((S.ACCEPTED, S.ASSIGNED), S.PUBLISHED, "handle manage", gettext_noop("发布到接单大厅")),
+    "claim": _t((S.PUBLISHED,), S.CLAIMED, "claim handle", gettext_noop("认领")),
+    "start": _t(WORKING, S.IN_PROGRESS, "handle manage claimant liaison", gettext_noop("开始办理")),
+    "request_info": _t(
+        (S.ACCEPTED, *WORKING), S.WAITING_INFO, "handle manage claimant liaison", gettext_noop("请居民补充材料")
+    ),
+    "supply_info": _t((S.WAITING_INFO,), RESUME, "submitter handle manage", gettext_noop("补充材料")),
+    "resolve": _t(WORKING, S.RESOLVED, "handle manage claimant liaison", gettext_noop("办结")),
+    "rate": _t((S.RESOLVED,), S.RATED, "submitter", gettext_noop("评价")),
+    "reopen": _t((S.RATED,), S.IN_PROGRESS, "lead manage", gettext_noop("重新办理")),
+    "appeal": _t((S.RATED,), SAME, "handle manage", gettext_noop("评价申诉")),
+    "escalate": _t((S.ACCEPTED, S.ASSIGNED, S.IN_PROGRESS), S.ESCALATED, "handle manage liaison", gettext_noop("吹哨")),
+    "acknowledge": _t((S.ESCALATED,), S.ASSIGNED, "target_unit", gettext_noop("报到")),
+    "transfer": _t((S.ACCEPTED, S.ASSIGNED, S.ESCALATED), S.ASSIGNED, "manage handle liaison", gettext_noop("转办")),
+    "merge": _t(
+        (S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.PUBLISHED), S.MERGED, "handle manage", gettext_noop("合并重复诉求")
+    ),
     "supervise": _t(
         (S.ACCEPTED, S.ASSIGNED, S.PUBLISHED, S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.SUBMITTED),
         SAME,
         "lead",
-        "督办",
+        gettext_noop("督办"),
     ),
-    "close": _t((S.RESOLVED, S.RATED, S.DECLINED), S.CLOSED, "handle manage", "关闭"),
+    "close": _t((S.RESOLVED, S.RATED, S.DECLINED), S.CLOSED, "handle manage", gettext_noop("关闭")),
     "recategorise": _t(
         (S.SUBMITTED, S.ACCEPTED, S.ASSIGNED, S.PUBLISHED, S.CLAIMED, S.IN_PROGRESS, S.ESCALATED, S.WAITING_INFO),
         SAME,
         "handle manage",
-        "改分类",
+        gettext_noop("改分类"),
     ),
 }
 SYSTEM = None  # the actor of automatic events (sweep, auto-close)
@@ -142,7 +148,7 @@ def lock_ticket(*, actor: Any, ticket_id: int) -> Ticket:
         .first()
     )
     if ticket is None or (actor is not SYSTEM and not may_see(actor, ticket)):
-        raise NotFound("未找到该诉求,或您无权查看")
+        raise NotFound(_("未找到该诉求,或您无权查看"))
     return ticket
 
 
@@ -166,11 +172,12 @@ def apply_transition(
         ticket = lock_ticket(actor=actor, ticket_id=ticket_id)
         if ticket.status not in spec.sources:
             raise Conflict(
-                f"诉求当前状态为“{ticket.status_label}”,不能{spec.label}",
+                _("诉求当前状态为“%(status)s”,不能%(action)s")
+                % {"status": ticket.status_label, "action": _(spec.label)},
                 field="action",
             )
         if actor is not SYSTEM and not (relations(actor, ticket) & spec.who):
-            raise Forbidden(f"您没有对该诉求执行“{spec.label}”的权限")
+            raise Forbidden(_("您没有对该诉求执行“%(action)s”的权限") % {"action": _(spec.label)})
         from_status = ticket.status
         if spec.target == SAME:
             target = from_status

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
 from linli.places.models import Place
@@ -97,9 +98,9 @@ def _fill(target: VisitFigures, row: dict[str, Any]) -> None:
 
 def compute_figures(node: Place, since: dt.date, until: dt.date) -> FiguresReport:
     if until < since:
-        raise InvalidInput("结束日期不能早于开始日期", field="until")
+        raise InvalidInput(_("结束日期不能早于开始日期"), field="until")
     if (until - since).days > MAX_PERIOD_DAYS:
-        raise InvalidInput("统计区间最长十年", field="since")
+        raise InvalidInput(_("统计区间最长十年"), field="since")
     start, end = day_start(since), day_start(until + dt.timedelta(days=1))
     visits = Visit.objects.filter(place_path__under=node.path, visited_at__gte=start, visited_at__lt=end)
     findings = Finding.objects.filter(visit__in=visits.values("pk"))

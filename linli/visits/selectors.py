@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import Scope, access, scope_for
@@ -103,7 +104,7 @@ def checklist_rows(visit: Visit) -> list[tuple[str, str]]:
 def photo_for(user: Any, photo_id: Any) -> VisitPhoto:
     photo = VisitPhoto.objects.filter(pk=photo_id).select_related("visit").first() if str(photo_id).isdigit() else None
     if photo is None or not Visit.objects.visible_to(user).filter(pk=photo.visit_id).exists():
-        raise NotFound("未找到该照片,或您无权查看")
+        raise NotFound(_("未找到该照片,或您无权查看"))
     return photo
 
 
@@ -120,14 +121,14 @@ def node_for(user: Any, node_id: Any) -> Place:
         else:
             root = Place.objects.filter(path__in=scope.paths).order_by("path").first()
         if root is None:
-            raise NotFound("您没有可统计的辖区")
+            raise NotFound(_("您没有可统计的辖区"))
         return root
     try:
         place = Place.objects.get(pk=int(node_id))
     except (Place.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该节点,或不在您的辖区内") from None
+        raise NotFound(_("未找到该节点,或不在您的辖区内")) from None
     if not scope.covers(place.path):
-        raise NotFound("未找到该节点,或不在您的辖区内")
+        raise NotFound(_("未找到该节点,或不在您的辖区内"))
     return place
 
 
@@ -139,7 +140,7 @@ def parse_day(raw: Any, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(raw))
     except ValueError:
-        raise InvalidInput("日期格式应为 YYYY-MM-DD", field=field) from None
+        raise InvalidInput(_("日期格式应为 YYYY-MM-DD"), field=field) from None
 
 
 def buildings_for_visit(user: Any) -> QuerySet[Place]:
@@ -153,7 +154,7 @@ def households_in_building(user: Any, building_id: Any) -> list[Household]:
 
     building = Place.objects.filter(recording_q(user, "path"), kind=PlaceKind.BUILDING, pk=building_id).first()
     if building is None:
-        raise NotFound("未找到该楼栋,或不在您的走访范围内")
+        raise NotFound(_("未找到该楼栋,或不在您的走访范围内"))
     rows = (
         Household.objects.filter(place_path__under=building.path)
         .select_related("place")

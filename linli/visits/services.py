@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import uploads
@@ -80,7 +81,7 @@ def household_for_visit(user: Any, household_id: Any) -> Household:
     return get_or_not_found(
         Household.objects.select_related("place").filter(recording_q(user, "place_path")),
         household_id,
-        message="未找到该住户,或不在您的走访范围内",
+        message=_("未找到该住户,或不在您的走访范围内"),
         field="household_id",
     )
 
@@ -89,7 +90,7 @@ def hazard_for_visit(user: Any, hazard_id: Any) -> HazardPoint:
     return get_or_not_found(
         HazardPoint.objects.select_related("place").filter(recording_q(user, "place_path")),
         hazard_id,
-        message="未找到该隐患点,或不在您的巡查范围内",
+        message=_("未找到该隐患点,或不在您的巡查范围内"),
         field="hazard_id",
     )
 
@@ -101,9 +102,9 @@ def _clean_visited_at(value: dt.datetime | None) -> dt.datetime:
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
     if value > now + FUTURE_TOLERANCE:
-        raise InvalidInput("走访时间不能晚于现在", field="visited_at")
+        raise InvalidInput(_("走访时间不能晚于现在"), field="visited_at")
     if value < now - OLDEST_BACKDATE:
-        raise InvalidInput("走访时间不能早于一年前,请核对日期", field="visited_at")
+        raise InvalidInput(_("走访时间不能早于一年前,请核对日期"), field="visited_at")
     return value
 
 
@@ -111,23 +112,25 @@ def _clean_answers(template: ChecklistTemplate | None, answers: dict[str, Any]) 
     answers = answers or {}
     if template is None:
         if any(str(v or "").strip() for v in answers.values()):
-            raise InvalidInput("填写检查结果前请先选择检查清单", field="template_id")
+            raise InvalidInput(_("填写检查结果前请先选择检查清单"), field="template_id")
         return {}
     keys = {item["key"] for item in template.items}
     cleaned: dict[str, str] = {}
     for key, value in answers.items():
         if key not in keys:
-            raise InvalidInput(f"检查项“{key}”不在清单“{template.name}”中", field="answers")
+            raise InvalidInput(
+                _("检查项“%(key)s”不在清单“%(template)s”中") % {"key": key, "template": template.name}, field="answers"
+            )
         text = str(value or "").strip()
         if len(text) > ANSWER_MAX:
-            raise InvalidInput(f"每项检查结果最多 {ANSWER_MAX} 个字", field="answers")
+            raise InvalidInput(_("每项检查结果最多 %(max)d 个字") % {"max": ANSWER_MAX}, field="answers")
         if text:
             cleaned[key] = text
     if template.requires_answer and not cleaned:
-        raise InvalidInput(f"清单“{template.name}”至少要填写一项检查结果", field="answers")
+        raise InvalidInput(_("清单“%(template)s”至少要填写一项检查结果") % {"template": template.name}, field="answers")
     missing = [item["label"] for item in template.items if item.get("required") and item["key"] not in cleaned]
     if missing:
-        raise InvalidInput(f"必填检查项未填写:{'、'.join(missing)}", field="answers")
+        raise InvalidInput(_("必填检查项未填写:%(items)s") % {"items": _("、").join(missing)}, field="answers")
     return cleaned
 
 
@@ -135,17 +138,17 @@ def _clean_findings(findings: list[str]) -> list[str]:
     cleaned = [str(f or "").strip() for f in findings or []]
     cleaned = [f for f in cleaned if f]
     if len(cleaned) > FINDINGS_MAX:
-        raise InvalidInput(f"一次走访最多记录 {FINDINGS_MAX} 个发现的问题", field="findings")
+        raise InvalidInput(_("一次走访最多记录 %(max)d 个发现的问题") % {"max": FINDINGS_MAX}, field="findings")
     for text in cleaned:
         if len(text) > FINDING_MAX:
-            raise InvalidInput(f"每个问题最多 {FINDING_MAX} 个字", field="findings")
+            raise InvalidInput(_("每个问题最多 %(max)d 个字") % {"max": FINDING_MAX}, field="findings")
     return cleaned
 
 
 def _read_photos(uploads_in: list[Any]) -> list[uploads.CleanImage]:
     """Each photo read within the size limit and re-encoded (EXIF/GPS stripped) before it is stored."""
     if len(uploads_in) > PHOTOS_MAX:
-        raise InvalidInput(f"每次走访最多 {PHOTOS_MAX} 张照片", field="photos")
+        raise InvalidInput(_("每次走访最多 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photos")
     return [uploads.clean_image(uploads.read_upload(u, field="photos"), field="photos") for u in uploads_in]
 
 
@@ -165,53 +168,56 @@ def visit_record(*, actor: Any, data: VisitInput, photos: list[Any] | None = Non
     same household or hazard point at the same minute again is refused as a duplicate.
     """
     if not getattr(actor, "is_authenticated", False):
-        raise Forbidden("请先登录")
+        raise Forbidden(_("请先登录"))
     key = (data.idempotency_key or "").strip()
     if len(key) > 64:
-        raise InvalidInput("Idempotency-Key 最长 64 个字符", field="idempotency_key")
+        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="idempotency_key")
     if key:
         existing = Visit.objects.filter(visitor=actor, idempotency_key=key).first()
         if existing is not None:
             return existing, False
     if data.kind not in VisitKind.values:
-        raise InvalidInput(f"未知走访类型“{data.kind}”", field="kind")
+        raise InvalidInput(_("未知走访类型“%(kind)s”") % {"kind": data.kind}, field="kind")
     visited_at = _clean_visited_at(data.visited_at)
     household: Household | None = None
     hazard: HazardPoint | None = None
     if data.kind == VisitKind.HAZARD or data.hazard_id is not None:
         if data.hazard_id is None:
-            raise InvalidInput("隐患点巡查请选择隐患点", field="hazard_id")
+            raise InvalidInput(_("隐患点巡查请选择隐患点"), field="hazard_id")
         if data.household_id is not None:
-            raise InvalidInput("一次记录只能对应一个住户或一个隐患点", field="household_id")
+            raise InvalidInput(_("一次记录只能对应一个住户或一个隐患点"), field="household_id")
         hazard = hazard_for_visit(actor, data.hazard_id)
         place, path = hazard.place, hazard.place_path
     else:
         if data.household_id is None:
-            raise InvalidInput("请选择走访的住户", field="household_id")
+            raise InvalidInput(_("请选择走访的住户"), field="household_id")
         household = household_for_visit(actor, data.household_id)
         place, path = household.place, household.place_path
     if not capabilities_at(actor, path) & RECORDING_CAPABILITIES:
-        raise Forbidden("只有该区域的工作人员可以记录走访")
+        raise Forbidden(_("只有该区域的工作人员可以记录走访"))
     template = None
     if data.template_id is not None:
         template = ChecklistTemplate.objects.filter(pk=data.template_id, active=True).first()
         if template is None:
-            raise InvalidInput("所选检查清单不存在或已停用", field="template_id")
+            raise InvalidInput(_("所选检查清单不存在或已停用"), field="template_id")
     answers = _clean_answers(template, data.answers)
     notes = (data.notes or "").strip()
     if len(notes) > NOTES_MAX:
-        raise InvalidInput(f"走访情况最多 {NOTES_MAX} 个字", field="notes")
+        raise InvalidInput(_("走访情况最多 %(max)d 个字") % {"max": NOTES_MAX}, field="notes")
     person_ids = sorted({int(p) for p in data.person_ids or []})
     persons: list[Person] = []
     if person_ids:
         if household is None:
-            raise InvalidInput("隐患点巡查不能选择走访对象", field="person_ids")
+            raise InvalidInput(_("隐患点巡查不能选择走访对象"), field="person_ids")
         persons = list(Person.objects.filter(pk__in=person_ids, household=household, moved_out_on__isnull=True))
         if len(persons) != len(person_ids):
-            raise InvalidInput("走访对象应为该户的在住成员", field="person_ids")
+            raise InvalidInput(_("走访对象应为该户的在住成员"), field="person_ids")
     served = data.people_served if data.people_served is not None else len(persons)
     if served < len(persons) or served > PEOPLE_SERVED_MAX:
-        raise InvalidInput(f"服务人数应在 {len(persons)} 到 {PEOPLE_SERVED_MAX} 之间", field="people_served")
+        raise InvalidInput(
+            _("服务人数应在 %(min)d 到 %(max)d 之间") % {"min": len(persons), "max": PEOPLE_SERVED_MAX},
+            field="people_served",
+        )
     findings = _clean_findings(data.findings)
     images = _read_photos(list(photos or []))
     minute = visited_at.replace(second=0, microsecond=0)
@@ -223,7 +229,7 @@ def visit_record(*, actor: Any, data: VisitInput, photos: list[Any] | None = Non
         visited_at__lt=minute + dt.timedelta(minutes=1),
     )
     if same.exists():
-        raise Conflict("这次走访已经记录过了(同一住户、同一时间),请勿重复提交")
+        raise Conflict(_("这次走访已经记录过了(同一住户、同一时间),请勿重复提交"))
     try:
         with transaction.atomic():
             visit = Visit.objects.create(
@@ -262,7 +268,7 @@ def _may_follow_up(actor: Any, visit: Visit) -> None:
     if visit.visitor_id == getattr(actor, "pk", None):
         return
     if not capabilities_at(actor, visit.place_path) & RECORDING_CAPABILITIES:
-        raise Forbidden("只有走访人或该区域的工作人员可以处理")
+        raise Forbidden(_("只有走访人或该区域的工作人员可以处理"))
 
 
 def _lock_visit(actor: Any, visit_id: Any) -> Visit:
@@ -283,7 +289,7 @@ def visit_feedback_set(*, actor: Any, visit_id: int, step: str, done: bool) -> V
     """Mark one feedback step (to the superior, the party org, the resident) done or not done."""
     column = FEEDBACK_STEPS.get(step)
     if column is None:
-        raise InvalidInput("反馈环节应为 superior、party 或 resident", field="step")
+        raise InvalidInput(_("反馈环节应为 superior、party 或 resident"), field="step")
     with transaction.atomic():
         visit = _lock_visit(actor, visit_id)
         _may_follow_up(actor, visit)
@@ -296,12 +302,12 @@ def visit_feedback_set(*, actor: Any, visit_id: int, step: str, done: bool) -> V
 def finding_add(*, actor: Any, visit_id: int, text: str) -> Finding:
     (cleaned,) = _clean_findings([text]) or [""]
     if not cleaned:
-        raise InvalidInput("问题描述不能为空", field="text")
+        raise InvalidInput(_("问题描述不能为空"), field="text")
     with transaction.atomic():
         visit = _lock_visit(actor, visit_id)
         _may_follow_up(actor, visit)
         if visit.findings.count() >= FINDINGS_MAX:
-            raise InvalidInput(f"一次走访最多记录 {FINDINGS_MAX} 个发现的问题", field="text")
+            raise InvalidInput(_("一次走访最多记录 %(max)d 个发现的问题") % {"max": FINDINGS_MAX}, field="text")
         finding = Finding.objects.create(visit=visit, place_path=visit.place_path, text=cleaned)
         audit_record(action="visit.finding_add", actor=actor, target=visit)
     return finding
@@ -310,14 +316,14 @@ def finding_add(*, actor: Any, visit_id: int, text: str) -> Finding:
 def finding_solve_on_spot(*, actor: Any, finding_id: int, note: str = "") -> Finding:
     note = (note or "").strip()
     if len(note) > 500:
-        raise InvalidInput("处理说明最多 500 个字", field="note")
+        raise InvalidInput(_("处理说明最多 500 个字"), field="note")
     with transaction.atomic():
         finding = _lock_finding(actor, finding_id)
         _may_follow_up(actor, finding.visit)
         if finding.ticket_id:
-            raise Conflict("该问题已转为诉求,请在诉求中办结")
+            raise Conflict(_("该问题已转为诉求,请在诉求中办结"))
         if finding.solved_on_spot:
-            raise Conflict("该问题已标记为当场解决")
+            raise Conflict(_("该问题已标记为当场解决"))
         finding.solved_on_spot = True
         finding.solved_note = note
         finding.save(update_fields=["solved_on_spot", "solved_note"])
@@ -340,7 +346,7 @@ def finding_to_request(*, actor: Any, finding_id: int, category_id: int | None =
         if finding.ticket_id:
             return Ticket.objects.get(pk=finding.ticket_id)
         if finding.solved_on_spot:
-            raise Conflict("该问题已当场解决,无需转为诉求")
+            raise Conflict(_("该问题已当场解决,无需转为诉求"))
         where = str(visit.household) if visit.household else (visit.hazard.name if visit.hazard else "")
         description = (
             f"{finding.text}\n\n(入户走访发现:{where},{timezone.localtime(visit.visited_at):%Y-%m-%d %H:%M},"
@@ -375,7 +381,7 @@ def visit_photo_add(*, actor: Any, visit_id: int, upload: Any) -> VisitPhoto:
         visit = _lock_visit(actor, visit_id)
         _may_follow_up(actor, visit)
         if visit.photos.count() >= PHOTOS_MAX:
-            raise InvalidInput(f"每次走访最多 {PHOTOS_MAX} 张照片", field="photo")
+            raise InvalidInput(_("每次走访最多 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photo")
         _save_photos(visit, [image])
         photo = visit.photos.order_by("-id").first()
         audit_record(action="visit.photo_add", actor=actor, target=visit)

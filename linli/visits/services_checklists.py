@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
@@ -52,30 +53,33 @@ def checklist_template_create(
     requires_answer: bool = True,
 ) -> ChecklistTemplate:
     if not may_edit_checklists(actor):
-        raise Forbidden("只有系统管理员可以设置检查清单")
+        raise Forbidden(_("只有系统管理员可以设置检查清单"))
     name = (name or "").strip()
     if not name or len(name) > 64:
-        raise InvalidInput("清单名称应为1到64个字", field="name")
+        raise InvalidInput(_("清单名称应为1到64个字"), field="name")
     description = (description or "").strip()
     if len(description) > 200:
-        raise InvalidInput("说明最多 200 个字", field="description")
+        raise InvalidInput(_("说明最多 200 个字"), field="description")
     if not items:
-        raise InvalidInput("清单至少要有一个检查项", field="items")
+        raise InvalidInput(_("清单至少要有一个检查项"), field="items")
     if len(items) > ITEMS_MAX:
-        raise InvalidInput(f"清单最多 {ITEMS_MAX} 个检查项", field="items")
+        raise InvalidInput(_("清单最多 %(max)d 个检查项") % {"max": ITEMS_MAX}, field="items")
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for index, item in enumerate(items, start=1):
         text = (item.text or "").strip()
         if not text or len(text) > ITEM_TEXT_MAX:
-            raise InvalidInput(f"第 {index} 个检查项应为1到{ITEM_TEXT_MAX}个字", field="items")
+            raise InvalidInput(
+                _("第 %(index)d 个检查项应为1到%(max)d个字") % {"index": index, "max": ITEM_TEXT_MAX},
+                field="items",
+            )
         if text in seen:
-            raise InvalidInput(f"检查项“{text}”重复", field="items")
+            raise InvalidInput(_("检查项“%(text)s”重复") % {"text": text}, field="items")
         seen.add(text)
         rows.append({"key": f"i{index}", "label": text, "required": bool(item.required)})
     with transaction.atomic():
         if ChecklistTemplate.objects.filter(name=name, active=True).exists():
-            raise InvalidInput("已有同名的启用清单,请先停用旧的", field="name")
+            raise InvalidInput(_("已有同名的启用清单,请先停用旧的"), field="name")
         template = ChecklistTemplate.objects.create(
             code=f"custom-{secrets.token_hex(6)}",
             name=name,
@@ -89,11 +93,11 @@ def checklist_template_create(
 
 def checklist_template_set_active(*, actor: Any, template_id: int, active: bool) -> ChecklistTemplate:
     if not may_edit_checklists(actor):
-        raise Forbidden("只有系统管理员可以设置检查清单")
+        raise Forbidden(_("只有系统管理员可以设置检查清单"))
     with transaction.atomic():
         template = ChecklistTemplate.objects.select_for_update().filter(pk=template_id).first()
         if template is None:
-            raise NotFound("未找到该检查清单")
+            raise NotFound(_("未找到该检查清单"))
         template.active = bool(active)
         template.save(update_fields=["active"])
         audit_record(action="visit.checklist_active", actor=actor, target=template, active=template.active)

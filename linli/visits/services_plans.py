@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
@@ -28,18 +29,18 @@ def may_configure_rules(user: Any) -> bool:
 
 def quota_rule_add(*, actor: Any, position_kind: str, period: str, mode: str, target: int = 0) -> QuotaRule:
     if not may_configure_rules(actor):
-        raise Forbidden("只有系统管理员或领导可以设置走访要求")
+        raise Forbidden(_("只有系统管理员或领导可以设置走访要求"))
     if position_kind not in POSITION_KINDS or not POSITION_KINDS[position_kind].scoped:
-        raise InvalidInput("请选择有辖区的岗位", field="position_kind")
+        raise InvalidInput(_("请选择有辖区的岗位"), field="position_kind")
     if period not in QuotaPeriod.values:
-        raise InvalidInput("周期应为每周、每月或每季度", field="period")
+        raise InvalidInput(_("周期应为每周、每月或每季度"), field="period")
     if mode not in QuotaMode.values:
-        raise InvalidInput("未知的考核方式", field="mode")
+        raise InvalidInput(_("未知的考核方式"), field="mode")
     if mode == QuotaMode.COUNT and not 1 <= int(target) <= 1000:
-        raise InvalidInput("“至少走访 N 户”的 N 应在 1 到 1000 之间", field="target")
+        raise InvalidInput(_("“至少走访 N 户”的 N 应在 1 到 1000 之间"), field="target")
     with transaction.atomic():
         if QuotaRule.objects.filter(position_kind=position_kind, period=period, mode=mode, active=True).exists():
-            raise InvalidInput("同一岗位已有相同周期和方式的要求,请先停用旧的", field="mode")
+            raise InvalidInput(_("同一岗位已有相同周期和方式的要求,请先停用旧的"), field="mode")
         rule = QuotaRule.objects.create(
             position_kind=position_kind, period=period, mode=mode, target=int(target) if mode == QuotaMode.COUNT else 0
         )
@@ -49,11 +50,11 @@ def quota_rule_add(*, actor: Any, position_kind: str, period: str, mode: str, ta
 
 def quota_rule_set_active(*, actor: Any, rule_id: int, active: bool) -> QuotaRule:
     if not may_configure_rules(actor):
-        raise Forbidden("只有系统管理员或领导可以设置走访要求")
+        raise Forbidden(_("只有系统管理员或领导可以设置走访要求"))
     with transaction.atomic():
         rule = QuotaRule.objects.select_for_update().filter(pk=rule_id).first()
         if rule is None:
-            raise NotFound("未找到该走访要求")
+            raise NotFound(_("未找到该走访要求"))
         rule.active = bool(active)
         rule.save(update_fields=["active"])
         audit_record(action="visit.rule_active", actor=actor, target=rule, active=rule.active)
@@ -70,7 +71,7 @@ def _responsible_at(person_id: Any, path: str) -> Person:
         spec = POSITION_KINDS.get(kind)
         if spec and spec.scoped and path.startswith(root):
             return Person.objects.get(pk=person_id)
-    raise InvalidInput("责任人应为在该区域任职的工作人员", field="responsible_id")
+    raise InvalidInput(_("责任人应为在该区域任职的工作人员"), field="responsible_id")
 
 
 def care_plan_set(
@@ -79,16 +80,16 @@ def care_plan_set(
     """Create or change a household's care plan. Only households with care tags get one."""
     household = household_for_visit(actor, household_id)
     if not capabilities_at(actor, household.place_path) & RECORDING_CAPABILITIES:
-        raise Forbidden("只有该区域的工作人员可以制定关爱计划")
+        raise Forbidden(_("只有该区域的工作人员可以制定关爱计划"))
     if not 1 <= int(frequency_days) <= 366:
-        raise InvalidInput("走访频次应在 1 到 366 天之间", field="frequency_days")
+        raise InvalidInput(_("走访频次应在 1 到 366 天之间"), field="frequency_days")
     note = (note or "").strip()
     if len(note) > 500:
-        raise InvalidInput("备注最多 500 个字", field="note")
+        raise InvalidInput(_("备注最多 500 个字"), field="note")
     if not PersonTag.objects.filter(
         person__household=household, person__moved_out_on__isnull=True, tag__active=True
     ).exists():
-        raise InvalidInput("该户没有关怀标签的成员,无需关爱计划", field="household_id")
+        raise InvalidInput(_("该户没有关怀标签的成员,无需关爱计划"), field="household_id")
     responsible = _responsible_at(responsible_id, household.place_path)
     with transaction.atomic():
         plan, created = CarePlan.objects.select_for_update().get_or_create(
@@ -116,9 +117,9 @@ def care_plan_set(
 def _text(value: Any, *, field: str, label: str, limit: int, required: bool = False) -> str:
     text = str(value or "").strip()
     if required and not text:
-        raise InvalidInput(f"{label}不能为空", field=field)
+        raise InvalidInput(_("%(label)s不能为空") % {"label": label}, field=field)
     if len(text) > limit:
-        raise InvalidInput(f"{label}最多 {limit} 个字", field=field)
+        raise InvalidInput(_("%(label)s最多 %(limit)d 个字") % {"label": label, "limit": limit}, field=field)
     return text
 
 
@@ -139,16 +140,16 @@ def hazard_create(
     """Register a risk or hazard point with its inspection schedule and plans."""
     place = Place.objects.filter(recording_q(actor, "path"), pk=place_id).first()
     if place is None:
-        raise NotFound("未找到该位置,或不在您的辖区内", field="place_id")
+        raise NotFound(_("未找到该位置,或不在您的辖区内"), field="place_id")
     if place.kind not in HAZARD_KINDS:
-        raise InvalidInput("位置应为社区、小区、网格、楼栋或单元", field="place_id")
+        raise InvalidInput(_("位置应为社区、小区、网格、楼栋或单元"), field="place_id")
     if not capabilities_at(actor, place.path) & RECORDING_CAPABILITIES:
-        raise Forbidden("只有该区域的工作人员可以登记隐患点")
-    name = _text(name, field="name", label="名称", limit=100, required=True)
+        raise Forbidden(_("只有该区域的工作人员可以登记隐患点"))
+    name = _text(name, field="name", label=_("名称"), limit=100, required=True)
     if level not in HazardLevel.values:
-        raise InvalidInput("风险等级无效", field="level")
+        raise InvalidInput(_("风险等级无效"), field="level")
     if not 1 <= int(inspect_every_days) <= 366:
-        raise InvalidInput("巡查周期应在 1 到 366 天之间", field="inspect_every_days")
+        raise InvalidInput(_("巡查周期应在 1 到 366 天之间"), field="inspect_every_days")
     la, ln = validate_point(lat, lng)
     responsible = _responsible_at(responsible_id, place.path)
     with transaction.atomic():
@@ -156,14 +157,14 @@ def hazard_create(
             place=place,
             place_path=place.path,
             name=name,
-            description=_text(description, field="description", label="描述", limit=PLAN_TEXT_MAX),
+            description=_text(description, field="description", label=_("描述"), limit=PLAN_TEXT_MAX),
             level=level,
             lat=la,
             lng=ln,
             responsible=responsible,
             inspect_every_days=int(inspect_every_days),
-            warning_plan=_text(warning_plan, field="warning_plan", label="预警措施", limit=PLAN_TEXT_MAX),
-            response_plan=_text(response_plan, field="response_plan", label="应急预案", limit=PLAN_TEXT_MAX),
+            warning_plan=_text(warning_plan, field="warning_plan", label=_("预警措施"), limit=PLAN_TEXT_MAX),
+            response_plan=_text(response_plan, field="response_plan", label=_("应急预案"), limit=PLAN_TEXT_MAX),
             created_by=actor,
         )
         audit_record(action="visit.hazard_create", actor=actor, target=hazard, level=level)
@@ -175,9 +176,9 @@ def hazard_set_active(*, actor: Any, hazard_id: int, active: bool) -> HazardPoin
     with transaction.atomic():
         hazard = HazardPoint.objects.select_for_update().filter(recording_q(actor, "place_path"), pk=hazard_id).first()
         if hazard is None:
-            raise NotFound("未找到该隐患点,或不在您的辖区内")
+            raise NotFound(_("未找到该隐患点,或不在您的辖区内"))
         if not capabilities_at(actor, hazard.place_path) & RECORDING_CAPABILITIES:
-            raise Forbidden("只有该区域的工作人员可以处理隐患点")
+            raise Forbidden(_("只有该区域的工作人员可以处理隐患点"))
         hazard.active = bool(active)
         hazard.save(update_fields=["active"])
         audit_record(action="visit.hazard_active", actor=actor, target=hazard, active=hazard.active)

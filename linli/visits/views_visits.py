@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
@@ -37,7 +38,7 @@ PAGE_SIZE = 30
 
 def require_staff(user: Any) -> None:
     if not is_staff_like(user):
-        raise Forbidden("该页面仅供工作人员使用")
+        raise Forbidden(_("该页面仅供工作人员使用"))
 
 
 def _int(raw: Any, field: str) -> int | None:
@@ -46,7 +47,7 @@ def _int(raw: Any, field: str) -> int | None:
     try:
         return int(raw)
     except (TypeError, ValueError):
-        raise InvalidInput("选择无效", field=field) from None
+        raise InvalidInput(_("选择无效"), field=field) from None
 
 
 @login_required
@@ -70,7 +71,7 @@ def _post_input(request: HttpRequest) -> VisitInput:
         try:
             visited_at = timezone.make_aware(dt.datetime.fromisoformat(raw_at))
         except ValueError:
-            raise InvalidInput("走访时间格式无效", field="visited_at") from None
+            raise InvalidInput(_("走访时间格式无效"), field="visited_at") from None
     answers = {k[len("answer_") :]: v for k, v in post.items() if k.startswith("answer_")}
     served = post.get("people_served", "").strip()
     return VisitInput(
@@ -116,7 +117,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
         photos = request.FILES.getlist("photos")
         try:
             if len(photos) > PHOTOS_MAX:
-                raise InvalidInput(f"每次走访最多 {PHOTOS_MAX} 张照片", field="photos")
+                raise InvalidInput(_("每次走访最多 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photos")
             visit, created = visit_record(actor=request.user, data=_post_input(request), photos=photos)
         except LinliError as exc:
             if exc.status == 404:
@@ -178,14 +179,14 @@ def visit_act(request: HttpRequest, visit_id: int) -> HttpResponse:
             finding_id = _int(post.get("finding_id"), "finding_id")
             finding = s.access_visit(request.user, visit_id).findings.filter(pk=finding_id).first()
             if finding is None:
-                raise InvalidInput("未找到该问题", field="finding_id")
+                raise InvalidInput(_("未找到该问题"), field="finding_id")
             if action == "solve":
                 finding_solve_on_spot(actor=request.user, finding_id=finding.pk, note=post.get("note", ""))
             else:
                 ticket = finding_to_request(actor=request.user, finding_id=finding.pk)
                 messages.success(request, f"已转为诉求 {ticket.number}")
         else:
-            raise InvalidInput("未知操作", field="action")
+            raise InvalidInput(_("未知操作"), field="action")
     except LinliError as exc:
         if exc.status in (403, 404):
             raise

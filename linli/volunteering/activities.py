@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -81,27 +82,27 @@ def activity_create(
 ) -> Activity:
     place = staff_place(actor, place_id, "manage")
     if starts_at is None or ends_at is None:
-        raise InvalidInput("请填写开始和结束时间", field="starts_at")
+        raise InvalidInput(_("请填写开始和结束时间"), field="starts_at")
     if ends_at <= starts_at:
-        raise InvalidInput("结束时间应晚于开始时间", field="ends_at")
+        raise InvalidInput(_("结束时间应晚于开始时间"), field="ends_at")
     if ends_at - starts_at > dt.timedelta(hours=24):
-        raise InvalidInput("单次活动不超过 24 小时", field="ends_at")
+        raise InvalidInput(_("单次活动不超过 24 小时"), field="ends_at")
     team = None
     if team_id:
         team = Team.objects.filter(pk=team_id).filter(staff_q(actor)).first()
         if team is None:
-            raise InvalidInput("队伍无效", field="team_id")
+            raise InvalidInput(_("队伍无效"), field="team_id")
     activity = Activity.objects.create(
         place=place,
         place_path=place.path,
         team=team,
-        title=text(title, field="title", label="活动名称", max_length=100),
-        description=text(description, field="description", label="活动说明", max_length=2000, required=False),
-        location=text(location, field="location", label="集合地点", max_length=200, required=False),
+        title=text(title, field="title", label=_("活动名称"), max_length=100),
+        description=text(description, field="description", label=_("活动说明"), max_length=2000, required=False),
+        location=text(location, field="location", label=_("集合地点"), max_length=200, required=False),
         starts_at=starts_at,
         ends_at=ends_at,
-        capacity=bounded_int(capacity, field="capacity", label="名额", low=1, high=1000),
-        points_per_hour=bounded_int(points_per_hour, field="points_per_hour", label="每小时积分", low=0, high=100),
+        capacity=bounded_int(capacity, field="capacity", label=_("名额"), low=1, high=1000),
+        points_per_hour=bounded_int(points_per_hour, field="points_per_hour", label=_("每小时积分"), low=0, high=100),
         status=ActivityStatus.PUBLISHED if publish else ActivityStatus.DRAFT,
         organiser=actor,
     )
@@ -113,9 +114,9 @@ def activity_create(
 def activity_publish(*, actor: Any, activity_id: int) -> Activity:
     activity = access_activity(actor, activity_id, lock=True)
     if not may_organise(actor, activity):
-        raise Forbidden("只有组织者可以发布活动")
+        raise Forbidden(_("只有组织者可以发布活动"))
     if activity.status != ActivityStatus.DRAFT:
-        raise Conflict("只有草稿可以发布")
+        raise Conflict(_("只有草稿可以发布"))
     activity.status = ActivityStatus.PUBLISHED
     activity.save(update_fields=["status"])
     audit_record(action="activity.publish", actor=actor, target=activity)
@@ -128,12 +129,12 @@ def activity_sign_up(*, actor: Any, activity_id: int) -> Signup:
     person = person_of(actor)
     activity = access_activity(actor, activity_id, lock=True)
     if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict("该活动未在报名中")
+        raise Conflict(_("该活动未在报名中"))
     if activity.ends_at <= timezone.now():
-        raise Conflict("活动已结束")
+        raise Conflict(_("活动已结束"))
     signup = Signup.objects.filter(activity=activity, person=person).first()
     if signup is not None and signup.status != SignupStatus.CANCELLED:
-        raise Conflict("您已报名该活动")
+        raise Conflict(_("您已报名该活动"))
     full = activity.signed_count >= activity.capacity
     status = SignupStatus.WAITLIST if full else SignupStatus.SIGNED
     if signup is None:
@@ -154,9 +155,9 @@ def activity_withdraw(*, actor: Any, activity_id: int) -> Signup:
     activity = access_activity(actor, activity_id, lock=True)
     signup = Signup.objects.filter(activity=activity, person=person).exclude(status=SignupStatus.CANCELLED).first()
     if signup is None:
-        raise Conflict("您没有报名该活动")
+        raise Conflict(_("您没有报名该活动"))
     if signup.checked_in_at is not None:
-        raise Conflict("已签到,不能取消报名")
+        raise Conflict(_("已签到,不能取消报名"))
     was_signed = signup.status == SignupStatus.SIGNED
     signup.status = SignupStatus.CANCELLED
     signup.save(update_fields=["status"])
@@ -209,9 +210,9 @@ def verify_token(*, activity: Activity, token: str) -> None:
     try:
         data = signing.loads(token, salt=QR_SALT)
     except signing.BadSignature:
-        raise InvalidInput("签到二维码无效", field="token") from None
+        raise InvalidInput(_("签到二维码无效"), field="token") from None
     if not isinstance(data, dict) or data.get("a") != activity.pk:
-        raise InvalidInput("这不是本活动的签到二维码", field="token")
+        raise InvalidInput(_("这不是本活动的签到二维码"), field="token")
 
 
 def window_open(activity: Activity, now: dt.datetime) -> bool:
@@ -226,25 +227,25 @@ def activity_scan(*, actor: Any, activity_id: int, token: str, action: str, now:
     activity = access_activity(actor, activity_id)
     verify_token(activity=activity, token=token)
     if action not in ("in", "out"):
-        raise InvalidInput("签到动作无效", field="action")
+        raise InvalidInput(_("签到动作无效"), field="action")
     if activity.status != ActivityStatus.PUBLISHED:
-        raise Conflict("该活动未在进行中")
+        raise Conflict(_("该活动未在进行中"))
     if not window_open(activity, now):
-        raise Conflict("不在签到时间内:二维码已过期或活动尚未开始")
+        raise Conflict(_("不在签到时间内:二维码已过期或活动尚未开始"))
     signup = (
         Signup.objects.select_for_update().filter(activity=activity, person=person, status=SignupStatus.SIGNED).first()
     )
     if signup is None:
-        raise Conflict("您没有该活动的正式报名")
+        raise Conflict(_("您没有该活动的正式报名"))
     if action == "in":
         if signup.checked_in_at is not None:
-            raise Conflict("您已签到")
+            raise Conflict(_("您已签到"))
         signup.checked_in_at = now
     else:
         if signup.checked_in_at is None:
-            raise Conflict("请先签到")
+            raise Conflict(_("请先签到"))
         if signup.checked_out_at is not None:
-            raise Conflict("您已签退")
+            raise Conflict(_("您已签退"))
         signup.checked_out_at = now
     signup.save(update_fields=["checked_in_at", "checked_out_at"])
     return signup
@@ -269,9 +270,9 @@ def activity_confirm(*, actor: Any, signup_id: int) -> Signup:
     if not may_organise(actor, activity):
         require_staff(actor, activity.place_path, "manage")
     if signup.confirmed_at is not None:
-        raise Conflict("已确认过")
+        raise Conflict(_("已确认过"))
     if signup.checked_out_at is None:
-        raise Conflict("尚未签到签退,不能确认")
+        raise Conflict(_("尚未签到签退,不能确认"))
     hours = hours_for(activity, signup)
     signup.hours = hours
     signup.confirmed_at = timezone.now()

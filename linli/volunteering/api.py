@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from django.http import FileResponse, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -370,7 +371,7 @@ def wish_counts(request: HttpRequest, q: Query[CountsIn]) -> CountsOut:
     from linli.volunteering.common import staff_q
 
     if place is None or not Place.objects.filter(staff_q(request.user, field="path"), pk=place.pk).exists():
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     start = timezone.make_aware(dt.datetime.combine(q.start, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min))
     c = w.wish_counts(user=request.user, path=place.path, start=start, end=end)

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -528,7 +529,7 @@ def leaderboard_read(request: HttpRequest, q: Query[LeaderboardFilter]) -> list[
     from linli.core.errors import InvalidInput
 
     if (q.place_id is None) == (q.team_id is None):
-        raise InvalidInput("请选择一个地点或一支队伍(二选一)", field="place_id")
+        raise InvalidInput(_("请选择一个地点或一支队伍(二选一)"), field="place_id")
     if q.team_id is not None:
         rows = leaderboard(team=get_or_not_found(visible_teams(request.user), q.team_id), kind=q.kind, limit=q.limit)
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.scoping import active_positions, capabilities_at, scope_for
@@ -20,7 +21,7 @@ def person_of(user: Any) -> Person:
     """The acting person: sign-ups, wishes and points belong to people, not to accounts."""
     person = getattr(user, "person", None) if getattr(user, "is_authenticated", False) else None
     if person is None:
-        raise Forbidden("此操作需要绑定实名居民身份")
+        raise Forbidden(_("此操作需要绑定实名居民身份"))
     return person
 
 
@@ -69,15 +70,15 @@ def require_staff(user: Any, path: str, capability: str = "manage") -> None:
     if may(user, path, capability):
         return
     if any(may(user, path, c) for c in STAFF_CAPS):
-        raise Forbidden("您的岗位无权进行此操作")
-    raise NotFound("未找到,或您无权查看")
+        raise Forbidden(_("您的岗位无权进行此操作"))
+    raise NotFound(_("未找到,或您无权查看"))
 
 
 def staff_place(user: Any, place_id: Any, capability: str = "manage") -> Place:
     try:
         place = Place.objects.get(pk=int(place_id))
     except (Place.DoesNotExist, TypeError, ValueError):
-        raise InvalidInput("请选择地点", field="place_id") from None
+        raise InvalidInput(_("请选择地点"), field="place_id") from None
     require_staff(user, place.path, capability)
     return place
 
@@ -85,9 +86,11 @@ def staff_place(user: Any, place_id: Any, capability: str = "manage") -> Place:
 def text(value: Any, *, field: str, label: str, max_length: int, required: bool = True) -> str:
     cleaned = (value or "").strip()
     if required and not cleaned:
-        raise InvalidInput(f"请填写{label}", field=field)
+        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
     if len(cleaned) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 字", field=field)
+        raise InvalidInput(
+            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
+        )
     return cleaned
 
 
@@ -95,7 +98,9 @@ def bounded_int(value: Any, *, field: str, label: str, low: int, high: int) -> i
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{label}应为整数", field=field) from None
+        raise InvalidInput(_("%(label)s应为整数") % {"label": label}, field=field) from None
     if not low <= number <= high:
-        raise InvalidInput(f"{label}应在 {low} 到 {high} 之间", field=field)
+        raise InvalidInput(
+            _("%(label)s应在 %(low)d 到 %(high)d 之间") % {"label": label, "low": low, "high": high}, field=field
+        )
     return number

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
@@ -37,9 +38,9 @@ MANUAL_MAX = 1000
 def lock_account(*, person: Person, kind: str) -> PointAccount:
     """The person's account for ``kind``, created on first use, locked for this transaction."""
     if kind not in PointKind.values:
-        raise InvalidInput("积分类型无效", field="kind")
+        raise InvalidInput(_("积分类型无效"), field="kind")
     if kind == PointKind.PARTY and not person.is_party_member:
-        raise InvalidInput("党员积分只记给党员", field="kind")
+        raise InvalidInput(_("党员积分只记给党员"), field="kind")
     try:
         with transaction.atomic():
             PointAccount.objects.get_or_create(person=person, kind=kind, defaults={"place_path": person.place_path})
@@ -61,11 +62,11 @@ def post_entry(
 ) -> PointEntry | None:
     """Append one entry to a locked account; ``None`` if this source was already applied."""
     if amount == 0:
-        raise InvalidInput("积分数不能为 0", field="amount")
+        raise InvalidInput(_("积分数不能为 0"), field="amount")
     if PointEntry.objects.filter(account=account, source_key=source_key).exists():
         return None
     if account.balance + amount < 0:
-        raise InvalidInput(f"积分余额不足(当前 {account.balance} 分)", field="amount")
+        raise InvalidInput(_("积分余额不足(当前 %(balance)s 分)") % {"balance": account.balance}, field="amount")
     entry = PointEntry.objects.create(
         account=account,
         place_path=account.place_path,
@@ -107,11 +108,11 @@ def points_manual_award(
     person = get_or_not_found(Person.objects, person_id)
     require_staff(actor, person.place_path, "manage")
     if not -MANUAL_MAX <= amount <= MANUAL_MAX or amount == 0:
-        raise InvalidInput(f"积分数应在 -{MANUAL_MAX} 到 {MANUAL_MAX} 之间且不为 0", field="amount")
-    reason_text = text(note, field="note", label="奖励事由", max_length=200)
-    key = text(request_key, field="request_key", label="请求编号", max_length=40)
+        raise InvalidInput(_("积分数应在 -%(max)d 到 %(max)d 之间且不为 0") % {"max": MANUAL_MAX}, field="amount")
+    reason_text = text(note, field="note", label=_("奖励事由"), max_length=200)
+    key = text(request_key, field="request_key", label=_("请求编号"), max_length=40)
     if expires_on is not None and expires_on <= timezone.localdate():
-        raise InvalidInput("过期日期应在今天之后", field="expires_on")
+        raise InvalidInput(_("过期日期应在今天之后"), field="expires_on")
     account = lock_account(person=person, kind=kind)
     entry = post_entry(
         account=account,
@@ -163,14 +164,14 @@ def reward_create(
 
     place = staff_place(actor, place_id)
     if kind not in PointKind.values:
-        raise InvalidInput("积分类型无效", field="kind")
+        raise InvalidInput(_("积分类型无效"), field="kind")
     reward = Reward.objects.create(
         place=place,
         place_path=place.path,
-        name=text(name, field="name", label="名称", max_length=100),
-        description=text(description, field="description", label="说明", max_length=200, required=False),
-        cost=bounded_int(cost, field="cost", label="所需积分", low=1, high=100000),
-        stock=bounded_int(stock, field="stock", label="库存", low=0, high=100000),
+        name=text(name, field="name", label=_("名称"), max_length=100),
+        description=text(description, field="description", label=_("说明"), max_length=200, required=False),
+        cost=bounded_int(cost, field="cost", label=_("所需积分"), low=1, high=100000),
+        stock=bounded_int(stock, field="stock", label=_("库存"), low=0, high=100000),
         kind=kind,
     )
     audit_record(action="reward.create", actor=actor, target=reward)
@@ -187,12 +188,15 @@ def reward_redeem(*, actor: Any, reward_id: int) -> Redemption:
     person = person_of(actor)
     reward = get_or_not_found(Reward.objects.filter(audience_q(actor)).select_for_update(), reward_id)
     if not reward.active:
-        raise Conflict("该商品已下架")
+        raise Conflict(_("该商品已下架"))
     if reward.stock <= 0:
-        raise Conflict("该商品已兑完")
+        raise Conflict(_("该商品已兑完"))
     account = lock_account(person=person, kind=reward.kind)
     if account.balance < reward.cost:
-        raise InvalidInput(f"积分不足:需要 {reward.cost} 分,当前 {account.balance} 分", field="reward_id")
+        raise InvalidInput(
+            _("积分不足:需要 %(cost)s 分,当前 %(balance)s 分") % {"cost": reward.cost, "balance": account.balance},
+            field="reward_id",
+        )
     Reward.objects.filter(pk=reward.pk).update(stock=F("stock") - 1)
     redemption = Redemption.objects.create(reward=reward, person=person, place_path=reward.place_path, cost=reward.cost)
     post_entry(
@@ -218,7 +222,7 @@ def redemption_hand_over(*, actor: Any, redemption_id: int) -> Redemption:
     redemption = _lock_redemption(actor, redemption_id)
     require_staff(actor, redemption.place_path, "handle")
     if redemption.status != RedemptionStatus.ORDERED:
-        raise Conflict("该兑换单已处理")
+        raise Conflict(_("该兑换单已处理"))
     redemption.status = RedemptionStatus.PICKED_UP
     redemption.handed_by = actor
     redemption.handed_at = timezone.now()
@@ -232,7 +236,7 @@ def redemption_cancel(*, actor: Any, redemption_id: int) -> Redemption:
     """The person or staff cancel an order not yet picked up: stock and points come back."""
     redemption = _lock_redemption(actor, redemption_id)
     if redemption.status != RedemptionStatus.ORDERED:
-        raise Conflict("该兑换单已处理")
+        raise Conflict(_("该兑换单已处理"))
     Reward.objects.select_for_update().filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
     account = lock_account(person=redemption.person, kind=redemption.reward.kind)
     redemption.status = RedemptionStatus.CANCELLED

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.scoping import get_or_not_found
@@ -58,13 +59,13 @@ def registration_for_report(user: Any, registration_id: Any) -> WorkplaceRegistr
         else None
     )
     if reg is None or reg.status != RegistrationStatus.APPROVED:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     paths = [reg.place_path] + ([reg.workplace_org.place_path] if reg.workplace_org else [])
     if not (
         reg.person_id == getattr(user, "person_id", None)
         or any(may(user, p, c) for p in paths for c in ("manage", "lead"))
     ):
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     return reg
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
@@ -43,14 +44,14 @@ def _person(actor: Any, person_id: Any) -> Person:
 def team_create(*, actor: Any, place_id: int, name: str, description: str = "", leader_id: int | None = None) -> Team:
     place = staff_place(actor, place_id)
     leader = _person(actor, leader_id) if leader_id else None
-    team_name = text(name, field="name", label="队伍名称", max_length=64)
+    team_name = text(name, field="name", label=gettext("队伍名称"), max_length=64)
     if Team.objects.filter(place=place, name=team_name).exists():
-        raise InvalidInput("此处已有同名队伍", field="name")
+        raise InvalidInput(gettext("此处已有同名队伍"), field="name")
     team = Team.objects.create(
         place=place,
         place_path=place.path,
         name=team_name,
-        description=text(description, field="description", label="简介", max_length=1000, required=False),
+        description=text(description, field="description", label=gettext("简介"), max_length=1000, required=False),
         leader=leader,
     )
     if leader is not None:
@@ -66,7 +67,7 @@ def team_add_member(*, actor: Any, team_id: int, person_id: int) -> TeamMember:
     person = _person(actor, person_id)
     member, created = TeamMember.objects.get_or_create(team=team, person=person)
     if not created:
-        raise Conflict("已是队员")
+        raise Conflict(gettext("已是队员"))
     return member
 
 
@@ -77,8 +78,10 @@ def profile_save(*, actor: Any, skills: str, availability: str) -> VolunteerProf
         person=person,
         defaults={
             "place_path": person.place_path,
-            "skills": text(skills, field="skills", label="特长", max_length=200, required=False),
-            "availability": text(availability, field="availability", label="服务时间", max_length=200, required=False),
+            "skills": text(skills, field="skills", label=gettext("特长"), max_length=200, required=False),
+            "availability": text(
+                availability, field="availability", label=gettext("服务时间"), max_length=200, required=False
+            ),
         },
     )
     return profile
@@ -91,15 +94,15 @@ def registration_submit(
     """双报到: a party member working elsewhere reports to the community they live in."""
     person = person_of(actor)
     if not person.is_party_member:
-        raise InvalidInput("双报到面向在职党员", field="workplace_name")
+        raise InvalidInput(gettext("双报到面向在职党员"), field="workplace_name")
     community = Place.objects.filter(path=person.place_path[: 3 * STEP], kind=PlaceKind.COMMUNITY).first()
     if community is None:
-        raise InvalidInput("未找到您居住的社区", field="workplace_name")
+        raise InvalidInput(gettext("未找到您居住的社区"), field="workplace_name")
     org = None
     if workplace_org_id:
         org = PartyOrg.objects.filter(pk=workplace_org_id).first()
         if org is None:
-            raise InvalidInput("工作单位党组织无效", field="workplace_org_id")
+            raise InvalidInput(gettext("工作单位党组织无效"), field="workplace_org_id")
     try:
         with transaction.atomic():
             reg = WorkplaceRegistration.objects.create(
@@ -107,10 +110,12 @@ def registration_submit(
                 community=community,
                 place_path=community.path,
                 workplace_org=org,
-                workplace_name=text(workplace_name, field="workplace_name", label="工作单位党组织", max_length=200),
+                workplace_name=text(
+                    workplace_name, field="workplace_name", label=gettext("工作单位党组织"), max_length=200
+                ),
             )
     except IntegrityError:
-        raise Conflict("您已提交过双报到") from None
+        raise Conflict(gettext("您已提交过双报到")) from None
     audit_record(action="registration.submit", actor=actor, target=reg)
     return reg
 
@@ -120,9 +125,9 @@ def registration_decide(*, actor: Any, registration_id: int, approve: bool, note
     reg = get_or_not_found(WorkplaceRegistration.objects.visible_to(actor).select_for_update(), registration_id)
     require_staff(actor, reg.place_path, "manage")
     if reg.status != RegistrationStatus.PENDING:
-        raise Conflict("已审核")
+        raise Conflict(gettext("已审核"))
     if not approve and not note.strip():
-        raise InvalidInput("不通过时请说明原因", field="note")
+        raise InvalidInput(gettext("不通过时请说明原因"), field="note")
     reg.status = RegistrationStatus.APPROVED if approve else RegistrationStatus.REJECTED
     reg.decided_by = actor
     reg.decided_at = timezone.now()
@@ -146,18 +151,18 @@ def post_create(
 ) -> ServicePost:
     place = staff_place(actor, place_id)
     if category not in PostCategory.values:
-        raise InvalidInput("岗位类别无效", field="category")
+        raise InvalidInput(gettext("岗位类别无效"), field="category")
     if not start_date or not end_date or end_date < start_date:
-        raise InvalidInput("结束日期应不早于开始日期", field="end_date")
+        raise InvalidInput(gettext("结束日期应不早于开始日期"), field="end_date")
     post = ServicePost.objects.create(
         place=place,
         place_path=place.path,
         category=category,
-        title=text(title, field="title", label="岗位名称", max_length=100),
-        duties=text(duties, field="duties", label="岗位职责", max_length=2000),
+        title=text(title, field="title", label=gettext("岗位名称"), max_length=100),
+        duties=text(duties, field="duties", label=gettext("岗位职责"), max_length=2000),
         start_date=start_date,
         end_date=end_date,
-        slots=bounded_int(slots, field="slots", label="名额", low=1, high=500),
+        slots=bounded_int(slots, field="slots", label=gettext("名额"), low=1, high=500),
         created_by=actor,
     )
     audit_record(action="post.create", actor=actor, target=post)
@@ -174,11 +179,11 @@ def post_claim(*, actor: Any, post_id: int) -> PostClaim:
         ServicePost.objects.select_for_update().filter(pk__in=visible_posts(actor).values("pk")), post_id
     )
     if post.end_date < timezone.localdate():
-        raise Conflict("该岗位已到期")
+        raise Conflict(gettext("该岗位已到期"))
     if PostClaim.objects.filter(post=post, person=person).exists():
-        raise Conflict("您已认领该岗位")
+        raise Conflict(gettext("您已认领该岗位"))
     if PostClaim.objects.filter(post=post).aggregate(n=Count("pk"))["n"] >= post.slots:
-        raise Conflict("该岗位名额已满")
+        raise Conflict(gettext("该岗位名额已满"))
     return PostClaim.objects.create(post=post, person=person)
 
 
@@ -189,14 +194,16 @@ def station_create(
     place = staff_place(actor, place_id)
     unknown = [f for f in functions if f not in STATION_FUNCTIONS]
     if unknown or not functions:
-        raise InvalidInput("请从列表中选择驿站功能", field="functions")
+        raise InvalidInput(gettext("请从列表中选择驿站功能"), field="functions")
     station = Station.objects.create(
         place=place,
         place_path=place.path,
-        name=text(name, field="name", label="驿站名称", max_length=100),
+        name=text(name, field="name", label=gettext("驿站名称"), max_length=100),
         functions=list(dict.fromkeys(functions)),
-        opening_hours=text(opening_hours, field="opening_hours", label="开放时间", max_length=100, required=False),
-        address=text(address, field="address", label="地址", max_length=200, required=False),
+        opening_hours=text(
+            opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
+        ),
+        address=text(address, field="address", label=gettext("地址"), max_length=200, required=False),
     )
     audit_record(action="station.create", actor=actor, target=station)
     return station
@@ -210,10 +217,10 @@ def duty_add(
     require_staff(actor, station.place_path, "manage")
     person = _person(actor, person_id)
     if not start_time or not end_time or end_time <= start_time:
-        raise InvalidInput("结束时间应晚于开始时间", field="end_time")
+        raise InvalidInput(gettext("结束时间应晚于开始时间"), field="end_time")
     shift, created = DutyShift.objects.get_or_create(
         station=station, person=person, day=day, start_time=start_time, defaults={"end_time": end_time}
     )
     if not created:
-        raise Conflict("该班次已排")
+        raise Conflict(gettext("该班次已排"))
     return shift

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError
 from linli.core.scoping import scope_for
@@ -33,7 +34,7 @@ def parse_local(raw: str | None, field: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat((raw or "").strip())
     except ValueError:
-        raise InvalidInput("时间格式无效", field=field) from None
+        raise InvalidInput(_("时间格式无效"), field=field) from None
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
@@ -41,7 +42,7 @@ def parse_date(raw: str | None, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat((raw or "").strip())
     except ValueError:
-        raise InvalidInput("日期格式无效", field=field) from None
+        raise InvalidInput(_("日期格式无效"), field=field) from None
 
 
 def staff_places(user: Any, capability: str = "manage") -> list[Place]:

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
@@ -243,7 +244,7 @@ def stations(request: HttpRequest) -> HttpResponse:
 def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
     station = visible_stations(request.user).filter(pk=station_id).first()
     if station is None:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     if request.method == "POST":
         p = request.POST
 
@@ -252,7 +253,7 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
                 start = dt.time.fromisoformat(p.get("start_time", ""))
                 end = dt.time.fromisoformat(p.get("end_time", ""))
             except ValueError:
-                raise InvalidInput("时间格式无效", field="start_time") from None
+                raise InvalidInput(_("时间格式无效"), field="start_time") from None
             person = p.get("person_id", "")
             svc.duty_add(
                 actor=request.user,

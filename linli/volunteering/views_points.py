@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Forbidden, InvalidInput
@@ -23,7 +24,7 @@ from linli.volunteering.views_common import parse_date, run, staff_places, top_n
 def my_points(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
     if person is None:
-        raise Forbidden("此页面需要绑定实名居民身份")
+        raise Forbidden(_("此页面需要绑定实名居民身份"))
     return render(request, "volunteering/person.html", {"s": person_summary(person), "mine": True})
 
 
@@ -46,7 +47,7 @@ def person_award(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             amount = int(p.get("amount", ""))
         except ValueError:
-            raise InvalidInput("积分数应为整数", field="amount") from None
+            raise InvalidInput(_("积分数应为整数"), field="amount") from None
         pts.points_manual_award(
             actor=request.user,
             person_id=person_id,

@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core import uploads
@@ -24,7 +25,7 @@ def _access(request: HttpRequest, wish_id: int) -> Wish:
         w.visible_wishes(request.user).select_related("wisher", "claimed_by", "claimed_org").filter(pk=wish_id).first()
     )
     if wish is None:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     return wish
 
 
@@ -95,7 +96,7 @@ def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
         "confirm": (lambda: w.wish_confirm(actor=user, wish_id=wish_id), "已确认,谢谢"),
     }
     if action not in actions:
-        raise InvalidInput("操作无效", field="action")
+        raise InvalidInput(_("操作无效"), field="action")
     call, ok = actions[action]
     return run(request, call, ok=ok, back=back)
 
@@ -118,7 +119,7 @@ def wish_stats(request: HttpRequest) -> HttpResponse:
     end = timezone.make_aware(dt.datetime.combine(end_d + dt.timedelta(days=1), dt.time.min))
     node = top_node(request.user)
     if node is None:
-        raise NotFound("未找到,或您无权查看")
+        raise NotFound(_("未找到,或您无权查看"))
     nodes = Place.objects.filter(kind__in=["street", "community"], path__under=node).order_by("path")[:50]
     rows = [(p, w.wish_counts(user=request.user, path=p.path, start=start, end=end)) for p in nodes]
     return render(request, "volunteering/wish_stats.html", {"rows": rows, "start": start_d, "end": end_d})

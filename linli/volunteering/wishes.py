@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import uploads
@@ -54,8 +55,8 @@ def wish_submit(*, actor: Any, title: str, description: str = "", wisher_id: int
         place=wisher.place,
         place_path=wisher.place_path,
         wisher=wisher,
-        title=text(title, field="title", label="心愿", max_length=100),
-        description=text(description, field="description", label="说明", max_length=1000, required=False),
+        title=text(title, field="title", label=_("心愿"), max_length=100),
+        description=text(description, field="description", label=_("说明"), max_length=1000, required=False),
         submitted_by=actor,
     )
     audit_record(action="wish.submit", actor=actor, target=wish)
@@ -67,9 +68,9 @@ def wish_review(*, actor: Any, wish_id: int, approve: bool, note: str = "") -> W
     wish = _lock(actor, wish_id)
     require_staff(actor, wish.place_path, "handle")
     if wish.status != WishStatus.SUBMITTED:
-        raise Conflict("该心愿已审核")
+        raise Conflict(_("该心愿已审核"))
     if not approve and not note.strip():
-        raise InvalidInput("不通过时请说明原因", field="note")
+        raise InvalidInput(_("不通过时请说明原因"), field="note")
     wish.status = WishStatus.PUBLISHED if approve else WishStatus.REJECTED
     wish.review_note = note.strip()[:200]
     wish.save(update_fields=["status", "review_note"])
@@ -82,19 +83,19 @@ def wish_claim(*, actor: Any, wish_id: int, organisation_id: int | None = None) 
     """A volunteer claims it, or staff record that a partner unit took it on."""
     wish = _lock(actor, wish_id)
     if wish.status != WishStatus.PUBLISHED:
-        raise Conflict("该心愿已被认领或未发布")
+        raise Conflict(_("该心愿已被认领或未发布"))
     if organisation_id:
         require_staff(actor, wish.place_path, "handle")
         org = Organisation.objects.visible_to(actor).filter(pk=organisation_id).first()
         if org is None:
-            raise InvalidInput("共建单位无效", field="organisation_id")
+            raise InvalidInput(_("共建单位无效"), field="organisation_id")
         wish.claimed_org = org
     else:
         person = person_of(actor)
         if person.pk == wish.wisher_id:
-            raise Conflict("不能认领自己的心愿")
+            raise Conflict(_("不能认领自己的心愿"))
         if not claim_roots(actor) and not may(actor, wish.place_path, "handle"):
-            raise Forbidden("认领心愿需要志愿者或党员身份")
+            raise Forbidden(_("认领心愿需要志愿者或党员身份"))
         wish.claimed_by = person
     wish.status = WishStatus.CLAIMED
     wish.claimed_at = timezone.now()
@@ -108,10 +109,10 @@ def wish_fulfil(*, actor: Any, wish_id: int, note: str, photo: Any = None) -> Wi
     wish = _lock(actor, wish_id)
     mine = wish.claimed_by_id is not None and wish.claimed_by_id == getattr(actor, "person_id", None)
     if not mine and not may(actor, wish.place_path, "handle"):
-        raise Forbidden("只有认领人可以登记圆梦")
+        raise Forbidden(_("只有认领人可以登记圆梦"))
     if wish.status != WishStatus.CLAIMED:
-        raise Conflict("该心愿不在已认领状态")
-    wish.fulfil_note = text(note, field="note", label="圆梦情况", max_length=200)
+        raise Conflict(_("该心愿不在已认领状态"))
+    wish.fulfil_note = text(note, field="note", label=_("圆梦情况"), max_length=200)
     if photo is not None:
         _store_photo(wish, photo)
     wish.status = WishStatus.FULFILLED
@@ -137,11 +138,11 @@ def wish_photo_add(*, actor: Any, wish_id: int, upload: Any) -> Wish:
     wish = _lock(actor, wish_id)
     mine = wish.claimed_by_id is not None and wish.claimed_by_id == getattr(actor, "person_id", None)
     if not mine and not may(actor, wish.place_path, "handle"):
-        raise Forbidden("只有认领人可以上传圆梦照片")
+        raise Forbidden(_("只有认领人可以上传圆梦照片"))
     if wish.status not in FULFILLED_STATUSES:
-        raise Conflict("心愿圆梦后才能上传照片")
+        raise Conflict(_("心愿圆梦后才能上传照片"))
     if wish.photo:
-        raise Conflict("该心愿已有圆梦照片")
+        raise Conflict(_("该心愿已有圆梦照片"))
     _store_photo(wish, upload)
     wish.save(update_fields=["photo"])
     audit_record(action="wish.photo", actor=actor, target=wish)
@@ -152,7 +153,7 @@ def wish_photo_file(*, user: Any, wish_id: int) -> tuple[Any, str]:
     """The stored photo of a wish the user may see, with its content type (404 when there is none)."""
     wish = get_or_not_found(visible_wishes(user), wish_id)
     if not wish.photo:
-        raise NotFound("该心愿没有圆梦照片")
+        raise NotFound(_("该心愿没有圆梦照片"))
     return wish.photo, uploads.content_type_of(wish.photo.name)
 
 
@@ -162,9 +163,9 @@ def wish_confirm(*, actor: Any, wish_id: int) -> Wish:
     wish = _lock(actor, wish_id)
     is_wisher = wish.wisher_id == getattr(actor, "person_id", None) or wish.submitted_by_id == actor.pk
     if not is_wisher:
-        raise Forbidden("只有心愿人可以确认")
+        raise Forbidden(_("只有心愿人可以确认"))
     if wish.status != WishStatus.FULFILLED:
-        raise Conflict("该心愿尚未圆梦")
+        raise Conflict(_("该心愿尚未圆梦"))
     wish.status = WishStatus.CONFIRMED
     wish.confirmed_at = timezone.now()
     wish.save(update_fields=["status", "confirmed_at"])
