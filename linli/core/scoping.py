@@ -106,7 +106,7 @@ def liaison_organisations(user: User) -> set[int]:
             person_id=person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
         ).values_list("organisation_id", flat=True)
     )
-    user._linli_liaison_orgs = orgs  # type: ignore[union-attr]
+    user._linli_liaison_orgs = orgs  # type: ignore[attr-defined]
     return orgs
 
 
