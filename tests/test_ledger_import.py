@@ -487,3 +487,90 @@ def test_a_reimport_without_a_phone_keeps_the_stored_one_and_a_new_phone_replace
     other = preview(users["community"], xlsx([row(address, id_number=id_number, phone="13987654321")]))
     import_commit(actor=users["community"], batch=other)
     assert Person.objects.get(id_number_hash=digest).phone == "+8613987654321"
+
+
+def test_a_commit_of_many_chunks_writes_every_row_once(users, address, monkeypatch):
+    """On PostgreSQL a chunk's COPY runs on a worker thread while the next chunk is prepared;
+    every chunk must land, with updates, moves, households and tags as in one chunk."""
+    from linli.people import importing
+
+    known = make_id(dt.date(1955, 5, 5), 7)
+    import_commit(actor=users["community"], batch=preview(users["community"], xlsx([row(address, id_number=known)])))
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    ids = [make_id(dt.date(1960 + i, 3, 3), i) for i in range(10)]
+    rows = [
+        row(address, id_number=n, room=f"7{i % 4:02d}", tags="独居老人" if i % 3 == 0 else "")
+        for i, n in enumerate(ids)
+    ]
+    rows.insert(5, row(address, id_number=known, name="搬家了", room="799"))
+    before = Person.objects.count()
+    batch = import_commit(actor=users["community"], batch=preview(users["community"], xlsx(rows)))
+    assert batch.status == ImportStatus.COMMITTED, batch.message
+    assert (batch.created_count, batch.updated_count) == (10, 1)
+    assert Person.objects.count() == before + 10
+    hashes = [crypto.keyed_hash("id", n) for n in ids]
+    people = {p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=hashes).select_related("household")}
+    assert [people[h].household.room for h in hashes] == [f"7{i % 4:02d}" for i in range(10)]
+    assert Household.objects.filter(room__in=["700", "701", "702", "703"]).count() == 4
+    assert PersonTag.objects.filter(person__in=people.values(), tag__name="独居老人").count() == 4
+    assert Residence.objects.filter(person__in=people.values(), moved_out_on__isnull=True).count() == 10
+    mover = Person.objects.get(id_number_hash=crypto.keyed_hash("id", known))
+    assert mover.name == "搬家了" and mover.household.room == "799"
+    assert list(Residence.objects.filter(person=mover).order_by("id").values_list("moved_out_on", flat=True))[1] is None
+
+
+def _half_written_import(users, address, monkeypatch, fault):
+    """Import 9 rows in chunks of 3 with ``fault`` installed; return the batch and the new people."""
+    from linli.people import importing
+
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 3)
+    ids = [make_id(dt.date(1970 + i, 4, 4), i) for i in range(9)]
+    batch = preview(users["community"], xlsx([row(address, id_number=n, room="606") for n in ids]))
+    fault(importing)
+    before = (Person.objects.count(), Residence.objects.count(), Household.objects.filter(room="606").count())
+    batch = import_commit(actor=users["community"], batch=batch)
+    after = (Person.objects.count(), Residence.objects.count(), Household.objects.filter(room="606").count())
+    return batch, before, after
+
+
+def test_a_write_failing_in_a_later_chunk_leaves_nothing_written(users, address, monkeypatch):
+    """The second chunk's residence rows break a NOT NULL constraint: the database refuses them (on
+    PostgreSQL inside the COPY on the worker thread, while the third chunk is being built) and the
+    whole batch rolls back, the first chunk included."""
+
+    def fault(importing):
+        original = importing.LedgerWriter._add_stays
+        calls = []
+
+        def broken(self, fresh, ids, movers, existing):
+            calls.append(1)
+            if len(calls) == 2:
+                fresh[-1].place_path = None
+            return original(self, fresh, ids, movers, existing)
+
+        monkeypatch.setattr(importing.LedgerWriter, "_add_stays", broken)
+
+    batch, before, after = _half_written_import(users, address, monkeypatch, fault)
+    assert batch.status == ImportStatus.FAILED and "未写入任何记录" in batch.message
+    assert after == before, "no person, residence row or household of the batch is left"
+
+
+def test_an_error_while_a_chunk_is_being_written_leaves_nothing_written(users, address, monkeypatch):
+    """Reading the third staged chunk fails while the second chunk's COPY may still be running: the
+    writer waits for it, then the batch rolls back."""
+
+    def fault(importing):
+        original = importing._unstage
+        calls = []
+
+        def broken(line):
+            calls.append(1)
+            if len(calls) == 3:
+                raise RuntimeError("disk went away")
+            return original(line)
+
+        monkeypatch.setattr(importing, "_unstage", broken)
+
+    batch, before, after = _half_written_import(users, address, monkeypatch, fault)
+    assert batch.status == ImportStatus.FAILED
+    assert after == before

@@ -167,6 +167,23 @@ class PlaceIndex:
                     self.units[(building[0], _short(name, building[1], UNIT_SUFFIXES))] = (pk, path)
 
 
+# The columns a row is validated on, in the order ``RowValidator.validate`` unpacks them.
+COLUMNS = (
+    "姓名",
+    "身份证号",
+    "性别",
+    "出生日期",
+    "手机号",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "与户主关系",
+    "人员类型",
+    "标签",
+)
+
+
 class RowValidator:
     def __init__(self, header: list[str], *, actor: Any, scope: Scope) -> None:
         self.col = {name: i for i, name in reversed(list(enumerate(header))) if name}
@@ -177,51 +194,49 @@ class RowValidator:
         self.hash_id, self.hash_phone = KeyedHasher("id"), KeyedHasher("phone")
         self.today = dt.date.today()
         self.width = max(self.col.values(), default=0) + 1
+        # A column missing from the header reads as the blank cell one past the widest column.
+        self.picks = [self.col.get(name, self.width) for name in COLUMNS]
 
     def validate(self, number: int, cells: list[str]) -> tuple[ValidRow | None, list[list[Any]]]:
         errors: list[list[Any]] = []
-        if len(cells) < self.width:
-            cells = cells + [""] * (self.width - len(cells))
-        col = self.col
-
-        def get(column: str) -> str:
-            i = col.get(column)
-            return "" if i is None else cells[i].strip()
+        cells = cells + [""] * (self.width + 1 - len(cells))
 
         def err(column: str, reason: str) -> None:
             errors.append([number, column, reason])
 
-        name = get("姓名")
+        name, raw_id, raw_gender, raw_birth, raw_phone, compound, building, unit, raw_room, raw_relation, kind, tags = [
+            cells[i].strip() for i in self.picks
+        ]
         if not name:
             err("姓名", "姓名不能为空")
         elif len(name) > 64:
             err("姓名", "姓名超过64个字")
-        id_number, id_hash, birth, gender = self._id(get("身份证号"), number, err)
+        id_number, id_hash, birth, gender = self._id(raw_id, number, err)
         if id_number:
-            self._cross_check(get("性别"), get("出生日期"), gender, birth, err)
+            self._cross_check(raw_gender, raw_birth, gender, birth, err)
         phone = ""
-        if raw_phone := get("手机号"):
+        if raw_phone:
             phone = phone_fast(raw_phone)
             if not phone:
                 try:
                     phone = normalise_phone(raw_phone)
                 except InvalidInput as exc:
                     err("手机号", exc.message)
-        place = self._place(get("小区"), get("楼栋"), get("单元"), err)
-        room = _plain(get("房号"))
+        place = self._place(compound, building, unit, err)
+        room = _plain(raw_room)
         if len(room) > 32:
             err("房号", "房号超过32个字")
         relation = ""
-        if raw := _plain(get("与户主关系")):
+        if raw := _plain(raw_relation):
             relation = RELATION_WORDS.get(raw, "")
             if not relation:
                 err("与户主关系", f"“{raw}”不是可用的关系,可填:{'、'.join(RELATION_WORDS)}")
         residence_type = ""
-        if raw := _plain(get("人员类型")):
+        if raw := _plain(kind):
             residence_type = RESIDENCE_WORDS.get(raw, "")
             if not residence_type:
                 err("人员类型", f"“{raw}”不是可用的人员类型,可填:户籍、常住、流动、空挂户")
-        tag_ids = self._tags(get("标签"), place[1] if place else "", err)
+        tag_ids = self._tags(tags, place[1] if place else "", err)
         if errors or place is None:
             return None, errors
         assert birth is not None
@@ -347,19 +362,33 @@ def _in_scope(chunk: list[ValidRow], scope: Scope, outcome: Outcome) -> tuple[li
 
 
 def _stage(rows: list[ValidRow], staging: IO[bytes]) -> None:
-    """Valid rows for the commit step, one encrypted line per chunk (they hold clear ID numbers)."""
+    """Valid rows for the commit step, one encrypted line per chunk (they hold clear ID numbers).
+    Each row is its ``ValidRow`` fields in declaration order, the birth date as ISO text."""
     plain = [
         [
-            *(getattr(r, f) for f in STAGED_FIELDS[:5]),
+            r.row,
+            r.name,
+            r.id_number,
+            r.id_hash,
+            r.gender,
             r.birth_date.isoformat(),
-            *(getattr(r, f) for f in STAGED_FIELDS[6:]),
+            r.phone,
+            r.phone_hash,
+            r.place_id,
+            r.place_path,
+            r.building_id,
+            r.room,
+            r.relation,
+            r.residence_type,
+            r.tag_ids,
         ]
         for r in rows
     ]
     staging.write(crypto.encrypt(json.dumps(plain, ensure_ascii=False)).encode() + b"\n")
 
 
-STAGED_FIELDS = [f.name for f in dataclasses.fields(ValidRow)]
+STAGED_FIELDS = len(dataclasses.fields(ValidRow))
+BIRTH, TAGS = 5, 14  # positions of the fields JSON cannot carry as they are
 
 
 def _unstage(line: bytes) -> list[ValidRow]:
@@ -370,10 +399,11 @@ def _unstage(line: bytes) -> list[ValidRow]:
         raise InvalidInput("预检结果无法解密(密钥可能已更换),请重新上传文件", field="file") from None
     result = []
     for values in rows:
-        data = dict(zip(STAGED_FIELDS, values, strict=True))
-        data["birth_date"] = dt.date.fromisoformat(data["birth_date"])
-        data["tag_ids"] = tuple(data["tag_ids"])
-        result.append(ValidRow(**data))
+        if len(values) != STAGED_FIELDS:  # staged by another version of this module
+            raise InvalidInput("预检结果的格式已过期,请重新上传文件", field="file")
+        values[BIRTH] = dt.date.fromisoformat(values[BIRTH])
+        values[TAGS] = tuple(values[TAGS])
+        result.append(ValidRow(*values))
     return result
 
 
@@ -415,17 +445,18 @@ def commit_staged(staging: IO[bytes], *, actor: Any, source: str) -> Outcome:
     the ledger may have changed since the preview."""
     scope = scope_for(actor, "manage")
     outcome = Outcome()
-    writer = LedgerWriter(source=source)
-    for line in staging:
-        if not line.strip():
-            continue
-        chunk = _unstage(line)
-        live = set(Place.objects.filter(pk__any_of={r.place_id for r in chunk}).values_list("pk", flat=True))
-        for r in chunk:
-            if r.place_id not in live:
-                outcome.errors.append([r.row, "楼栋", "预检后该地址已被删除"])
-                outcome.error_rows += 1
-        keep, existing = _in_scope([r for r in chunk if r.place_id in live], scope, outcome)
-        if keep:
-            writer.write(keep, existing)
+    with LedgerWriter(source=source) as writer:
+        for line in staging:
+            if not line.strip():
+                continue
+            chunk = _unstage(line)  # while the previous chunk's COPY is still running
+            writer.settle()
+            live = set(Place.objects.filter(pk__any_of={r.place_id for r in chunk}).values_list("pk", flat=True))
+            for r in chunk:
+                if r.place_id not in live:
+                    outcome.errors.append([r.row, "楼栋", "预检后该地址已被删除"])
+                    outcome.error_rows += 1
+            keep, existing = _in_scope([r for r in chunk if r.place_id in live], scope, outcome)
+            if keep:
+                writer.write(keep, existing)
     return outcome

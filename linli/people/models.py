@@ -62,6 +62,7 @@ class PoliticalStatus(models.TextChoices):
 class Person(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
+    place_path = models.CharField(max_length=255, editable=False)  # indexed in Meta
     name = models.CharField(max_length=64)  # searched with `contains` inside a scope: no btree helps
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(null=True, blank=True)
@@ -93,9 +94,12 @@ class Person(ScopedModel):
     class Meta:
         # Every index costs each imported row (a 100k import writes all of them). Hashes are matched
         # exactly, so a plain btree: `db_index=True` on a CharField would add a second
-        # varchar_pattern_ops copy on PostgreSQL that no query uses. See docs/scaling.md.
+        # varchar_pattern_ops copy on PostgreSQL that no query uses. The place path keeps the
+        # pattern index for `under` (LIKE 'prefix%') and the (place_path, id) one for equality and
+        # order; a plain (place_path) btree would only repeat the latter. See docs/ledger.md.
         indexes = [
             models.Index(fields=["place_path", "id"]),
+            models.Index(fields=["place_path"], opclasses=["varchar_pattern_ops"], name="people_person_path_like"),
             models.Index(fields=["id_number_hash"], name="people_person_id_hash"),
             models.Index(fields=["phone_hash"], name="people_person_phone_hash"),
         ]
@@ -204,7 +208,11 @@ class Residence(ScopedModel):
 
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="residences")
+    # Read only through their person (the person page, the PIPL export), never listed by place: no
+    # place_path index, and the (person, moved_in_on) index serves the foreign key. Every index
+    # here costs each imported row. See docs/ledger.md.
+    place_path = models.CharField(max_length=255, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="residences", db_index=False)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     household = models.ForeignKey("places.Household", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     residence_type = models.CharField(max_length=16, choices=ResidenceType.choices)
