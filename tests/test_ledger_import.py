@@ -303,6 +303,12 @@ def test_gender_and_birth_date_columns_are_cross_checked_with_the_id(users, addr
     assert batch.valid_rows == 1
 
 
+def test_a_stray_cell_right_of_the_header_is_not_read_as_a_missing_column(users, address):
+    """性别 and 出生日期 are optional columns; a note typed beside the last column is not either."""
+    batch = preview(users["community"], xlsx([[*row(address), "女"]]))
+    assert (batch.valid_rows, batch.errors) == (1, [])
+
+
 def test_a_compound_outside_the_importers_scope_is_unknown(users, places):
     other = places.compounds[-1]
     building = Place.objects.filter(kind="building", path__startswith=other.path).first()

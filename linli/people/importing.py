@@ -194,18 +194,18 @@ class RowValidator:
         self.hash_id, self.hash_phone = KeyedHasher("id"), KeyedHasher("phone")
         self.today = dt.date.today()
         self.width = max(self.col.values(), default=0) + 1
-        # A column missing from the header reads as the blank cell one past the widest column.
-        self.picks = [self.col.get(name, self.width) for name in COLUMNS]
+        self.picks = [self.col.get(name, -1) for name in COLUMNS]  # -1: not in the header, read as blank
 
     def validate(self, number: int, cells: list[str]) -> tuple[ValidRow | None, list[list[Any]]]:
         errors: list[list[Any]] = []
-        cells = cells + [""] * (self.width + 1 - len(cells))
+        if len(cells) < self.width:
+            cells = cells + [""] * (self.width - len(cells))
 
         def err(column: str, reason: str) -> None:
             errors.append([number, column, reason])
 
         name, raw_id, raw_gender, raw_birth, raw_phone, compound, building, unit, raw_room, raw_relation, kind, tags = [
-            cells[i].strip() for i in self.picks
+            cells[i].strip() if i >= 0 else "" for i in self.picks
         ]
         if not name:
             err("姓名", "姓名不能为空")
