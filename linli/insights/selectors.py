@@ -60,10 +60,13 @@ def default_period() -> Period:
     return Period(today - dt.timedelta(days=29), today)
 
 
+def _first_of_next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
 def month_period(year: int, month: int) -> Period:
     start = dt.date(year, month, 1)
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return Period(start, nxt - dt.timedelta(days=1))
+    return Period(start, _first_of_next_month(start) - dt.timedelta(days=1))
 
 
 def quarter_period(year: int, quarter: int) -> Period:
@@ -184,10 +187,6 @@ def _uses_facts(node: Place) -> bool:
 
 
 MONTH_ROWS_AFTER_DAYS = 92  # longer periods (half-years, years) read whole months from month rows
-
-
-def _first_of_next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
 
 
 def rollup_span_q(period: Period) -> Q:
@@ -360,7 +359,7 @@ def _trend(node: Place, period: Period) -> tuple[list[TrendPoint], str]:
     day = period.since
     while day <= period.until:
         if monthly:
-            nxt = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+            nxt = _first_of_next_month(day)
             label = gettext("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
         else:
             nxt = day + dt.timedelta(days=7 - day.weekday())

@@ -126,8 +126,7 @@ def public_requests(street: Place | None) -> QuerySet[Ticket]:
     qs = (
         Ticket.objects.filter(public=True)
         .select_related("category", "place", "handling_place", "handling_org", "open311")
-        .prefetch_related("merged_into")  # a self-join would multiply the planning time (tickets.selectors)
-        .prefetch_related(report_photos)
+        .prefetch_related("merged_into", report_photos)  # merged_into: a self-join would multiply planning time
     )
     if street is not None:
         qs = qs.filter(place_path__under=street.path)

@@ -131,17 +131,17 @@ def _category_texts(seed: int) -> list[Text]:
     ``PROBLEMS`` under random leaves (or none)."""
     from linli.routing.data.make_requests import build
 
-    fields = ("id", "priority", "response_hours", "resolve_workdays")
-    cats = {c[0]: c for c in Category.objects.filter(active=True).values_list(*fields)}
     parents = set(Category.objects.exclude(parent=None).values_list("parent_id", flat=True))
-    nodes = {c.pk: c for c in Category.objects.filter(active=True).select_related("parent__parent")}
-    by_path = {"/".join(n.full_name.split(" / ")): n.pk for n in nodes.values() if n.pk not in parents}
-    texts: list[Text] = [
-        (cats[by_path[r["分类"]]], r["标题"], r["内容"]) for r in build(seed=seed) if r["分类"] in by_path
-    ]
+    active = Category.objects.filter(active=True).select_related("parent__parent")
+    by_path: dict[str, CatRow] = {
+        c.full_name.replace(" / ", "/"): (c.pk, c.priority, c.response_hours, c.resolve_workdays)
+        for c in active
+        if c.pk not in parents
+    }
+    texts: list[Text] = [(by_path[r["分类"]], r["标题"], r["内容"]) for r in build(seed=seed) if r["分类"] in by_path]
     if texts:
         return texts
-    leaves = [c for pk, c in cats.items() if pk not in parents] or [(0, "low", 24, 5)]
+    leaves = list(by_path.values()) or [(0, "low", 24, 5)]
     return [(leaf, title, text) for leaf in leaves for title, text in PROBLEMS]
 
 
