@@ -243,6 +243,8 @@ else:
 
 UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_MB", 10, minimum=1, maximum=200) * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("LINLI_IMPORT_MAX_MB", 50, minimum=1, maximum=500) * 1024 * 1024
+# sheets this large and larger are parsed by a child process while this one validates (0: never)
+IMPORT_PROCESS_MIN_BYTES = env_int("LINLI_IMPORT_PROCESS_MIN_KB", 512, minimum=0, maximum=500 * 1024) * 1024
 LEDGER_RETENTION_DAYS = env_int("LINLI_LEDGER_RETENTION_DAYS", 3 * 365, minimum=30, maximum=50 * 365)
 IMPORT_STAGING_HOURS = env_int("LINLI_IMPORT_STAGING_HOURS", 24, minimum=1, maximum=24 * 30)
 # routing (smart dispatch): a suggested category is applied by itself only at or above this confidence

@@ -23,6 +23,14 @@ from linli.places.models import Household, Place
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["in-process", "child-process"])
+def reader(request, settings):
+    """Every test here runs with both readers: ``open_sheet`` in this process, and the same in a child
+    process (``linli.people.sheet_process``, used for large files), which must behave identically."""
+    settings.IMPORT_PROCESS_MIN_BYTES = 0 if request.param == "in-process" else 1
+    return request.param
+
+
 def xlsx(rows, header=TEMPLATE_HEADERS) -> bytes:
     wb = Workbook()
     ws = wb.active
@@ -232,7 +240,8 @@ def test_rows_are_numbered_as_in_excel_when_the_sheet_starts_lower_down(users, a
     assert [e[:2] for e in batch.errors] == [[4, "身份证号"]]
 
 
-def test_an_xlsx_that_would_expand_beyond_the_limit_is_refused_before_loading(users, address, monkeypatch):
+def test_an_xlsx_that_would_expand_beyond_the_limit_is_refused_before_loading(users, address, monkeypatch, settings):
+    settings.IMPORT_PROCESS_MIN_BYTES = 0  # the limit is lowered in this process only
     monkeypatch.setattr("linli.people.sheets.MAX_SHEET_XML_BYTES", 1000)
     content = xlsx([row(address, id_number=make_id(dt.date(1970, 1, n), 1)) for n in range(1, 20)])
     with pytest.raises(InvalidInput, match="解压后过大"):

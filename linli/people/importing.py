@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 import json
 import re
 import unicodedata
@@ -31,6 +32,7 @@ from linli.core.scoping import Scope, scope_for
 from linli.people.import_fast import phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
 from linli.people.models import CareTag, Person, Relation, ResidenceType
+from linli.people.sheet_process import open_sheet_in_process, use_process
 from linli.people.sheets import open_sheet
 from linli.places.models import Place, PlaceKind
 
@@ -407,6 +409,13 @@ def _unstage(line: bytes) -> list[ValidRow]:
     return result
 
 
+def _reader(stream: IO[bytes]) -> Any:
+    """``open_sheet``, or the same in a child process for a large file (``sheet_process``)."""
+    size = stream.seek(0, io.SEEK_END)
+    stream.seek(0)
+    return open_sheet_in_process if use_process(size) else open_sheet
+
+
 def preview_sheet(stream: IO[bytes], name: str, *, actor: Any, staging: IO[bytes]) -> Outcome:
     """Validate every row; stage the valid ones (encrypted) for ``commit_staged``. Writes nothing."""
     scope = scope_for(actor, "manage")
@@ -417,7 +426,7 @@ def preview_sheet(stream: IO[bytes], name: str, *, actor: Any, staging: IO[bytes
         if keep:
             _stage(keep, staging)
 
-    with open_sheet(stream, name) as sheet:
+    with _reader(stream)(stream, name) as sheet:
         outcome.kind, outcome.encoding = sheet.kind, sheet.encoding
         validator = RowValidator(sheet.header, actor=actor, scope=scope)
         chunk: list[ValidRow] = []

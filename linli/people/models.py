@@ -94,12 +94,14 @@ class Person(ScopedModel):
     class Meta:
         # Every index costs each imported row (a 100k import writes all of them). Hashes are matched
         # exactly, so a plain btree: `db_index=True` on a CharField would add a second
-        # varchar_pattern_ops copy on PostgreSQL that no query uses. The place path keeps the
-        # pattern index for `under` (LIKE 'prefix%') and the (place_path, id) one for equality and
-        # order; a plain (place_path) btree would only repeat the latter. See docs/ledger.md.
+        # varchar_pattern_ops copy on PostgreSQL that no query uses. One (place_path, id) index with
+        # the pattern operator class on the path serves `under` (LIKE 'prefix%'), equality on the
+        # path, and id order within one path; nothing orders people by the path's collation, the only
+        # thing the default operator class would add. See docs/ledger.md.
         indexes = [
-            models.Index(fields=["place_path", "id"]),
-            models.Index(fields=["place_path"], opclasses=["varchar_pattern_ops"], name="people_person_path_like"),
+            models.Index(
+                fields=["place_path", "id"], opclasses=["varchar_pattern_ops", "int8_ops"], name="people_person_path_id"
+            ),
             models.Index(fields=["id_number_hash"], name="people_person_id_hash"),
             models.Index(fields=["phone_hash"], name="people_person_phone_hash"),
         ]
@@ -194,8 +196,9 @@ class CareTag(models.Model):
 
 
 class PersonTag(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="person_tags")
-    tag = models.ForeignKey(CareTag, on_delete=models.PROTECT, related_name="person_tags")
+    # No single-column indexes: (person, tag) and (tag, person) below lead with each foreign key.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="person_tags", db_index=False)
+    tag = models.ForeignKey(CareTag, on_delete=models.PROTECT, related_name="person_tags", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
