@@ -455,3 +455,36 @@ def test_open311_post_records_the_suggestion_and_keeps_the_service_code(places):
     s = Suggestion.objects.get(ticket=t)
     assert s.kind == "keywords" and s.model_version == 0 and not s.auto_applied
     assert t.category == lamp
+
+
+def test_a_request_dispatched_at_intake_is_written_once_with_its_category_deadlines_and_unit(
+    trained, api_as, places, django_assert_max_num_queries
+):
+    from linli.insights import rollups
+    from linli.tickets.services import compute_deadlines
+
+    client = api_as("community")
+    building = places.buildings[0]
+    body = {"description": "楼上卫生间漏水,我家天花板在滴水", "place_id": building.pk, "source": "phone"}
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        # A first one of the same kind: the year's number row and the day's rollup rows exist afterwards.
+        first = client.post(
+            "/api/v1/requests", body | {"description": "卫生间漏水,天花板滴水"}, content_type="application/json"
+        )
+        assert Ticket.objects.get(pk=first.json()["id"]).category == trained["房屋设施/漏水渗水"]
+        # Token, place, positions, routing version and categories, the unit's ancestors, number, request, both
+        # events in one INSERT, rollup day+month in one UPDATE, fact, suggestion, liaison units — plus the
+        # test's savepoints; the timeline is the two events in hand. No second write of the request and no refold of its rollups (the category
+        # used to be applied afterwards: a locked read, an UPDATE, an event, a refold of the rollups — 32).
+        with django_assert_max_num_queries(17):
+            made = client.post("/api/v1/requests", body, content_type="application/json")
+    assert made.status_code == 201, made.content
+    t = Ticket.objects.get(pk=made.json()["id"])
+    leak = trained["房屋设施/漏水渗水"]
+    assert t.category == leak and t.priority == leak.priority and t.routing_suggestion.auto_applied
+    expected = compute_deadlines(category=leak, start=t.submitted_at)
+    assert (t.response_due, t.resolve_due) == (expected.response_due, expected.resolve_due)
+    assert [e.action for e in t.events.order_by("id")] == ["submit", "auto_categorise"]
+    read = client.get(f"/api/v1/requests/{t.pk}")
+    assert made.json() == read.json()  # the answer built from the object in hand is what GET answers
+    assert rollups.differences() == []  # the fact was written with the category, as a refold would write it

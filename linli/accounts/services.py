@@ -177,7 +177,7 @@ def token_authenticate(key: str) -> User | None:
         return None
     now = timezone.now()
     token = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user__person")  # the person: names on answers, positions for scope
         .filter(digest=crypto.token_digest(key), revoked_at__isnull=True, user__is_active=True)
         .first()
     )

@@ -179,13 +179,13 @@ def _bump(key: Key, delta: dict[str, float]) -> None:
             match.update(**{f: F(f) + d for f, d in changes.items()})
 
 
-def on_ticket_created(*, ticket: Any, event: TicketEvent) -> None:
-    """A request was just created with its ``submit`` event (intake, inside its transaction): it has no
-    fact yet and its one event is in hand, so its fact is inserted and its key's rollup row bumped
-    without reading anything back (two statements; ``on_ticket_event`` would read the request, its
-    events and its fact first)."""
-    events = [{"action": event.action, "at": event.at, "data": event.data, "place_path": event.place_path}]
-    fact = fact_for({"id": ticket.pk, "category_id": ticket.category_id, "source": ticket.source}, events)
+def on_ticket_created(*, ticket: Any, events: Sequence[TicketEvent]) -> None:
+    """A request was just created with its events (``submit``, and ``auto_categorise`` when dispatch
+    chose its category at intake), inside its transaction: it has no fact yet and its events are in
+    hand, so its fact is inserted and its key's rollup row bumped without reading anything back (two
+    statements; ``on_ticket_event`` would read the request, its events and its fact first)."""
+    folded = [{"action": e.action, "at": e.at, "data": e.data, "place_path": e.place_path} for e in events]
+    fact = fact_for({"id": ticket.pk, "category_id": ticket.category_id, "source": ticket.source}, folded)
     if fact is None:
         return
     _bump(key_of(fact), vector(fact))

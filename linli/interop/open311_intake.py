@@ -256,10 +256,6 @@ def open311_request_create(
     )
     if media is not None:
         _attach_media(key, ticket, media)
-    if _created:  # smart dispatch records its suggestion, as at the page intake (the service code stands)
-        from linli.routing.services import suggestion_record
-
-        suggestion_record(ticket=ticket, actor=key.user)
     audit_record(
         action="open311.request_created",
         actor=key.user,
@@ -282,9 +278,11 @@ def ticket_submit_for(
     phone: str,
     reporter_name: str,
 ) -> tuple[Ticket, bool]:
-    from linli.tickets.services import ticket_submit
+    from linli.routing.services import intake_submit
 
-    return ticket_submit(
+    # Smart dispatch records its suggestion, as at the page intake (the service code stands: a
+    # request with a category is never recategorised).
+    return intake_submit(
         actor=key.user,
         description=description,
         category_id=category_id,

@@ -134,17 +134,46 @@ def model_train(*, actor: Any = None, trigger: str = "manual", evaluate: bool = 
 # --- intake ---------------------------------------------------------------------------------------
 
 
-def suggestion_record(*, ticket: Ticket, actor: Any = None, prediction: Prediction | None = None) -> Suggestion:
-    """Record the suggestion for a new request (model version included); apply the top category by
-    itself when a learned model is at least ``ROUTING_AUTO_ASSIGN_CONFIDENCE`` sure and nobody chose one."""
+def intake_submit(*, actor: Any, **fields: Any) -> tuple[Ticket, bool]:
+    """``tickets.services.ticket_submit`` with smart dispatch: the suggestion is computed from the
+    cleaned text before the request is written; when a learned model is at least
+    ``ROUTING_AUTO_ASSIGN_CONFIDENCE`` sure and the reporter chose no category, the request is
+    created with that category, its deadlines and its default unit, plus an ``auto_categorise``
+    event — one transaction, nothing rewritten afterwards. The suggestion is recorded for every new
+    request (one INSERT); a retry with the same idempotency key records nothing more."""
+    from linli.tickets.services import Dispatch, ticket_submit
+
+    seen: list[Prediction] = []
+    applied: list[Dispatch] = []
+
+    def dispatch(title: str, description: str, chosen: Category | None) -> Dispatch | None:
+        prediction = suggest(title=title, description=description)
+        seen.append(prediction)
+        top = prediction.top
+        if (
+            chosen is None
+            and top is not None
+            and prediction.kind == ModelKind.LEARNED
+            and top.score >= settings.ROUTING_AUTO_ASSIGN_CONFIDENCE
+        ):
+            applied.append(Dispatch(category=top.category, score=top.score, model_version=prediction.version))
+            return applied[-1]
+        return None
+
+    ticket, created = ticket_submit(actor=actor, dispatch=dispatch, **fields)
+    if created and seen:
+        suggestion_record(ticket=ticket, prediction=seen[0], auto_applied=bool(applied))
+    return ticket, created
+
+
+def suggestion_record(
+    *, ticket: Ticket, prediction: Prediction | None = None, auto_applied: bool = False
+) -> Suggestion:
+    """Record the suggestion for a request (model version included): one INSERT (no transaction of
+    its own outside one; a savepoint inside one, so a second call for the same request fails alone
+    and returns the first suggestion). ``auto_applied``: the request was created with its top category."""
     prediction = prediction or suggest(title=ticket.title, description=ticket.description)
     top = prediction.top
-    auto = bool(
-        top is not None
-        and prediction.kind == ModelKind.LEARNED
-        and ticket.category_id is None
-        and top.score >= settings.ROUTING_AUTO_ASSIGN_CONFIDENCE
-    )
     fields = {
         "place_path": ticket.place_path,
         "model_version": prediction.version,
@@ -152,71 +181,13 @@ def suggestion_record(*, ticket: Ticket, actor: Any = None, prediction: Predicti
         "candidates": [{"category_id": c.category.pk, "score": c.score} for c in prediction.candidates],
         "top_category": top.category if top else None,
         "top_score": top.score if top else 0,
-        "auto_applied": auto,
+        "auto_applied": auto_applied,
     }
-    if auto:
-        with transaction.atomic():
-            suggestion, created = Suggestion.objects.get_or_create(ticket=ticket, defaults=fields)
-            if created and top is not None:
-                _apply_category(ticket=ticket, category=top.category, score=top.score, version=prediction.version)
-        return suggestion
-    # Nothing else to write: one INSERT (no transaction of its own outside one; a savepoint inside one,
-    # so a second call for the same request fails alone and returns the first suggestion).
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
             return Suggestion.objects.create(ticket=ticket, **fields)
     except IntegrityError:
         return Suggestion.objects.get(ticket=ticket)
-
-
-def _apply_category(*, ticket: Ticket, category: Category, score: float, version: int) -> None:
-    """Set the category, its deadlines and — when the category's unit type resolves to one unit at
-    the request's place (``tickets.transitions.default_unit``) — its handling unit, with one event."""
-    from linli.tickets.services import compute_deadlines
-    from linli.tickets.transitions import default_unit, unit_data
-
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if locked.category_id is not None or locked.status != Status.SUBMITTED:
-        return  # someone chose meanwhile: theirs stands
-    deadlines = compute_deadlines(category=category, start=locked.submitted_at)
-    unit_place, unit_org = (None, None)
-    if locked.handling_place_id is None and locked.handling_org_id is None:
-        unit_place, unit_org = default_unit(locked, category)
-    unit = unit_data(unit_place, unit_org) if (unit_place or unit_org) else {}
-    Ticket.objects.filter(pk=locked.pk).update(
-        category=category,
-        priority=category.priority,
-        response_due=deadlines.response_due,
-        resolve_due=deadlines.resolve_due,
-        **({"handling_place": unit_place, "handling_org": unit_org} if unit else {}),
-    )
-    TicketEvent.objects.create(
-        ticket=locked,
-        place_path=locked.place_path,
-        actor=None,
-        action="auto_categorise",
-        from_status=locked.status,
-        to_status=locked.status,
-        note=f"智能分类:{category.full_name}(置信度 {score:.0%},模型 v{version})"
-        + (f";派至{unit['unit']}" if unit else ""),
-        data={"category_id": category.pk, "score": score, "model_version": version, **unit},
-    )
-    from linli.insights.rollups import on_ticket_event
-
-    on_ticket_event(ticket_id=locked.pk)  # the request's category root moves in the dashboards' rollups
-    ticket.category = category
-    ticket.priority = category.priority
-    ticket.response_due, ticket.resolve_due = deadlines.response_due, deadlines.resolve_due
-    if unit:
-        ticket.handling_place, ticket.handling_org = unit_place, unit_org
-
-
-def after_intake(*, actor: Any, ticket: Ticket, merge_into_id: int | None = None) -> Suggestion:
-    """The intake hook: record the suggestion; if staff ticked a similar open request, merge into it."""
-    suggestion = suggestion_record(ticket=ticket, actor=actor)
-    if merge_into_id:
-        duplicate_merge(actor=actor, duplicate_id=ticket.pk, master_id=merge_into_id)
-    return suggestion
 
 
 def duplicate_merge(*, actor: Any, duplicate_id: int, master_id: int) -> Ticket:

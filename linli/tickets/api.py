@@ -31,7 +31,7 @@ from linli.tickets.selectors import (
     timeline,
     visible_tickets,
 )
-from linli.tickets.services import photo_for, ticket_photo_add, ticket_submit
+from linli.tickets.services import photo_for, ticket_photo_add
 from linli.tickets.transitions import ticket_act
 from linli.tickets.workflow import allowed_actions
 
@@ -239,7 +239,8 @@ def detail_out(t: Ticket, user: Any, *, new: bool = False) -> TicketDetailOut:
             note=e.note,
             data=e.data,
         )
-        for e in timeline(t)
+        # A request just created carries the events written with it, which are its whole timeline.
+        for e in (getattr(t, "written_events", None) if new else None) or timeline(t)
     ]
     return TicketDetailOut(**ticket_out(t, user), photos=photos, events=events)
 
@@ -253,7 +254,11 @@ def detail_out(t: Ticket, user: Any, *, new: bool = False) -> TicketDetailOut:
 def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDetailOut]:
     if payload.source in (Source.APP, Source.API):  # residents' self-service intake: rate-limited (issue 13)
         rate_limit(purpose="intake.user", key=str(request.user.pk), request=request)
-    ticket, created = ticket_submit(
+    from linli.routing.services import intake_submit
+
+    # Smart dispatch, as at the page intake: the suggested category is recorded and, when the model is
+    # sure, the request is created with it (routing.services.intake_submit).
+    ticket, created = intake_submit(
         actor=request.user,
         description=payload.description,
         title=payload.title or "",
@@ -270,12 +275,8 @@ def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDet
     )
     if not created:  # a retry with the same key: the first request, answered as GET answers it
         return Status(201, detail_out(access_ticket(request.user, ticket.pk), request.user))
-    from linli.routing.services import suggestion_record
-
-    # Smart dispatch, as at the page intake: record (maybe apply) the suggested category. The answer is
-    # built from the request in hand (the submitter may always see it; an applied category and unit
-    # were set on it too) instead of reading it back like GET (eight queries fewer).
-    suggestion_record(ticket=ticket, actor=request.user)
+    # The answer is built from the request in hand (the submitter may always see it; a dispatched
+    # category and unit were set on it too) instead of reading it back like GET (eight queries fewer).
     return Status(201, detail_out(ticket, request.user, new=True))
 
 

@@ -68,9 +68,8 @@ def handlers(ticket: Ticket) -> list[Any]:
         if ticket.handling_place_id:
             paths = [ticket.handling_place.path]  # type: ignore[union-attr]
         else:
-            prefixes = [ticket.place_path[:i] for i in range(Place.steplen, len(ticket.place_path) + 1, Place.steplen)]
-            nodes = Place.objects.filter(path__in=prefixes, kind__in=["grid", "community"]).order_by("-depth")
-            paths = [n.path for n in nodes[:1]]
+            nearest = _units_above(ticket)
+            paths = [nearest[-1].path] if nearest else []
         positions = Position.objects.filter(place__path__in=paths, kind__in=HANDLING_KINDS)
     positions = positions.filter(end_date__isnull=True)
     users = list(User.objects.filter(person__positions__in=positions, is_active=True).distinct())
@@ -81,8 +80,24 @@ def handlers(ticket: Ticket) -> list[Any]:
     return users
 
 
+def _units_above(ticket: Ticket) -> list[Place]:
+    """The grid and community places at and above the request's place, top down: read once per event
+    (kept on the request object) and shared by ``handlers`` and the robot's ``_community``."""
+    cached: list[Place] | None = getattr(ticket, "_units_above", None)
+    if cached is None:
+        steps = range(Place.steplen, len(ticket.place_path) + 1, Place.steplen)
+        cached = list(
+            Place.objects.filter(
+                path__in=[ticket.place_path[:i] for i in steps], kind__in=["grid", "community"]
+            ).order_by("depth")
+        )
+        ticket._units_above = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def _community(ticket: Ticket) -> Place | None:
-    return Place.objects.filter(path=ticket.place_path[: 3 * Place.steplen], kind="community").first()
+    top = ticket.place_path[: 3 * Place.steplen]
+    return next((p for p in _units_above(ticket) if p.path == top and p.kind == "community"), None)
 
 
 def after_event_later(ticket: Ticket, event: TicketEvent) -> None:

@@ -7,6 +7,7 @@ on top of the table in ``linli.tickets.workflow``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -46,6 +47,20 @@ STAFF_SOURCES = {Source.PHONE, Source.DOOR, Source.PATROL, Source.VISIT, Source.
 
 
 # --- deadlines ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """Smart dispatch's category for a request about to be created (``routing.services.intake_submit``):
+    the request is written with it, its deadlines and its default unit, and an ``auto_categorise`` event."""
+
+    category: Category
+    score: float
+    model_version: int
+
+
+# Called with the cleaned title and description and the category the reporter chose (or None).
+Dispatcher = Callable[[str, str, "Category | None"], "Dispatch | None"]
 
 
 @dataclass(frozen=True)
@@ -146,9 +161,11 @@ def ticket_submit(
     source: str = Source.APP,
     reporter_name: str = "",
     idempotency_key: str = "",
+    dispatch: Dispatcher | None = None,
 ) -> tuple[Ticket, bool]:
     """Create a request; returns ``(ticket, created)``. A retry with the same idempotency key
-    returns the first request and creates nothing."""
+    returns the first request and creates nothing. ``dispatch`` (smart dispatch) is asked for a
+    category once the input is valid; what it returns is written with the request."""
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录"))
     key = (idempotency_key or "").strip()
@@ -173,6 +190,7 @@ def ticket_submit(
     place = _resolve_place(actor=actor, place_id=place_id)
     if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
         raise Forbidden(_("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求"))
+    auto = dispatch(title, description, category) if dispatch is not None else None
     try:
         with transaction.atomic():
             ticket, event = _create(
@@ -189,6 +207,7 @@ def ticket_submit(
                 source=source,
                 reporter_name=reporter_name,
                 key=key,
+                auto=auto,
             )
     except IntegrityError:
         if not key:
@@ -216,8 +235,19 @@ def _create(
     source: str,
     reporter_name: str,
     key: str,
+    auto: Dispatch | None = None,
 ) -> tuple[Ticket, TicketEvent]:
     now = timezone.now()
+    unit: dict[str, Any] = {}
+    handling: dict[str, Any] = {}
+    if auto is not None:  # dispatch chose the category: the request starts with it and its default unit
+        from linli.tickets.transitions import default_unit, unit_data
+
+        category = auto.category
+        unit_place, unit_org = default_unit(Ticket(place_path=place.path), category)
+        if unit_place or unit_org:
+            unit = unit_data(unit_place, unit_org)
+            handling = {"handling_place": unit_place, "handling_org": unit_org}
     deadlines = compute_deadlines(category=category, start=now)
     ticket = Ticket.objects.create(
         number=_next_number(timezone.localtime(now).year),
@@ -240,8 +270,9 @@ def _create(
         submitted_at=now,
         response_due=deadlines.response_due,
         resolve_due=deadlines.resolve_due,
+        **handling,
     )
-    event = TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         place_path=ticket.place_path,
         actor=actor,
@@ -251,7 +282,27 @@ def _create(
         to_status=Status.SUBMITTED,
         data={"source": source, "calendar_warning": deadlines.warning},
     )
-    rollups.on_ticket_created(ticket=ticket, event=event)  # dashboards' rollups move in the same transaction
+    events = [event]
+    if auto is not None:
+        assert category is not None
+        events.append(
+            TicketEvent(
+                ticket=ticket,
+                place_path=ticket.place_path,
+                actor=None,
+                at=now,
+                action="auto_categorise",
+                from_status=Status.SUBMITTED,
+                to_status=Status.SUBMITTED,
+                # Stored data in the platform's language, whatever the reporter's page language is.
+                note=f"智能分类:{category.full_name}(置信度 {auto.score:.0%},模型 v{auto.model_version})"
+                + (f";派至{unit['unit']}" if unit else ""),
+                data={"category_id": category.pk, "score": auto.score, "model_version": auto.model_version, **unit},
+            )
+        )
+    TicketEvent.objects.bulk_create(events)  # one INSERT for both events
+    ticket.written_events = events  # type: ignore[attr-defined]  # its whole timeline so far (api.detail_out)
+    rollups.on_ticket_created(ticket=ticket, events=events)  # dashboards' rollups move in the same transaction
     return ticket, event
 
 

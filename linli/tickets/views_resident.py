@@ -17,7 +17,7 @@ from linli.places.models import Place, PlaceKind
 from linli.tickets.categories import leaf_categories
 from linli.tickets.models import PHOTOS_MAX
 from linli.tickets.selectors import visible_tickets
-from linli.tickets.services import ticket_photo_add, ticket_submit
+from linli.tickets.services import ticket_photo_add
 
 
 def location_choices(user: Any) -> list[Place]:
@@ -50,8 +50,10 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
     photos = request.FILES.getlist("photos")
     if len(photos) > PHOTOS_MAX:
         raise InvalidInput(_("最多上传 %(max)d 张照片") % {"max": PHOTOS_MAX}, field="photos")
+    from linli.routing.services import intake_submit  # smart dispatch: record (maybe apply) a category
+
     with transaction.atomic():
-        ticket, created = ticket_submit(
+        ticket, created = intake_submit(
             actor=request.user,
             description=post.get("description", ""),
             title=post.get("title", ""),
@@ -69,9 +71,6 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
         if created:
             for upload in photos:
                 ticket_photo_add(actor=request.user, ticket_id=ticket.pk, upload=upload)
-            from linli.routing.services import suggestion_record  # smart dispatch: record (maybe apply) a category
-
-            suggestion_record(ticket=ticket, actor=request.user)
     return ticket
 
 
