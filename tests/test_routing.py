@@ -472,12 +472,13 @@ def test_a_request_dispatched_at_intake_is_written_once_with_its_category_deadli
             "/api/v1/requests", body | {"description": "卫生间漏水,天花板滴水"}, content_type="application/json"
         )
         assert Ticket.objects.get(pk=first.json()["id"]).category == trained["房屋设施/漏水渗水"]
-        # Token, place, positions, routing version and categories, the unit's ancestors, number, request, both
-        # events in one INSERT, rollup day+month in one UPDATE, fact, suggestion, liaison units — plus the
-        # test's savepoints; the timeline is the two events in hand. No second write of the request and no
+        # Token, place, positions (with liaison units), the model's version (with the categories' stamp: the
+        # categories themselves are in memory), the unit's ancestors, number, request, both events in one
+        # INSERT, rollup day+month in one UPDATE, fact, suggestion — plus the test's savepoints; the timeline
+        # is the two events in hand. No second write of the request and no
         # refold of its rollups (the category used to be applied afterwards: a locked read, an UPDATE, an
         # event, a refold of the rollups — 32 statements).
-        with django_assert_max_num_queries(17):
+        with django_assert_max_num_queries(15):
             made = client.post("/api/v1/requests", body, content_type="application/json")
     assert made.status_code == 201, made.content
     t = Ticket.objects.get(pk=made.json()["id"])
@@ -489,3 +490,19 @@ def test_a_request_dispatched_at_intake_is_written_once_with_its_category_deadli
     read = client.get(f"/api/v1/requests/{t.pk}")
     assert made.json() == read.json()  # the answer built from the object in hand is what GET answers
     assert rollups.differences() == []  # the fact was written with the category, as a refold would write it
+
+
+def test_suggestions_keep_categories_in_memory_until_one_changes(trained, users, django_assert_num_queries):
+    from linli.tickets.categories import category_update
+
+    text = "楼上卫生间漏水,我家天花板在滴水"
+    leak = trained["房屋设施/漏水渗水"]
+    assert engine.suggest(title="", description=text).top.category == leak
+    with django_assert_num_queries(1):  # the model's version and the categories' stamp; nothing else
+        assert engine.suggest(title="", description=text).top.category == leak
+    category_update(actor=users["admin"], category_id=leak.pk, name="漏水(含渗水)")
+    assert engine.suggest(title="", description=text).top.category.name == "漏水(含渗水)"
+    category_update(actor=users["admin"], category_id=leak.parent_id, active=False)  # and all below it
+    after = engine.suggest(title="", description=text)
+    assert leak.pk not in {c.category.pk for c in after.candidates}
+    assert all(c.category.active for c in after.candidates)

@@ -128,3 +128,46 @@ def test_a_grid_worker_sees_only_their_grids_party_groups(client_as, places):
     inside = groups.filter(place_path__startswith=places.first_grid.path)
     assert page.count('data-kind="group"') == inside.count() > 0
     assert 'data-kind="branch"' not in page
+
+
+def test_positions_and_liaison_units_come_from_one_query_with_their_own_date_rules(
+    users, places, django_assert_num_queries
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.accounts.models import User
+    from linli.core.scoping import active_positions, liaison_organisations
+    from linli.orgs.models import Organisation
+    from linli.people.models import Position
+
+    today = timezone.localdate()
+    person = users["grid"].person
+    dept = Organisation.objects.filter(kind="department").order_by("pk").first()
+    Position.objects.create(  # a liaison from next week: a liaison already (no start rule), not yet a position
+        person=person,
+        kind="department_liaison",
+        organisation=dept,
+        place=dept.home,
+        start_date=today + dt.timedelta(days=7),
+    )
+    ended = Organisation.objects.filter(kind="department").order_by("pk")[1]
+    Position.objects.create(  # a liaison whose end is set, even in the future: no longer counted as liaison
+        person=person,
+        kind="department_liaison",
+        organisation=ended,
+        place=ended.home,
+        start_date=today - dt.timedelta(days=30),
+        end_date=today + dt.timedelta(days=3),
+    )
+    user = User.objects.get(pk=users["grid"].pk)  # a fresh object: nothing cached on it
+    with django_assert_num_queries(1):
+        kinds = sorted(kind for kind, _path in active_positions(user))
+        orgs = liaison_organisations(user)
+        active_positions(user)
+    assert orgs == {dept.pk}
+    assert "department_liaison" in kinds  # the one that started a month ago and ends in three days
+    assert kinds.count("department_liaison") == 1
+    yesterday = today - dt.timedelta(days=1)  # another day: its own query, same rule as before
+    assert sorted(k for k, _p in active_positions(user, on=yesterday)) == kinds

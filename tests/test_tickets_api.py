@@ -45,9 +45,9 @@ def test_the_create_answer_is_what_get_answers_and_costs_a_bounded_number_of_sta
     client.post("/api/v1/requests", {"description": "先来一条:本年编号行、限流窗口已建"}, content_type=JSON)
     body = {"description": "小区门口路灯不亮", "contact_phone": "13912345678"}
     # Token (with the user and person), rate-limit upsert, place, routing version and categories, number,
-    # request, event, rollup day+month in one UPDATE, fact, suggestion, positions, liaison units — plus the
-    # test's four savepoint statements. The timeline is the event in hand (was 18 with its query).
-    with django_assert_max_num_queries(17):
+    # request, event, rollup day+month in one UPDATE, fact, suggestion, positions and liaison units in one
+    # query — plus the test's four savepoint statements. The timeline is the event in hand (was 18).
+    with django_assert_max_num_queries(16):
         made = client.post("/api/v1/requests", body, content_type=JSON)
     assert made.status_code == 201, made.content
     read = client.get(f"/api/v1/requests/{made.json()['id']}")

@@ -65,15 +65,38 @@ NOTHING = Scope(everything=False, paths=())
 EVERYTHING = Scope(everything=True, paths=())
 
 
+def _current_rows(user: User, person_id: int) -> list[tuple[str, str, int | None, dt.date, dt.date | None]]:
+    """(kind, place path, organisation id, start, end) of every position of the person not ended
+    before today: one query that answers both ``active_positions`` (today) and
+    ``liaison_organisations``, cached on the user object for the request."""
+    today = timezone.localdate()
+    cache_key = f"_linli_position_rows_{today.isoformat()}"
+    cached = getattr(user, cache_key, None)
+    if cached is None:
+        from linli.people.models import Position
+
+        cached = list(
+            Position.objects.filter(person_id=person_id)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+            .values_list("kind", "place__path", "organisation_id", "start_date", "end_date")
+        )
+        setattr(user, cache_key, cached)
+    return cached
+
+
 def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str, str]]:
     """(position kind, place path) for each position the user's person holds on a date.
 
-    Cached on the user object for the request, so a page that filters five lists asks once.
+    Cached on the user object for the request, so a page that filters five lists asks once; for
+    today it shares one query with ``liaison_organisations``.
     """
     person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
     if not person_id:
         return []
-    day = on or timezone.localdate()
+    today = timezone.localdate()
+    day = on or today
+    if day == today:
+        return [(kind, path) for kind, path, _org, start, _end in _current_rows(user, person_id) if start <= day]
     cache_key = f"_linli_positions_{day.isoformat()}"
     cached = getattr(user, cache_key, None)
     if cached is not None:
@@ -91,23 +114,16 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
 
 def liaison_organisations(user: User) -> set[int]:
     """The organisations (departments, units) the user's person is the current liaison of
-    (``department_liaison`` positions): requests sent to them are the user's to see and answer.
-    Cached on the user object for the request, like ``active_positions``."""
+    (``department_liaison`` positions without an end date, whatever their start): requests sent to
+    them are the user's to see and answer. Shares its query with ``active_positions``."""
     person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
     if not person_id:
         return set()
-    cached: set[int] | None = getattr(user, "_linli_liaison_orgs", None)
-    if cached is not None:
-        return cached
-    from linli.people.models import Position
-
-    orgs = set(
-        Position.objects.filter(
-            person_id=person_id, kind="department_liaison", organisation__isnull=False, end_date__isnull=True
-        ).values_list("organisation_id", flat=True)
-    )
-    user._linli_liaison_orgs = orgs  # type: ignore[attr-defined]
-    return orgs
+    return {
+        org
+        for kind, _path, org, _start, end in _current_rows(user, person_id)
+        if kind == "department_liaison" and org is not None and end is None
+    }
 
 
 def capabilities_at(user: User, path: str) -> set[str]:

@@ -1,8 +1,9 @@
 """Suggestions: the current learned model (loaded once per process, reloaded when the version changes)
 or, with too few labelled requests, the keywords configured on categories.
 
-Reads only. ``suggest`` costs one small query for the current version (plus the categories) and one
-prediction; ``bench/routing.py`` measures it.
+Reads only. ``suggest`` costs one small query for the current version and the categories' stamp, and
+one prediction (the categories are kept in memory until a category changes); ``bench/routing.py``
+measures it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext, gettext_noop
 
 from linli.routing import classifier
@@ -53,15 +56,22 @@ class Prediction:
         return self.candidates[0] if self.candidates else None
 
 
-def current_version() -> tuple[int, int] | None:
-    """(version, trained_on) of the newest learned model, or None."""
+def current_version() -> tuple[int, int, tuple[Any, Any]] | None:
+    """(version, trained_on, categories' stamp) of the newest learned model, or None — one query. The
+    stamp is the newest ``Category.updated_at`` and the number of categories: any change to a category
+    (``tickets.categories``) moves it, so the categories kept in memory are read again."""
+    table = connection.ops.quote_name(Category._meta.db_table)
     row = (
         RoutingModel.objects.filter(kind=ModelKind.LEARNED)
         .order_by("-version")
-        .values_list("version", "trained_on")
+        .annotate(
+            categories_changed=RawSQL(f"SELECT max(updated_at) FROM {table}", []),  # noqa: S608, S611 - a table name from metadata
+            categories_count=RawSQL(f"SELECT count(*) FROM {table}", []),  # noqa: S608, S611 - a table name from metadata
+        )
+        .values_list("version", "trained_on", "categories_changed", "categories_count")
         .first()
     )
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], (row[2], row[3])) if row else None
 
 
 def _model(version: int) -> Any:
@@ -75,20 +85,29 @@ def _model(version: int) -> Any:
 
 def forget_loaded_model() -> None:
     with _lock:
-        _loaded.update(version=None, model=None)
+        _loaded.update(version=None, model=None, categories_stamp=None, categories={})
 
 
-def _categories(ids: list[int]) -> dict[int, Category]:
-    return {c.pk: c for c in Category.objects.filter(pk__in=ids, active=True).select_related("parent__parent")}
+def _categories(ids: list[int], stamp: tuple[Any, Any]) -> dict[int, Category]:
+    """The active categories among ``ids``, with their parents, from the ones kept in memory while the
+    categories' stamp stands (read again, all at once, when it moves)."""
+    with _lock:
+        if _loaded.get("categories_stamp") != stamp:
+            _loaded["categories"] = {
+                c.pk: c for c in Category.objects.filter(active=True).select_related("parent__parent")
+            }
+            _loaded["categories_stamp"] = stamp
+        active: dict[int, Category] = _loaded["categories"]
+    return {i: active[i] for i in ids if i in active}
 
 
 def suggest(*, title: str, description: str, k: int = 3) -> Prediction:
     text = classifier.text_of(title, description)
     current = current_version()
     if current is not None:
-        version, trained_on = current
+        version, trained_on, stamp = current
         ranked = classifier.top_k(_model(version), text, k=k + 2)
-        cats = _categories([int(cid) for cid, _ in ranked])
+        cats = _categories([int(cid) for cid, _ in ranked], stamp)
         candidates = [Candidate(cats[int(cid)], round(score, 4)) for cid, score in ranked if int(cid) in cats][:k]
         return Prediction(candidates=candidates, version=version, trained_on=trained_on, kind=ModelKind.LEARNED)
     return keyword_suggest(text, k=k)

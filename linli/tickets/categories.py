@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
@@ -239,7 +240,7 @@ def category_update(
         below: list[int] = []
         if changes.get("active") == [True, False]:
             below = _descendant_ids(category)
-            Category.objects.filter(pk__in=below, active=True).update(active=False)
+            Category.objects.filter(pk__in=below, active=True).update(active=False, updated_at=timezone.now())
         audit_record(
             action="category.updated",
             actor=actor,

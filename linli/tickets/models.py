@@ -56,6 +56,9 @@ class Category(models.Model):
     response_hours = models.PositiveIntegerField(default=24, help_text="响应时限(小时)")
     resolve_workdays = models.PositiveIntegerField(default=5, help_text="办理时限(工作日)")
     active = models.BooleanField(default=True)
+    # Moves with every change (``save``; bulk updates set it too): smart dispatch keeps the categories in
+    # memory and reads them again when the newest stamp or the count changes (``routing.engine``).
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
