@@ -9,13 +9,14 @@ import io
 import zipfile
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from linli.audit.models import AuditEvent
 from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput
 from linli.people.fakes import make_id
-from linli.people.import_services import access_batch, import_commit, import_preview
+from linli.people.import_services import access_batch, import_commit, import_execute, import_preview
 from linli.people.models import ImportBatch, ImportStatus, Person, PersonTag, Residence
 from linli.people.sheets import TEMPLATE_HEADERS
 from linli.places.models import Household, Place
@@ -310,6 +311,50 @@ def test_gender_and_birth_date_columns_are_cross_checked_with_the_id(users, addr
     batch = preview(users["community"], xlsx(rows, header=header))
     assert [e[:2] for e in batch.errors] == [[2, "性别"], [2, "出生日期"]]
     assert batch.valid_rows == 1
+
+
+def test_an_english_preview_gives_its_reasons_in_english_and_keeps_the_sheets_own_words(users, address):
+    """The reasons are UI, in the language of the request; the column names (the template's headers) and
+    the words a column accepts are what the sheet says, so they stay Chinese inside the English."""
+    from linli.people.importing import RELATION_WORDS
+
+    id_number = make_id(dt.date(1980, 5, 1), 1, male=True)
+    rows = [
+        [*row(address, id_number=id_number), "女"],  # 2
+        [*row(address, id_number=id_number), ""],  # 3: the same ID as row 2
+        [*row(address, id_number=make_id(dt.date(1991, 1, 4), 1), relation="邻居"), ""],  # 4
+        [*row(address, id_number=make_id(dt.date(1991, 1, 6), 1), kind="路过"), ""],  # 5
+    ]
+    with translation.override("en"):
+        batch = preview(users["community"], xlsx(rows, header=[*TEMPLATE_HEADERS, "性别"]))
+        with pytest.raises(InvalidInput) as refused:
+            preview(users["community"], xlsx([["张三"]], header=["姓名"]))
+    relations = ", ".join(RELATION_WORDS)
+    assert batch.errors == [
+        [2, "性别", "Gender “女” does not match the ID number (which is a man's)"],
+        [3, "身份证号", "The same ID number as row 2"],
+        [4, "与户主关系", f"“邻居” is not an accepted relation to the head of household. Use one of: {relations}"],
+        [5, "人员类型", "“路过” is not an accepted residence type. Use one of: 户籍, 常住, 流动, 空挂户"],
+    ]
+    assert refused.value.message.startswith("The header is missing required columns: 身份证号, 小区, 楼栋. ")
+
+
+def test_the_commit_writes_what_it_adds_to_the_batch_in_the_committers_language(users, address, monkeypatch):
+    """A worker has no request: import_commit hands the committer's language to the task."""
+    batch = preview(users["community"], xlsx([row(address)]))
+    queued = []
+    monkeypatch.setattr("linli.people.tasks.import_execute_task", lambda *args: queued.append(args))
+    with translation.override("en"):
+        import_commit(actor=users["community"], batch=batch)
+    assert queued == [(batch.pk, "en")]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("linli.people.import_services.commit_staged", broken)
+    batch = import_execute(batch_id=batch.pk, language="en")  # this thread speaks Chinese: the argument decides
+    assert batch.status == ImportStatus.FAILED
+    assert batch.message == "A system error occurred during the import and nothing was saved. Contact the administrator"
 
 
 def test_a_stray_cell_right_of_the_header_is_not_read_as_a_missing_column(users, address):

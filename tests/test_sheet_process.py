@@ -1,17 +1,21 @@
 """The child-process sheet reader (``linli.people.sheet_process``) gives what ``open_sheet`` gives.
 
 tests/test_ledger_import.py runs every import case with both readers; these pin the reader itself:
-identical rows, the same refusal for a broken file, a crash that is not mistaken for an empty file,
-and no child left behind when the caller stops early."""
+identical rows, the same refusal for a broken file (in the language of the request), a crash that is not
+mistaken for an empty file, and no child left behind when the caller stops early."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import marshal
 import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from linli.core.errors import InvalidInput
@@ -79,6 +83,65 @@ def test_a_file_that_breaks_half_way_is_refused_with_open_sheets_own_message():
 def test_a_refusal_before_the_first_row_comes_back_as_the_same_error():
     with pytest.raises(InvalidInput, match=r"只支持 \.xlsx 和 \.csv"):
         read_all(open_sheet_in_process, b"hello", "notes.docx")
+
+
+@pytest.mark.parametrize(
+    ("language", "content", "name", "message"),
+    [
+        ("en", b"hello", "notes.docx", "Only .xlsx and .csv files are accepted"),
+        (
+            "en",
+            "姓名,电话\n张三,1\n".encode(),
+            "居民.csv",
+            "The header is missing required columns: 身份证号, 小区, 楼栋. Use the downloaded template"
+            " (the first row is the header)",
+        ),
+        ("en", truncated_sheet(), "居民.xlsx", "The Excel sheet is damaged and cannot be read to the end"),
+        (
+            "zh-hant",
+            "姓名,电话\n张三,1\n".encode(),
+            "居民.csv",
+            # The column names stay as the template has them: they are what the sheet must say.
+            "表頭缺少必填列:身份证号、小区、楼栋。請使用下載的模板(第一行爲表頭)",
+        ),
+        ("zh-hans", b"hello", "notes.docx", "只支持 .xlsx 和 .csv 文件"),
+    ],
+)
+def test_a_refusal_comes_back_from_the_child_in_the_language_of_the_request(language, content, name, message):
+    """The child translates what it raises itself: the parent hands it the request's language."""
+    with translation.override(language):
+        with pytest.raises(InvalidInput) as here:
+            read_all(open_sheet, content, name)
+        with pytest.raises(InvalidInput) as there:
+            read_all(open_sheet_in_process, content, name)
+    assert (there.value.message, there.value.field) == (here.value.message, here.value.field)
+    assert there.value.message == message
+
+
+def test_the_child_translates_without_the_projects_settings(tmp_path):
+    """No settings module, no SECRET_KEY, no database in the environment: the child needs none of them."""
+    root = Path(sheet_process.__file__).resolve().parent.parent.parent
+    upload = tmp_path / "notes.docx"
+    upload.write_bytes(b"hello")
+    with upload.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "linli.people.sheet_process", "notes.docx", "en"],
+            stdin=stdin,
+            capture_output=True,
+            cwd=root,
+            env={"PATH": "/usr/bin:/bin"},
+            check=True,
+            timeout=30,
+        )
+    size = sheet_process.HEADER.unpack(done.stdout[: sheet_process.HEADER.size])[0]
+    frame = marshal.loads(done.stdout[sheet_process.HEADER.size : sheet_process.HEADER.size + size])  # noqa: S302
+    assert frame == ("error", "Only .xlsx and .csv files are accepted", "file")
+
+
+def test_the_childs_translation_settings_are_the_projects(settings):
+    assert settings.LANGUAGE_CODE == sheet_process.LANGUAGE_CODE
+    assert list(settings.LANGUAGES) == sheet_process.LANGUAGES
+    assert [Path(p) for p in settings.LOCALE_PATHS] == sheet_process.LOCALE_PATHS
 
 
 def test_a_reader_that_dies_is_a_crash_not_an_empty_sheet(monkeypatch):

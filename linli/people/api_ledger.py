@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import File, Query, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -50,7 +51,7 @@ ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 def _editable(request: HttpRequest, resident_id: int) -> Person:
     person = access_person(request.user, resident_id)
     if not capabilities_at(request.user, person.place_path) & EDIT_CAPABILITIES:  # type: ignore[arg-type]
-        raise Forbidden("您的岗位无权修改台账")
+        raise Forbidden(_("您的岗位无权修改台账"))
     return person
 
 
@@ -188,7 +189,7 @@ def residents_phone_remove(request: HttpRequest, resident_id: int, phone_id: int
 )
 def residents_tag_set(request: HttpRequest, resident_id: int, body: LedgerTagIn) -> LedgerTagOut:
     person = _editable(request, resident_id)
-    tag = get_or_not_found(CareTag.objects.all(), body.tag_id, message="未找到该标签", field="tag_id")
+    tag = get_or_not_found(CareTag.objects.all(), body.tag_id, message=_("未找到该标签"), field="tag_id")
     changed = person_tag_set(actor=request.user, person=person, tag=tag, present=body.present)
     return LedgerTagOut(person_id=person.pk, tag_id=tag.pk, present=body.present, changed=bool(changed))
 
@@ -385,7 +386,7 @@ def _import_out(b: ImportBatch) -> LedgerImportOut:
 )
 def imports_preview(request: HttpRequest, file: File[UploadedFile]) -> Status[LedgerImportOut]:
     if not file.name:
-        raise InvalidInput("请选择要上传的文件", field="file")
+        raise InvalidInput(_("请选择要上传的文件"), field="file")
     batch = import_preview(actor=request.user, upload=file, name=file.name, size=file.size or 0)
     return Status(201, _import_out(batch))
 
@@ -412,7 +413,7 @@ def imports_errors(request: HttpRequest, batch_id: int, q: Query[LedgerImportErr
     start = 0
     if q.cursor:
         if not q.cursor.isdigit():
-            raise InvalidInput("分页游标无效", field="cursor")
+            raise InvalidInput(_("分页游标无效"), field="cursor")
         start = int(q.cursor)
     chunk = errors[start : start + q.limit]
     more = start + q.limit < len(errors)

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from typing import IO, Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from linli.audit.models import AuditEvent
 from linli.audit.services import audit_record
@@ -91,10 +92,10 @@ def subject_access_export(
     ``sensitive`` over the person, and a reason; audited."""
     caps = capabilities_at(actor, person.place_path)
     if not {"reveal", "sensitive"} <= caps:
-        raise Forbidden("您的岗位无权导出个人全部信息")
+        raise Forbidden(_("您的岗位无权导出个人全部信息"))
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
-        raise InvalidInput(f"请填写导出原因(至少{MIN_REASON}个字)", field="reason")
+        raise InvalidInput(_("请填写导出原因(至少%(n)d个字)") % {"n": MIN_REASON}, field="reason")
     data = {
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "person": {

@@ -16,7 +16,9 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -32,17 +34,18 @@ STAGING_MAX_HOURS: int = settings.IMPORT_STAGING_HOURS
 
 def _require_importer(actor: Any) -> None:
     if scope_for(actor, "manage").empty:
-        raise Forbidden("只有社区工作人员及以上可以导入台账")
+        raise Forbidden(_("只有社区工作人员及以上可以导入台账"))
 
 
 def check_upload_size(size: int) -> None:
     if size > MAX_IMPORT_BYTES:
         raise InvalidInput(
-            f"文件太大({size / 1024 / 1024:.1f} MB),上限为 {MAX_IMPORT_BYTES // 1024 // 1024} MB;请分成几个文件上传",
+            _("文件太大(%(size)s MB),上限为 %(limit)d MB;请分成几个文件上传")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": MAX_IMPORT_BYTES // 1024 // 1024},
             field="file",
         )
     if size == 0:
-        raise InvalidInput("文件是空的", field="file")
+        raise InvalidInput(_("文件是空的"), field="file")
 
 
 def import_preview(*, actor: Any, upload: IO[bytes], name: str, size: int) -> ImportBatch:
@@ -84,7 +87,7 @@ def access_batch(actor: Any, pk: Any) -> ImportBatch:
     try:
         return ImportBatch.objects.get(pk=pk, created_by=actor)
     except (ImportBatch.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到该导入批次") from None
+        raise NotFound(_("未找到该导入批次")) from None
 
 
 def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
@@ -93,22 +96,37 @@ def import_commit(*, actor: Any, batch: ImportBatch) -> ImportBatch:
 
     _require_importer(actor)
     if batch.created_by_id != actor.pk:
-        raise NotFound("未找到该导入批次")
+        raise NotFound(_("未找到该导入批次"))
     if batch.status == ImportStatus.EXPIRED:
-        raise Conflict(f"预检结果已超过 {STAGING_MAX_HOURS} 小时未导入,已删除;请重新上传文件")
+        raise Conflict(
+            ngettext(
+                "预检结果已超过 %(hours)d 小时未导入,已删除;请重新上传文件",
+                "预检结果已超过 %(hours)d 小时未导入,已删除;请重新上传文件",
+                STAGING_MAX_HOURS,
+            )
+            % {"hours": STAGING_MAX_HOURS}
+        )
     if batch.valid_rows == 0:
-        raise Conflict("没有可导入的有效行")
+        raise Conflict(_("没有可导入的有效行"))
     # One UPDATE guards against a double click: only the first request moves it to "queued".
     claimed = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEWED).update(status=ImportStatus.QUEUED)
     if not claimed:
-        raise Conflict("该批次已经提交过导入")
-    import_execute_task(batch.pk)
+        raise Conflict(_("该批次已经提交过导入"))
+    import_execute_task(batch.pk, translation.get_language())
     batch.refresh_from_db()
     return batch
 
 
-def import_execute(*, batch_id: int) -> ImportBatch:
-    """Write the staged rows of a queued batch in one transaction, then delete the staged file."""
+def import_execute(*, batch_id: int, language: str | None = None) -> ImportBatch:
+    """Write the staged rows of a queued batch in one transaction, then delete the staged file.
+
+    What it adds to the batch (the errors of rows refused at commit, why the import failed) is written
+    in ``language``, the uploader's when they committed: a worker has no request to take it from."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _execute(batch_id)
+
+
+def _execute(batch_id: int) -> ImportBatch:
     batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
     if batch.status != ImportStatus.QUEUED:
         return batch
@@ -140,7 +158,7 @@ def import_execute(*, batch_id: int) -> ImportBatch:
         # Nothing was written (the transaction rolled back); say so on the batch, keep the traceback in the log.
         logger.exception("import batch %s failed", batch.pk)
         ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportStatus.FAILED, message="导入时发生系统错误,未写入任何记录;请联系管理员"
+            status=ImportStatus.FAILED, message=_("导入时发生系统错误,未写入任何记录;请联系管理员")
         )
     # Written or failed, the staged rows (clear ID numbers, encrypted) have no further use: a failed
     # batch cannot be committed again, the user uploads the sheet anew.

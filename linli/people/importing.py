@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from linli.core import crypto
 from linli.core.crypto import KeyedHasher
 from linli.core.errors import InvalidInput
@@ -80,6 +82,8 @@ RESIDENCE_WORDS.update(
     }
 )
 GENDER_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
+# What a row's 人员类型 may say, as the template's notes list it: the sheet's words, named untranslated in the error.
+RESIDENCE_SHOWN = ("户籍", "常住", "流动", "空挂户")
 
 
 @lru_cache(maxsize=65536)  # rooms, compounds, relations and tags repeat on every row
@@ -210,9 +214,9 @@ class RowValidator:
             cells[i].strip() if i >= 0 else "" for i in self.picks
         ]
         if not name:
-            err("姓名", "姓名不能为空")
+            err("姓名", _("姓名不能为空"))
         elif len(name) > 64:
-            err("姓名", "姓名超过64个字")
+            err("姓名", _("姓名超过64个字"))
         id_number, id_hash, birth, gender = self._id(raw_id, number, err)
         if id_number:
             self._cross_check(raw_gender, raw_birth, gender, birth, err)
@@ -227,17 +231,21 @@ class RowValidator:
         place = self._place(compound, building, unit, err)
         room = _plain(raw_room)
         if len(room) > 32:
-            err("房号", "房号超过32个字")
+            err("房号", _("房号超过32个字"))
         relation = ""
         if raw := _plain(raw_relation):
             relation = RELATION_WORDS.get(raw, "")
             if not relation:
-                err("与户主关系", f"“{raw}”不是可用的关系,可填:{'、'.join(RELATION_WORDS)}")
+                choices = _("、").join(RELATION_WORDS)
+                err("与户主关系", _("“%(value)s”不是可用的关系,可填:%(choices)s") % {"value": raw, "choices": choices})
         residence_type = ""
         if raw := _plain(kind):
             residence_type = RESIDENCE_WORDS.get(raw, "")
             if not residence_type:
-                err("人员类型", f"“{raw}”不是可用的人员类型,可填:户籍、常住、流动、空挂户")
+                choices = _("、").join(RESIDENCE_SHOWN)
+                err(
+                    "人员类型", _("“%(value)s”不是可用的人员类型,可填:%(choices)s") % {"value": raw, "choices": choices}
+                )
         tag_ids = self._tags(tags, place[1] if place else "", err)
         if errors or place is None:
             return None, errors
@@ -265,7 +273,10 @@ class RowValidator:
 
     def _id(self, raw: str, number: int, err: Any) -> tuple[str, str, dt.date | None, str]:
         if SCIENTIFIC.match(raw):
-            err("身份证号", "身份证号被 Excel 存成了数字(科学计数法),末几位已丢失;请把此列设为文本格式后重新填写")
+            err(
+                "身份证号",
+                _("身份证号被 Excel 存成了数字(科学计数法),末几位已丢失;请把此列设为文本格式后重新填写"),
+            )
             return "", "", None, ""
         id_number, birth = valid_id_fast(raw, self.today)
         if not id_number:
@@ -278,48 +289,53 @@ class RowValidator:
         id_hash = self.hash_id(id_number)
         first = self.seen.setdefault(id_hash, number)
         if first != number:
-            err("身份证号", f"与第 {first} 行的身份证号重复")
+            err("身份证号", _("与第 %(row)d 行的身份证号重复") % {"row": first})
             return "", "", None, ""
         return id_number, id_hash, birth, gender_from_id(id_number)
 
     def _cross_check(self, raw_gender: str, raw_birth: str, gender: str, birth: Any, err: Any) -> None:
         if raw_gender and GENDER_WORDS.get(_plain(raw_gender).upper()) != gender:
-            err("性别", f"性别“{raw_gender}”与身份证号不符(身份证号为{'男' if gender == 'M' else '女'})")
+            if gender == "M":
+                err("性别", _("性别“%(value)s”与身份证号不符(身份证号为男)") % {"value": raw_gender})
+            else:
+                err("性别", _("性别“%(value)s”与身份证号不符(身份证号为女)") % {"value": raw_gender})
         if raw_birth:
             text = _plain(raw_birth).split(" ")[0].rstrip("日")
             parts = re.split(r"[-/.年月]", text) if not text.isdigit() else [text[:4], text[4:6], text[6:8]]
             try:
                 stated = dt.date(*(int(p) for p in parts))
             except (ValueError, TypeError):
-                err("出生日期", f"出生日期“{raw_birth}”无法识别")
+                err("出生日期", _("出生日期“%(value)s”无法识别") % {"value": raw_birth})
                 return
             if stated != birth:
-                err("出生日期", f"出生日期 {stated} 与身份证号不符(身份证号为 {birth})")
+                mismatch = _("出生日期 %(stated)s 与身份证号不符(身份证号为 %(birth)s)")
+                err("出生日期", mismatch % {"stated": stated.isoformat(), "birth": birth.isoformat()})
 
     def _place(self, compound_name: str, building_name: str, unit_name: str, err: Any) -> tuple[int, str, int] | None:
         if not compound_name:
-            err("小区", "小区不能为空")
+            err("小区", _("小区不能为空"))
             return None
         compounds = self.places.compounds.get(_plain(compound_name), [])
         if not compounds:
-            err("小区", f"“{compound_name}”不在您管辖范围内的小区中")
+            err("小区", _("“%(name)s”不在您管辖范围内的小区中") % {"name": compound_name})
             return None
         if len(compounds) > 1:
-            err("小区", f"您的管辖范围内有 {len(compounds)} 个“{compound_name}”,请分社区导入")
+            several = _("您的管辖范围内有 %(n)d 个“%(name)s”,请分社区导入")
+            err("小区", several % {"n": len(compounds), "name": compound_name})
             return None
         compound_pk, _path, full_name = compounds[0]
         if not building_name:
-            err("楼栋", "楼栋不能为空")
+            err("楼栋", _("楼栋不能为空"))
             return None
         building = self.places.buildings.get((compound_pk, _short(building_name, full_name, BUILDING_SUFFIXES)))
         if building is None:
-            err("楼栋", f"{full_name}没有楼栋“{building_name}”")
+            err("楼栋", _("%(compound)s没有楼栋“%(building)s”") % {"compound": full_name, "building": building_name})
             return None
         if not unit_name:
             return building[0], building[1], building[0]
         unit = self.places.units.get((building[0], _short(unit_name, building[2], UNIT_SUFFIXES)))
         if unit is None:
-            err("单元", f"{building[2]}没有单元“{unit_name}”")
+            err("单元", _("%(building)s没有单元“%(unit)s”") % {"building": building[2], "unit": unit_name})
             return None
         return unit[0], unit[1], building[0]
 
@@ -328,9 +344,9 @@ class RowValidator:
         for word in (w for w in TAG_SPLIT.split(_plain(raw)) if w):
             tag = self.tags.get(word)
             if tag is None:
-                err("标签", f"没有“{word}”这个标签,可用:{'、'.join(self.tags)}")
+                err("标签", _("没有“%(tag)s”这个标签,可用:%(tags)s") % {"tag": word, "tags": _("、").join(self.tags)})
             elif tag.sensitive and place_path and not self.sensitive_scope.covers(place_path):
-                err("标签", f"您无权登记敏感标签“{word}”")
+                err("标签", _("您无权登记敏感标签“%(tag)s”") % {"tag": word})
             elif tag.pk not in ids:
                 ids.append(tag.pk)
         return tuple(ids)
@@ -352,7 +368,7 @@ def _in_scope(chunk: list[ValidRow], scope: Scope, outcome: Outcome) -> tuple[li
     for r in chunk:
         hit = found.get(r.id_hash)
         if hit is not None and not scope.covers(hit[1]):
-            outcome.errors.append([r.row, "身份证号", "此人已在您管辖范围以外登记,请联系其所在社区办理迁入"])
+            outcome.errors.append([r.row, "身份证号", _("此人已在您管辖范围以外登记,请联系其所在社区办理迁入")])
             outcome.error_rows += 1
         else:
             keep.append(r)
@@ -398,11 +414,11 @@ def _unstage(line: bytes) -> list[ValidRow]:
     try:
         rows = json.loads(text)
     except ValueError:
-        raise InvalidInput("预检结果无法解密(密钥可能已更换),请重新上传文件", field="file") from None
+        raise InvalidInput(_("预检结果无法解密(密钥可能已更换),请重新上传文件"), field="file") from None
     result = []
     for values in rows:
         if len(values) != STAGED_FIELDS:  # staged by another version of this module
-            raise InvalidInput("预检结果的格式已过期,请重新上传文件", field="file")
+            raise InvalidInput(_("预检结果的格式已过期,请重新上传文件"), field="file")
         values[BIRTH] = dt.date.fromisoformat(values[BIRTH])
         values[TAGS] = tuple(values[TAGS])
         result.append(ValidRow(*values))
@@ -444,7 +460,7 @@ def preview_sheet(stream: IO[bytes], name: str, *, actor: Any, staging: IO[bytes
         if chunk:
             flush(chunk)
     if outcome.total == 0:
-        raise InvalidInput("表格是空的:只有表头,没有数据行", field="file")
+        raise InvalidInput(_("表格是空的:只有表头,没有数据行"), field="file")
     outcome.errors.sort(key=lambda e: e[0])
     return outcome
 
@@ -463,7 +479,7 @@ def commit_staged(staging: IO[bytes], *, actor: Any, source: str) -> Outcome:
             live = set(Place.objects.filter(pk__any_of={r.place_id for r in chunk}).values_list("pk", flat=True))
             for r in chunk:
                 if r.place_id not in live:
-                    outcome.errors.append([r.row, "楼栋", "预检后该地址已被删除"])
+                    outcome.errors.append([r.row, "楼栋", _("预检后该地址已被删除")])
                     outcome.error_rows += 1
             keep, existing = _in_scope([r for r in chunk if r.place_id in live], scope, outcome)
             if keep:

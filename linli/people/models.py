@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.core import crypto
@@ -158,7 +159,7 @@ class Position(ScopedModel):
     @property
     def kind_label(self) -> str:
         spec = POSITION_KINDS.get(self.kind)
-        return spec.label if spec else self.kind
+        return gettext(spec.label) if spec else self.kind
 
 
 class PersonPhone(models.Model):

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy, gettext_noop
+
 
 @dataclass(frozen=True)
 class PositionKind:
     code: str
-    label: str
+    label: str  # a message id (Simplified Chinese): translate it where it is shown, gettext(kind.label)
     capabilities: frozenset[str]
     scoped: bool = True  # does holding it let you see things under the node?
     role: str = "grid"  # which navigation the holder gets: admin, leader, staff, grid, volunteer
@@ -35,28 +37,29 @@ def _k(code: str, label: str, caps: str, *, role: str, scoped: bool = True) -> P
 POSITION_KINDS: dict[str, PositionKind] = {
     k.code: k
     for k in [
-        _k("sysadmin", "系统管理员", "admin", role="admin"),
-        _k("district_leader", "区领导", "lead manage ledger", role="leader"),
-        _k("street_leader", "街道领导", "lead manage ledger reveal sensitive", role="leader"),
-        _k("street_staff", "街道工作人员", "manage handle ledger", role="staff"),
-        _k("community_secretary", "社区书记", "lead manage handle ledger reveal sensitive", role="staff"),
-        _k("community_staff", "社区工作者", "manage handle ledger reveal sensitive", role="staff"),
-        _k("grid_chief", "网格长", "handle ledger sensitive", role="grid"),
-        _k("grid_worker", "网格员", "handle ledger sensitive", role="grid"),
-        _k("branch_secretary", "支部书记", "handle ledger", role="grid"),
-        _k("building_head", "楼栋长", "handle", role="grid"),
-        _k("informant", "信息员", "handle", role="grid"),
-        _k("mediator", "调解员", "handle", role="grid"),
-        _k("lecturer", "宣讲员", "handle", role="grid"),
-        _k("road_head", "路长", "handle", role="grid"),
-        _k("lane_head", "巷长", "handle", role="grid"),
-        _k("block_head", "楼长", "handle", role="grid"),
-        _k("shop_head", "店长", "handle", role="grid"),
-        _k("department_liaison", "职能部门联络员", "department", role="staff"),
-        _k("volunteer", "志愿者", "claim", role="volunteer", scoped=False),
+        _k("sysadmin", gettext_noop("系统管理员"), "admin", role="admin"),
+        _k("district_leader", gettext_noop("区领导"), "lead manage ledger", role="leader"),
+        _k("street_leader", gettext_noop("街道领导"), "lead manage ledger reveal sensitive", role="leader"),
+        _k("street_staff", gettext_noop("街道工作人员"), "manage handle ledger", role="staff"),
+        _k("community_secretary", gettext_noop("社区书记"), "lead manage handle ledger reveal sensitive", role="staff"),
+        _k("community_staff", gettext_noop("社区工作者"), "manage handle ledger reveal sensitive", role="staff"),
+        _k("grid_chief", gettext_noop("网格长"), "handle ledger sensitive", role="grid"),
+        _k("grid_worker", gettext_noop("网格员"), "handle ledger sensitive", role="grid"),
+        _k("branch_secretary", gettext_noop("支部书记"), "handle ledger", role="grid"),
+        _k("building_head", gettext_noop("楼栋长"), "handle", role="grid"),
+        _k("informant", gettext_noop("信息员"), "handle", role="grid"),
+        _k("mediator", gettext_noop("调解员"), "handle", role="grid"),
+        _k("lecturer", gettext_noop("宣讲员"), "handle", role="grid"),
+        _k("road_head", gettext_noop("路长"), "handle", role="grid"),
+        _k("lane_head", gettext_noop("巷长"), "handle", role="grid"),
+        _k("block_head", gettext_noop("楼长"), "handle", role="grid"),
+        _k("shop_head", gettext_noop("店长"), "handle", role="grid"),
+        _k("department_liaison", gettext_noop("职能部门联络员"), "department", role="staff"),
+        _k("volunteer", gettext_noop("志愿者"), "claim", role="volunteer", scoped=False),
     ]
 }
 
-POSITION_CHOICES = [(k.code, k.label) for k in POSITION_KINDS.values()]
+# The labels are message ids (gettext_noop above): the model's choices and Position.kind_label translate them.
+POSITION_CHOICES = [(k.code, gettext_lazy(k.label)) for k in POSITION_KINDS.values()]
 
 ROLE_ORDER = ["admin", "leader", "staff", "grid", "volunteer", "resident"]

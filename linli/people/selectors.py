@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from linli.core import crypto
 from linli.core.errors import InvalidInput, NotFound
@@ -107,7 +108,7 @@ def filtered_ledger(user: Any, filters: LedgerFilter) -> QuerySet[Person]:
         qs = qs.filter(_text_condition(filters.q))
     if filters.residence_type:
         if filters.residence_type not in ResidenceType.values:
-            raise InvalidInput("人员类型无效", field="residence_type")
+            raise InvalidInput(_("人员类型无效"), field="residence_type")
         qs = qs.filter(residence_type=filters.residence_type)
     if filters.building is not None:
         building = Place.objects.filter(pk=filters.building).values_list("path", flat=True).first()
@@ -317,7 +318,7 @@ def access_ownership(user: Any, person: Person, pk: Any) -> Ownership:
     try:
         return Ownership.objects.visible_to(user).select_related("person").get(pk=pk, person=person)
     except (Ownership.DoesNotExist, ValueError, TypeError):
-        raise NotFound("未找到,或您无权查看") from None
+        raise NotFound(_("未找到,或您无权查看")) from None
 
 
 def access_place_for_move(user: Any, pk: Any) -> Place:
@@ -325,7 +326,7 @@ def access_place_for_move(user: Any, pk: Any) -> Place:
     return get_or_not_found(
         Place.objects.filter(edit_scope(user).q("path"), kind__in=["building", "unit"]),
         pk,
-        message="未找到该住址,或不在您的管辖范围内",
+        message=_("未找到该住址,或不在您的管辖范围内"),
     )
 
 
@@ -333,5 +334,5 @@ def access_household_for_owner(user: Any, pk: Any) -> Household:
     return get_or_not_found(
         Household.objects.filter(edit_scope(user).q("place_path")).select_related("place"),
         pk,
-        message="未找到该房屋,或不在您的管辖范围内",
+        message=_("未找到该房屋,或不在您的管辖范围内"),
     )

@@ -13,6 +13,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
 from linli.core import crypto
@@ -38,7 +40,7 @@ from linli.places.services import household_create
 
 MIN_REASON = 4
 EDIT_CAPABILITIES = frozenset({"admin", "manage", "handle"})  # community staff and grid workers keep the ledger
-NOT_YOURS = "您的岗位无权修改台账"
+NOT_YOURS = gettext_noop("您的岗位无权修改台账")  # translated when raised
 
 
 def _require(actor: Any, person: Person, capability: str, message: str) -> set[str]:
@@ -48,11 +50,11 @@ def _require(actor: Any, person: Person, capability: str, message: str) -> set[s
     return caps
 
 
-def _require_edit(actor: Any, path: str, message: str = NOT_YOURS) -> set[str]:
+def _require_edit(actor: Any, path: str, message: str = "") -> set[str]:
     """Editing the ledger needs ``manage`` or ``handle`` at the node (``admin`` everywhere)."""
     caps = capabilities_at(actor, path)
     if not caps & EDIT_CAPABILITIES:
-        raise Forbidden(message)
+        raise Forbidden(message or _(NOT_YOURS))
     return caps
 
 
@@ -67,9 +69,9 @@ class Revealed:
 def person_reveal(*, actor: Any, person: Person, reason: str, request: HttpRequest | None = None) -> Revealed:
     """Show one person's full ID and phone numbers: needs ``reveal`` and a stated reason; audited."""
     reason = (reason or "").strip()
-    _require(actor, person, "reveal", "您的岗位无权查看完整证件号和电话")
+    _require(actor, person, "reveal", _("您的岗位无权查看完整证件号和电话"))
     if len(reason) < MIN_REASON:
-        raise InvalidInput(f"请填写查看原因(至少{MIN_REASON}个字)", field="reason")
+        raise InvalidInput(_("请填写查看原因(至少%(n)d个字)") % {"n": MIN_REASON}, field="reason")
     audit_record(
         action="resident.reveal",
         actor=actor,
@@ -108,13 +110,15 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
     _require_edit(actor, person.place_path)
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise InvalidInput(f"不能修改:{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise InvalidInput(
+            _("不能修改:%(fields)s") % {"fields": _("、").join(sorted(unknown))}, field=sorted(unknown)[0]
+        )
     changed: list[str] = []
     for key, raw in changes.items():
         value = (raw or "").strip()
         if key == "name":
             if not value or len(value) > 64:
-                raise InvalidInput("姓名应为1到64个字", field="name")
+                raise InvalidInput(_("姓名应为1到64个字"), field="name")
             if value != person.name:
                 person.name = value
                 changed.append(key)
@@ -124,7 +128,7 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
             if digest == person.id_number_hash:
                 continue
             if Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).exists():
-                raise Conflict("该身份证号已登记在另一条记录上", field="id_number")
+                raise Conflict(_("该身份证号已登记在另一条记录上"), field="id_number")
             person.id_number_enc, person.id_number_hash = crypto.encrypt(number), digest
             person.gender, person.birth_date = gender_from_id(number), birth_date_from_id(number)
             changed.append(key)
@@ -136,7 +140,7 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
                 changed.append(key)
         elif key in CHOICES:
             if value not in CHOICES[key]:
-                raise InvalidInput("选项无效", field=key)
+                raise InvalidInput(_("选项无效"), field=key)
             if value != getattr(person, key):
                 setattr(person, key, value)
                 changed.append(key)
@@ -167,7 +171,7 @@ def person_phone_add(*, actor: Any, person: Person, phone: str, label: str = "")
     e164 = normalise_phone(phone)
     digest = crypto.keyed_hash("phone", e164)
     if digest == person.phone_hash or PersonPhone.objects.filter(person=person, phone_hash=digest).exists():
-        raise Conflict("此人已登记这个号码", field="phone")
+        raise Conflict(_("此人已登记这个号码"), field="phone")
     row = PersonPhone.objects.create(
         person=person, label=label.strip()[:32], phone_enc=crypto.encrypt(e164), phone_hash=digest
     )
@@ -190,10 +194,10 @@ def person_tag_set(*, actor: Any, person: Person, tag: CareTag, present: bool) -
     Returns whether anything changed (an unchanged request is not audited)."""
     caps = _require_edit(actor, person.place_path)
     if tag.sensitive and not caps & {"sensitive", "admin"}:
-        raise Forbidden("您的岗位无权登记敏感标签")
+        raise Forbidden(_("您的岗位无权登记敏感标签"))
     if present:
         if not tag.active:
-            raise InvalidInput("该标签已停用", field="tag")
+            raise InvalidInput(_("该标签已停用"), field="tag")
         changed = PersonTag.objects.get_or_create(person=person, tag=tag)[1]
     else:
         changed = PersonTag.objects.filter(person=person, tag=tag).delete()[0] > 0
@@ -206,9 +210,9 @@ def person_tag_set(*, actor: Any, person: Person, tag: CareTag, present: bool) -
 
 def _check_move_date(on: dt.date, field: str = "on") -> None:
     if on > timezone.localdate():
-        raise InvalidInput("日期不能在未来", field=field)
+        raise InvalidInput(_("日期不能在未来"), field=field)
     if on.year < 1900:
-        raise InvalidInput("日期不合常理", field=field)
+        raise InvalidInput(_("日期不合常理"), field=field)
 
 
 @transaction.atomic
@@ -217,14 +221,16 @@ def person_move_out(*, actor: Any, person: Person, on: dt.date, note: str = "") 
     _require_edit(actor, person.place_path)
     _lock(person)
     if person.moved_out_on is not None:
-        raise Conflict("此人已登记迁出")
+        raise Conflict(_("此人已登记迁出"))
     if on > timezone.localdate():
-        raise InvalidInput("迁出日期不能在未来", field="on")
+        raise InvalidInput(_("迁出日期不能在未来"), field="on")
     _check_move_date(on)
     open_rows = Residence.objects.filter(person=person, moved_out_on__isnull=True)
     latest = open_rows.exclude(moved_in_on__isnull=True).order_by("-moved_in_on").first()
     if latest is not None and latest.moved_in_on and on < latest.moved_in_on:
-        raise InvalidInput(f"迁出日期不能早于迁入日期 {latest.moved_in_on:%Y-%m-%d}", field="on")
+        raise InvalidInput(
+            _("迁出日期不能早于迁入日期 %(date)s") % {"date": f"{latest.moved_in_on:%Y-%m-%d}"}, field="on"
+        )
     if not open_rows.exists():  # records that predate the history table get their stay recorded now
         _record_stay(person, source="迁出登记时补记")
     open_rows.update(moved_out_on=on)
@@ -268,18 +274,20 @@ def person_move_in(
     becomes a household, registered on the way if it is new."""
     _require_edit(actor, person.place_path)
     if place.kind not in (PlaceKind.BUILDING, PlaceKind.UNIT):
-        raise InvalidInput("请选择楼栋或单元", field="place")
-    _require_edit(actor, place.path, "新住址不在您的管辖范围内")
+        raise InvalidInput(_("请选择楼栋或单元"), field="place")
+    _require_edit(actor, place.path, _("新住址不在您的管辖范围内"))
     _check_move_date(on)
     kind = residence_type or person.residence_type
     if kind not in ResidenceType.values:
-        raise InvalidInput("人员类型无效", field="residence_type")
+        raise InvalidInput(_("人员类型无效"), field="residence_type")
     room = room.strip()
     if len(room) > 32:
-        raise InvalidInput("房号超过32个字", field="room")
+        raise InvalidInput(_("房号超过32个字"), field="room")
     _lock(person)
     if person.moved_out_on is not None and on < person.moved_out_on:
-        raise InvalidInput(f"迁入日期不能早于上次迁出日期 {person.moved_out_on:%Y-%m-%d}", field="on")
+        raise InvalidInput(
+            _("迁入日期不能早于上次迁出日期 %(date)s") % {"date": f"{person.moved_out_on:%Y-%m-%d}"}, field="on"
+        )
     household = None
     if room:
         household = Household.objects.filter(place=place, room=room).first()
@@ -290,7 +298,7 @@ def person_move_in(
         if not open_rows.exists():
             _record_stay(person, source="迁入登记时补记")
         if open_rows.filter(moved_in_on__gt=on).exists():
-            raise InvalidInput("迁入日期早于当前住址的迁入日期", field="on")
+            raise InvalidInput(_("迁入日期早于当前住址的迁入日期"), field="on")
         open_rows.update(moved_out_on=on)
     person.place, person.place_path, person.household = place, place.path, household
     person.residence_type, person.moved_out_on = kind, None
@@ -308,19 +316,19 @@ def ownership_record(
 ) -> Ownership:
     """Register ownership of a dwelling with its exclusive area (专有部分面积), for owners' votes."""
     _require_edit(actor, person.place_path)
-    _require_edit(actor, household.place_path, "该房屋不在您的管辖范围内")
+    _require_edit(actor, household.place_path, _("该房屋不在您的管辖范围内"))
     try:
         area, part = Decimal(str(area_m2).strip()), Decimal(str(share).strip() or "1")
     except InvalidOperation:
-        raise InvalidInput("面积或份额不是数字", field="area_m2") from None
+        raise InvalidInput(_("面积或份额不是数字"), field="area_m2") from None
     if not area.is_finite() or area <= 0 or area > Decimal("100000"):
-        raise InvalidInput("专有部分面积应大于0", field="area_m2")
+        raise InvalidInput(_("专有部分面积应大于0"), field="area_m2")
     if not part.is_finite() or part <= 0 or part > 1:
-        raise InvalidInput("份额应在 0 到 1 之间", field="share")
+        raise InvalidInput(_("份额应在 0 到 1 之间"), field="share")
     if since is not None:
         _check_move_date(since, "since")
     if Ownership.objects.filter(person=person, household=household, until__isnull=True).exists():
-        raise Conflict("此人对该房屋的产权已登记", field="household")
+        raise Conflict(_("此人对该房屋的产权已登记"), field="household")
     try:
         with transaction.atomic():
             ownership = Ownership.objects.create(
@@ -332,7 +340,7 @@ def ownership_record(
                 since=since,
             )
     except IntegrityError:
-        raise InvalidInput("面积或份额超出范围", field="area_m2") from None
+        raise InvalidInput(_("面积或份额超出范围"), field="area_m2") from None
     audit_record(action="resident.ownership_recorded", actor=actor, target=person, household=household.pk)
     return ownership
 
@@ -342,10 +350,10 @@ def ownership_end(*, actor: Any, ownership: Ownership, on: dt.date) -> Ownership
     """Close an ownership (sold, transferred); the row stays as history."""
     _require_edit(actor, ownership.place_path)
     if ownership.until is not None:
-        raise Conflict("该产权已登记结束")
+        raise Conflict(_("该产权已登记结束"))
     _check_move_date(on)
     if ownership.since and on < ownership.since:
-        raise InvalidInput("结束日期不能早于取得日期", field="on")
+        raise InvalidInput(_("结束日期不能早于取得日期"), field="on")
     ownership.until = on
     ownership.save(update_fields=["until"])
     audit_record(
@@ -360,13 +368,13 @@ def correction_request(*, actor: Any, field: str, requested_value: str = "", mes
     person_id = getattr(actor, "person_id", None)
     person = Person.objects.filter(pk=person_id).first() if person_id else None
     if person is None:
-        raise Forbidden("您的账号没有关联居民档案")
+        raise Forbidden(_("您的账号没有关联居民档案"))
     if field not in CorrectionField.values:
-        raise InvalidInput("请选择要更正的内容", field="field")
+        raise InvalidInput(_("请选择要更正的内容"), field="field")
     if not (requested_value.strip() or message.strip()):
-        raise InvalidInput("请填写正确的内容或说明", field="requested_value")
+        raise InvalidInput(_("请填写正确的内容或说明"), field="requested_value")
     if CorrectionRequest.objects.filter(person=person, field=field, status=CorrectionStatus.OPEN).exists():
-        raise Conflict("同一项内容已有待处理的更正申请", field="field")
+        raise Conflict(_("同一项内容已有待处理的更正申请"), field="field")
     correction = CorrectionRequest.objects.create(
         person=person,
         place_path=person.place_path,
@@ -386,11 +394,11 @@ APPLICABLE[CorrectionField.WORKPLACE] = "workplace"
 @transaction.atomic
 def correction_resolve(*, actor: Any, correction: CorrectionRequest, accept: bool, note: str = "") -> CorrectionRequest:
     """Accept (applying the requested value where it maps to a field) or reject, with a note."""
-    _require(actor, correction.person, "manage", "您的岗位无权处理更正申请")
+    _require(actor, correction.person, "manage", _("您的岗位无权处理更正申请"))
     if correction.status != CorrectionStatus.OPEN:
-        raise Conflict("该申请已处理")
+        raise Conflict(_("该申请已处理"))
     if not accept and not note.strip():
-        raise InvalidInput("不采纳时请说明原因", field="note")
+        raise InvalidInput(_("不采纳时请说明原因"), field="note")
     target = APPLICABLE.get(correction.field)  # type: ignore[call-overload]
     if accept and target and correction.requested_value:
         person_update(

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 from linli.core.errors import InvalidInput
 from linli.people.xlsx_stream import XlsxError, iter_rows
 
@@ -74,14 +76,14 @@ def detect_encoding(stream: IO[bytes]) -> str:
         try:
             while chunk := stream.read(CHUNK):
                 if b"\x00" in chunk:
-                    raise InvalidInput("文件含有二进制内容,不是 CSV 或 Excel 表格", field="file")
+                    raise InvalidInput(_("文件含有二进制内容,不是 CSV 或 Excel 表格"), field="file")
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         stream.seek(0)
         return codec
-    raise InvalidInput("无法识别文件编码(支持 UTF-8、UTF-8 BOM、GBK/GB18030),不是有效的 CSV 表格", field="file")
+    raise InvalidInput(_("无法识别文件编码(支持 UTF-8、UTF-8 BOM、GBK/GB18030),不是有效的 CSV 表格"), field="file")
 
 
 def encoding_label(codec: str) -> str:
@@ -102,10 +104,14 @@ def _header_and_rows(raw: Iterator[list[str]]) -> tuple[list[str], Iterator[tupl
             header = [c.strip().lstrip("*").strip() for c in cells]
             break
     if header is None:
-        raise InvalidInput("表格是空的:没有表头,也没有数据", field="file")
+        raise InvalidInput(_("表格是空的:没有表头,也没有数据"), field="file")
     missing = [h for h in REQUIRED_HEADERS if h not in header]
     if missing:
-        raise InvalidInput(f"表头缺少必填列:{'、'.join(missing)}。请使用下载的模板(第一行为表头)", field="file")
+        # The column names stay Chinese: they are the template's headers, what the sheet must say.
+        raise InvalidInput(
+            _("表头缺少必填列:%(columns)s。请使用下载的模板(第一行为表头)") % {"columns": _("、").join(missing)},
+            field="file",
+        )
     return header, _numbered(raw, header_row + 1)
 
 
@@ -117,15 +123,15 @@ def open_sheet(stream: IO[bytes], name: str) -> Iterator[Sheet]:
     stream.seek(0)
     lower = name.lower()
     if head.startswith(OLE_MAGIC):
-        raise InvalidInput("这是旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 CSV 后再上传", field="file")
+        raise InvalidInput(_("这是旧版 .xls 文件,请在 Excel 中另存为 .xlsx 或 CSV 后再上传"), field="file")
     if head.startswith(ZIP_MAGIC):
         with _open_xlsx(stream) as sheet:
             yield sheet
         return
     if lower.endswith((".xlsx", ".xlsm")):
-        raise InvalidInput("文件扩展名是 .xlsx,但内容不是 Excel 表格", field="file")
+        raise InvalidInput(_("文件扩展名是 .xlsx,但内容不是 Excel 表格"), field="file")
     if not lower.endswith((".csv", ".txt")):
-        raise InvalidInput("只支持 .xlsx 和 .csv 文件", field="file")
+        raise InvalidInput(_("只支持 .xlsx 和 .csv 文件"), field="file")
     codec = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=codec, newline="")
     try:
@@ -133,7 +139,7 @@ def open_sheet(stream: IO[bytes], name: str) -> Iterator[Sheet]:
         header, rows = _header_and_rows([c.strip() for c in r] for r in raw)
         yield Sheet(kind="csv", encoding=encoding_label(codec), header=header, rows=rows)
     except csv.Error as exc:
-        raise InvalidInput(f"CSV 格式错误:{exc}", field="file") from None
+        raise InvalidInput(_("CSV 格式错误:%(error)s") % {"error": exc}, field="file") from None
     finally:
         text.detach()
 
@@ -145,7 +151,7 @@ def _worksheet_bytes(stream: IO[bytes]) -> int:
         with zipfile.ZipFile(stream) as archive:
             return sum(i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise InvalidInput("文件不是有效的 Excel (.xlsx) 表格", field="file") from None
+        raise InvalidInput(_("文件不是有效的 Excel (.xlsx) 表格"), field="file") from None
     finally:
         stream.seek(0)
 
@@ -154,7 +160,10 @@ def _worksheet_bytes(stream: IO[bytes]) -> int:
 def _open_xlsx(stream: IO[bytes]) -> Iterator[Sheet]:
     expanded = _worksheet_bytes(stream)
     if expanded > MAX_SHEET_XML_BYTES:
-        raise InvalidInput(f"表格解压后过大(约 {expanded / 1024 / 1024:.0f} MB),请分成几个文件上传", field="file")
+        raise InvalidInput(
+            _("表格解压后过大(约 %(size)s MB),请分成几个文件上传") % {"size": f"{expanded / 1024 / 1024:.0f}"},
+            field="file",
+        )
     rows = iter_rows(stream)
     try:
         try:

@@ -7,10 +7,11 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 
 @db_task()
-def import_execute_task(batch_id: int) -> None:
+def import_execute_task(batch_id: int, language: str | None = None) -> None:
+    """``language``: the uploader's, for the errors the commit adds to the batch (None: the default)."""
     from linli.people.import_services import import_execute
 
-    import_execute(batch_id=batch_id)
+    import_execute(batch_id=batch_id, language=language)
 
 
 @db_periodic_task(crontab(minute="23"))

@@ -7,6 +7,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput
@@ -28,7 +29,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise InvalidInput("请选择要上传的文件", field="file")
+                raise InvalidInput(_("请选择要上传的文件"), field="file")
             batch = import_preview(actor=request.user, upload=upload, name=upload.name or "", size=upload.size or 0)
         except InvalidInput as exc:
             return render(request, "people/import_upload.html", {**context, "error": exc.message}, status=422)

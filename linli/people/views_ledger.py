@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput
@@ -37,7 +38,7 @@ def _int(value: str | None, field: str) -> int | None:
     try:
         return int(value)
     except ValueError:
-        raise InvalidInput("参数应为数字", field=field) from None
+        raise InvalidInput(_("参数应为数字"), field=field) from None
 
 
 def _filters(request: HttpRequest) -> LedgerFilter:
@@ -138,7 +139,7 @@ def household_page(request: HttpRequest, household_id: int) -> HttpResponse:
 @login_required
 def ledger_export_view(request: HttpRequest) -> FileResponse:
     if scope_for(request.user, "ledger").empty:
-        raise InvalidInput("您没有可导出的台账", field=None)
+        raise InvalidInput(_("您没有可导出的台账"), field=None)
     target, _count = ledger_export(actor=request.user, filters=_filters(request), request=request)
     response = FileResponse(target, as_attachment=True, filename="居民台账.xlsx")
     response["Cache-Control"] = "no-store"
@@ -167,5 +168,5 @@ def correction_resolve_view(request: HttpRequest, correction_id: int) -> HttpRes
     correction = access_correction(request.user, correction_id)
     accept = request.POST.get("decision") == "accept"
     correction_resolve(actor=request.user, correction=correction, accept=accept, note=request.POST.get("note", ""))
-    messages.success(request, "已处理更正申请")
+    messages.success(request, _("已处理更正申请"))
     return redirect("people:corrections")

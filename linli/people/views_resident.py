@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, InvalidInput
 from linli.people.models import CorrectionField
@@ -30,6 +31,6 @@ def my_record(request: HttpRequest) -> HttpResponse:
             )
         except (InvalidInput, Conflict) as exc:
             return render(request, "people/my_record.html", {**context, "error": exc.message}, status=exc.status)
-        messages.success(request, "更正申请已提交,社区工作人员会尽快处理")
+        messages.success(request, _("更正申请已提交,社区工作人员会尽快处理"))
         return redirect("people:my_record")
     return render(request, "people/my_record.html", context)

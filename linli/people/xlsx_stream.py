@@ -34,6 +34,8 @@ from array import array
 from collections.abc import Generator, Iterator
 from typing import IO, Any
 
+from django.utils.translation import gettext as _
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
@@ -46,7 +48,7 @@ _COLUMN = re.compile(r"[A-Z]+")
 
 
 class XlsxError(ValueError):
-    """The file is a zip but not a readable workbook; the message says what is wrong (Chinese)."""
+    """The file is a zip but not a readable workbook; the message says what is wrong (in the active language)."""
 
 
 def _open_part(archive: zipfile.ZipFile, name: str) -> IO[bytes]:
@@ -56,7 +58,7 @@ def _open_part(archive: zipfile.ZipFile, name: str) -> IO[bytes]:
     with archive.open(name) as head:
         prolog = head.read(4096)
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
-        raise XlsxError("表格含有 DTD 声明,Excel 不会这样保存,已拒绝")
+        raise XlsxError(_("表格含有 DTD 声明,Excel 不会这样保存,已拒绝"))
     return archive.open(name)
 
 
@@ -84,7 +86,7 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
     if workbook is not None and rels is not None:
         sheet = next((e for e in workbook.iter() if _local(e.tag) == "sheet"), None)
         if sheet is None:
-            raise XlsxError("表格是空的:没有工作表")
+            raise XlsxError(_("表格是空的:没有工作表"))
         rid = sheet.get(f"{{{REL_NS}}}id") or sheet.get("{http://purl.oclc.org/ooxml/officeDocument/relationships}id")
         for rel in rels:
             if rel.get("Id") == rid:
@@ -94,7 +96,7 @@ def _first_sheet_part(archive: zipfile.ZipFile) -> str:
                     return part
     if "xl/worksheets/sheet1.xml" in names:
         return "xl/worksheets/sheet1.xml"
-    raise XlsxError("文件不是有效的 Excel (.xlsx) 表格:找不到工作表")
+    raise XlsxError(_("文件不是有效的 Excel (.xlsx) 表格:找不到工作表"))
 
 
 def uses_1904_dates(archive: zipfile.ZipFile) -> bool:
@@ -181,7 +183,7 @@ class SharedStrings:
         if self._map is None or not 0 <= index < len(self._offsets) - 1:
             if 0 <= index < len(self._offsets) - 1:
                 return ""
-            raise XlsxError(f"共享字符串编号 {index} 不存在,文件已损坏")
+            raise XlsxError(_("共享字符串编号 %(index)s 不存在,文件已损坏") % {"index": index})
         return self._map[self._offsets[index] : self._offsets[index + 1]].decode("utf-8")
 
     def close(self) -> None:
@@ -209,7 +211,7 @@ def _number_text(raw: str) -> str:
 def _column_index(letters: str) -> int:
     """``"A"`` → 0, ``"AB"`` → 27; anything else raises (a cell reference Excel would not write)."""
     if not _COLUMN.fullmatch(letters):
-        raise XlsxError(f"单元格引用 {letters!r} 无效,文件已损坏")
+        raise XlsxError(_("单元格引用 %(reference)r 无效,文件已损坏") % {"reference": letters})
     index = 0
     for char in letters:
         index = index * 26 + (ord(char) - 64)
@@ -226,11 +228,11 @@ def iter_rows(stream: IO[bytes]) -> Generator[list[str], None, None]:
         epoch = dt.datetime(1904, 1, 1) if uses_1904_dates(archive) else dt.datetime(1899, 12, 30)
         strings = SharedStrings(archive)
     except (zipfile.BadZipFile, zlib.error, ET.ParseError, KeyError, OSError):
-        raise XlsxError("文件不是有效的 Excel (.xlsx) 表格") from None
+        raise XlsxError(_("文件不是有效的 Excel (.xlsx) 表格")) from None
     try:
         yield from _rows(archive, sheet_part, strings, dates, epoch)
     except (zipfile.BadZipFile, zlib.error, ET.ParseError, OSError, EOFError):
-        raise XlsxError("Excel 表格内容已损坏,无法读完") from None
+        raise XlsxError(_("Excel 表格内容已损坏,无法读完")) from None
     finally:
         strings.close()
         archive.close()
@@ -297,7 +299,7 @@ def _cell_value(cell: Any, tags: _Tags, strings: SharedStrings, dates: frozenset
         try:
             return strings[int(value)].strip()
         except ValueError:
-            raise XlsxError(f"单元格 {cell.get('r', '')} 的共享字符串编号无效") from None
+            raise XlsxError(_("单元格 %(cell)s 的共享字符串编号无效") % {"cell": cell.get("r", "")}) from None
     if kind is None or kind == "n":
         try:
             if dates and int(cell.get("s") or 0) in dates:
