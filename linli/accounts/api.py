@@ -108,7 +108,7 @@ def me_read(request: HttpRequest) -> MeOut:
         person=PersonOut(id=person.pk, name=person.name) if person else None,
         roles=roles_of(user),
         positions=[
-            PositionOut(kind=k, label=POSITION_KINDS[k].label if k in POSITION_KINDS else k, place_path=p)
+            PositionOut(kind=k, label=_(POSITION_KINDS[k].label) if k in POSITION_KINDS else k, place_path=p)
             for k, p in active_positions(user)  # type: ignore[arg-type]
         ],
         scope_everything=scope.everything,

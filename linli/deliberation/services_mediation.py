@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
@@ -16,7 +17,7 @@ from linli.deliberation.permissions import require_any
 from linli.people.models import Person
 from linli.places.models import Place
 
-NOT_YOURS = "您的岗位无权办理此调解"
+NOT_YOURS = gettext_noop("您的岗位无权办理此调解")  # translated where raised: _(NOT_YOURS)
 MEDIATE = {"handle", "manage"}
 
 
@@ -41,7 +42,7 @@ def _day(value: dt.date, field: str) -> dt.date:
 def mediation_open(
     *, actor: Any, place: Place, title: str, dispute: str, parties: list[str], mediator: Person, opened_on: dt.date
 ) -> MediationCase:
-    require_any(actor, place.path, MEDIATE, NOT_YOURS)
+    require_any(actor, place.path, MEDIATE, _(NOT_YOURS))
     names = [n.strip() for n in parties if n and n.strip()]
     if len(names) < 2:
         raise InvalidInput(_("调解至少需要两方当事人"), field="parties")
@@ -63,7 +64,7 @@ def mediation_open(
 
 @transaction.atomic
 def mediation_session_add(*, actor: Any, case: MediationCase, held_on: dt.date, note: str) -> MediationSession:
-    require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
+    require_any(actor, case.place_path, MEDIATE, _(NOT_YOURS))
     if case.outcome:
         raise Conflict(_("调解已结案"))
     if held_on < case.opened_on:
@@ -78,7 +79,7 @@ def mediation_close(
     *, actor: Any, case: MediationCase, outcome: str, closed_on: dt.date, agreement: str = ""
 ) -> MediationCase:
     """Close with success (an agreement text is then required) or failure."""
-    require_any(actor, case.place_path, MEDIATE, NOT_YOURS)
+    require_any(actor, case.place_path, MEDIATE, _(NOT_YOURS))
     case = MediationCase.objects.select_for_update().get(pk=case.pk)
     if case.outcome:
         raise Conflict(_("调解已结案"))

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
@@ -35,7 +36,7 @@ from linli.orgs.models import Organisation
 from linli.people.models import Person
 from linli.places.models import Place
 
-NOT_YOURS = "您的岗位无权管理此会议"
+NOT_YOURS = gettext_noop("您的岗位无权管理此会议")  # translated where raised: _(NOT_YOURS)
 
 
 def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
@@ -81,7 +82,7 @@ def meeting_invite(
     organisation: Organisation | None = None,
     role: str = "",
 ) -> MeetingParticipant:
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     if (person is None) == (organisation is None):
         raise InvalidInput(_("请选择一位人员或一个组织"), field="person_id")
     try:
@@ -99,7 +100,7 @@ def meeting_invite(
 
 @transaction.atomic
 def agenda_add(*, actor: Any, meeting: Meeting, topic: Topic) -> AgendaItem:
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     if meeting.status != MeetingStatus.PLANNED:
         raise Conflict(_("会议已召开,议程不能再改"))
     if not topic.place_path.startswith(meeting.place_path):
@@ -138,7 +139,7 @@ def _publish(*, actor: Any, meeting: Meeting, kind: str, title: str, body: str, 
 @transaction.atomic
 def agenda_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publication:
     """ "议前公开": the agenda is published to the residents of the scope before the meeting."""
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     if Meeting.objects.get(pk=meeting.pk).status != MeetingStatus.PLANNED:
         raise Conflict(_("会议已召开,议程应在会前公开"))
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("topic"))
@@ -176,7 +177,7 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> MeetingSignI
 
 @transaction.atomic
 def meeting_record_minutes(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     meeting.minutes = _clean(minutes, "minutes", _("会议纪要"), 20000)
     meeting.status = MeetingStatus.HELD
@@ -196,7 +197,7 @@ def decision_record(
     responsible_org: Organisation | None = None,
     responsible_person: Person | None = None,
 ) -> Decision:
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     if responsible_org is None and responsible_person is None:
         raise InvalidInput(_("请指定责任单位或责任人"), field="responsible_org_id")
     if topic is not None and not AgendaItem.objects.filter(meeting=meeting, topic=topic).exists():
@@ -217,7 +218,7 @@ def decision_record(
 
 @transaction.atomic
 def decision_edit(*, actor: Any, decision: Decision, text: str, deadline: dt.date) -> Decision:
-    require(actor, decision.meeting.place_path, "manage", NOT_YOURS)
+    require(actor, decision.meeting.place_path, "manage", _(NOT_YOURS))
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != DecisionStatus.DRAFT:
         raise Conflict(_("决定已公开,不能修改"))
@@ -230,7 +231,7 @@ def decision_edit(*, actor: Any, decision: Decision, text: str, deadline: dt.dat
 @transaction.atomic
 def results_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publication:
     """ "议后公开": the meeting's decisions are published and can no longer be edited."""
-    require(actor, meeting.place_path, "manage", NOT_YOURS)
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     decisions = list(
         Decision.objects.filter(meeting=meeting, status=DecisionStatus.DRAFT).select_related(
             "responsible_org", "responsible_person"
@@ -254,7 +255,7 @@ def results_publish(*, actor: Any, meeting: Meeting, days: int = 7) -> Publicati
 
 @transaction.atomic
 def decision_complete(*, actor: Any, decision: Decision, note: str) -> Decision:
-    require(actor, decision.meeting.place_path, "manage", NOT_YOURS)
+    require(actor, decision.meeting.place_path, "manage", _(NOT_YOURS))
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != DecisionStatus.PUBLISHED:
         raise Conflict(_("只有已公开、落实中的决定可以办结"))
