@@ -2,7 +2,7 @@
 
 Measures, at the database's current size, in-process (best of N, so the number is the query work,
 not the machine's noise):
-  - the street and grid queues' first page (the same selector chain as GET /api/v1/requests?status=open);
+  - the street and grid queues' first page (``tickets.selectors.ticket_page``, as GET /api/v1/requests?status=open);
   - the street dashboard's figures from the rollups (``insights.selectors.dashboard_figures``);
   - for reference, the same request figures computed raw from the events (``tickets.metrics.compute``),
 records them in bench/results/growth.json under the number of requests, and compares the smallest
@@ -45,22 +45,20 @@ def measure() -> dict[str, Any]:
     from django.utils import timezone
 
     from linli.accounts.models import User
-    from linli.core.pagination import keyset_page
     from linli.insights.models import RequestRollup
     from linli.insights.selectors import Period, dashboard_figures, rollup_span_q
     from linli.places.models import Place
     from linli.tickets.api import TicketOut, ticket_out
     from linli.tickets.metrics import compute
     from linli.tickets.models import OPEN_STATUSES, Ticket
-    from linli.tickets.selectors import TicketFilters, filter_tickets, visible_tickets
+    from linli.tickets.selectors import TicketFilters, ticket_page, visible_tickets
 
     point: dict[str, Any] = {"requests": Ticket.objects.count(), "load": load()}
     for username in ("street", "grid"):
         user = User.objects.get(username=username)
 
         def queue(user: Any = user) -> None:
-            qs = filter_tickets(visible_tickets(user), user, TicketFilters(status="open"))
-            page = keyset_page(qs, key="id", cursor=None, limit=50, descending=True)
+            page = ticket_page(user, TicketFilters(status="open"), cursor=None, limit=50)
             [TicketOut(**ticket_out(t, user, with_actions=False)) for t in page.items]
 
         point[f"{username}_queue_ms"] = best_ms(queue, 20)

@@ -6,16 +6,27 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.pagination import Page, keyset_page, keyset_page_of_parts
 from linli.core.scoping import active_positions, get_or_not_found, scope_for
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import Place
-from linli.tickets.models import OPEN_STATUSES, Source, Status, Ticket, TicketEvent
+from linli.tickets.models import (
+    OPEN_STATUSES,
+    STAFF_CAPABILITIES,
+    STREET_PATH_LENGTH,
+    Source,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from linli.tickets.workflow import claim_roots, may_see
 
 RELATED_DAYS = 90
@@ -148,6 +159,42 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
     if f.q:
         qs = qs.filter(Q(number=f.q.strip()) | Q(title__icontains=f.q.strip()))
     return qs
+
+
+def _queue_parts(user: Any, f: TicketFilters) -> list[Any] | None:
+    """For a list of open requests whose viewer's scope lies inside streets: one part per street (each
+    walks ``ticket_open_street_newest``, that street's open requests newest first) and one for the
+    viewer's own requests wherever they are. Together they cover what the viewer sees. ``None`` when one
+    query serves as well: nothing but open requests is not asked, or the scope is the district or
+    everything (the city-wide newest-first index is the right walk then), or there is no staff scope."""
+    if f.status != "open" and f.queue != "mine":
+        return None
+    roots: set[str] = set()
+    for capability in STAFF_CAPABILITIES:
+        scope = scope_for(user, capability)
+        if scope.everything:
+            return None
+        roots.update(scope.paths)
+    if not roots or any(len(root) < STREET_PATH_LENGTH for root in roots):
+        return None
+    streets = sorted({root[:STREET_PATH_LENGTH] for root in roots})
+    street = Substr("place_path", 1, STREET_PATH_LENGTH)
+    return [Exact(street, Value(prefix)) for prefix in streets] + [Ticket.own_q(user)]
+
+
+def ticket_page(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) -> Page[Ticket]:
+    """One page of the requests the user may see with these filters, newest first.
+
+    A street's open requests are one query's first page only while the city's newest open requests
+    are spread evenly: walking the city-wide newest-first index, a street's page skipped every newer
+    open request of the other streets (16,859 rows, 15 ms, after a surge elsewhere; docs/scaling.md).
+    So a queue of open requests is read per street, plus the viewer's own requests
+    (``keyset_page_of_parts``): its cost follows the street's own backlog, not the city's."""
+    qs = filter_tickets(visible_tickets(user), user, f)
+    parts = _queue_parts(user, f)
+    if parts is None:
+        return keyset_page(qs, key="id", cursor=cursor, limit=limit, descending=True)
+    return keyset_page_of_parts(qs, parts, key="id", cursor=cursor, limit=limit, descending=True)
 
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:

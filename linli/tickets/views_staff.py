@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError, NotFound
-from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
 from linli.tickets import metrics as m
@@ -25,10 +24,9 @@ from linli.tickets.models import Source, Status
 from linli.tickets.selectors import (
     TicketFilters,
     care_tags_for_filter,
-    filter_tickets,
     my_claims,
     order_board,
-    visible_tickets,
+    ticket_page,
 )
 from linli.tickets.services import STAFF_SOURCES
 from linli.tickets.views_resident import submit_from_post
@@ -69,8 +67,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         q=g.get("q") or None,
         care_tag=_int(g.get("care_tag")),
     )
-    qs = filter_tickets(visible_tickets(request.user), request.user, f)
-    page = keyset_page(qs, key="id", cursor=g.get("cursor") or None, limit=PAGE_SIZE, descending=True)
+    page = ticket_page(request.user, f, cursor=g.get("cursor") or None, limit=PAGE_SIZE)
     params = g.copy()
     params.pop("cursor", None)
     return render(
