@@ -18,6 +18,12 @@ from django.db.models import Lookup
 PATH_RE = re.compile(r"^[0-9A-Z]+$")
 
 
+def ancestor_paths(path: str, steplen: int) -> list[str]:
+    """The path of every node from the root down to ``path``, itself included (``steplen`` characters a
+    level): what ``path__in`` needs to find a node's ancestors in one query."""
+    return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
 def _checked(prefix: Any) -> str:
     if not isinstance(prefix, str) or not PATH_RE.match(prefix):
         raise ValueError(f"not a tree path: {prefix!r}")

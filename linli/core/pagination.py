@@ -39,17 +39,29 @@ def decode_cursor(cursor: str) -> Any:
 
 def keyset_page(qs: QuerySet[Any], *, key: str, cursor: str | None, limit: int, descending: bool = False) -> Page[Any]:
     """One page ordered by a unique column ``key`` (``id``, ``path`` …)."""
+    _check_limit(limit)
+    ordered = _after_cursor(qs, key=key, cursor=cursor, descending=descending).order_by(
+        f"-{key}" if descending else key
+    )
+    return _page(list(ordered[: limit + 1]), key=key, limit=limit)
+
+
+def _check_limit(limit: int) -> None:
     if limit < 1 or limit > MAX_LIMIT:
         raise InvalidInput(_("每页条数应在 1 到 %(max)d 之间") % {"max": MAX_LIMIT}, field="limit")
-    ordered = qs.order_by(f"-{key}" if descending else key)
-    if cursor:
-        last = decode_cursor(cursor)
-        ordered = ordered.filter(**{f"{key}__{'lt' if descending else 'gt'}": last})
-    rows = list(ordered[: limit + 1])
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(getattr(rows[-1], key)) if has_more and rows else None
-    return Page(items=rows, next=next_cursor)
+
+
+def _after_cursor(qs: QuerySet[Any], *, key: str, cursor: str | None, descending: bool) -> QuerySet[Any]:
+    if not cursor:
+        return qs
+    return qs.filter(**{f"{key}__{'lt' if descending else 'gt'}": decode_cursor(cursor)})
+
+
+def _page(rows: list[Any], *, key: str, limit: int) -> Page[Any]:
+    """The first ``limit`` of up to ``limit + 1`` rows read, and the cursor after them if there are more."""
+    items = rows[:limit]
+    more = len(rows) > limit and items
+    return Page(items=items, next=encode_cursor(getattr(items[-1], key)) if more else None)
 
 
 def keyset_page_of_parts(
@@ -61,18 +73,12 @@ def keyset_page_of_parts(
     union, read with everything ``qs`` selects. Same rows and cursor as ``keyset_page``, one query
     per part more; worth it when one query with the parts OR-ed together has to walk past many rows
     that belong to none of them (``tickets.selectors.ticket_page``)."""
-    if limit < 1 or limit > MAX_LIMIT:
-        raise InvalidInput(_("每页条数应在 1 到 %(max)d 之间") % {"max": MAX_LIMIT}, field="limit")
+    _check_limit(limit)
     order = f"-{key}" if descending else key
-    bounded = qs
-    if cursor:
-        bounded = qs.filter(**{f"{key}__{'lt' if descending else 'gt'}": decode_cursor(cursor)})
+    bounded = _after_cursor(qs, key=key, cursor=cursor, descending=descending)
     keys: set[Any] = set()
     for part in parts:
         keys.update(bounded.filter(part).order_by(order).values_list(key, flat=True)[: limit + 1])
     first = sorted(keys, reverse=descending)[: limit + 1]
     rows = list(qs.filter(**{f"{key}__in": first}).order_by(order)) if first else []
-    has_more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = encode_cursor(getattr(rows[-1], key)) if has_more and rows else None
-    return Page(items=rows, next=next_cursor)
+    return _page(rows, key=key, limit=limit)

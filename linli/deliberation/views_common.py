@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import scope_for
 from linli.places.models import Place
 
@@ -45,5 +46,5 @@ def home_places(user: Any, kinds: Iterable[str]) -> list[Place]:
     if person is None or not person.place_path:
         return []
     path = person.place_path
-    prefixes = [path[:i] for i in range(Place.steplen, len(path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(path, Place.steplen)
     return list(Place.objects.filter(path__in=prefixes, kind__in=list(kinds)).order_by("path"))

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import Decision, MeetingKind, MeetingSignIn, Topic
 from linli.deliberation.permissions import may
@@ -74,7 +75,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 
 
 def _organisations_near(path: str) -> list[Organisation]:
-    prefixes = [path[:i] for i in range(Place.steplen, len(path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(path, Place.steplen)
     return list(
         Organisation.objects.filter(
             Q(home__path__in=prefixes)

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
+from linli.core.lookups import ancestor_paths
 from linli.insights import selectors as s
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import OPEN_STATUSES, Ticket
@@ -125,7 +126,7 @@ def request_points(user: Any, node: Place, period: s.Period, figure: str) -> lis
         .values_list("pk", "plat", "plng", "place_path")[:MAX_POINTS]
     )
     missing = {path for _, lat, _, path in rows if lat is None}
-    prefixes = {path[:i] for path in missing for i in range(Place.steplen, len(path), Place.steplen)}
+    prefixes = {p for path in missing for p in ancestor_paths(path, Place.steplen)[:-1]}  # above it
     located = dict(
         (
             (p, (lat, lng))

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import scope_for
 from linli.notify.models import NodeWebhook, Notification, NotificationQuerySet
 from linli.places.models import Place, PlaceKind
@@ -31,8 +32,7 @@ def webhooks_visible(user: Any) -> QuerySet[NodeWebhook]:
 
 def webhooks_hearing(place: Place) -> list[int]:
     """Active robots that hear about ``place``: its own, and its ancestors' that cascade."""
-    steplen = Place.steplen
-    ancestors = [place.path[:i] for i in range(steplen, len(place.path) + 1, steplen)]
+    ancestors = ancestor_paths(place.path, Place.steplen)
     rows = NodeWebhook.objects.filter(active=True, place_path__in=ancestors).values_list("pk", "place_path", "cascade")
     return sorted(pk for pk, path, cascade in rows if cascade or path == place.path)
 

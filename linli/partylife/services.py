@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife.models import (
     Attendance,
@@ -337,7 +338,7 @@ def meeting_add_photo(*, actor: Any, meeting_id: int, upload: Any) -> MeetingPho
 
 def branch_of(org: PartyOrg) -> PartyOrg | None:
     """The branch an org (a group or 党员中心户) sits under, or the org itself if it is a branch."""
-    prefixes = [org.path[:i] for i in range(PartyOrg.steplen, len(org.path) + 1, PartyOrg.steplen)]
+    prefixes = ancestor_paths(org.path, PartyOrg.steplen)
     return PartyOrg.objects.filter(path__in=prefixes, kind=PartyOrgKind.BRANCH).order_by("-path").first()
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import capabilities_at, scope_for
 from linli.places.models import Place
 from linli.routing import classifier
@@ -274,7 +275,7 @@ def _alert(spot: Hotspot, group: Any) -> None:
     from linli.people.models import Position
     from linli.tickets.notifications import HANDLING_KINDS
 
-    prefixes = [spot.place_path[:i] for i in range(Place.steplen, len(spot.place_path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(spot.place_path, Place.steplen)
     community_and_below = Place.objects.filter(path__in=prefixes, depth__gte=3).values("path")
     positions = Position.objects.filter(
         place__path__in=community_and_below, kind__in=HANDLING_KINDS, end_date__isnull=True

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core import crypto
 from linli.core.masking import mask_phone
 from linli.core.scoping import ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
+from linli.places.models import Place
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -110,8 +111,8 @@ class Status(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
-# A street's places all start with the same 8 characters (district and street, 4 each: places.Place.steplen).
-STREET_PATH_LENGTH = 8
+# A street's places all start with its own path: a street sits at depth 2, under its district.
+STREET_PATH_LENGTH = 2 * Place.steplen
 OPEN_STATUSES = frozenset(
     {
         Status.SUBMITTED,

@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Q
 from django.urls import reverse
 
+from linli.core.lookups import ancestor_paths
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place
 from linli.tickets.models import Ticket, TicketEvent
@@ -85,10 +86,9 @@ def _units_above(ticket: Ticket) -> list[Place]:
     (kept on the request object) and shared by ``handlers`` and the robot's ``_community``."""
     cached: list[Place] | None = getattr(ticket, "_units_above", None)
     if cached is None:
-        steps = range(Place.steplen, len(ticket.place_path) + 1, Place.steplen)
         cached = list(
             Place.objects.filter(
-                path__in=[ticket.place_path[:i] for i in steps], kind__in=["grid", "community"]
+                path__in=ancestor_paths(ticket.place_path, Place.steplen), kind__in=["grid", "community"]
             ).order_by("depth")
         )
         ticket._units_above = cached  # type: ignore[attr-defined]

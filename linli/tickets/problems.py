@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import capabilities_at
 from linli.people.models import Person, Position
 from linli.places.models import Place, PlaceKind
@@ -71,7 +72,7 @@ def problem_add(
 
 def responsible_candidates(community: Place) -> QuerySet[Position]:
     """Who may answer for an item: current, non-volunteer positions in the community or above it."""
-    prefixes = [community.path[:i] for i in range(Place.steplen, len(community.path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(community.path, Place.steplen)
     return (
         Position.objects.filter(Q(place__path__under=community.path) | Q(place__path__in=prefixes))
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import active_positions
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.people.positions import POSITION_KINDS
@@ -41,7 +42,7 @@ def _note(value: str, *, required: bool = False, label: str = "") -> str:
 
 
 def _ancestors(path: str) -> list[Place]:
-    prefixes = [path[:i] for i in range(Place.steplen, len(path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(path, Place.steplen)
     return list(Place.objects.filter(path__in=prefixes).order_by("depth"))
 
 

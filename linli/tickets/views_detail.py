@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.lookups import ancestor_paths
 from linli.orgs.models import Organisation
 from linli.places.models import Place
 from linli.tickets.categories import leaf_categories
@@ -44,7 +45,7 @@ def labelled(events: list[Any]) -> list[Any]:
 
 
 def unit_choices(ticket: Ticket) -> tuple[list[Place], list[Organisation]]:
-    prefixes = [ticket.place_path[:i] for i in range(Place.steplen, len(ticket.place_path) + 1, Place.steplen)]
+    prefixes = ancestor_paths(ticket.place_path, Place.steplen)
     places = list(Place.objects.filter(path__in=prefixes, kind__in=LEVELS).order_by("-depth"))
     orgs = list(
         Organisation.objects.filter(Q(home__path__in=prefixes) | Q(serves__path__in=prefixes))
