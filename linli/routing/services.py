@@ -141,7 +141,8 @@ def intake_submit(*, actor: Any, **fields: Any) -> tuple[Ticket, bool]:
     ``ROUTING_AUTO_ASSIGN_CONFIDENCE`` sure and the reporter chose no category, the request is
     created with that category, its deadlines and its default unit, plus an ``auto_categorise``
     event — one transaction, nothing rewritten afterwards. The suggestion is recorded for every new
-    request (one INSERT); a retry with the same idempotency key records nothing more."""
+    request (one INSERT, in that same transaction); a retry with the same idempotency key records
+    nothing more."""
     from linli.tickets.services import Dispatch, ticket_submit
 
     seen: list[Prediction] = []
@@ -161,10 +162,24 @@ def intake_submit(*, actor: Any, **fields: Any) -> tuple[Ticket, bool]:
             return applied[-1]
         return None
 
-    ticket, created = ticket_submit(actor=actor, dispatch=dispatch, **fields)
-    if created and seen:
-        suggestion_record(ticket=ticket, prediction=seen[0], auto_applied=bool(applied))
-    return ticket, created
+    def record(ticket: Ticket) -> None:  # in the request's own transaction: one commit, not two
+        if seen:
+            Suggestion.objects.create(ticket=ticket, **_suggestion_fields(ticket, seen[0], auto_applied=bool(applied)))
+
+    return ticket_submit(actor=actor, dispatch=dispatch, on_created=record, **fields)
+
+
+def _suggestion_fields(ticket: Ticket, prediction: Prediction, *, auto_applied: bool) -> dict[str, Any]:
+    top = prediction.top
+    return {
+        "place_path": ticket.place_path,
+        "model_version": prediction.version,
+        "kind": prediction.kind,
+        "candidates": [{"category_id": c.category.pk, "score": c.score} for c in prediction.candidates],
+        "top_category": top.category if top else None,
+        "top_score": top.score if top else 0,
+        "auto_applied": auto_applied,
+    }
 
 
 def suggestion_record(
@@ -174,16 +189,7 @@ def suggestion_record(
     its own outside one; a savepoint inside one, so a second call for the same request fails alone
     and returns the first suggestion). ``auto_applied``: the request was created with its top category."""
     prediction = prediction or suggest(title=ticket.title, description=ticket.description)
-    top = prediction.top
-    fields = {
-        "place_path": ticket.place_path,
-        "model_version": prediction.version,
-        "kind": prediction.kind,
-        "candidates": [{"category_id": c.category.pk, "score": c.score} for c in prediction.candidates],
-        "top_category": top.category if top else None,
-        "top_score": top.score if top else 0,
-        "auto_applied": auto_applied,
-    }
+    fields = _suggestion_fields(ticket, prediction, auto_applied=auto_applied)
     try:
         with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
             return Suggestion.objects.create(ticket=ticket, **fields)

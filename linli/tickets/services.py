@@ -162,10 +162,12 @@ def ticket_submit(
     reporter_name: str = "",
     idempotency_key: str = "",
     dispatch: Dispatcher | None = None,
+    on_created: Callable[[Ticket], None] | None = None,
 ) -> tuple[Ticket, bool]:
     """Create a request; returns ``(ticket, created)``. A retry with the same idempotency key
     returns the first request and creates nothing. ``dispatch`` (smart dispatch) is asked for a
-    category once the input is valid; what it returns is written with the request."""
+    category once the input is valid; what it returns is written with the request. ``on_created``
+    writes what belongs with a new request (routing's suggestion) inside its transaction."""
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录"))
     key = (idempotency_key or "").strip()
@@ -209,6 +211,8 @@ def ticket_submit(
                 key=key,
                 auto=auto,
             )
+            if on_created is not None:
+                on_created(ticket)
     except IntegrityError:
         if not key:
             raise
