@@ -474,11 +474,12 @@ def test_a_request_dispatched_at_intake_is_written_once_with_its_category_deadli
         assert Ticket.objects.get(pk=first.json()["id"]).category == trained["房屋设施/漏水渗水"]
         # Token, place, positions (with liaison units), the model's version (with the categories' stamp: the
         # categories themselves are in memory), the unit's ancestors, number, request, both events in one
-        # INSERT, rollup day+month in one UPDATE, fact, suggestion — plus the test's savepoints; the timeline
+        # INSERT, rollup day+month in one UPDATE, fact, suggestion (in the request's transaction: no savepoint
+        # of its own, one commit) — plus the test's savepoints; the timeline
         # is the two events in hand. No second write of the request and no
         # refold of its rollups (the category used to be applied afterwards: a locked read, an UPDATE, an
         # event, a refold of the rollups — 32 statements).
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(13):
             made = client.post("/api/v1/requests", body, content_type="application/json")
     assert made.status_code == 201, made.content
     t = Ticket.objects.get(pk=made.json()["id"])
