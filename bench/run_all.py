@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import PY, ROOT, SCALE_DB, out
+from bench.common import PY, ROOT, SCALE_DB, load, machine_speed, out
 
 STREETS = os.environ.get("BENCH_STREETS", "10")
 REQUESTS = os.environ.get("BENCH_REQUESTS", "1000000")
@@ -94,6 +94,7 @@ def main() -> int:
         {"DEBUG": "1", "DATABASE_URL": SCALE_DB, "LOG_LEVEL": "WARNING", "DJANGO_SETTINGS_MODULE": "linli.settings"},
     ):
         return 2
+    out(f"machine: a 2M-step pure-Python loop takes {machine_speed():.0f} ms (lower is faster); load {load()}")
     results = {
         "1 queue": step("1 queue", [PY, "bench/request_queue.py"]),
         "2 dashboard": with_fresh_db("linli_bench_dashboard", "2 dashboard", "bench/dashboard.py", {}),
@@ -104,6 +105,7 @@ def main() -> int:
     }
     if (ROOT / "bench" / "routing.py").exists():
         results["routing"] = step("routing", [PY, "bench/routing.py"])
+    out(f"\nmachine at the end: {machine_speed():.0f} ms for the same loop; load {load()}")
     out("\n=== summary ===")
     for name, ok in results.items():
         out(f"  {'PASS' if ok else 'FAIL'}  {name}")
