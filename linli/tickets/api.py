@@ -15,7 +15,7 @@ from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.ratelimit import rate_limit
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, OutSchema
 from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
 from linli.tickets.api_problems import router as problems_router
@@ -53,20 +53,20 @@ class TicketIn(Schema):
     reporter_name: str | None = None
 
 
-class PlaceRef(Schema):
+class PlaceRef(OutSchema):
     id: int
     name: str
     kind: str
 
 
-class UnitOut(Schema):
+class UnitOut(OutSchema):
     kind: str
     name: str
     place_id: int | None = None
     organisation_id: int | None = None
 
 
-class DeadlinesOut(Schema):
+class DeadlinesOut(OutSchema):
     response_due: dt.datetime | None
     resolve_due: dt.datetime | None
     ack_due: dt.datetime | None
@@ -76,7 +76,7 @@ class DeadlinesOut(Schema):
     calendar_warning: str | None
 
 
-class PhotoOut(Schema):
+class PhotoOut(OutSchema):
     id: int
     kind: str
     url: str
@@ -84,7 +84,7 @@ class PhotoOut(Schema):
     height: int
 
 
-class TicketOut(Schema):
+class TicketOut(OutSchema):
     id: int
     number: str
     status: str
@@ -111,7 +111,7 @@ class TicketOut(Schema):
     actions: list[str]
 
 
-class EventOut(Schema):
+class EventOut(OutSchema):
     action: str
     from_status: str
     to_status: str
@@ -126,7 +126,7 @@ class TicketDetailOut(TicketOut):
     events: list[EventOut]
 
 
-class TicketListOut(Schema):
+class TicketListOut(OutSchema):
     items: list[TicketOut]
     next: str | None
 

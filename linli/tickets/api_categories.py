@@ -13,7 +13,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 
 from linli.core.errors import Forbidden
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import ErrorOut, OutSchema
 from linli.tickets.categories import (
     access_category,
     categories_tree,
@@ -27,7 +27,7 @@ from linli.tickets.models import Category
 router = Router(tags=["tickets"])
 
 
-class CategoryOut(Schema):
+class CategoryOut(OutSchema):
     id: int
     name: str
     full_name: str
