@@ -507,3 +507,19 @@ def test_suggestions_keep_categories_in_memory_until_one_changes(trained, users,
     after = engine.suggest(title="", description=text)
     assert leak.pk not in {c.category.pk for c in after.candidates}
     assert all(c.category.active for c in after.candidates)
+
+
+def test_a_request_and_its_suggestion_are_written_together_or_not_at_all(trained, users, places, monkeypatch):
+    from django.db import DatabaseError
+
+    from linli.routing.services import intake_submit
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(Suggestion.objects, "create", broken)
+    before = Ticket.objects.count()
+    with pytest.raises(DatabaseError):
+        intake_submit(actor=users["resident"], description="楼道灯坏了,晚上很黑", place_id=places.buildings[0].pk)
+    assert Ticket.objects.count() == before  # no request left without its suggestion, nobody notified
+    assert not TicketEvent.objects.filter(ticket__description="楼道灯坏了,晚上很黑").exists()
