@@ -4,6 +4,11 @@ Services raise ``LinliError`` subclasses (``linli.core.errors``, ``linli.core.ra
 Simplified Chinese message wrapped in ``gettext`` where it is raised, so the language of the request
 that triggered it is used. The static test below keeps it that way: a new
 ``raise InvalidInput("中文")`` (or a Chinese message/label handed to a helper that raises) fails here.
+
+Flash messages are held to the same rule: the text of ``messages.success(request, …)`` (any level), or of a
+view helper that hands its parameter to one (``run(request, ok=…)``), is translated where it is written. And a
+view module (``views*.py``, ``*_views.py``, ``forms*.py``) shows no Chinese without ``gettext`` at all, apart from
+the export files listed in ``EXPORT_WRITERS``. tests/test_i18n_flash_messages.py shows the messages in English.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import ast
 import gc
 import re
 from pathlib import Path
+from typing import Any
 
 import polib
 import pytest
@@ -36,6 +42,15 @@ TRANSLATING = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 MARKED = {"gettext_noop", "gettext_lazy", "pgettext_lazy"}
 MESSAGE_PARAMS = {"message", "label", "what"}  # parameters whose text ends up in an error's message
 BASE_ERRORS = {"LinliError"}
+FLASH_LEVELS = {"debug", "info", "success", "warning", "error"}  # django.contrib.messages.<level>(request, text)
+
+# Parts of view modules that write export files, whose Chinese is data (docs/translations.md, "Deliberately not
+# translated"): module path -> names of the top-level functions or constants left out of the view scan.
+EXPORT_WRITERS: dict[str, set[str]] = {
+    "linli/audit/views.py": {"HEADER", "_row", "export"},  # the audit log's CSV/xlsx: headers, 成功/失败, sheet name
+    "linli/tickets/views_problems.py": {"export"},  # problems.xlsx: sheet name and column headers
+    "linli/people/views_ledger.py": {"ledger_export_view"},  # the file name 居民台账.xlsx
+}
 
 
 @pytest.fixture(autouse=True)
@@ -197,13 +212,7 @@ def _error_classes(trees: dict[Path, ast.Module]) -> set[str]:
 def _message_positions(tree: ast.Module, path: Path, defs: dict[Path, dict[str, list[str]]]) -> dict[str, set[int]]:
     """For functions callable by name in this module (defined here or imported from linli), the positions
     of their ``message`` / ``label`` / ``what`` parameters."""
-    callable_here = dict(defs.get(path, {}))
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("linli."):
-            source = ROOT.joinpath(*node.module.split(".")).with_suffix(".py")
-            for alias in node.names:
-                if alias.name in defs.get(source, {}):
-                    callable_here[alias.asname or alias.name] = defs[source][alias.name]
+    callable_here = _callable_here(tree, path, defs)
     return {
         name: {i for i, p in enumerate(params) if p in MESSAGE_PARAMS}
         for name, params in callable_here.items()
@@ -211,8 +220,51 @@ def _message_positions(tree: ast.Module, path: Path, defs: dict[Path, dict[str, 
     }
 
 
+def _flash_text(node: ast.Call) -> ast.expr | None:
+    """The text of ``messages.success(request, text)`` (any level) or ``messages.add_message(request, level, text)``."""
+    func = node.func
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "messages"):
+        return None
+    index = 1 if func.attr in FLASH_LEVELS else 2 if func.attr == "add_message" else None
+    if index is None:
+        return None
+    if len(node.args) > index:
+        return node.args[index]
+    return next((k.value for k in node.keywords if k.arg == "message"), None)
+
+
+def _flash_helpers(tree: ast.Module) -> dict[str, tuple[list[str], set[str]]]:
+    """Functions of a module that show a parameter as a flash message as it is (``def run(request, action, *,
+    ok, back)`` … ``messages.success(request, ok)``): name -> (positional parameters, those shown)."""
+    helpers = {}
+    for fn in tree.body:
+        if not isinstance(fn, ast.FunctionDef):
+            continue
+        params = [a.arg for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs]
+        shown = {
+            text.id
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Call) and isinstance(text := _flash_text(node), ast.Name) and text.id in params
+        }
+        if shown:
+            helpers[fn.name] = ([a.arg for a in fn.args.posonlyargs + fn.args.args], shown)
+    return helpers
+
+
+def _callable_here(tree: ast.Module, path: Path, per_module: dict[Path, dict[str, Any]]) -> dict[str, Any]:
+    """Of ``per_module``'s functions, those callable by name in this module: its own and those imported from linli."""
+    here = dict(per_module.get(path, {}))
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("linli."):
+            source = ROOT.joinpath(*node.module.split(".")).with_suffix(".py")
+            for alias in node.names:
+                if alias.name in per_module.get(source, {}):
+                    here[alias.asname or alias.name] = per_module[source][alias.name]
+    return here
+
+
 def unwrapped_messages(sources: dict[Path, str]) -> list[str]:
-    """``path:line: text`` of Chinese that reaches an error's message without gettext."""
+    """``path:line: text`` of Chinese that reaches an error's message or a flash message without gettext."""
     trees = {path: parse(text) for path, text in sources.items()}
     errors = _error_classes(trees)
     defs = {
@@ -223,18 +275,26 @@ def unwrapped_messages(sources: dict[Path, str]) -> list[str]:
         }
         for path, tree in trees.items()
     }
+    flash_defs = {path: _flash_helpers(tree) for path, tree in trees.items()}
     found: list[str] = []
     for path, tree in trees.items():
         positions = _message_positions(tree, path, defs)
+        flashing = _callable_here(tree, path, flash_defs)
         where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
         for node in ast.walk(tree):
-            raised: list[ast.expr] = []  # the message of an error being made: must be translated right here
+            raised: list[ast.expr] = []  # an error's or a flash message: must be translated right here
             suspects: list[ast.expr] = []  # text handed on to a helper: gettext_noop is enough
             if isinstance(node, ast.Call):
                 name = _name(node.func)
                 if name in errors:
                     raised += node.args[:1]
                     raised += [k.value for k in node.keywords if k.arg == "message"]
+                if (text := _flash_text(node)) is not None:
+                    raised.append(text)
+                if name in flashing:
+                    positional, shown = flashing[name]
+                    raised += [node.args[i] for i, p in enumerate(positional) if p in shown and i < len(node.args)]
+                    raised += [k.value for k in node.keywords if k.arg in shown]
                 suspects += [node.args[i] for i in positions.get(name or "", ()) if i < len(node.args)]
                 suspects += [k.value for k in node.keywords if k.arg in MESSAGE_PARAMS]
             elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -257,6 +317,73 @@ def test_no_chinese_reaches_an_error_message_without_gettext():
     assert bare == [], "wrap these in gettext (docs/translations.md):\n" + "\n".join(bare)
 
 
+def _view_module(path: Path) -> bool:
+    name = path.name
+    return name.endswith(".py") and (name.startswith(("views", "forms")) or name.endswith("_views.py"))
+
+
+def _shown_literals(node: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of Chinese literals under ``node`` that no gettext call wraps, docstrings left out."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+        return []  # a docstring (or a string standing alone): never shown
+    if isinstance(node, ast.expr):
+        return [(node.lineno, text) for text in _bare_chinese(node, marked_is_enough=True)]
+    hits: list[tuple[int, str]] = []
+    for child in ast.iter_child_nodes(node):
+        hits += _shown_literals(child)
+    return hits
+
+
+def bare_chinese_in_views(sources: dict[Path, str]) -> list[str]:
+    """``path:line: text`` of Chinese in a view module that no gettext call wraps, except in ``EXPORT_WRITERS``."""
+    found: list[str] = []
+    for path, text in sources.items():
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        kept = EXPORT_WRITERS.get(where.as_posix(), set())
+        for statement in parse(text).body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names = {statement.name}
+            elif isinstance(statement, ast.Assign | ast.AnnAssign):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                names = {t.id for t in targets if isinstance(t, ast.Name)}
+            else:
+                names = set()
+            if names & kept:
+                continue
+            found += [f"{where}:{line}: {text}" for line, text in _shown_literals(statement)]
+    return sorted(set(found))
+
+
+def test_view_modules_show_no_chinese_without_gettext():
+    """Flash messages, page titles, choices handed to a template, ``HttpResponse`` texts: all go through gettext
+    (or ``gettext_noop`` / ``gettext_lazy`` for a table translated where it is shown)."""
+    sources = {path: path.read_text(encoding="utf-8") for path in _python_files() if _view_module(path)}
+    assert len(sources) > 40  # every app's views
+
+    bare = bare_chinese_in_views(sources)
+
+    assert bare == [], "wrap these in gettext (docs/translations.md):\n" + "\n".join(bare)
+
+
+def test_the_view_scan_finds_bare_text_and_leaves_export_files_alone():
+    code = (
+        '"""视图。"""\n'  # 1: a docstring
+        "LABELS = {'submit': gettext_noop('提交诉求'), 'import': '历史诉求导入'}\n"  # 2: one bare label
+        "HEADER = ['时间', '操作人']\n"  # 3: an export file's header (kept for linli/audit/views.py)
+        "def page(request):\n"
+        "    return render(request, 'x.html', {'statuses': [('open', '未办结')], 'ok': _('已保存')})\n"  # 5
+        "def export(request):\n"
+        "    sheet.append(['时间'])\n"  # 7: an export writer's text (kept for linli/audit/views.py)
+        "    return HttpResponse('导出失败')\n"  # 8
+    )
+
+    as_views = bare_chinese_in_views({LINLI / "tickets" / "views_x.py": code})
+    as_audit = bare_chinese_in_views({LINLI / "audit" / "views.py": code})
+
+    assert sorted({int(h.split(":")[1]) for h in as_views}) == [2, 3, 5, 7, 8]
+    assert sorted({int(h.split(":")[1]) for h in as_audit}) == [2, 5]
+
+
 def test_the_scan_finds_bare_messages_and_accepts_wrapped_ones():
     example = LINLI / "_scan_example"  # nothing is written: the scan reads these texts as if they were there
     errors = (
@@ -269,10 +396,11 @@ def test_the_scan_finds_bare_messages_and_accepts_wrapped_ones():
         "class Refused(Conflict):\n    pass\n\n"
         "def require(actor, path, capability, message):\n    raise Refused(message)\n\n"
         "def clean(value, *, label='说明'):\n    raise InvalidInput(_('请填写%(label)s') % {'label': label})\n\n"
-        "def step(target, label):\n    return (target, label)\n"
+        "def step(target, label):\n    return (target, label)\n\n"
+        "def act(request, action, ok, *, back='/'):\n    action()\n    messages.success(request, ok)\n"
     )
     code = (
-        "from linli._scan_example.helpers import clean, require, step\n"
+        "from linli._scan_example.helpers import act, clean, require, step\n"
         "raise NotFound('未找到')\n"  # 2: bare
         "raise NotFound(_('未找到'))\n"
         "raise InvalidInput(f'第 {n} 行有误', field='x')\n"  # 4: bare f-string
@@ -288,12 +416,22 @@ def test_the_scan_finds_bare_messages_and_accepts_wrapped_ones():
         "raise NotFound(gettext_noop('未找到'))\n"  # 14: marked, but nothing translates it when raised
         "step('accepted', gettext_noop('受理'))\n"  # a table label, translated where it is shown
         "audit_record(action='登录', reason='数据')\n"  # stored data, not a message
+        "messages.success(request, '已保存')\n"  # 17: a flash message
+        "messages.error(request, _('请选择照片'))\n"
+        "messages.info(request, f'已登记 {number}')\n"  # 19
+        "messages.add_message(request, messages.WARNING, '请注意')\n"  # 20
+        "messages.success(request, pgettext('flash message', '已审核'))\n"
+        "act(request, save, '已发布')\n"  # 22: a helper shows the text it is given
+        "act(request, save, ok='已发布', back='/x/')\n"  # 23
+        "act(request, save, _('已发布'), back='下一页')\n"  # ``back`` is not shown
+        "act(request, save, gettext_noop('已发布'))\n"  # 25: marked, but the helper shows it untranslated
     )
     sources = {example / "errors.py": errors, example / "helpers.py": helpers, example / "code.py": code}
 
     hits = unwrapped_messages(sources)
 
-    assert sorted(int(h.split(":")[1]) for h in hits if "code.py" in h) == [2, 4, 6, 7, 9, 11, 13, 14]
+    lines = sorted(int(h.split(":")[1]) for h in hits if "code.py" in h)
+    assert lines == [2, 4, 6, 7, 9, 11, 13, 14, 17, 19, 20, 22, 23, 25]
     assert [h.split(": ", 1)[1] for h in hits if "helpers.py" in h] == ["'说明'"]  # a label parameter's default
 
 

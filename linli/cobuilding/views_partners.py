@@ -384,7 +384,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 beneficiaries_note=data.get("beneficiaries_note", ""),
             )
 
-        return act(request, accept, "项目已验收", *to, refused=refused)
+        return act(request, accept, _("项目已验收"), *to, refused=refused)
     if action == "photo":
         upload = request.FILES.get("photo")
         if upload is None:
@@ -412,7 +412,7 @@ def project_action(request: HttpRequest, project_id: int, action: str) -> HttpRe
                 project=project,
             )
 
-        return act(request, spend, "支出已登记", *to, refused=refused)
+        return act(request, spend, _("支出已登记"), *to, refused=refused)
     raise InvalidInput(_("未知操作"), field="action")
 
 
@@ -503,7 +503,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
                 note=data.get("note", ""),
                 on_date=on_date,
             ),
-            "拨款已入账",
+            _("拨款已入账"),
             "cobuilding:fund",
             fund.pk,
             refused=refused,
@@ -520,7 +520,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
                 approver=user,
                 on_date=on_date,
             ),
-            "支出已登记",
+            _("支出已登记"),
             "cobuilding:fund",
             fund.pk,
             refused=refused,

@@ -121,7 +121,7 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
         else:
             messages.success(request, _("合同已更新"))
             return redirect("cobuilding:property")
-    context: dict[str, Any] = {"contract": contract, "fee_grades": ["一级", "二级", "三级", "四级", "五级"]}
+    context: dict[str, Any] = {"contract": contract, "fee_grades": FEE_GRADES}
     if error is not None:
         return _render_error(request, "cobuilding/contract_detail.html", context, error)
     context["data"] = {
@@ -263,7 +263,7 @@ def rating_body(request: HttpRequest, rating_id: int) -> HttpResponse:
             scores=_scores(request.POST),
             comment=request.POST.get("comment", ""),
         ),
-        "评价已录入",
+        _("评价已录入"),
         "cobuilding:rating",
         rating.pk,
     )
@@ -300,7 +300,7 @@ def rating_list_decide(request: HttpRequest, rating_id: int) -> HttpResponse:
             rating=rating,
         )
 
-    return act(request, decide, "红黑榜决定已记录", "cobuilding:rating", rating.pk)
+    return act(request, decide, _("红黑榜决定已记录"), "cobuilding:rating", rating.pk)
 
 
 @login_required

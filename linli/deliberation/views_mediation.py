@@ -119,7 +119,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已保存")
+        messages.success(request, _("已保存"))
     return redirect("deliberation:case", case.pk)
 
 

@@ -148,10 +148,12 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
     post, user = request.POST, request.user
     if action == "agenda":
         topic = access_topic(user, post.get("topic_id"))
-        return _act(request, meeting_id, lambda: agenda_add(actor=user, meeting=meeting, topic=topic), "已加入议程")
+        return _act(request, meeting_id, lambda: agenda_add(actor=user, meeting=meeting, topic=topic), _("已加入议程"))
     if action == "publish-agenda":
         days = _days(post.get("days"))
-        return _act(request, meeting_id, lambda: agenda_publish(actor=user, meeting=meeting, days=days), "议程已公开")
+        return _act(
+            request, meeting_id, lambda: agenda_publish(actor=user, meeting=meeting, days=days), _("议程已公开")
+        )
     if action == "invite":
         org_id = int_or_none(post.get("organisation_id"), "organisation_id")
         org = Organisation.objects.filter(pk=org_id).first() if org_id else None
@@ -160,12 +162,15 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
             request,
             meeting_id,
             lambda: meeting_invite(actor=user, meeting=meeting, organisation=org, role=role),
-            "已邀请",
+            _("已邀请"),
         )
     if action == "minutes":
         text = post.get("minutes", "")
         return _act(
-            request, meeting_id, lambda: meeting_record_minutes(actor=user, meeting=meeting, minutes=text), "纪要已保存"
+            request,
+            meeting_id,
+            lambda: meeting_record_minutes(actor=user, meeting=meeting, minutes=text),
+            _("纪要已保存"),
         )
     if action == "decision":
         deadline = parse_date(post.get("deadline", "") or "")
@@ -182,10 +187,12 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
                 actor=user, meeting=meeting, text=text, deadline=deadline, topic=topic, responsible_org=org
             )
 
-        return _act(request, meeting_id, record, "决定已记录")
+        return _act(request, meeting_id, record, _("决定已记录"))
     if action == "publish-results":
         days = _days(post.get("days"))
-        return _act(request, meeting_id, lambda: results_publish(actor=user, meeting=meeting, days=days), "结果已公开")
+        return _act(
+            request, meeting_id, lambda: results_publish(actor=user, meeting=meeting, days=days), _("结果已公开")
+        )
     raise NotFound(_("未知操作"))
 
 
@@ -207,7 +214,7 @@ def decision_action(request: HttpRequest, meeting_id: int, decision_id: int, act
     if action == "complete":
         note = post.get("note", "")
         return _act(
-            request, meeting_id, lambda: decision_complete(actor=user, decision=decision, note=note), "已标记落实"
+            request, meeting_id, lambda: decision_complete(actor=user, decision=decision, note=note), _("已标记落实")
         )
     if action == "evaluate":
         score = int_or_none(post.get("score"), "score") or 0
@@ -216,7 +223,7 @@ def decision_action(request: HttpRequest, meeting_id: int, decision_id: int, act
             request,
             meeting_id,
             lambda: decision_evaluate(actor=user, decision=decision, score=score, comment=comment),
-            "感谢您的评议",
+            _("感谢您的评议"),
         )
     raise NotFound(_("未知操作"))
 
@@ -232,6 +239,6 @@ def meeting_sign_in_view(request: HttpRequest, meeting_id: int) -> HttpResponse:
         except (InvalidInput, Conflict) as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "签到成功")
+            messages.success(request, _("签到成功"))
         return redirect("deliberation:meeting", meeting.pk)
     return render(request, "deliberation/sign_in.html", {"meeting": meeting, "token": token})

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
@@ -96,7 +97,7 @@ def _act(request: HttpRequest, topic_id: int, action: Any, ok: str) -> HttpRespo
 def topic_comment_view(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = access_topic(request.user, topic_id)
     body = request.POST.get("body", "")
-    return _act(request, topic_id, lambda: topic_comment(actor=request.user, topic=topic, body=body), "已发言")
+    return _act(request, topic_id, lambda: topic_comment(actor=request.user, topic=topic, body=body), _("已发言"))
 
 
 @login_required
@@ -105,18 +106,20 @@ def comment_hide_view(request: HttpRequest, topic_id: int, comment_id: int) -> H
     topic = access_topic(request.user, topic_id)
     comment = access_comment(request.user, topic, comment_id)
     reason = request.POST.get("reason", "")
-    return _act(request, topic_id, lambda: comment_hide(actor=request.user, comment=comment, reason=reason), "已隐藏")
+    return _act(
+        request, topic_id, lambda: comment_hide(actor=request.user, comment=comment, reason=reason), _("已隐藏")
+    )
 
 
 @login_required
 @require_POST
 def topic_escalate_view(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = access_topic(request.user, topic_id)
-    return _act(request, topic_id, lambda: topic_escalate(actor=request.user, topic=topic), "议题已提级")
+    return _act(request, topic_id, lambda: topic_escalate(actor=request.user, topic=topic), _("议题已提级"))
 
 
 @login_required
 @require_POST
 def topic_close_view(request: HttpRequest, topic_id: int) -> HttpResponse:
     topic = access_topic(request.user, topic_id)
-    return _act(request, topic_id, lambda: topic_close(actor=request.user, topic=topic), "议题已关闭")
+    return _act(request, topic_id, lambda: topic_close(actor=request.user, topic=topic), _("议题已关闭"))

@@ -116,7 +116,9 @@ def _act(request: HttpRequest, vote_id: int, action: Any, ok: str) -> HttpRespon
 @require_POST
 def vote_open_view(request: HttpRequest, vote_id: int) -> HttpResponse:
     vote = access_vote(request.user, vote_id)
-    return _act(request, vote_id, lambda: vote_open(actor=request.user, vote=vote), "表决已开始,投票人名册已按台账生成")
+    return _act(
+        request, vote_id, lambda: vote_open(actor=request.user, vote=vote), _("表决已开始,投票人名册已按台账生成")
+    )
 
 
 @login_required
@@ -125,7 +127,7 @@ def vote_cast_view(request: HttpRequest, vote_id: int) -> HttpResponse:
     vote = access_vote(request.user, vote_id)
     choice = request.POST.get("choice", "")
     return _act(
-        request, vote_id, lambda: ballot_cast(actor=request.user, vote=vote, choice=choice), "投票成功,选票不可更改"
+        request, vote_id, lambda: ballot_cast(actor=request.user, vote=vote, choice=choice), _("投票成功,选票不可更改")
     )
 
 
@@ -145,7 +147,7 @@ def vote_paper_view(request: HttpRequest, vote_id: int) -> HttpResponse:
             choice=post.get("choice", ""),
             paper_number=post.get("paper_number", ""),
         ),
-        f"已录入纸质票 {post.get('paper_number', '').strip()}",
+        _("已录入纸质票 %(number)s") % {"number": post.get("paper_number", "").strip()},
     )
 
 
@@ -162,5 +164,5 @@ def vote_close_view(request: HttpRequest, vote_id: int) -> HttpResponse:
         request,
         vote_id,
         lambda: vote_close(actor=request.user, vote=vote, publish_days=days, reason=reason),
-        "表决已结束,结果已公示",
+        _("表决已结束,结果已公示"),
     )

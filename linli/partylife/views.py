@@ -104,7 +104,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
         planned: list[Meeting] = []
         ok = run(
             request,
-            "会议已列入计划",
+            gettext("会议已列入计划"),
             lambda: planned.append(
                 s.meeting_plan(
                     actor=actor,
@@ -122,7 +122,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     elif action == "member":
         run(
             request,
-            "党员已登记",
+            gettext("党员已登记"),
             lambda: s.membership_add(
                 actor=actor,
                 branch_id=org_id,
@@ -137,7 +137,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     elif action == "duty":
         run(
             request,
-            "已纳入责任区",
+            gettext("已纳入责任区"),
             lambda: s.center_household_link(
                 actor=actor,
                 center_id=int_or_none(p.get("center_id")) or 0,
@@ -149,13 +149,13 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     elif action == "duty-remove":
         run(
             request,
-            "已移出责任区",
+            gettext("已移出责任区"),
             lambda: s.center_household_unlink(actor=actor, duty_id=int_or_none(p.get("duty_id")) or 0),
         )
     elif action == "transfer":
         run(
             request,
-            "已办理转出",
+            gettext("已办理转出"),
             lambda: s.membership_transfer_out(
                 actor=actor,
                 branch_id=org_id,
@@ -167,7 +167,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     elif action == "rule":
         run(
             request,
-            "频次已更新",
+            gettext("频次已更新"),
             lambda: s.meeting_rule_set(
                 actor=actor,
                 branch_id=org_id,
@@ -179,7 +179,7 @@ def branch_act(request: HttpRequest, org_id: int, action: str) -> HttpResponse:
     elif action == "material":
         run(
             request,
-            "学习资料已下发",
+            gettext("学习资料已下发"),
             lambda: st.study_material_add(
                 actor=actor,
                 org_id=org_id,
@@ -252,7 +252,7 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
     if action == "sign-in":
         try:
             s.meeting_sign_in(actor=actor, meeting_id=meeting_id)
-            messages.success(request, "签到成功")
+            messages.success(request, gettext("签到成功"))
         except Conflict as exc:
             messages.error(request, exc.message)
         except Forbidden as exc:
@@ -260,7 +260,7 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
     elif action == "attendance":
         run(
             request,
-            "出勤已登记",
+            gettext("出勤已登记"),
             lambda: s.attendance_record(
                 actor=actor,
                 meeting_id=meeting_id,
@@ -272,17 +272,21 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
     elif action == "minutes":
         run(
             request,
-            "会议记录已保存,会议计为已召开",
+            gettext("会议记录已保存,会议计为已召开"),
             lambda: s.meeting_record_minutes(actor=actor, meeting_id=meeting_id, minutes=p.get("minutes", "")),
         )
     elif action == "photo":
         upload = request.FILES.get("photo")
         if upload is None:
-            messages.error(request, "请选择照片")
+            messages.error(request, gettext("请选择照片"))
         else:
-            run(request, "照片已上传", lambda: s.meeting_add_photo(actor=actor, meeting_id=meeting_id, upload=upload))
+            run(
+                request,
+                gettext("照片已上传"),
+                lambda: s.meeting_add_photo(actor=actor, meeting_id=meeting_id, upload=upload),
+            )
     elif action == "cancel":
-        run(request, "会议已取消", lambda: s.meeting_cancel(actor=actor, meeting_id=meeting_id))
+        run(request, gettext("会议已取消"), lambda: s.meeting_cancel(actor=actor, meeting_id=meeting_id))
     else:
         raise NotFound(gettext("未知操作"))
     return redirect("partylife:meeting", meeting_id)
@@ -352,12 +356,12 @@ def material(request: HttpRequest, material_id: int) -> HttpResponse:
 def material_act(request: HttpRequest, material_id: int, action: str) -> HttpResponse:
     p = request.POST
     if action == "complete":
-        run(request, "已登记学习完成", lambda: st.study_complete(actor=request.user, material_id=material_id))
+        run(request, gettext("已登记学习完成"), lambda: st.study_complete(actor=request.user, material_id=material_id))
     elif action == "deliver":
         access_party_row(StudyMaterial.objects.all(), request.user, material_id)
         run(
             request,
-            "送学上门已登记,计为完成学习",
+            gettext("送学上门已登记,计为完成学习"),
             lambda: st.study_deliver(
                 actor=request.user,
                 material_id=material_id,

@@ -110,7 +110,7 @@ def secretaries_act(request: HttpRequest, action: str) -> HttpResponse:
     if action == "register":
         run(
             request,
-            "书记已备案",
+            _("书记已备案"),
             lambda: st.secretary_register(
                 actor=actor,
                 branch_id=int_or_none(p.get("branch_id")) or 0,
@@ -125,7 +125,7 @@ def secretaries_act(request: HttpRequest, action: str) -> HttpResponse:
     elif action == "pair":
         run(
             request,
-            "帮带结对已登记",
+            _("帮带结对已登记"),
             lambda: st.mentoring_pair_add(
                 actor=actor,
                 org_id=int_or_none(p.get("org_id")) or 0,
@@ -137,7 +137,7 @@ def secretaries_act(request: HttpRequest, action: str) -> HttpResponse:
     elif action == "session":
         run(
             request,
-            "帮带活动已记录",
+            _("帮带活动已记录"),
             lambda: st.mentoring_session_add(
                 actor=actor,
                 pair_id=int_or_none(p.get("pair_id")) or 0,
@@ -149,7 +149,7 @@ def secretaries_act(request: HttpRequest, action: str) -> HttpResponse:
     elif action == "recognition":
         run(
             request,
-            "表彰已登记",
+            _("表彰已登记"),
             lambda: st.recognition_add(
                 actor=actor,
                 org_id=int_or_none(p.get("org_id")) or 0,

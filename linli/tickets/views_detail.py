@@ -12,6 +12,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
@@ -28,10 +29,10 @@ from linli.tickets.transitions import LEVELS, ticket_act
 from linli.tickets.workflow import TRANSITIONS, allowed_actions, relations
 
 EVENT_LABELS = {
-    "submit": "提交诉求",
-    "merge_in": "并入重复诉求",
-    "auto_categorise": "智能分类",  # linli.routing
-    "import": "历史诉求导入",  # linli.routing import_tickets
+    "submit": gettext_noop("提交诉求"),
+    "merge_in": gettext_noop("并入重复诉求"),
+    "auto_categorise": gettext_noop("智能分类"),  # linli.routing
+    "import": gettext_noop("历史诉求导入"),  # linli.routing import_tickets
     **{a: t.label for a, t in TRANSITIONS.items()},
 }
 
@@ -39,7 +40,8 @@ EVENT_LABELS = {
 def labelled(events: list[Any]) -> list[Any]:
     statuses = dict(Status.choices)
     for e in events:
-        e.action_label = EVENT_LABELS.get(e.action, e.action)
+        label = EVENT_LABELS.get(e.action)
+        e.action_label = _(label) if label else e.action
         e.to_label = statuses.get(e.to_status, e.to_status)
     return events
 
@@ -135,7 +137,7 @@ def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
         if action == "photo":
             for upload in request.FILES.getlist("photos"):
                 ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=upload, kind=PhotoKind.RESULT)
-            messages.success(request, "照片已上传")
+            messages.success(request, _("照片已上传"))
         else:
             ticket_act(
                 actor=request.user,
@@ -149,7 +151,7 @@ def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 ack_hours=_int(post.get("ack_hours"), "ack_hours"),
                 category_id=_int(post.get("category_id"), "category_id"),
             )
-            messages.success(request, f"已{TRANSITIONS[action].label}")
+            messages.success(request, _("已%(action)s") % {"action": _(TRANSITIONS[action].label)})
     except (Conflict, InvalidInput) as exc:
         messages.error(request, exc.message)
     return redirect("tickets:detail", ticket_id)

@@ -54,7 +54,7 @@ def problems(request: HttpRequest) -> HttpResponse:
         try:
             due = dt.date.fromisoformat(request.POST.get("due_date", ""))
         except ValueError:
-            messages.error(request, "完成时限格式应为 YYYY-MM-DD")
+            messages.error(request, _("完成时限格式应为 YYYY-MM-DD"))
         else:
             try:
                 ticket_raw = request.POST.get("ticket_id", "")
@@ -66,7 +66,7 @@ def problems(request: HttpRequest) -> HttpResponse:
                     due_date=due,
                     ticket_id=int(ticket_raw) if ticket_raw.isdigit() else None,
                 )
-                messages.success(request, "已加入问题清单")
+                messages.success(request, _("已加入问题清单"))
             except (InvalidInput, Conflict, Forbidden) as exc:
                 messages.error(request, exc.message)
         return redirect(f"{request.path}?community={request.POST.get('community_id', '')}")
@@ -89,7 +89,7 @@ def problems(request: HttpRequest) -> HttpResponse:
 def sign_off(request: HttpRequest, item_id: int) -> HttpResponse:
     try:
         item = problem_sign_off(actor=request.user, item_id=item_id, note=request.POST.get("note", ""))
-        messages.success(request, f"“{item.title}”已销号")
+        messages.success(request, _("“%(title)s”已销号") % {"title": item.title})
         community = item.community_id
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
@@ -154,5 +154,5 @@ def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     except (InvalidInput, Conflict) as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "已列入问题清单")
+        messages.success(request, _("已列入问题清单"))
     return redirect("tickets:detail", ticket_id)

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
@@ -78,7 +79,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             "queue": queue,
             "f": g,
             "params": params.urlencode(),
-            "statuses": [("open", "未办结"), *Status.choices],
+            "statuses": [("open", _("未办结")), *Status.choices],
             "sources": Source.choices,
             "categories": leaf_categories(),
             "compounds": compounds_in_scope(request.user),
@@ -108,9 +109,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
         outcomes = []
     done = sum(1 for o in outcomes if o.ok)
     if done:
-        messages.success(request, f"已处理 {done} 条")
+        messages.success(request, ngettext("已处理 %(n)d 条", "已处理 %(n)d 条", done) % {"n": done})
     for o in [o for o in outcomes if not o.ok][:10]:
-        messages.error(request, f"#{o.ticket_id}:{o.detail}")
+        messages.error(request, _("#%(id)s:%(detail)s") % {"id": o.ticket_id, "detail": o.detail})
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=False):
         back = ""  # only back to our own pages, never to a host the form was pointed at
@@ -131,7 +132,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         except (InvalidInput, Forbidden) as exc:
             error = exc
         else:
-            messages.success(request, f"已登记 {ticket.number}")
+            messages.success(request, _("已登记 %(number)s") % {"number": ticket.number})
             _routing_merge(request, ticket)
             return redirect("tickets:detail", ticket.pk)
     scope = scope_for(request.user)
@@ -161,9 +162,9 @@ def _routing_merge(request: HttpRequest, ticket: Any) -> None:
 
     try:
         master = duplicate_merge(actor=request.user, duplicate_id=ticket.pk, master_id=master_id).merged_into
-        messages.success(request, f"已合并到 {master.number}")
+        messages.success(request, _("已合并到 %(number)s") % {"number": master.number})
     except (Conflict, InvalidInput, Forbidden, NotFound) as exc:
-        messages.error(request, f"未能合并:{exc.message}")
+        messages.error(request, _("未能合并:%(reason)s") % {"reason": exc.message})
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from linli.core.errors import LinliError
 from linli.visits.models import ChecklistTemplate
@@ -51,7 +52,7 @@ def checklists_page(request: HttpRequest) -> HttpResponse:
                 raise
             error = exc
         else:
-            messages.success(request, "检查清单已保存。")
+            messages.success(request, _("检查清单已保存。"))
             return redirect("visits:checklists")
     return render(
         request,

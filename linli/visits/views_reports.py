@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, LinliError
@@ -77,7 +78,7 @@ def rules_page(request: HttpRequest) -> HttpResponse:
                 raise
             error = exc
         else:
-            messages.success(request, "走访要求已保存。")
+            messages.success(request, _("走访要求已保存。"))
             return redirect("visits:rules")
     kinds = [(k.code, k.label) for k in POSITION_KINDS.values() if k.scoped and "admin" not in k.capabilities]
     return render(
@@ -120,7 +121,7 @@ def hazards_page(request: HttpRequest) -> HttpResponse:
                 raise
             error = exc
         else:
-            messages.success(request, "隐患点已登记。")
+            messages.success(request, _("隐患点已登记。"))
             return redirect("visits:hazard", hazard_id=hazard.pk)
     hazards = list(s.hazards_for(request.user).filter(active=True).order_by("place_path", "id")[:200])
     places = list(
@@ -188,5 +189,5 @@ def care_plan_view(request: HttpRequest, household_id: int) -> HttpResponse:
     except InvalidInput as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "关爱计划已保存。")
+        messages.success(request, _("关爱计划已保存。"))
     return redirect("visits:household", household_id=household_id)

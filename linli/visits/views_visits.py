@@ -125,9 +125,9 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             if not created:
-                messages.info(request, "这次走访已经记录过了。")
+                messages.info(request, _("这次走访已经记录过了。"))
             else:
-                messages.success(request, "走访已记录。")
+                messages.success(request, _("走访已记录。"))
             return redirect("visits:detail", visit_id=visit.pk)
     members = []
     if household is not None:
@@ -184,7 +184,7 @@ def visit_act(request: HttpRequest, visit_id: int) -> HttpResponse:
                 finding_solve_on_spot(actor=request.user, finding_id=finding.pk, note=post.get("note", ""))
             else:
                 ticket = finding_to_request(actor=request.user, finding_id=finding.pk)
-                messages.success(request, f"已转为诉求 {ticket.number}")
+                messages.success(request, _("已转为诉求 %(number)s") % {"number": ticket.number})
         else:
             raise InvalidInput(_("未知操作"), field="action")
     except LinliError as exc:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput
@@ -108,11 +109,11 @@ def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
         return run(
             request,
             lambda: act.activity_withdraw(actor=request.user, activity_id=activity_id),
-            ok="已取消报名",
+            ok=_("已取消报名"),
             back=back,
         )
     return run(
-        request, lambda: act.activity_sign_up(actor=request.user, activity_id=activity_id), ok="报名成功", back=back
+        request, lambda: act.activity_sign_up(actor=request.user, activity_id=activity_id), ok=_("报名成功"), back=back
     )
 
 
@@ -121,7 +122,7 @@ def activity_signup(request: HttpRequest, activity_id: int) -> HttpResponse:
 def activity_publish(request: HttpRequest, activity_id: int) -> HttpResponse:
     back = reverse("volunteering:activity", args=[activity_id])
     return run(
-        request, lambda: act.activity_publish(actor=request.user, activity_id=activity_id), ok="已发布", back=back
+        request, lambda: act.activity_publish(actor=request.user, activity_id=activity_id), ok=_("已发布"), back=back
     )
 
 
@@ -132,7 +133,7 @@ def scan(request: HttpRequest, activity_id: int, token: str) -> HttpResponse:
     act.verify_token(activity=activity, token=token)
     if request.method == "POST":
         action = request.POST.get("action", "")
-        label = "签到成功" if action == "in" else "签退成功"
+        label = _("签到成功") if action == "in" else _("签退成功")
         back = reverse("volunteering:scan", args=[activity_id, token])
         return run(
             request,
@@ -156,5 +157,5 @@ def signup_confirm(request: HttpRequest, signup_id: int) -> HttpResponse:
     signup = Signup.objects.filter(pk=signup_id).first()
     back = reverse("volunteering:activity", args=[signup.activity_id]) if signup else reverse("volunteering:activities")
     return run(
-        request, lambda: act.activity_confirm(actor=request.user, signup_id=signup_id), ok="已确认并记分", back=back
+        request, lambda: act.activity_confirm(actor=request.user, signup_id=signup_id), ok=_("已确认并记分"), back=back
     )

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
@@ -74,7 +75,7 @@ def teams(request: HttpRequest) -> HttpResponse:
                 description=p.get("description", ""),
                 leader_id=int(leader) if leader.isdigit() else None,
             ),
-            ok="队伍已建立",
+            ok=_("队伍已建立"),
             back=reverse("volunteering:teams"),
         )
     rows = visible_teams(request.user).select_related("place", "leader").annotate(n=Count("members")).order_by("name")
@@ -94,12 +95,12 @@ def team_member_add(request: HttpRequest) -> HttpResponse:
     p = request.POST
     team_id, person_id = p.get("team_id", ""), p.get("person_id", "")
     if not (team_id.isdigit() and person_id.isdigit()):
-        messages.error(request, "请选择队伍和志愿者")
+        messages.error(request, _("请选择队伍和志愿者"))
         return redirect(reverse("volunteering:teams"))
     return run(
         request,
         lambda: svc.team_add_member(actor=request.user, team_id=int(team_id), person_id=int(person_id)),
-        ok="已加入队伍",
+        ok=_("已加入队伍"),
         back=reverse("volunteering:teams"),
     )
 
@@ -114,7 +115,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             lambda: svc.profile_save(
                 actor=request.user, skills=p.get("skills", ""), availability=p.get("availability", "")
             ),
-            ok="已保存",
+            ok=_("已保存"),
             back=reverse("volunteering:profile"),
         )
     prof = VolunteerProfile.objects.filter(person=person).first() if person else None
@@ -128,7 +129,7 @@ def registration_submit(request: HttpRequest) -> HttpResponse:
     return run(
         request,
         lambda: svc.registration_submit(actor=request.user, workplace_name=request.POST.get("workplace_name", "")),
-        ok="双报到已提交,等待社区审核",
+        ok=_("双报到已提交,等待社区审核"),
         back=reverse("volunteering:profile"),
     )
 
@@ -152,7 +153,7 @@ def registration_decide(request: HttpRequest, registration_id: int) -> HttpRespo
         lambda: svc.registration_decide(
             actor=request.user, registration_id=registration_id, approve=approve, note=request.POST.get("note", "")
         ),
-        ok="已审核",
+        ok=pgettext("flash message", "已审核"),  # the same words as the "already reviewed" refusal
         back=reverse("volunteering:registrations"),
     )
 
@@ -181,7 +182,7 @@ def posts(request: HttpRequest) -> HttpResponse:
                 slots=p.get("slots") or 1,  # type: ignore[arg-type]
             )
 
-        return run(request, create, ok="岗位已发布", back=reverse("volunteering:posts"))
+        return run(request, create, ok=_("岗位已发布"), back=reverse("volunteering:posts"))
     rows = (
         visible_posts(request.user)
         .filter(end_date__gte=timezone.localdate())
@@ -203,7 +204,7 @@ def post_claim(request: HttpRequest, post_id: int) -> HttpResponse:
     return run(
         request,
         lambda: svc.post_claim(actor=request.user, post_id=post_id),
-        ok="认领成功",
+        ok=_("认领成功"),
         back=reverse("volunteering:posts"),
     )
 
@@ -222,7 +223,7 @@ def stations(request: HttpRequest) -> HttpResponse:
                 opening_hours=p.get("opening_hours", ""),
                 address=p.get("address", ""),
             ),
-            ok="驿站已登记",
+            ok=_("驿站已登记"),
             back=reverse("volunteering:stations"),
         )
     today = timezone.localdate()
@@ -264,7 +265,7 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
                 end_time=end,
             )
 
-        return run(request, add, ok="已排班", back=reverse("volunteering:station", args=[station_id]))
+        return run(request, add, ok=_("已排班"), back=reverse("volunteering:station", args=[station_id]))
     shifts = station.shifts.filter(day__gte=timezone.localdate()).select_related("person")[:100]
     return render(
         request,

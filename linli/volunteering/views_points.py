@@ -58,7 +58,7 @@ def person_award(request: HttpRequest, person_id: int) -> HttpResponse:
             expires_on=parse_date(p.get("expires_on"), "expires_on") if p.get("expires_on") else None,
         )
 
-    return run(request, award, ok="积分已记入", back=reverse("volunteering:person", args=[person_id]))
+    return run(request, award, ok=_("积分已记入"), back=reverse("volunteering:person", args=[person_id]))
 
 
 @login_required
@@ -88,7 +88,7 @@ def reward_new(request: HttpRequest) -> HttpResponse:
             description=p.get("description", ""),
             kind=p.get("kind", "volunteer"),
         ),
-        ok="已上架",
+        ok=_("已上架"),
         back=reverse("volunteering:rewards"),
     )
 
@@ -99,7 +99,7 @@ def reward_redeem(request: HttpRequest, reward_id: int) -> HttpResponse:
     return run(
         request,
         lambda: pts.reward_redeem(actor=request.user, reward_id=reward_id),
-        ok="兑换成功,请到驿站领取",
+        ok=_("兑换成功,请到驿站领取"),
         back=reverse("volunteering:rewards"),
     )
 
@@ -124,13 +124,13 @@ def redemption_act(request: HttpRequest, redemption_id: int) -> HttpResponse:
         return run(
             request,
             lambda: pts.redemption_cancel(actor=request.user, redemption_id=redemption_id),
-            ok="已取消",
+            ok=_("已取消"),
             back=back,
         )
     return run(
         request,
         lambda: pts.redemption_hand_over(actor=request.user, redemption_id=redemption_id),
-        ok="已领取",
+        ok=_("已领取"),
         back=back,
     )
 

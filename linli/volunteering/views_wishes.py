@@ -86,14 +86,14 @@ def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
     user = request.user
     back = reverse("volunteering:wish", args=[wish_id])
     actions = {
-        "approve": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=True, note=note), "已发布"),
-        "reject": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=False, note=note), "已退回"),
-        "claim": (lambda: w.wish_claim(actor=user, wish_id=wish_id), "认领成功"),
+        "approve": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=True, note=note), _("已发布")),
+        "reject": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=False, note=note), _("已退回")),
+        "claim": (lambda: w.wish_claim(actor=user, wish_id=wish_id), _("认领成功")),
         "fulfil": (
             lambda: w.wish_fulfil(actor=user, wish_id=wish_id, note=note, photo=request.FILES.get("photo")),
-            "已登记圆梦",
+            _("已登记圆梦"),
         ),
-        "confirm": (lambda: w.wish_confirm(actor=user, wish_id=wish_id), "已确认,谢谢"),
+        "confirm": (lambda: w.wish_confirm(actor=user, wish_id=wish_id), _("已确认,谢谢")),
     }
     if action not in actions:
         raise InvalidInput(_("操作无效"), field="action")
