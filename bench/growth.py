@@ -174,7 +174,9 @@ def show_density(points: list[dict[str, Any]]) -> None:
         same_days = [p for p in points if same(p.get("days", 365), days, 0.05)]
         if len(same_days) < 2:
             continue
-        lo, hi = same_days[0], same_days[-1]
+        lo, hi = min(same_days, key=per_day), max(same_days, key=per_day)
+        if same(per_day(lo), per_day(hi)):
+            continue  # the same district measured twice, not a denser one
         out(
             f"  density over {days} days, {per_day(lo):,.0f} → {per_day(hi):,.0f} requests a day (no bar): "
             f"grid queue {lo['grid_queue_ms']:.1f} → {hi['grid_queue_ms']:.1f} ms with "
