@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SCALE_DB, django_setup, load, out, verdict
+from bench.common import SCALE_DB, django_setup, load, machine_speed, out, verdict
 
 RESULTS = Path(__file__).resolve().parent / "results" / "growth.json"
 MAX_GROWTH = 1.5
@@ -77,6 +77,7 @@ def measure() -> dict[str, Any]:
         "days": round(requests / max(recent / RECENT_DAYS, 1)),
         "at": now.isoformat(timespec="seconds"),
         "load": load(),
+        "machine_ms": round(machine_speed(), 1),
     }
     for username in ("street", "grid"):
         user = User.objects.get(username=username)
@@ -113,7 +114,8 @@ def main() -> int:
     point = measure()
     out(
         f"growth bench on {SCALE_DB.rsplit('/', 1)[-1]}: {point['requests']:,} requests, {per_day(point):,.0f} a day "
-        f"over the last {RECENT_DAYS} days (~{point['days']} days of history at that rate); load {point['load']}"
+        f"over the last {RECENT_DAYS} days (~{point['days']} days of history at that rate); load {point['load']}; "
+        f"machine {point['machine_ms']:.0f} ms"
     )
     out(
         f"  street queue {point['street_queue_ms']:.1f} ms ({point['street_open']:,} open), grid queue "
@@ -130,13 +132,21 @@ def main() -> int:
     # Of the same density: the largest table, and the latest point recorded at half its size or less
     # (several runs at ~1M leave several points; the latest ran the code being measured).
     # Points recorded before the rate was (sessions 4–5, all --days 365) only show in the density line.
-    alike = [p for p in points if "per_day" in p and same(per_day(p), per_day(point))]
+    # Times from different machines are not comparable (virtual machines here have differed 3–4× from one
+    # session to the next): only points whose yardstick (bench.common.machine_speed) is within 35%.
+    alike = [
+        p
+        for p in points
+        if "per_day" in p
+        and same(per_day(p), per_day(point))
+        and same(p.get("machine_ms", 0), point["machine_ms"], 0.35)
+    ]
     large = alike[-1]
     smaller = [p for p in alike if 2 * p["requests"] <= large["requests"]]
     if not smaller:
         out(
-            "  (no point of this density with a table half the size or twice it: "
-            "generate_scale with --requests and --days both ×N adds one)"
+            "  (no point of this density, measured on a machine of this speed, with a table half the size or "
+            "twice it: generate_scale with --requests and --days both ×N adds one)"
         )
         return 0
     small = max(smaller, key=lambda p: p.get("at", ""))

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # OpClass in expression indexes (linli.core.lookups.PatternOps); inert on SQLite
     "treebeard",
     "huey.contrib.djhuey",
     "linli.core",

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -62,6 +63,18 @@ def test_rollups_equal_the_event_fold_for_the_street_each_community_and_a_grid(h
         assert branch.figures.received == (expected.received if expected else 0)
         assert branch.figures.satisfied == (expected.satisfied if expected else 0)
     assert rollups.differences() == []
+
+
+def test_every_level_from_the_district_to_a_building_reads_the_same_figures_as_the_event_fold(history, places, users):
+    district = Place.objects.get(path=places.street.path[: Place.steplen])
+    building = Place.objects.get(path=RequestFact.objects.filter(place_path__regex=r"^.{24}").first().place_path[:24])
+    assert building.kind == "building"
+    for node in (district, places.street, places.communities[0], places.compounds[0], places.first_grid, building):
+        same_as_metrics(node, history)
+    year = s.Period(history.until - dt.timedelta(days=400), history.until)  # month rows and day rows
+    for node in (district, places.street, places.communities[0]):
+        same_as_metrics(node, year)
+    assert s.request_figures(district, history).received == 160
 
 
 def test_each_service_event_moves_the_rollups_in_the_same_transaction(users, places):
@@ -134,6 +147,29 @@ def test_long_periods_read_whole_months_from_month_rows_and_equal_the_event_fold
     assert sum(p.received for p in board.trend) == total.received
     for point in board.trend:
         assert point.received == RequestFact.objects.filter(day__gte=point.since, day__lte=point.until).count()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index and its plan are PostgreSQL's")
+@pytest.mark.parametrize("days", [30, 364])
+def test_a_node_reads_its_period_as_a_range_of_the_street_led_index(year_of_history, places, days):
+    # The day bounds must be index conditions after the street's equality: as a filter inside a range
+    # of buckets they walked the node's whole history (docs/scaling.md, session 7).
+    today = timezone.localdate()
+    period = s.Period(today - dt.timedelta(days=days), today)
+    # (The district's streets are `= ANY(ARRAY(SELECT …))`: an index condition at scale, as EXPLAIN on the
+    # 1M database shows in docs/scaling.md; on a test's few rows the planner rightly prefers a filter.)
+    for node in (places.street, places.communities[0]):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a few hundred rows: make the choice among indexes
+            sql, params = s._base(node, period).values_list("received").query.sql_with_params()
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        lines = plan.splitlines()
+        scans = [i for i, line in enumerate(lines) if "rollup_span_street_day" in line]
+        assert scans, plan
+        for i in scans:  # each scan of the index (one per span read) bounds the street and the days
+            condition = next(line for line in lines[i + 1 :] if "Index Cond" in line)
+            assert "substring" in condition and "day >=" in condition, plan
 
 
 def test_a_quarter_or_shorter_reads_day_rows_only(places):
@@ -319,6 +355,19 @@ def test_map_data_colours_areas_by_overdue_and_gives_points(places, users, clien
     assert [p[0] for p in data["points"]] == [t.pk]
     page = client_as("street").get(f"{reverse('insights:map')}?figure=overdue").content.decode()
     assert 'data-figure="overdue"' in page and "vendor/leaflet/leaflet.js" in page and "<script>" not in page
+
+
+def test_map_areas_received_and_satisfaction_equal_the_event_fold_of_each_area(history, places, client_as):
+    url = f"{reverse('insights:map_data')}?since={history.since}&until={history.until}"
+    received = client_as("street").get(url + "&figure=received").json()["areas"]["features"]
+    satisfaction = client_as("street").get(url + "&figure=satisfaction").json()["areas"]["features"]
+    rates = {f["properties"]["id"]: f["properties"]["value"] for f in satisfaction}
+    assert received
+    for feature in received:
+        area = Place.objects.get(pk=feature["properties"]["id"])
+        total, _ = metrics.compute(area, history.since, history.until)
+        assert feature["properties"]["value"] == total.received, area.name
+        assert rates[area.pk] == total.satisfaction_rate, area.name
 
 
 def test_moving_a_compound_to_another_community_moves_its_figures_with_no_drift(history, places, users):

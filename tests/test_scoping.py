@@ -171,3 +171,13 @@ def test_positions_and_liaison_units_come_from_one_query_with_their_own_date_rul
     assert kinds.count("department_liaison") == 1
     yesterday = today - dt.timedelta(days=1)  # another day: its own query, same rule as before
     assert sorted(k for k, _p in active_positions(user, on=yesterday)) == kinds
+
+
+def test_any_of_takes_a_list_or_a_one_column_query_and_means_the_same(places, django_assert_num_queries):
+    streets_and_communities = Place.objects.filter(depth__in=[2, 3]).order_by().values("path")
+    expected = set(streets_and_communities.values_list("pk", flat=True))
+    paths = list(streets_and_communities.values_list("path", flat=True))
+    assert set(Place.objects.filter(path__any_of=paths).values_list("pk", flat=True)) == expected
+    with django_assert_num_queries(1):  # the query's values are read inside the one statement
+        got = set(Place.objects.filter(path__any_of=streets_and_communities).values_list("pk", flat=True))
+    assert got == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models import Lookup
@@ -28,6 +29,18 @@ def _checked(prefix: Any) -> str:
     if not isinstance(prefix, str) or not PATH_RE.match(prefix):
         raise ValueError(f"not a tree path: {prefix!r}")
     return prefix
+
+
+class PatternOps(OpClass):
+    """A path column in an expression index, with the opclass PostgreSQL needs to answer ``under``
+    (``LIKE 'prefix%'``) from it; elsewhere the plain column (SQLite's ``under`` is a range on the
+    binary-collated column, which a plain index answers)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(models.F(column), name="varchar_pattern_ops")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+        return compiler.compile(self.source_expressions[0])
 
 
 @models.CharField.register_lookup
@@ -56,16 +69,25 @@ class AnyOf(Lookup):
     The array is passed through a sub-select, ``= ANY(ARRAY(SELECT unnest(%s)))``, so the planner
     cannot count its 2,000 values: counted, it prices 2,000 index descents above reading the whole
     table and chose a sequential scan of 100,000 people (27 ms a chunk, growing with the ledger)
-    over the ID-hash index (8 ms), with or without statistics (docs/ledger.md)."""
+    over the ID-hash index (8 ms), with or without statistics (docs/ledger.md).
+
+    The right-hand side may also be a one-column query: ``= ANY(ARRAY(SELECT …))`` is then one value
+    list computed before the scan (an InitPlan), so each value is an index condition on every branch
+    of the plan; as ``IN (SELECT …)`` the planner may join it instead and filter after the scan."""
 
     lookup_name = "any_of"
 
-    def get_prep_lookup(self) -> list[Any]:
+    def get_prep_lookup(self) -> Any:
+        if hasattr(self.rhs, "resolve_expression"):
+            return self.rhs
         prep = self.lhs.output_field.get_prep_value
         return [prep(value) for value in self.rhs]
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if hasattr(self.rhs, "resolve_expression"):
+            sql, params = self.process_rhs(compiler, connection)
+            return f"{lhs} IN {sql}", [*lhs_params, *params]
         values = list(self.rhs)
         if not values:
             raise EmptyResultSet
@@ -73,6 +95,9 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        if hasattr(self.rhs, "resolve_expression"):
+            sql, params = self.process_rhs(compiler, connection)
+            return f"{lhs} = ANY(ARRAY{sql})", [*lhs_params, *params]
         values = list(self.rhs)
         if not values:
             raise EmptyResultSet

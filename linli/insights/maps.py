@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce, Substr
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
@@ -47,27 +47,15 @@ def _live_counts(node: Place, length: int) -> dict[str, tuple[int, int]]:
         Ticket.objects.filter(place_path__under=node.path, status__in=OPEN_STATUSES)
         .annotate(area=Substr("place_path", 1, length))
         .values("area")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=s.overdue_q()))
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=s.past_due_q()))  # status is the WHERE: index-only
         .order_by()
     )
     return {r["area"]: (r["open"], r["overdue"]) for r in grouped}
 
 
 def _period_figures(node: Place, period: s.Period, length: int) -> dict[str, s.RequestFigures]:
-    from linli.insights.models import RequestFact
-
-    grouped = (
-        RequestFact.objects.filter(place_path__under=node.path, day__gte=period.since, day__lte=period.until)
-        .annotate(area=Substr("place_path", 1, length))
-        .values("area")
-        .annotate(
-            received=Count("pk"),
-            rated=Count("pk", filter=Q(rated=True)),
-            satisfied=Count("pk", filter=Q(satisfied=True)),
-        )
-        .order_by()
-    )
-    return {r["area"]: s.RequestFigures.of(r) for r in grouped}
+    # Areas are grids or larger: the rollups hold them, read for the period only (docs/scaling.md).
+    return s.figures_by_area(node, period, length=length, only=("received", "rated", "satisfied"))
 
 
 def map_data(user: Any, node: Place, period: s.Period, figure: str) -> dict[str, Any]:

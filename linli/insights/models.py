@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.lookups import PatternOps
 from linli.core.scoping import ScopedModel, ScopedQuerySet
+from linli.places.models import STREET_PATH_LENGTH
 
 # Rollups are bucketed at grid depth (district 1, street 2, community 3, compound 4, grid 5):
 # requests placed at a building or unit count in the grid (or compound) above them.
@@ -94,17 +97,22 @@ class RequestRollup(models.Model):
                 fields=["bucket_path", "category_root", "source", "span", "day"], name="insights_rollup_one_row_per_key"
             )
         ]
-        # A street's year was a scan of the day index filtering out 90% of the table (286 ms a figure
-        # at 1M requests); with the pattern-ops index it is a range on bucket_path (78 ms). The span
-        # leads: a period reads month rows and day rows as two ranges of the same index.
+        # The dashboards read one node's rows for one period. A street's year was a scan of the day
+        # index filtering out 90% of the table (286 ms a figure at 1M requests); a range on
+        # (span, bucket_path, day) fixed that, but a street is a *range* of buckets, so the day bounds
+        # only filtered inside it: a street's month walked the street's whole history (30-day
+        # dashboard 99.8 → 175.8 ms from 73 to 730 days of history, docs/scaling.md). Leading with the
+        # street (an equality) makes the day bounds a range again: a node reads its period's rows and
+        # nothing older. Below a street the bucket is checked inside the index (pattern ops).
         indexes = [
             models.Index(
-                fields=["span", "bucket_path", "day"],
-                name="rollup_span_bucket_day",
-                opclasses=["text_ops", *PATH_DAY_OPS],
+                "span",
+                Substr("bucket_path", 1, STREET_PATH_LENGTH),
+                "day",
+                PatternOps("bucket_path"),
+                name="rollup_span_street_day",
             ),
-            models.Index(fields=["day"]),
-        ]
+        ]  # no index on the day alone: nothing reads all buckets' rows by day, and it drew the planner off
 
 
 class PeriodKind(models.TextChoices):

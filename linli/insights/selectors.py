@@ -12,15 +12,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.lookups import AnyOf
 from linli.core.scoping import scope_for
-from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
-from linli.places.models import Household, Place
+from linli.insights.models import (
+    COUNTERS,
+    ROLLUP_DEPTH,
+    SECONDS,
+    RequestFact,
+    RequestRollup,
+    Span,
+)
+from linli.places.models import STREET_PATH_LENGTH, Household, Place
 from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
 
@@ -182,6 +191,9 @@ FIGURE_LISTS: dict[str, tuple[str, Q]] = {
 }
 
 
+BUCKET_PATH_LENGTH = ROLLUP_DEPTH * Place.steplen
+
+
 def _uses_facts(node: Place) -> bool:
     return node.depth >= ROLLUP_DEPTH
 
@@ -209,11 +221,29 @@ def rollup_span_q(period: Period) -> Q:
     return q
 
 
+def _street_q(node: Place) -> Q:
+    """The node's street(s) as equalities on the rollup index's leading expression, so the period's
+    day bounds are a range in the index, not a filter over the node's whole history. A street or
+    anything below it has one street; a district has its streets (requests are placed at a community
+    or below, so every bucket lies under a street)."""
+    street = Substr("bucket_path", 1, STREET_PATH_LENGTH)
+    if node.depth >= 2:
+        return Q(Exact(street, Value(node.path[:STREET_PATH_LENGTH])))
+    streets = Place.objects.filter(path__under=node.path, depth=2).order_by().values("path")
+    return Q(AnyOf(street, streets))
+
+
 def _base(node: Place, period: Period) -> QuerySet[Any]:
-    """Rollup rows (or, below grid level, fact rows) under the node in the period."""
+    """Rollup rows (or, below grid level, fact rows) under the node in the period: read by an index
+    range that starts at the period's first day, whatever the length of the history before it."""
     if _uses_facts(node):
-        return RequestFact.objects.filter(place_path__under=node.path, day__gte=period.since, day__lte=period.until)
-    return RequestRollup.objects.filter(rollup_span_q(period), bucket_path__under=node.path)
+        return RequestFact.objects.filter(
+            bucket_path=node.path[:BUCKET_PATH_LENGTH],  # the grid: then the days are a range of fact_bucket_day
+            place_path__under=node.path,
+            day__gte=period.since,
+            day__lte=period.until,
+        )
+    return RequestRollup.objects.filter(rollup_span_q(period), _street_q(node), bucket_path__under=node.path)
 
 
 def _sums(node: Place) -> dict[str, Any]:
@@ -317,17 +347,26 @@ class Dashboard:
         return round(self.proactive / received, 4) if received else None
 
 
-def children_figures(node: Place, period: Period) -> list[Branch]:
-    child_len = len(node.path) + Place.steplen
-    path = _path_field(node)
+def figures_by_area(
+    node: Place, period: Period, *, length: int, only: tuple[str, ...] = ()
+) -> dict[str, RequestFigures]:
+    """The period's figures under the node grouped by the first ``length`` characters of the path
+    (the areas one level or more below it), from the rollups down to grids; ``only`` sums just those."""
+    sums = _sums(node)
+    if only:
+        sums = {f: sums[f] for f in only}
     grouped = (
         _base(node, period)
-        .annotate(branch=Substr(path, 1, child_len))
-        .values("branch")
-        .annotate(**_sums(node))
+        .annotate(area=Substr(_path_field(node), 1, length))
+        .values("area")
+        .annotate(**sums)
         .order_by()
     )
-    by_branch = {row["branch"]: RequestFigures.of(row) for row in grouped}
+    return {row["area"]: RequestFigures.of(row) for row in grouped}
+
+
+def children_figures(node: Place, period: Period) -> list[Branch]:
+    by_branch = figures_by_area(node, period, length=len(node.path) + Place.steplen)
     kids = Place.objects.filter(path__under=node.path, depth=node.depth + 1).order_by("path")
     return [Branch(c, by_branch.get(c.path, RequestFigures())) for c in kids]
 
@@ -423,15 +462,20 @@ def _hotspots(node: Place, period: Period, limit: int = 5) -> list[Hotspot]:
     ]
 
 
+def past_due_q() -> Q:
+    return Q(resolve_due__lt=timezone.now(), paused_at__isnull=True)
+
+
 def overdue_q() -> Q:
-    return Q(status__in=OPEN_STATUSES, resolve_due__lt=timezone.now(), paused_at__isnull=True)
+    return Q(status__in=OPEN_STATUSES) & past_due_q()
 
 
 def open_and_overdue(node: Place) -> tuple[int, int]:
     """Right now, not over a period: open requests under the node, and those past their deadline
     (``Ticket.is_overdue``). One indexed count on the live table: overdue changes with the clock."""
+    # Only columns of the open-path index (status is its condition): an index-only scan.
     counts = Ticket.objects.filter(place_path__under=node.path, status__in=OPEN_STATUSES).aggregate(
-        open=Count("pk"), overdue=Count("pk", filter=overdue_q())
+        open=Count("pk"), overdue=Count("pk", filter=past_due_q())
     )
     return counts["open"], counts["overdue"]
 

@@ -79,6 +79,10 @@ class Place(MP_Node):
         return str(PlaceKind(self.kind).label)
 
 
+# A street's places all start with its own path: a street sits at depth 2, under its district.
+STREET_PATH_LENGTH = 2 * Place.steplen
+
+
 class Household(ScopedModel):
     """A dwelling (户) in a building or unit; residents are attached in the ledger."""
 

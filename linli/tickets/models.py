@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from linli.core import crypto
 from linli.core.masking import mask_phone
 from linli.core.scoping import ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
-from linli.places.models import Place
+from linli.places.models import STREET_PATH_LENGTH
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -111,8 +111,6 @@ class Status(models.TextChoices):
     MERGED = "merged", _("已合并")
 
 
-# A street's places all start with its own path: a street sits at depth 2, under its district.
-STREET_PATH_LENGTH = 2 * Place.steplen
 OPEN_STATUSES = frozenset(
     {
         Status.SUBMITTED,
@@ -236,6 +234,10 @@ class Ticket(ScopedModel):
                 condition=Q(status__in=sorted(OPEN_STATUSES)),
                 name="ticket_open_path",
                 opclasses=["varchar_pattern_ops"],  # LIKE 'prefix%' (PostgreSQL; ignored elsewhere)
+                # The dashboards' "open now / overdue now" count reads only these: an index-only scan
+                # (0.9 ms for a street's 4,183 open requests at 1M, against 11.6 ms warm and 315 ms
+                # cold walking the open requests newest first; docs/scaling.md, session 7).
+                include=["resolve_due", "paused_at", "id"],
             ),
         ]
         constraints = [
