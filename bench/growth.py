@@ -2,7 +2,8 @@
 
 Measures, at the database's current size, in-process (best of N, so the number is the query work,
 not the machine's noise):
-  - the street and grid queues' first page (``tickets.selectors.ticket_page``, as GET /api/v1/requests?status=open);
+  - the street and grid queues' first page (``tickets.selectors.ticket_page``, as GET /api/v1/requests?status=open),
+    50 a page and 10 a page (full at every age: the grid's bar);
   - the street dashboard's figures from the rollups (``insights.selectors.dashboard_figures``) for the last
     30 days and for the last year;
   - for reference, the same request figures computed raw from the events (``tickets.metrics.compute``),
@@ -42,6 +43,10 @@ RESULTS = Path(__file__).resolve().parent / "results" / "growth.json"
 MAX_GROWTH = 1.5
 RECENT_DAYS = 30
 NOISE_MS = 2.0
+# A grid's page of 50 fills as its backlog grows (the generator leaves 2% of older requests open, as
+# stale requests pile up in life): its time grows with the rows shown, up to 50. A page of 10 is full
+# at every age, so its time is the one that must not grow with the table.
+FULL_PAGE = 10
 
 
 def best_ms(func: Any, repeat: int) -> float:
@@ -86,7 +91,12 @@ def measure() -> dict[str, Any]:
             page = ticket_page(user, TicketFilters(status="open"), cursor=None, limit=50)
             [TicketOut(**ticket_out(t, user, with_actions=False)) for t in page.items]
 
+        def full_page(user: Any = user) -> None:
+            page = ticket_page(user, TicketFilters(status="open"), cursor=None, limit=FULL_PAGE)
+            [TicketOut(**ticket_out(t, user, with_actions=False)) for t in page.items]
+
         point[f"{username}_queue_ms"] = best_ms(queue, 20)
+        point[f"{username}_queue_full_ms"] = best_ms(full_page, 20)
         point[f"{username}_open"] = visible_tickets(user).filter(status__in=OPEN_STATUSES).count()
     street = Place.objects.filter(kind="street").order_by("path").first()
     assert street is not None
@@ -119,7 +129,8 @@ def main() -> int:
     )
     out(
         f"  street queue {point['street_queue_ms']:.1f} ms ({point['street_open']:,} open), grid queue "
-        f"{point['grid_queue_ms']:.1f} ms ({point['grid_open']:,} open), dashboard: month "
+        f"{point['grid_queue_ms']:.1f} ms ({point['grid_open']:,} open; a full page of {FULL_PAGE}: "
+        f"{point['grid_queue_full_ms']:.1f} ms), dashboard: month "
         f"{point['dashboard_month_ms']:.1f} ms, year {point['dashboard_ms']:.1f} ms ({point['rollup_rows']:,} rollup "
         f"rows), raw metrics {point['raw_metrics_ms']:.0f} ms"
     )
@@ -155,7 +166,8 @@ def main() -> int:
         f"({small['requests']:,} over ~{small['days']} days → {large['requests']:,} over ~{large['days']} days)"
     )
     ok = True
-    keys = ["street_queue_ms", "grid_queue_ms"]
+    keys = ["street_queue_ms"]
+    keys += [k for k in ("grid_queue_full_ms",) if k in small] or ["grid_queue_ms"]
     if "dashboard_month_ms" in small:  # points recorded before the month's dashboard was timed lack it
         keys.append("dashboard_month_ms")
     if small.get("days", 365) >= 365 and large.get("days", 365) >= 365:
