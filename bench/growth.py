@@ -167,7 +167,7 @@ def main() -> int:
     )
     ok = True
     keys = ["street_queue_ms"]
-    keys += [k for k in ("grid_queue_full_ms",) if k in small] or ["grid_queue_ms"]
+    keys += [k for k in ("grid_queue_full_ms",) if k in small and k in large] or ["grid_queue_ms"]
     if "dashboard_month_ms" in small:  # points recorded before the month's dashboard was timed lack it
         keys.append("dashboard_month_ms")
     if small.get("days", 365) >= 365 and large.get("days", 365) >= 365:
