@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Value
 from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.lookups import PatternOps
+from linli.core.lookups import AnyOf, PatternOps
 from linli.core.scoping import ScopedModel, ScopedQuerySet
-from linli.places.models import STREET_PATH_LENGTH
+from linli.places.models import STREET_PATH_LENGTH, Place
 
 # Rollups are bucketed at grid depth (district 1, street 2, community 3, compound 4, grid 5):
 # requests placed at a building or unit count in the grid (or compound) above them.
@@ -66,6 +68,23 @@ class Span(models.TextChoices):
     MONTH = "m", _("月")
 
 
+class RequestRollupQuerySet(models.QuerySet["RequestRollup"]):
+    def under(self, path: str) -> RequestRollupQuerySet:
+        """Rows whose bucket lies under ``path``, with the node's street(s) as equalities on the
+        leading expression of ``rollup_span_street_day``, so that a span's day bounds (or, for a move,
+        the spans) are a range of the index instead of filters over the street's whole history. A
+        street or anything below it has one street; a district has its streets (requests are placed at
+        a community or below, so every bucket lies under a street): ``= ANY(ARRAY(SELECT …))``, one
+        value list computed before the scan, an index condition on every branch of the plan."""
+        street = Substr("bucket_path", 1, STREET_PATH_LENGTH)
+        if len(path) >= STREET_PATH_LENGTH:
+            streets: models.Q = models.Q(Exact(street, Value(path[:STREET_PATH_LENGTH])))
+        else:
+            below = Place.objects.filter(path__under=path, depth=2).order_by().values("path")
+            streets = models.Q(AnyOf(street, below))
+        return self.filter(streets, bucket_path__under=path)
+
+
 class RequestRollup(models.Model):
     """Sum of ``RequestFact`` rows per key; counters only ever move with ``F()``.
 
@@ -90,6 +109,8 @@ class RequestRollup(models.Model):
     grassroots = models.IntegerField(default=0)
     respond_seconds = models.FloatField(default=0)
     resolve_seconds = models.FloatField(default=0)
+
+    objects = RequestRollupQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -252,7 +252,8 @@ def on_places_moved(*, old_path: str, new_path: str) -> int:
         # community). Its rollup rows hold its facts and nobody else's, and the new subtree holds none
         # yet: re-prefix both tables in two statements, whatever the number of requests or keys.
         with transaction.atomic():
-            RequestRollup.objects.filter(bucket_path__under=old_path).update(
+            # Every span named: with the street, the leading columns of the dashboards' index.
+            RequestRollup.objects.under(old_path).filter(span__in=Span.values).update(
                 bucket_path=Concat(Value(new_path), Substr("bucket_path", len(old_path) + 1))
             )
             return moved.update(

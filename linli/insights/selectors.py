@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
-from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput, NotFound
-from linli.core.lookups import AnyOf
 from linli.core.scoping import scope_for
 from linli.insights.models import (
     COUNTERS,
@@ -29,7 +27,7 @@ from linli.insights.models import (
     RequestRollup,
     Span,
 )
-from linli.places.models import STREET_PATH_LENGTH, Household, Place
+from linli.places.models import Household, Place
 from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
 
@@ -221,18 +219,6 @@ def rollup_span_q(period: Period) -> Q:
     return q
 
 
-def _street_q(node: Place) -> Q:
-    """The node's street(s) as equalities on the rollup index's leading expression, so the period's
-    day bounds are a range in the index, not a filter over the node's whole history. A street or
-    anything below it has one street; a district has its streets (requests are placed at a community
-    or below, so every bucket lies under a street)."""
-    street = Substr("bucket_path", 1, STREET_PATH_LENGTH)
-    if node.depth >= 2:
-        return Q(Exact(street, Value(node.path[:STREET_PATH_LENGTH])))
-    streets = Place.objects.filter(path__under=node.path, depth=2).order_by().values("path")
-    return Q(AnyOf(street, streets))
-
-
 def _base(node: Place, period: Period) -> QuerySet[Any]:
     """Rollup rows (or, below grid level, fact rows) under the node in the period: read by an index
     range that starts at the period's first day, whatever the length of the history before it."""
@@ -243,7 +229,7 @@ def _base(node: Place, period: Period) -> QuerySet[Any]:
             day__gte=period.since,
             day__lte=period.until,
         )
-    return RequestRollup.objects.filter(rollup_span_q(period), _street_q(node), bucket_path__under=node.path)
+    return RequestRollup.objects.under(node.path).filter(rollup_span_q(period))
 
 
 def _sums(node: Place) -> dict[str, Any]:
