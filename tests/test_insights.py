@@ -77,6 +77,34 @@ def test_every_level_from_the_district_to_a_building_reads_the_same_figures_as_t
     assert s.request_figures(district, history).received == 160
 
 
+def same_figures(a, b):
+    # Counters exactly; the seconds are float sums, added in another order (the same to 1e-9).
+    assert [getattr(a, f) for f in FIGURE_NAMES] == [getattr(b, f) for f in FIGURE_NAMES]
+    assert (a.respond_seconds, a.resolve_seconds) == pytest.approx((b.respond_seconds, b.resolve_seconds))
+
+
+def test_the_dashboard_derives_totals_children_breakdowns_and_hotspots_from_three_reads_exactly(history, places):
+    from collections import Counter
+
+    for node in (places.street, places.communities[0]):
+        board = s.dashboard_figures(node, history)
+        same_figures(board.totals, s.request_figures(node, history))
+        separately = s.children_figures(node, history)
+        assert [b.place.pk for b in board.children] == [b.place.pk for b in separately]
+        for mine, theirs in zip(board.children, separately, strict=True):
+            same_figures(mine.figures, theirs.figures)
+        facts = RequestFact.objects.filter(place_path__startswith=node.path, day__gte=history.since)
+        by_category = Counter(facts.values_list("category_root", flat=True))
+        assert {int(c.key): c.received for c in board.categories} == dict(by_category)
+        assert {c.key: c.received for c in board.sources} == dict(Counter(facts.values_list("source", flat=True)))
+        size = s.hotspot_length(node)
+        pairs = Counter((path[:size], root) for path, root in facts.values_list("place_path", "category_root"))
+        expected = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        assert [(h.place.path, h.category_id, h.received) for h in board.hotspots] == [
+            (spot, root, n) for (spot, root), n in expected
+        ]
+
+
 def test_each_service_event_moves_the_rollups_in_the_same_transaction(users, places):
     period = s.Period(timezone.localdate(), timezone.localdate())
     a, _ = ticket_submit(actor=users["resident"], description="楼道灯坏了,晚上很黑")

@@ -352,7 +352,10 @@ def figures_by_area(
 
 
 def children_figures(node: Place, period: Period) -> list[Branch]:
-    by_branch = figures_by_area(node, period, length=len(node.path) + Place.steplen)
+    return _branches(node, figures_by_area(node, period, length=len(node.path) + Place.steplen))
+
+
+def _branches(node: Place, by_branch: dict[str, RequestFigures]) -> list[Branch]:
     kids = Place.objects.filter(path__under=node.path, depth=node.depth + 1).order_by("path")
     return [Branch(c, by_branch.get(c.path, RequestFigures())) for c in kids]
 
@@ -405,46 +408,65 @@ def _trend(node: Place, period: Period) -> tuple[list[TrendPoint], str]:
     return points, ("month" if monthly else "week")
 
 
-def _categories(node: Place, period: Period) -> list[Slice]:
-    rows = list(
-        _base(node, period)
-        .values("category_root")
-        .annotate(received=_sums(node)["received"])
-        .order_by("-received", "category_root")
+Row = dict[str, Any]
+FIELDS = (*COUNTERS, *SECONDS)
+
+
+def _grouped(node: Place, period: Period, *keys: str, spot_length: int = 0) -> list[Row]:
+    """The period's sums under the node per combination of ``keys`` (``spot``: the first
+    ``spot_length`` characters of the path)."""
+    qs = _base(node, period)
+    if spot_length:
+        qs = qs.annotate(spot=Substr(_path_field(node), 1, spot_length))
+    return list(qs.values(*keys).annotate(**_sums(node)).order_by())
+
+
+def _summed(rows: list[Row], key: Any) -> dict[Any, Row]:
+    """Rows added up per ``key(row)`` (the dashboard's coarser breakdowns from one finer grouping)."""
+    out: dict[Any, Row] = {}
+    for row in rows:
+        acc = out.setdefault(key(row), dict.fromkeys(FIELDS, 0))
+        for f in FIELDS:
+            acc[f] += row[f] or 0
+    return out
+
+
+def _categories(rows: list[Row]) -> list[Slice]:
+    """Received per top-level category, from rows grouped by category (and anything finer)."""
+    received = sorted(
+        ((sums["received"], root) for root, sums in _summed(rows, lambda r: r["category_root"]).items()),
+        key=lambda x: (-x[0], x[1]),
     )
-    names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
-    return [
-        Slice(str(r["category_root"]), names.get(r["category_root"], gettext("未分类")), r["received"] or 0)
-        for r in rows
-        if r["received"]
-    ]
+    names = dict(Category.objects.filter(pk__in=[root for _, root in received]).values_list("id", "name"))
+    return [Slice(str(root), names.get(root, gettext("未分类")), n) for n, root in received if n]
 
 
-def _sources(node: Place, period: Period) -> list[Slice]:
-    rows = _base(node, period).values("source").annotate(received=_sums(node)["received"]).order_by("-received")
+def _sources(rows: list[Row]) -> list[Slice]:
     labels = dict(Source.choices)
-    return [
-        Slice(r["source"], str(labels.get(r["source"], r["source"])), r["received"] or 0) for r in rows if r["received"]
-    ]
-
-
-def _hotspots(node: Place, period: Period, limit: int = 5) -> list[Hotspot]:
-    """Top (compound, category) pairs by requests received: where the same trouble keeps coming back."""
-    depth = max(node.depth + 1, 4)
-    size = depth * Place.steplen
-    rows = list(
-        _base(node, period)
-        .annotate(spot=Substr(_path_field(node), 1, size))
-        .values("spot", "category_root")
-        .annotate(received=_sums(node)["received"])
-        .order_by("-received", "spot")[:limit]
+    received = sorted(
+        ((sums["received"], source) for source, sums in _summed(rows, lambda r: r["source"]).items()),
+        key=lambda x: (-x[0], x[1]),
     )
-    places = {p.path: p for p in Place.objects.filter(path__in=[r["spot"] for r in rows])}
-    names = dict(Category.objects.filter(pk__in=[r["category_root"] for r in rows]).values_list("id", "name"))
+    return [Slice(source, str(labels.get(source, source)), n) for n, source in received if n]
+
+
+def hotspot_length(node: Place) -> int:
+    """Hotspots are compounds (or the level below the node, when that is deeper)."""
+    return max(node.depth + 1, 4) * Place.steplen
+
+
+def _hotspots(rows: list[Row], limit: int = 5) -> list[Hotspot]:
+    """Top (compound, category) pairs by requests received: where the same trouble keeps coming back.
+    ``rows`` are grouped by spot (``hotspot_length``) and category."""
+    top = sorted(
+        ((r["received"] or 0, r["spot"], r["category_root"]) for r in rows), key=lambda x: (-x[0], x[1], x[2])
+    )[:limit]
+    places = {p.path: p for p in Place.objects.filter(path__in=[spot for _, spot, _ in top])}
+    names = dict(Category.objects.filter(pk__in=[root for _, _, root in top]).values_list("id", "name"))
     return [
-        Hotspot(places[r["spot"]], names.get(r["category_root"], gettext("未分类")), r["category_root"], r["received"])
-        for r in rows
-        if r["spot"] in places and r["received"]
+        Hotspot(places[spot], names.get(root, gettext("未分类")), root, n)
+        for n, spot, root in top
+        if spot in places and n
     ]
 
 
@@ -512,23 +534,31 @@ def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
 
 
 def dashboard_figures(node: Place, period: Period) -> Dashboard:
-    """Everything a dashboard shows for one node and period, in a fixed number of queries."""
-    children = children_figures(node, period)
+    """Everything a dashboard shows for one node and period, in a fixed number of queries. The
+    rollups are read three times: per (category, source) for the totals and both breakdowns, per
+    (hotspot area, category) for the hotspots and the children (a hotspot area lies inside one
+    child), and per day for the trend — each a scan of the node's period in the index."""
+    by_kind = _grouped(node, period, "category_root", "source")
+    spot_length = hotspot_length(node)
+    by_spot = _grouped(node, period, "spot", "category_root", spot_length=spot_length)
+    child_length = len(node.path) + Place.steplen
+    by_child = _summed(by_spot, lambda r: r["spot"][:child_length])
+    children = _branches(node, {path: RequestFigures.of(sums) for path, sums in by_child.items()})
     floor = min_requests_for_ranking()
     trend, unit = _trend(node, period)
     open_now, overdue_now = open_and_overdue(node)
     return Dashboard(
         node=node,
         period=period,
-        totals=request_figures(node, period),
+        totals=RequestFigures.of(_summed(by_kind, lambda r: None).get(None)),
         children=children,
         ranking=ranking_of(children, floor),
         min_requests=floor,
-        categories=_categories(node, period),
-        sources=_sources(node, period),
+        categories=_categories(by_kind),
+        sources=_sources(by_kind),
         trend=trend,
         trend_unit=unit,
-        hotspots=_hotspots(node, period),
+        hotspots=_hotspots(by_spot),
         open_now=open_now,
         overdue_now=overdue_now,
         modules=module_figures(node, period),
