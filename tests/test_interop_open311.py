@@ -319,6 +319,18 @@ def test_revoked_key_is_refused(client, services, key):
     assert r.status_code == 403
 
 
+def test_issued_keys_never_start_with_something_a_command_line_reads_as_an_option():
+    from linli.interop.keys import random_key_body
+
+    assert all(random_key_body()[0].isalnum() for _ in range(2000))
+
+
+def test_a_key_whose_prefix_starts_with_a_dash_is_revoked_after_a_double_dash(client, services, key):
+    Open311Key.objects.update(prefix="-22shG55")  # as a key issued before the rule could have
+    call_command("open311_key", "revoke", "--", "-22shG55")
+    assert Open311Key.objects.get().revoked_at is not None
+
+
 # --- GET requests, tokens, updates --------------------------------------------------------------
 
 

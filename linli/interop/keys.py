@@ -29,6 +29,16 @@ from linli.places.models import Place, PlaceKind
 KEY_PREFIX = "o311_"
 
 
+def random_key_body() -> str:
+    """43 random URL-safe characters whose first is a letter or digit: operators type the key's first
+    eight as its prefix on a command line (``open311_key revoke PREFIX``), where a leading "-" reads as
+    an option (one key in 32 had one)."""
+    while True:
+        body = secrets.token_urlsafe(32)
+        if body[0].isalnum():
+            return body
+
+
 # One 429 error for the whole project (issue 13): carries Retry-After; re-exported for the views.
 RateLimited = _RateLimited
 
@@ -72,7 +82,7 @@ def open311_key_create(
     if not 1 <= int(rate_per_minute) <= 10_000:
         raise InvalidInput(_("每分钟调用上限应在 1 到 10000 之间"), field="rate_per_minute")
     street = street_by_id(jurisdiction_id) if jurisdiction_id not in (None, "") else None
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = KEY_PREFIX + random_key_body()
     user_model: Any = get_user_model()
     account = user_model(username=f"open311-{key[5:13]}", first_name=name[:150], is_active=True)
     account.set_unusable_password()

@@ -29,7 +29,7 @@ class Command(BaseCommand):
         create.add_argument("--jurisdiction", default=None, help="street id or 12-digit division code")
         create.add_argument("--rate", type=int, default=DEFAULT_RATE_PER_MINUTE, help="calls per minute")
         revoke = sub.add_parser("revoke", help="revoke a key by id or by its 8-character prefix")
-        revoke.add_argument("key")
+        revoke.add_argument("key", help='id or prefix; a prefix starting with "-" (older keys) goes after --')
         sub.add_parser("list", help="list keys (never the keys themselves)")
 
     def handle(self, *args: Any, **options: Any) -> None:
