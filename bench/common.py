@@ -201,8 +201,9 @@ def wrk(url: str, *, headers: dict[str, str] | None = None, script: str | None =
         cmd += ["-s", script]
     text = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+(\S+)", text)
-    p99 = re.search(r"99%\s+(\S+)", text)
+    # The latency distribution's own lines: the "+/- Stdev" column above it ends in "%" too ("73.50%").
+    p50 = re.search(r"^\s+50%\s+(\S+)", text, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", text, re.M)
     errors = 0
     for m in re.finditer(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*?timeout (\d+)", text):
         errors += int(m.group(1) or m.group(2) or 0)
