@@ -19,14 +19,7 @@ from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
-from linli.insights.models import (
-    COUNTERS,
-    ROLLUP_DEPTH,
-    SECONDS,
-    RequestFact,
-    RequestRollup,
-    Span,
-)
+from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
 from linli.places.models import Household, Place
 from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
@@ -431,23 +424,21 @@ def _summed(rows: list[Row], key: Any) -> dict[Any, Row]:
     return out
 
 
+def _received_by(rows: list[Row], field: str) -> list[tuple[int, Any]]:
+    """(received, value of ``field``) from rows grouped by it (and anything finer), most first."""
+    totals = _summed(rows, lambda r: r[field])
+    return sorted(((sums["received"], value) for value, sums in totals.items()), key=lambda x: (-x[0], x[1]))
+
+
 def _categories(rows: list[Row]) -> list[Slice]:
-    """Received per top-level category, from rows grouped by category (and anything finer)."""
-    received = sorted(
-        ((sums["received"], root) for root, sums in _summed(rows, lambda r: r["category_root"]).items()),
-        key=lambda x: (-x[0], x[1]),
-    )
+    received = _received_by(rows, "category_root")
     names = dict(Category.objects.filter(pk__in=[root for _, root in received]).values_list("id", "name"))
     return [Slice(str(root), names.get(root, gettext("未分类")), n) for n, root in received if n]
 
 
 def _sources(rows: list[Row]) -> list[Slice]:
     labels = dict(Source.choices)
-    received = sorted(
-        ((sums["received"], source) for source, sums in _summed(rows, lambda r: r["source"]).items()),
-        key=lambda x: (-x[0], x[1]),
-    )
-    return [Slice(source, str(labels.get(source, source)), n) for n, source in received if n]
+    return [Slice(source, str(labels.get(source, source)), n) for n, source in _received_by(rows, "source") if n]
 
 
 def hotspot_length(node: Place) -> int:
