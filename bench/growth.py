@@ -15,6 +15,8 @@ span, and compares sizes two ways:
     Density is the rate of the last 30 days. Between the largest point and the latest point of the same
     density (within 25%) whose table is half its size or less, the queue and the month's dashboard may
     not grow more than 1.5× (+2 ms of noise); the year's dashboard too when both histories fill a year.
+    Only points measured on machines of similar speed are compared (``bench.common.machine_speed``, the
+    yardstick recorded with each point, within 35%): machines here have differed 3–4× between sessions.
   - **density** (what the times do grow with, printed, no bar): points with the same days of history
     and more requests a day — a denser district, or the generator's ``--days`` kept while
     ``--requests`` grows. There the queue grows with the open requests on its page (at most 50) and the
