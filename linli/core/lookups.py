@@ -77,15 +77,19 @@ class AnyOf(Lookup):
 
     lookup_name = "any_of"
 
+    @property
+    def _rhs_is_query(self) -> bool:
+        return hasattr(self.rhs, "resolve_expression")
+
     def get_prep_lookup(self) -> Any:
-        if hasattr(self.rhs, "resolve_expression"):
+        if self._rhs_is_query:
             return self.rhs
         prep = self.lhs.output_field.get_prep_value
         return [prep(value) for value in self.rhs]
 
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if hasattr(self.rhs, "resolve_expression"):
+        if self._rhs_is_query:
             sql, params = self.process_rhs(compiler, connection)
             return f"{lhs} IN {sql}", [*lhs_params, *params]
         values = list(self.rhs)
@@ -95,7 +99,7 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        if hasattr(self.rhs, "resolve_expression"):
+        if self._rhs_is_query:
             sql, params = self.process_rhs(compiler, connection)
             return f"{lhs} = ANY(ARRAY{sql})", [*lhs_params, *params]
         values = list(self.rhs)

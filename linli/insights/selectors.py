@@ -20,6 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
+from linli.insights.rollups import bucket_of
 from linli.places.models import Household, Place
 from linli.tickets.metrics import Rates
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
@@ -182,9 +183,6 @@ FIGURE_LISTS: dict[str, tuple[str, Q]] = {
 }
 
 
-BUCKET_PATH_LENGTH = ROLLUP_DEPTH * Place.steplen
-
-
 def _uses_facts(node: Place) -> bool:
     return node.depth >= ROLLUP_DEPTH
 
@@ -217,7 +215,7 @@ def _base(node: Place, period: Period) -> QuerySet[Any]:
     range that starts at the period's first day, whatever the length of the history before it."""
     if _uses_facts(node):
         return RequestFact.objects.filter(
-            bucket_path=node.path[:BUCKET_PATH_LENGTH],  # the grid: then the days are a range of fact_bucket_day
+            bucket_path=bucket_of(node.path),  # the grid: then the days are a range of fact_bucket_day
             place_path__under=node.path,
             day__gte=period.since,
             day__lte=period.until,
@@ -331,17 +329,8 @@ def figures_by_area(
 ) -> dict[str, RequestFigures]:
     """The period's figures under the node grouped by the first ``length`` characters of the path
     (the areas one level or more below it), from the rollups down to grids; ``only`` sums just those."""
-    sums = _sums(node)
-    if only:
-        sums = {f: sums[f] for f in only}
-    grouped = (
-        _base(node, period)
-        .annotate(area=Substr(_path_field(node), 1, length))
-        .values("area")
-        .annotate(**sums)
-        .order_by()
-    )
-    return {row["area"]: RequestFigures.of(row) for row in grouped}
+    rows = _grouped(node, period, "spot", spot_length=length, only=only)
+    return {row["spot"]: RequestFigures.of(row) for row in rows}
 
 
 def children_figures(node: Place, period: Period) -> list[Branch]:
@@ -405,13 +394,16 @@ Row = dict[str, Any]
 FIELDS = (*COUNTERS, *SECONDS)
 
 
-def _grouped(node: Place, period: Period, *keys: str, spot_length: int = 0) -> list[Row]:
-    """The period's sums under the node per combination of ``keys`` (``spot``: the first
-    ``spot_length`` characters of the path)."""
+def _grouped(node: Place, period: Period, *keys: str, spot_length: int = 0, only: tuple[str, ...] = ()) -> list[Row]:
+    """The period's sums (all, or ``only`` these) under the node per combination of ``keys``
+    (``spot``: the first ``spot_length`` characters of the path)."""
+    sums = _sums(node)
+    if only:
+        sums = {f: sums[f] for f in only}
     qs = _base(node, period)
     if spot_length:
         qs = qs.annotate(spot=Substr(_path_field(node), 1, spot_length))
-    return list(qs.values(*keys).annotate(**_sums(node)).order_by())
+    return list(qs.values(*keys).annotate(**sums).order_by())
 
 
 def _summed(rows: list[Row], key: Any) -> dict[Any, Row]:
