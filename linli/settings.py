@@ -131,6 +131,20 @@ if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["linli.core.dbrouter.PrimaryReplicaRouter"]
     MIDDLEWARE.insert(0, "linli.core.dbrouter.PinPrimaryMiddleware")
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=0)
+
+# "pages": rendered request-list pages, keyed by the versions of what they show (tickets.list_cache),
+# so an entry is never stale, only unused; in each process's memory (a page is ~40 KB). 0 turns it off.
+PAGE_CACHE_ENTRIES = env_int("LINLI_PAGE_CACHE_ENTRIES", 500, minimum=0)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
+    }
+    if PAGE_CACHE_ENTRIES
+    else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+}
 # --- end read replicas ---------------------------------------------------------------------------
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

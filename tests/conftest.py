@@ -33,6 +33,15 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_pages_from_other_tests() -> None:
+    """Each test's rows are rolled back, so on SQLite the next test may reuse their ids; rendered
+    list pages (``tickets.list_cache``) from another test must not be found by them."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _force_login_is_a_full_login(monkeypatch: pytest.MonkeyPatch) -> None:
     """``client.force_login`` stands for a completed login, second factor included.
 

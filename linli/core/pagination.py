@@ -64,21 +64,31 @@ def _page(rows: list[Any], *, key: str, limit: int) -> Page[Any]:
     return Page(items=items, next=encode_cursor(getattr(items[-1], key)) if more else None)
 
 
-def keyset_page_of_parts(
-    qs: QuerySet[Any], parts: list[Q], *, key: str, cursor: str | None, limit: int, descending: bool = False
+def keyset_keys(
+    qs: QuerySet[Any],
+    parts: list[Q] | None,
+    *,
+    key: str,
+    cursor: str | None,
+    limit: int,
+    descending: bool = False,
 ) -> Page[Any]:
-    """``keyset_page(qs, …)`` when ``qs`` is covered by ``qs.filter(part)`` for the parts together
-    (a row may be in several): each part's next ``limit + 1`` keys are read on their own — a narrow
-    query an index can walk in order — and the page is the rows of the first ``limit + 1`` of their
-    union, read with everything ``qs`` selects. Same rows and cursor as ``keyset_page``, one query
-    per part more; worth it when one query with the parts OR-ed together has to walk past many rows
-    that belong to none of them (``tickets.selectors.ticket_page``)."""
+    """The keys of the page ``keyset_page(qs, …)`` would return, and its cursor, without reading
+    the rows: a narrow query an index can often answer alone.
+
+    With ``parts`` (``qs`` is covered by ``qs.filter(part)`` for the parts together; a row may be in
+    several), each part's next ``limit + 1`` keys are read on their own and the page is the first
+    ``limit + 1`` of their union: one query per part, worth it when one query with the parts OR-ed
+    together would walk past many rows that belong to none of them (``tickets.selectors.ticket_page_keys``)."""
     _check_limit(limit)
     order = f"-{key}" if descending else key
     bounded = _after_cursor(qs, key=key, cursor=cursor, descending=descending)
-    keys: set[Any] = set()
-    for part in parts:
-        keys.update(bounded.filter(part).order_by(order).values_list(key, flat=True)[: limit + 1])
-    first = sorted(keys, reverse=descending)[: limit + 1]
-    rows = list(qs.filter(**{f"{key}__in": first}).order_by(order)) if first else []
-    return _page(rows, key=key, limit=limit)
+    if parts is None:
+        keys = list(bounded.order_by(order).values_list(key, flat=True)[: limit + 1])
+    else:
+        found: set[Any] = set()
+        for part in parts:
+            found.update(bounded.filter(part).order_by(order).values_list(key, flat=True)[: limit + 1])
+        keys = sorted(found, reverse=descending)[: limit + 1]
+    items = keys[:limit]
+    return Page(items=items, next=encode_cursor(items[-1]) if len(keys) > limit else None)

@@ -6,10 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
+from ninja.renderers import JSONRenderer
 from ninja.responses import Status
 from pydantic import Field
 
@@ -20,13 +21,14 @@ from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
 from linli.tickets.api_problems import router as problems_router
 from linli.tickets.deadlines import deadline_warning, due_text
+from linli.tickets.list_cache import list_page_body
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
 from linli.tickets.models import Source, Ticket, TicketEvent
 from linli.tickets.models import Status as TicketStatus
 from linli.tickets.selectors import (
     TicketFilters,
     access_ticket,
-    ticket_page,
+    ticket_page_keys,
     timeline,
 )
 from linli.tickets.services import photo_for, ticket_photo_add
@@ -37,6 +39,8 @@ router = Router(tags=["tickets"])
 router.add_router("", categories_router)  # /categories
 router.add_router("", problems_router)  # /problems (api_problems.py)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+JSON = JSONRenderer()  # NinjaAPI's renderer: the list answers bytes it renders itself (list_cache)
+JSON_CONTENT_TYPE = f"{JSON.media_type}; charset={JSON.charset}"
 
 
 class TicketIn(Schema):
@@ -312,7 +316,7 @@ def requests_photo_read(request: HttpRequest, ticket_id: int, photo_id: int) -> 
     operation_id="requests_list",
     summary="Requests the caller may see, newest first, keyset-paginated",
 )
-def requests_list(request: HttpRequest, filters: Query[RequestListFilter]) -> dict[str, Any]:
+def requests_list(request: HttpRequest, filters: Query[RequestListFilter]) -> HttpResponse:
     f = TicketFilters(
         status=filters.status,
         category_id=filters.category_id,
@@ -324,10 +328,19 @@ def requests_list(request: HttpRequest, filters: Query[RequestListFilter]) -> di
         q=filters.q,
         care_tag=filters.care_tag,
     )
-    page = ticket_page(request.user, f, cursor=filters.cursor, limit=filters.limit)
-    # Plain dicts: django-ninja validates the answer against TicketListOut once; building the
-    # schema objects here as well doubled the cost of a 50-row page (docs/scaling.md).
-    return {"items": [ticket_out(t, request.user, with_actions=False) for t in page.items], "next": page.next}
+    keys = ticket_page_keys(request.user, f, cursor=filters.cursor, limit=filters.limit)
+    body = list_page_body(keys=keys, render=lambda rows, next_cursor: _list_json(request, rows, next_cursor))
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+
+
+def _list_json(request: HttpRequest, rows: list[Ticket], next_cursor: str | None) -> bytes:
+    """The page as django-ninja would answer it (validated against ``TicketListOut``), as bytes for
+    ``list_cache``. The rows are plain dicts: building the schema objects here as well doubled the
+    cost of a 50-row page (docs/scaling.md)."""
+    page = TicketListOut.model_validate(
+        {"items": [ticket_out(t, request.user, with_actions=False) for t in rows], "next": next_cursor}
+    )
+    return JSON.render(request, page.model_dump(), response_status=200).encode()
 
 
 @router.get(

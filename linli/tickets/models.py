@@ -208,6 +208,9 @@ class Ticket(ScopedModel):
     supervision_count = models.PositiveIntegerField(default=0)
     supervised_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Raised by the database on every UPDATE of the row, whatever wrote it (a trigger, migration 0009):
+    # a rendered list page is kept under the versions of its rows (tickets.list_cache).
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     objects = TicketQuerySet.as_manager()
 
@@ -222,7 +225,7 @@ class Ticket(ScopedModel):
             models.Index(fields=["phone_hash"], name="ticket_phone_hash"),
             models.Index(fields=["id"], condition=Q(status__in=sorted(OPEN_STATUSES)), name="ticket_open_newest"),
             # Newest first within one street: a street's queue walks only its own open requests, however
-            # many newer ones other streets have (tickets.selectors.ticket_page; docs/scaling.md). It
+            # many newer ones other streets have (tickets.selectors.ticket_page_keys; docs/scaling.md). It
             # carries the columns the visibility and "mine" filters test, so the walk reads no table rows
             # and stops at the page's end: 0.08 ms for a street's first page at 1M, where PostgreSQL —
             # misjudging the ORed filters at one row — read all 4,183 open rows and sorted them (5.2 ms).
@@ -381,3 +384,16 @@ class ProblemItem(ScopedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ListGeneration(models.Model):
+    """Moves whenever the names a request list shows beside its rows may have changed: a place's or
+    an organisation's name or kind, any category, the holiday calendar's published years. Raised by
+    database triggers (migration 0009), so every write path moves it, the admin and bulk updates
+    included. Only ``tickets.list_cache`` reads it."""
+
+    name = models.CharField(max_length=16, primary_key=True)
+    value = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"
