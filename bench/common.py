@@ -114,8 +114,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(database_url: str = SCALE_DB, workers: int = WORKERS) -> Iterator[str]:
-    """gunicorn with ``workers`` sync workers (one per core), persistent database connections."""
+def gunicorn(database_url: str = SCALE_DB, workers: int = WORKERS, **env: str) -> Iterator[str]:
+    """gunicorn with ``workers`` sync workers (one per core), persistent database connections, and
+    ``env`` added to the server's environment."""
     port = free_port()
     cmd = [
         str(Path(PY).parent / "gunicorn"),
@@ -129,7 +130,7 @@ def gunicorn(database_url: str = SCALE_DB, workers: int = WORKERS) -> Iterator[s
         "--log-level",
         "warning",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(database_url))
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(database_url, **env))
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):

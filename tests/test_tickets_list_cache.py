@@ -159,8 +159,10 @@ def test_deadline_texts_hold_until_the_instant_text_stable_until_names():
     rng = random.Random(8)
     base = timezone.now()
     for _ in range(2000):
-        t = Ticket(status=Status.ACCEPTED, resolve_due=base + dt.timedelta(seconds=rng.randint(-10 * 86400, 10 * 86400)))
-        now = base + dt.timedelta(microseconds=rng.randint(-10**6, 10**6))
+        t = Ticket(
+            status=Status.ACCEPTED, resolve_due=base + dt.timedelta(seconds=rng.randint(-10 * 86400, 10 * 86400))
+        )
+        now = base + dt.timedelta(microseconds=rng.randint(-(10**6), 10**6))
         until = text_stable_until(t, now=now)
         assert until is not None and until > now
         text = due_text(t, now=now)

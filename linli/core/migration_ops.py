@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import migrations
 
-
 SQL = str | list[str]  # one script, or statements run one by one (SQLite runs one statement per call)
 
 

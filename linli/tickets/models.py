@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core import crypto
 from linli.core.masking import mask_phone
-from linli.core.scoping import ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
+from linli.core.scoping import Scope, ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
 from linli.places.models import STREET_PATH_LENGTH
 
 if TYPE_CHECKING:
@@ -132,19 +132,18 @@ class Rating(models.TextChoices):
 
 
 class TicketQuerySet(ScopedQuerySet["Ticket"]):
-    def visible_to(self, user: User) -> TicketQuerySet:  # type: ignore[override]
-        """Staff see requests under nodes where they handle, manage or lead; everyone sees their own."""
-        condition = Q(pk__in=[])
-        everything = False
+    def visible_to(self, user: User, *, own: Q | None = None) -> TicketQuerySet:  # type: ignore[override]
+        """Staff see requests under nodes where they handle, manage or lead; everyone sees their own
+        (``own``: ``Ticket.own_q(user)`` when the caller has read it already)."""
+        paths: list[str] = []
         for capability in STAFF_CAPABILITIES:
             scope = scope_for(user, capability)
-            everything = everything or scope.everything
-            if not scope.empty:
-                condition |= scope.q("place_path")
-        if everything:
-            return self.all()
+            if scope.everything:
+                return self.all()
+            paths.extend(scope.paths)
+        condition = Scope.from_paths(paths).q("place_path")  # each root once, whichever capabilities share it
         if getattr(user, "is_authenticated", False):
-            condition |= Ticket.own_q(user)
+            condition |= own if own is not None else Ticket.own_q(user)
         return self.filter(condition)
 
 

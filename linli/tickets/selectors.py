@@ -161,10 +161,11 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
     return qs
 
 
-def _queue_parts(user: Any, f: TicketFilters) -> list[Any] | None:
+def _queue_parts(user: Any, f: TicketFilters, *, own: Q | None = None) -> list[Any] | None:
     """For a list of open requests of street-level staff: one part per street (each walks
     ``ticket_open_street_newest``, that street's open requests newest first) and one for the viewer's
-    own requests wherever they are. Together they cover what the viewer sees. ``None`` when one query
+    own requests wherever they are (``own``: ``Ticket.own_q(user)``, if read already). Together they
+    cover what the viewer sees. ``None`` when one query
     serves as well: not only open requests are asked, the scope is wider or narrower than streets, or
     there is no staff scope."""
     if f.status != "open" and f.queue != "mine":
@@ -182,7 +183,7 @@ def _queue_parts(user: Any, f: TicketFilters) -> list[Any] | None:
         return None
     streets = sorted({root[:STREET_PATH_LENGTH] for root in roots})
     street = Substr("place_path", 1, STREET_PATH_LENGTH)
-    return [Exact(street, Value(prefix)) for prefix in streets] + [Ticket.own_q(user)]
+    return [Exact(street, Value(prefix)) for prefix in streets] + [own if own is not None else Ticket.own_q(user)]
 
 
 def ticket_page(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) -> Page[Ticket]:
@@ -200,8 +201,10 @@ def ticket_page_keys(user: Any, f: TicketFilters, *, cursor: str | None, limit: 
     open request of the other streets (16,859 rows, 15 ms, after a surge elsewhere; docs/scaling.md).
     So a queue of open requests is read per street, plus the viewer's own requests
     (``keyset_keys`` with parts): its cost follows the street's own backlog, not the city's."""
-    qs = filter_tickets(Ticket.objects.visible_to(user), user, f)
-    return keyset_keys(qs, _queue_parts(user, f), key="id", cursor=cursor, limit=limit, descending=True)
+    own = Ticket.own_q(user) if getattr(user, "is_authenticated", False) else None
+    qs = filter_tickets(Ticket.objects.visible_to(user, own=own), user, f)
+    parts = _queue_parts(user, f, own=own)
+    return keyset_keys(qs, parts, key="id", cursor=cursor, limit=limit, descending=True)
 
 
 def page_rows(ids: list[int]) -> list[Ticket]:

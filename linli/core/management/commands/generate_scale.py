@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from linli.core.demo import builder as builder_module
 from linli.core.demo.builder import SIZES, STREET_NAMES, DemoBuilder, Size
@@ -108,3 +109,12 @@ class Command(BaseCommand):
                 f"routing model v{model.version} trained on {model.trained_on:,} requests "
                 f"in {time.monotonic() - started:.0f}s"
             )
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # Bulk-loaded tables have no visibility map until autovacuum comes round, so an index-only
+            # scan still visits the heap and the planner avoids it: the street queue's walk read
+            # 4,144 heap pages (8.8 ms) instead of 51 index entries (0.06 ms) on a fresh database.
+            # A database in use has been vacuumed; so is this one before anything measures it.
+            started = time.monotonic()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM (ANALYZE)")
+            self.stdout.write(f"vacuumed and analysed in {time.monotonic() - started:.0f}s")
