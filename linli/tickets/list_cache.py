@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import caches
+from django.db.models import Subquery
 from django.utils import timezone, translation
 
 from linli.core.pagination import Page
@@ -50,10 +51,14 @@ def list_page_body(*, keys: Page[int], render: Callable[[list[Ticket], str | Non
     unchanged, else rendered (``render(rows, next)``) and kept."""
     if not keys.items:
         return render([], keys.next)
-    names = names_generation()
-    stamps: list[Stamp] = list(
-        Ticket.objects.filter(pk__in=keys.items).order_by("-id").values_list("pk", "version", "submitted_at")
+    # The rows' stamps and the generation in one statement (one snapshot), before anything is rendered.
+    read = list(
+        Ticket.objects.filter(pk__in=keys.items)
+        .order_by("-id")
+        .values_list("pk", "version", "submitted_at", Subquery(_GENERATION))
     )
+    names = (read[0][3] or 0) if read else names_generation()
+    stamps: list[Stamp] = [(pk, version, submitted_at) for pk, version, submitted_at, _names in read]
     cache = caches[CACHE_ALIAS]
     now = timezone.now()
     hit = cache.get(_key(names, stamps, keys.next))
@@ -66,6 +71,9 @@ def list_page_body(*, keys: Page[int], render: Callable[[list[Ticket], str | Non
         key = _key(names, [(r.pk, r.version, r.submitted_at) for r in rows], keys.next)
         cache.set(key, (until.timestamp(), body), timeout=(until - now).total_seconds())
     return body
+
+
+_GENERATION = ListGeneration.objects.filter(name="names").values("value")[:1]
 
 
 def names_generation() -> int:
