@@ -194,14 +194,17 @@ def main() -> int:
 
 
 def show_density(points: list[dict[str, Any]]) -> None:
-    """What the times grow with: the sparsest and densest points of the same history, side by side."""
+    """What the times grow with: the sparsest and densest points of the same history, side by side
+    (each pair once: histories within 5% of each other find the same pair)."""
+    shown: set[tuple[int, int]] = set()
     for days in sorted({p.get("days", 365) for p in points}):
         same_days = [p for p in points if same(p.get("days", 365), days, 0.05)]
         if len(same_days) < 2:
             continue
         lo, hi = min(same_days, key=per_day), max(same_days, key=per_day)
-        if same(per_day(lo), per_day(hi)):
-            continue  # the same district measured twice, not a denser one
+        if same(per_day(lo), per_day(hi)) or (id(lo), id(hi)) in shown:
+            continue  # the same district measured twice, not a denser one; or a pair already shown
+        shown.add((id(lo), id(hi)))
         out(
             f"  density over {days} days, {per_day(lo):,.0f} → {per_day(hi):,.0f} requests a day (no bar): "
             f"grid queue {lo['grid_queue_ms']:.1f} → {hi['grid_queue_ms']:.1f} ms with "

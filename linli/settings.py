@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from linli import languages
 from linli.env import (
     ImproperlyConfiguredEnv,
     env_bool,
@@ -163,10 +164,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "linli.accounts.validators.PasswordHistoryValidator"},
 ]
 
-# Internationalisation: Simplified Chinese first.
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Internationalisation: Simplified Chinese first (linli/languages.py, shared with the import's reader child).
+LANGUAGE_CODE = languages.LANGUAGE_CODE
+LANGUAGES = languages.LANGUAGES
+LOCALE_PATHS = languages.LOCALE_PATHS
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

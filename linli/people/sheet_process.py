@@ -40,6 +40,7 @@ from typing import IO, Any
 from django.utils import translation
 
 from linli.core.errors import InvalidInput
+from linli.languages import LANGUAGE_CODE, LANGUAGES, LOCALE_PATHS
 from linli.people.sheets import Sheet, open_sheet
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,6 @@ logger = logging.getLogger(__name__)
 ROWS_PER_FRAME = 1000
 HEADER = struct.Struct(">I")
 ROOT = Path(__file__).resolve().parent.parent.parent
-# The child's translation settings: linli/settings.py's (tests/test_sheet_process.py keeps them equal).
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("en", "English")]
-LOCALE_PATHS = [ROOT / "locale"]
 
 
 class ReaderCrashed(RuntimeError):
