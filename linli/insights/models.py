@@ -13,14 +13,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Value
-from django.db.models.functions import Substr
-from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.lookups import AnyOf, PatternOps
 from linli.core.scoping import ScopedModel, ScopedQuerySet
-from linli.places.models import STREET_PATH_LENGTH, Place
+from linli.places.models import STREET_PATH_LENGTH, Place, in_street, street_of
 
 # Rollups are bucketed at grid depth (district 1, street 2, community 3, compound 4, grid 5):
 # requests placed at a building or unit count in the grid (or compound) above them.
@@ -76,12 +73,11 @@ class RequestRollupQuerySet(models.QuerySet["RequestRollup"]):
         street or anything below it has one street; a district has its streets (requests are placed at
         a community or below, so every bucket lies under a street): ``= ANY(ARRAY(SELECT …))``, one
         value list computed before the scan, an index condition on every branch of the plan."""
-        street = Substr("bucket_path", 1, STREET_PATH_LENGTH)
         if len(path) >= STREET_PATH_LENGTH:
-            streets: models.Q = models.Q(Exact(street, Value(path[:STREET_PATH_LENGTH])))
+            streets: models.Q = models.Q(in_street("bucket_path", path))
         else:
             below = Place.objects.filter(path__under=path, depth=2).order_by().values("path")
-            streets = models.Q(AnyOf(street, below))
+            streets = models.Q(AnyOf(street_of("bucket_path"), below))
         return self.filter(streets, bucket_path__under=path)
 
 
@@ -128,7 +124,7 @@ class RequestRollup(models.Model):
         indexes = [
             models.Index(
                 "span",
-                Substr("bucket_path", 1, STREET_PATH_LENGTH),
+                street_of("bucket_path"),
                 "day",
                 PatternOps("bucket_path"),
                 name="rollup_span_street_day",

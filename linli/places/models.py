@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
@@ -81,6 +84,18 @@ class Place(MP_Node):
 
 # A street's places all start with its own path: a street sits at depth 2, under its district.
 STREET_PATH_LENGTH = 2 * Place.steplen
+
+
+def street_of(column: str) -> Substr:
+    """The street's part of a materialised path column: what the street-led indexes lead with
+    (``ticket_open_street_newest``, ``rollup_span_street_day``)."""
+    return Substr(column, 1, STREET_PATH_LENGTH)
+
+
+def in_street(column: str, path: str) -> Exact:
+    """``column`` lies in the street of ``path`` (a street's path or anything below it), as an
+    equality on ``street_of(column)`` that those indexes can seek."""
+    return Exact(street_of(column), Value(path[:STREET_PATH_LENGTH]))
 
 
 class Household(ScopedModel):

@@ -6,9 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Substr
-from django.db.models.lookups import Exact
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,11 +15,10 @@ from linli.core.pagination import Page, keyset_keys
 from linli.core.scoping import active_positions, get_or_not_found, scope_for
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
-from linli.places.models import Place
+from linli.places.models import STREET_PATH_LENGTH, Place, in_street
 from linli.tickets.models import (
     OPEN_STATUSES,
     STAFF_CAPABILITIES,
-    STREET_PATH_LENGTH,
     Source,
     Status,
     Ticket,
@@ -182,8 +179,7 @@ def _queue_parts(user: Any, f: TicketFilters, *, own: Q | None = None) -> list[A
         # queries would only add their planning (measured: grid page 17.0 ms as one query, 17.5 in parts).
         return None
     streets = sorted({root[:STREET_PATH_LENGTH] for root in roots})
-    street = Substr("place_path", 1, STREET_PATH_LENGTH)
-    return [Exact(street, Value(prefix)) for prefix in streets] + [own if own is not None else Ticket.own_q(user)]
+    return [in_street("place_path", prefix) for prefix in streets] + [own if own is not None else Ticket.own_q(user)]
 
 
 def ticket_page(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) -> Page[Ticket]:
