@@ -55,6 +55,12 @@ def prepare() -> dict[str, Any]:
     return setup
 
 
+def load_page(url: str, headers: dict[str, str], hello_rps: float) -> tuple[Any, dict[str, float], float]:
+    """wrk's throughput on one page, a single client's latencies, and the throughput's ratio to hello-world."""
+    got = wrk(url, headers=headers)
+    return got, latency(url, headers=headers), got.rps / hello_rps
+
+
 def main() -> int:
     setup = prepare()
     out(f"queue bench on {SCALE_DB.rsplit('/', 1)[-1]}: {setup['tickets']:,} requests; load {load()}")
@@ -72,9 +78,7 @@ def main() -> int:
                 pages.append((f"page after {s['skip']:,} rows", f"{pages[0][1]}&cursor={s['cursor']}"))
             for label, url in pages:
                 size = len(fetch(url, headers))
-                got = wrk(url, headers=headers)
-                lat = latency(url, headers=headers)
-                ratio = got.rps / hello.rps
+                got, lat, ratio = load_page(url, headers, hello.rps)
                 out(
                     f"  {who} queue ({s['open']:,} open), {label}: {size:,} bytes, {got.rps:,.0f} req/s, "
                     f"ratio {ratio:.2f}, single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
@@ -91,10 +95,7 @@ def main() -> int:
         hello = wrk(f"{base}/bench/hello")
         s = setup["street"]
         headers = {"Authorization": f"Bearer {s['token']}"}
-        url = f"{base}/api/v1/requests?queue=mine&limit=50"
-        got = wrk(url, headers=headers)
-        lat = latency(url, headers=headers)
-        ratio = got.rps / hello.rps
+        got, lat, ratio = load_page(f"{base}/api/v1/requests?queue=mine&limit=50", headers, hello.rps)
         out(
             f"  without the page cache: street first page {got.rps:,.0f} req/s, ratio {ratio:.3f}, "
             f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms (hello-world {hello.rps:,.0f} req/s)"

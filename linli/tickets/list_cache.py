@@ -73,12 +73,13 @@ def list_page_body(*, keys: Page[int], render: Callable[[list[Ticket], str | Non
     return body
 
 
-_GENERATION = ListGeneration.objects.filter(name="names").values("value")[:1]
+_NAMES = ListGeneration.objects.filter(name="names")
+_GENERATION = _NAMES.values("value")[:1]
 
 
 def names_generation() -> int:
     """The ``names`` generation (0 before anything was ever renamed)."""
-    return ListGeneration.objects.filter(name="names").values_list("value", flat=True).first() or 0
+    return _NAMES.values_list("value", flat=True).first() or 0
 
 
 def _key(names: int, stamps: Iterable[Stamp], next_cursor: str | None) -> str:

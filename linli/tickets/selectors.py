@@ -34,8 +34,13 @@ LIST_RELATED = ("category__parent__parent", "place", "handling_place", "handling
 LIST_PREFETCH = ("merged_into",)
 
 
+def listed(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``qs`` with what a list shows of each request read alongside."""
+    return qs.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH)
+
+
 def visible_tickets(user: Any) -> QuerySet[Ticket]:
-    return Ticket.objects.visible_to(user).select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH)
+    return listed(Ticket.objects.visible_to(user))
 
 
 def access_ticket(user: Any, pk: Any) -> Ticket:
@@ -208,9 +213,7 @@ def page_rows(ids: list[int]) -> list[Ticket]:
     a list shows of them."""
     if not ids:
         return []
-    return list(
-        Ticket.objects.filter(pk__in=ids).select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH).order_by("-id")
-    )
+    return list(listed(Ticket.objects.filter(pk__in=ids)).order_by("-id"))
 
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
@@ -243,17 +246,8 @@ def order_board(user: Any) -> QuerySet[Ticket]:
     cond = Q()
     for root in roots:
         cond |= Q() if root == "" else Q(place_path__under=root)
-    return (
-        Ticket.objects.filter(cond, status=Status.PUBLISHED, public=True)
-        .select_related(*LIST_RELATED)
-        .prefetch_related(*LIST_PREFETCH)
-    )
+    return listed(Ticket.objects.filter(cond, status=Status.PUBLISHED, public=True))
 
 
 def my_claims(user: Any) -> QuerySet[Ticket]:
-    return (
-        Ticket.objects.filter(claimed_by=user)
-        .select_related(*LIST_RELATED)
-        .prefetch_related(*LIST_PREFETCH)
-        .order_by("-id")
-    )
+    return listed(Ticket.objects.filter(claimed_by=user)).order_by("-id")
