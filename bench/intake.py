@@ -133,6 +133,9 @@ def main() -> int:
             cpu = server_cpu_seconds(database)
             hello = wrk(f"{base}/bench/hello-post", script=str(script))
             hello_cpu = cpu_used(cpu, cpu := server_cpu_seconds(database))
+            # The floor (bench/urls.py): the token check, the body parsed, one row written and committed.
+            floor = wrk(f"{base}/bench/floor/write", script=str(script))
+            cpu = server_cpu_seconds(database)
             got = wrk(f"{base}/api/v1/requests", script=str(script))
             time.sleep(1)  # the worker finishes the notifications queued by the last requests
             intake_cpu = cpu_used(cpu, server_cpu_seconds(database))
@@ -140,8 +143,12 @@ def main() -> int:
     ratio = got.rps / hello.rps
     out(f"  hello-world POST: {hello.rps:,.0f} req/s")
     out(
+        f"  floor (token check + one row committed): {floor.rps:,.0f} req/s, ratio {floor.rps / hello.rps:.2f} "
+        f"to hello-world{f', {floor.errors} errors' if floor.errors else ''}"
+    )
+    out(
         f"  POST /api/v1/requests: {got.rps:,.0f} req/s (p50 {got.p50_ms:.0f} ms, p99 {got.p99_ms:.0f} ms), "
-        f"{made:,} requests created, {got.errors} errors; ratio {ratio:.2f}"
+        f"{made:,} requests created, {got.errors} errors; ratio {ratio:.2f} ({got.rps / floor.rps:.2f} of the floor)"
     )
     # Load-independent view: the server side's CPU (gunicorn, worker, PostgreSQL) per request.
     hello_ms = sum(hello_cpu.values()) * 1000 / max(1, hello.rps * WRK_SECONDS)

@@ -70,6 +70,16 @@ def main() -> int:
         hello = wrk(f"{base}/bench/hello")
         out(f"  hello-world GET: {hello.rps:,.0f} req/s (p50 {hello.p50_ms:.1f} ms)")
         results["hello_rps"] = hello.rps
+        # The floor (bench/urls.py): the token check and a constant answer the size of the street's
+        # first page, through the same API framework: the most any queue can reach here.
+        street_headers = {"Authorization": f"Bearer {setup['street']['token']}"}
+        first = f"{base}/api/v1/requests?queue=mine&limit=50"
+        floor = wrk(f"{base}/bench/floor/page?size={len(fetch(first, street_headers))}", headers=street_headers)
+        out(
+            f"  floor (token check + a constant page of that size): {floor.rps:,.0f} req/s, "
+            f"ratio {floor.rps / hello.rps:.2f} to hello-world"
+        )
+        results["floor_rps"] = floor.rps
         for who in ("street", "grid"):
             s = setup[who]
             headers = {"Authorization": f"Bearer {s['token']}"}
@@ -81,7 +91,8 @@ def main() -> int:
                 got, lat, ratio = load_page(url, headers, hello.rps)
                 out(
                     f"  {who} queue ({s['open']:,} open), {label}: {size:,} bytes, {got.rps:,.0f} req/s, "
-                    f"ratio {ratio:.2f}, single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
+                    f"ratio {ratio:.2f} ({got.rps / floor.rps:.2f} of the floor), "
+                    f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
                     + (f", {got.errors} errors" if got.errors else "")
                 )
                 ok &= verdict(f"{who} {label} throughput ratio", ratio, MIN_RATIO)
