@@ -74,10 +74,13 @@ def main() -> int:
         # first page, through the same API framework: the most any queue can reach here.
         street_headers = {"Authorization": f"Bearer {setup['street']['token']}"}
         first = f"{base}/api/v1/requests?queue=mine&limit=50"
-        floor = wrk(f"{base}/bench/floor/page?size={len(fetch(first, street_headers))}", headers=street_headers)
+        size = len(fetch(first, street_headers))
+        floor = wrk(f"{base}/bench/floor/page?size={size}", headers=street_headers)
+        open_floor = wrk(f"{base}/bench/floor/open?size={size}")  # the same without the token check
         out(
             f"  floor (token check + a constant page of that size): {floor.rps:,.0f} req/s, "
-            f"ratio {floor.rps / hello.rps:.2f} to hello-world"
+            f"ratio {floor.rps / hello.rps:.2f} to hello-world; without the token check "
+            f"{open_floor.rps:,.0f} req/s, ratio {open_floor.rps / hello.rps:.2f}"
         )
         results["floor_rps"] = floor.rps
         for who in ("street", "grid"):

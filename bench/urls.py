@@ -4,7 +4,8 @@
   database work;
 * the **floors**: the least any implementation of an API endpoint must do here, through the same API
   framework and the same sign-in. ``/bench/floor/page`` checks the bearer token (``BearerAuth``, one
-  database read) and answers a constant body of the size asked for; ``/bench/floor/write`` checks the
+  database read) and answers a constant body of the size asked for (``/bench/floor/open``: the same
+  without the token check, to tell the two costs apart); ``/bench/floor/write`` checks the
   token and commits one row change (the least a request that creates something must make durable).
   A floor's ratio to hello-world is the most a ratio bar can hope for on this stack: the queue and the
   intake do that much and then their own work.
@@ -40,6 +41,11 @@ def floor_page(request: HttpRequest, size: int = 40_000) -> HttpResponse:
     if body is None:
         body = _BODIES[size] = b'"' + b"x" * (size - 2) + b'"'
     return HttpResponse(body, content_type="application/json; charset=utf-8")
+
+
+@floors.get("/open", auth=None, operation_id="bench_floor_open")
+def floor_open(request: HttpRequest, size: int = 40_000) -> HttpResponse:
+    return floor_page(request, size)
 
 
 class FloorIn(Schema):

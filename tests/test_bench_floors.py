@@ -36,3 +36,9 @@ def test_the_write_floor_commits_one_row_each_time(api_as):
         assert answer.status_code == 201, answer.content
         assert answer.json() == {"received": 5}
         assert ListGeneration.objects.get(name="bench-floor").value == expected
+
+
+def test_the_open_floor_is_the_page_floor_without_the_token_check():
+    answer = Client().get("/bench/floor/open?size=1000")
+    assert answer.status_code == 200
+    assert len(answer.content) == 1000
