@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.accounts.models import ApiToken, OneTimeCode, User
+from linli.accounts.selectors import live_token
 from linli.audit.models import AuditEvent
 from linli.audit.services import audit_record, client_ip
 from linli.core import crypto
@@ -176,11 +177,7 @@ def token_authenticate(key: str) -> User | None:
     if not key.startswith("lnl_"):
         return None
     now = timezone.now()
-    token = (
-        ApiToken.objects.select_related("user__person")  # the person: names on answers, positions for scope
-        .filter(digest=crypto.token_digest(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
+    token = live_token(crypto.token_digest(key))  # with the user and the person (names, positions for scope)
     if token is None or (token.expires_at and token.expires_at <= now):
         return None
     if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
