@@ -70,3 +70,54 @@ def test_revoked_tokens_inactive_users_expired_tokens_and_unknown_keys_do_not_si
 
     assert token_authenticate("lnl_" + "x" * 43) is None
     assert token_authenticate("not-a-linli-key") is None
+
+
+def test_signing_in_brings_the_same_position_rows_the_scope_would_read(users):
+    """The sign-in statement's positions (``core.scoping.current_rows_sql``) are the rows
+    ``_current_rows`` reads itself — ended ones left out, future ones and ones ending today kept, with
+    their places and organisations — so scope, unit and liaison checks after a token sign-in ask nothing."""
+    from linli.core import scoping
+    from linli.orgs.models import Organisation
+    from linli.people.models import Position
+
+    today = timezone.localdate()
+    person = users["grid"].person
+    dept = Organisation.objects.filter(kind="department").order_by("pk").first()
+    home = Position.objects.filter(person=person).first().place
+    for start, end in [
+        (today + dt.timedelta(days=7), None),  # not started: read, and left out of today's scope
+        (today - dt.timedelta(days=30), today),  # ends today: still held
+        (today - dt.timedelta(days=30), today - dt.timedelta(days=1)),  # ended: not read
+    ]:
+        Position.objects.create(
+            person=person, kind="department_liaison", organisation=dept, place=home, start_date=start, end_date=end
+        )
+    _, key = token_issue(user=users["grid"])
+    with CaptureQueriesContext(connection) as queries:
+        user = token_authenticate(key)
+        assert user is not None
+        scope = scoping.scope_for(user, "handle")
+        places = scoping.active_position_places(user)
+        liaisons = scoping.liaison_organisations(user)
+    assert len(queries) <= 2  # the sign-in, and the token's first-use stamp
+    assert not any("people_position" in q["sql"] and "json" not in q["sql"] for q in queries.captured_queries)
+
+    fresh = User.objects.get(pk=users["grid"].pk)  # nothing cached: the scope reads its own rows
+    expected = sorted(scoping._current_rows(fresh, person.pk))
+    got = sorted(getattr(user, scoping._rows_attribute(today)))
+    assert got == expected and len(got) == Position.objects.filter(person=person).count() - 1
+    assert scope == scoping.scope_for(fresh, "handle") and not scope.empty
+    assert places == scoping.active_position_places(fresh)
+    assert liaisons == scoping.liaison_organisations(fresh) == {dept.pk}  # the one without an end date
+    assert all(isinstance(r[4], dt.date) and isinstance(r[2], int) for r in got)
+
+
+def test_a_person_with_no_positions_signs_in_with_an_empty_scope(users):
+    from linli.core import scoping
+
+    _, key = token_issue(user=users["resident"])
+    user = token_authenticate(key)
+    with CaptureQueriesContext(connection) as queries:
+        assert scoping.scope_for(user).empty
+        assert scoping.active_position_places(user) == []
+    assert len(queries) == 0

@@ -49,6 +49,23 @@ def test_a_repeated_page_is_served_from_the_cache_without_reading_its_rows(api_a
     assert len(first.json()["items"]) == 6
 
 
+@pytest.mark.parametrize("url", [URL, "/api/v1/requests?queue=mine&limit=50", "/api/v1/requests?queue=mine&limit=2"])
+def test_a_reload_of_a_street_queue_is_three_statements(api_as, queue, url):
+    """Sign-in with the viewer's positions; their own requests' masters; the page's ids with their
+    stamps and the names generation — for open requests the street's part and the viewer's own part in
+    one statement (on SQLite, which cannot order and limit the members of a UNION, one per part and one
+    for the stamps). Nothing else on a hit."""
+    client = api_as("street")
+    first = client.get(url)
+    assert first.status_code == 200 and first.json()["items"]
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.content == first.content
+    in_parts = url != URL  # "mine": open requests, the street's part and the own part
+    expected = 5 if in_parts and not connection.features.supports_slicing_ordering_in_compound else 3
+    assert len(ctx.captured_queries) == expected, [q["sql"][:120] for q in ctx.captured_queries]
+
+
 @pytest.mark.parametrize(
     "change",
     [

@@ -105,3 +105,26 @@ def test_the_street_part_walks_the_street_led_index(users, two_streets):
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "ticket_open_street_newest" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index and its plan are PostgreSQL's")
+def test_the_parts_are_one_statement_whose_street_member_walks_the_street_led_index(users, two_streets):
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.tickets.list_cache import STAMPS
+    from linli.tickets.selectors import ticket_page_keys
+
+    user = users["street"]
+    filters = TicketFilters(status="open")
+    with CaptureQueriesContext(connection) as ctx:
+        page = ticket_page_keys(user, filters, cursor=None, limit=4, columns=STAMPS)
+    union = [q["sql"] for q in ctx.captured_queries if "UNION" in q["sql"]]
+    assert len(union) == 1 and len([q for q in ctx.captured_queries if "tickets_ticket" in q["sql"]]) == 2  # + masters
+    stamps = {t.pk: (t.version, t.submitted_at) for t in Ticket.objects.filter(pk__in=[r[0] for r in page.items])}
+    assert [(pk, version, at) for pk, version, at, _names in page.items] == [(pk, *stamps[pk]) for pk, *_ in page.items]
+    assert [r[0] for r in page.items] == [t.pk for t in ticket_page(user, filters, cursor=None, limit=4).items]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + union[0])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ticket_open_street_newest" in plan, plan

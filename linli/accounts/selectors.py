@@ -15,8 +15,10 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model
+from django.utils import timezone
 
 from linli.accounts.models import ApiToken, User
+from linli.core.scoping import current_rows_sql, parse_current_rows, remember_current_rows
 from linli.people.models import Person
 
 Converter = Callable[[Any, Any, Any], Any]
@@ -26,19 +28,23 @@ Part = tuple[type[Model], list[str], list[tuple[Any, list[Converter]]]]
 
 def live_token(digest: str) -> ApiToken | None:
     """The unrevoked token with this digest of an active user, with ``token.user`` and ``user.person``
-    loaded (the person may be ``None``); expiry is the caller's to check."""
+    loaded (the person may be ``None``) and the person's current positions kept on the user for the
+    request (``core.scoping``: nearly every API request asks for its scope); expiry is the caller's to check."""
     alias = router.db_for_read(ApiToken)
     sql, parts = _statement(alias)
     connection = connections[alias]
+    today = timezone.localdate()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [digest, True])
+        cursor.execute(sql, [today, digest, True])
         row = cursor.fetchone()
     if row is None:
         return None
-    token, user, person = _instances(alias, connection, parts, row)
+    token, user, person = _instances(alias, connection, parts, row[:-1])
     assert isinstance(token, ApiToken) and isinstance(user, User)
     user.person = person  # type: ignore[assignment]  # the related objects, as select_related sets them
     token.user = user
+    if person is not None:
+        remember_current_rows(user, parse_current_rows(row[-1]), today=today)
     return token
 
 
@@ -65,6 +71,7 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
     connection to the same alias shares."""
     connection = connections[alias]
     q = connection.ops.quote_name
+    token_meta, user_meta, person_meta = ApiToken._meta, User._meta, Person._meta
     tables = [(ApiToken, "t"), (User, "u"), (Person, "p")]
     select: list[str] = []
     parts: list[Part] = []
@@ -79,7 +86,7 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
                 (expression, connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
             )
         parts.append((model, [f.attname for f in fields], columns))
-    token_meta, user_meta, person_meta = ApiToken._meta, User._meta, Person._meta
+    select.append(current_rows_sql(connection, f"p.{q(person_meta.pk.column)}"))
     sql = (
         f"SELECT {', '.join(select)} FROM {q(token_meta.db_table)} t "  # noqa: S608 - names from the models
         f"INNER JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(_column(ApiToken, 'user'))} "

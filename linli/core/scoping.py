@@ -11,6 +11,7 @@ person may always see about themselves (``own_q``). Views and API endpoints neve
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -65,23 +66,78 @@ NOTHING = Scope(everything=False, paths=())
 EVERYTHING = Scope(everything=True, paths=())
 
 
-def _current_rows(user: User, person_id: int) -> list[tuple[str, str, int | None, dt.date, dt.date | None]]:
-    """(kind, place path, organisation id, start, end) of every position of the person not ended
-    before today: one query that answers both ``active_positions`` (today) and
-    ``liaison_organisations``, cached on the user object for the request."""
+PositionRow = tuple[str, str, int, int | None, dt.date, dt.date | None]
+
+
+def _current_rows(user: User, person_id: int) -> list[PositionRow]:
+    """(kind, place path, place id, organisation id, start, end) of every position of the person not
+    ended before today: one query that answers ``active_positions`` (today), ``active_position_places``
+    and ``liaison_organisations``, cached on the user object for the request. Token sign-in reads the
+    same rows in its own statement (``current_rows_sql``) and leaves them here."""
     today = timezone.localdate()
-    cache_key = f"_linli_position_rows_{today.isoformat()}"
-    cached = getattr(user, cache_key, None)
+    cached = getattr(user, _rows_attribute(today), None)
     if cached is None:
         from linli.people.models import Position
 
         cached = list(
             Position.objects.filter(person_id=person_id)
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-            .values_list("kind", "place__path", "organisation_id", "start_date", "end_date")
+            .values_list("kind", "place__path", "place_id", "organisation_id", "start_date", "end_date")
         )
-        setattr(user, cache_key, cached)
+        remember_current_rows(user, cached, today=today)
     return cached
+
+
+def _rows_attribute(today: dt.date) -> str:
+    return f"_linli_position_rows_{today.isoformat()}"
+
+
+def remember_current_rows(user: User, rows: list[PositionRow], *, today: dt.date) -> None:
+    """Keep the person's position rows not ended before ``today`` on the user object for the request."""
+    setattr(user, _rows_attribute(today), rows)
+
+
+def current_rows_sql(connection: Any, person_column: str) -> str:
+    """A scalar subquery, for a statement that reads a user's person anyway: the rows ``_current_rows``
+    reads, as JSON text (``[[kind, path, place id, organisation id, "start", "end"], …]``), with one
+    parameter, today. ``person_column`` is the SQL naming the person's id in the outer statement."""
+    from linli.people.models import Position
+    from linli.places.models import Place
+
+    q = connection.ops.quote_name
+    position, place = Position._meta, Place._meta
+
+    def col(meta: Any, name: str) -> str:
+        return q(meta.get_field(name).column)
+
+    values = ", ".join(
+        [
+            f"s.{col(position, 'kind')}",
+            f"pl.{col(place, 'path')}",
+            f"s.{col(position, 'place')}",
+            f"s.{col(position, 'organisation')}",
+            f"s.{col(position, 'start_date')}",
+            f"s.{col(position, 'end_date')}",
+        ]
+    )
+    if connection.vendor == "postgresql":
+        aggregate = f"COALESCE(json_agg(json_build_array({values})), '[]'::json)::text"
+    else:  # SQLite (JSON1 is built in); dates are stored as ISO text there
+        aggregate = f"json_group_array(json_array({values}))"
+    return (
+        f"(SELECT {aggregate} FROM {q(position.db_table)} s "  # noqa: S608 - names from the models
+        f"INNER JOIN {q(place.db_table)} pl ON pl.{q(place.pk.column)} = s.{col(position, 'place')} "
+        f"WHERE s.{col(position, 'person')} = {person_column} "
+        f"AND (s.{col(position, 'end_date')} IS NULL OR s.{col(position, 'end_date')} >= %s))"
+    )
+
+
+def parse_current_rows(text: str) -> list[PositionRow]:
+    """The rows ``current_rows_sql`` read, as ``_current_rows`` holds them."""
+    return [
+        (kind, path, place_id, org_id, dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None)
+        for kind, path, place_id, org_id, start, end in json.loads(text)
+    ]
 
 
 def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str, str]]:
@@ -96,7 +152,9 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
     today = timezone.localdate()
     day = on or today
     if day == today:
-        return [(kind, path) for kind, path, _org, start, _end in _current_rows(user, person_id) if start <= day]
+        return [
+            (kind, path) for kind, path, _place, _org, start, _end in _current_rows(user, person_id) if start <= day
+        ]
     cache_key = f"_linli_positions_{day.isoformat()}"
     cached = getattr(user, cache_key, None)
     if cached is not None:
@@ -112,6 +170,17 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
     return rows
 
 
+def active_position_places(user: User) -> list[tuple[str, str, int]]:
+    """(position kind, place path, place id) for each position the user's person holds today."""
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    if not person_id:
+        return []
+    today = timezone.localdate()
+    return [
+        (kind, path, place) for kind, path, place, _org, start, _end in _current_rows(user, person_id) if start <= today
+    ]
+
+
 def liaison_organisations(user: User) -> set[int]:
     """The organisations (departments, units) the user's person is the current liaison of
     (``department_liaison`` positions without an end date, whatever their start): requests sent to
@@ -121,7 +190,7 @@ def liaison_organisations(user: User) -> set[int]:
         return set()
     return {
         org
-        for kind, _path, org, _start, end in _current_rows(user, person_id)
+        for kind, _path, _place, org, _start, end in _current_rows(user, person_id)
         if kind == "department_liaison" and org is not None and end is None
     }
 

@@ -13,9 +13,10 @@ against ~1 ms of database. What a page says is decided by three things only:
   (``deadlines.text_stable_until``), so an entry expires at the first mark of any of its rows.
 
 Which rows a viewer gets is decided before the cache, by the scoped key query
-(``selectors.ticket_page_keys``); a list row shows nothing that depends on who looks (no actions,
-the phone masked for everyone). So an entry may serve any viewer whose page holds the same rows,
-and never shows anyone a row outside their scope. The language and time zone are in the key.
+(``selectors.ticket_page_keys``, which reads the rows' stamps and the generation with their ids); a
+list row shows nothing that depends on who looks (no actions, the phone masked for everyone). So an
+entry may serve any viewer whose page holds the same rows, and never shows anyone a row outside
+their scope. The language and time zone are in the key.
 
 Order matters for correctness: the generation is read *before* the rows are rendered, and an entry
 is stored under the versions of the rows it was rendered from, so a write that lands in between
@@ -44,37 +45,35 @@ FORMAT = "1"  # raise when what a page renders changes shape, so no older entry 
 LONGEST = dt.timedelta(hours=1)  # an upper bound, not a freshness rule: versions decide that
 
 Stamp = tuple[int, int, dt.datetime]
+Stamped = tuple[int, int, dt.datetime, int | None]  # a Stamp and the names generation
 
 
-def list_page_body(*, keys: Page[int], render: Callable[[list[Ticket], str | None], bytes]) -> bytes:
-    """The page with these ids and cursor, from the cache when its rows, names and clock marks are
-    unchanged, else rendered (``render(rows, next)``) and kept."""
-    if not keys.items:
-        return render([], keys.next)
-    # The rows' stamps and the generation in one statement (one snapshot), before anything is rendered.
-    read = list(
-        Ticket.objects.filter(pk__in=keys.items)
-        .order_by("-id")
-        .values_list("pk", "version", "submitted_at", Subquery(_GENERATION))
-    )
-    names = (read[0][3] or 0) if read else names_generation()
-    stamps: list[Stamp] = [(pk, version, submitted_at) for pk, version, submitted_at, _names in read]
+def list_page_body(*, page: Page[Stamped], render: Callable[[list[Ticket], str | None], bytes]) -> bytes:
+    """The page with these rows and cursor, from the cache when its rows, names and clock marks are
+    unchanged, else rendered (``render(rows, next)``) and kept. ``page`` is what the scoped key query
+    read with ``columns=STAMPS``: each row's id, version and submission time and the names generation,
+    in one statement (one snapshot), before anything is rendered."""
+    if not page.items:
+        return render([], page.next)
+    names = page.items[0][3] or 0
+    stamps: list[Stamp] = [(pk, version, submitted_at) for pk, version, submitted_at, _names in page.items]
     cache = caches[CACHE_ALIAS]
     now = timezone.now()
-    hit = cache.get(_key(names, stamps, keys.next))
+    hit = cache.get(_key(names, stamps, page.next))
     if hit is not None and now.timestamp() < hit[0]:
         return hit[1]
-    rows = page_rows(keys.items)
-    body = render(rows, keys.next)
+    rows = page_rows([pk for pk, _version, _submitted_at in stamps])
+    body = render(rows, page.next)
     until = min([now + LONGEST, *(t for t in (text_stable_until(r, now=now) for r in rows) if t is not None)])
     if until > now:
-        key = _key(names, [(r.pk, r.version, r.submitted_at) for r in rows], keys.next)
+        key = _key(names, [(r.pk, r.version, r.submitted_at) for r in rows], page.next)
         cache.set(key, (until.timestamp(), body), timeout=(until - now).total_seconds())
     return body
 
 
 _NAMES = ListGeneration.objects.filter(name="names")
-_GENERATION = _NAMES.values("value")[:1]
+# What the key query reads with each id for this cache: ``Stamped`` rows.
+STAMPS = ("version", "submitted_at", Subquery(_NAMES.values("value")[:1]))
 
 
 def names_generation() -> int:

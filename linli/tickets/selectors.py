@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import Page, keyset_keys
-from linli.core.scoping import active_positions, get_or_not_found, scope_for
+from linli.core.scoping import active_position_places, get_or_not_found, scope_for
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import STREET_PATH_LENGTH, Place, in_street
@@ -100,14 +100,14 @@ def care_tag_condition(user: Any, tag_id: int) -> Q:
     )
 
 
-def my_unit_paths(user: Any) -> list[str]:
-    """The nodes where the user holds a handling position (their own unit, not the subtree)."""
+def my_unit_places(user: Any) -> list[tuple[str, int]]:
+    """(path, id) of the nodes where the user holds a handling position (their own unit, not the subtree)."""
     from linli.people.positions import POSITION_KINDS
 
     return [
-        p
-        for k, p in active_positions(user)
-        if k in POSITION_KINDS and POSITION_KINDS[k].capabilities & {"handle", "manage"}
+        (path, place)
+        for kind, path, place in active_position_places(user)
+        if kind in POSITION_KINDS and POSITION_KINDS[kind].capabilities & {"handle", "manage"}
     ]
 
 
@@ -141,11 +141,12 @@ def filter_tickets(qs: QuerySet[Ticket], user: Any, f: TicketFilters) -> QuerySe
     if f.mine:
         qs = qs.filter(submitted_by=user)
     if f.queue in ("mine", "unit"):
-        # The unit's places as ids read first: a condition on the joined place's path kept
-        # PostgreSQL from stopping at the first page (it joined and sorted every open request of
-        # a street: 190 ms at 1M requests; docs/scaling.md).
-        paths = my_unit_paths(user)
-        unit_ids = list(Place.objects.filter(path__in=paths).values_list("pk", flat=True)) if paths else []
+        # The unit's places as ids (the positions' own places, read with the positions): a condition on
+        # the joined place's path kept PostgreSQL from stopping at the first page (it joined and sorted
+        # every open request of a street: 190 ms at 1M requests; docs/scaling.md).
+        units = my_unit_places(user)
+        paths = [path for path, _place in units]
+        unit_ids = sorted({place for _path, place in units})
         unit_q = Q(handling_place_id__in=unit_ids) if unit_ids else Q(pk__in=[])
         for p in paths:
             unit_q |= Q(handling_place__isnull=True, place_path__under=p)
@@ -193,9 +194,12 @@ def ticket_page(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) 
     return Page(items=page_rows(keys.items), next=keys.next)
 
 
-def ticket_page_keys(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) -> Page[int]:
+def ticket_page_keys(
+    user: Any, f: TicketFilters, *, cursor: str | None, limit: int, columns: tuple[Any, ...] = ()
+) -> Page[Any]:
     """The ids of that page, newest first, and its cursor: everything the viewer's scope and the
-    filters decide, without reading the rows (``page_rows`` reads them).
+    filters decide, without reading the rows (``page_rows`` reads them). With ``columns``, each item
+    is ``(id, *columns)``, read in the same statement.
 
     A street's open requests are one query's first page only while the city's newest open requests
     are spread evenly: walking the city-wide newest-first index, a street's page skipped every newer
@@ -205,7 +209,7 @@ def ticket_page_keys(user: Any, f: TicketFilters, *, cursor: str | None, limit: 
     own = Ticket.own_q(user) if getattr(user, "is_authenticated", False) else None
     qs = filter_tickets(Ticket.objects.visible_to(user, own=own), user, f)
     parts = _queue_parts(user, f, own=own)
-    return keyset_keys(qs, parts, key="id", cursor=cursor, limit=limit, descending=True)
+    return keyset_keys(qs, parts, key="id", cursor=cursor, limit=limit, descending=True, columns=columns)
 
 
 def page_rows(ids: list[int]) -> list[Ticket]:
