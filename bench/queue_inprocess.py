@@ -68,8 +68,10 @@ def main() -> None:
     for _ in range(n):
         page()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"{user.username}: {n} pages, {1000 * cpu / n:.2f} ms CPU and {1000 * wall / n:.2f} ms wall a page; "
-          f"{len(statements)} statements:")
+    print(
+        f"{user.username}: {n} pages, {1000 * cpu / n:.2f} ms CPU and {1000 * wall / n:.2f} ms wall a page; "
+        f"{len(statements)} statements:"
+    )
     for seconds, sql in statements:
         print(f"  {1000 * seconds:.2f} ms  {sql[:150]}")
     if profile:
