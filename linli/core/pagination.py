@@ -88,7 +88,7 @@ def keyset_keys(
     With ``columns`` (field names or expressions), each item is a tuple ``(key, *columns)``, read by
     key around the key query (PostgreSQL: in the same statement): asking the key query itself for
     columns its index does not carry made PostgreSQL read and sort all of a street's open requests
-    instead of walking 51 index entries (6.3 ms against 0.1; docs/scaling.md, session 10)."""
+    instead of walking 51 index entries (6.4 ms against 0.1; docs/scaling.md, session 10)."""
     _check_limit(limit)
     order = f"-{key}" if descending else key
     bounded = _after_cursor(qs, key=key, cursor=cursor, descending=descending)
