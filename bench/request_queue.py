@@ -3,8 +3,10 @@
 50 a page, bearer token — the workbench's default queue; the page itself needs 2FA and collected
 static files in production settings, so the bench reads the API the mini-program uses), at street and grid level,
 first page and a deep keyset page, against a hello-world JSON endpoint on the same server. Reloads of an
-unchanged page are answered from the page cache (``tickets.list_cache``); the street's first page is also
-measured with the cache off, which is what every page costs after a change.
+unchanged queue are answered from the caches (``tickets.list_cache``: which rows, after one statement
+that reads the generations of what the viewer may see, and the rendered page); the street's first page
+is also measured while requests on it are written WRITES_PER_SECOND times a second (every write ends
+both cached answers), and with the caches off, which is what every page costs after a change.
 
 Runs against the scale database (``generate_scale``; BENCH_DATABASE_URL, default linli_scale on
 the local PostgreSQL) with gunicorn (one sync worker per core, persistent connections, DEBUG off)
@@ -15,7 +17,11 @@ and wrk on the same machine. Bars (issue #12): throughput ratio ≥ 0.3, single-
 
 from __future__ import annotations
 
+import json
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +32,10 @@ from bench.common import SCALE_DB, django_setup, fetch, gunicorn, latency, load,
 MIN_RATIO = 0.3
 MAX_P95_MS = 50.0
 DEEP = 5000  # rows skipped for the deep page
+# A street of ~100k residents gets ~275 requests a day (Beijing: 21M a year for 21.8M people), each
+# written ~6 times (its transitions): one write every ~17 s of an 8-hour day; a storm day (15–20×)
+# about one a second. Twice that, each on a request of the page being read.
+WRITES_PER_SECOND = 2.0
 
 
 def prepare() -> dict[str, Any]:
@@ -53,6 +63,30 @@ def prepare() -> dict[str, Any]:
             "cursor": encode_cursor(deep_id) if deep_id else None,
         }
     return setup
+
+
+@contextmanager
+def writes_to(ids: list[int], per_second: float) -> Iterator[list[int]]:
+    """Touch these requests (an UPDATE each, as any transition is) ``per_second`` times a second, in
+    turn, from another connection, until the block ends; yields the running count of writes."""
+    import psycopg
+
+    done: list[int] = [0]
+    stop = threading.Event()
+
+    def run() -> None:
+        with psycopg.connect(SCALE_DB, autocommit=True) as conn:
+            while not stop.wait(1 / per_second):
+                conn.execute("UPDATE tickets_ticket SET priority = priority WHERE id = %s", [ids[done[0] % len(ids)]])
+                done[0] += 1
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield done
+    finally:
+        stop.set()
+        thread.join()
 
 
 def load_page(url: str, headers: dict[str, str], hello_rps: float) -> tuple[Any, dict[str, float], float]:
@@ -102,8 +136,26 @@ def main() -> int:
                 ok &= verdict(f"{who} {label} p95", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
                 ok &= got.errors == 0
                 results[f"{who} {label}"] = {"rps": got.rps, "ratio": ratio, **lat, "open": s["open"]}
-    # The figures above are reloads of an unchanged page, answered from the page cache (tickets.list_cache)
-    # after the key and version queries. Rendering every page is what a page costs after any change:
+        # The same street first page while requests on it are written: each write raises the street's
+        # generation and the row's version, so the next reload reads the keys and renders that row again.
+        s = setup["street"]
+        headers = {"Authorization": f"Bearer {s['token']}"}
+        url = f"{base}/api/v1/requests?queue=mine&limit=50"
+        on_page = [int(t["id"]) for t in json.loads(fetch(url, headers))["items"]]
+        with writes_to(on_page, WRITES_PER_SECOND) as writes:
+            got, lat, ratio = load_page(url, headers, hello.rps)
+        out(
+            f"  street first page while {WRITES_PER_SECOND:g} requests a second on it are written "
+            f"({writes[0]} writes): {got.rps:,.0f} req/s, ratio {ratio:.2f}, "
+            f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
+            + (f", {got.errors} errors" if got.errors else "")
+        )
+        ok &= verdict("street first page throughput ratio, with writes", ratio, MIN_RATIO)
+        ok &= verdict("street first page p95, with writes", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
+        ok &= got.errors == 0
+        results["street first page, with writes"] = {"rps": got.rps, "ratio": ratio, **lat, "writes": writes[0]}
+    # The figures above are mostly reloads of an unchanged queue, answered from the caches (tickets.list_cache)
+    # after the generations statement. Rendering every page is what a page costs after any change:
     # measured too, against its own hello-world on the same server, so the cache's share is visible.
     with gunicorn(LINLI_PAGE_CACHE_ENTRIES="0") as base:
         hello = wrk(f"{base}/bench/hello")

@@ -136,6 +136,9 @@ REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=0)
 # "pages": rendered request-list pages, keyed by the versions of what they show (tickets.list_cache),
 # so an entry is never stale, only unused; in each process's memory (a page is ~40 KB). 0 turns it off.
 PAGE_CACHE_ENTRIES = env_int("LINLI_PAGE_CACHE_ENTRIES", 500, minimum=0)
+# Compare every cached answer of the request list's key query with a fresh one, and raise on a
+# difference (tickets.list_cache.queue_page_keys). On in the tests; costs the query it saves.
+LIST_CACHE_VERIFY = env_bool("LINLI_LIST_CACHE_VERIFY", False)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "pages": {

@@ -32,6 +32,15 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         build_demo()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _every_cached_list_is_checked() -> None:
+    """Each answer the request list's key cache gives is compared with a fresh read, so every test
+    that lists after a write also tests that the write moved a generation (``tickets.list_cache``)."""
+    from django.conf import settings
+
+    settings.LIST_CACHE_VERIFY = True
+
+
 @pytest.fixture(autouse=True)
 def _no_cached_pages_from_other_tests() -> None:
     """Each test's rows are rolled back, so on SQLite the next test may reuse their ids; rendered

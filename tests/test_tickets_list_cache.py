@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from linli.orgs.models import Organisation
 from linli.places.models import Place
+from linli.tickets import list_cache
 from linli.tickets import transitions as tr
 from linli.tickets.deadlines import due_text, text_stable_until
 from linli.tickets.list_cache import names_generation
@@ -49,12 +50,31 @@ def test_a_repeated_page_is_served_from_the_cache_without_reading_its_rows(api_a
     assert len(first.json()["items"]) == 6
 
 
-@pytest.mark.parametrize("url", [URL, "/api/v1/requests?queue=mine&limit=50", "/api/v1/requests?queue=mine&limit=2"])
-def test_a_reload_of_a_street_queue_is_three_statements(api_as, queue, url):
-    """Sign-in with the viewer's positions; their own requests' masters; the page's ids with their
-    stamps and the names generation — for open requests the street's part and the viewer's own part in
-    one statement (on SQLite, which cannot order and limit the members of a UNION, one per part and one
-    for the stamps). Nothing else on a hit."""
+STREET_URLS = [URL, "/api/v1/requests?queue=mine&limit=50", "/api/v1/requests?queue=mine&limit=2"]
+
+
+@pytest.mark.parametrize("url", STREET_URLS)
+def test_a_reload_of_an_unchanged_queue_is_two_statements(api_as, queue, url, settings):
+    """Sign-in with the viewer's positions, then the generations of what they may see: nothing else
+    while no request they may see was written (``queue_page_keys``, then ``list_page_body``)."""
+    settings.LIST_CACHE_VERIFY = False  # verification reads the keys again on purpose
+    client = api_as("street")
+    first = client.get(url)
+    assert first.status_code == 200 and first.json()["items"]
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.content == first.content
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert len(statements) == 2 and "tickets_listgeneration" in statements[1], statements
+
+
+@pytest.mark.parametrize("url", STREET_URLS)
+def test_a_reload_that_must_read_the_keys_reads_them_in_one_statement(api_as, queue, url, monkeypatch):
+    """Without the key cache: sign-in; their own requests' masters; the page's ids with their stamps and
+    the names generation — for open requests the street's part and the viewer's own part in one
+    statement (on SQLite, which cannot order and limit the members of a UNION, one per part and one
+    for the stamps). Nothing else while the rendered page holds."""
+    monkeypatch.setattr(list_cache, "_generation_names", lambda user, filters: None)
     client = api_as("street")
     first = client.get(url)
     assert first.status_code == 200 and first.json()["items"]

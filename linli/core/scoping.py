@@ -88,6 +88,13 @@ def _current_rows(user: User, person_id: int) -> list[PositionRow]:
     return cached
 
 
+def current_position_rows(user: User) -> list[PositionRow]:
+    """The rows every scope, unit and liaison check of the request is decided from (with today's date):
+    the person's positions not ended before today, read once per request."""
+    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
+    return _current_rows(user, person_id) if person_id else []
+
+
 def _rows_attribute(today: dt.date) -> str:
     return f"_linli_position_rows_{today.isoformat()}"
 

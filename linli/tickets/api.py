@@ -21,14 +21,13 @@ from linli.tickets.api_categories import CategoryOut, category_out
 from linli.tickets.api_categories import router as categories_router
 from linli.tickets.api_problems import router as problems_router
 from linli.tickets.deadlines import deadline_warning, due_text
-from linli.tickets.list_cache import STAMPS, list_page_body
+from linli.tickets.list_cache import list_page_body, queue_page_keys
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
 from linli.tickets.models import Source, Ticket, TicketEvent
 from linli.tickets.models import Status as TicketStatus
 from linli.tickets.selectors import (
     TicketFilters,
     access_ticket,
-    ticket_page_keys,
     timeline,
 )
 from linli.tickets.services import photo_for, ticket_photo_add
@@ -328,7 +327,7 @@ def requests_list(request: HttpRequest, filters: Query[RequestListFilter]) -> Ht
         q=filters.q,
         care_tag=filters.care_tag,
     )
-    page = ticket_page_keys(request.user, f, cursor=filters.cursor, limit=filters.limit, columns=STAMPS)
+    page = queue_page_keys(user=request.user, filters=f, cursor=filters.cursor, limit=filters.limit)
     body = list_page_body(page=page, render=lambda rows, next_cursor: _list_json(request, rows, next_cursor))
     return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 

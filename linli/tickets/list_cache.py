@@ -18,6 +18,15 @@ list row shows nothing that depends on who looks (no actions, the phone masked f
 entry may serve any viewer whose page holds the same rows, and never shows anyone a row outside
 their scope. The language and time zone are in the key.
 
+Which rows a page holds is cached too (``queue_page_keys``): the key query's answer is kept under
+everything it was decided from — the viewer (account flags and today's position rows, from which
+every scope, unit and liaison check is derived; today's date), the filters, the cursor — and the
+generations of every request row the viewer may see (``ListGeneration`` ``s:<street>``, ``u:<user>``,
+``o:<organisation>``, raised by triggers on each request write; tickets migration 0010) and ``names``.
+Filters that read the clock or other tables (``overdue``, ``place_id``, ``care_tag``) are not cached.
+With ``settings.LIST_CACHE_VERIFY`` (on in the tests) every hit is compared with a fresh read and a
+difference raises, so each test that lists after a write checks that its write moved a generation.
+
 Order matters for correctness: the generation is read *before* the rows are rendered, and an entry
 is stored under the versions of the rows it was rendered from, so a write that lands in between
 can only make an entry newer than its key, never older. Entries live in the ``pages`` cache
@@ -26,19 +35,24 @@ can only make an entry newer than its key, never older. Entries live in the ``pa
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
-from django.db.models import Subquery
+from django.core.cache.backends.dummy import DummyCache
+from django.db.models import Q, Subquery
 from django.utils import timezone, translation
 
 from linli.core.pagination import Page
+from linli.core.scoping import current_position_rows, liaison_organisations
+from linli.places.models import STREET_PATH_LENGTH
 from linli.tickets.deadlines import text_stable_until
-from linli.tickets.models import ListGeneration, Ticket
-from linli.tickets.selectors import page_rows
+from linli.tickets.models import ListGeneration, Ticket, staff_scope
+from linli.tickets.selectors import TicketFilters, page_rows, ticket_page_keys
 
 CACHE_ALIAS = "pages"
 FORMAT = "1"  # raise when what a page renders changes shape, so no older entry is served
@@ -85,3 +99,62 @@ def _key(names: int, stamps: Iterable[Stamp], next_cursor: str | None) -> str:
     parts: list[Any] = [FORMAT, translation.get_language(), timezone.get_current_timezone_name(), names, next_cursor]
     parts.extend(f"{pk}.{version}.{submitted_at.timestamp()!r}" for pk, version, submitted_at in stamps)
     return "tickets.list:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+class StaleListCache(AssertionError):
+    """A cached key-query answer differed from a fresh one (``settings.LIST_CACHE_VERIFY``): some
+    write changed what a viewer may see without raising a generation in the entry's key."""
+
+
+def queue_page_keys(*, user: Any, filters: TicketFilters, cursor: str | None, limit: int) -> Page[Stamped]:
+    """``ticket_page_keys(user, filters, …, columns=STAMPS)``, from the cache while no request the viewer
+    may see has been written since (one small statement reads the generations), else read and kept.
+
+    The generations are read before the key query, so a write landing in between can only make an
+    entry newer than its key, never older."""
+    cache = caches[CACHE_ALIAS]
+    names = None if isinstance(cache, DummyCache) else _generation_names(user, filters)
+    if names is None:
+        return ticket_page_keys(user, filters, cursor=cursor, limit=limit, columns=STAMPS)
+    exact, prefixes = names
+    condition = Q(name__in=exact)
+    for prefix in prefixes:
+        condition |= Q(name__startswith=prefix)
+    generations = sorted(ListGeneration.objects.filter(condition).values_list("name", "value"))
+    key = _keys_key(user, filters, cursor, limit, generations)
+    hit = cache.get(key)
+    if hit is not None:
+        if settings.LIST_CACHE_VERIFY:
+            fresh = ticket_page_keys(user, filters, cursor=cursor, limit=limit, columns=STAMPS)
+            if (fresh.items, fresh.next) != (hit.items, hit.next):
+                raise StaleListCache(f"cached {hit!r} but the rows now read {fresh!r} (generations {generations!r})")
+        return hit  # type: ignore[no-any-return]
+    page = ticket_page_keys(user, filters, cursor=cursor, limit=limit, columns=STAMPS)
+    cache.set(key, page, timeout=LONGEST.total_seconds())
+    return page
+
+
+def _generation_names(user: Any, filters: TicketFilters) -> tuple[list[str], list[str]] | None:
+    """(exact names, name prefixes) of the generations that move when a request the viewer may see is
+    written; ``None`` when the list also depends on the clock or on other tables than requests."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if filters.overdue is not None or filters.place_id is not None or filters.care_tag is not None:
+        return None
+    exact = ["names", f"u:{user.pk}", *(f"o:{org}" for org in sorted(liaison_organisations(user)))]
+    scope = staff_scope(user)
+    prefixes = ["s:"] if scope.everything else []
+    for root in scope.paths:
+        if len(root) >= STREET_PATH_LENGTH:
+            exact.append(f"s:{root[:STREET_PATH_LENGTH]}")
+        else:
+            prefixes.append(f"s:{root}")  # every street under a district, and the district's own requests
+    return exact, prefixes
+
+
+def _keys_key(
+    user: Any, filters: TicketFilters, cursor: str | None, limit: int, generations: list[tuple[str, int]]
+) -> str:
+    viewer = (user.pk, user.is_active, user.is_superuser, timezone.localdate(), current_position_rows(user))
+    parts = [FORMAT, viewer, dataclasses.astuple(filters), cursor, limit, generations]
+    return "tickets.keys:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
