@@ -125,3 +125,15 @@ def test_migrations_run_on_the_primary_only() -> None:
     router = dbrouter.PrimaryReplicaRouter()
     assert router.allow_migrate("default", "tickets")
     assert not router.allow_migrate("replica1", "tickets")
+
+
+def test_a_list_reads_its_generations_from_the_database_it_reads_its_rows_from(replica: str, api_as: Any) -> None:
+    """The sign-in reads the primary; the request list's generations come from where its key query
+    runs (a replica behind the primary would otherwise store an older list under newer generations:
+    ``tickets.list_cache.queue_page_keys``)."""
+    client = api_as("street")
+    with CaptureQueriesContext(connections[replica]) as on_replica, CaptureQueriesContext(connections["default"]):
+        assert client.get("/api/v1/requests?limit=5").status_code == 200
+    statements = [q["sql"] for q in on_replica]
+    assert statements[0].startswith('SELECT "tickets_listgeneration"'), statements
+    assert any('FROM "tickets_ticket"' in sql for sql in statements[1:]), statements

@@ -191,11 +191,18 @@ def ticket_page(user: Any, f: TicketFilters, *, cursor: str | None, limit: int) 
 
 
 def ticket_page_keys(
-    user: Any, f: TicketFilters, *, cursor: str | None, limit: int, columns: tuple[Any, ...] = ()
+    user: Any,
+    f: TicketFilters,
+    *,
+    cursor: str | None,
+    limit: int,
+    columns: tuple[Any, ...] = (),
+    using: str | None = None,
 ) -> Page[Any]:
     """The ids of that page, newest first, and its cursor: everything the viewer's scope and the
     filters decide, without reading the rows (``page_rows`` reads them). With ``columns``, each item
-    is ``(id, *columns)``, read in the same statement.
+    is ``(id, *columns)``, read in the same statement. ``using``: the database to read from (by default
+    the router's choice).
 
     A street's open requests are one query's first page only while the city's newest open requests
     are spread evenly: walking the city-wide newest-first index, a street's page skipped every newer
@@ -203,7 +210,8 @@ def ticket_page_keys(
     So a queue of open requests is read per street, plus the viewer's own requests
     (``keyset_keys`` with parts): its cost follows the street's own backlog, not the city's."""
     own = Ticket.own_q(user) if getattr(user, "is_authenticated", False) else None
-    qs = filter_tickets(Ticket.objects.visible_to(user, own=own), user, f)
+    tickets = Ticket.objects.db_manager(using) if using else Ticket.objects
+    qs = filter_tickets(tickets.visible_to(user, own=own), user, f)
     parts = _queue_parts(user, f, own=own)
     return keyset_keys(qs, parts, key="id", cursor=cursor, limit=limit, descending=True, columns=columns)
 
