@@ -135,5 +135,5 @@ def test_a_list_reads_its_generations_from_the_database_it_reads_its_rows_from(r
     with CaptureQueriesContext(connections[replica]) as on_replica, CaptureQueriesContext(connections["default"]):
         assert client.get("/api/v1/requests?limit=5").status_code == 200
     statements = [q["sql"] for q in on_replica]
-    assert statements[0].startswith('SELECT "tickets_listgeneration"'), statements
+    assert "tickets_listgeneration" in statements[0] and "tickets_ticket" not in statements[0], statements
     assert any('FROM "tickets_ticket"' in sql for sql in statements[1:]), statements
