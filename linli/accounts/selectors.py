@@ -18,6 +18,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 from linli.accounts.models import ApiToken, User
+from linli.core.prepared import prepared_cursor
 from linli.core.scoping import current_rows_sql, parse_current_rows, remember_current_rows
 from linli.people.models import Person
 
@@ -34,7 +35,7 @@ def live_token(digest: str) -> ApiToken | None:
     sql, parts = _statement(alias)
     connection = connections[alias]
     today = timezone.localdate()
-    with connection.cursor() as cursor:
+    with prepared_cursor(alias) as cursor:  # planned once per connection (core.prepared)
         cursor.execute(sql, [today, digest, True])
         row = cursor.fetchone()
     if row is None:

@@ -38,17 +38,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import router
+from django.db import connections, router
 from django.db.models import Q, Subquery
 from django.utils import timezone, translation
 
 from linli.core.pagination import Page
+from linli.core.prepared import prepared_cursor
 from linli.core.scoping import current_position_rows, liaison_organisations
 from linli.places.models import STREET_PATH_LENGTH
 from linli.tickets.deadlines import text_stable_until
@@ -132,12 +134,24 @@ def queue_page_keys(*, user: Any, filters: TicketFilters, cursor: str | None, li
     return page
 
 
+# The generations with these exact names, one statement text whatever their number, so it is prepared once.
+_EXACT = {
+    "postgresql": "SELECT name, value FROM tickets_listgeneration WHERE name = ANY(%s)",  # a text[] parameter
+    "sqlite": "SELECT name, value FROM tickets_listgeneration WHERE name IN (SELECT value FROM json_each(%s))",
+}
+
+
 def _read_generations(exact: list[str], prefixes: list[str], *, alias: str) -> list[tuple[str, int]]:
     """(name, value) of the generations with these names or prefixes that exist in database ``alias``,
     in name order. The key query's database: a replica behind the one the generations came from would
     store an older list under newer generations. (Reading them in the token sign-in statement instead
     saved this statement but made every API request's sign-in 0.2 ms slower to plan and run — the
     authenticated floor fell from 0.32 to 0.25 of hello-world — and the list no faster; docs/scaling.md.)"""
+    if not prefixes:  # equality on the key: one statement text, prepared (core.prepared)
+        vendor = connections[alias].vendor
+        with prepared_cursor(alias) as cursor:
+            cursor.execute(_EXACT[vendor], [exact] if vendor == "postgresql" else [json.dumps(exact)])
+            return sorted((name, int(value)) for name, value in cursor.fetchall())
     condition = Q(name__in=exact)
     for prefix in prefixes:
         condition |= Q(name__startswith=prefix)

@@ -1,0 +1,55 @@
+"""Statements PostgreSQL plans once per connection instead of on every execution.
+
+Django binds parameters on the client (psycopg's ``ClientCursor``), so PostgreSQL parses and plans every
+statement it is sent. For the two statements a reload of the request list consists of — the token sign-in
+and the list generations — planning was ~80% of their database time (0.24–0.32 ms planned against
+0.05 ms executed for the sign-in; docs/scaling.md, session 11). ``prepared_cursor`` gives a Django cursor
+(logged, counted by ``CaptureQueriesContext``, wrapped like any other) over a psycopg cursor with
+server-side binding that prepares what it executes: the first execution on a connection prepares, later
+ones run the prepared statement, and PostgreSQL switches to a generic plan once it is no dearer than the
+custom ones. Only for statements whose text does not vary and whose plan does not depend on the values
+(equality on keys); a ``LIKE`` on a parameter would keep being planned (custom plans) and gain nothing.
+
+Needs a direct connection or a pooler that keeps prepared statements per client (PgBouncer ≥ 1.21 with
+``max_prepared_statements``); on other databases it is the ordinary cursor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+
+
+class _PreparingCursor(psycopg.Cursor[Any]):
+    """Server-side binding, and every statement prepared (psycopg keeps them per connection, by text)."""
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None, **kwargs: Any) -> Any:
+        return super().execute(query, params, prepare=True, **kwargs)
+
+
+class _DebugWrapper(CursorDebugWrapper):
+    """Logs the statement as written, with its parameters beside it: psycopg keeps no interpolated
+    text of a statement bound on the server, which Django's wrapper would log."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params, use_last_executed_query=False):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def prepared_cursor(alias: str) -> Any:
+    """A cursor on database ``alias`` whose statements are prepared on PostgreSQL (use as a context manager)."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    if connection.connection.prepare_threshold is None:
+        # Django turns psycopg's preparing off on each new connection (for poolers); a statement executed
+        # with prepare=True is then not prepared either. Django's own cursors bind on the client and
+        # never prepare, whatever the threshold: only the statements sent through here are.
+        connection.connection.prepare_threshold = 0
+    raw = _PreparingCursor(connection.connection)
+    return _DebugWrapper(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
