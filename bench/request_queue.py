@@ -89,6 +89,20 @@ def writes_to(ids: list[int], per_second: float) -> Iterator[list[int]]:
         thread.join()
 
 
+def single_client(got: Any, lat: dict[str, float]) -> str:
+    """The single client's latencies, and the errors under load if there were any."""
+    return f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms" + (
+        f", {got.errors} errors" if got.errors else ""
+    )
+
+
+def judge(name: str, got: Any, lat: dict[str, float], ratio: float, *, suffix: str = "") -> bool:
+    """The bars for one page (each printed): throughput ratio, single-client p95, no errors under load."""
+    ok = verdict(f"{name} throughput ratio{suffix}", ratio, MIN_RATIO)
+    ok &= verdict(f"{name} p95{suffix}", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
+    return ok and got.errors == 0
+
+
 def load_page(url: str, headers: dict[str, str], hello_rps: float) -> tuple[Any, dict[str, float], float]:
     """wrk's throughput on one page, a single client's latencies, and the throughput's ratio to hello-world."""
     got = wrk(url, headers=headers)
@@ -128,13 +142,9 @@ def main() -> int:
                 got, lat, ratio = load_page(url, headers, hello.rps)
                 out(
                     f"  {who} queue ({s['open']:,} open), {label}: {size:,} bytes, {got.rps:,.0f} req/s, "
-                    f"ratio {ratio:.2f} ({got.rps / floor.rps:.2f} of the floor), "
-                    f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
-                    + (f", {got.errors} errors" if got.errors else "")
+                    f"ratio {ratio:.2f} ({got.rps / floor.rps:.2f} of the floor), {single_client(got, lat)}"
                 )
-                ok &= verdict(f"{who} {label} throughput ratio", ratio, MIN_RATIO)
-                ok &= verdict(f"{who} {label} p95", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
-                ok &= got.errors == 0
+                ok &= judge(f"{who} {label}", got, lat, ratio)
                 results[f"{who} {label}"] = {"rps": got.rps, "ratio": ratio, **lat, "open": s["open"]}
         # The same street first page while requests on it are written: each write raises the street's
         # generation and the row's version, so the next reload reads the keys and renders that row again.
@@ -146,13 +156,9 @@ def main() -> int:
             got, lat, ratio = load_page(url, headers, hello.rps)
         out(
             f"  street first page while {WRITES_PER_SECOND:g} requests a second on it are written "
-            f"({writes[0]} writes): {got.rps:,.0f} req/s, ratio {ratio:.2f}, "
-            f"single-client p50 {lat['p50']:.1f} ms p95 {lat['p95']:.1f} ms"
-            + (f", {got.errors} errors" if got.errors else "")
+            f"({writes[0]} writes): {got.rps:,.0f} req/s, ratio {ratio:.2f}, {single_client(got, lat)}"
         )
-        ok &= verdict("street first page throughput ratio, with writes", ratio, MIN_RATIO)
-        ok &= verdict("street first page p95, with writes", lat["p95"], MAX_P95_MS, higher_is_better=False, unit=" ms")
-        ok &= got.errors == 0
+        ok &= judge("street first page", got, lat, ratio, suffix=", with writes")
         results["street first page, with writes"] = {"rps": got.rps, "ratio": ratio, **lat, "writes": writes[0]}
     # The figures above are mostly reloads of an unchanged queue, answered from the caches (tickets.list_cache)
     # after the generations statement. Rendering every page is what a page costs after any change:

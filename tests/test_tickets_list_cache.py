@@ -53,18 +53,22 @@ def test_a_repeated_page_is_served_from_the_cache_without_reading_its_rows(api_a
 STREET_URLS = [URL, "/api/v1/requests?queue=mine&limit=50", "/api/v1/requests?queue=mine&limit=2"]
 
 
-@pytest.mark.parametrize("url", STREET_URLS)
-def test_a_reload_of_an_unchanged_queue_is_two_statements(api_as, queue, url, settings):
-    """Sign-in with the viewer's positions, then the generations of what they may see: nothing else
-    while no request they may see was written (``queue_page_keys``, then ``list_page_body``)."""
-    settings.LIST_CACHE_VERIFY = False  # verification reads the keys again on purpose
-    client = api_as("street")
+def reload_statements(client: Any, url: str) -> list[str]:
+    """The statements of a second ``GET url``, which must answer what the first did (a non-empty page)."""
     first = client.get(url)
     assert first.status_code == 200 and first.json()["items"]
     with CaptureQueriesContext(connection) as ctx:
         again = client.get(url)
     assert again.content == first.content
-    statements = [q["sql"] for q in ctx.captured_queries]
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+@pytest.mark.parametrize("url", STREET_URLS)
+def test_a_reload_of_an_unchanged_queue_is_two_statements(api_as, queue, url, settings):
+    """Sign-in with the viewer's positions, then the generations of what they may see: nothing else
+    while no request they may see was written (``queue_page_keys``, then ``list_page_body``)."""
+    settings.LIST_CACHE_VERIFY = False  # verification reads the keys again on purpose
+    statements = reload_statements(api_as("street"), url)
     assert len(statements) == 2 and "tickets_listgeneration" in statements[1], statements
 
 
@@ -75,15 +79,10 @@ def test_a_reload_that_must_read_the_keys_reads_them_in_one_statement(api_as, qu
     statement (on SQLite, which cannot order and limit the members of a UNION, one per part and one
     for the stamps). Nothing else while the rendered page holds."""
     monkeypatch.setattr(list_cache, "_generation_names", lambda user, filters: None)
-    client = api_as("street")
-    first = client.get(url)
-    assert first.status_code == 200 and first.json()["items"]
-    with CaptureQueriesContext(connection) as ctx:
-        again = client.get(url)
-    assert again.content == first.content
+    statements = reload_statements(api_as("street"), url)
     in_parts = url != URL  # "mine": open requests, the street's part and the own part
     expected = 5 if in_parts and not connection.features.supports_slicing_ordering_in_compound else 3
-    assert len(ctx.captured_queries) == expected, [q["sql"][:120] for q in ctx.captured_queries]
+    assert len(statements) == expected, [sql[:120] for sql in statements]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -179,25 +180,18 @@ def active_positions(user: User, *, on: dt.date | None = None) -> list[tuple[str
 
 def active_position_places(user: User) -> list[tuple[str, str, int]]:
     """(position kind, place path, place id) for each position the user's person holds today."""
-    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
-    if not person_id:
-        return []
     today = timezone.localdate()
-    return [
-        (kind, path, place) for kind, path, place, _org, start, _end in _current_rows(user, person_id) if start <= today
-    ]
+    rows = current_position_rows(user)
+    return [(kind, path, place) for kind, path, place, _org, start, _end in rows if start <= today]
 
 
 def liaison_organisations(user: User) -> set[int]:
     """The organisations (departments, units) the user's person is the current liaison of
     (``department_liaison`` positions without an end date, whatever their start): requests sent to
     them are the user's to see and answer. Shares its query with ``active_positions``."""
-    person_id = getattr(user, "person_id", None) if getattr(user, "is_authenticated", False) else None
-    if not person_id:
-        return set()
     return {
         org
-        for kind, _path, _place, org, _start, end in _current_rows(user, person_id)
+        for kind, _path, _place, org, _start, end in current_position_rows(user)
         if kind == "department_liaison" and org is not None and end is None
     }
 
@@ -232,6 +226,18 @@ def scope_for(user: User, capability: str | None = None) -> Scope:
             return EVERYTHING
         if capability is None or capability in spec.capabilities:
             paths.append(root)
+    return Scope.from_paths(paths)
+
+
+def scope_for_any(user: User, capabilities: Iterable[str]) -> Scope:
+    """The subtrees where ``user`` holds any of ``capabilities``: each root once, whichever capabilities
+    share it (``EVERYTHING`` if any of them reaches everywhere)."""
+    paths: list[str] = []
+    for capability in capabilities:
+        scope = scope_for(user, capability)
+        if scope.everything:
+            return EVERYTHING
+        paths.extend(scope.paths)
     return Scope.from_paths(paths)
 
 

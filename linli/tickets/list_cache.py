@@ -51,10 +51,10 @@ from django.utils import timezone, translation
 
 from linli.core.pagination import Page
 from linli.core.prepared import prepared_cursor
-from linli.core.scoping import current_position_rows, liaison_organisations
+from linli.core.scoping import current_position_rows, liaison_organisations, scope_for_any
 from linli.places.models import STREET_PATH_LENGTH
 from linli.tickets.deadlines import text_stable_until
-from linli.tickets.models import ListGeneration, Ticket, staff_scope
+from linli.tickets.models import STAFF_CAPABILITIES, ListGeneration, Ticket
 from linli.tickets.selectors import TicketFilters, page_rows, ticket_page_keys
 
 CACHE_ALIAS = "pages"
@@ -166,7 +166,7 @@ def _generation_names(user: Any, filters: TicketFilters) -> tuple[list[str], lis
     if filters.overdue is not None or filters.place_id is not None or filters.care_tag is not None:
         return None
     exact = ["names", f"u:{user.pk}", *(f"o:{org}" for org in sorted(liaison_organisations(user)))]
-    scope = staff_scope(user)
+    scope = scope_for_any(user, STAFF_CAPABILITIES)
     prefixes = ["s:"] if scope.everything else []
     for root in scope.paths:
         if len(root) >= STREET_PATH_LENGTH:

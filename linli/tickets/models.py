@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core import crypto
 from linli.core.masking import mask_phone
-from linli.core.scoping import EVERYTHING, Scope, ScopedModel, ScopedQuerySet, liaison_organisations, scope_for
+from linli.core.scoping import ScopedModel, ScopedQuerySet, liaison_organisations, scope_for_any
 from linli.places.models import street_of
 
 if TYPE_CHECKING:
@@ -130,22 +130,11 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
-def staff_scope(user: User) -> Scope:
-    """Where the user handles, manages or leads: each root once, whichever capabilities share it."""
-    paths: list[str] = []
-    for capability in STAFF_CAPABILITIES:
-        scope = scope_for(user, capability)
-        if scope.everything:
-            return EVERYTHING
-        paths.extend(scope.paths)
-    return Scope.from_paths(paths)
-
-
 class TicketQuerySet(ScopedQuerySet["Ticket"]):
     def visible_to(self, user: User, *, own: Q | None = None) -> TicketQuerySet:  # type: ignore[override]
         """Staff see requests under nodes where they handle, manage or lead; everyone sees their own
         (``own``: ``Ticket.own_q(user)`` when the caller has read it already)."""
-        scope = staff_scope(user)
+        scope = scope_for_any(user, STAFF_CAPABILITIES)
         if scope.everything:
             return self.all()
         condition = scope.q("place_path")

@@ -12,17 +12,17 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import Page, keyset_keys
-from linli.core.scoping import active_position_places, get_or_not_found, scope_for
+from linli.core.scoping import active_position_places, get_or_not_found, scope_for, scope_for_any
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import STREET_PATH_LENGTH, Place, in_street
 from linli.tickets.models import (
     OPEN_STATUSES,
+    STAFF_CAPABILITIES,
     Source,
     Status,
     Ticket,
     TicketEvent,
-    staff_scope,
 )
 from linli.tickets.workflow import claim_roots, may_see
 
@@ -173,7 +173,7 @@ def _queue_parts(user: Any, f: TicketFilters, *, own: Q | None = None) -> list[A
     there is no staff scope."""
     if f.status != "open" and f.queue != "mine":
         return None
-    scope = staff_scope(user)
+    scope = scope_for_any(user, STAFF_CAPABILITIES)
     roots = scope.paths
     if scope.everything or not roots or min(len(root) for root in roots) != STREET_PATH_LENGTH:
         # Wider (the district): the city-wide index is the right walk. Narrower only (communities, grids):

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.scoping import ScopedModel, ScopedQuerySet, scope_for
+from linli.core.scoping import ScopedModel, ScopedQuerySet, scope_for_any
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -30,13 +30,10 @@ PHOTOS_MAX = 9
 class StaffScopedQuerySet(ScopedQuerySet[Any]):
     def visible_to(self, user: User) -> StaffScopedQuerySet:  # type: ignore[override]
         """Staff see rows under nodes where they handle, manage or lead; a visitor sees their own."""
-        condition = Q(pk__in=[])
-        for capability in STAFF_CAPABILITIES:
-            scope = scope_for(user, capability)
-            if scope.everything:
-                return self.all()
-            if not scope.empty:
-                condition |= scope.q(self.model.SCOPE_PATH_FIELD)
+        scope = scope_for_any(user, STAFF_CAPABILITIES)
+        if scope.everything:
+            return self.all()
+        condition = scope.q(self.model.SCOPE_PATH_FIELD)
         own = getattr(self.model, "own_q", None)
         if own is not None and getattr(user, "is_authenticated", False):
             condition |= own(user)

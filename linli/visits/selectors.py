@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput, NotFound
-from linli.core.scoping import Scope, access, scope_for
+from linli.core.scoping import access, scope_for_any
 from linli.people.models import Person
 from linli.places.models import Household, Place, PlaceKind
 from linli.visits.models import (
@@ -28,17 +28,6 @@ from linli.visits.models import (
 )
 
 HOUSEHOLD_VISITS_SHOWN = 50
-
-
-def staff_scope(user: Any) -> Scope:
-    """The union of the user's handle/manage/lead subtrees (what visits they may see)."""
-    paths: list[str] = []
-    for capability in STAFF_CAPABILITIES:
-        scope = scope_for(user, capability)
-        if scope.everything:
-            return scope
-        paths.extend(scope.paths)
-    return Scope.from_paths(paths)
 
 
 def visit_list_qs(user: Any) -> QuerySet[Visit]:
@@ -114,7 +103,7 @@ def active_templates() -> list[ChecklistTemplate]:
 
 def node_for(user: Any, node_id: Any) -> Place:
     """The node a coverage or figures page is about: one in the user's staff scope, else 404."""
-    scope = staff_scope(user)
+    scope = scope_for_any(user, STAFF_CAPABILITIES)  # what visits they may see
     if node_id in (None, ""):
         if scope.everything:
             root = Place.objects.filter(kind=PlaceKind.STREET).order_by("path").first()
