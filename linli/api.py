@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
-from linli.core.errors import LinliError
+from linli.core.errors import LinliError, RetryLater
 
 
 class BearerAuth(HttpBearer):
@@ -25,7 +25,11 @@ class BearerAuth(HttpBearer):
 api = NinjaAPI(
     title="Linli 邻里 API",
     version="1",
-    description="Party-building-led community governance. All lists are scoped to the caller.",
+    description=(
+        "Party-building-led community governance. All lists are scoped to the caller. Any call may answer "
+        "429 `rate_limited` or 503 `busy` (a deadlock or a lost database connection: nothing was written) "
+        "with a `Retry-After` header; writes sent with an `Idempotency-Key` header are safe to repeat."
+    ),
     urls_namespace="api",
     auth=[BearerAuth(), django_auth],
     docs_url="/docs",
@@ -47,8 +51,8 @@ def on_linli_error(request: HttpRequest, exc: LinliError) -> HttpResponse:
             reason=exc.code,
         )
     response = api.create_response(request, exc.as_dict(), status=exc.status)
-    if getattr(exc, "retry_after", None):  # linli.core.ratelimit.RateLimited → 429 with Retry-After
-        response["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+    if isinstance(exc, RetryLater):  # 429 rate limited, 503 busy
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -46,3 +46,21 @@ class InvalidInput(LinliError):
 
     status = 422
     code = "invalid"
+
+
+class RetryLater(LinliError):
+    """Not now: the same call succeeds later. ``retry_after`` (seconds) becomes the ``Retry-After`` header."""
+
+    default_retry_after = 1
+
+    def __init__(self, message: str, *, retry_after: int | None = None, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(self.default_retry_after if retry_after is None else retry_after))
+
+
+class Busy(RetryLater):
+    """The database gave way for a moment (a deadlock, a serialization failure, a lost connection):
+    the transaction was rolled back whole, and the same call a moment later will succeed. HTTP 503."""
+
+    status = 503
+    code = "busy"

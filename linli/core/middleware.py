@@ -1,16 +1,20 @@
-"""Middleware: service errors as pages (404/403/409/422), no-store caching, Content-Security-Policy."""
+"""Middleware: service errors as pages (404/403/409/422/429/503), no-store caching, Content-Security-Policy."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
-from linli.core.errors import LinliError, NotFound
+from linli.core.errors import Busy, LinliError, NotFound, RetryLater
+
+log = logging.getLogger(__name__)
 
 
 class LinliErrorMiddleware:
@@ -35,11 +39,20 @@ class LinliErrorMiddleware:
                     path=request.path[:200],
                     reason=exception.code,
                 )
-        response = TemplateResponse(request, "error.html", {"error": exception}, status=exception.status)
+        return error_response(request, exception)
+
+
+def error_response(request: HttpRequest, error: LinliError) -> HttpResponse:
+    """A service error as the API's JSON error (under /api/) or as the error page, ``Retry-After`` included."""
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = TemplateResponse(request, "error.html", {"error": error}, status=error.status)
         response.render()
-        if getattr(exception, "retry_after", None):  # linli.core.ratelimit.RateLimited → 429
-            response["Retry-After"] = str(exception.retry_after)  # type: ignore[attr-defined]
-        return response
+    if isinstance(error, RetryLater):  # 429 rate limited, 503 busy
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 class NoStoreMiddleware:
@@ -116,11 +129,37 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+# SQLSTATE classes after which nothing was written and the same request a moment later succeeds:
+# 08 connection exception, 40 transaction rollback (40P01 deadlock, 40001 serialization failure),
+# 55P03 lock not available, 57P01–57P03 the server shutting down or starting up.
+TRANSIENT_SQLSTATES = ("08", "40", "55P03", "57P01", "57P02", "57P03")
+
+
+def transient_database_error(exception: BaseException) -> bool:
+    """Whether a database error means "try again" rather than a bug: see ``TRANSIENT_SQLSTATES``;
+    a connection that went away without a SQLSTATE; SQLite's "database is locked"."""
+    from django.db import OperationalError
+
+    if not isinstance(exception, OperationalError):
+        return False
+    cause = exception.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate:
+        return sqlstate.startswith(TRANSIENT_SQLSTATES)
+    text = str(exception).lower()
+    return "database is locked" in text or "connection" in text or "terminat" in text
+
+
 class RetryOnLostDatabaseMiddleware:
-    """Run a request once more when the database connection was lost under it (PostgreSQL restart,
-    failover, an administrator terminating backends) — but only requests that are safe to repeat:
-    GET/HEAD, and writes carrying an ``Idempotency-Key`` (the service returns the first result).
-    The broken connection is closed first, so the retry opens a fresh one."""
+    """Run a request once more when the database gave way under it (a lost connection — PostgreSQL
+    restart, failover, an administrator terminating backends — or a deadlock): but only requests that
+    are safe to repeat: GET/HEAD, and writes carrying an ``Idempotency-Key`` header or the intake form's
+    ``idempotency_key`` field (the service returns the first result). The broken connection is closed
+    first, so the retry opens a fresh one.
+
+    A transient error that cannot be retried here (a plain write, or the retry failed too) is answered
+    503 ``busy`` with ``Retry-After: 1``, not 500: its transaction was rolled back whole, and the page
+    or client may send it again (``transient_database_error``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -131,12 +170,18 @@ class RetryOnLostDatabaseMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         from django.db import OperationalError, connections
 
-        if not isinstance(exception, OperationalError) or getattr(request, "_linli_db_retried", False):
-            return None
-        if request.method not in ("GET", "HEAD") and not request.headers.get("Idempotency-Key"):
+        if not isinstance(exception, OperationalError):
             return None
         for conn in connections.all(initialized_only=True):
             if conn.connection is not None and not conn.is_usable():
                 conn.close()
-        request._linli_db_retried = True  # type: ignore[attr-defined]
-        return self.get_response(request)
+        safe = request.method in ("GET", "HEAD") or bool(
+            request.headers.get("Idempotency-Key") or request.POST.get("idempotency_key")  # the intake form's
+        )
+        if safe and not getattr(request, "_linli_db_retried", False):
+            request._linli_db_retried = True  # type: ignore[attr-defined]
+            return self.get_response(request)
+        if not transient_database_error(exception):
+            return None
+        log.warning("database busy on %s %s: %s", request.method, request.path, exception)
+        return error_response(request, Busy(_("系统繁忙,本次操作未生效,请稍后重试")))

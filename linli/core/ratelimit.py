@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from linli.core import crypto
-from linli.core.errors import LinliError
+from linli.core.errors import RetryLater
 
 DEFAULTS: dict[str, tuple[int, int]] = {
     "login.address": (30, 60),
@@ -34,15 +34,12 @@ DEFAULTS: dict[str, tuple[int, int]] = {
 }
 
 
-class RateLimited(LinliError):
+class RateLimited(RetryLater):
     """Too many calls in the current window (HTTP 429); ``retry_after`` in seconds."""
 
     status = 429
     code = "rate_limited"
-
-    def __init__(self, message: str, *, retry_after: int = 60, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        self.retry_after = max(1, int(retry_after))
+    default_retry_after = 60
 
 
 def limit_for(purpose: str) -> tuple[int, int]:
