@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from ninja.security import HttpBearer, django_auth
 
 from linli.accounts.services import token_authenticate
 from linli.core.errors import LinliError, RetryLater
+from linli.core.identifiers import ID_MAX
 
 
 class BearerAuth(HttpBearer):
@@ -28,7 +30,8 @@ api = NinjaAPI(
     description=(
         "Party-building-led community governance. All lists are scoped to the caller. Any call may answer "
         "429 `rate_limited` or 503 `busy` (a deadlock or a lost database connection: nothing was written) "
-        "with a `Retry-After` header; writes sent with an `Idempotency-Key` header are safe to repeat."
+        "with a `Retry-After` header; writes sent with an `Idempotency-Key` header are safe to repeat (the same key "
+        "with a different report is 409). No parameter or string may hold a NUL character (422 naming the field)."
     ),
     urls_namespace="api",
     auth=[BearerAuth(), django_auth],
@@ -77,6 +80,36 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         },
         status=422,
     )
+
+
+@api.exception_handler(OverflowError)
+def on_overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """An integer too large for the database (SQLite stores 64 bits; the schemas only say "int"): 422 on
+    the parameter or body field that carried it, not a 500."""
+    return api.create_response(
+        request,
+        {"error": "invalid", "detail": _("数值超出范围"), "field": _field_out_of_range(request)},
+        status=422,
+    )
+
+
+def _field_out_of_range(request: HttpRequest) -> str | None:
+    def too_big(value: Any) -> bool:
+        if isinstance(value, str):
+            value = value.strip()
+            return value.lstrip("+-").isascii() and value.lstrip("+-").isdigit() and abs(int(value)) > ID_MAX
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) > ID_MAX
+
+    for name, value in request.GET.items():
+        if too_big(value):
+            return name
+    try:
+        body = json.loads(request.body or b"null") if request.content_type == "application/json" else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return next((name for name, value in body.items() if too_big(value)), None)
+    return None
 
 
 def _register() -> None:

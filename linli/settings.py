@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "linli.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "linli.core.middleware.LinliErrorMiddleware",
+    "linli.core.middleware.RefuseNulMiddleware",  # security-data: 422 for NUL in any input, before any view
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # security-data: no-store on every non-static response; strict CSP with a per-response nonce.
     "linli.core.middleware.NoStoreMiddleware",

@@ -11,6 +11,27 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from linli.core.errors import InvalidInput
 
+# Full-width ASCII (what a Chinese IME types in full-width mode: １１０１…Ｘ) → ASCII; the ideographic space → space.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+ID_MAX = 2**63 - 1  # the largest primary key any of our databases stores (a signed 64-bit integer)
+
+
+def half_width(text: str) -> str:
+    """``text`` with full-width letters, digits and punctuation as their ASCII forms. Other look-alike
+    digits (①, ², Arabic-Indic) are left as they are, for the checks to refuse."""
+    return text.translate(_HALF_WIDTH)
+
+
+def parse_id(raw: object) -> int | None:
+    """A row id typed or passed as text (a form field, a query parameter, a path part): a whole number
+    of ASCII or full-width digits from 1 to ``ID_MAX``, or ``None``. ``str.isdigit`` would let "²" and
+    "①" through to ``int()`` (a 500), and an id beyond 64 bits overflows SQLite."""
+    text = half_width(str(raw if raw is not None else "")).strip()
+    if not text or len(text) > 19 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 1 <= number <= ID_MAX else None
+
 
 def normalise_phone(raw: str, *, field: str = "phone") -> str:
     """Return the phone in E.164 (``+8613812345678``); accepts spaces, dashes and +86."""
@@ -37,9 +58,11 @@ def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
     15-digit first-generation IDs expired in 2013 and carry no checksum: they are refused with
     a message asking for the 18-digit number rather than guessed at.
     """
-    text = (raw or "").strip().replace(" ", "").upper()
+    text = half_width(raw or "").strip().replace(" ", "").upper()
     if not text:
         raise InvalidInput(_("身份证号不能为空"), field=field)
+    if not text.isascii():
+        raise InvalidInput(_("身份证号“%(text)s”格式错误") % {"text": text}, field=field)
     if len(text) == 15 and text.isdigit():
         raise InvalidInput(_("15位旧身份证号已停止使用,请填写18位身份证号"), field=field)
     try:

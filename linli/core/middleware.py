@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -12,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from linli.core.errors import Busy, LinliError, NotFound, RetryLater
+from linli.core.errors import Busy, InvalidInput, LinliError, NotFound, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +45,10 @@ class LinliErrorMiddleware:
 
 
 def error_response(request: HttpRequest, error: LinliError) -> HttpResponse:
-    """A service error as the API's JSON error (under /api/) or as the error page, ``Retry-After`` included."""
+    """A service error as the APIs' JSON error (under /api/ and /open311/) or as the error page, ``Retry-After``
+    included."""
     response: HttpResponse
-    if request.path.startswith("/api/"):
+    if request.path.startswith(("/api/", "/open311/")):
         response = JsonResponse(error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False})
     else:
         response = TemplateResponse(request, "error.html", {"error": error}, status=error.status)
@@ -53,6 +56,59 @@ def error_response(request: HttpRequest, error: LinliError) -> HttpResponse:
     if isinstance(error, RetryLater):  # 429 rate limited, 503 busy
         response["Retry-After"] = str(error.retry_after)
     return response
+
+
+class RefuseNulMiddleware:
+    """422 for a request carrying a NUL character in a parameter, a form field or a JSON string, naming
+    the field. PostgreSQL cannot store NUL in text (the write would be a 500), SQLite would store it
+    silently, and no person types one: it is a fuzzer's or a broken client's input."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = nul_field(request)
+        if field is not None:
+            return error_response(request, InvalidInput(_("输入中含有空字符(\\0),请删除后重试"), field=field))
+        return self.get_response(request)
+
+
+def nul_field(request: HttpRequest) -> str | None:
+    """The first parameter or field whose value holds a NUL character ("" for one deeper in a JSON body)."""
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            return name.replace("\x00", "")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if request.content_type == "application/json":
+        if b"\\u0000" not in request.body:
+            return None
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return None  # the view's own parser names the broken JSON
+        return _nul_in(body, "")
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        for name, values in request.POST.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                return name.replace("\x00", "")
+    return None
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_in(item, f"{path}.{key}" if path else str(key))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{path}.{index}" if path else str(index))
+            if found is not None:
+                return found
+    return None
 
 
 class NoStoreMiddleware:

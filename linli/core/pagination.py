@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -55,7 +56,24 @@ def _check_limit(limit: int) -> None:
 def _after_cursor(qs: QuerySet[Any], *, key: str, cursor: str | None, descending: bool) -> QuerySet[Any]:
     if not cursor:
         return qs
-    return qs.filter(**{f"{key}__{'lt' if descending else 'gt'}": decode_cursor(cursor)})
+    return qs.filter(**{f"{key}__{'lt' if descending else 'gt'}": cursor_key(qs, key=key, cursor=cursor)})
+
+
+def cursor_key(qs: QuerySet[Any], *, key: str, cursor: str) -> Any:
+    """The key a cursor holds, as the key column's type: a cursor that decodes to anything else (text
+    for an id, a list, ``null``, an integer beyond 64 bits) is 422 on ``cursor``, never a 500."""
+    value = decode_cursor(cursor)
+    field = qs.model._meta.pk if key in ("pk", qs.model._meta.pk.name) else qs.model._meta.get_field(key)
+    invalid = InvalidInput(_("分页游标无效"), field="cursor")
+    if value is None or isinstance(value, bool | list | dict | float):
+        raise invalid
+    try:
+        value = field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        raise invalid from None
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise invalid
+    return value
 
 
 def _page(rows: list[Any], *, key: str, limit: int) -> Page[Any]:

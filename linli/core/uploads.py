@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import struct
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -96,7 +97,12 @@ def clean_image(data: bytes, *, field: str = "photo") -> CleanImage:
     try:
         with Image.open(io.BytesIO(data)) as source:
             source.seek(0)
-            image = ImageOps.exif_transpose(source) or source
+            try:
+                image = ImageOps.exif_transpose(source) or source
+            except (SyntaxError, ValueError, TypeError, KeyError, struct.error):
+                # A broken EXIF block (seen in PNG and WebP from some phones): the picture itself is fine;
+                # its orientation is unknown, and the block is dropped with the rest of the metadata below.
+                image = source
             image.load()
             out_fmt = "PNG" if fmt == "GIF" else fmt
             if out_fmt == "JPEG" and image.mode not in ("RGB", "L"):
@@ -111,7 +117,7 @@ def clean_image(data: bytes, *, field: str = "photo") -> CleanImage:
                 out_fmt, {}
             )
             bare.save(buffer, format=out_fmt, **options)
-    except (OSError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise InvalidInput(gettext("图片无法处理,请换一张重新上传"), field=field) from None
     return CleanImage(
         data=buffer.getvalue(),

@@ -112,7 +112,11 @@ class DeliberationResultOut(Schema):
 
 class DeliberationBallotIn(Schema):
     choice: Choice
-    voter_id: int | None = Field(None, description="cast as proxy for this voter (needs proxy_authorisation)")
+    voter_id: int | None = Field(
+        None,
+        description="cast as proxy for this voter (needs proxy_authorisation); online, one other voter a person a "
+        "vote (403 beyond): further proxies are entered by staff as paper ballots",
+    )
     proxy_authorisation: str = Field("", max_length=200)
 
 

@@ -223,6 +223,13 @@ def _record(
         raise Conflict(gettext("表决已结束或尚未开始,不能投票"))
     if Ballot.objects.filter(vote=vote, voter=voter).exists():
         raise Conflict(gettext("该投票人已经投过票"), field="voter_id")
+    online_proxies = Ballot.objects.filter(vote=vote, proxy=proxy, channel=Channel.ONLINE) if proxy else None
+    if channel == Channel.ONLINE and online_proxies is not None and online_proxies.count() >= ONLINE_PROXIES_MAX:
+        raise Forbidden(
+            gettext("网上代理投票每人限代 %(max)d 位投票人;其余委托请交工作人员核验书面委托书后录入")
+            % {"max": ONLINE_PROXIES_MAX},
+            field="voter_id",
+        )
     if paper_number and Ballot.objects.filter(vote=vote, paper_number=paper_number).exists():
         raise Conflict(
             gettext("纸质票编号 %(paper_number)s 已录入过") % {"paper_number": paper_number}, field="paper_number"
@@ -246,6 +253,12 @@ def _record(
     # The audit row names the ballot, never the choice of a secret vote.
     audit_record(action="vote.ballot_recorded", actor=actor, target=vote, channel=channel, voter=voter.pk)
     return ballot
+
+
+# A proxy's written authorisation cannot be checked online: a resident may cast one other voter's ballot
+# there (an elderly parent's, a neighbour's abroad); more proxies are entered by staff as paper ballots,
+# who see the written authorisations. Without a cap one account could cast every owner's ballot.
+ONLINE_PROXIES_MAX = 1
 
 
 def _proxy_check(proxy: Person | None, authorisation: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from linli.core.errors import InvalidInput
+from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
 from linli.insights import selectors as s
 from linli.places.models import Place
@@ -110,9 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def screen(request: HttpRequest) -> HttpResponse:
     """大屏: the same figures, large, refreshing itself (``static/insights/screen.js``)."""
     ctx = _context(request)
-    ctx["refresh_seconds"] = (
-        max(10, int(request.GET.get("refresh", "60") or 60)) if (request.GET.get("refresh", "60").isdigit()) else 60
-    )
+    ctx["refresh_seconds"] = min(max(10, parse_id(request.GET.get("refresh")) or 60), 3600)
     return render(request, "insights/screen.html", ctx)
 
 
@@ -161,14 +160,14 @@ def figure(request: HttpRequest, name: str) -> HttpResponse:
 
 def list_filter(g: Any) -> s.RequestListFilter:
     category = g.get("category")
-    if category and not category.isdigit():
+    if category and category != "0" and not parse_id(category):  # 0: the uncategorised requests
         raise InvalidInput(_("分类参数无效"), field="category")
     source = g.get("source") or ""
     if source and source not in Source.values:
         raise InvalidInput(_("来源参数无效"), field="source")
     return s.RequestListFilter(
         figure=g.get("figure") or "received",
-        category=int(category) if category else None,
+        category=0 if category == "0" else parse_id(category),
         source=source,
         overdue=g.get("overdue") == "1",
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.ratelimit import RateLimited as _RateLimited
 from linli.core.ratelimit import address_of, rate_limit
 from linli.core.scoping import scope_for
@@ -57,8 +58,8 @@ def street_by_id(jurisdiction_id: Any) -> Place:
     """A street, by primary key or by its 12-digit division code (Open311 ``jurisdiction_id``)."""
     text = str(jurisdiction_id or "").strip()
     street = None
-    if text.isdigit():
-        street = Place.objects.filter(kind=PlaceKind.STREET).filter(Q(code=text) | Q(pk=int(text))).first()
+    if text.isascii() and text.isdigit():
+        street = Place.objects.filter(kind=PlaceKind.STREET).filter(Q(code=text) | Q(pk=parse_id(text) or 0)).first()
     if street is None:
         raise NotFound(_("jurisdiction_id “%(text)s” 不是本平台的街道") % {"text": text})
     return street

@@ -22,6 +22,7 @@ from django.db import transaction
 from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import InvalidInput
+from linli.core.identifiers import parse_id
 from linli.interop.models import AttributeType, Open311Key, Open311Request
 from linli.interop.open311_format import Open311Error
 from linli.interop.open311_selectors import attributes_of, category_for_code
@@ -108,7 +109,7 @@ def place_from_address(street: Place | None, address: str) -> Place:
 
 
 def place_from_id(street: Place | None, address_id: str) -> Place:
-    place = Place.objects.filter(pk=int(address_id)).first() if address_id.isdigit() else None
+    place = Place.objects.filter(pk=pk).first() if (pk := parse_id(address_id)) else None
     if place is None or (street is not None and not place.path.startswith(street.path)):
         raise Open311Error(400, f"address_id “{address_id}” is not a place in the jurisdiction")
     if place.kind not in REPORTABLE:

@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from linli.core.identifiers import parse_id
 from linli.interop.models import Open311Request, ServiceAttribute
 from linli.interop.open311_format import EXTENDED_STATUS, Open311Error, iso, open_or_closed, parse_when
 from linli.places.models import Place, PlaceKind
@@ -59,10 +60,10 @@ def service_categories() -> list[Category]:
 
 
 def category_for_code(code: Any) -> Category | None:
-    text = str(code or "").strip()
-    if not text.isdigit():
+    pk = parse_id(code)
+    if pk is None:
         return None
-    return Category.objects.filter(pk=int(text), active=True).select_related("parent__parent").first()
+    return Category.objects.filter(pk=pk, active=True).select_related("parent__parent").first()
 
 
 def _top(category: Category) -> Category:
@@ -139,9 +140,9 @@ def _ids(raw: str) -> list[int]:
         part = part.strip()
         if not part:
             continue
-        if not part.isdigit():
+        if (pk := parse_id(part)) is None:
             raise Open311Error(400, f"service_request_id “{part}” is not a request id")
-        ids.append(int(part))
+        ids.append(pk)
     if len(ids) > MAX_IDS:
         raise Open311Error(400, f"at most {MAX_IDS} service_request_id values per call")
     return ids
@@ -184,9 +185,10 @@ def _positive(params: Any, name: str, default: int, most: int) -> int:
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= most:
+    number = parse_id(raw)
+    if number is None or number > most:
         raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
-    return int(raw)
+    return number
 
 
 def search_requests(street: Place | None, params: Any) -> Found:
@@ -204,9 +206,10 @@ def search_requests(street: Place | None, params: Any) -> Found:
     size = _positive(params, "page_size", MAX_RESULTS, MAX_RESULTS)
     codes = [c.strip() for c in (params.get("service_code") or "").split(",") if c.strip()]
     if codes:
-        if not all(c.isdigit() for c in codes):
+        ids = [parse_id(c) for c in codes]
+        if None in ids:
             raise Open311Error(400, "service_code must be one or more service codes, comma separated")
-        qs = qs.filter(category_id__in=[int(c) for c in codes])
+        qs = qs.filter(category_id__in=ids)
     statuses = {s.strip().lower() for s in (params.get("status") or "").split(",") if s.strip()}
     if statuses - {"open", "closed"}:
         raise Open311Error(400, "status must be open, closed or both (comma separated)")
@@ -222,9 +225,9 @@ def search_requests(street: Place | None, params: Any) -> Found:
 
 
 def public_request(street: Place | None, request_id: str) -> Ticket:
-    if not request_id.isdigit():
+    if (pk := parse_id(request_id)) is None:
         raise Open311Error(404, f"service request “{request_id}” not found")
-    ticket = public_requests(street).filter(pk=int(request_id)).first()
+    ticket = public_requests(street).filter(pk=pk).first()
     if ticket is None:
         raise Open311Error(404, f"service request “{request_id}” not found")
     return ticket
@@ -310,8 +313,8 @@ def requests_out(tickets: list[Ticket], base: str = "") -> list[dict[str, Any]]:
 def public_photo(photo_id: str) -> TicketPhoto:
     """A report photo of a public request (what media_url points to); anything else is 404."""
     photo = (
-        TicketPhoto.objects.filter(pk=int(photo_id), kind=PhotoKind.REPORT, ticket__public=True).first()
-        if photo_id.isdigit()
+        TicketPhoto.objects.filter(pk=parse_id(photo_id), kind=PhotoKind.REPORT, ticket__public=True).first()
+        if parse_id(photo_id)
         else None
     )
     if photo is None:

@@ -34,7 +34,7 @@ from linli.partylife.models import (
     MemberStatus,
     Period,
 )
-from linli.partylife.scoping import access_party_org, access_party_row
+from linli.partylife.scoping import access_party_org, access_party_row, visible_party_orgs
 from linli.people.models import Person
 from linli.places.models import Household
 
@@ -223,6 +223,8 @@ def meeting_sign_in(*, actor: Any, meeting_id: int) -> Attendance:
     if meeting is None or not person_id:
         raise NotFound(gettext("未找到该会议"))
     if active_member(meeting.branch, person_id) is None:
+        if not visible_party_orgs(actor).filter(pk=meeting.branch_id).exists():
+            raise NotFound(gettext("未找到该会议"))  # another branch's meeting is as absent as a missing one
         raise Forbidden(gettext("您不是本支部党员,不能签到其他支部的会议"))
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(gettext("会议已取消"))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife import services as s
 from linli.partylife import services_study as st
@@ -46,7 +47,7 @@ def parse_date(raw: str | None, field: str) -> dt.date:
 
 
 def int_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.strip().isdigit() else None
+    return parse_id(raw)
 
 
 def run(request: HttpRequest, done: str, action: Callable[[], Any]) -> bool:

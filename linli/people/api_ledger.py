@@ -412,7 +412,7 @@ def imports_errors(request: HttpRequest, batch_id: int, q: Query[LedgerImportErr
     errors = list(batch.errors or [])
     start = 0
     if q.cursor:
-        if not q.cursor.isdigit():
+        if not (q.cursor.isascii() and q.cursor.isdigit()) or len(q.cursor) > 9:
             raise InvalidInput(_("分页游标无效"), field="cursor")
         start = int(q.cursor)
     chunk = errors[start : start + q.limit]

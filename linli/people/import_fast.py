@@ -24,6 +24,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
 from linli.core.crypto import Encryptor
+from linli.core.identifiers import half_width
 
 _CN = PhoneMetadata.metadata_for_region("CN")
 _MOBILE = _CN.mobile if _CN is not None else None
@@ -45,8 +46,8 @@ def valid_id_fast(raw: str, today: dt.date | None = None) -> tuple[str, dt.date 
     """The checks of ``normalise_id_number`` (length, digits, check digit, date, region) with the
     region lookup cached; returns the number and its birth date, or ("", None) for "ask
     ``normalise_id_number``", which then names the exact problem."""
-    text = raw.strip().upper()
-    if len(text) != 18 or not text[:17].isdigit() or ric.calc_check_digit(text) != text[17]:
+    text = half_width(raw).strip().upper()
+    if len(text) != 18 or not text.isascii() or not text[:17].isdigit() or ric.calc_check_digit(text) != text[17]:
         return "", None
     try:
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))

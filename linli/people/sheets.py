@@ -1,7 +1,7 @@
 """Reading and writing resident sheets: .xlsx is read by our streaming reader
 (``linli.people.xlsx_stream``: lxml's incremental parser, shared strings spooled to disk) and written
 with openpyxl's write-only mode; .csv in UTF-8, UTF-8 with BOM or GBK/GB18030 — Excel in China saves
-CSV as GBK.
+CSV as GBK — or UTF-16 with its BOM (Excel's "Unicode 文本", tab-separated).
 
 Rows come out as lists of strings, one at a time, for both formats: memory does not grow with the
 number of rows. The uncompressed worksheet size is still checked first (``MAX_SHEET_XML_BYTES``) —
@@ -16,6 +16,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -65,17 +66,22 @@ def _cell_text(value: Any) -> str:
 
 
 def detect_encoding(stream: IO[bytes]) -> str:
-    """The first codec that decodes the whole stream, read in chunks (memory stays flat)."""
+    """The first codec that decodes the whole stream, read in chunks (memory stays flat). A byte-order
+    mark decides it (UTF-8, or UTF-16 — Excel's "Unicode 文本"); without one, UTF-8 then GB18030."""
     stream.seek(0)
-    if stream.read(3) == codecs.BOM_UTF8:
-        stream.seek(0)
-        return "utf-8-sig"
-    for codec, _label in ENCODINGS:
+    head = stream.read(3)
+    if head == codecs.BOM_UTF8:
+        candidates = ["utf-8-sig"]
+    elif head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        candidates = ["utf-16"]
+    else:
+        candidates = [codec for codec, _label in ENCODINGS]
+    for codec in candidates:
         stream.seek(0)
         decoder = codecs.getincrementaldecoder(codec)()
         try:
             while chunk := stream.read(CHUNK):
-                if b"\x00" in chunk:
+                if codec != "utf-16" and b"\x00" in chunk:
                     raise InvalidInput(_("文件含有二进制内容,不是 CSV 或 Excel 表格"), field="file")
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
@@ -83,11 +89,14 @@ def detect_encoding(stream: IO[bytes]) -> str:
             continue
         stream.seek(0)
         return codec
-    raise InvalidInput(_("无法识别文件编码(支持 UTF-8、UTF-8 BOM、GBK/GB18030),不是有效的 CSV 表格"), field="file")
+    raise InvalidInput(
+        _("无法识别文件编码(支持 UTF-8、UTF-8 BOM、GBK/GB18030、带 BOM 的 UTF-16),不是有效的 CSV 表格"), field="file"
+    )
 
 
 def encoding_label(codec: str) -> str:
-    return {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "gb18030": "GBK/GB18030"}.get(codec, codec)
+    labels = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "gb18030": "GBK/GB18030", "utf-16": "UTF-16"}
+    return labels.get(codec, codec)
 
 
 def _numbered(rows: Iterator[list[str]], start: int) -> Iterator[tuple[int, list[str]]]:
@@ -135,7 +144,9 @@ def open_sheet(stream: IO[bytes], name: str) -> Iterator[Sheet]:
     codec = detect_encoding(stream)
     text = io.TextIOWrapper(stream, encoding=codec, newline="")
     try:
-        raw = (list(row) for row in csv.reader(text))
+        first = text.readline()  # the delimiter is the header line's: Excel's Unicode text uses tabs
+        dialect = "excel-tab" if first.count("\t") > first.count(",") else "excel"
+        raw = (list(row) for row in csv.reader(itertools.chain([first], text), dialect=dialect))
         header, rows = _header_and_rows([c.strip() for c in r] for r in raw)
         yield Sheet(kind="csv", encoding=encoding_label(codec), header=header, rows=rows)
     except csv.Error as exc:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.identifiers import parse_id
 from linli.people.models import CareTag, PoliticalStatus, Relation, ResidenceType
 from linli.people.selectors import (
     access_household_for_owner,
@@ -140,7 +141,7 @@ def phone_remove_view(request: HttpRequest, person_id: int, phone_id: int) -> Ht
 def tag_view(request: HttpRequest, person_id: int) -> HttpResponse:
     def toggle(person: Any) -> str:
         raw = request.POST.get("tag", "")
-        tag = CareTag.objects.filter(pk=raw).first() if raw.isdigit() else None
+        tag = CareTag.objects.filter(pk=pk).first() if (pk := parse_id(raw)) else None
         if tag is None:
             raise InvalidInput(_("请选择标签"), field="tag")
         present = request.POST.get("present") == "1"

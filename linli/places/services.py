@@ -40,10 +40,18 @@ def validate_boundary(boundary: Any) -> dict[str, Any] | None:
 def validate_point(lat: Any, lng: Any) -> tuple[Decimal | None, Decimal | None]:
     if lat in (None, "") and lng in (None, ""):
         return None, None
+    if lat in (None, ""):
+        raise InvalidInput(_("只填了经度,请同时填写纬度"), field="lat")
+    if lng in (None, ""):
+        raise InvalidInput(_("只填了纬度,请同时填写经度"), field="lng")
     try:
-        la, ln = Decimal(str(lat)), Decimal(str(lng))
+        la = Decimal(str(lat))
     except Exception:
         raise InvalidInput(_("坐标应为数字"), field="lat") from None
+    try:
+        ln = Decimal(str(lng))
+    except Exception:
+        raise InvalidInput(_("坐标应为数字"), field="lng") from None
     if not (-90 <= la <= 90):
         raise InvalidInput(_("纬度应在 -90 到 90 之间"), field="lat")
     if not (-180 <= ln <= 180):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
 from linli.places.models import Place
 from linli.places.selectors import access_place
@@ -38,7 +39,7 @@ def _admin(user: Any) -> None:
 
 
 def _int(raw: Any) -> int | None:
-    return int(raw) if raw and str(raw).isdigit() else None
+    return parse_id(raw)
 
 
 @login_required

@@ -253,6 +253,7 @@ def category_update(
 
 def category_import(*, actor: Any, rows: list[tuple[str, str, str]]) -> ImportResult:
     """Create the (一级, 二级, 三级) paths that do not exist yet. Idempotent; blank levels end a path.
+    ``rows`` are the spreadsheet's rows below its header, blank ones included (errors name row numbers).
 
     ``actor=None`` is the management command run by whoever operates the server.
     """
@@ -262,6 +263,8 @@ def category_import(*, actor: Any, rows: list[tuple[str, str, str]]) -> ImportRe
     with transaction.atomic():
         for line, row in enumerate(rows, start=2):
             names = [(n or "").strip() for n in row]
+            if not any(names):  # a blank spreadsheet row: skipped, and the next rows keep their numbers
+                continue
             if not names[0]:
                 raise InvalidInput(_("第 %(line)d 行缺少一级分类") % {"line": line}, field="一级分类")
             if names[2] and not names[1]:

@@ -173,13 +173,12 @@ def ticket_submit(
     key = (idempotency_key or "").strip()
     if len(key) > 64:
         raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
-    if key:
-        existing = Ticket.objects.filter(submitted_by=actor, idempotency_key=key).first()
-        if existing is not None:
-            return existing, False
+    existing = Ticket.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
     description = _clean_text(
         description, field="description", limit=DESCRIPTION_MAX, required=True, label=_("问题描述")
     )
+    if existing is not None:
+        return _same_report(existing, description=description), False
     title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label=_("标题"))
     if not title:
         title = description.splitlines()[0][:30]
@@ -217,11 +216,22 @@ def ticket_submit(
         if not key:
             raise
         # The same key raced us: the winner's request is the answer.
-        return Ticket.objects.get(submitted_by=actor, idempotency_key=key), False
+        return _same_report(Ticket.objects.get(submitted_by=actor, idempotency_key=key), description=description), False
     from linli.tickets.notifications import after_event_later
 
     transaction.on_commit(lambda: after_event_later(ticket, event))
     return ticket, True
+
+
+def _same_report(existing: Ticket, *, description: str) -> Ticket:
+    """The request a retry with the same idempotency key answers with; a different report sent under a
+    used key is refused rather than silently answered with the first (it would be lost)."""
+    if existing.description != description:
+        raise Conflict(
+            _("这个 Idempotency-Key 已用于另一条诉求(%(number)s),新的诉求请换一个") % {"number": existing.number},
+            field="Idempotency-Key",
+        )
+    return existing
 
 
 def _create(

@@ -34,7 +34,7 @@ def _int(raw: str | None, field: str) -> int | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise InvalidInput(_("请输入整数"), field=field)
     return int(raw)
 

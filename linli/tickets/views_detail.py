@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.identifiers import parse_id
 from linli.core.lookups import ancestor_paths
 from linli.orgs.models import Organisation
 from linli.places.models import Place
@@ -122,7 +123,7 @@ def _master_id(user: Any, raw: str) -> int | None:
         return None
     from linli.tickets.selectors import visible_tickets
 
-    found = visible_tickets(user).filter(Q(number=raw) | Q(pk=int(raw) if raw.isdigit() else -1)).first()
+    found = visible_tickets(user).filter(Q(number=raw) | Q(pk=parse_id(raw) or -1)).first()
     if found is None:
         raise InvalidInput(_("未找到诉求“%(raw)s”") % {"raw": raw}, field="master_id")
     return found.pk

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import ProblemItem, ProblemStatus
@@ -62,9 +63,9 @@ def problems(request: HttpRequest) -> HttpResponse:
                     actor=request.user,
                     community_id=int(request.POST.get("community_id", "0") or 0),
                     title=request.POST.get("title", ""),
-                    responsible_id=int(request.POST.get("responsible_id", "0") or 0),
+                    responsible_id=parse_id(request.POST.get("responsible_id")) or 0,
                     due_date=due,
-                    ticket_id=int(ticket_raw) if ticket_raw.isdigit() else None,
+                    ticket_id=parse_id(ticket_raw),
                 )
                 messages.success(request, _("已加入问题清单"))
             except (InvalidInput, Conflict, Forbidden) as exc:
@@ -147,7 +148,7 @@ def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
         problem_add_from_ticket(
             actor=request.user,
             ticket_id=ticket_id,
-            responsible_id=int(responsible) if responsible.isdigit() else 0,
+            responsible_id=parse_id(responsible) or 0,
             due_date=due,
             title=post.get("title", ""),
         )

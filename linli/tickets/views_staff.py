@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
 from linli.tickets import metrics as m
@@ -50,7 +51,7 @@ def _bool(raw: str | None) -> bool | None:
 
 
 def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return parse_id(raw)
 
 
 @login_required
@@ -96,7 +97,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 def bulk(request: HttpRequest) -> HttpResponse:
     """Bulk accept or assign: each request is its own transaction; the refusals are listed."""
     _require_staff(request.user)
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+    ids = [n for i in request.POST.getlist("ids") if (n := parse_id(i))]
     try:
         outcomes = tickets_bulk_act(
             actor=request.user,

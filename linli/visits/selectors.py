@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.scoping import access, scope_for_any
 from linli.people.models import Person
 from linli.places.models import Household, Place, PlaceKind
@@ -91,7 +92,8 @@ def checklist_rows(visit: Visit) -> list[tuple[str, str]]:
 
 
 def photo_for(user: Any, photo_id: Any) -> VisitPhoto:
-    photo = VisitPhoto.objects.filter(pk=photo_id).select_related("visit").first() if str(photo_id).isdigit() else None
+    pk = parse_id(photo_id)
+    photo = VisitPhoto.objects.filter(pk=pk).select_related("visit").first() if pk else None
     if photo is None or not Visit.objects.visible_to(user).filter(pk=photo.visit_id).exists():
         raise NotFound(_("未找到该照片,或您无权查看"))
     return photo

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Forbidden, InvalidInput, LinliError
+from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
 from linli.people.models import Person
 from linli.visits import selectors as s
@@ -82,7 +83,7 @@ def _post_input(request: HttpRequest) -> VisitInput:
         template_id=_int(post.get("template_id"), "template_id"),
         answers=answers,
         notes=post.get("notes", ""),
-        person_ids=[int(p) for p in post.getlist("person_ids") if p.isdigit()],
+        person_ids=[n for p in post.getlist("person_ids") if (n := parse_id(p))],
         people_served=_int(served, "people_served") if served else None,
         findings=[line for line in post.get("findings", "").splitlines() if line.strip()],
         feedback_superior=post.get("feedback_superior") == "on",

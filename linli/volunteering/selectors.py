@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
+from linli.core.identifiers import parse_id
 from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.places.models import Place
@@ -51,11 +52,10 @@ def visible_registrations(user: Any) -> Any:
 def registration_for_report(user: Any, registration_id: Any) -> WorkplaceRegistration:
     """An approved 双报到 whose service record the user may read: the member, and managers or leaders
     of the residential community or of the workplace party org. Anything else is "not found"."""
+    pk = parse_id(registration_id)
     reg = (
-        WorkplaceRegistration.objects.select_related("person", "community", "workplace_org")
-        .filter(pk=int(registration_id))
-        .first()
-        if str(registration_id).isdigit()
+        WorkplaceRegistration.objects.select_related("person", "community", "workplace_org").filter(pk=pk).first()
+        if pk
         else None
     )
     if reg is None or reg.status != RegistrationStatus.APPROVED:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput
+from linli.core.identifiers import parse_id
 from linli.volunteering import activities as act
 from linli.volunteering.common import staff_q
 from linli.volunteering.models import Signup, SignupStatus, Team
@@ -53,7 +54,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                 ends_at=parse_local(p.get("ends_at"), "ends_at"),
                 capacity=p.get("capacity"),  # type: ignore[arg-type]
                 points_per_hour=p.get("points_per_hour") or 10,  # type: ignore[arg-type]
-                team_id=int(p["team_id"]) if p.get("team_id", "").isdigit() else None,
+                team_id=parse_id(p.get("team_id")),
                 publish=p.get("publish") == "on",
             )
         except InvalidInput as exc:
@@ -154,7 +155,8 @@ def scan(request: HttpRequest, activity_id: int, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def signup_confirm(request: HttpRequest, signup_id: int) -> HttpResponse:
-    signup = Signup.objects.filter(pk=signup_id).first()
+    # The way back is the activity's page only when the user may see that activity (a guessed id learns nothing).
+    signup = Signup.objects.filter(pk=signup_id, activity__in=act.visible_activities(request.user)).first()
     back = reverse("volunteering:activity", args=[signup.activity_id]) if signup else reverse("volunteering:activities")
     return run(
         request, lambda: act.activity_confirm(actor=request.user, signup_id=signup_id), ok=_("已确认并记分"), back=back

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.volunteering import services as svc
 from linli.volunteering.activities import visible_activities
 from linli.volunteering.common import may, staff_q
@@ -73,7 +74,7 @@ def teams(request: HttpRequest) -> HttpResponse:
                 place_id=p.get("place_id"),  # type: ignore[arg-type]
                 name=p.get("name", ""),
                 description=p.get("description", ""),
-                leader_id=int(leader) if leader.isdigit() else None,
+                leader_id=parse_id(leader),
             ),
             ok=_("队伍已建立"),
             back=reverse("volunteering:teams"),
@@ -93,13 +94,13 @@ def teams(request: HttpRequest) -> HttpResponse:
 @require_POST
 def team_member_add(request: HttpRequest) -> HttpResponse:
     p = request.POST
-    team_id, person_id = p.get("team_id", ""), p.get("person_id", "")
-    if not (team_id.isdigit() and person_id.isdigit()):
+    team_id, person_id = parse_id(p.get("team_id")), parse_id(p.get("person_id"))
+    if not (team_id and person_id):
         messages.error(request, _("请选择队伍和志愿者"))
         return redirect(reverse("volunteering:teams"))
     return run(
         request,
-        lambda: svc.team_add_member(actor=request.user, team_id=int(team_id), person_id=int(person_id)),
+        lambda: svc.team_add_member(actor=request.user, team_id=team_id, person_id=person_id),
         ok=_("已加入队伍"),
         back=reverse("volunteering:teams"),
     )
@@ -259,7 +260,7 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
             svc.duty_add(
                 actor=request.user,
                 station_id=station_id,
-                person_id=int(person) if person.isdigit() else 0,
+                person_id=parse_id(person) or 0,
                 day=parse_date(p.get("day"), "day"),
                 start_time=start,
                 end_time=end,

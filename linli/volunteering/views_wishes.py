@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core import uploads
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.places.models import Place
 from linli.volunteering import wishes as w
 from linli.volunteering.models import Wish, WishStatus
@@ -63,7 +64,7 @@ def wish_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
-                wisher_id=int(wisher) if wisher.isdigit() else None,
+                wisher_id=parse_id(wisher),
             )
         except InvalidInput as exc:
             error = exc

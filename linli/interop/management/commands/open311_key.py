@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Q
 
 from linli.core.errors import LinliError
+from linli.core.identifiers import parse_id
 from linli.interop.keys import open311_key_create, open311_key_revoke
 from linli.interop.models import DEFAULT_RATE_PER_MINUTE, Open311Key
 
@@ -52,7 +53,7 @@ class Command(BaseCommand):
 
     def _revoke(self, options: dict[str, Any]) -> None:
         text = options["key"].strip()
-        match = Q(prefix=text) | (Q(pk=int(text)) if text.isdigit() else Q(pk__in=[]))
+        match = Q(prefix=text) | Q(pk__in=[n] if (n := parse_id(text)) else [])
         rows = list(Open311Key.objects.filter(match))
         if len(rows) != 1:
             raise CommandError(f"no single key matches “{text}” (found {len(rows)})")

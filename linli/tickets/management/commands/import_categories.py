@@ -31,11 +31,7 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"缺少列:{'、'.join(missing)}")
         idx = [header.index(c) for c in COLUMNS]
-        data = []
-        for row in rows:
-            cells = tuple("" if i >= len(row) or row[i] is None else str(row[i]) for i in idx)
-            if any(c.strip() for c in cells):
-                data.append(cells)
+        data = [tuple("" if i >= len(row) or row[i] is None else str(row[i]) for i in idx) for row in rows]
         try:
             result = category_import(actor=None, rows=data)  # type: ignore[arg-type]
         except InvalidInput as exc:
