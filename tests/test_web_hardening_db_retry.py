@@ -164,3 +164,23 @@ def test_postgresql_deadlocks_are_recognised_as_transient(db) -> None:
         second.close()
         with psycopg.connect(dsn, autocommit=True) as cleanup:
             cleanup.execute("DELETE FROM tickets_listgeneration WHERE name = ANY(%s)", [names])
+
+
+def test_a_submit_stopped_by_a_unique_constraint_is_409_not_500(db):
+    """Two submits raced past a service's check; the database refused the second row."""
+    import psycopg.errors
+    from django.db import IntegrityError
+
+    from linli.core.middleware import LinliErrorMiddleware, unique_violation
+
+    postgres = IntegrityError("duplicate key value violates unique constraint")
+    postgres.__cause__ = psycopg.errors.UniqueViolation("duplicate key")
+    sqlite = IntegrityError("UNIQUE constraint failed: volunteering_team.name")
+    not_null = IntegrityError("NOT NULL constraint failed: tickets_ticket.title")
+    assert unique_violation(postgres) and unique_violation(sqlite) and not unique_violation(not_null)
+    middleware = LinliErrorMiddleware(lambda request: HttpResponse("ok"))
+    request = RequestFactory().post("/api/v1/volunteering/teams", {})
+    request.user = AnonymousUser()
+    answer = middleware.process_exception(request, postgres)
+    assert answer is not None and answer.status_code == 409 and json.loads(answer.content)["error"] == "conflict"
+    assert middleware.process_exception(request, not_null) is None, "a bug stays a 500"

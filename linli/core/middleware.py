@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from linli.core.errors import Busy, InvalidInput, LinliError, NotFound, RetryLater
+from linli.core.errors import Busy, Conflict, InvalidInput, LinliError, NotFound, RetryLater
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,11 @@ class LinliErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if unique_violation(exception):
+            # Two submits raced past a service's check and the database's unique constraint stopped the
+            # second: nothing was written twice; the loser is told so instead of getting a 500.
+            log.warning("unique constraint on %s %s: %s", request.method, request.path, exception)
+            exception = Conflict(_("这条记录已经存在(可能是重复提交),请刷新后查看"))
         if not isinstance(exception, LinliError):
             return None
         if isinstance(exception, NotFound) or exception.status == 403:
@@ -183,6 +188,16 @@ class ContentSecurityPolicyMiddleware:
         if header not in response:
             response[header] = content_security_policy(nonce)
         return response
+
+
+def unique_violation(exception: BaseException) -> bool:
+    """A database unique constraint refused a row: SQLSTATE 23505 (PostgreSQL), "UNIQUE constraint failed" (SQLite)."""
+    from django.db import IntegrityError
+
+    if not isinstance(exception, IntegrityError):
+        return False
+    sqlstate = getattr(exception.__cause__, "sqlstate", None)
+    return sqlstate == "23505" if sqlstate else "UNIQUE constraint failed" in str(exception)
 
 
 # SQLSTATE classes after which nothing was written and the same request a moment later succeeds:

@@ -101,6 +101,8 @@ def meeting_invite(
 @transaction.atomic
 def agenda_add(*, actor: Any, meeting: Meeting, topic: Topic) -> AgendaItem:
     require(actor, meeting.place_path, "manage", _(NOT_YOURS))
+    # The meeting's row, locked: its status and the next agenda position are read by one writer at a time.
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     if meeting.status != MeetingStatus.PLANNED:
         raise Conflict(_("会议已召开,议程不能再改"))
     if not topic.place_path.startswith(meeting.place_path):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.locks import serialize_on
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife.models import (
     Membership,
@@ -174,9 +175,8 @@ def secretary_register(
         raise InvalidInput(_("任期结束须晚于任期开始"), field="term_end")
     if _member_under(branch.path, person_id) is None:
         raise InvalidInput(_("支部书记须是本支部在册党员"), field="person_id")
-    overlapping = SecretaryRecord.objects.select_for_update().filter(
-        branch=branch, term_start__lt=term_end, term_end__gt=term_start
-    )
+    serialize_on("secretary", branch.pk)  # locking the overlapping rows locks nothing when there are none
+    overlapping = SecretaryRecord.objects.filter(branch=branch, term_start__lt=term_end, term_end__gt=term_start)
     if overlapping.exists():
         raise Conflict(_("该支部在此任期内已有备案的书记"), field="term_start")
     record = SecretaryRecord.objects.create(
@@ -205,6 +205,7 @@ def mentoring_pair_add(
     for field, pid in (("mentor_id", mentor_id), ("mentee_id", mentee_id)):
         if _member_under(org.path, pid) is None:
             raise InvalidInput(_("须是该组织下的在册党员"), field=field)
+    serialize_on("mentoring", mentor_id, mentee_id)
     if MentoringPair.objects.filter(mentor_id=mentor_id, mentee_id=mentee_id, ended_on__isnull=True).exists():
         raise Conflict(_("这对帮带关系已存在"), field="mentee_id")
     pair = MentoringPair.objects.create(

@@ -20,6 +20,7 @@ from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
+from linli.core.locks import serialize_on
 from linli.core.scoping import capabilities_at
 from linli.people.models import (
     CareTag,
@@ -170,6 +171,7 @@ def person_phone_add(*, actor: Any, person: Person, phone: str, label: str = "")
     _require_edit(actor, person.place_path)
     e164 = normalise_phone(phone)
     digest = crypto.keyed_hash("phone", e164)
+    serialize_on("person_phone", person.pk, digest)
     if digest == person.phone_hash or PersonPhone.objects.filter(person=person, phone_hash=digest).exists():
         raise Conflict(_("此人已登记这个号码"), field="phone")
     row = PersonPhone.objects.create(
@@ -327,6 +329,7 @@ def ownership_record(
         raise InvalidInput(_("份额应在 0 到 1 之间"), field="share")
     if since is not None:
         _check_move_date(since, "since")
+    serialize_on("ownership", person.pk, household.pk)  # a double-clicked form must not count the area twice
     if Ownership.objects.filter(person=person, household=household, until__isnull=True).exists():
         raise Conflict(_("此人对该房屋的产权已登记"), field="household")
     try:
@@ -373,6 +376,7 @@ def correction_request(*, actor: Any, field: str, requested_value: str = "", mes
         raise InvalidInput(_("请选择要更正的内容"), field="field")
     if not (requested_value.strip() or message.strip()):
         raise InvalidInput(_("请填写正确的内容或说明"), field="requested_value")
+    serialize_on("correction", person.pk, field)
     if CorrectionRequest.objects.filter(person=person, field=field, status=CorrectionStatus.OPEN).exists():
         raise Conflict(_("同一项内容已有待处理的更正申请"), field="field")
     correction = CorrectionRequest.objects.create(
@@ -395,6 +399,8 @@ APPLICABLE[CorrectionField.WORKPLACE] = "workplace"
 def correction_resolve(*, actor: Any, correction: CorrectionRequest, accept: bool, note: str = "") -> CorrectionRequest:
     """Accept (applying the requested value where it maps to a field) or reject, with a note."""
     _require(actor, correction.person, "manage", _("您的岗位无权处理更正申请"))
+    # Two staff resolving it at once: the second waits for the first and sees it resolved.
+    correction = CorrectionRequest.objects.select_for_update().select_related("person").get(pk=correction.pk)
     if correction.status != CorrectionStatus.OPEN:
         raise Conflict(_("该申请已处理"))
     if not accept and not note.strip():

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.locks import serialize_on
 from linli.core.scoping import capabilities_at, get_or_not_found, scope_for
 from linli.people.models import Person
 from linli.places.models import Household
@@ -228,10 +229,13 @@ def visit_record(*, actor: Any, data: VisitInput, photos: list[Any] | None = Non
         visited_at__gte=minute,
         visited_at__lt=minute + dt.timedelta(minutes=1),
     )
-    if same.exists():
-        raise Conflict(_("这次走访已经记录过了(同一住户、同一时间),请勿重复提交"))
     try:
         with transaction.atomic():
+            # Without an idempotency key (it is optional in the API) the same-minute rule is the only guard
+            # against a double submit: checked under a lock on its key, so two submits cannot both pass it.
+            serialize_on("visit", actor.pk, getattr(household, "pk", None), getattr(hazard, "pk", None), minute)
+            if same.exists():
+                raise Conflict(_("这次走访已经记录过了(同一住户、同一时间),请勿重复提交"))
             visit = Visit.objects.create(
                 place=place,
                 place_path=path,

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.locks import serialize_on
 from linli.core.scoping import capabilities_at, scope_for
 from linli.people.models import Person, PersonTag, Position
 from linli.people.positions import POSITION_KINDS
@@ -39,6 +40,7 @@ def quota_rule_add(*, actor: Any, position_kind: str, period: str, mode: str, ta
     if mode == QuotaMode.COUNT and not 1 <= int(target) <= 1000:
         raise InvalidInput(_("“至少走访 N 户”的 N 应在 1 到 1000 之间"), field="target")
     with transaction.atomic():
+        serialize_on("quota_rule", position_kind, period, mode)
         if QuotaRule.objects.filter(position_kind=position_kind, period=period, mode=mode, active=True).exists():
             raise InvalidInput(_("同一岗位已有相同周期和方式的要求,请先停用旧的"), field="mode")
         rule = QuotaRule.objects.create(
