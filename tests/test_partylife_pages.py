@@ -73,7 +73,7 @@ def test_a_bad_date_on_the_meeting_form_shows_an_error_and_saves_nothing(party: 
         {"kind": "theme_day", "title": "x", "date": "昨天"},
         follow=True,
     )
-    assert "日期格式应为" in r.content.decode()
+    assert "日期“昨天”无效,请用 YYYY-MM-DD" in r.content.decode()
     assert not Meeting.objects.filter(branch=party.branch).exists()
 
 
@@ -280,7 +280,7 @@ def test_linking_a_household_outside_the_compound_twice_or_with_an_outsider_is_r
     r = c.post(url, {**good, "member_id": party.outsider.pk}, follow=True)
     assert "负责党员须是本支部在册党员" in r.content.decode()
     r = c.post(url, {**good, "since": "明天"}, follow=True)
-    assert "日期格式应为" in r.content.decode()
+    assert "日期“明天”无效,请用 YYYY-MM-DD" in r.content.decode()
     assert not CenterHouseholdDuty.objects.exists()
     c.post(url, good)
     r = c.post(url, good, follow=True)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.audit.models import AuditEvent
+from linli.core.dates import parse_day
 from linli.core.errors import InvalidInput
 
 
@@ -27,13 +28,7 @@ class AuditFilter:
 
 
 def _date(raw: str, field: str) -> dt.date | None:
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(gettext("日期“%(raw)s”无效,请用 YYYY-MM-DD") % {"raw": raw[:20]}, field=field) from None
+    return parse_day(raw, field)
 
 
 def audit_filter_from(params: dict[str, str]) -> AuditFilter:

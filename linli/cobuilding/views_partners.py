@@ -30,6 +30,7 @@ from linli.cobuilding.models import (
 from linli.cobuilding.permissions import may
 from linli.cobuilding.views_common import act, date_or_error, int_or_none, managed_places, pick
 from linli.core import uploads
+from linli.core.dates import check_year
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.selectors import visible_meetings
@@ -534,7 +535,7 @@ def fund_action(request: HttpRequest, fund_id: int, action: str) -> HttpResponse
 @login_required
 def partners(request: HttpRequest) -> HttpResponse:
     """Partners and the yearly "each does at least one practical thing" tracking."""
-    year = int_or_none(request.GET.get("year"), "year") or timezone.localdate().year
+    year = check_year(int_or_none(request.GET.get("year"), "year") or timezone.localdate().year)
     rows = sel.practical_things(request.user, year)
     context = {
         "rows": rows,

@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import parse_day
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import MediationOutcome
@@ -132,8 +133,8 @@ def rates(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     node_id = int_or_none(request.GET.get("node"), "node")
     node = next((n for n in nodes if n.pk == node_id), nodes[0])
-    start = parse_date(request.GET.get("start") or "") or today.replace(month=1, day=1)
-    end = parse_date(request.GET.get("end") or "") or today
+    start = parse_day(request.GET.get("start"), "start") or today.replace(month=1, day=1)
+    end = parse_day(request.GET.get("end"), "end") or today
     rows = mediation_rates(request.user, node=node, start=start, end=end)
     context = {"nodes": nodes, "node": node, "start": start, "end": end, "rows": rows}
     return render(request, "deliberation/rates.html", context)

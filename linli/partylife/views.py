@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from linli.core import uploads
+from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.orgs.models import PartyOrg, PartyOrgKind
@@ -40,10 +41,7 @@ MAX_HOUSEHOLDS = 500  # a compound's households offered for a 责任区
 
 
 def parse_date(raw: str | None, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(raw or "")
-    except ValueError:
-        raise InvalidInput(gettext("日期格式应为 YYYY-MM-DD"), field=field) from None
+    return require_day(raw, field)
 
 
 def int_or_none(raw: str | None) -> int | None:

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Schema
 
 from linli.core.errors import InvalidInput
+from linli.core.i18n import translated
 from linli.places.models import Place
 from linli.places.selectors import access_place, scope_roots
 from linli.tickets.models import Rating, TicketEvent
@@ -28,15 +30,15 @@ RESPONSE_ACTIONS = {"accept", "decline"}
 SATISFIED = {Rating.SATISFIED.value, Rating.BASIC.value}
 
 DEFINITIONS: dict[str, str] = {
-    "received": "期内提交(submit 事件)且位于该节点下的诉求数",
-    "valid": "受理口径诉求数 = received − 被合并的重复诉求",
-    "response_rate": "有受理或不予受理事件的诉求 / valid",
-    "resolution_rate": "最近一次办结后未被重新办理的诉求 / 已受理(accept 事件)诉求",
-    "satisfaction_rate": "最近一次评价为满意或基本满意的诉求 / 有评价的诉求",
-    "on_time_rate": "最近一次办结在办理时限内(办结事件 on_time)的诉求 / 已办结诉求",
-    "grassroots_share": "办结且从未派往街道及以上或职能部门(无 left_community 事件)的诉求 / 已办结诉求",
-    "mean_hours_to_respond": "首次受理或不予受理距提交的平均小时数",
-    "mean_hours_to_resolve": "首次办结距提交的平均小时数",
+    "received": gettext_noop("期内提交(submit 事件)且位于该节点下的诉求数"),
+    "valid": gettext_noop("受理口径诉求数 = received − 被合并的重复诉求"),
+    "response_rate": gettext_noop("有受理或不予受理事件的诉求 / valid"),
+    "resolution_rate": gettext_noop("最近一次办结后未被重新办理的诉求 / 已受理(accept 事件)诉求"),
+    "satisfaction_rate": gettext_noop("最近一次评价为满意或基本满意的诉求 / 有评价的诉求"),
+    "on_time_rate": gettext_noop("最近一次办结在办理时限内(办结事件 on_time)的诉求 / 已办结诉求"),
+    "grassroots_share": gettext_noop("办结且从未派往街道及以上或职能部门(无 left_community 事件)的诉求 / 已办结诉求"),
+    "mean_hours_to_respond": gettext_noop("首次受理或不予受理距提交的平均小时数"),
+    "mean_hours_to_resolve": gettext_noop("首次办结距提交的平均小时数"),
 }
 
 
@@ -269,5 +271,5 @@ def metrics_api(*, user: Any, node_id: int | None, since: dt.date | None, until:
             for r in rankings(node, children)
         ],
         min_requests_for_ranking=MIN_REQUESTS_FOR_RANKING,
-        definitions=DEFINITIONS,
+        definitions=translated(DEFINITIONS),
     )

@@ -15,7 +15,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
+from linli.core.dates import parse_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError, NotFound
+from linli.core.i18n import translated
 from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
@@ -180,12 +182,7 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _date(raw: str | None, field: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(_("日期格式应为 YYYY-MM-DD"), field=field) from None
+    return parse_day(raw, field)
 
 
 @login_required
@@ -208,6 +205,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
             "children": [(c, children.get(c.path)) for c in child_nodes],
             "ranked": m.rankings(node, children),
             "min_requests": m.MIN_REQUESTS_FOR_RANKING,
-            "definitions": m.DEFINITIONS,
+            "definitions": translated(m.DEFINITIONS),
         },
     )

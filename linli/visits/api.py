@@ -13,6 +13,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core import uploads
+from linli.core.i18n import translated
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
 from linli.visits import selectors as s
@@ -387,7 +388,7 @@ def visits_figures(request: HttpRequest, filters: Query[FiguresFilter]) -> Visit
         children=[
             ChildFiguresOut(place_id=c.pk, name=c.name, kind=c.kind, figures=_figures(f)) for c, f in report.children
         ],
-        definitions=DEFINITIONS,
+        definitions=translated(DEFINITIONS),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from linli.people.models import PersonTag, Position
 from linli.people.positions import POSITION_KINDS
@@ -229,7 +230,7 @@ def quota_progress(user: Any, node: Place, *, today: dt.date | None = None) -> l
             out.append(
                 QuotaProgress(
                     person_name=position.person.name,
-                    position_label=spec.label if spec else position.kind,
+                    position_label=gettext(spec.label) if spec else position.kind,
                     place_name=position.place.name,
                     rule=rule,
                     done=done,

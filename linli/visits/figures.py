@@ -22,6 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.core.errors import InvalidInput
 from linli.places.models import Place
@@ -30,14 +31,14 @@ from linli.visits.models import Finding, Visit, VisitKind
 from linli.visits.selectors import day_start
 
 DEFINITIONS: dict[str, str] = {
-    "visits": "期内(按走访时间)在该节点下记录的走访次数,含隐患点巡查",
-    "households": "这些走访到过的不同住户数",
-    "people_served": "这些走访登记的服务人数之和(人次)",
-    "hazard_checks": "其中隐患点巡查的次数",
-    "problems_found": "这些走访记录的发现问题数",
-    "to_requests": "其中转为诉求的问题数",
-    "problems_solved": "当场解决的问题,加上所转诉求已办结的问题",
-    "solve_rate": "problems_solved / problems_found",
+    "visits": gettext_noop("期内(按走访时间)在该节点下记录的走访次数,含隐患点巡查"),
+    "households": gettext_noop("这些走访到过的不同住户数"),
+    "people_served": gettext_noop("这些走访登记的服务人数之和(人次)"),
+    "hazard_checks": gettext_noop("其中隐患点巡查的次数"),
+    "problems_found": gettext_noop("这些走访记录的发现问题数"),
+    "to_requests": gettext_noop("其中转为诉求的问题数"),
+    "problems_solved": gettext_noop("当场解决的问题,加上所转诉求已办结的问题"),
+    "solve_rate": gettext_noop("problems_solved / problems_found"),
 }
 MAX_PERIOD_DAYS = 3660
 

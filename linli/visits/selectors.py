@@ -13,7 +13,8 @@ from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.errors import InvalidInput, NotFound
+from linli.core import dates
+from linli.core.errors import NotFound
 from linli.core.identifiers import parse_id
 from linli.core.scoping import access, scope_for_any
 from linli.people.models import Person
@@ -123,15 +124,7 @@ def node_for(user: Any, node_id: Any) -> Place:
     return place
 
 
-def parse_day(raw: Any, field: str) -> dt.date | None:
-    if raw in (None, ""):
-        return None
-    if isinstance(raw, dt.date):
-        return raw
-    try:
-        return dt.date.fromisoformat(str(raw))
-    except ValueError:
-        raise InvalidInput(_("日期格式应为 YYYY-MM-DD"), field=field) from None
+parse_day = dates.parse_day  # the one date parser (linli.core.dates), under the name this app's callers use
 
 
 def buildings_for_visit(user: Any) -> QuerySet[Place]:
@@ -143,7 +136,8 @@ def buildings_for_visit(user: Any) -> QuerySet[Place]:
 def households_in_building(user: Any, building_id: Any) -> list[Household]:
     from linli.visits.services import recording_q
 
-    building = Place.objects.filter(recording_q(user, "path"), kind=PlaceKind.BUILDING, pk=building_id).first()
+    pk = parse_id(building_id)
+    building = Place.objects.filter(recording_q(user, "path"), kind=PlaceKind.BUILDING, pk=pk).first() if pk else None
     if building is None:
         raise NotFound(_("未找到该楼栋,或不在您的走访范围内"))
     rows = (

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, LinliError
+from linli.core.i18n import translated
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
 from linli.places.selectors import children_of
@@ -51,7 +52,7 @@ def figures_page(request: HttpRequest) -> HttpResponse:
     since = s.parse_day(g.get("since"), "since") or d_since
     until = s.parse_day(g.get("until"), "until") or d_until
     report = compute_figures(node, since, until)
-    return render(request, "visits/figures.html", {"r": report, "definitions": DEFINITIONS})
+    return render(request, "visits/figures.html", {"r": report, "definitions": translated(DEFINITIONS)})
 
 
 @login_required
@@ -80,13 +81,13 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("走访要求已保存。"))
             return redirect("visits:rules")
-    kinds = [(k.code, k.label) for k in POSITION_KINDS.values() if k.scoped and "admin" not in k.capabilities]
+    kinds = [(k.code, _(k.label)) for k in POSITION_KINDS.values() if k.scoped and "admin" not in k.capabilities]
     return render(
         request,
         "visits/rules.html",
         {
             "rules": list(QuotaRule.objects.all()),
-            "labels": {k.code: k.label for k in POSITION_KINDS.values()},
+            "labels": {k.code: _(k.label) for k in POSITION_KINDS.values()},
             "kinds": kinds,
             "periods": QuotaPeriod.choices,
             "modes": QuotaMode.choices,

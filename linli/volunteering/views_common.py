@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError
 from linli.core.scoping import scope_for
 from linli.places.models import Place, PlaceKind
@@ -39,10 +40,7 @@ def parse_local(raw: str | None, field: str) -> dt.datetime:
 
 
 def parse_date(raw: str | None, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise InvalidInput(_("日期格式无效"), field=field) from None
+    return require_day(raw, field)
 
 
 def staff_places(user: Any, capability: str = "manage") -> list[Place]:

@@ -1,0 +1,57 @@
+"""Dates typed into a form or a query string: one parser for every page and report filter.
+
+``dt.date.fromisoformat`` takes ``0001-01-01`` and ``9999-12-31``, and the report code built on it then
+adds a day or a period to them and overflows (a 500). Civic records here start in the 20th century and
+plans do not reach the 30th: anything outside ``FIRST``–``LAST`` is refused with the field named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from linli.core.errors import InvalidInput
+
+FIRST = dt.date(1900, 1, 1)
+LAST = dt.date(2999, 12, 31)
+FIRST_YEAR, LAST_YEAR = FIRST.year, LAST.year
+
+
+def parse_day(raw: Any, field: str) -> dt.date | None:
+    """``YYYY-MM-DD`` (or a date already) → a date within ``FIRST``–``LAST``; blank → ``None``."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        day = raw
+    else:
+        text = str(raw).strip()
+        try:
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(_("日期“%(raw)s”无效,请用 YYYY-MM-DD") % {"raw": text[:20]}, field=field) from None
+    if not FIRST <= day <= LAST:
+        raise InvalidInput(
+            _("日期应在 %(first)s 到 %(last)s 之间") % {"first": FIRST.isoformat(), "last": LAST.isoformat()},
+            field=field,
+        )
+    return day
+
+
+def require_day(raw: Any, field: str) -> dt.date:
+    """``parse_day`` for a date that must be given."""
+    day = parse_day(raw, field)
+    if day is None:
+        raise InvalidInput(_("请填写日期(YYYY-MM-DD)"), field=field)
+    return day
+
+
+def check_year(year: int, field: str = "year") -> int:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidInput(
+            _("年份应在 %(first)d 到 %(last)d 之间") % {"first": FIRST_YEAR, "last": LAST_YEAR}, field=field
+        )
+    return year
