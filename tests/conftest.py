@@ -42,6 +42,16 @@ def _every_cached_list_is_checked() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _the_default_language_after_each_test() -> Any:
+    """A page requested in English or Traditional Chinese leaves that language active in the thread; a
+    later test calling a service directly must still get the default language's labels."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _no_cached_pages_from_other_tests() -> None:
     """Each test's rows are rolled back, so on SQLite the next test may reuse their ids; rendered
     list pages (``tickets.list_cache``) from another test must not be found by them."""
