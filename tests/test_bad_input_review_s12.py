@@ -33,23 +33,13 @@ from linli.people.models import Person
 from linli.people.sheets import TEMPLATE_HEADERS
 from linli.places.models import Place
 from linli.tickets.models import Category, Ticket
+from tests.test_ledger_import import xlsx
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def xlsx(rows: list[list[Any]], header: list[str] = TEMPLATE_HEADERS) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def csv_text(rows: list[list[Any]], header: list[str] = TEMPLATE_HEADERS) -> str:

@@ -489,25 +489,16 @@ def test_a_grid_worker_cannot_tell_another_branchs_party_meeting_from_a_missing_
 
 # --- online proxy ballots ------------------------------------------------------------------------------
 
+from tests.test_deliberation_votes import owners_vote  # noqa: E402, F401 - the six owners' vote, as a fixture
 
-def test_a_resident_cannot_cast_every_other_owners_ballot_by_typing_an_authorisation(users: Any, places: Any) -> None:
-    from linli.deliberation.models import Ballot, Voter, VoteRule
-    from linli.deliberation.services_votes import vote_create, vote_open
+
+def test_a_resident_cannot_cast_every_other_owners_ballot_by_typing_an_authorisation(
+    users: Any, owners_vote: Any
+) -> None:
+    from linli.deliberation.models import Ballot, Voter
     from linli.deliberation.tally import count_vote
-    from tests.test_deliberation_votes import make_owners
 
-    compound = places.compounds[0]
-    make_owners(compound, users["resident"].person, ["100", "100", "100", "50", "50", "100"])
-    vote = vote_create(
-        actor=users["community"],
-        place=compound,
-        title="使用维修资金更换电梯",
-        question="是否同意使用专项维修资金更换3号楼电梯",
-        electorate="owners",
-        rule=VoteRule.SPECIAL,
-        closes_at=timezone.now() + dt.timedelta(days=7),
-    )
-    vote = vote_open(actor=users["community"], vote=vote)
+    vote, _owners = owners_vote
     api = _token_client(users["resident"])
     url = f"/api/v1/deliberation/votes/{vote.pk}/ballots"
     assert api.post(url, {"choice": "for"}, content_type="application/json").status_code == 201
