@@ -312,11 +312,8 @@ def requests_out(tickets: list[Ticket], base: str = "") -> list[dict[str, Any]]:
 
 def public_photo(photo_id: str) -> TicketPhoto:
     """A report photo of a public request (what media_url points to); anything else is 404."""
-    photo = (
-        TicketPhoto.objects.filter(pk=parse_id(photo_id), kind=PhotoKind.REPORT, ticket__public=True).first()
-        if parse_id(photo_id)
-        else None
-    )
+    pk = parse_id(photo_id)
+    photo = TicketPhoto.objects.filter(pk=pk, kind=PhotoKind.REPORT, ticket__public=True).first() if pk else None
     if photo is None:
         raise Open311Error(404, f"media “{photo_id[:20]}” not found")
     return photo
