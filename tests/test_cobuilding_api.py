@@ -110,7 +110,8 @@ def test_a_micro_project_runs_its_whole_lifecycle_by_api_with_progress_and_a_pho
     api_as: Any, client_as: Any, users: dict[str, Any], places: Any, world: Any
 ) -> None:
     from linli.cobuilding.models import Need
-    from tests.test_cobuilding_partners import _meeting, png_upload
+    from tests.support import png_upload
+    from tests.test_cobuilding_partners import _meeting
 
     need, _resource = make_need_and_resource(users, places, world)
     api = api_as("street")
@@ -137,7 +138,7 @@ def test_a_micro_project_runs_its_whole_lifecycle_by_api_with_progress_and_a_pho
         "to_status": "executing",
         "note": "一单元已完工",
     }
-    photo = api.post(f"{BASE}/projects/{pid}/photos", {"photo": png_upload()})
+    photo = api.post(f"{BASE}/projects/{pid}/photos", {"photo": png_upload(size=(40, 30))})
     assert photo.status_code == 201 and (photo.json()["width"], photo.json()["height"]) == (40, 30)
     served = client_as("street").get(photo.json()["url"])
     assert served.status_code == 200 and served["Content-Type"] == "image/png"

@@ -220,7 +220,7 @@ def test_the_fund_page_shows_balance_and_refuses_overspending_with_a_message(
 def test_a_project_photo_upload_and_approval_through_the_page(
     client_as: Any, users: dict[str, Any], world: Any
 ) -> None:
-    from tests.test_cobuilding_partners import png_upload
+    from tests.support import png_upload
 
     project = sp.project_propose(
         actor=users["street"], place=world.compound, title="加装座椅", description="", budget="500", partners=[]

@@ -4,7 +4,6 @@ the yearly "one practical thing" tracking."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +11,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
-from PIL import Image
 
 from linli.cobuilding import selectors as sel
 from linli.cobuilding import services_funds as sf
@@ -21,6 +19,7 @@ from linli.cobuilding.models import FundEntry, Need, NeedStatus, ProjectEvent, P
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.deliberation.services_meetings import meeting_plan
 from linli.orgs.models import PartyOrg
+from tests.support import png_upload
 from tests.test_cobuilding_world import build_world, make_need_and_resource
 
 pytestmark = pytest.mark.django_db
@@ -36,12 +35,6 @@ def branch_fund(users: dict[str, Any], places: Any, compound: Any = None) -> Any
     fund = sf.fund_open(actor=users["street"], holder="branch", name=f"{branch.name}经费", party_org=branch)
     sf.fund_grant(actor=users["street"], fund=fund, kind="startup", amount="3000", note="支部启动经费")
     return fund
-
-
-def png_upload(name: str = "p.png") -> SimpleUploadedFile:
-    buf = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, format="PNG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 def test_suggestions_for_a_need_are_resources_of_its_category_covering_its_place(

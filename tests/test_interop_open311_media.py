@@ -14,15 +14,10 @@ from PIL import Image
 
 from linli.interop import open311_selectors
 from linli.tickets.models import Ticket, TicketPhoto
+from tests.support import png_upload
 from tests.test_interop_open311 import BASE, building, error_of, key, services, street  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
-
-
-def png(size: tuple[int, int] = (40, 30)) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 40, 40)).save(buffer, format="PNG")
-    return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
 
 
 def _fields(key: str, services: Any, **extra: Any) -> dict[str, Any]:
@@ -38,7 +33,7 @@ def _fields(key: str, services: Any, **extra: Any) -> dict[str, Any]:
 
 
 def test_a_media_upload_becomes_the_requests_photo_and_its_media_url(client: Any, key: str, services: Any) -> None:
-    r = client.post(f"{BASE}/requests.json", _fields(key, services, media=png()))
+    r = client.post(f"{BASE}/requests.json", _fields(key, services, media=png_upload("photo.png", (40, 30))))
     assert r.status_code == 201, r.content
     ticket = Ticket.objects.get(pk=int(r.json()[0]["service_request_id"]))
     photo = TicketPhoto.objects.get(ticket=ticket)
@@ -69,7 +64,7 @@ def test_an_oversized_media_file_is_refused_with_its_limit(client: Any, key: str
 
 
 def test_media_of_a_private_request_or_a_made_up_id_is_404(client: Any, key: str, services: Any) -> None:
-    r = client.post(f"{BASE}/requests.json", _fields(key, services, media=png()))
+    r = client.post(f"{BASE}/requests.json", _fields(key, services, media=png_upload("photo.png", (40, 30))))
     ticket = Ticket.objects.get(pk=int(r.json()[0]["service_request_id"]))
     photo = TicketPhoto.objects.get(ticket=ticket)
     Ticket.objects.filter(pk=ticket.pk).update(public=False)

@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
 from django.test import Client
-from django.urls import URLResolver, get_resolver
+
+from tests.support import url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -102,19 +103,10 @@ CHILD_PARAM = {  # child parameter → (model, parent parameter, foreign key to 
 }
 
 
-def walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[tuple[str, str]]:
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            inner = f"{ns}{p.namespace}:" if p.namespace else ns
-            yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
-        else:
-            yield prefix + str(p.pattern), ns + (p.name or "")
-
-
 def page_routes() -> list[tuple[str, str]]:
     return [
         (route, name)
-        for route, name in walk(get_resolver().url_patterns)
+        for route, name in url_routes()
         if not route.startswith(EXCLUDED_PREFIXES) and "(?P" not in route and "^" not in route
     ]
 

@@ -3,7 +3,6 @@ stored XSS in free-text fields, path traversal in uploads. Each attack has a tes
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from PIL import Image
 
 from linli.audit.models import AuditEvent
 from linli.audit.services import audit_record
@@ -21,6 +19,7 @@ from linli.places.models import Household, Place
 from linli.tickets.models import Ticket
 from linli.tickets.services import ticket_submit
 from tests.conftest import PASSWORD
+from tests.support import png_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -195,12 +194,6 @@ def test_no_template_switches_autoescaping_off_or_marks_user_text_safe():
     assert offenders == []
 
 
-def _png(name: str) -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "red").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
 @pytest.mark.parametrize(
     "name", ["../../../../etc/passwd.png", "..\\..\\settings.png", "/tmp/abs.png", "a/../../b.png"]
 )
@@ -210,7 +203,7 @@ def test_an_upload_name_with_a_path_cannot_leave_the_media_folder(users, places,
     settings.MEDIA_ROOT = tmp_path
     building = Place.objects.filter(kind="building", path__startswith=places.first_grid.path).first()
     ticket, _ = ticket_submit(actor=users["resident"], description="井盖松动", place_id=building.pk)
-    photo = ticket_photo_add(actor=users["resident"], ticket_id=ticket.pk, upload=_png(name))
+    photo = ticket_photo_add(actor=users["resident"], ticket_id=ticket.pk, upload=png_upload(name))
     stored = Path(photo.image.path).resolve()
     assert stored.is_relative_to(Path(tmp_path).resolve())
     assert ".." not in photo.image.name and "passwd" not in photo.image.name and "settings" not in photo.image.name

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
+
+from tests.support import png_upload, url_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +80,6 @@ EXEMPT: dict[str, str] = {
     # own street's hand-overs — covered by tests/test_interop_*.py
     "handover_read": "string keys, street-scoped, tested in interop",
 }
-
-
-def _png(name: str = "p.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "blue").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def get_with_id_operations(client: Any) -> dict[str, str]:
@@ -166,13 +160,13 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     w.organisation = Organisation.objects.filter(place_path__startswith=other.path).order_by("pk").first()
 
     w.ticket, _ = ticket_submit(actor=street, description="滨湖社区的下水道堵了", place_id=building.pk, source="phone")
-    w.ticket_photo = ticket_photo_add(actor=street, ticket_id=w.ticket.pk, upload=_png())
+    w.ticket_photo = ticket_photo_add(actor=street, ticket_id=w.ticket.pk, upload=png_upload())
 
     csv = "姓名,身份证号,小区,楼栋\n张三,not-an-id,无此小区,1号楼\n".encode()
     w.import_batch = import_preview(actor=users["admin"], upload=io.BytesIO(csv), name="people.csv", size=len(csv))
 
     w.visit, _ = visit_record(actor=street, data=VisitInput(household_id=w.household.pk, notes="滨湖走访记录"))
-    w.visit_photo = visit_photo_add(actor=street, visit_id=w.visit.pk, upload=_png())
+    w.visit_photo = visit_photo_add(actor=street, visit_id=w.visit.pk, upload=png_upload())
     # a care tag on one of its members lets the household carry a care plan (visits_care_plans_list)
     member = Person.objects.filter(household=w.household).order_by("pk").first()
     tag = CareTag.objects.filter(active=True, sensitive=False).order_by("pk").first()
@@ -197,7 +191,7 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     w.wish = wish_submit(actor=resident_there, title="滨湖老人想要一台收音机")
     wish_review(actor=worker_there, wish_id=w.wish.pk, approve=True)
     wish_claim(actor=worker_there, wish_id=w.wish.pk)
-    wish_fulfil(actor=worker_there, wish_id=w.wish.pk, note="已送到", photo=_png())
+    wish_fulfil(actor=worker_there, wish_id=w.wish.pk, note="已送到", photo=png_upload())
     member_there = Person.objects.filter(
         place_path__startswith=other.path, is_party_member=True, user__isnull=True
     ).exclude(pk=w.person.pk)[0]
@@ -244,7 +238,7 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
         actor=street, place=compound, title="滨湖微项目", description="修凉亭", budget="1000", partners=[]
     )
     sp.project_approve(actor=street, project=w.project, meeting=w.meeting, note="议事会通过")
-    w.project_photo = sp.project_photo_add(actor=street, project=w.project, upload=_png())
+    w.project_photo = sp.project_photo_add(actor=street, project=w.project, upload=png_upload())
     w.contract = spr.contract_create(
         actor=street,
         company=w.company,
@@ -269,9 +263,9 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     )
     agenda_add(actor=street, meeting=w.meeting, topic=w.topic)
     w.publication = agenda_publish(actor=street, meeting=w.meeting)
-    w.party_photo = meeting_add_photo(actor=street, meeting_id=w.party_meeting.pk, upload=_png())
+    w.party_photo = meeting_add_photo(actor=street, meeting_id=w.party_meeting.pk, upload=png_upload())
     w.material = study_material_add(
-        actor=street, org_id=w.branch.pk, title="滨湖支部学习资料", body="学习", upload=_png("study.png")
+        actor=street, org_id=w.branch.pk, title="滨湖支部学习资料", body="学习", upload=png_upload("study.png")
     )
     requested = report_request(actor=street, node_id=other.pk, period_kind="year", year=today.year)
     w.report = report_generate(report_id=requested.pk)  # the queued task runs after commit, never in a test
@@ -465,17 +459,7 @@ def test_the_administrator_only_delivery_log_page_refuses_the_grid_worker_withou
 
 
 def _page_routes() -> list[str]:
-    """Every non-API URL pattern that takes an integer id, as a ``str.format`` template with MISSING."""
-    from django.urls import URLResolver, get_resolver
-
-    def walk(patterns: Any, prefix: str) -> Any:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            else:
-                yield prefix + str(p.pattern)
-
-    return ["/" + r for r in walk(get_resolver().url_patterns, "") if "<int:" in r and not r.startswith("api/")]
+    return ["/" + r for r, _name in url_routes() if "<int:" in r and not r.startswith("api/")]
 
 
 def test_every_page_address_with_an_id_that_answers_a_get_is_in_the_page_sweep(client_as: Any) -> None:

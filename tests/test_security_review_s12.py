@@ -20,17 +20,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import json
 import re
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
-from PIL import Image
 
+from tests.support import png_upload, url_routes
 from tests.test_security_idor_sweep import (  # noqa: F401  (``world`` is a fixture)
     MISSING,
     PAGES,
@@ -48,12 +46,6 @@ pytestmark = pytest.mark.django_db
 # would read as a phone or ID number about once in a few hundred pages.
 PHONE = re.compile(r"(?<![0-9A-Za-z*])(?:\+?86)?1[3-9]\d{9}(?![0-9A-Za-z])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z*])\d{17}[\dXx](?![0-9A-Za-z])")
-
-
-def _png(name: str = "p.png") -> SimpleUploadedFile:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 8), "green").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
 
 
 def _text(response: Any) -> str:
@@ -168,7 +160,7 @@ def _call_write(api: Client, method: str, url: str, body: dict[str, Any]) -> Any
     if "json" in body:
         return getattr(api, method)(url, body["json"], content_type="application/json")
     if body.get("multipart"):
-        data = {"photo": _png(), "file": _png("study.png"), "title": "学习资料", "body": "学习"}
+        data = {"photo": png_upload(), "file": png_upload("study.png"), "title": "学习资料", "body": "学习"}
         return api.post(url, data)
     return getattr(api, method)(url, content_type="application/json")
 
@@ -335,19 +327,8 @@ def _list_operations(client: Client) -> list[str]:
 
 
 def _page_routes_without_ids() -> list[str]:
-    from django.urls import URLResolver, get_resolver
-
-    def walk(patterns: Any, prefix: str) -> Any:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            else:
-                yield prefix + str(p.pattern)
-
     return [
-        "/" + r
-        for r in walk(get_resolver().url_patterns, "")
-        if "<" not in r and "^" not in r and not r.startswith(("api/", "i18n/"))
+        "/" + r for r, _name in url_routes() if "<" not in r and "^" not in r and not r.startswith(("api/", "i18n/"))
     ]
 
 

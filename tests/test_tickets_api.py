@@ -7,21 +7,15 @@ import threading
 
 import pytest
 from django.db import connection
-from PIL import Image
 
 from linli.core.errors import Conflict
 from linli.tickets import transitions as tr
 from linli.tickets.models import Ticket, TicketEvent
 from linli.tickets.services import ticket_submit
+from tests.support import image_bytes
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
-
-
-def png() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), "blue").save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_create_is_idempotent_and_returns_the_contract(api_as):
@@ -69,7 +63,7 @@ def test_photo_upload_checks_content(api_as, settings, tmp_path):
     tid = client.post("/api/v1/requests", {"description": "积水"}, content_type=JSON).json()["id"]
     bad = client.post(f"/api/v1/requests/{tid}/photos", {"photo": io.BytesIO(b"MZ\x90\x00 not an image")})
     assert bad.status_code == 422 and "图片" in bad.json()["detail"]
-    f = io.BytesIO(png())
+    f = io.BytesIO(image_bytes((4, 4)))
     f.name = "x.png"
     ok = client.post(f"/api/v1/requests/{tid}/photos", {"photo": f})
     assert ok.status_code == 201 and len(ok.json()["photos"]) == 1

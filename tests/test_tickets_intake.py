@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
-from PIL import Image
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.tickets import transitions as tr
@@ -19,15 +18,10 @@ from linli.tickets.models import Category, Ticket, TicketEvent, TicketPhoto
 from linli.tickets.problems import problem_add, problem_sign_off, safe_cell
 from linli.tickets.services import compute_deadlines, ticket_photo_add, ticket_submit
 from linli.tickets.sweep import sweep_deadlines
+from tests.support import image_bytes
 
 pytestmark = pytest.mark.django_db
 CN = ZoneInfo("Asia/Shanghai")
-
-
-def png(size=(8, 8)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", size, "red").save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def test_national_day_deadline_skips_the_holiday_and_counts_the_makeup_saturday():
@@ -102,7 +96,9 @@ def test_photo_content_is_checked(users, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     t, _ = ticket_submit(actor=users["resident"], description="墙皮脱落")
     photo = ticket_photo_add(
-        actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("a.txt", png(), content_type="text/plain")
+        actor=users["resident"],
+        ticket_id=t.pk,
+        upload=SimpleUploadedFile("a.txt", image_bytes(), content_type="text/plain"),
     )
     assert photo.content_type == "image/png" and photo.width == 8
     fake = SimpleUploadedFile("evil.jpg", b"<script>alert(1)</script>", content_type="image/jpeg")
@@ -110,15 +106,17 @@ def test_photo_content_is_checked(users, settings, tmp_path):
         ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=fake)
     settings.UPLOAD_MAX_BYTES = 100
     with pytest.raises(InvalidInput, match="不能超过"):
-        ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("b.png", png((64, 64))))
+        ticket_photo_add(
+            actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("b.png", image_bytes((64, 64)))
+        )
     settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     for _ in range(8):
-        ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("c.png", png()))
+        ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("c.png", image_bytes()))
     with pytest.raises(InvalidInput, match="最多 9 张"):
-        ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("d.png", png()))
+        ticket_photo_add(actor=users["resident"], ticket_id=t.pk, upload=SimpleUploadedFile("d.png", image_bytes()))
     assert TicketPhoto.objects.filter(ticket=t).count() == 9
     with pytest.raises(NotFound):  # not theirs, not on the board: as if it did not exist
-        ticket_photo_add(actor=users["volunteer"], ticket_id=t.pk, upload=SimpleUploadedFile("e.png", png()))
+        ticket_photo_add(actor=users["volunteer"], ticket_id=t.pk, upload=SimpleUploadedFile("e.png", image_bytes()))
 
 
 def test_import_categories_is_idempotent(tmp_path):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import Conflict, InvalidInput, NotFound
@@ -18,14 +16,9 @@ from linli.places.models import Household
 from linli.tickets.models import Source, Ticket
 from linli.visits.models import ChecklistTemplate, Finding, Visit, VisitKind
 from linli.visits.services import VisitInput, finding_solve_on_spot, finding_to_request, visit_record
+from tests.support import png_upload
 
 pytestmark = pytest.mark.django_db
-
-
-def png(name: str = "p.png") -> SimpleUploadedFile:
-    buf = io.BytesIO()
-    Image.new("RGB", (8, 8), (200, 10, 10)).save(buf, "PNG")
-    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
 
 
 def household_in(place: Any) -> Household:
@@ -62,7 +55,7 @@ def test_grid_worker_records_a_key_household_visit_with_checklist_persons_findin
         findings=["燃气软管老化需更换", ""],
         feedback_superior=True,
     )
-    visit, created = visit_record(actor=users["grid"], data=data, photos=[png()])
+    visit, created = visit_record(actor=users["grid"], data=data, photos=[png_upload()])
     assert created
     visit.refresh_from_db()
     assert visit.place_path == hh.place_path
@@ -101,7 +94,7 @@ def test_a_required_checklist_without_any_answer_is_refused(users, places) -> No
         visit_record(
             actor=users["grid"],
             data=VisitInput(household_id=hh.pk, template_id=six_checks().pk, answers={"people": "  "}),
-            photos=[png()],
+            photos=[png_upload()],
         )
     assert err.value.field == "answers"
     assert not Visit.objects.exists()
@@ -162,7 +155,7 @@ def test_a_volunteer_cannot_record_a_visit(users, places) -> None:
 def test_a_finding_becomes_a_visit_request_linked_both_ways_and_a_second_tap_returns_it(users, places) -> None:
     hh = household_in(places.first_grid)
     visit = visit_record(
-        actor=users["grid"], data=VisitInput(household_id=hh.pk, findings=["楼道灯坏了"]), photos=[png()]
+        actor=users["grid"], data=VisitInput(household_id=hh.pk, findings=["楼道灯坏了"]), photos=[png_upload()]
     )[0]
     finding = visit.findings.get()
     ticket = finding_to_request(actor=users["grid"], finding_id=finding.pk)
@@ -215,7 +208,7 @@ def test_the_phone_form_records_a_visit_and_one_tap_turns_a_finding_into_a_reque
             "answer_people": "在家",
             "findings": "下水道堵塞\n墙皮脱落",
             "idempotency_key": "form-1",
-            "photos": png(),
+            "photos": png_upload(),
         },
     )
     visit = Visit.objects.get()

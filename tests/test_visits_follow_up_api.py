@@ -4,34 +4,26 @@ solve on the spot) and the photo the page shows — through the same services, s
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from linli.audit.models import AuditEvent
 from linli.places.models import Household
 from linli.visits.models import Finding, Visit
 from linli.visits.services import VisitInput, finding_to_request, visit_record
+from tests.support import png_upload
 
 pytestmark = pytest.mark.django_db
 JSON = "application/json"
 URL = "/api/v1/visits"
 
 
-def png() -> SimpleUploadedFile:
-    buf = io.BytesIO()
-    Image.new("RGB", (4, 4), "green").save(buf, format="PNG")
-    return SimpleUploadedFile("p.png", buf.getvalue(), content_type="image/png")
-
-
 def visit_in(user: Any, place: Any, **kw: Any) -> Visit:
     hh = Household.objects.filter(place_path__startswith=place.path).order_by("id").first()
     data = VisitInput(household_id=hh.pk, visited_at=timezone.now() - dt.timedelta(minutes=5), **kw)
-    return visit_record(actor=user, data=data, photos=[png()])[0]
+    return visit_record(actor=user, data=data, photos=[png_upload()])[0]
 
 
 def test_the_visitor_marks_feedback_adds_a_finding_and_solves_it_on_the_spot(api_as, users, places, tmp_path, settings):

@@ -4,13 +4,11 @@ three rates change."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from linli.places.models import Place
 from linli.tickets.models import Ticket
+from tests.support import image_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -41,9 +39,7 @@ def test_report_claim_resolve_rate_changes_the_three_rates(login, live_demo, set
     base = live_demo.url
     community = Place.objects.filter(kind="community").order_by("path").first()
     photo = tmp_path / "lamp.png"
-    buf = io.BytesIO()
-    Image.new("RGB", (32, 24), "gray").save(buf, format="PNG")
-    photo.write_bytes(buf.getvalue())
+    photo.write_bytes(image_bytes((32, 24)))
 
     page = login("community")
     before = _rates(page, base, community)

@@ -4,10 +4,7 @@ page shows the visit and one fewer overdue key household."""
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from PIL import Image
 
 from linli.accounts.models import User
 from linli.people.models import CareTag, PersonTag
@@ -15,14 +12,9 @@ from linli.places.models import Household, Place
 from linli.tickets.models import Ticket
 from linli.visits.coverage import coverage
 from linli.visits.models import Visit
+from tests.support import image_bytes
 
 pytestmark = pytest.mark.browser
-
-
-def png_bytes() -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (16, 16), (30, 120, 200)).save(buf, "PNG")
-    return buf.getvalue()
 
 
 def test_a_grid_worker_records_a_key_household_visit_and_the_community_coverage_shows_it(page, login, live_demo):
@@ -45,7 +37,7 @@ def test_a_grid_worker_records_a_key_household_visit_and_the_community_coverage_
     page.fill("input[name=answer_risks]", "燃气软管老化")
     page.fill("textarea[name=findings]", "燃气软管老化需更换")
     page.set_input_files(
-        "input[name=photos]", files=[{"name": "visit.png", "mimeType": "image/png", "buffer": png_bytes()}]
+        "input[name=photos]", files=[{"name": "visit.png", "mimeType": "image/png", "buffer": image_bytes((16, 16))}]
     )
     page.check("input[name=feedback_resident]")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling on a phone"

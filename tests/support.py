@@ -1,0 +1,40 @@
+"""Small helpers several test modules share: a picture to upload, the site's URL routes.
+
+Fixtures live in ``conftest.py``; these are plain functions a test calls.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+from PIL import Image
+
+
+def image_bytes(size: tuple[int, int] = (8, 8), *, fmt: str = "PNG", colour: Any = (200, 40, 40)) -> bytes:
+    """A real, decodable picture of ``size`` in ``fmt``."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def png_upload(name: str = "p.png", size: tuple[int, int] = (8, 8)) -> SimpleUploadedFile:
+    """A PNG as a form upload, as a phone's browser sends it."""
+    return SimpleUploadedFile(name, image_bytes(size), content_type="image/png")
+
+
+def _walk(patterns: list[Any], prefix: str, ns: str) -> Iterator[tuple[str, str]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            inner = f"{ns}{p.namespace}:" if p.namespace else ns
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), inner)
+        else:
+            yield prefix + str(p.pattern), ns + (p.name or "")
+
+
+def url_routes() -> list[tuple[str, str]]:
+    """Every route the site answers, as ``(route, namespaced name)``; routes have no leading slash."""
+    return list(_walk(get_resolver().url_patterns, "", ""))
