@@ -117,5 +117,5 @@ def test_a_bad_date_is_explained_and_saves_nothing(overdue, users, client_as):
         {"responsible_id": users["grid"].person_id, "due_date": "明天"},
         follow=True,
     )
-    assert "完成时限格式应为 YYYY-MM-DD" in r.content.decode()
+    assert "日期“明天”无效,请用 YYYY-MM-DD" in r.content.decode()
     assert not ProblemItem.objects.filter(ticket=overdue).exists()

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from linli.core.dates import require_day
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import scope_for
 from linli.places.models import Place
@@ -33,10 +34,11 @@ def required_int(raw: Any, field: str, label: str) -> int:
 
 
 def date_or_error(raw: Any, field: str, label: str) -> dt.date:
+    """``require_day``, its message led by the field's label (a page has several dates)."""
     try:
-        return dt.date.fromisoformat(str(raw or "").strip())
-    except ValueError:
-        raise InvalidInput(_("%(label)s应为日期(年-月-日)") % {"label": label}, field=field) from None
+        return require_day(raw, field)
+    except InvalidInput as exc:
+        raise InvalidInput(_("%(label)s:%(reason)s") % {"label": label, "reason": exc.message}, field=field) from None
 
 
 def managed_places(user: Any, kinds: Iterable[str], *, capability: str = "manage", limit: int = 500) -> list[Place]:

@@ -1,4 +1,4 @@
-"""Dates typed into a form or a query string: one parser for every page and report filter.
+"""Dates and times typed into a form or a query string: one parser for every page and report filter.
 
 ``dt.date.fromisoformat`` takes ``0001-01-01`` and ``9999-12-31``, and the report code built on it then
 adds a day or a period to them and overflows (a 500). Civic records here start in the 20th century and
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
@@ -47,6 +48,31 @@ def require_day(raw: Any, field: str) -> dt.date:
     if day is None:
         raise InvalidInput(_("请填写日期(YYYY-MM-DD)"), field=field)
     return day
+
+
+def parse_moment(raw: Any, field: str) -> dt.datetime | None:
+    """``YYYY-MM-DD[ T]HH:MM[:SS]`` (a browser's ``datetime-local``) → an aware time; blank → ``None``.
+
+    A time without a zone is the server's local time. The day must lie within ``FIRST``–``LAST``: year 1
+    at UTC+8 is before year 1 in UTC, and the database's conversion of it overflowed (a 500).
+    """
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("时间“%(raw)s”无效,请用 YYYY-MM-DD HH:MM") % {"raw": text[:25]}, field=field) from None
+    parse_day(moment.date(), field)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def require_moment(raw: Any, field: str) -> dt.datetime:
+    """``parse_moment`` for a time that must be given."""
+    moment = parse_moment(raw, field)
+    if moment is None:
+        raise InvalidInput(_("请填写时间(YYYY-MM-DD HH:MM)"), field=field)
+    return moment
 
 
 def check_year(year: int, field: str = "year") -> int:

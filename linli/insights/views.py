@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from linli.core.dates import parse_day
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
@@ -23,12 +24,7 @@ PAGE_SIZE = 50
 
 
 def _date(raw: str | None, field: str) -> dt.date | None:
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(_("日期格式应为 YYYY-MM-DD:%(raw)s") % {"raw": raw[:20]}, field=field) from None
+    return parse_day(raw, field)
 
 
 def period_from(g: Any) -> s.Period:

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.people.models import CareTag, PoliticalStatus, Relation, ResidenceType
@@ -74,10 +75,7 @@ def _page(
 
 
 def _date(value: str | None, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        raise InvalidInput(_("请填写日期(如 2025-03-01)"), field=field) from None
+    return require_day(value, field)
 
 
 def _handle(request: HttpRequest, person_id: int, section: str, action: Callable[[Any], str]) -> HttpResponse:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
+from linli.core.dates import parse_moment
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import capabilities_at, scope_for
@@ -378,11 +379,12 @@ def _category_index() -> dict[str, Category]:
 
 
 def _parse_time(text: str, line: int) -> dt.datetime:
-    for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt)
-        except ValueError:
-            continue
+    try:
+        moment = parse_moment(text, "时间")
+    except InvalidInput:
+        moment = None
+    if moment is not None:
+        return moment
     raise InvalidInput(
         gettext("第 %(line)d 行时间“%(text)s”无法识别,应为 YYYY-MM-DD HH:MM") % {"line": line, "text": text},
         field="时间",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from linli.audit.services import audit_record
+from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
@@ -53,9 +53,9 @@ def problems(request: HttpRequest) -> HttpResponse:
     chosen = chosen or (communities[0] if communities else None)
     if request.method == "POST":
         try:
-            due = dt.date.fromisoformat(request.POST.get("due_date", ""))
-        except ValueError:
-            messages.error(request, _("完成时限格式应为 YYYY-MM-DD"))
+            due = require_day(request.POST.get("due_date"), "due_date")
+        except InvalidInput as exc:
+            messages.error(request, exc.message)
         else:
             try:
                 ticket_raw = request.POST.get("ticket_id", "")
@@ -140,10 +140,7 @@ def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """ "Add to problem list" from a request's detail page (overdue, escalated or supervised ones)."""
     post = request.POST
     try:
-        try:
-            due = dt.date.fromisoformat(post.get("due_date", ""))
-        except ValueError:
-            raise InvalidInput(_("完成时限格式应为 YYYY-MM-DD"), field="due_date") from None
+        due = require_day(post.get("due_date"), "due_date")
         responsible = post.get("responsible_id", "")
         problem_add_from_ticket(
             actor=request.user,

@@ -3,7 +3,6 @@ findings (solve on the spot / turn into a request) and feedback steps."""
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import is_staff_like
+from linli.core.dates import parse_moment
 from linli.core.errors import Forbidden, InvalidInput, LinliError
 from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
@@ -66,13 +66,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 def _post_input(request: HttpRequest) -> VisitInput:
     post = request.POST
-    raw_at = post.get("visited_at", "").strip()
-    visited_at = None
-    if raw_at:
-        try:
-            visited_at = timezone.make_aware(dt.datetime.fromisoformat(raw_at))
-        except ValueError:
-            raise InvalidInput(_("走访时间格式无效"), field="visited_at") from None
+    visited_at = parse_moment(post.get("visited_at"), "visited_at")
     answers = {k[len("answer_") :]: v for k, v in post.items() if k.startswith("answer_")}
     served = post.get("people_served", "").strip()
     return VisitInput(

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import require_moment
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import parse_id
 from linli.volunteering import activities as act
 from linli.volunteering.common import staff_q
 from linli.volunteering.models import Signup, SignupStatus, Team
-from linli.volunteering.views_common import parse_local, run, staff_places
+from linli.volunteering.views_common import run, staff_places
 
 
 @login_required
@@ -50,8 +51,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                 title=p.get("title", ""),
                 description=p.get("description", ""),
                 location=p.get("location", ""),
-                starts_at=parse_local(p.get("starts_at"), "starts_at"),
-                ends_at=parse_local(p.get("ends_at"), "ends_at"),
+                starts_at=require_moment(p.get("starts_at"), "starts_at"),
+                ends_at=require_moment(p.get("ends_at"), "ends_at"),
                 capacity=p.get("capacity"),  # type: ignore[arg-type]
                 points_per_hour=p.get("points_per_hour") or 10,  # type: ignore[arg-type]
                 team_id=parse_id(p.get("team_id")),

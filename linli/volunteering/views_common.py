@@ -9,8 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, LinliError
@@ -29,14 +27,6 @@ def run(request: HttpRequest, action: Callable[[], Any], *, ok: str, back: str) 
     else:
         messages.success(request, ok)
     return redirect(back)
-
-
-def parse_local(raw: str | None, field: str) -> dt.datetime:
-    try:
-        value = dt.datetime.fromisoformat((raw or "").strip())
-    except ValueError:
-        raise InvalidInput(_("时间格式无效"), field=field) from None
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def parse_date(raw: str | None, field: str) -> dt.date:
