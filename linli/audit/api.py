@@ -17,7 +17,7 @@ from linli.audit.selectors import audit_events, audit_filter_from
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import scope_for
 
 router = Router(tags=["audit"])
@@ -28,8 +28,8 @@ class AuditQuery(PageQuery):
     action: str = Field("", max_length=64, description="action prefix, e.g. `privacy.` or `ticket.accept`")
     target: str = Field("", max_length=200, description="`type:id` (e.g. `tickets.ticket:42`) or words of the label")
     outcome: Literal["", "ok", "fail"] = ""
-    since: dt.date | None = Field(None, description="first local calendar day (Asia/Shanghai)")
-    until: dt.date | None = Field(None, description="last local calendar day, included")
+    since: Day | None = Field(None, description="first local calendar day (Asia/Shanghai)")
+    until: Day | None = Field(None, description="last local calendar day, included")
 
 
 class AuditEventOut(Schema):

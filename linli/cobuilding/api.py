@@ -37,7 +37,7 @@ from linli.cobuilding.models import (
 )
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.places.models import Place
 
 router = Router(tags=["cobuilding"])
@@ -58,8 +58,8 @@ def _place(pk: int) -> Place:
 class CobuildingContractIn(Schema):
     company_id: int
     compound_id: int
-    starts_on: dt.date
-    ends_on: dt.date
+    starts_on: Day
+    ends_on: Day
     fee_grade: str = Field(..., max_length=16)
     fee_per_m2: Decimal = Field(..., ge=0, le=100, decimal_places=2)
     project_manager: str = Field(..., max_length=64)
@@ -148,8 +148,8 @@ class CobuildingCreditOut(Schema):
 
 
 class CobuildingPeriodQuery(Schema):
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 @router.get(
@@ -299,8 +299,8 @@ class CobuildingListEntryIn(Schema):
     kind: ListKind
     reason: str = Field(..., max_length=2000)
     evidence: str = Field("", max_length=5000)
-    valid_from: dt.date
-    valid_until: dt.date
+    valid_from: Day
+    valid_until: Day
     rating_id: int | None = None
 
 

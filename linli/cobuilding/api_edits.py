@@ -27,7 +27,7 @@ from linli.cobuilding.api import (
     resource_out,
 )
 from linli.cobuilding.models import Project, ResourceCategory
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import Day, ErrorOut
 
 router = Router(tags=["cobuilding"])
 
@@ -212,8 +212,8 @@ def projects_photo_add(
 
 
 class CobuildingContractPatch(Schema):
-    starts_on: dt.date | None = None
-    ends_on: dt.date | None = None
+    starts_on: Day | None = None
+    ends_on: Day | None = None
     fee_grade: str | None = Field(None, max_length=16)
     fee_per_m2: Decimal | None = Field(None, ge=0, le=100, decimal_places=2)
     project_manager: str | None = Field(None, max_length=64)

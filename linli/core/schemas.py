@@ -1,7 +1,33 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Annotated
+
+from django.utils import timezone
 from ninja import Schema
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from linli.core.dates import FIRST, LAST
+
+
+def _bounded_day(value: dt.date) -> dt.date:
+    if not FIRST <= value <= LAST:
+        raise ValueError(f"date must lie within {FIRST.isoformat()} … {LAST.isoformat()}")
+    return value
+
+
+def _bounded_moment(value: dt.datetime) -> dt.datetime:
+    """Bounded like a day; a time without an offset is the server's local time (Asia/Shanghai), so that
+    one sent with an offset and one without compare (a TypeError, a 500, when they were mixed)."""
+    _bounded_day(value.date())
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+# Every date and time an API input takes: pydantic accepts 0001-01-01 and 9999-12-31, and a record
+# dated in year 1 is nonsense (and at UTC+8 overflows the database's conversion to UTC: a 500).
+# The same bounds as ``core.dates`` for pages.
+Day = Annotated[dt.date, AfterValidator(_bounded_day)]
+Moment = Annotated[dt.datetime, AfterValidator(_bounded_moment)]
 
 
 class OutSchema(BaseModel):

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from linli.core.errors import Forbidden, NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import ErrorOut, Moment, PageQuery
 from linli.deliberation.api_mediation import router as mediation_router
 from linli.deliberation.api_meetings import router as meetings_router
 from linli.deliberation.models import Choice, Electorate, Publication, PublicationKind, Vote, VoteRule, VoteStatus
@@ -59,7 +59,7 @@ class VoteIn(Schema):
     electorate: Electorate
     rule: VoteRule
     secret: bool = False
-    closes_at: dt.datetime
+    closes_at: Moment
     topic_id: int | None = None
 
 

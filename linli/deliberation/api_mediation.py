@@ -11,7 +11,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.deliberation.api_meetings import _person, _place
 from linli.deliberation.models import MediationCase, MediationOutcome
 from linli.deliberation.selectors import access_case, mediation_rates, visible_cases
@@ -27,7 +27,7 @@ class DeliberationCaseIn(Schema):
     dispute: str = Field(..., max_length=5000)
     parties: list[str] = Field(..., max_length=20)
     mediator_id: int
-    opened_on: dt.date
+    opened_on: Day
 
 
 class DeliberationCaseOut(Schema):
@@ -48,20 +48,20 @@ class DeliberationCaseListOut(Schema):
 
 
 class DeliberationSessionIn(Schema):
-    held_on: dt.date
+    held_on: Day
     note: str = Field(..., max_length=5000)
 
 
 class DeliberationCloseCaseIn(Schema):
     outcome: MediationOutcome
-    closed_on: dt.date
+    closed_on: Day
     agreement: str = Field("", max_length=5000)
 
 
 class DeliberationRatesQuery(Schema):
     node: int
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
 
 class DeliberationRateOut(Schema):

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, Moment, PageQuery
 from linli.deliberation.models import (
     Decision,
     DecisionStatus,
@@ -130,7 +130,7 @@ class MeetingIn(Schema):
     kind: MeetingKind
     title: str = Field(..., max_length=100)
     location: str = Field(..., max_length=200)
-    starts_at: dt.datetime
+    starts_at: Moment
 
 
 class MeetingOut(Schema):
@@ -163,7 +163,7 @@ class DeliberationSignInIn(Schema):
 
 class DeliberationDecisionIn(Schema):
     text: str = Field(..., max_length=5000)
-    deadline: dt.date
+    deadline: Day
     topic_id: int | None = None
     responsible_org_id: int | None = None
     responsible_person_id: int | None = None
@@ -186,7 +186,7 @@ class DeliberationInviteIn(Schema):
 
 class DeliberationDecisionEditIn(Schema):
     text: str = Field(..., max_length=5000)
-    deadline: dt.date
+    deadline: Day
 
 
 class DeliberationCompleteIn(Schema):

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import get_or_not_found
 from linli.insights import selectors as s
 from linli.insights import services
@@ -26,8 +26,8 @@ ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
 
 class InsightsPeriodQuery(Schema):
     node: int | None = Field(None, description="place id; default: the caller's top node")
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class InsightsRequestFiguresOut(Schema):

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.partylife import services as s
 from linli.partylife import services_study as st
 from linli.partylife.models import Attendance, Meeting, Membership, Period
@@ -43,7 +43,7 @@ class BranchListOut(Schema):
 
 class FiguresIn(Schema):
     period: Literal["month", "quarter", "half", "year"] = "quarter"
-    day: dt.date | None = None
+    day: Day | None = None
 
 
 class KindFigure(Schema):
@@ -88,7 +88,7 @@ class MemberListOut(Schema):
 class PartyMeetingIn(Schema):
     kind: MeetingKindIn
     title: str = Field(min_length=1, max_length=120)
-    date: dt.date
+    date: Day
     location: str = Field("", max_length=120)
     agenda: str = Field("", max_length=5000)
 
@@ -129,7 +129,7 @@ class MinutesIn(Schema):
 class DeliveryIn(Schema):
     person_id: int
     delivered_by_id: int
-    on: dt.date
+    on: Day
     note: str = Field("", max_length=300)
 
 

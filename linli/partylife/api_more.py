@@ -14,7 +14,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import Day, ErrorOut
 from linli.partylife import services as s
 from linli.partylife import services_study as st
 from linli.partylife.api import router
@@ -31,7 +31,7 @@ class PartyDutyIn(Schema):
     center_id: int = Field(description="the 党员中心户 (a party org of kind center_household)")
     household_id: int
     member_id: int = Field(description="the branch member (person id) who looks after the household")
-    since: dt.date
+    since: Day
 
 
 class PartyDutyOut(Schema):
@@ -114,19 +114,19 @@ def duties_remove(request: HttpRequest, duty_id: int) -> Status[None]:
 
 class PartyMembershipIn(Schema):
     person_id: int
-    joined_on: dt.date
+    joined_on: Day
     status: Literal["full", "probationary"] = "full"
     employment: Literal["in_service", "retired", "other"] = "retired"
     group_id: int | None = None
     is_mobile: bool = False
     is_elderly_or_infirm: bool = False
-    joined_party_on: dt.date | None = None
+    joined_party_on: Day | None = None
     transferred_in_from: str = Field("", max_length=120)
 
 
 class PartyTransferIn(Schema):
     person_id: int
-    left_on: dt.date
+    left_on: Day
     to: str = Field(min_length=1, max_length=120)
     reason: Literal["transferred_out", "deceased", "other"] = "transferred_out"
 
@@ -261,7 +261,7 @@ def study_add(
     title: Form[str],
     body: Form[str] = "",
     link: Form[str] = "",
-    due_date: Form[dt.date | None] = None,
+    due_date: Form[Day | None] = None,
     file: File[UploadedFile | None] = None,
 ) -> Status[PartyMaterialOut]:
     m = st.study_material_add(
@@ -294,9 +294,9 @@ def study_complete(request: HttpRequest, material_id: int) -> Status[PartyComple
 class PartySecretaryIn(Schema):
     branch_id: int
     person_id: int
-    filed_on: dt.date
-    term_start: dt.date
-    term_end: dt.date
+    filed_on: Day
+    term_start: Day
+    term_end: Day
     qualifications: str = Field("", max_length=2000)
     in_community_committee: bool = False
 
@@ -337,7 +337,7 @@ class PartyPairIn(Schema):
     org_id: int
     mentor_id: int
     mentee_id: int
-    started_on: dt.date
+    started_on: Day
 
 
 class PartyPairOut(Schema):
@@ -363,7 +363,7 @@ def mentoring_pair_add(request: HttpRequest, body: PartyPairIn) -> Status[PartyP
 
 
 class PartySessionIn(Schema):
-    held_on: dt.date
+    held_on: Day
     topic: str = Field(min_length=1, max_length=160)
     notes: str = Field("", max_length=5000)
 

@@ -18,7 +18,7 @@ from pydantic import Field
 
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import capabilities_at, get_or_not_found
 from linli.people.api import router
 from linli.people.import_services import access_batch, import_commit, import_preview
@@ -101,14 +101,14 @@ class LedgerTagOut(Schema):
 
 
 class LedgerMoveOutIn(Schema):
-    on: dt.date
+    on: Day
     note: str = Field("", max_length=500)
 
 
 class LedgerMoveInIn(Schema):
     place_id: int = Field(description="a building or unit in the caller's ledger scope")
     room: str = Field("", max_length=32)
-    on: dt.date
+    on: Day
     residence_type: Literal["", "registered", "resident", "floating", "nominal"] = ""
     note: str = Field("", max_length=500)
 
@@ -117,11 +117,11 @@ class LedgerOwnershipIn(Schema):
     household_id: int
     area_m2: Decimal = Field(gt=0, max_digits=8, decimal_places=2)
     share: Decimal = Field(Decimal(1), gt=0, le=1, max_digits=5, decimal_places=4)
-    since: dt.date | None = None
+    since: Day | None = None
 
 
 class LedgerOwnershipEndIn(Schema):
-    on: dt.date
+    on: Day
 
 
 class LedgerOwnershipOut(Schema):

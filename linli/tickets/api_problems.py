@@ -12,7 +12,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import Day, ErrorOut
 from linli.tickets.models import ProblemItem, ProblemStatus
 from linli.tickets.problems import problem_add, problem_add_from_ticket, problem_sign_off
 
@@ -24,13 +24,13 @@ class ProblemIn(Schema):
     community_id: int
     title: str = Field(min_length=1, max_length=200)
     responsible_id: int = Field(description="a person holding a current position in the community or above")
-    due_date: dt.date
+    due_date: Day
     ticket_id: int | None = Field(None, description="a request of the same community, listed once")
 
 
 class ProblemFromTicketIn(Schema):
     responsible_id: int
-    due_date: dt.date
+    due_date: Day
     title: str = Field("", max_length=200, description="defaults to the request's title")
 
 

@@ -20,6 +20,7 @@ from ninja import Schema
 
 from linli.core.errors import InvalidInput
 from linli.core.i18n import translated
+from linli.core.schemas import Day
 from linli.places.models import Place
 from linli.places.selectors import access_place, scope_roots
 from linli.tickets.models import Rating, TicketEvent
@@ -209,8 +210,8 @@ def node_for(user: Any, node_id: int | None) -> Place:
 
 class MetricsFilter(Schema):
     node: int | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class RequestFiguresOut(Schema):

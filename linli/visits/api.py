@@ -15,7 +15,7 @@ from pydantic import Field
 from linli.core import uploads
 from linli.core.i18n import translated
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import Day, ErrorOut, Moment
 from linli.visits import selectors as s
 from linli.visits.api_plans import router as plans_router
 from linli.visits.coverage import coverage
@@ -37,7 +37,7 @@ ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Erro
 class VisitIn(Schema):
     household_id: int | None = None
     hazard_id: int | None = None
-    visited_at: dt.datetime | None = None
+    visited_at: Moment | None = None
     kind: VisitKind = VisitKind.ROUTINE
     template_id: int | None = None
     answers: dict[str, str] = Field(default_factory=dict)
@@ -89,8 +89,8 @@ class VisitListFilter(Schema):
     mine: bool = False
     household_id: int | None = None
     hazard_id: int | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
     cursor: str | None = None
     limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
@@ -143,8 +143,8 @@ class NodeFilter(Schema):
 
 class FiguresFilter(Schema):
     node: int | None = None
-    since: dt.date | None = None
-    until: dt.date | None = None
+    since: Day | None = None
+    until: Day | None = None
 
 
 class VisitCountsOut(Schema):

@@ -16,7 +16,7 @@ from pydantic import Field
 from linli.core import uploads
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, Moment, PageQuery
 from linli.places.models import Place
 from linli.volunteering import activities as act
 from linli.volunteering import points as pts
@@ -36,8 +36,8 @@ class ActivityIn(Schema):
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
     location: str = Field("", max_length=200)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Moment
+    ends_at: Moment
     capacity: int = Field(..., ge=1, le=1000)
     points_per_hour: int = Field(10, ge=0, le=100)
     publish: bool = False
@@ -99,7 +99,7 @@ class AwardIn(Schema):
     amount: int = Field(..., ge=-1000, le=1000)
     note: str = Field(..., max_length=200)
     request_key: str = Field(..., min_length=1, max_length=40)
-    expires_on: dt.date | None = None
+    expires_on: Day | None = None
 
 
 class AwardOut(Schema):
@@ -161,8 +161,8 @@ class WishActionIn(Schema):
 
 class CountsIn(Schema):
     place_id: int
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
 
 
 class CountsOut(Schema):
@@ -178,8 +178,8 @@ class PostIn(Schema):
     category: PostCategory
     title: str = Field(..., description="1–100 characters")
     duties: str = Field(..., description="1–2000 characters")
-    start_date: dt.date
-    end_date: dt.date
+    start_date: Day
+    end_date: Day
     slots: int = Field(1, description="1–500")
 
 

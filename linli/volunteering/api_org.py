@@ -18,7 +18,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.pagination import keyset_page
-from linli.core.schemas import ErrorOut, PageQuery
+from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import get_or_not_found
 from linli.volunteering import points as pts
 from linli.volunteering import services as svc
@@ -300,7 +300,7 @@ def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationO
 
 class ShiftIn(Schema):
     person_id: int
-    day: dt.date
+    day: Day
     start_time: dt.time
     end_time: dt.time
 

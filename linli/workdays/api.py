@@ -12,7 +12,7 @@ from ninja import Path, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
-from linli.core.schemas import ErrorOut
+from linli.core.schemas import Day, ErrorOut
 from linli.workdays.selectors import calendar_for_year
 from linli.workdays.services import (
     MAX_YEAR,
@@ -80,7 +80,7 @@ class CalendarYearStateOut(Schema):
     operation_id="calendar_day_set",
     summary="Mark one day a statutory holiday or a make-up workday (administrators; audited)",
 )
-def calendar_day_set_api(request: HttpRequest, day: dt.date, body: CalendarDayIn) -> CalendarDayOut:
+def calendar_day_set_api(request: HttpRequest, day: Day, body: CalendarDayIn) -> CalendarDayOut:
     row = calendar_day_set(actor=request.user, day=day, kind=body.kind, name=body.name)
     return CalendarDayOut(date=row.date, kind=row.kind, name=row.name)
 
@@ -91,7 +91,7 @@ def calendar_day_set_api(request: HttpRequest, day: dt.date, body: CalendarDayIn
     operation_id="calendar_day_clear",
     summary="Return one day to the ordinary weekday/weekend rule",
 )
-def calendar_day_clear_api(request: HttpRequest, day: dt.date) -> Status[None]:
+def calendar_day_clear_api(request: HttpRequest, day: Day) -> Status[None]:
     calendar_day_clear(actor=request.user, day=day)
     return Status(204, None)
 
