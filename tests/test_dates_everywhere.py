@@ -93,3 +93,22 @@ def test_a_history_import_row_dated_in_year_one_is_named_and_nothing_is_written(
     rows = [HistoryRow(line=2, title="路灯不亮", description="路灯不亮", category="", at="0001-01-01 08:00")]
     report = history_import(rows=rows, default_place=places.communities[0])
     assert report.created == 0 and any("第 2 行" in e for e in report.errors)
+
+
+def test_a_vote_closing_in_year_one_is_refused_on_the_form_naming_the_field(client_as: Any, places: Any) -> None:
+    data = {
+        "place_id": places.compounds[0].pk,
+        "title": "停车位",
+        "question": "是否同意划线",
+        "electorate": "adults",
+        "rule": "simple",
+        "closes_at": "0001-01-01T10:00",
+    }
+    response = client_as("community").post("/deliberation/votes/new/", data)
+    assert response.status_code == 422 and "1900-01-01" in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01-01"])
+def test_an_open311_window_at_the_ends_of_the_calendar_is_a_400_not_a_500(client: Any, start: str) -> None:
+    response = client.get("/open311/v2/requests.json", {"start_date": start})
+    assert response.status_code == 400 and "1900-01-01" in response.content.decode()

@@ -15,6 +15,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import require_moment
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.pagination import keyset_page
@@ -35,7 +36,6 @@ from linli.deliberation.services_meetings import (
 )
 from linli.deliberation.services_topics import TOPIC_PLACE_KINDS
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
-from linli.deliberation.views_votes import parse_when
 from linli.orgs.models import Organisation
 from linli.places.models import Place
 
@@ -64,7 +64,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
                 kind=data.get("kind", ""),
                 title=data.get("title", ""),
                 location=data.get("location", ""),
-                starts_at=parse_when(data.get("starts_at"), "starts_at"),
+                starts_at=require_moment(data.get("starts_at"), "starts_at"),
             )
         except InvalidInput as exc:
             error = exc

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -10,10 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from linli.core.dates import require_moment
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import Choice, Electorate, VoteRule
@@ -28,13 +27,6 @@ from linli.deliberation.services_votes import (
     vote_open,
 )
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
-
-
-def parse_when(raw: str | None, field: str) -> dt.datetime:
-    value = parse_datetime((raw or "").strip())
-    if value is None:
-        raise InvalidInput(_("时间格式不正确"), field=field)
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 @login_required
@@ -64,7 +56,7 @@ def vote_new(request: HttpRequest) -> HttpResponse:
                 electorate=data.get("electorate", ""),
                 rule=data.get("rule", ""),
                 secret=data.get("secret") == "on",
-                closes_at=parse_when(data.get("closes_at"), "closes_at"),
+                closes_at=require_moment(data.get("closes_at"), "closes_at"),
                 topic=access_topic(request.user, topic_id) if topic_id else None,
             )
         except InvalidInput as exc:
