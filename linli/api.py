@@ -31,7 +31,9 @@ api = NinjaAPI(
         "Party-building-led community governance. All lists are scoped to the caller. Any call may answer "
         "429 `rate_limited` or 503 `busy` (a deadlock or a lost database connection: nothing was written) "
         "with a `Retry-After` header; writes sent with an `Idempotency-Key` header are safe to repeat (the same key "
-        "with a different report is 409). No parameter or string may hold a NUL character (422 naming the field)."
+        "with a different report is 409). No parameter or string may hold a NUL character (422 naming the field). "
+        "Dates and times lie within 1900-01-01 … 2999-12-31 (422 naming the field); a time without an offset is "
+        "Beijing time (UTC+8)."
     ),
     urls_namespace="api",
     auth=[BearerAuth(), django_auth],

@@ -48,6 +48,11 @@ def make_owners(compound: Any, resident: Person, areas: list[str]) -> list[Perso
 
 @pytest.fixture
 def owners_vote(users: dict[str, Any], places: Any) -> tuple[Vote, list[Person]]:
+    return open_owners_vote(users, places)
+
+
+def open_owners_vote(users: dict[str, Any], places: Any) -> tuple[Vote, list[Person]]:
+    """An open special-majority vote of six owners of the first compound; the demo resident is the first."""
     compound = places.compounds[0]
     owners = make_owners(compound, users["resident"].person, ["100", "100", "100", "50", "50", "100"])
     vote = vote_create(

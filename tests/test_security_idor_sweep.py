@@ -54,6 +54,8 @@ TABLE: dict[str, str] = {
     "deliberation_meetings_read": "meeting",
     "deliberation_votes_read": "vote",
     "deliberation_votes_result": "vote",
+    "deliberation_proxies_list": "vote",
+    "deliberation_proxy_duties": "vote",
     "partylife_branch_figures": "branch",
     "partylife_members_list": "branch",
     "partylife_meetings_list": "branch",

@@ -18,6 +18,7 @@ from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, Moment, PageQuery
 from linli.deliberation.api_mediation import router as mediation_router
 from linli.deliberation.api_meetings import router as meetings_router
+from linli.deliberation.api_proxies import router as proxies_router
 from linli.deliberation.models import Choice, Electorate, Publication, PublicationKind, Vote, VoteRule, VoteStatus
 from linli.deliberation.permissions import may
 from linli.deliberation.selectors import (
@@ -41,6 +42,7 @@ from linli.places.models import Place
 router = Router(tags=["deliberation"])
 router.add_router("", meetings_router)
 router.add_router("", mediation_router)
+router.add_router("", proxies_router)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -114,8 +116,9 @@ class DeliberationBallotIn(Schema):
     choice: Choice
     voter_id: int | None = Field(
         None,
-        description="cast as proxy for this voter (needs proxy_authorisation); online, one other voter a person a "
-        "vote (403 beyond): further proxies are entered by staff as paper ballots",
+        description="cast as proxy for this voter: as the proxy staff registered for them (see /proxies), or on a "
+        "typed proxy_authorisation for one other voter a person a vote (403 beyond; 403 if someone else is "
+        "registered)",
     )
     proxy_authorisation: str = Field("", max_length=200)
 

@@ -412,6 +412,26 @@ class Ballot(models.Model):
         ]
 
 
+class ProxyRegistration(models.Model):
+    """A voter's written authorisation (委托书) for one person to cast their ballot, seen by staff.
+
+    One per voter a vote (database-enforced). The registered person casts that ballot online without the
+    online proxy cap, and nobody else may cast it as a proxy. Withdrawn (deleted, audited) only while the
+    voter has not voted.
+    """
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="proxies")
+    voter = models.ForeignKey(Voter, on_delete=models.PROTECT, related_name="+")
+    proxy = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    document = models.CharField(max_length=200, help_text="委托书编号或说明")
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["vote", "voter"], name="proxy_one_per_voter")]
+        indexes = [models.Index(fields=["vote", "proxy"], name="proxy_vote_proxy")]
+
+
 class SecretChoice(models.Model):
     """A secret vote's choice, deliberately unlinked from any voter or ballot. Append-only."""
 

@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.scoping import ScopedQuerySet, access, scope_for
 from linli.deliberation.models import (
     Ballot,
     MediationCase,
     MediationOutcome,
     Meeting,
+    ProxyRegistration,
     Publication,
     Topic,
     TopicComment,
@@ -42,7 +44,13 @@ def visible_meetings(user: Any) -> QuerySet[Meeting]:
 
 
 def visible_votes(user: Any) -> QuerySet[Vote]:
-    return Vote.objects.visible_to(user).select_related("place")
+    """The votes of the user's scope, and any vote where staff registered the user as someone's proxy."""
+    visible = Vote.objects.visible_to(user)
+    person_id = getattr(user, "person_id", None)
+    if person_id is not None:
+        proxied = ProxyRegistration.objects.filter(proxy_id=person_id).values("vote_id")
+        visible = Vote.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=proxied))
+    return visible.select_related("place")
 
 
 def visible_cases(user: Any) -> QuerySet[MediationCase]:
@@ -64,7 +72,18 @@ def access_meeting(user: Any, pk: Any) -> Meeting:
 
 
 def access_vote(user: Any, pk: Any) -> Vote:
-    return access(_scoped(Vote.objects.select_related("place")), user, pk)
+    """A vote of the user's scope, or one where they are a registered proxy (a child living elsewhere)."""
+    try:
+        return access(_scoped(Vote.objects.select_related("place")), user, pk)
+    except NotFound:
+        person_id = getattr(user, "person_id", None)
+        vote_id = parse_id(pk)
+        if person_id is None or vote_id is None:
+            raise
+        vote = Vote.objects.select_related("place").filter(pk=vote_id, proxies__proxy_id=person_id).first()
+        if vote is None:
+            raise
+        return vote
 
 
 def access_case(user: Any, pk: Any) -> MediationCase:
@@ -105,6 +124,8 @@ class VoteView:
     voted: bool
     voters: list[Voter]
     ballots: dict[int, Ballot]
+    proxies: list[ProxyRegistration]  # staff: every registration, with voter and proxy
+    proxy_for: list[Voter]  # the user's person: voters registered to them who have not voted
 
 
 def vote_view(user: Any, vote: Vote) -> VoteView:
@@ -117,12 +138,45 @@ def vote_view(user: Any, vote: Vote) -> VoteView:
     voted = mine is not None and Ballot.objects.filter(vote=vote, voter=mine).exists()
     voters: list[Voter] = []
     ballots: dict[int, Ballot] = {}
+    proxies: list[ProxyRegistration] = []
     if manage:
         voters = list(Voter.objects.filter(vote=vote).order_by("id")[:2000])
         ballots = {b.voter_id: b for b in Ballot.objects.filter(vote=vote)}
         for v in voters:
             v.ballot = ballots.get(v.pk)  # type: ignore[attr-defined]
-    return VoteView(vote=vote, result=result, may_manage=manage, voted=voted, voters=voters, ballots=ballots)
+        proxies = list(ProxyRegistration.objects.filter(vote=vote).select_related("voter", "proxy").order_by("id"))
+    return VoteView(
+        vote=vote,
+        result=result,
+        may_manage=manage,
+        voted=voted,
+        voters=voters,
+        ballots=ballots,
+        proxies=proxies,
+        proxy_for=proxy_duties(user, vote),
+    )
+
+
+def proxy_duties(user: Any, vote: Vote) -> list[Voter]:
+    """The voters whose registered proxy the user is and who have not voted yet."""
+    person_id = getattr(user, "person_id", None)
+    if person_id is None:
+        return []
+    registered = ProxyRegistration.objects.filter(vote=vote, proxy_id=person_id).values("voter_id")
+    cast = Ballot.objects.filter(vote=vote).values("voter_id")
+    return list(Voter.objects.filter(vote=vote, pk__in=registered).exclude(pk__in=cast).order_by("id"))
+
+
+def access_proxy_registration(vote: Vote, pk: Any) -> ProxyRegistration:
+    registration_id = parse_id(pk)
+    registration = (
+        ProxyRegistration.objects.filter(vote=vote, pk=registration_id).select_related("vote").first()
+        if registration_id is not None
+        else None
+    )
+    if registration is None:
+        raise NotFound(gettext("未找到该代理委托"), field="registration_id")
+    return registration
 
 
 @dataclass

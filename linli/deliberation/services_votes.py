@@ -23,6 +23,7 @@ from linli.deliberation.models import (
     Channel,
     Choice,
     Electorate,
+    ProxyRegistration,
     Publication,
     PublicationKind,
     SecretChoice,
@@ -215,18 +216,21 @@ def _record(
     paper_number: str = "",
     proxy: Person | None = None,
     proxy_authorisation: str = "",
+    registered: bool = False,
 ) -> Ballot:
     if choice not in Choice.values:
         raise InvalidInput(gettext("请选择赞成、反对或弃权"), field="choice")
-    locked = Vote.objects.select_for_update().get(pk=vote.pk)
-    if locked.status != VoteStatus.OPEN or timezone.now() >= locked.closes_at:
-        raise Conflict(gettext("表决已结束或尚未开始,不能投票"))
+    locked = _lock_open(vote, gettext("表决已结束或尚未开始,不能投票"))
     if Ballot.objects.filter(vote=vote, voter=voter).exists():
         raise Conflict(gettext("该投票人已经投过票"), field="voter_id")
-    online_proxies = Ballot.objects.filter(vote=vote, proxy=proxy, channel=Channel.ONLINE) if proxy else None
-    if channel == Channel.ONLINE and online_proxies is not None and online_proxies.count() >= ONLINE_PROXIES_MAX:
+    if (
+        channel == Channel.ONLINE
+        and proxy is not None
+        and not registered
+        and _unregistered_online(vote, proxy) >= ONLINE_PROXIES_MAX
+    ):
         raise Forbidden(
-            gettext("网上代理投票每人限代 %(max)d 位投票人;其余委托请交工作人员核验书面委托书后录入")
+            gettext("网上代理投票每人限代 %(max)d 位投票人;其余委托请交工作人员核验书面委托书后登记")
             % {"max": ONLINE_PROXIES_MAX},
             field="voter_id",
         )
@@ -256,9 +260,65 @@ def _record(
 
 
 # A proxy's written authorisation cannot be checked online: a resident may cast one other voter's ballot
-# there (an elderly parent's, a neighbour's abroad); more proxies are entered by staff as paper ballots,
-# who see the written authorisations. Without a cap one account could cast every owner's ballot.
+# there (an elderly parent's, a neighbour's abroad) on an authorisation they type. More proxies are either
+# registered by staff, who see the written authorisations (``proxy_register``), or entered as paper ballots.
+# Without a cap one account could cast every owner's ballot.
 ONLINE_PROXIES_MAX = 1
+
+
+def _lock_open(vote: Vote, refusal: str) -> Vote:
+    """The vote's row, locked for this transaction, if it is open now; ``Conflict(refusal)`` otherwise."""
+    locked = Vote.objects.select_for_update().get(pk=vote.pk)
+    if locked.status != VoteStatus.OPEN or timezone.now() >= locked.closes_at:
+        raise Conflict(refusal)
+    return locked
+
+
+def _unregistered_online(vote: Vote, proxy: Person) -> int:
+    """Online ballots ``proxy`` cast for others on a typed authorisation (registered ones do not count)."""
+    registered = ProxyRegistration.objects.filter(vote=vote, proxy=proxy).values("voter_id")
+    return (
+        Ballot.objects.filter(vote=vote, proxy=proxy, channel=Channel.ONLINE).exclude(voter_id__in=registered).count()
+    )
+
+
+@transaction.atomic
+def proxy_register(*, actor: Any, vote: Vote, voter: Voter, proxy: Person, document: str) -> ProxyRegistration:
+    """Staff record a written authorisation they have seen: ``proxy`` may cast ``voter``'s ballot online."""
+    require(actor, vote.place_path, "manage", gettext("您的岗位无权登记代理委托"))
+    if voter.vote_id != vote.pk:
+        raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
+    document = _text(document, "document", gettext("委托书编号或说明"), 200)
+    _lock_open(vote, gettext("表决未在进行中,不能登记代理委托"))
+    if voter.person_id == proxy.pk or (voter.household_id and proxy.household_id == voter.household_id):
+        raise InvalidInput(gettext("受托人本人即可为该投票人投票,无需登记代理"), field="proxy")
+    if Ballot.objects.filter(vote=vote, voter=voter).exists():
+        raise Conflict(gettext("该投票人已经投过票"), field="voter_id")
+    if ProxyRegistration.objects.filter(vote=vote, voter=voter).exists():
+        raise Conflict(gettext("该投票人已登记代理委托;如需更换,请先撤销"), field="voter_id")
+    registration = ProxyRegistration.objects.create(
+        vote=vote, voter=voter, proxy=proxy, document=document, registered_by=actor
+    )
+    audit_record(action="vote.proxy_registered", actor=actor, target=vote, voter=voter.pk, proxy=proxy.pk)
+    return registration
+
+
+@transaction.atomic
+def proxy_withdraw(*, actor: Any, registration: ProxyRegistration) -> None:
+    """Staff withdraw a registration (the voter revoked it, or it was entered for the wrong person)."""
+    vote = registration.vote
+    require(actor, vote.place_path, "manage", gettext("您的岗位无权撤销代理委托"))
+    _lock_open(vote, gettext("表决未在进行中,不能撤销代理委托"))
+    if Ballot.objects.filter(vote=vote, voter_id=registration.voter_id).exists():
+        raise Conflict(gettext("该投票人已经投票,委托不能撤销"), field="voter_id")
+    audit_record(
+        action="vote.proxy_withdrawn",
+        actor=actor,
+        target=vote,
+        voter=registration.voter_id,
+        proxy=registration.proxy_id,
+    )
+    registration.delete()
 
 
 def _proxy_check(proxy: Person | None, authorisation: str) -> str:
@@ -290,7 +350,11 @@ def ballot_cast(
     proxy = getattr(actor, "person", None)
     if proxy is None:
         raise Forbidden(gettext("代理投票须以居民身份登录"))
-    authorisation = _proxy_check(proxy, proxy_authorisation)
+    _lock_open(vote, gettext("表决已结束或尚未开始,不能投票"))  # before reading the registration: see proxy_withdraw
+    registration = ProxyRegistration.objects.filter(vote=vote, voter=for_voter).first()
+    if registration is not None and registration.proxy_id != proxy.pk:
+        raise Forbidden(gettext("该投票人已委托他人代理投票"), field="voter_id")
+    authorisation = registration.document if registration else _proxy_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,
         voter=for_voter,
@@ -299,6 +363,7 @@ def ballot_cast(
         actor=actor,
         proxy=proxy,
         proxy_authorisation=authorisation,
+        registered=registration is not None,
     )
 
 

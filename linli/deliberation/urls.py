@@ -13,6 +13,12 @@ urlpatterns = [
     path("votes/<int:vote_id>/cast/", views_votes.vote_cast_view, name="vote_cast"),
     path("votes/<int:vote_id>/paper/", views_votes.vote_paper_view, name="vote_paper"),
     path("votes/<int:vote_id>/close/", views_votes.vote_close_view, name="vote_close"),
+    path("votes/<int:vote_id>/proxies/", views_votes.proxy_register_view, name="vote_proxy_register"),
+    path(
+        "votes/<int:vote_id>/proxies/<int:registration_id>/withdraw/",
+        views_votes.proxy_withdraw_view,
+        name="vote_proxy_withdraw",
+    ),
     path("topics/", views_topics.topic_list, name="topics"),
     path("topics/new/", views_topics.topic_new, name="topic_new"),
     path("topics/<int:topic_id>/", views_topics.topic_detail, name="topic"),

@@ -16,17 +16,27 @@ from linli.core.dates import require_moment
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import Choice, Electorate, VoteRule
-from linli.deliberation.selectors import access_topic, access_vote, access_voter, visible_votes, vote_view
+from linli.deliberation.selectors import (
+    access_proxy_registration,
+    access_topic,
+    access_vote,
+    access_voter,
+    visible_votes,
+    vote_view,
+)
 from linli.deliberation.services_votes import (
     VOTE_PLACE_KINDS,
     ballot_cast,
     ballot_enter_paper,
     own_voter,
+    proxy_register,
+    proxy_withdraw,
     vote_close,
     vote_create,
     vote_open,
 )
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
+from linli.people.selectors import access_person_by_id_number
 
 
 @login_required
@@ -81,6 +91,7 @@ def vote_detail(request: HttpRequest, vote_id: int) -> HttpResponse:
     open_now = vote.status == "open" and timezone.now() < vote.closes_at
     mine = own_voter(request.user, vote) if open_now else None
     waiting = [v for v in view.voters if v.pk not in view.ballots]
+    registered = {r.voter_id for r in view.proxies}
     context = {
         "vote": vote,
         "view": view,
@@ -89,6 +100,7 @@ def vote_detail(request: HttpRequest, vote_id: int) -> HttpResponse:
         "may_cast": mine is not None and not view.voted,
         "choices": Choice.choices,
         "waiting": waiting,
+        "unregistered": [v for v in waiting if v.pk not in registered],
         "early": vote.status == "open" and timezone.now() < vote.closes_at,
     }
     return render(request, "deliberation/vote_detail.html", context)
@@ -116,10 +128,42 @@ def vote_open_view(request: HttpRequest, vote_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def vote_cast_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    """The resident's own ballot, or (``for_voter_id``) the ballot of a voter staff registered them proxy for."""
     vote = access_vote(request.user, vote_id)
     choice = request.POST.get("choice", "")
+    for_voter = access_voter(vote, request.POST.get("for_voter_id")) if request.POST.get("for_voter_id") else None
     return _act(
-        request, vote_id, lambda: ballot_cast(actor=request.user, vote=vote, choice=choice), _("投票成功,选票不可更改")
+        request,
+        vote_id,
+        lambda: ballot_cast(actor=request.user, vote=vote, choice=choice, for_voter=for_voter),
+        _("已代 %(label)s 投票,选票不可更改") % {"label": for_voter.label} if for_voter else _("投票成功,选票不可更改"),
+    )
+
+
+@login_required
+@require_POST
+def proxy_register_view(request: HttpRequest, vote_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    post = request.POST
+
+    def register() -> None:
+        voter = access_voter(vote, post.get("voter_id"))
+        try:  # a mistyped number is a message on the form, not a 404 page
+            proxy = access_person_by_id_number(request.user, post.get("proxy_id_number", ""), field="proxy_id_number")
+        except NotFound as exc:
+            raise InvalidInput(exc.message, field=exc.field) from None
+        proxy_register(actor=request.user, vote=vote, voter=voter, proxy=proxy, document=post.get("document", ""))
+
+    return _act(request, vote_id, register, _("已登记代理委托"))
+
+
+@login_required
+@require_POST
+def proxy_withdraw_view(request: HttpRequest, vote_id: int, registration_id: int) -> HttpResponse:
+    vote = access_vote(request.user, vote_id)
+    registration = access_proxy_registration(vote, registration_id)
+    return _act(
+        request, vote_id, lambda: proxy_withdraw(actor=request.user, registration=registration), _("已撤销代理委托")
     )
 
 

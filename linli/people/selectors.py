@@ -62,6 +62,15 @@ def access_person(user: Any, pk: Any) -> Person:
     return person
 
 
+def access_person_by_id_number(user: Any, raw: str, *, field: str) -> Person:
+    """The resident in the user's ledger with this ID number (typed from a document, e.g. a proxy's 委托书)."""
+    digest = crypto.keyed_hash("id", normalise_id_number(raw or "", field=field))
+    person = Person.objects.visible_to(user).filter(anonymised_at__isnull=True, id_number_hash=digest).first()
+    if person is None:
+        raise NotFound(_("您可查看的台账中没有此身份证号的居民"), field=field)
+    return person
+
+
 def sensitive_scope(user: Any) -> Scope:
     return scope_for(user, "sensitive")
 
