@@ -105,3 +105,53 @@ def test_owners_vote_online_and_on_paper_and_the_result_shows_both_thresholds(lo
     page.click("text=表决结果公示:使用专项维修资金更换电梯")
     page.wait_for_load_state("networkidle")
     assert "结果:通过" in page.content()
+
+
+def test_staff_register_a_written_proxy_and_the_proxy_casts_that_ballot_beside_their_own(login, live_demo):
+    """An elderly owner signs a 委托书 for a neighbour; staff check it and register it on the vote page;
+    the neighbour sees the owner's ballot on their own vote page and casts both."""
+    from linli.deliberation.models import ProxyRegistration
+    from linli.deliberation.services_votes import vote_create, vote_open
+
+    base = live_demo.url
+    compound = Place.objects.filter(kind="compound").order_by("path").first()
+    owners = _owners(compound)
+    staff = User.objects.get(username="community")
+    vote = vote_create(
+        actor=staff,
+        place=compound,
+        title="更换小区大门",
+        question="是否同意更换小区大门",
+        electorate="owners",
+        rule="simple",
+        closes_at=timezone.now() + dt.timedelta(days=7),
+    )
+    vote_open(actor=staff, vote=vote)
+    elderly = Voter.objects.get(vote=vote, person=owners[2])
+
+    page = login("community")
+    page.goto(f"{base}/deliberation/votes/{vote.pk}/")
+    page.select_option("#proxies select[name=voter_id]", str(elderly.pk))
+    page.fill("#proxies input[name=proxy_id_number]", owners[0].id_number)
+    page.fill("#proxies input[name=document]", "委托书 2026-07")
+    page.click("#proxies button:has-text('登记委托')")
+    page.wait_for_load_state("networkidle")
+    assert "已登记代理委托" in page.content() and "委托书 2026-07" in page.content()
+    assert ProxyRegistration.objects.get(vote=vote).proxy_id == owners[0].pk
+
+    page = _switch(page, login, "resident")
+    page.goto(f"{base}/deliberation/votes/{vote.pk}/")
+    proxy_form = page.locator(f"form[data-proxy-for='{elderly.pk}']")
+    assert elderly.label in proxy_form.inner_text()
+    proxy_form.locator("input[name=choice][value=against]").check()
+    proxy_form.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert f"已代 {elderly.label} 投票" in page.content()
+    assert page.locator(f"form[data-proxy-for='{elderly.pk}']").count() == 0
+    page.locator("form[action$='/cast/']").first.locator("input[name=choice][value=for]").check()
+    page.locator("form[action$='/cast/']").first.locator("button[type=submit]").click()
+    page.wait_for_load_state("networkidle")
+    assert "您已投票" in page.content()
+    ballots = {b.voter_id: b for b in Ballot.objects.filter(vote=vote)}
+    assert ballots[elderly.pk].proxy_id == owners[0].pk and ballots[elderly.pk].proxy_authorisation == "委托书 2026-07"
+    assert len(ballots) == 2
