@@ -259,3 +259,5 @@ def test_a_closed_vote_is_not_a_place_to_register_or_withdraw(users: Any, owners
     with pytest.raises(Conflict):
         proxy_withdraw(actor=users["community"], registration=registration)
     assert Voter.objects.filter(vote=vote).count() == 6
+    vote.refresh_from_db()
+    assert proxy_duties(User(person_id=owners[2].pk), vote) == []

@@ -25,6 +25,7 @@ from linli.deliberation.models import (
     TopicComment,
     Vote,
     Voter,
+    VoteStatus,
 )
 from linli.deliberation.permissions import may
 from linli.deliberation.tally import Result, count_vote
@@ -158,9 +159,9 @@ def vote_view(user: Any, vote: Vote) -> VoteView:
 
 
 def proxy_duties(user: Any, vote: Vote) -> list[Voter]:
-    """The voters whose registered proxy the user is and who have not voted yet."""
+    """The voters whose registered proxy the user is and who have not voted yet, while the vote is open."""
     person_id = getattr(user, "person_id", None)
-    if person_id is None:
+    if person_id is None or vote.status != VoteStatus.OPEN or timezone.now() >= vote.closes_at:
         return []
     registered = ProxyRegistration.objects.filter(vote=vote, proxy_id=person_id).values("voter_id")
     cast = Ballot.objects.filter(vote=vote).values("voter_id")
