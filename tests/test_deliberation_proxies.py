@@ -261,3 +261,23 @@ def test_a_closed_vote_is_not_a_place_to_register_or_withdraw(users: Any, owners
     assert Voter.objects.filter(vote=vote).count() == 6
     vote.refresh_from_db()
     assert proxy_duties(User(person_id=owners[2].pk), vote) == []
+
+
+def test_the_everything_we_hold_export_lists_registrations_naming_the_person(
+    users: Any, owners_vote: Any, client_as: Any
+) -> None:
+    vote, owners = owners_vote
+    _register(users, vote, owners[1], users["resident"].person, document="委托书 88")
+    me = users["resident"].person
+    response = client_as("community").post(f"/ledger/people/{me.pk}/everything", {"reason": "本人依法申请查阅"})
+    assert response.json()["vote_proxies"] == [
+        {
+            "vote": vote.title,
+            "role": "proxy",
+            "voter": voter_of(vote, owners[1]).label,
+            "document": "委托书 88",
+            "registered_at": ProxyRegistration.objects.get().registered_at.isoformat(),
+        }
+    ]
+    principal = client_as("community").post(f"/ledger/people/{owners[1].pk}/everything", {"reason": "本人依法申请查阅"})
+    assert [r["role"] for r in principal.json()["vote_proxies"]] == ["voter"]

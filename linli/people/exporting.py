@@ -85,6 +85,29 @@ def _date(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _vote_proxies(person: Person) -> list[dict[str, Any]]:
+    """Proxy registrations naming the person, as the proxy or as the voter who authorised one."""
+    from django.db.models import Q
+
+    from linli.deliberation.models import ProxyRegistration
+
+    rows = (
+        ProxyRegistration.objects.filter(Q(proxy=person) | Q(voter__person=person))
+        .select_related("vote", "voter")
+        .order_by("registered_at")
+    )
+    return [
+        {
+            "vote": r.vote.title,
+            "role": "proxy" if r.proxy_id == person.pk else "voter",
+            "voter": r.voter.label,
+            "document": r.document,
+            "registered_at": r.registered_at.isoformat(),
+        }
+        for r in rows
+    ]
+
+
 def subject_access_export(
     *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
 ) -> dict[str, Any]:
@@ -150,6 +173,7 @@ def subject_access_export(
             }
             for c in CorrectionRequest.objects.filter(person=person)
         ],
+        "vote_proxies": _vote_proxies(person),
         "account": {"username": person.user.username} if hasattr(person, "user") else None,
         "access_log": [
             {"at": e.at.isoformat(), "action": e.action, "by": e.actor_label}
