@@ -20,6 +20,16 @@ LAST = dt.date(2999, 12, 31)
 FIRST_YEAR, LAST_YEAR = FIRST.year, LAST.year
 
 
+def in_calendar(day: dt.date) -> bool:
+    """Whether ``day`` lies within ``FIRST``–``LAST`` (pages, API schemas and Open311 share the bound)."""
+    return FIRST <= day <= LAST
+
+
+def aware(moment: dt.datetime) -> dt.datetime:
+    """``moment`` with a zone: one given without an offset is the server's local time (Asia/Shanghai)."""
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def parse_day(raw: Any, field: str) -> dt.date | None:
     """``YYYY-MM-DD`` (or a date already) → a date within ``FIRST``–``LAST``; blank → ``None``."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -34,7 +44,7 @@ def parse_day(raw: Any, field: str) -> dt.date | None:
             day = dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidInput(_("日期“%(raw)s”无效,请用 YYYY-MM-DD") % {"raw": text[:20]}, field=field) from None
-    if not FIRST <= day <= LAST:
+    if not in_calendar(day):
         raise InvalidInput(
             _("日期应在 %(first)s 到 %(last)s 之间") % {"first": FIRST.isoformat(), "last": LAST.isoformat()},
             field=field,
@@ -64,7 +74,7 @@ def parse_moment(raw: Any, field: str) -> dt.datetime | None:
     except ValueError:
         raise InvalidInput(_("时间“%(raw)s”无效,请用 YYYY-MM-DD HH:MM") % {"raw": text[:25]}, field=field) from None
     parse_day(moment.date(), field)
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return aware(moment)
 
 
 def require_moment(raw: Any, field: str) -> dt.datetime:

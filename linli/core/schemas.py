@@ -3,15 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from django.utils import timezone
 from ninja import Schema
 from pydantic import AfterValidator, BaseModel, Field
 
-from linli.core.dates import FIRST, LAST
+from linli.core.dates import FIRST, LAST, aware, in_calendar
 
 
 def _bounded_day(value: dt.date) -> dt.date:
-    if not FIRST <= value <= LAST:
+    if not in_calendar(value):
         raise ValueError(f"date must lie within {FIRST.isoformat()} … {LAST.isoformat()}")
     return value
 
@@ -20,7 +19,7 @@ def _bounded_moment(value: dt.datetime) -> dt.datetime:
     """Bounded like a day; a time without an offset is the server's local time (Asia/Shanghai), so that
     one sent with an offset and one without compare (a TypeError, a 500, when they were mixed)."""
     _bounded_day(value.date())
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
+    return aware(value)
 
 
 # Every date and time an API input takes: pydantic accepts 0001-01-01 and 9999-12-31, and a record

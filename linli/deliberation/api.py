@@ -22,6 +22,7 @@ from linli.deliberation.api_proxies import router as proxies_router
 from linli.deliberation.models import Choice, Electorate, Publication, PublicationKind, Vote, VoteRule, VoteStatus
 from linli.deliberation.permissions import may
 from linli.deliberation.selectors import (
+    access_proxy_person,
     access_topic,
     access_vote,
     access_voter,
@@ -36,7 +37,6 @@ from linli.deliberation.services_votes import (
     vote_open,
 )
 from linli.deliberation.tally import Result, count_vote
-from linli.people.models import Person
 from linli.places.models import Place
 
 router = Router(tags=["deliberation"])
@@ -290,11 +290,7 @@ def ballots_cast(request: HttpRequest, vote_id: int, payload: DeliberationBallot
 )
 def paper_ballots_enter(request: HttpRequest, vote_id: int, payload: PaperBallotIn) -> Status[DeliberationBallotOut]:
     vote = access_vote(request.user, vote_id)
-    proxy = None
-    if payload.proxy_person_id:
-        proxy = Person.objects.visible_to(request.user).filter(pk=payload.proxy_person_id).first()
-        if proxy is None:
-            raise NotFound(_("未找到代理人"), field="proxy_person_id")
+    proxy = access_proxy_person(request.user, payload.proxy_person_id) if payload.proxy_person_id else None
     ballot = ballot_enter_paper(
         actor=request.user,
         vote=vote,

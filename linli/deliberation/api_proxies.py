@@ -13,12 +13,16 @@ from pydantic import Field
 
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.schemas import ErrorOut
-from linli.core.scoping import access
 from linli.deliberation.models import Ballot, ProxyRegistration, Vote
 from linli.deliberation.permissions import may
-from linli.deliberation.selectors import access_proxy_registration, access_vote, access_voter, proxy_duties
+from linli.deliberation.selectors import (
+    access_proxy_person,
+    access_proxy_registration,
+    access_vote,
+    access_voter,
+    proxy_duties,
+)
 from linli.deliberation.services_votes import proxy_register, proxy_withdraw
-from linli.people.models import Person
 from linli.people.selectors import access_person_by_id_number
 
 router = Router(tags=["deliberation"])
@@ -102,7 +106,7 @@ def proxies_register(request: HttpRequest, vote_id: int, payload: ProxyRegistrat
     if (payload.proxy_person_id is None) == (payload.proxy_id_number is None):
         raise InvalidInput(_("请给出受托人的台账编号或身份证号(二选一)"), field="proxy_person_id")
     if payload.proxy_person_id is not None:
-        proxy = access(Person.objects.filter(anonymised_at__isnull=True), request.user, payload.proxy_person_id)
+        proxy = access_proxy_person(request.user, payload.proxy_person_id)
     else:
         proxy = access_person_by_id_number(request.user, payload.proxy_id_number or "", field="proxy_id_number")
     registration = proxy_register(

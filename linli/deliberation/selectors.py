@@ -29,6 +29,7 @@ from linli.deliberation.models import (
 )
 from linli.deliberation.permissions import may
 from linli.deliberation.tally import Result, count_vote
+from linli.people.models import Person
 from linli.places.models import Place
 
 
@@ -166,6 +167,14 @@ def proxy_duties(user: Any, vote: Vote) -> list[Voter]:
     registered = ProxyRegistration.objects.filter(vote=vote, proxy_id=person_id).values("voter_id")
     cast = Ballot.objects.filter(vote=vote).values("voter_id")
     return list(Voter.objects.filter(vote=vote, pk__in=registered).exclude(pk__in=cast).order_by("id"))
+
+
+def access_proxy_person(user: Any, pk: Any) -> Person:
+    """A proxy named by ledger id (paper ballots, registrations): a resident the user can see."""
+    person = Person.objects.visible_to(user).filter(pk=parse_id(pk) or 0, anonymised_at__isnull=True).first()
+    if person is None:
+        raise NotFound(gettext("未找到代理人"), field="proxy_person_id")
+    return person
 
 
 def access_proxy_registration(vote: Vote, pk: Any) -> ProxyRegistration:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
+from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.deliberation.models import (
     AgendaItem,
@@ -50,10 +51,6 @@ def _clean(value: str, field: str, label: str, max_length: int, *, required: boo
     return value
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
 @transaction.atomic
 def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: str, starts_at: dt.datetime) -> Meeting:
     require(actor, place.path, "manage", _("您的岗位无权在此召集会议"))
@@ -65,7 +62,7 @@ def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: s
         kind=kind,
         title=_clean(title, "title", _("会议名称"), 100),
         location=_clean(location, "location", _("会议地点"), 200),
-        starts_at=_aware(starts_at),
+        starts_at=aware(starts_at),
         checkin_token=secrets.token_urlsafe(16)[:24],
         created_by=actor,
     )

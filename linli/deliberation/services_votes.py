@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
+from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.deliberation.models import (
     Ballot,
@@ -75,8 +76,7 @@ def vote_create(
         raise InvalidInput(gettext("表决规则无效"), field="rule")
     if rule != VoteRule.SIMPLE and electorate != Electorate.OWNERS:
         raise InvalidInput(gettext("民法典第278条规则只适用于业主表决"), field="rule")
-    if timezone.is_naive(closes_at):
-        closes_at = timezone.make_aware(closes_at)
+    closes_at = aware(closes_at)
     if closes_at <= timezone.now():
         raise InvalidInput(gettext("截止时间应晚于现在"), field="closes_at")
     if (

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from linli.core.dates import FIRST, LAST
+from linli.core.dates import FIRST, LAST, aware, in_calendar
 from linli.tickets.models import OPEN_STATUSES, Status
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
@@ -88,11 +88,9 @@ def parse_when(value: str, *, name: str, end_of_day: bool = False) -> dt.datetim
         parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} “{value}” is not an ISO 8601 date or datetime, e.g. 2026-01-31T08:00:00+08:00")
-    if not FIRST <= parsed.date() <= LAST:  # year 1 at +14:00 is before year 1 in UTC: the query overflowed
+    if not in_calendar(parsed.date()):  # year 1 at +14:00 is before year 1 in UTC: the query overflowed
         raise Open311Error(400, f"{name} “{value}” must lie within {FIRST.isoformat()} … {LAST.isoformat()}")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
+    return aware(parsed)
 
 
 def _text(value: Any) -> str:

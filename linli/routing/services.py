@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from linli.audit.services import audit_record
-from linli.core.dates import parse_moment
+from linli.core.dates import aware, parse_moment
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import capabilities_at, scope_for
@@ -398,9 +398,7 @@ def _when(value: Any, line: int) -> dt.datetime:
         moment = dt.datetime.combine(value, dt.time(9, 0))
     else:
         moment = _parse_time(str(value or "").strip().replace("/", "-"), line)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    return aware(moment)
 
 
 def history_import(*, rows: list[HistoryRow], default_place: Place | None, skip_unknown: bool = False) -> ImportReport:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core import uploads
+from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.locks import serialize_on
 from linli.core.scoping import capabilities_at, get_or_not_found, scope_for
@@ -100,8 +101,7 @@ def _clean_visited_at(value: dt.datetime | None) -> dt.datetime:
     now = timezone.now()
     if value is None:
         return now
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
+    value = aware(value)
     if value > now + FUTURE_TOLERANCE:
         raise InvalidInput(_("走访时间不能晚于现在"), field="visited_at")
     if value < now - OLDEST_BACKDATE:
