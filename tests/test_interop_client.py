@@ -131,7 +131,9 @@ def test_the_client_creates_requests_in_json_and_xml_with_a_photo_and_reads_them
 
     from PIL import Image
 
+    from linli.accounts.models import User
     from linli.tickets.models import TicketPhoto
+    from linli.tickets.transitions import ticket_accept
 
     street = Place.objects.get(kind="street")
     top = Category.objects.create(name="环境卫生")
@@ -155,6 +157,8 @@ def test_the_client_creates_requests_in_json_and_xml_with_a_photo_and_reads_them
         assert created["token"] and request_id.isdigit()
         photo = TicketPhoto.objects.get(ticket_id=int(request_id))
         assert (photo.width, photo.height) == (64, 48)
+        assert not client.get_service_request(request_id)["description"]  # published once staff accept it
+        ticket_accept(actor=User.objects.get(username="admin"), ticket_id=int(request_id))
         seen = client.get_service_request(request_id)
         assert seen["status"] == "open" and seen["description"] == f"楼道口垃圾堆了三天({fmt})"
         image = requests.get(seen["media_url"], timeout=10)

@@ -409,6 +409,45 @@ def test_status_change_shows_as_closed_with_notes_and_in_servicerequestupdates(c
     assert client.get(f"{BASE}/servicerequestupdates.json").status_code == 403
 
 
+def test_what_a_resident_wrote_is_published_only_after_acceptance_with_numbers_masked_and_a_coarse_point(
+    client, services, key, users, api_as
+):
+    """Session 14 review: a request was in the internet feed the moment it was sent, phone number, exact
+    point and photo included, before anyone had read it."""
+    b = building()
+    made = api_as("resident").post(
+        "/api/v1/requests",
+        {
+            "description": "我是3单元502的张阿姨,电话13912345678,身份证340104199003071234,楼上噪音",
+            "place_id": b.pk,
+            "lat": "31.230417",
+            "lng": "121.473706",
+        },
+        content_type="application/json",
+    )
+    ticket_id = made.json()["id"]
+    pending = client.get(f"{BASE}/requests/{ticket_id}.json").json()[0]
+    assert pending["description"] == "" and pending["media_url"] == ""
+    assert (pending["lat"], pending["long"]) == (31.23, 121.474)
+    tr.ticket_accept(actor=users["grid"], ticket_id=ticket_id, note="已受理,请留意来电 13812345678")
+    seen = client.get(f"{BASE}/requests/{ticket_id}.json").json()[0]
+    assert seen["description"] == "我是3单元502的张阿姨,电话139****5678,身份证340104********1234,楼上噪音"
+    assert seen["status_notes"] == "已受理,请留意来电 138****5678"
+    updates = client.get(f"{BASE}/servicerequestupdates.json", {"api_key": key}).json()
+    assert [u["description"] for u in updates if u["service_request_id"] == str(ticket_id)] == [
+        "已受理,请留意来电 138****5678"
+    ]
+    feed = json.dumps(client.get(f"{BASE}/requests.json").json(), ensure_ascii=False)
+    assert "13912345678" not in feed and "340104199003071234" not in feed and "31.230417" not in feed
+
+
+def test_a_declined_request_keeps_its_description_out_of_the_feed(client, services, key, users):
+    ticket = make(client, services, key, "邻居家的狗天天叫,他叫王某某")
+    tr.ticket_decline(actor=users["grid"], ticket_id=ticket.pk, note="属于邻里纠纷,已转人民调解")
+    item = client.get(f"{BASE}/requests/{ticket.pk}.json").json()[0]
+    assert item["description"] == "" and item["status_notes"] == "属于邻里纠纷,已转人民调解"
+
+
 def test_private_requests_never_appear_in_the_public_feed(client, services, key):
     ticket = make(client, services, key)
     Ticket.objects.filter(pk=ticket.pk).update(public=False)

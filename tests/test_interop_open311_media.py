@@ -13,6 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from linli.interop import open311_selectors
+from linli.tickets import transitions as tr
 from linli.tickets.models import Ticket, TicketPhoto
 from tests.support import png_upload
 from tests.test_interop_open311 import BASE, building, error_of, key, services, street  # noqa: F401  (fixtures)
@@ -32,12 +33,18 @@ def _fields(key: str, services: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def test_a_media_upload_becomes_the_requests_photo_and_its_media_url(client: Any, key: str, services: Any) -> None:
+def test_a_media_upload_becomes_the_requests_photo_and_its_media_url_once_accepted(
+    client: Any, key: str, services: Any, users: Any
+) -> None:
     r = client.post(f"{BASE}/requests.json", _fields(key, services, media=png_upload("photo.png", (40, 30))))
     assert r.status_code == 201, r.content
     ticket = Ticket.objects.get(pk=int(r.json()[0]["service_request_id"]))
     photo = TicketPhoto.objects.get(ticket=ticket)
     assert photo.kind == "report" and photo.content_type == "image/png" and (photo.width, photo.height) == (40, 30)
+    pending = client.get(f"{BASE}/requests/{ticket.pk}.json").json()[0]
+    assert pending["media_url"] == "" and pending["description"] == ""  # nothing published before review
+    assert client.get(f"{BASE}/media/{photo.pk}.png").status_code == 404
+    tr.ticket_accept(actor=users["grid"], ticket_id=ticket.pk)
     seen = client.get(f"{BASE}/requests/{ticket.pk}.json").json()[0]
     assert seen["media_url"].endswith(f"/open311/v2/media/{photo.pk}.png")
     image = client.get(seen["media_url"].split("testserver")[-1])

@@ -112,6 +112,49 @@ def test_an_id_number_already_registered_on_someone_else_is_a_conflict(users, ne
         person_update(actor=users["street"], person=neighbour, changes={"id_number": other.id_number})
 
 
+def test_a_refused_id_number_is_audited_and_refusals_are_rate_limited(users, api_as, neighbour, places):
+    """A grid worker typing other people's ID numbers into a neighbour's record learns which are registered
+    anywhere in the district (session 14 review): each refusal is audited, never with the number, and the
+    eleventh refusal within the hour is refused outright (429) — the sweep is seen and slowed."""
+    outsider = Person.objects.exclude(id_number_enc="").filter(place_path__startswith=places.other_community.path)
+    numbers = [p.id_number for p in outsider.order_by("pk")[:11]]
+    before = neighbour.id_number_hash
+    client = api_as("grid")
+    for number in numbers[:10]:
+        answer = client.patch(
+            f"/api/v1/residents/{neighbour.pk}", {"id_number": number}, content_type="application/json"
+        )
+        assert answer.status_code == 409 and answer.json()["field"] == "id_number"
+    refused = events(neighbour, "resident.id_number_refused")
+    assert refused.count() == 10 and {e.detail["other_in_scope"] for e in refused} == {False}
+    assert not any(n in str(e.detail) for e in refused for n in numbers)
+    eleventh = client.patch(
+        f"/api/v1/residents/{neighbour.pk}", {"id_number": numbers[10]}, content_type="application/json"
+    )
+    assert eleventh.status_code == 429
+    assert AuditEvent.objects.filter(action="ratelimit.exceeded", actor=users["grid"]).count() == 1
+    neighbour.refresh_from_db()
+    assert neighbour.id_number_hash == before
+
+
+def test_the_edit_page_says_too_many_refusals_on_the_page_itself(client_as, neighbour, places):
+    outsider = Person.objects.exclude(id_number_enc="").filter(place_path__startswith=places.other_community.path)
+    client = client_as("grid")
+    for other in outsider.order_by("pk")[:11]:
+        answer = client.post(
+            f"/ledger/people/{neighbour.pk}/edit", {"name": neighbour.name, "id_number": other.id_number}
+        )
+    assert answer.status_code == 429
+    assert "操作过于频繁" in answer.content.decode()
+
+
+def test_a_number_not_registered_elsewhere_is_saved_without_a_refusal_event(users, neighbour):
+    new_id = make_id(neighbour.birth_date or dt.date(1980, 1, 1), 11)
+    person_update(actor=users["grid"], person=neighbour, changes={"id_number": new_id})
+    assert not events(neighbour, "resident.id_number_refused").exists()
+    assert events(neighbour, "resident.updated").exists()
+
+
 def test_a_phone_in_any_form_is_normalised_and_a_secondary_phone_is_searchable_then_removable(
     users, client_as, neighbour
 ):

@@ -293,3 +293,51 @@ def test_staff_correct_a_category_with_an_event_residents_may_not_and_a_bad_one_
         f"/api/v1/requests/{ticket.pk}/actions/recategorise", {"category_id": water.pk}, content_type="application/json"
     )
     assert r.status_code == 200 and r.json()["category"]["id"] == water.pk
+
+
+def test_starting_a_request_already_in_progress_is_a_conflict_and_not_offered(ticket, users):
+    claimed(ticket, users)
+    tr.ticket_act(actor=users["volunteer"], ticket_id=ticket.pk, action="start")
+    assert "start" not in allowed_actions(users["volunteer"], Ticket.objects.get(pk=ticket.pk))
+    with pytest.raises(Conflict):
+        tr.ticket_act(actor=users["volunteer"], ticket_id=ticket.pk, action="start")
+    assert actions_of(ticket).count("start") == 1
+
+
+def test_a_refused_rating_comes_back_with_the_residents_choice_and_nothing_saved(ticket, users, client_as):
+    """Session 14 UX review: "不满意" without a reason was refused, and the page came back with "满意" ticked —
+    a second press saved "满意" with the complaint as its comment."""
+    resolved(ticket, users)
+    page = client_as("resident").post(f"/requests/{ticket.pk}/act/", {"action": "rate", "rating": "unsatisfied"})
+    html = page.content.decode()
+    assert page.status_code == 422
+    form = html[html.index('data-action="rate"') :]
+    form = form[: form.index("</form>")]
+    assert 'value="unsatisfied" checked' in form and 'value="satisfied" checked' not in form
+    assert 'role="alert"' in form
+    assert Ticket.objects.get(pk=ticket.pk).rating == ""
+
+
+def test_a_refused_action_keeps_its_note(ticket, users, client_as):
+    accepted(ticket, users)
+    page = client_as("grid").post(
+        f"/requests/{ticket.pk}/act/", {"action": "merge", "master": "2099-999999", "note": "与3栋另一条重复"}
+    )
+    html = page.content.decode()
+    form = html[html.index('data-action="merge"') :]
+    form = form[: form.index("</form>")]
+    assert page.status_code == 422 and 'value="2099-999999"' in form and "与3栋另一条重复</textarea>" in form
+
+
+def test_uploading_no_photo_says_so_instead_of_success(ticket, users, client_as):
+    claimed(ticket, users)
+    page = client_as("volunteer").post(f"/requests/{ticket.pk}/act/", {"action": "photo"})
+    assert page.status_code == 422 and "请选择要上传的照片" in page.content.decode()
+    assert "照片已上传" not in page.content.decode()
+
+
+def test_the_action_buttons_are_in_the_pages_language(ticket, users, client_as):
+    client = client_as("grid")
+    html = client.get(f"/requests/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    form = html[html.index('data-action="accept"') :]
+    assert ">受理</button>" not in form[: form.index("</form>")]

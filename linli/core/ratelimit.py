@@ -31,6 +31,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "intake.address": (60, 3600),
     "intake.user": (30, 3600),
     "open311.address": (20, 60),
+    "ledger.id_conflict": (10, 3600),  # ID numbers refused as registered elsewhere (people.services)
 }
 
 
@@ -63,11 +64,13 @@ def rate_limit(
     purpose: str,
     key: str,
     request: Any = None,
+    actor: Any = None,
     limit: int | None = None,
     window_seconds: int | None = None,
     message: str = "",
 ) -> int:
-    """Count one call for ``purpose`` + ``key``; return the window's count, or raise ``RateLimited``."""
+    """Count one call for ``purpose`` + ``key``; return the window's count, or raise ``RateLimited``.
+    The refusal's audit event names ``actor``, else the request's user."""
     from linli.accounts.models import RateCounter
 
     calls, seconds = limit_for(purpose) if limit is None or window_seconds is None else (limit, window_seconds)
@@ -86,7 +89,7 @@ def rate_limit(
 
             audit_record(
                 action="ratelimit.exceeded",
-                actor=getattr(request, "user", None),
+                actor=actor or getattr(request, "user", None),
                 success=False,
                 request=request,
                 purpose=purpose,

@@ -4,6 +4,13 @@ Open311 reads are a public feed (GeoReport v2 needs no key to read, like FixMySt
 ever show requests the reporter marked public, never contact details, and only the fields the
 spec names. That is the deliberate exception to "every list starts from ``visible_to(user)``":
 there is no user, and the filter below is the whole of what an anonymous caller may see.
+
+What the resident wrote is published only once staff have accepted the request (they read it then):
+before that — and for a request declined — the feed lists the request's category, place, times,
+status and staff's notes to the resident, but not its description or its photos. Phone and ID numbers inside published text
+are masked as the fields are (``core.masking.mask_numbers_in_text``), and coordinates are rounded to
+three decimals (about 100 m): the feed shows the problem's neighbourhood, not the reporter's door.
+(Session 14's security review found pending requests published whole, numbers and exact point included.)
 """
 
 from __future__ import annotations
@@ -17,12 +24,15 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from linli.core.identifiers import parse_id
+from linli.core.masking import mask_numbers_in_text
 from linli.interop.models import Open311Request, ServiceAttribute
 from linli.interop.open311_format import EXTENDED_STATUS, Open311Error, iso, open_or_closed, parse_when
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import OPEN_STATUSES, Category, PhotoKind, Status, Ticket, TicketEvent, TicketPhoto
 
 WINDOW_DAYS = 90
+UNREVIEWED = frozenset({Status.SUBMITTED, Status.DECLINED})  # what the resident wrote stays unpublished
+COORDINATE_PLACES = 3  # ~110 m of latitude
 MAX_RESULTS = 1000
 MAX_IDS = 200
 # Event notes written for the resident (safe to publish); other notes are internal (escalation
@@ -284,13 +294,14 @@ def request_out(ticket: Ticket, note: str = "", base: str = "") -> dict[str, Any
         agency = ticket.handling_org.name  # type: ignore[union-attr]
     elif ticket.handling_place_id:
         agency = ticket.handling_place.name  # type: ignore[union-attr]
+    reviewed = ticket.status not in UNREVIEWED
     return {
         "service_request_id": str(ticket.pk),
         "status": open_or_closed(ticket.status),
-        "status_notes": _status_notes(ticket, note),
+        "status_notes": mask_numbers_in_text(_status_notes(ticket, note)),  # staff's words for the resident
         "service_name": ticket.category.name if ticket.category_id else "",  # type: ignore[union-attr]
         "service_code": str(ticket.category_id or ""),
-        "description": ticket.description,
+        "description": mask_numbers_in_text(ticket.description) if reviewed else "",
         "agency_responsible": agency,
         "service_notice": f"诉求编号 {ticket.number}",
         "requested_datetime": iso(ticket.submitted_at),
@@ -299,9 +310,9 @@ def request_out(ticket: Ticket, note: str = "", base: str = "") -> dict[str, Any
         "address": (extra.address_string if extra and extra.address_string else place.name),
         "address_id": str(place.pk),
         "zipcode": "",
-        "lat": float(lat) if lat is not None else None,
-        "long": float(lng) if lng is not None else None,
-        "media_url": media_url_of(ticket, extra, base),
+        "lat": round(float(lat), COORDINATE_PLACES) if lat is not None else None,
+        "long": round(float(lng), COORDINATE_PLACES) if lng is not None else None,
+        "media_url": media_url_of(ticket, extra, base) if reviewed else "",
     }
 
 
@@ -313,7 +324,8 @@ def requests_out(tickets: list[Ticket], base: str = "") -> list[dict[str, Any]]:
 def public_photo(photo_id: str) -> TicketPhoto:
     """A report photo of a public request (what media_url points to); anything else is 404."""
     pk = parse_id(photo_id)
-    photo = TicketPhoto.objects.filter(pk=pk, kind=PhotoKind.REPORT, ticket__public=True).first() if pk else None
+    photos = TicketPhoto.objects.filter(pk=pk, kind=PhotoKind.REPORT, ticket__public=True)
+    photo = photos.exclude(ticket__status__in=UNREVIEWED).first() if pk else None
     if photo is None:
         raise Open311Error(404, f"media “{photo_id[:20]}” not found")
     return photo
@@ -333,7 +345,7 @@ def updates(street: Place | None, params: Any) -> list[dict[str, Any]]:
     rows = qs.exclude(action="submit").select_related("ticket").order_by("at", "id")[:MAX_RESULTS]
     out = []
     for event in rows:
-        note = event.note if event.action in PUBLIC_NOTE_ACTIONS and event.note else ""
+        note = mask_numbers_in_text(event.note) if event.action in PUBLIC_NOTE_ACTIONS and event.note else ""
         out.append(
             {
                 "update_id": str(event.pk),

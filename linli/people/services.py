@@ -100,13 +100,13 @@ EDITABLE = {
 }
 
 
-@transaction.atomic
 def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: str = "") -> list[str]:
     """Change ledger fields (staff with ``manage`` or ``handle`` at the person's address).
 
     Identifiers are validated and re-hashed; a phone given as "" is cleared. Only fields whose
     value really changes are saved and named in the audit event (never the values: personal data).
-    Returns the names of the changed fields.
+    Returns the names of the changed fields. An ID number registered on another record is refused
+    before anything is written (``_refuse_registered_id_number``: audited and rate-limited).
     """
     _require_edit(actor, person.place_path)
     unknown = set(changes) - EDITABLE
@@ -114,6 +114,45 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
         raise InvalidInput(
             _("不能修改:%(fields)s") % {"fields": _("、").join(sorted(unknown))}, field=sorted(unknown)[0]
         )
+    if "id_number" in changes:
+        _refuse_registered_id_number(actor=actor, person=person, raw=changes["id_number"])
+    with transaction.atomic():
+        return _apply_changes(actor=actor, person=person, changes=changes, note=note)
+
+
+ID_TAKEN = gettext_noop("该身份证号已登记在另一条记录上")
+
+
+def _refuse_registered_id_number(*, actor: Any, person: Person, raw: str) -> None:
+    """Refuse an ID number that another record holds. The refusal itself tells the editor that the
+    number is registered somewhere — in the district, beyond their grid — so a grid worker could sweep
+    numbers through the edit form to learn who lives here. Each refusal is therefore audited
+    (``resident.id_number_refused``: who, on which record, whether the other record is within their
+    own scope; never the number) and counted: past ``ledger.id_conflict``'s budget (10 an hour) the
+    editor is refused outright (429, itself audited once). Runs outside the edit's transaction, so
+    that neither the count nor the audit event is rolled back with the refused edit."""
+    from linli.core.ratelimit import rate_limit
+    from linli.core.scoping import scope_for
+
+    digest = crypto.keyed_hash("id", normalise_id_number((raw or "").strip()))
+    if digest == person.id_number_hash:
+        return
+    other = Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).values_list("place_path", flat=True)
+    paths = list(other[:1])
+    if not paths:
+        return
+    rate_limit(purpose="ledger.id_conflict", key=str(actor.pk), actor=actor)
+    audit_record(
+        action="resident.id_number_refused",
+        actor=actor,
+        target=person,
+        success=False,
+        other_in_scope=scope_for(actor).covers(paths[0]),
+    )
+    raise Conflict(_(ID_TAKEN), field="id_number")
+
+
+def _apply_changes(*, actor: Any, person: Person, changes: dict[str, str], note: str) -> list[str]:
     changed: list[str] = []
     for key, raw in changes.items():
         value = (raw or "").strip()
@@ -129,7 +168,7 @@ def person_update(*, actor: Any, person: Person, changes: dict[str, str], note: 
             if digest == person.id_number_hash:
                 continue
             if Person.objects.filter(id_number_hash=digest).exclude(pk=person.pk).exists():
-                raise Conflict(_("该身份证号已登记在另一条记录上"), field="id_number")
+                raise Conflict(_(ID_TAKEN), field="id_number")  # registered since the check above
             person.id_number_enc, person.id_number_hash = crypto.encrypt(number), digest
             person.gender, person.birth_date = gender_from_id(number), birth_date_from_id(number)
             changed.append(key)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core.dates import require_day
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, RetryLater
 from linli.core.identifiers import parse_id
 from linli.people.models import CareTag, PoliticalStatus, Relation, ResidenceType
 from linli.people.selectors import (
@@ -84,7 +84,7 @@ def _handle(request: HttpRequest, person_id: int, section: str, action: Callable
     person = _editable(request, person_id)
     try:
         notice = action(person)
-    except (InvalidInput, Conflict) as exc:
+    except (InvalidInput, Conflict, RetryLater) as exc:  # RetryLater: too many refused ID numbers (429)
         person = access_person(request.user, person_id)  # the page shows the stored state
         return _page(request, person, errors={section: exc.message}, status=exc.status)
     if notice:

@@ -23,11 +23,13 @@ from linli.tickets.api_problems import router as problems_router
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.list_cache import list_page_body, queue_page_keys
 from linli.tickets.metrics import MetricsFilter, MetricsOut, metrics_api
-from linli.tickets.models import Source, Ticket, TicketEvent
+from linli.tickets.models import Source, Ticket
 from linli.tickets.models import Status as TicketStatus
 from linli.tickets.selectors import (
     TicketFilters,
     access_ticket,
+    event_actor_name,
+    shown_phone,
     timeline,
 )
 from linli.tickets.services import photo_for, ticket_photo_add
@@ -49,8 +51,13 @@ class TicketIn(Schema):
     place_id: int | None = None
     lat: Decimal | None = None
     lng: Decimal | None = None
-    public: bool = True
-    anonymous: bool = False
+    public: bool = Field(
+        default=True,
+        description="The reporter agrees to publication: once staff accept the request it may go on the order "
+        "board for volunteers, and its description is published in the Open311 feed (phone and ID numbers masked, "
+        "coordinates rounded to ~100 m). Nothing is published before acceptance.",
+    )
+    anonymous: bool = Field(default=False, description="Staff and volunteers do not see the reporter's name or number")
     contact_phone: str | None = None
     source: str = "api"
     reporter_name: str | None = None
@@ -184,7 +191,7 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
         "anonymous": t.anonymous,
         "source": t.source,
         "priority": t.priority,
-        "contact_phone": t.contact_phone_masked,
+        "contact_phone": shown_phone(t, user),
         "deadlines": DeadlinesOut(
             response_due=t.response_due,
             resolve_due=t.resolve_due,
@@ -203,13 +210,6 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
         "merged_into": t.merged_into.number if t.merged_into_id else None,  # type: ignore[union-attr]
         "actions": allowed_actions(user, t) if with_actions else [],
     }
-
-
-def actor_label(e: TicketEvent) -> str:
-    if e.actor is None:
-        return "系统"
-    person = getattr(e.actor, "person", None)
-    return person.name if person else e.actor.get_username()
 
 
 def detail_out(t: Ticket, user: Any, *, new: bool = False) -> TicketDetailOut:
@@ -236,7 +236,7 @@ def detail_out(t: Ticket, user: Any, *, new: bool = False) -> TicketDetailOut:
             from_status=e.from_status,
             to_status=e.to_status,
             at=e.at,
-            actor=actor_label(e),
+            actor=event_actor_name(e, t, user),
             note=e.note,
             data=e.data,
         )

@@ -24,7 +24,7 @@ from linli.tickets.models import (
     Ticket,
     TicketEvent,
 )
-from linli.tickets.workflow import claim_roots, may_see
+from linli.tickets.workflow import SEES_REPORTER, claim_roots, may_see, relations
 
 RELATED_DAYS = 90
 LIST_RELATED = ("category__parent__parent", "place", "handling_place", "handling_org")
@@ -226,6 +226,32 @@ def page_rows(ids: list[int]) -> list[Ticket]:
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor__person").order_by("at", "id"))
+
+
+def event_actor_name(event: TicketEvent, ticket: Ticket, viewer: Any) -> str:
+    """Who the timeline names for an event. On an anonymous request the reporter's own events (the
+    submission, supplements, rating, reopening) read "匿名反映人" to everyone but the reporter: the form
+    promises that staff do not see the name, and the timeline must keep that promise too."""
+    if event.actor_id is None:
+        return _("系统")
+    if ticket.anonymous and event.actor_id == ticket.submitted_by_id and getattr(viewer, "pk", None) != event.actor_id:
+        return _("匿名反映人")
+    actor = event.actor
+    assert actor is not None
+    person = getattr(actor, "person", None)
+    return person.name if person else actor.get_username()
+
+
+def shown_phone(ticket: Ticket, viewer: Any) -> str:
+    """The reporter's contact number as this viewer may see it (masked): the reporter; staff of the
+    request's place unless it is anonymous. Volunteers on the order board see none."""
+    if not ticket.phone_enc:
+        return ""
+    if ticket.submitted_by_id is not None and ticket.submitted_by_id == getattr(viewer, "pk", None):
+        return ticket.contact_phone_masked
+    if ticket.anonymous or not relations(viewer, ticket) & SEES_REPORTER:
+        return ""
+    return ticket.contact_phone_masked
 
 
 def duplicates_of(ticket: Ticket) -> list[Ticket]:

@@ -24,10 +24,10 @@ from linli.tickets.categories import leaf_categories
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.models import PhotoKind, ProblemItem, Rating, Status, Ticket
 from linli.tickets.problems import community_of, may_list_problem, responsible_candidates
-from linli.tickets.selectors import access_ticket, duplicates_of, related_at_building, timeline
+from linli.tickets.selectors import access_ticket, duplicates_of, event_actor_name, related_at_building, timeline
 from linli.tickets.services import photo_for, ticket_photo_add
 from linli.tickets.transitions import LEVELS, ticket_act
-from linli.tickets.workflow import TRANSITIONS, allowed_actions, relations
+from linli.tickets.workflow import SEES_REPORTER, TRANSITIONS, allowed_actions, relations
 
 EVENT_LABELS = {
     "submit": gettext_noop("提交诉求"),
@@ -38,9 +38,10 @@ EVENT_LABELS = {
 }
 
 
-def labelled(events: list[Any]) -> list[Any]:
+def labelled(events: list[Any], ticket: Ticket, viewer: Any) -> list[Any]:
     statuses = dict(Status.choices)
     for e in events:
+        e.actor_name = event_actor_name(e, ticket, viewer)
         label = EVENT_LABELS.get(e.action)
         e.action_label = _(label) if label else e.action
         e.to_label = statuses.get(e.to_status, e.to_status)
@@ -68,9 +69,17 @@ def _visit_of(ticket: Ticket) -> int | None:
 
 @login_required
 def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _detail_page(request, ticket_id)
+
+
+def _detail_page(
+    request: HttpRequest, ticket_id: int, *, failed: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    """The request's page; ``failed``: an action refused just now (``action``, ``error``, the posted
+    ``values``), whose form is shown again with what was chosen and typed, under its message."""
     ticket = access_ticket(request.user, ticket_id)
     mine = relations(request.user, ticket)
-    is_staff = bool(mine & {"handle", "manage", "lead", "liaison"})
+    is_staff = bool(mine & SEES_REPORTER)
     actions = allowed_actions(request.user, ticket)
     places, orgs = unit_choices(ticket) if is_staff else ([], [])
     photos = list(ticket.photos.all())
@@ -82,12 +91,13 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
         "tickets/detail.html",
         {
             "ticket": ticket,
-            "events": labelled(timeline(ticket)),
+            "events": labelled(timeline(ticket), ticket, request.user),
             "report_photos": [p for p in photos if p.kind == PhotoKind.REPORT],
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],
             "related": related_at_building(request.user, ticket) if is_staff else [],
             "duplicates": duplicates_of(ticket),
-            "actions": [(a, TRANSITIONS[a].label) for a in actions],
+            "actions": [(a, _(TRANSITIONS[a].label)) for a in actions],
+            "failed": failed,
             "is_staff": is_staff,
             "is_submitter": "submitter" in mine,
             "can_add_result_photo": bool(mine & {"claimant", "handle", "manage", "liaison"}) and ticket.is_open,
@@ -104,6 +114,7 @@ def detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
             "problem_due": timezone.localdate() + dt.timedelta(days=7),
             "categories": leaf_categories() if "recategorise" in actions else [],
         },
+        status=status,
     )
 
 
@@ -136,7 +147,10 @@ def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
     action = post.get("action", "")
     try:
         if action == "photo":
-            for upload in request.FILES.getlist("photos"):
+            uploads = request.FILES.getlist("photos")
+            if not uploads:
+                raise InvalidInput(_("请选择要上传的照片"), field="photos")
+            for upload in uploads:
                 ticket_photo_add(actor=request.user, ticket_id=ticket_id, upload=upload, kind=PhotoKind.RESULT)
             messages.success(request, _("照片已上传"))
         else:
@@ -154,7 +168,10 @@ def act(request: HttpRequest, ticket_id: int) -> HttpResponse:
             )
             messages.success(request, _("已%(action)s") % {"action": _(TRANSITIONS[action].label)})
     except (Conflict, InvalidInput) as exc:
-        messages.error(request, exc.message)
+        # The page again with this form as it was sent (a redirect lost the choice: a "不满意" refused for
+        # want of a reason came back as "满意", and a second press saved that).
+        failed = {"action": action, "error": exc.message, "values": post.dict()}
+        return _detail_page(request, ticket_id, failed=failed, status=exc.status)
     return redirect("tickets:detail", ticket_id)
 
 

@@ -37,6 +37,8 @@ S = Status
 
 WORKING = (S.ASSIGNED, S.CLAIMED, S.IN_PROGRESS)
 STAFF = frozenset({"handle", "manage"})
+# Who sees the reporter (name, masked phone) of a request that is not anonymous: its staff and the unit's liaison.
+SEES_REPORTER = frozenset({"handle", "manage", "lead", "liaison"})
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ TRANSITIONS: dict[str, Transition] = {
     "assign": _t((S.ACCEPTED, S.ASSIGNED), S.ASSIGNED, "handle manage", gettext_noop("派单")),
     "publish": _t((S.ACCEPTED, S.ASSIGNED), S.PUBLISHED, "handle manage", gettext_noop("发布到接单大厅")),
     "claim": _t((S.PUBLISHED,), S.CLAIMED, "claim handle", gettext_noop("认领")),
-    "start": _t(WORKING, S.IN_PROGRESS, "handle manage claimant liaison", gettext_noop("开始办理")),
+    "start": _t((S.ASSIGNED, S.CLAIMED), S.IN_PROGRESS, "handle manage claimant liaison", gettext_noop("开始办理")),
     "request_info": _t(
         (S.ACCEPTED, *WORKING), S.WAITING_INFO, "handle manage claimant liaison", gettext_noop("请居民补充材料")
     ),
