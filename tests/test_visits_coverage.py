@@ -303,3 +303,20 @@ def test_every_visits_page_renders_for_a_grid_worker_and_the_coverage_page_has_b
     with django_assert_max_num_queries(30):
         response = client.get(reverse("visits:coverage") + f"?node={places.first_grid.pk}")
     assert response.content.decode().count("data-visit=") == 6
+
+
+def test_the_coverage_page_lists_the_most_overdue_key_households_and_says_how_many_there_are(
+    users, places, client_as, monkeypatch
+) -> None:
+    """A street has ~1,300 overdue key households: the page lists the most overdue ones and the count, and
+    the street leader narrows down by community or grid for the rest (all of them took 1.7 s to render)."""
+    from linli.visits import coverage as module
+
+    for household in grid_households(places)[:3]:
+        tag(household, "living_alone")
+    overdue = len(coverage(users["grid"], places.first_grid).key_overdue)
+    assert overdue >= 3
+    monkeypatch.setattr(module, "KEY_OVERDUE_SHOWN", 2)
+    html = client_as("grid").get(reverse("visits:coverage") + f"?node={places.first_grid.pk}").content.decode()
+    section = html[html.index('id="key-overdue"') : html.index('id="behind"')]
+    assert section.count("data-household=") == 2 and f"显示 2 / {overdue}" in section
