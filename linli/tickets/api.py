@@ -175,7 +175,10 @@ def _unit(t: Ticket) -> UnitOut | None:
     return None
 
 
-def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, Any]:
+def ticket_out(t: Ticket, user: Any, *, listed: bool = False) -> dict[str, Any]:
+    """One request as the API shows it. ``listed``: a row of a list page, which must read the same for
+    every viewer (``list_cache`` serves one rendered page to anyone whose page holds the same rows): no
+    actions and no contact number, which only the request's own answer shows, to those who may see it."""
     return {
         "id": t.pk,
         "number": t.number,
@@ -191,7 +194,7 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
         "anonymous": t.anonymous,
         "source": t.source,
         "priority": t.priority,
-        "contact_phone": shown_phone(t, user),
+        "contact_phone": "" if listed else shown_phone(t, user),
         "deadlines": DeadlinesOut(
             response_due=t.response_due,
             resolve_due=t.resolve_due,
@@ -208,7 +211,7 @@ def ticket_out(t: Ticket, user: Any, *, with_actions: bool = True) -> dict[str, 
         "rating_disputed": t.rating_disputed,
         "supervision_count": t.supervision_count,
         "merged_into": t.merged_into.number if t.merged_into_id else None,  # type: ignore[union-attr]
-        "actions": allowed_actions(user, t) if with_actions else [],
+        "actions": [] if listed else allowed_actions(user, t),
     }
 
 
@@ -337,7 +340,7 @@ def _list_json(request: HttpRequest, rows: list[Ticket], next_cursor: str | None
     ``list_cache``. The rows are plain dicts: building the schema objects here as well doubled the
     cost of a 50-row page (docs/scaling.md)."""
     page = TicketListOut.model_validate(
-        {"items": [ticket_out(t, request.user, with_actions=False) for t in rows], "next": next_cursor}
+        {"items": [ticket_out(t, request.user, listed=True) for t in rows], "next": next_cursor}
     )
     return JSON.render(request, page.model_dump(), response_status=200).encode()
 

@@ -14,7 +14,7 @@ against ~1 ms of database. What a page says is decided by three things only:
 
 Which rows a viewer gets is decided before the cache, by the scoped key query
 (``selectors.ticket_page_keys``, which reads the rows' stamps and the generation with their ids); a
-list row shows nothing that depends on who looks (no actions, the phone masked for everyone). So an
+list row shows nothing that depends on who looks (no actions, no contact number). So an
 entry may serve any viewer whose page holds the same rows, and never shows anyone a row outside
 their scope. The language and time zone are in the key.
 
