@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.audit.actions import ACTION_LABELS, action_label
 from linli.audit.models import AuditEvent
 from linli.audit.selectors import AuditFilter, audit_events, audit_filter_from
 from linli.audit.services import audit_record
@@ -25,7 +26,22 @@ from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
 
 XLSX_MAX_ROWS = 1_000_000
-HEADER = ["时间", "操作人", "地址", "操作", "对象类型", "对象编号", "对象", "结果", "详情", "链序号", "哈希"]
+# "操作代码" is the stored code (what the chain hashes and the filter matches); "操作" is its readable
+# name, appended last so the columns before it keep the positions existing readers rely on.
+HEADER = [
+    "时间",
+    "操作人",
+    "地址",
+    "操作代码",
+    "对象类型",
+    "对象编号",
+    "对象",
+    "结果",
+    "详情",
+    "链序号",
+    "哈希",
+    "操作",
+]
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -65,7 +81,13 @@ def _safe_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def _row(e: AuditEvent) -> list[str]:
+def _labels() -> dict[str, str]:
+    """Every label in the request's language, resolved before streaming starts (the rows may be
+    produced after the view returns, outside the request's active translation)."""
+    return {code: action_label(code) for code in ACTION_LABELS}
+
+
+def _row(e: AuditEvent, labels: dict[str, str]) -> list[str]:
     seal = getattr(e, "seal", None)
     return [
         timezone.localtime(e.at).isoformat(timespec="seconds"),
@@ -79,6 +101,7 @@ def _row(e: AuditEvent) -> list[str]:
         _safe_cell(json.dumps(e.detail, ensure_ascii=False, sort_keys=True, default=str)),
         str(seal.seq) if seal else "",
         seal.hash if seal else "",
+        labels.get(e.action, e.action),
     ]
 
 
@@ -87,11 +110,11 @@ class _Echo:
         return value
 
 
-def _csv_lines(rows: Iterator[AuditEvent]) -> Iterator[str]:
+def _csv_lines(rows: Iterator[AuditEvent], labels: dict[str, str]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(HEADER)  # BOM: Excel opens UTF-8 Chinese correctly
     for event in rows:
-        yield writer.writerow(_row(event))
+        yield writer.writerow(_row(event, labels))
 
 
 @login_required
@@ -105,7 +128,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     audit_record(action="audit.exported", actor=request.user, request=request, format=fmt, filters=flt.as_detail())
     if fmt == "csv":
         response = StreamingHttpResponse(
-            _csv_lines(qs.iterator(chunk_size=2000)), content_type="text/csv; charset=utf-8"
+            _csv_lines(qs.iterator(chunk_size=2000), _labels()), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
         return response
@@ -114,11 +137,12 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     workbook: Any = Workbook(write_only=True)
     sheet = workbook.create_sheet("审计日志")
     sheet.append(HEADER)
+    labels = _labels()
     for n, event in enumerate(qs.iterator(chunk_size=2000)):
         if n >= XLSX_MAX_ROWS:
             sheet.append([f"超过 {XLSX_MAX_ROWS} 行,其余请缩小日期范围或导出 CSV"])
             break
-        sheet.append(_row(event))
+        sheet.append(_row(event, labels))
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after sending
     workbook.save(spool)
     spool.seek(0)
