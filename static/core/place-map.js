@@ -1,6 +1,8 @@
 // The place page's map: the node's boundary or point and its children, each a link.
 (function () {
   'use strict';
+  // Leaflet puts a string tooltip in as HTML: names are text (a place named "<img onerror=…>" stays text).
+  function asText(text) { var span = document.createElement('span'); span.textContent = text; return span; }
   var el = document.getElementById('map');
   if (!el || !window.L) { return; }
   var map = L.map('map');
@@ -15,6 +17,6 @@
     var child = c.boundary
       ? L.geoJSON(c.boundary, {style: {color: '#555', weight: 1, fillOpacity: 0.05}})
       : L.circleMarker(c.point, {radius: 5, color: '#555'});
-    child.bindTooltip(c.name).on('click', function () { window.location = c.url; }).addTo(map);
+    child.bindTooltip(asText(c.name)).on('click', function () { window.location = c.url; }).addTo(map);
   });
 })();

@@ -2,6 +2,8 @@
    Config comes from the json_script #insights-map-config; data from its data_url (same origin). */
 (function () {
   'use strict';
+  // Leaflet puts a string tooltip in as HTML: names are text (a place named "<img onerror=…>" stays text).
+  function asText(text) { var span = document.createElement('span'); span.textContent = text; return span; }
 
   // --- WGS84 → GCJ-02, only when the tile provider uses the GCJ-02 datum (LINLI_MAP_TILE_COORDS).
   var A = 6378245.0, EE = 0.00669342162296594323;
@@ -71,7 +73,7 @@
       onEachFeature: function (f, l) {
         var v = f.properties.value;
         var shown = v === null || v === undefined ? '—' : (rate ? (v * 100).toFixed(1) + '%' : v);
-        l.bindTooltip(f.properties.name + ':' + data.label + ' ' + shown);
+        l.bindTooltip(asText(f.properties.name + ':' + data.label + ' ' + shown));
         l.on('click', function () { window.location.href = f.properties.href; });
       }
     }).addTo(map);

@@ -194,3 +194,28 @@ def test_maps_charts_and_htmx_still_work_under_the_enforced_policy(login: Any, p
     with page.expect_response(lambda r: "/inbox/badge/" in r.url):
         page.evaluate("htmx.trigger(document.body, 'inbox-changed')")
     assert page.evaluate("window.__csp") == []
+
+
+def test_a_place_name_written_as_markup_shows_as_text_in_the_maps_tooltip(
+    login: Any, page: Any, live_demo: Any
+) -> None:
+    """Leaflet puts a string tooltip into the page as HTML; a place named with markup must stay text
+    (session 14 review: both maps passed names as strings)."""
+    from linli.places.models import Place
+
+    parent = Place.objects.filter(kind="community").order_by("path").first()
+    assert parent is not None
+    child = Place.objects.filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path").first()
+    Place.objects.filter(pk=child.pk).update(name='<b class="injected">粗</b>小区')
+    page.set_default_timeout(90_000)
+    login("street")
+    page.goto(f"{live_demo.url}/places/{parent.pk}/")
+    page.wait_for_load_state("networkidle")
+    shapes = page.locator(".leaflet-interactive")
+    assert shapes.count() >= 2, "the community and its children are drawn"
+    for i in range(1, shapes.count()):
+        shapes.nth(i).dispatch_event("mouseover")
+    tooltip = page.locator(".leaflet-tooltip")
+    assert tooltip.count() >= 1
+    assert page.locator(".leaflet-tooltip .injected").count() == 0
+    assert '<b class="injected">' in " ".join(tooltip.all_inner_texts())
