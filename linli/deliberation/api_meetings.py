@@ -245,11 +245,21 @@ def topics_list(request: HttpRequest, page: Query[PageQuery]) -> TopicListOut:
     return TopicListOut(items=[topic_out(t) for t in result.items], next=result.next)
 
 
-@router.post("/topics", response={201: TopicOut, **ERRORS}, operation_id="deliberation_topics_create")
+@router.post(
+    "/topics",
+    response={201: TopicOut, **ERRORS},
+    operation_id="deliberation_topics_create",
+    summary="Raise a topic; retries with the same Idempotency-Key return the first topic",
+)
 def topics_create(request: HttpRequest, payload: TopicIn) -> Status[TopicOut]:
     ticket = access_ticket(request.user, payload.ticket_id) if payload.ticket_id else None
     topic = topic_raise(
-        actor=request.user, place=_place(payload.place_id), title=payload.title, body=payload.body, ticket=ticket
+        actor=request.user,
+        place=_place(payload.place_id),
+        title=payload.title,
+        body=payload.body,
+        ticket=ticket,
+        idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
     return Status(201, topic_out(topic))
 

@@ -73,11 +73,19 @@ class Topic(ScopedModel):
     status = models.CharField(max_length=16, choices=TopicStatus.choices, default=TopicStatus.OPEN)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit raises one topic
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["place_path", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["raised_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="topic_idempotency_per_submitter",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

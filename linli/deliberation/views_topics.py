@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -48,7 +49,7 @@ def topic_new(request: HttpRequest) -> HttpResponse:
     data: Any = request.POST if request.method == "POST" else {}
     ticket_id = int_or_none(request.GET.get("ticket") or data.get("ticket_id"), "ticket_id")
     ticket = access_ticket(request.user, ticket_id) if ticket_id else None
-    error: InvalidInput | None = None
+    error: InvalidInput | Conflict | None = None
     if request.method == "POST":
         try:
             topic = topic_raise(
@@ -57,14 +58,21 @@ def topic_new(request: HttpRequest) -> HttpResponse:
                 title=data.get("title", ""),
                 body=data.get("body", ""),
                 ticket=ticket,
+                idempotency_key=data.get("idempotency_key", ""),  # a double submit raises one topic
             )
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             error = exc
         else:
             return redirect("deliberation:topic", topic.pk)
     if ticket is not None and not data:
         data = {"title": ticket.title[:100], "body": ticket.description}
-    context = {"places": places, "data": data, "error": error, "ticket": ticket}
+    context = {
+        "places": places,
+        "data": data,
+        "error": error,
+        "ticket": ticket,
+        "idempotency_key": uuid.uuid4().hex,  # each form shown is one topic; a refused one gets a new key
+    }
     return render(request, "deliberation/topic_new.html", context, status=422 if error else 200)
 
 

@@ -32,12 +32,29 @@ def visible_reports(user: Any) -> Any:
     return WorkReport.objects.visible_to(user).select_related("node")
 
 
+# The numbers each kind of report is asked for by: a month (1–12), a quarter (1–4); a year needs none.
+PERIOD_NUMBERS = {PeriodKind.MONTH: range(1, 13), PeriodKind.QUARTER: range(1, 5), PeriodKind.YEAR: range(0)}
+
+
 @login_required
 def reports_page(request: HttpRequest) -> HttpResponse:
     node = s.dashboard_node(request.user, request.GET.get("node"))
+    return _reports(request, node)
+
+
+def _reports(
+    request: HttpRequest, node: Any, *, form: dict[str, str] | None = None, error: InvalidInput | None = None
+) -> HttpResponse:
+    """The report list with the request form: last month's report by default, or what was sent when
+    the form was refused (``error`` shown on the form, 422)."""
     reports = list(visible_reports(request.user).filter(place_path__under=node.path).order_by("-since", "-id")[:100])
     last = s.last_month()
     today = timezone.localdate()
+    form = form or {
+        "period_kind": PeriodKind.MONTH,
+        "year": str(last.since.year),
+        "number": str(last.since.month),
+    }
     return render(
         request,
         "insights/reports.html",
@@ -45,10 +62,15 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "node": node,
             "reports": reports,
             "kinds": PeriodKind.choices,
-            "last_month": last,
-            "years": list(range(today.year, today.year - 6, -1)),
-            "months": list(range(1, 13)),
+            "form": form,
+            "error": error,
+            "years": [str(y) for y in range(today.year, today.year - 6, -1)],
+            "numbers": [
+                {"value": str(n), "kinds": " ".join(k for k, ns in PERIOD_NUMBERS.items() if n in ns)}
+                for n in PERIOD_NUMBERS[PeriodKind.MONTH]
+            ],
         },
+        status=error.status if error else 200,
     )
 
 
@@ -62,14 +84,22 @@ def _int(raw: Any, field: str) -> int:
 @login_required
 @require_POST
 def report_request(request: HttpRequest) -> HttpResponse:
+    """Queue a report; a period that does not fit its kind (quarter 11) or has not begun yet is shown
+    as an error on the form, with what was chosen still chosen."""
     p = request.POST
-    report = services.report_request(
-        actor=request.user,
-        node_id=p.get("node"),
-        period_kind=p.get("period_kind") or PeriodKind.MONTH,
-        year=_int(p.get("year"), "year"),
-        number=_int(p.get("number") or 1, "number"),
-    )
+    kind = p.get("period_kind") or PeriodKind.MONTH
+    try:
+        report = services.report_request(
+            actor=request.user,
+            node_id=p.get("node"),
+            period_kind=kind,
+            year=_int(p.get("year"), "year"),
+            number=_int(p.get("number") or 1, "number"),
+        )
+    except InvalidInput as exc:
+        node = s.dashboard_node(request.user, p.get("node"))
+        form = {"period_kind": kind, "year": p.get("year", ""), "number": p.get("number", "")}
+        return _reports(request, node, form=form, error=exc)
     messages.success(request, _("已提交:%(node)s%(title)s") % {"node": report.node.name, "title": report.title})
     return redirect("insights:report", report_id=report.pk)
 

@@ -54,18 +54,38 @@ def _editable(request: HttpRequest, person_id: int) -> Any:
     return person
 
 
+def _forms(person: Any, *, today: str, refused: str = "", sent: Any = None) -> dict[str, dict[str, Any]]:
+    """What each form on the page shows: the stored record (and the usual defaults), except that the
+    form just refused (``refused``, the section) shows again what was ``sent`` in it. The ID number
+    is never put back into the page: its field stays blank, showing the stored number masked."""
+    forms: dict[str, dict[str, Any]] = {
+        "basic": {**{k: getattr(person, k) for k in BASIC_FIELDS}, "phone": "", "clear_phone": ""},
+        "phones": {"phone": "", "label": ""},
+        "move_out": {"on": today, "note": ""},
+        "move_in": {"place": str(person.place_id), "room": "", "on": today, "residence_type": person.residence_type},
+        "ownership": {"household": str(person.household_id or ""), "area_m2": "", "share": "1", "since": ""},
+    }
+    shown = forms.get(refused)
+    if shown is not None and sent is not None:
+        shown.update({k: sent[k] for k in shown if k in sent})
+    return forms
+
+
 def _page(
     request: HttpRequest, person: Any, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
+    errors = errors or {}
+    today = dt.date.today().isoformat()
+    refused = next(iter(errors), "")
     return render(
         request,
         "people/person_edit.html",
         {
             "e": person_edit_context(request.user, person),
             "person": person,
-            "errors": errors or {},
-            "form": request.POST if errors else {},
-            "today": dt.date.today().isoformat(),
+            "errors": errors,
+            "forms": _forms(person, today=today, refused=refused, sent=request.POST if refused else None),
+            "today": today,
             "political_statuses": PoliticalStatus.choices,
             "residence_types": ResidenceType.choices,
             "relations": Relation.choices,

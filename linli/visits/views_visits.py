@@ -87,6 +87,21 @@ def _post_input(request: HttpRequest) -> VisitInput:
     )
 
 
+def _checklists(templates: list[Any], post: Any) -> list[dict[str, Any]]:
+    """Each checklist with its items; a refused form's answers to the chosen one are filled in again."""
+    chosen = post.get("template_id", "")
+    return [
+        {
+            "template": t,
+            "items": [
+                {**item, "value": post.get(f"answer_{item['key']}", "") if str(t.pk) == chosen else ""}
+                for item in t.items
+            ],
+        }
+        for t in templates
+    ]
+
+
 @login_required
 def visit_new(request: HttpRequest) -> HttpResponse:
     """Building → household → form; ``?household=`` or ``?hazard=`` goes straight to the form."""
@@ -128,6 +143,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
     if household is not None:
         members = list(Person.objects.filter(household=household, moved_out_on__isnull=True).order_by("id"))
     default_kind = VisitKind.HAZARD if hazard else VisitKind.ROUTINE
+    templates = s.active_templates()
     return render(
         request,
         "visits/new.html",
@@ -135,8 +151,10 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             "household": household,
             "hazard": hazard,
             "members": members,
+            "people_seen": request.POST.getlist("person_ids"),  # kept ticked when the form comes back
             "kinds": VisitKind.choices,
-            "templates": s.active_templates(),
+            "templates": templates,
+            "checklists": _checklists(templates, request.POST),
             "data": request.POST if request.method == "POST" else {"kind": default_kind},
             "error": error,
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,

@@ -325,9 +325,15 @@ def wishes_list(request: HttpRequest, page: Query[PageQuery]) -> WishListOut:
     return WishListOut(items=[_wish(x) for x in result.items], next=result.next)
 
 
-@router.post("/wishes", response={201: WishOut, **ERRORS}, operation_id="volunteering_wish_create")
+@router.post(
+    "/wishes",
+    response={201: WishOut, **ERRORS},
+    operation_id="volunteering_wish_create",
+    summary="Post a wish; retries with the same Idempotency-Key return the first wish",
+)
 def wish_create(request: HttpRequest, payload: WishIn) -> Status[WishOut]:
-    return Status(201, _wish(w.wish_submit(actor=request.user, **payload.dict())))
+    key = request.headers.get("Idempotency-Key", "")
+    return Status(201, _wish(w.wish_submit(actor=request.user, idempotency_key=key, **payload.dict())))
 
 
 @router.post("/wishes/{wish_id}/act", response={200: WishOut, **ERRORS}, operation_id="volunteering_wish_act")

@@ -364,11 +364,19 @@ class Wish(ScopedModel):
     photo = models.FileField(upload_to=wish_photo_path, max_length=200, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.CharField(max_length=200, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit posts one wish
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["place_path", "submitted_at"]), models.Index(fields=["status", "place_path"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="wish_idempotency_per_submitter",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

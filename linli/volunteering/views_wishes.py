@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core import uploads
-from linli.core.errors import InvalidInput, NotFound
+from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.places.models import Place
 from linli.volunteering import wishes as w
@@ -65,12 +66,15 @@ def wish_new(request: HttpRequest) -> HttpResponse:
                 title=request.POST.get("title", ""),
                 description=request.POST.get("description", ""),
                 wisher_id=parse_id(wisher),
+                idempotency_key=request.POST.get("idempotency_key", ""),  # a double submit posts one wish
             )
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:
             error = exc
         else:
             return redirect("volunteering:wish", wish.pk)
-    return render(request, "volunteering/wish_new.html", {"error": error, "form": request.POST})
+    # Each form shown is one wish; a refused one comes back with a new key.
+    context = {"error": error, "form": request.POST, "idempotency_key": uuid.uuid4().hex}
+    return render(request, "volunteering/wish_new.html", context)
 
 
 @login_required

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,24 +43,54 @@ def _lock(user: Any, wish_id: Any) -> Wish:
 
 
 @transaction.atomic
-def wish_submit(*, actor: Any, title: str, description: str = "", wisher_id: int | None = None) -> Wish:
-    """A resident posts their own wish; staff may enter one for a resident in their ledger."""
+def wish_submit(
+    *, actor: Any, title: str, description: str = "", wisher_id: int | None = None, idempotency_key: str = ""
+) -> Wish:
+    """A resident posts their own wish; staff may enter one for a resident in their ledger.
+
+    A retry with the same idempotency key (the form's hidden key, the API's ``Idempotency-Key``)
+    returns the first wish and posts nothing twice, even when both arrive at once; a different wish
+    sent under a used key is refused (409) rather than answered with the first (it would be lost)."""
+    key = (idempotency_key or "").strip()
+    if len(key) > 64:
+        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
     if wisher_id:
         wisher = get_or_not_found(Person.objects.visible_to(actor), wisher_id)
         if wisher.pk != getattr(actor, "person_id", None):
             require_staff(actor, wisher.place_path, "handle")
     else:
         wisher = person_of(actor)
-    wish = Wish.objects.create(
-        place=wisher.place,
-        place_path=wisher.place_path,
-        wisher=wisher,
-        title=text(title, field="title", label=_("心愿"), max_length=100),
-        description=text(description, field="description", label=_("说明"), max_length=1000, required=False),
-        submitted_by=actor,
-    )
+    title = text(title, field="title", label=_("心愿"), max_length=100)
+    description = text(description, field="description", label=_("说明"), max_length=1000, required=False)
+    existing = Wish.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
+    if existing is not None:
+        return _same_wish(existing, wisher=wisher, title=title, description=description)
+    try:
+        with transaction.atomic():
+            wish = Wish.objects.create(
+                place=wisher.place,
+                place_path=wisher.place_path,
+                wisher=wisher,
+                title=title,
+                description=description,
+                submitted_by=actor,
+                idempotency_key=key,
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        # The same key raced us: the winner's wish is the answer.
+        winner = Wish.objects.get(submitted_by=actor, idempotency_key=key)
+        return _same_wish(winner, wisher=wisher, title=title, description=description)
     audit_record(action="wish.submit", actor=actor, target=wish)
     return wish
+
+
+def _same_wish(existing: Wish, *, wisher: Person, title: str, description: str) -> Wish:
+    """The wish a retry with the same idempotency key answers with; another wish under that key is refused."""
+    if (existing.wisher_id, existing.title, existing.description) != (wisher.pk, title, description):
+        raise Conflict(_("这个 Idempotency-Key 已用于另一个心愿,新的心愿请换一个"), field="Idempotency-Key")
+    return existing
 
 
 @transaction.atomic

@@ -2,13 +2,34 @@
 // pages run under a Content-Security-Policy without 'unsafe-inline'.
 (function () {
   'use strict';
+  // A period number select ([data-period-number], options with data-kinds="month quarter") offers only
+  // the numbers of the kind chosen in its form's [data-period-kind] select; a year needs none. The
+  // server checks the pair as well. On load, the option already chosen stays (a refused form shows it).
+  function fitPeriod(kindSelect, keepChosen) {
+    var number = kindSelect.form && kindSelect.form.querySelector('[data-period-number]');
+    if (!number) { return; }
+    var kind = kindSelect.value;
+    var first = null;
+    Array.prototype.forEach.call(number.options, function (option) {
+      var fits = (option.getAttribute('data-kinds') || '').split(' ').indexOf(kind) >= 0;
+      var shown = fits || (keepChosen && option.selected);
+      option.hidden = !shown;
+      option.disabled = !shown;
+      if (fits && first === null) { first = option; }
+    });
+    number.disabled = first === null;
+    var chosen = number.options[number.selectedIndex];
+    if (first !== null && (!chosen || chosen.disabled)) { first.selected = true; }
+  }
   document.addEventListener('change', function (event) {
     var el = event.target;
     if (el && el.matches && el.matches('[data-autosubmit]') && el.form) { el.form.submit(); }
+    if (el && el.matches && el.matches('[data-period-kind]')) { fitPeriod(el, false); }
   });
   document.addEventListener('submit', function (event) {
     var form = event.target;
     var message = form && form.getAttribute && form.getAttribute('data-confirm');
     if (message && !window.confirm(message)) { event.preventDefault(); }
   }, true);
+  document.querySelectorAll('[data-period-kind]').forEach(function (el) { fitPeriod(el, true); });
 })();
