@@ -89,6 +89,46 @@ class UserSession(models.Model):
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def device(self) -> str:
+        """A short description of the browser, e.g. "Chrome · Android", for the session lists."""
+        return device_of(self.user_agent)
+
+
+# (marker in the user agent, name), first match wins: Edge, Opera and WeChat also say "Chrome" and
+# "Safari", Chrome on iOS says "Safari", so the specific ones come first.
+BROWSERS = [
+    ("MicroMessenger", "WeChat"),
+    ("Edg", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("FxiOS/", "Firefox"),
+    ("CriOS/", "Chrome"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+]
+SYSTEMS = [
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("CrOS", "ChromeOS"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+]
+DEVICE_MAX = 40
+
+
+def device_of(user_agent: str) -> str:
+    """The browser and system named in a User-Agent header; an agent not recognised (a script, an
+    app's HTTP library) is shown shortened, and an empty one as an empty string."""
+    browser = next((name for marker, name in BROWSERS if marker in user_agent), "")
+    system = next((name for marker, name in SYSTEMS if marker in user_agent), "")
+    if browser or system:
+        return " · ".join(part for part in (browser, system) if part)
+    agent = user_agent.strip()
+    return agent if len(agent) <= DEVICE_MAX else agent[: DEVICE_MAX - 1] + "…"
+
 
 class TwoFactor(models.Model):
     """A user's TOTP secret (encrypted at rest), confirmed once the user typed a valid code."""

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.roles import is_staff_like
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden
-from linli.tickets.models import Priority, Source, Status, Ticket
+from linli.tickets.models import Priority, Rating, Source, Status, Ticket
 from linli.tickets.problems import safe_cell
 from linli.tickets.selectors import TicketFilters, filter_tickets
 
@@ -96,16 +96,21 @@ def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
     qs = tickets.annotate(**local).values_list(*COLUMNS, *local, "rating")
     writer = csv.writer(_Echo())
     # Labels translated once per export, not once per row
-    status, source, priority = ({k: str(v) for k, v in c.choices} for c in (Status, Source, Priority))
+    labels = [{k: str(v) for k, v in c.choices} for c in (Status, Source, Priority, Rating)]
     yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
     # Inside a transaction the server-side cursor is not WITH HOLD: PostgreSQL computes rows as they
     # are fetched instead of materialising the whole result (1M rows) before the first one.
     with transaction.atomic(using=qs.db):
-        yield from _lines(qs, writer, status, source, priority)
+        yield from _lines(qs, writer, *labels)
 
 
 def _lines(
-    qs: Any, writer: Any, status: dict[str, str], source: dict[str, str], priority: dict[str, str]
+    qs: Any,
+    writer: Any,
+    status: dict[str, str],
+    source: dict[str, str],
+    priority: dict[str, str],
+    rating_label: dict[str, str],
 ) -> Iterator[str]:
     lines: list[str] = []
     for row in qs.iterator(chunk_size=CHUNK):
@@ -125,7 +130,7 @@ def _lines(
                     resolved or "",
                     closed or "",
                     due or "",
-                    rating,
+                    rating_label.get(rating, rating) if rating else "",
                 ]
             )
         )

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.accounts.roles import is_staff_like
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import Page, keyset_keys
 from linli.core.scoping import active_position_places, get_or_not_found, scope_for, scope_for_any
@@ -226,6 +227,21 @@ def page_rows(ids: list[int]) -> list[Ticket]:
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(TicketEvent.objects.filter(ticket=ticket).select_related("actor__person").order_by("at", "id"))
+
+
+# Internal states a resident is not shown by name: "吹哨待报到" (escalated, waiting for the unit to
+# report) is the handlers' business; to the person who reported the problem it is being handled.
+RESIDENT_STATUS = {Status.ESCALATED: Status.IN_PROGRESS}
+
+
+def resident_status(user: Any, ticket: Ticket) -> Status:
+    """The status to show ``user`` for ``ticket``: staff see the real state, everyone else (the resident
+    who reported it, a volunteer, a neighbour on a public request) the resident-facing one.
+    Pages show ``.label`` (translated) and may use ``.value`` for styling."""
+    status = Status(ticket.status)
+    if is_staff_like(user):
+        return status
+    return RESIDENT_STATUS.get(status, status)
 
 
 def event_actor_name(event: TicketEvent, ticket: Ticket, viewer: Any) -> str:

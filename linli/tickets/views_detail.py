@@ -24,7 +24,14 @@ from linli.tickets.categories import leaf_categories
 from linli.tickets.deadlines import deadline_warning, due_text
 from linli.tickets.models import PhotoKind, ProblemItem, Rating, Status, Ticket
 from linli.tickets.problems import community_of, may_list_problem, responsible_candidates
-from linli.tickets.selectors import access_ticket, duplicates_of, event_actor_name, related_at_building, timeline
+from linli.tickets.selectors import (
+    access_ticket,
+    duplicates_of,
+    event_actor_name,
+    related_at_building,
+    resident_status,
+    timeline,
+)
 from linli.tickets.services import photo_for, ticket_photo_add
 from linli.tickets.transitions import LEVELS, ticket_act
 from linli.tickets.workflow import SEES_REPORTER, TRANSITIONS, allowed_actions, relations
@@ -91,6 +98,7 @@ def _detail_page(
         "tickets/detail.html",
         {
             "ticket": ticket,
+            "shown_status": resident_status(request.user, ticket),
             "events": labelled(timeline(ticket), ticket, request.user),
             "report_photos": [p for p in photos if p.kind == PhotoKind.REPORT],
             "result_photos": [p for p in photos if p.kind == PhotoKind.RESULT],

@@ -16,7 +16,7 @@ from linli.core.ratelimit import rate_limit
 from linli.places.models import Place, PlaceKind
 from linli.tickets.categories import leaf_categories
 from linli.tickets.models import PHOTOS_MAX
-from linli.tickets.selectors import visible_tickets
+from linli.tickets.selectors import resident_status, visible_tickets
 from linli.tickets.services import ticket_photo_add
 
 
@@ -102,4 +102,5 @@ def new(request: HttpRequest) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     tickets = visible_tickets(request.user).filter(submitted_by=request.user).order_by("-id")[:100]
-    return render(request, "tickets/mine.html", {"tickets": tickets})
+    rows = [(t, resident_status(request.user, t)) for t in tickets]
+    return render(request, "tickets/mine.html", {"rows": rows})
