@@ -9,8 +9,8 @@ import pytest
 
 from linli.tickets import transitions as tr
 from linli.tickets.models import Status
-from linli.tickets.services import ticket_submit
 from linli.tickets.selectors import resident_status
+from linli.tickets.services import ticket_submit
 
 pytestmark = pytest.mark.django_db
 

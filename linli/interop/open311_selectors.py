@@ -7,9 +7,10 @@ there is no user, and the filter below is the whole of what an anonymous caller 
 
 What the resident wrote is published only once staff have accepted the request (they read it then):
 before that — and for a request declined — the feed lists the request's category, place, times,
-status and staff's notes to the resident, but not its description or its photos. Phone and ID numbers inside published text
-are masked as the fields are (``core.masking.mask_numbers_in_text``), and coordinates are rounded to
-three decimals (about 100 m): the feed shows the problem's neighbourhood, not the reporter's door.
+status and staff's notes to the resident, but not its description or its photos. Phone and ID numbers
+inside published text are masked as the fields are (``core.masking.mask_numbers_in_text``), and
+coordinates are rounded to three decimals (about 100 m): the feed shows the problem's neighbourhood,
+not the reporter's door.
 (Session 14's security review found pending requests published whole, numbers and exact point included.)
 """
 
