@@ -448,6 +448,16 @@ def test_a_declined_request_keeps_its_description_out_of_the_feed(client, servic
     assert item["description"] == "" and item["status_notes"] == "属于邻里纠纷,已转人民调解"
 
 
+def test_the_feed_shows_an_escalated_request_as_in_progress_not_the_handlers_internal_state(
+    client, services, key, users
+):
+    ticket = make(client, services, key)
+    tr.ticket_accept(actor=users["grid"], ticket_id=ticket.pk)
+    tr.ticket_escalate(actor=users["grid"], ticket_id=ticket.pk, note="需社区协调", ack_hours=4)
+    item = client.get(f"{BASE}/requests/{ticket.pk}.json").json()[0]
+    assert item["status_notes"] == "办理中" and "需社区协调" not in json.dumps(item, ensure_ascii=False)
+
+
 def test_private_requests_never_appear_in_the_public_feed(client, services, key):
     ticket = make(client, services, key)
     Ticket.objects.filter(pk=ticket.pk).update(public=False)

@@ -30,6 +30,7 @@ from linli.interop.models import Open311Request, ServiceAttribute
 from linli.interop.open311_format import EXTENDED_STATUS, Open311Error, iso, open_or_closed, parse_when
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import OPEN_STATUSES, Category, PhotoKind, Status, Ticket, TicketEvent, TicketPhoto
+from linli.tickets.selectors import public_status
 
 WINDOW_DAYS = 90
 UNREVIEWED = frozenset({Status.SUBMITTED, Status.DECLINED})  # what the resident wrote stays unpublished
@@ -256,7 +257,7 @@ def _status_notes(ticket: Ticket, last_note: str) -> str:
         return f"已与诉求 {ticket.merged_into.number} 合并办理"  # type: ignore[union-attr]
     if ticket.status in (Status.RESOLVED, Status.RATED, Status.CLOSED) and ticket.resolution:
         return ticket.resolution
-    return last_note or ticket.status_label
+    return last_note or str(public_status(ticket).label)  # not the handlers' internal state (吹哨待报到)
 
 
 def last_public_notes(tickets: Iterable[Ticket]) -> dict[int, str]:

@@ -238,9 +238,12 @@ def resident_status(user: Any, ticket: Ticket) -> Status:
     """The status to show ``user`` for ``ticket``: staff see the real state, everyone else (the resident
     who reported it, a volunteer, a neighbour on a public request) the resident-facing one.
     Pages show ``.label`` (translated) and may use ``.value`` for styling."""
+    return Status(ticket.status) if is_staff_like(user) else public_status(ticket)
+
+
+def public_status(ticket: Ticket) -> Status:
+    """The resident-facing status, for anyone outside the handlers (residents, the Open311 feed)."""
     status = Status(ticket.status)
-    if is_staff_like(user):
-        return status
     return RESIDENT_STATUS.get(status, status)
 
 
