@@ -91,11 +91,11 @@ def measure() -> dict[str, Any]:
 
         def queue(user: Any = user) -> None:
             page = ticket_page(user, TicketFilters(status="open"), cursor=None, limit=50)
-            [TicketOut(**ticket_out(t, user, with_actions=False)) for t in page.items]
+            [TicketOut(**ticket_out(t, user, listed=True)) for t in page.items]
 
         def full_page(user: Any = user) -> None:
             page = ticket_page(user, TicketFilters(status="open"), cursor=None, limit=FULL_PAGE)
-            [TicketOut(**ticket_out(t, user, with_actions=False)) for t in page.items]
+            [TicketOut(**ticket_out(t, user, listed=True)) for t in page.items]
 
         point[f"{username}_queue_ms"] = best_ms(queue, 20)
         point[f"{username}_queue_full_ms"] = best_ms(full_page, 20)
