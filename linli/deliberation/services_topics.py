@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.idempotency import clean_key, create_once
 from linli.deliberation.models import (
     TOPIC_LEVEL_ORDER,
     Topic,
@@ -50,9 +51,7 @@ def topic_raise(
     A retry with the same idempotency key (the form's hidden key, the API's ``Idempotency-Key``)
     returns the first topic and raises nothing twice, even when both arrive at once; a different topic
     sent under a used key is refused (409) rather than answered with the first (it would be lost)."""
-    key = (idempotency_key or "").strip()
-    if len(key) > 64:
-        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
+    key = clean_key(idempotency_key)
     if place.kind not in TOPIC_PLACE_KINDS:
         raise InvalidInput(_("议题范围应为社区、小区、网格或楼栋"), field="place_id")
     staff = may(actor, place.path, "manage") or may(actor, place.path, "handle")
@@ -62,37 +61,30 @@ def topic_raise(
         raise InvalidInput(_("诉求不在该议题范围内"), field="ticket_id")
     title = _clean(title, "title", _("议题标题"), 100)
     body = _clean(body, "body", _("议题说明"), 5000, required=False)
-    existing = Topic.objects.filter(raised_by=actor, idempotency_key=key).first() if key else None
-    if existing is not None:
-        return _same_topic(existing, place=place, title=title, body=body)
     source = TopicSource.REQUEST if ticket is not None else (TopicSource.STAFF if staff else TopicSource.RESIDENT)
-    try:
-        with transaction.atomic():
-            topic = Topic.objects.create(
-                place=place,
-                place_path=place.path,
-                title=title,
-                body=body,
-                source=source,
-                ticket=ticket,
-                raised_by=actor,
-                idempotency_key=key,
-            )
-            audit_record(action="topic.raised", actor=actor, target=topic, source=source)
-    except IntegrityError:
-        if not key:
-            raise
-        # The same key raced us: the winner's topic is the answer.
-        winner = Topic.objects.get(raised_by=actor, idempotency_key=key)
-        return _same_topic(winner, place=place, title=title, body=body)
+
+    def create() -> Topic:
+        topic = Topic.objects.create(
+            place=place,
+            place_path=place.path,
+            title=title,
+            body=body,
+            source=source,
+            ticket=ticket,
+            raised_by=actor,
+            idempotency_key=key,
+        )
+        audit_record(action="topic.raised", actor=actor, target=topic, source=source)
+        return topic
+
+    topic, _created = create_once(
+        earlier=Topic.objects.filter(raised_by=actor),
+        key=key,
+        create=create,
+        same=lambda existing: (existing.place_id, existing.title, existing.body) == (place.pk, title, body),
+        refusal=lambda existing: _("这个 Idempotency-Key 已用于另一个议题,新的议题请换一个"),
+    )
     return topic
-
-
-def _same_topic(existing: Topic, *, place: Place, title: str, body: str) -> Topic:
-    """The topic a retry with the same idempotency key answers with; another topic under that key is refused."""
-    if (existing.place_id, existing.title, existing.body) != (place.pk, title, body):
-        raise Conflict(_("这个 Idempotency-Key 已用于另一个议题,新的议题请换一个"), field="Idempotency-Key")
-    return existing
 
 
 @transaction.atomic

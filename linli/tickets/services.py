@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from linli.core import crypto, uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_phone
 from linli.core.scoping import capabilities_at
 from linli.core.uploads import IMAGE_FORMATS, MAX_PIXELS, inspect_image  # noqa: F401  (re-exported)
@@ -170,15 +171,10 @@ def ticket_submit(
     writes what belongs with a new request (routing's suggestion) inside its transaction."""
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录"))
-    key = (idempotency_key or "").strip()
-    if len(key) > 64:
-        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
-    existing = Ticket.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
+    key = clean_key(idempotency_key)
     description = _clean_text(
         description, field="description", limit=DESCRIPTION_MAX, required=True, label=_("问题描述")
     )
-    if existing is not None:
-        return _same_report(existing, description=description), False
     title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label=_("标题"))
     if not title:
         title = description.splitlines()[0][:30]
@@ -192,46 +188,46 @@ def ticket_submit(
     if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
         raise Forbidden(_("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求"))
     auto = dispatch(title, description, category) if dispatch is not None else None
-    try:
-        with transaction.atomic():
-            ticket, event = _create(
-                actor=actor,
-                description=description,
-                title=title,
-                category=category,
-                place=place,
-                lat=la,
-                lng=ln,
-                public=bool(public),
-                anonymous=bool(anonymous),
-                phone=phone,
-                source=source,
-                reporter_name=reporter_name,
-                key=key,
-                auto=auto,
-            )
-            if on_created is not None:
-                on_created(ticket)
-    except IntegrityError:
-        if not key:
-            raise
-        # The same key raced us: the winner's request is the answer.
-        return _same_report(Ticket.objects.get(submitted_by=actor, idempotency_key=key), description=description), False
-    from linli.tickets.notifications import after_event_later
+    created_event: list[TicketEvent] = []
 
-    transaction.on_commit(lambda: after_event_later(ticket, event))
-    return ticket, True
-
-
-def _same_report(existing: Ticket, *, description: str) -> Ticket:
-    """The request a retry with the same idempotency key answers with; a different report sent under a
-    used key is refused rather than silently answered with the first (it would be lost)."""
-    if existing.description != description:
-        raise Conflict(
-            _("这个 Idempotency-Key 已用于另一条诉求(%(number)s),新的诉求请换一个") % {"number": existing.number},
-            field="Idempotency-Key",
+    def create() -> Ticket:
+        ticket, event = _create(
+            actor=actor,
+            description=description,
+            title=title,
+            category=category,
+            place=place,
+            lat=la,
+            lng=ln,
+            public=bool(public),
+            anonymous=bool(anonymous),
+            phone=phone,
+            source=source,
+            reporter_name=reporter_name,
+            key=key,
+            auto=auto,
         )
-    return existing
+        if on_created is not None:
+            on_created(ticket)
+        created_event.append(event)
+        return ticket
+
+    ticket, created = create_once(
+        earlier=Ticket.objects.filter(submitted_by=actor),
+        key=key,
+        create=create,
+        # A different report sent under a used key is refused rather than answered with the first (lost).
+        same=lambda existing: existing.description == description,
+        refusal=lambda existing: (
+            _("这个 Idempotency-Key 已用于另一条诉求(%(number)s),新的诉求请换一个") % {"number": existing.number}
+        ),
+    )
+    if created:
+        from linli.tickets.notifications import after_event_later
+
+        event = created_event[0]
+        transaction.on_commit(lambda: after_event_later(ticket, event))
+    return ticket, created
 
 
 def _create(

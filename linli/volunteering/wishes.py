@@ -12,7 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.idempotency import clean_key, create_once
 from linli.core.scoping import get_or_not_found
 from linli.orgs.models import Organisation
 from linli.people.models import Person
@@ -51,9 +52,7 @@ def wish_submit(
     A retry with the same idempotency key (the form's hidden key, the API's ``Idempotency-Key``)
     returns the first wish and posts nothing twice, even when both arrive at once; a different wish
     sent under a used key is refused (409) rather than answered with the first (it would be lost)."""
-    key = (idempotency_key or "").strip()
-    if len(key) > 64:
-        raise InvalidInput(_("Idempotency-Key 最长 64 个字符"), field="Idempotency-Key")
+    key = clean_key(idempotency_key)
     if wisher_id:
         wisher = get_or_not_found(Person.objects.visible_to(actor), wisher_id)
         if wisher.pk != getattr(actor, "person_id", None):
@@ -62,35 +61,30 @@ def wish_submit(
         wisher = person_of(actor)
     title = text(title, field="title", label=_("心愿"), max_length=100)
     description = text(description, field="description", label=_("说明"), max_length=1000, required=False)
-    existing = Wish.objects.filter(submitted_by=actor, idempotency_key=key).first() if key else None
-    if existing is not None:
-        return _same_wish(existing, wisher=wisher, title=title, description=description)
-    try:
-        with transaction.atomic():
-            wish = Wish.objects.create(
-                place=wisher.place,
-                place_path=wisher.place_path,
-                wisher=wisher,
-                title=title,
-                description=description,
-                submitted_by=actor,
-                idempotency_key=key,
-            )
-    except IntegrityError:
-        if not key:
-            raise
-        # The same key raced us: the winner's wish is the answer.
-        winner = Wish.objects.get(submitted_by=actor, idempotency_key=key)
-        return _same_wish(winner, wisher=wisher, title=title, description=description)
-    audit_record(action="wish.submit", actor=actor, target=wish)
+
+    def create() -> Wish:
+        wish = Wish.objects.create(
+            place=wisher.place,
+            place_path=wisher.place_path,
+            wisher=wisher,
+            title=title,
+            description=description,
+            submitted_by=actor,
+            idempotency_key=key,
+        )
+        audit_record(action="wish.submit", actor=actor, target=wish)
+        return wish
+
+    wish, _created = create_once(
+        earlier=Wish.objects.filter(submitted_by=actor),
+        key=key,
+        create=create,
+        same=lambda existing: (
+            (existing.wisher_id, existing.title, existing.description) == (wisher.pk, title, description)
+        ),
+        refusal=lambda existing: _("这个 Idempotency-Key 已用于另一个心愿,新的心愿请换一个"),
+    )
     return wish
-
-
-def _same_wish(existing: Wish, *, wisher: Person, title: str, description: str) -> Wish:
-    """The wish a retry with the same idempotency key answers with; another wish under that key is refused."""
-    if (existing.wisher_id, existing.title, existing.description) != (wisher.pk, title, description):
-        raise Conflict(_("这个 Idempotency-Key 已用于另一个心愿,新的心愿请换一个"), field="Idempotency-Key")
-    return existing
 
 
 @transaction.atomic
