@@ -32,4 +32,12 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   }, true);
   document.querySelectorAll('[data-period-kind]').forEach(function (el) { fitPeriod(el, true); });
+  // Leaflet puts a string tooltip in as HTML: the maps (place page, insights map) pass names through
+  // this, so a place named "<img onerror=…>" stays text.
+  window.Linli = window.Linli || {};
+  window.Linli.asText = function (text) {
+    var span = document.createElement('span');
+    span.textContent = text;
+    return span;
+  };
 })();

@@ -1,8 +1,7 @@
 // The place page's map: the node's boundary or point and its children, each a link.
 (function () {
   'use strict';
-  // Leaflet puts a string tooltip in as HTML: names are text (a place named "<img onerror=…>" stays text).
-  function asText(text) { var span = document.createElement('span'); span.textContent = text; return span; }
+  var asText = window.Linli.asText;  // core/linli.js (loaded first, by base.html): names as text
   var el = document.getElementById('map');
   if (!el || !window.L) { return; }
   var map = L.map('map');

@@ -2,8 +2,7 @@
    Config comes from the json_script #insights-map-config; data from its data_url (same origin). */
 (function () {
   'use strict';
-  // Leaflet puts a string tooltip in as HTML: names are text (a place named "<img onerror=…>" stays text).
-  function asText(text) { var span = document.createElement('span'); span.textContent = text; return span; }
+  var asText = window.Linli.asText;  // core/linli.js (loaded first, by base.html): names as text
 
   // --- WGS84 → GCJ-02, only when the tile provider uses the GCJ-02 datum (LINLI_MAP_TILE_COORDS).
   var A = 6378245.0, EE = 0.00669342162296594323;
