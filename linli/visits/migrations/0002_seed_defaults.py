@@ -1,28 +1,29 @@
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
-# The seeds' checklists: 六查 (001: 查人员、查事件、查民生、查疑虑、查风险、查灾情) and 三看 (三看三上门).
+# The seeds' checklists (texts stored in Chinese; gettext_noop only marks them for translation when shown): 六查 (001: 查人员、查事件、查民生、查疑虑、查风险、查灾情) and 三看 (三看三上门).
 TEMPLATES = [
     (
         "six_checks",
-        "六查六反馈",
-        "查人员、查事件、查民生、查疑虑、查风险、查灾情",
+        gettext_noop("六查六反馈"),
+        gettext_noop("查人员、查事件、查民生、查疑虑、查风险、查灾情"),
         [
-            ("people", "查人员:家庭成员、居住变化"),
-            ("events", "查事件:矛盾纠纷、异常情况"),
-            ("welfare", "查民生:生活困难、救助需求"),
-            ("doubts", "查疑虑:政策疑问、意见建议"),
-            ("risks", "查风险:安全隐患、消防燃气"),
-            ("disaster", "查灾情:房屋漏水、汛期险情"),
+            ("people", gettext_noop("查人员:家庭成员、居住变化")),
+            ("events", gettext_noop("查事件:矛盾纠纷、异常情况")),
+            ("welfare", gettext_noop("查民生:生活困难、救助需求")),
+            ("doubts", gettext_noop("查疑虑:政策疑问、意见建议")),
+            ("risks", gettext_noop("查风险:安全隐患、消防燃气")),
+            ("disaster", gettext_noop("查灾情:房屋漏水、汛期险情")),
         ],
     ),
     (
         "three_looks",
-        "三看三上门",
-        "看生活、看健康、看需求",
+        gettext_noop("三看三上门"),
+        gettext_noop("看生活、看健康、看需求"),
         [
-            ("living", "看生活:饮食起居、居住环境"),
-            ("health", "看健康:身体状况、就医用药"),
-            ("needs", "看需求:服务需求、求助事项"),
+            ("living", gettext_noop("看生活:饮食起居、居住环境")),
+            ("health", gettext_noop("看健康:身体状况、就医用药")),
+            ("needs", gettext_noop("看需求:服务需求、求助事项")),
         ],
     ),
 ]
