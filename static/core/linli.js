@@ -40,4 +40,12 @@
     span.textContent = text;
     return span;
   };
+  // A Leaflet map whose zoom buttons speak the page's language (base.html puts the words on <html>;
+  // Leaflet's own are English "Zoom in" / "Zoom out", read out as such by screen readers).
+  window.Linli.newMap = function (el, options) {
+    var words = document.documentElement.dataset;
+    var map = L.map(el, Object.assign({}, options || {}, { zoomControl: false }));
+    L.control.zoom({ zoomInTitle: words.zoomIn || 'Zoom in', zoomOutTitle: words.zoomOut || 'Zoom out' }).addTo(map);
+    return map;
+  };
 })();

@@ -4,7 +4,7 @@
   var asText = window.Linli.asText;  // core/linli.js (loaded first, by base.html): names as text
   var el = document.getElementById('map');
   if (!el || !window.L) { return; }
-  var map = L.map('map');
+  var map = Linli.newMap('map');
   var boundary = JSON.parse(document.getElementById('boundary').textContent);
   var point = el.dataset.lat ? [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)] : null;
   if (boundary) {

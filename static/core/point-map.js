@@ -4,6 +4,6 @@
   var el = document.getElementById('map');
   if (!el || !window.L || !el.dataset.lat) { return; }
   var pt = [parseFloat(el.dataset.lat), parseFloat(el.dataset.lng)];
-  var map = L.map('map').setView(pt, 17);
+  var map = Linli.newMap('map').setView(pt, 17);
   L.marker(pt).addTo(map);
 })();

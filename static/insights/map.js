@@ -38,7 +38,7 @@
     if (!el || !cfgEl || typeof L === 'undefined') { return; }
     var cfg = JSON.parse(cfgEl.textContent);
     var shift = cfg.coords === 'gcj02' ? toGcj : function (lat, lng) { return [lat, lng]; };
-    var map = L.map(el, { preferCanvas: true, zoomSnap: 0.5 });
+    var map = Linli.newMap(el, { preferCanvas: true, zoomSnap: 0.5 });
     if (cfg.tiles) {
       L.tileLayer(cfg.tiles, { attribution: cfg.attribution || '', maxZoom: 19 }).addTo(map);
     }
