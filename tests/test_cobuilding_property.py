@@ -136,6 +136,33 @@ def test_committee_indicators_show_party_share_and_cross_appointments_against_th
         )
 
 
+def test_the_cross_appointment_share_counts_each_member_once_whichever_committee_they_also_sit_on(
+    users: dict[str, Any], world: Any, client_as: Any
+) -> None:
+    """Seed 002's 交叉任职比例: one member also on the residents' committee, another on the branch
+    committee, a third on both, a fourth on neither — three of four are cross-appointed (75 %), not
+    the larger of the two columns (two of four)."""
+    from django.urls import reverse
+
+    residents = list(Person.objects.filter(place_path__startswith=world.compound.path).order_by("id")[:4])
+    for i, person in enumerate(residents):
+        spr.committee_member_add(
+            actor=users["street"],
+            committee=world.committee,
+            person=person,
+            role="chair" if i == 0 else "member",
+            term_starts=dt.date(2024, 1, 1),
+            term_ends=dt.date(2028, 12, 31),
+            cross_residents_committee=i in (0, 2),
+            cross_branch=i in (1, 2),
+        )
+    [ind] = sel.committee_indicators([world.committee])
+    assert (ind.members, ind.cross_residents_committee, ind.cross_branch, ind.cross_appointed) == (4, 2, 2, 3)
+    assert ind.cross_share == Decimal("0.75")
+    html = client_as("street").get(reverse("cobuilding:committees")).content.decode()
+    assert '<td data-figure="cross_share">75%</td>' in html
+
+
 def _open_rating(users: dict[str, Any], world: Any, size: int = 500) -> Any:
     return sr.rating_open(
         actor=users["street"], template=world.template, company=world.company, compound=world.compound, sample_size=size

@@ -84,6 +84,13 @@ class InsightsModulesOut(Schema):
     mediation_closed: int
     mediation_success: int
     mediation_success_rate: float | None
+    compounds: int = Field(description="compounds under the node, now")
+    compounds_with_party_org: int = Field(
+        description="of those, compounds with a party committee, general branch or branch at or inside them"
+    )
+    party_org_coverage: float | None = Field(description="compounds_with_party_org / compounds (小区党组织覆盖率)")
+    party_groups: int = Field(description="党小组 under the node, now")
+    center_households: int = Field(description="党员中心户 under the node, now")
 
 
 class InsightsDashboardOut(Schema):

@@ -77,6 +77,11 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "mediation_closed": m.mediation_closed,
         "mediation_success": m.mediation_success,
         "mediation_success_rate": m.mediation_success_rate,
+        "compounds": m.compounds,
+        "compounds_with_party_org": m.compounds_with_party_org,
+        "party_org_coverage": m.party_org_coverage,
+        "party_groups": m.party_groups,
+        "center_households": m.center_households,
     }
 
 
@@ -85,6 +90,8 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
     t, m = board.totals, board.modules
     span = f"{period.since:%Y年%-m月%-d日}至{period.until:%Y年%-m月%-d日}"
     sentences = [
+        f"截至报告生成时,{node.name}共有小区{m.compounds}个,其中{m.compounds_with_party_org}个建有小区党组织"
+        f"(小区党组织覆盖率{pct(m.party_org_coverage)});建成党小组{m.party_groups}个、党员中心户{m.center_households}户。",
         f"{span},{node.name}共受理群众诉求{t.received}件,其中有效诉求{t.valid}件;"
         f"响应率{pct(t.response_rate)},解决率{pct(t.resolution_rate)},满意率{pct(t.satisfaction_rate)}。",
         f"解决问题{t.resolved}个,按时办结率{pct(t.on_time_rate)};"
@@ -127,6 +134,11 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["收集微心愿(个)", m.wishes_collected],
                 ["实现微心愿(个)", m.wishes_fulfilled],
                 ["调解成功率", pct(m.mediation_success_rate)],
+                ["小区(个)", m.compounds],
+                ["建有党组织的小区(个)", m.compounds_with_party_org],
+                ["小区党组织覆盖率", pct(m.party_org_coverage)],
+                ["党小组(个)", m.party_groups],
+                ["党员中心户(户)", m.center_households],
             ],
         ),
         Table(

@@ -1,7 +1,9 @@
-"""Reads: what a person may see of posts, stations, teams, points and leaderboards."""
+"""Reads: what a person may see of posts, stations, teams, points and leaderboards; what counts as a
+micro-wish collected or fulfilled."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,6 +18,7 @@ from linli.people.models import Person
 from linli.places.models import Place
 from linli.volunteering.common import ancestors, audience_q, may, staff_q
 from linli.volunteering.models import (
+    FULFILLED_STATUSES,
     PointAccount,
     PointEntry,
     PointKind,
@@ -25,9 +28,22 @@ from linli.volunteering.models import (
     Signup,
     Station,
     Team,
+    WishStatus,
     WorkplaceRegistration,
 )
 from linli.volunteering.points import EARN_REASONS
+
+
+def wishes_collected_q(start: dt.datetime, end: dt.datetime) -> Q:
+    """收集微心愿: submitted in [start, end) and not turned down at review. A wish refused as out of scope or
+    a duplicate was never on offer to be fulfilled, as a merged duplicate is not a valid request. The wish
+    pages and API (``wishes.wish_counts``) and the dashboards and reports (``linli.insights``) count with it."""
+    return Q(submitted_at__gte=start, submitted_at__lt=end) & ~Q(status=WishStatus.REJECTED)
+
+
+def wishes_fulfilled_q(start: dt.datetime, end: dt.datetime) -> Q:
+    """实现微心愿: delivered (fulfilled, or confirmed by the wisher) in [start, end), by ``fulfilled_at``."""
+    return Q(fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=FULFILLED_STATUSES)
 
 
 def visible_posts(user: Any) -> Any:

@@ -1,0 +1,120 @@
+"""Figures the seeds quote that the dashboards and work reports must produce from real records:
+小区党组织全覆盖 and 楼栋党小组 (seed 000: 全街43个小区党组织实现全覆盖,建成楼栋党小组328个) and
+micro-wishes collected / fulfilled (seed 001: 共收集群众微心愿2132个、实现1803个), counted one way
+everywhere."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+
+from linli.insights import selectors as s
+from linli.insights import services
+from linli.insights.models import ReportStatus
+from linli.insights.reports import build_content, pct
+from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.people.models import Person
+from linli.volunteering import wishes as w
+
+pytestmark = pytest.mark.django_db
+
+
+def branch_of(compound):
+    return PartyOrg.objects.get(kind=PartyOrgKind.BRANCH, place=compound)
+
+
+def test_every_demo_compound_has_its_branch_and_the_dashboard_says_full_coverage_with_the_party_groups(places):
+    m = s.dashboard_figures(places.street, s.default_period()).modules
+    under = PartyOrg.objects.filter(place_path__startswith=places.street.path)
+    assert m.compounds == len(places.compounds) == m.compounds_with_party_org > 0
+    assert m.party_org_coverage == 1.0
+    assert m.party_groups == under.filter(kind=PartyOrgKind.GROUP).count() == len(places.buildings)
+    assert m.center_households == under.filter(kind=PartyOrgKind.CENTER_HOUSEHOLD).count() > 0
+
+
+def test_a_compound_covered_only_by_party_groups_is_not_covered_until_a_branch_sits_at_or_inside_it(places):
+    compound = places.compounds[0]
+    community = next(c for c in places.communities if compound.path.startswith(c.path))
+    # Its branch is re-formed jointly at the community (联合组建): the building groups stay inside the compound.
+    PartyOrg.objects.filter(pk=branch_of(compound).pk).update(place=community, place_path=community.path)
+    m = s.dashboard_figures(places.street, s.default_period()).modules
+    assert (m.compounds_with_party_org, m.compounds) == (len(places.compounds) - 1, len(places.compounds))
+    assert m.party_org_coverage == round((len(places.compounds) - 1) / len(places.compounds), 4)
+    assert s.dashboard_figures(compound, s.default_period()).modules.party_org_coverage == 0.0
+
+    grid = next(g for g in places.grids if g.path.startswith(compound.path))
+    committee = PartyOrg.objects.get(kind=PartyOrgKind.COMMITTEE, place=community)
+    PartyOrg.objects.add_child(
+        committee,
+        create_kwargs={"kind": PartyOrgKind.BRANCH, "name": "网格党支部(测试)", "place": grid, "place_path": grid.path},
+    )
+    assert s.dashboard_figures(places.street, s.default_period()).modules.party_org_coverage == 1.0
+
+
+def test_the_dashboard_page_the_api_and_the_report_give_the_same_party_organisation_figures(
+    places, users, client_as, api_as, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    period = s.last_month()
+    m = s.dashboard_figures(places.street, period).modules
+    q = f"node={places.street.pk}&since={period.since}&until={period.until}"
+    html = client_as("street").get(f"{reverse('insights:dashboard')}?{q}").content.decode()
+    assert f"({m.compounds_with_party_org}/{m.compounds})" in html and 'data-figure="party_groups"' in html
+    modules = api_as("street").get(f"/api/v1/insights/dashboard?{q}").json()["modules"]
+    assert (modules["compounds"], modules["compounds_with_party_org"]) == (m.compounds, m.compounds_with_party_org)
+    assert (modules["party_groups"], modules["center_households"]) == (m.party_groups, m.center_households)
+    assert modules["party_org_coverage"] == m.party_org_coverage == 1.0
+
+    content = build_content(places.street, period, "月度工作报告")
+    assert (
+        f"共有小区{m.compounds}个,其中{m.compounds_with_party_org}个建有小区党组织"
+        f"(小区党组织覆盖率{pct(m.party_org_coverage)});建成党小组{m.party_groups}个" in content.sentences[0]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        report = services.report_request(
+            actor=users["street"],
+            node_id=places.street.pk,
+            period_kind="month",
+            year=period.since.year,
+            number=period.since.month,
+        )
+    report.refresh_from_db()
+    assert report.status == ReportStatus.DONE, report.error
+    assert report.figures["party_groups"] == m.party_groups
+    assert report.figures["party_org_coverage"] == m.party_org_coverage
+    from openpyxl import load_workbook
+
+    main = {
+        row[0]: row[1] for row in load_workbook(io.BytesIO(report.xlsx.read()))["主要指标"].iter_rows(values_only=True)
+    }
+    assert main["党小组(个)"] == m.party_groups and main["小区党组织覆盖率"] == pct(m.party_org_coverage)
+
+
+def test_a_wish_turned_down_at_review_is_collected_neither_on_the_dashboard_nor_on_the_wish_pages(
+    places, users, api_as
+):
+    staff = users["community"]
+    community = places.communities[0]
+    resident = Person.objects.filter(place_path__startswith=community.path, household__isnull=False).first()
+    period = s.default_period()
+    start, end = s.period_bounds(period)
+    before = s.dashboard_figures(community, period).modules.wishes_collected
+    kept = w.wish_submit(actor=staff, title="想要一副老花镜", wisher_id=resident.pk)
+    refused = w.wish_submit(actor=staff, title="想要一部新手机", wisher_id=resident.pk)
+    w.wish_review(actor=staff, wish_id=kept.pk, approve=True)
+    w.wish_review(actor=staff, wish_id=refused.pk, approve=False, note="超出微心愿范围")
+
+    board = s.dashboard_figures(community, period)
+    assert board.modules.wishes_collected == before + 1
+    counts = w.wish_counts(user=staff, path=community.path, start=start, end=end)
+    assert counts.collected == board.modules.wishes_collected
+    assert counts.fulfilled == board.modules.wishes_fulfilled
+    listed = s.records_behind(staff, community, period, "wishes_collected")
+    assert listed.count() == board.modules.wishes_collected
+    assert listed.filter(pk=kept.pk).exists() and not listed.filter(pk=refused.pk).exists()
+    api = api_as("community").get(
+        f"/api/v1/volunteering/wishes/counts?place_id={community.pk}&start={period.since}&end={period.until}"
+    )
+    assert api.status_code == 200 and api.json()["collected"] == board.modules.wishes_collected
