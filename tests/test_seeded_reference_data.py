@@ -19,9 +19,10 @@ from linli.people.models import CareTag
 pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 SEED_MIGRATIONS = {
-    "linli.people.migrations.0003_seed_care_tags": "TAGS",
-    "linli.visits.migrations.0002_seed_defaults": "TEMPLATES",
-    "linli.privacy.migrations.0002_seed_data_categories": "CATEGORIES",
+    "linli.people.migrations.0003_seed_care_tags": ["TAGS"],
+    "linli.visits.migrations.0002_seed_defaults": ["TEMPLATES"],
+    "linli.visits.migrations.0004_checklists_in_the_seeds_words": ["NEW", "CARE_VISIT"],
+    "linli.privacy.migrations.0002_seed_data_categories": ["CATEGORIES"],
 }
 
 
@@ -37,14 +38,16 @@ def chinese_texts(value: Any) -> list[str]:
         return [value] if any("\u4e00" <= ch <= "\u9fff" for ch in value) else []
     if isinstance(value, list | tuple):
         return [text for item in value for text in chinese_texts(item)]
+    if isinstance(value, dict):
+        return chinese_texts(list(value.values()))
     return []
 
 
 def test_every_seeded_text_has_an_english_translation():
     missing = []
     with translation.override("en"):
-        for module, table in SEED_MIGRATIONS.items():
-            for text in chinese_texts(getattr(importlib.import_module(module), table)):
+        for module, tables in SEED_MIGRATIONS.items():
+            for text in chinese_texts([getattr(importlib.import_module(module), table) for table in tables]):
                 if seeded(text) == text:
                     missing.append(text)
     assert missing == [], f"seeded texts without an English translation (mark them, then make messages): {missing}"
@@ -76,8 +79,8 @@ def test_the_checklists_page_shows_six_checks_in_english(client_as):
     page = client_as("community").get("/visits/checklists/", **EN).content.decode()
 
     assert "Six checks, six feedbacks" in page
-    assert "Risks: safety hazards, fire and gas" in page
-    assert "查风险" not in page
+    assert "Suspicious: suspicious people and goings-on" in page
+    assert "查疑难" not in page
 
 
 def test_the_privacy_register_reads_in_english_but_its_edit_form_keeps_what_is_stored(client_as):

@@ -39,8 +39,24 @@ def record(user: Any, household: Household, **kw: Any) -> Visit:
 def test_default_checklists_six_checks_and_three_looks_are_shipped() -> None:
     names = dict(ChecklistTemplate.objects.values_list("code", "name"))
     assert names["six_checks"] == "六查六反馈"
-    assert names["three_looks"] == "三看三上门"
+    assert names["three_looks"] == "三看"
+    assert names["care_visit"] == "关爱走访"
     assert len(six_checks().items) == 6
+
+
+def test_the_checklists_say_what_seed_001_says() -> None:
+    """珠晖区: 查人员、查事件、查福祉、查疑难(可疑的人与事)、查风险、查灾情; 三看 looks at key sites, public
+    areas and construction sites — not at a household's life, health and needs (that is 关爱走访)."""
+    six = [item["label"].split(":")[0] for item in six_checks().items]
+    assert six == ["查人员", "查事件", "查福祉", "查疑难", "查风险", "查灾情"]
+    assert "可疑的人与事" in six_checks().items[3]["label"]
+    looks = ChecklistTemplate.objects.get(code="three_looks")
+    assert [item["label"].split(":")[0] for item in looks.items] == ["看重点场所", "看公共区域", "看建设现场"]
+    assert [item["key"] for item in ChecklistTemplate.objects.get(code="care_visit").items] == [
+        "living",
+        "health",
+        "needs",
+    ]
 
 
 def test_grid_worker_records_a_key_household_visit_with_checklist_persons_findings_and_photo(users, places) -> None:
@@ -268,3 +284,31 @@ def test_the_household_page_shows_its_visit_history(users, places, client_as) ->
     page = client_as("grid").get(f"/ledger/households/{hh.pk}/").content.decode()
     assert 'id="household-visits"' in page
     assert f'data-visit="{visit.pk}"' in page
+
+
+def test_a_seeded_checklist_visits_already_used_keeps_its_items_and_the_seeds_version_is_added_beside_it(
+    users: Any, places: Any
+) -> None:
+    """Migration visits 0004 on a database where 0002's 六查 was in use: old visits keep the items they were
+    recorded with (the checklists page's promise), the old list is switched off, the seed's one added."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("linli.visits.migrations.0004_checklists_in_the_seeds_words")
+    old_items = [{"key": key, "label": f"旧{key}"} for key in migration.OLD["six_checks"]]
+    ChecklistTemplate.objects.filter(code="six_checks").update(name="六查六反馈", items=old_items)
+    visit = record(
+        users["grid"], household_in(places.grids[0]), template_id=six_checks().pk, answers={"doubts": "政策疑问"}
+    )
+
+    migration.forwards(apps, None)
+
+    old = ChecklistTemplate.objects.get(code="six_checks")
+    assert old.active is False and old.items == old_items
+    new = ChecklistTemplate.objects.get(code="six_checks_001")
+    assert new.active and [i["key"] for i in new.items][3] == "suspicious"
+    visit.refresh_from_db()
+    assert visit.template_id == old.pk and visit.answers == {"doubts": "政策疑问"}
+    migration.forwards(apps, None)  # run twice (a re-applied data migration): nothing added twice
+    assert ChecklistTemplate.objects.filter(code__startswith="six_checks").count() == 2

@@ -248,7 +248,11 @@ def visits_photo_read(request: HttpRequest, photo_id: int) -> FileResponse:
 
 
 class FeedbackIn(Schema):
-    step: Literal["superior", "party", "resident"] = Field(..., description="六查六反馈: to whom the result went")
+    step: Literal["superior", "party", "resident"] = Field(
+        ...,
+        description="六查六反馈 (seed 001: 向上级、当事人、群众反馈): superior = the level above, "
+        "party = the person concerned (当事人), resident = the public (群众)",
+    )
     done: bool = True
 
 

@@ -29,7 +29,8 @@ FINDINGS = [
     "邻里噪音纠纷",
     "电动车楼道充电",
 ]
-ANSWERS = {"people": "家庭成员无变化", "welfare": "生活正常", "risks": "未发现隐患", "doubts": "询问养老补贴政策"}
+# Keys of the seeded 六查 checklist (visits migration 0004).
+ANSWERS = {"people": "家庭成员无变化", "welfare": "养老补贴按时发放", "risks": "未发现隐患", "suspicious": "无"}
 HAZARDS = [("地下车库积水点", HazardLevel.MEDIUM), ("老旧电动车棚", HazardLevel.HIGH), ("临河护栏", HazardLevel.LOW)]
 
 

@@ -139,8 +139,8 @@ class Visit(ScopedModel):
     persons = models.ManyToManyField("people.Person", blank=True, related_name="visits_received")
     people_served = models.PositiveSmallIntegerField(default=0)
     feedback_superior = models.BooleanField(default=False, help_text="已向上级反馈")
-    feedback_party = models.BooleanField(default=False, help_text="已向党组织反馈")
-    feedback_resident = models.BooleanField(default=False, help_text="已向居民反馈")
+    feedback_party = models.BooleanField(default=False, help_text="已向当事人反馈")
+    feedback_resident = models.BooleanField(default=False, help_text="已向群众反馈")
     idempotency_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
