@@ -1,7 +1,7 @@
 """Figures the seeds quote that the dashboards and work reports must produce from real records:
 小区党组织全覆盖 and 楼栋党小组 (seed 000: 全街43个小区党组织实现全覆盖,建成楼栋党小组328个) and
 micro-wishes collected / fulfilled (seed 001: 共收集群众微心愿2132个、实现1803个), counted one way
-everywhere."""
+everywhere; 议事协商 meetings held (seed 001: 屋场恳谈会440次; seed 002: 联席会议)."""
 
 from __future__ import annotations
 
@@ -118,3 +118,38 @@ def test_a_wish_turned_down_at_review_is_collected_neither_on_the_dashboard_nor_
         f"/api/v1/volunteering/wishes/counts?place_id={community.pk}&start={period.since}&end={period.until}"
     )
     assert api.status_code == 200 and api.json()["collected"] == board.modules.wishes_collected
+
+
+def test_meetings_count_once_their_minutes_say_they_were_held_and_the_list_behind_the_figure_shows_them(
+    places, users, client_as
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from linli.deliberation.models import MeetingKind
+    from linli.deliberation.services_meetings import meeting_plan, meeting_record_minutes
+
+    community = places.communities[0]
+    period = s.default_period()
+    before = s.dashboard_figures(places.street, period).modules
+    when = timezone.make_aware(dt.datetime.combine(period.until, dt.time(19, 0)))
+    plans = [
+        (MeetingKind.HEART_TO_HEART, "屋场恳谈会:加装电梯"),
+        (MeetingKind.JOINT, "物业联席会议"),
+        (MeetingKind.COUNCIL, "居民议事会"),
+    ]
+    held = [
+        meeting_plan(actor=users["community"], place=community, kind=k, title=t, location="活动室", starts_at=when)
+        for k, t in plans
+    ]
+    for meeting in held[:2]:
+        meeting_record_minutes(actor=users["community"], meeting=meeting, minutes="议定事项……")
+
+    m = s.dashboard_figures(places.street, period).modules
+    assert m.meetings_held - before.meetings_held == 2  # the council is still planned
+    assert m.heart_to_heart_meetings - before.heart_to_heart_meetings == 1
+    assert m.joint_meetings - before.joint_meetings == 1
+    page = client_as("street").get(reverse("insights:records", args=["meetings_held"])).content.decode()
+    assert "屋场恳谈会:加装电梯" in page and "物业联席会议" in page and "居民议事会" not in page
+    assert "召开议事协商会议" in "".join(build_content(places.street, period, "报告").sentences)

@@ -84,6 +84,9 @@ class InsightsModulesOut(Schema):
     mediation_closed: int
     mediation_success: int
     mediation_success_rate: float | None
+    meetings_held: int = Field(description="议事协商 meetings marked held that started in the period")
+    heart_to_heart_meetings: int = Field(description="of those, 恳谈会/屋场恳谈会")
+    joint_meetings: int = Field(description="of those, 联席会议")
     compounds: int = Field(description="compounds under the node, now")
     compounds_with_party_org: int = Field(
         description="of those, compounds with a party committee, general branch or branch at or inside them"

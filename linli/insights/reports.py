@@ -77,6 +77,9 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "mediation_closed": m.mediation_closed,
         "mediation_success": m.mediation_success,
         "mediation_success_rate": m.mediation_success_rate,
+        "meetings_held": m.meetings_held,
+        "heart_to_heart_meetings": m.heart_to_heart_meetings,
+        "joint_meetings": m.joint_meetings,
         "compounds": m.compounds,
         "compounds_with_party_org": m.compounds_with_party_org,
         "party_org_coverage": m.party_org_coverage,
@@ -101,6 +104,7 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         f"(覆盖率{pct(m.visit_coverage)});开展志愿服务活动{m.activities}场,志愿服务时长{m.volunteer_hours:g}小时。",
         f"收集微心愿{m.wishes_collected}个,实现{m.wishes_fulfilled}个;"
         f"调解矛盾纠纷结案{m.mediation_closed}件,调解成功{m.mediation_success}件,调解成功率{pct(m.mediation_success_rate)}。",
+        f"召开议事协商会议{m.meetings_held}次,其中恳谈会{m.heart_to_heart_meetings}次、联席会议{m.joint_meetings}次。",
     ]
     if board.hotspots:
         spots = "、".join(f"{h.place.name}的{h.category}问题({h.received}件)" for h in board.hotspots[:3])
@@ -134,6 +138,9 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["收集微心愿(个)", m.wishes_collected],
                 ["实现微心愿(个)", m.wishes_fulfilled],
                 ["调解成功率", pct(m.mediation_success_rate)],
+                ["议事协商会议(次)", m.meetings_held],
+                ["恳谈会(次)", m.heart_to_heart_meetings],
+                ["联席会议(次)", m.joint_meetings],
                 ["小区(个)", m.compounds],
                 ["建有党组织的小区(个)", m.compounds_with_party_org],
                 ["小区党组织覆盖率", pct(m.party_org_coverage)],

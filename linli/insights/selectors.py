@@ -287,6 +287,10 @@ class ModuleFigures:
     wishes_fulfilled: int = 0
     mediation_closed: int = 0
     mediation_success: int = 0
+    # 议事协商 meetings held in the period (seed 001: 屋场恳谈会440次; 002: 联席会议), all kinds and two of them.
+    meetings_held: int = 0
+    heart_to_heart_meetings: int = 0
+    joint_meetings: int = 0
     # The party organisation as it stands now (not over the period), like ``overdue_now``.
     compounds: int = 0
     compounds_with_party_org: int = 0
@@ -483,7 +487,7 @@ def open_and_overdue(node: Place) -> tuple[int, int]:
 
 
 def module_figures(node: Place, period: Period) -> ModuleFigures:
-    from linli.deliberation.models import MediationCase, MediationOutcome
+    from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
     from linli.visits.models import Visit
     from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
     from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
@@ -515,8 +519,22 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
         .aggregate(n=Count("pk"), ok=Count("pk", filter=Q(outcome=MediationOutcome.SUCCESS)))
     )
     m.mediation_closed, m.mediation_success = cases["n"], cases["ok"]
+    meetings = meetings_held(Meeting.objects.filter(place_path__under=node.path), start, end).aggregate(
+        n=Count("pk"),
+        heart=Count("pk", filter=Q(kind=MeetingKind.HEART_TO_HEART)),
+        joint=Count("pk", filter=Q(kind=MeetingKind.JOINT)),
+    )
+    m.meetings_held, m.heart_to_heart_meetings, m.joint_meetings = meetings["n"], meetings["heart"], meetings["joint"]
     party_organisation(node, m)
     return m
+
+
+def meetings_held(meetings: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """议事协商会议: deliberation meetings marked held (已召开) that started in [start, end); planned ones are not
+    counted. The dashboard's figure and the list behind it both use this."""
+    from linli.deliberation.models import MeetingStatus
+
+    return meetings.filter(status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end)
 
 
 # A compound "has a party organisation" (seed 000: 全街43个小区党组织实现全覆盖) when a 党委, 党总支 or
@@ -618,6 +636,7 @@ RECORD_LISTS = {
     "wishes_fulfilled": gettext_noop("实现的微心愿"),
     "mediation_closed": gettext_noop("调解结案"),
     "mediation_success": gettext_noop("调解成功"),
+    "meetings_held": gettext_noop("召开的议事协商会议"),
 }
 
 
@@ -630,7 +649,7 @@ class RecordRow:
 
 
 def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySet[Any]:
-    from linli.deliberation.models import MediationCase, MediationOutcome
+    from linli.deliberation.models import MediationCase, MediationOutcome, Meeting
     from linli.visits.models import Visit
     from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
     from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
@@ -666,6 +685,8 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
         if kind == "mediation_success":
             cases = cases.filter(outcome=MediationOutcome.SUCCESS)
         return cases.order_by("-id")
+    if kind == "meetings_held":
+        return meetings_held(Meeting.objects.visible_to(user).filter(under), start, end).order_by("-id")
     raise InvalidInput(gettext("未知的统计项"), field="kind")
 
 
@@ -681,6 +702,8 @@ def record_row(kind: str, obj: Any) -> RecordRow:
         return RecordRow(
             obj.fulfilled_at if kind == "wishes_fulfilled" else obj.submitted_at, obj.title, obj.place_path
         )
+    if kind == "meetings_held":
+        return RecordRow(obj.starts_at, obj.title, obj.place_path, obj.get_kind_display())
     return RecordRow(obj.closed_on, obj.title, obj.place_path, obj.get_outcome_display())
 
 
