@@ -84,6 +84,9 @@ class InsightsModulesOut(Schema):
     mediation_closed: int
     mediation_success: int
     mediation_success_rate: float | None
+    wishes_rated: int = Field(description="wishes confirmed in the period with the wisher's rating")
+    wishes_satisfied: int = Field(description="of those, rated 满意 or 基本满意")
+    wish_satisfaction_rate: float | None = Field(description="wishes_satisfied / wishes_rated (微心愿满意度)")
     meetings_held: int = Field(description="议事协商 meetings marked held that started in the period")
     heart_to_heart_meetings: int = Field(description="of those, 恳谈会/屋场恳谈会")
     joint_meetings: int = Field(description="of those, 联席会议")

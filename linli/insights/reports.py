@@ -77,6 +77,9 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "mediation_closed": m.mediation_closed,
         "mediation_success": m.mediation_success,
         "mediation_success_rate": m.mediation_success_rate,
+        "wishes_rated": m.wishes_rated,
+        "wishes_satisfied": m.wishes_satisfied,
+        "wish_satisfaction_rate": m.wish_satisfaction_rate,
         "meetings_held": m.meetings_held,
         "heart_to_heart_meetings": m.heart_to_heart_meetings,
         "joint_meetings": m.joint_meetings,
@@ -102,7 +105,7 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         f"截至报告生成时,仍有超期未办结诉求{board.overdue_now}件。",
         f"开展入户走访{m.visits}批次、服务群众{m.people_served}人次,走访覆盖{m.households_visited}户"
         f"(覆盖率{pct(m.visit_coverage)});开展志愿服务活动{m.activities}场,志愿服务时长{m.volunteer_hours:g}小时。",
-        f"收集微心愿{m.wishes_collected}个,实现{m.wishes_fulfilled}个;"
+        f"收集微心愿{m.wishes_collected}个,实现{m.wishes_fulfilled}个,心愿人满意度{pct(m.wish_satisfaction_rate)};"
         f"调解矛盾纠纷结案{m.mediation_closed}件,调解成功{m.mediation_success}件,调解成功率{pct(m.mediation_success_rate)}。",
         f"召开议事协商会议{m.meetings_held}次,其中恳谈会{m.heart_to_heart_meetings}次、联席会议{m.joint_meetings}次。",
     ]
@@ -137,6 +140,7 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["志愿服务时长(小时)", f"{m.volunteer_hours:g}"],
                 ["收集微心愿(个)", m.wishes_collected],
                 ["实现微心愿(个)", m.wishes_fulfilled],
+                ["微心愿满意度", pct(m.wish_satisfaction_rate)],
                 ["调解成功率", pct(m.mediation_success_rate)],
                 ["议事协商会议(次)", m.meetings_held],
                 ["恳谈会(次)", m.heart_to_heart_meetings],

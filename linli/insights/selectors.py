@@ -285,6 +285,8 @@ class ModuleFigures:
     volunteer_hours: float = 0.0
     wishes_collected: int = 0
     wishes_fulfilled: int = 0
+    wishes_rated: int = 0
+    wishes_satisfied: int = 0
     mediation_closed: int = 0
     mediation_success: int = 0
     # 议事协商 meetings held in the period (seed 001: 屋场恳谈会440次; 002: 联席会议), all kinds and two of them.
@@ -305,6 +307,11 @@ class ModuleFigures:
     def party_org_coverage(self) -> float | None:
         """小区党组织覆盖率: compounds with a party organisation of their own / compounds."""
         return round(self.compounds_with_party_org / self.compounds, 4) if self.compounds else None
+
+    @property
+    def wish_satisfaction_rate(self) -> float | None:
+        """微心愿满意度: rated 满意 or 基本满意 / rated, over wishes confirmed in the period."""
+        return round(self.wishes_satisfied / self.wishes_rated, 4) if self.wishes_rated else None
 
     @property
     def mediation_success_rate(self) -> float | None:
@@ -490,7 +497,12 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
     from linli.visits.models import Visit
     from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
-    from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
+    from linli.volunteering.selectors import (
+        WISH_SATISFIED_RATINGS,
+        wishes_collected_q,
+        wishes_fulfilled_q,
+        wishes_rated_q,
+    )
 
     start, end = period_bounds(period)
     m = ModuleFigures()
@@ -509,8 +521,14 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     ).aggregate(h=Sum("hours"))["h"]
     m.volunteer_hours = float(hours or 0)
     wishes = Wish.objects.filter(place_path__under=node.path)
-    m.wishes_collected = wishes.filter(wishes_collected_q(start, end)).count()
-    m.wishes_fulfilled = wishes.filter(wishes_fulfilled_q(start, end)).count()
+    counted = wishes.aggregate(
+        collected=Count("pk", filter=wishes_collected_q(start, end)),
+        fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
+        rated=Count("pk", filter=wishes_rated_q(start, end)),
+        satisfied=Count("pk", filter=wishes_rated_q(start, end) & Q(rating__in=WISH_SATISFIED_RATINGS)),
+    )
+    m.wishes_collected, m.wishes_fulfilled = counted["collected"], counted["fulfilled"]
+    m.wishes_rated, m.wishes_satisfied = counted["rated"], counted["satisfied"]
     cases = (
         MediationCase.objects.filter(
             place_path__under=node.path, closed_on__gte=period.since, closed_on__lte=period.until
@@ -634,6 +652,7 @@ RECORD_LISTS = {
     "volunteer_hours": gettext_noop("已确认的志愿服务时长"),
     "wishes_collected": gettext_noop("收集的微心愿"),
     "wishes_fulfilled": gettext_noop("实现的微心愿"),
+    "wishes_rated": gettext_noop("心愿人评价"),
     "mediation_closed": gettext_noop("调解结案"),
     "mediation_success": gettext_noop("调解成功"),
     "meetings_held": gettext_noop("召开的议事协商会议"),
@@ -652,7 +671,7 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
     from linli.deliberation.models import MediationCase, MediationOutcome, Meeting
     from linli.visits.models import Visit
     from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
-    from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
+    from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q, wishes_rated_q
 
     start, end = period_bounds(period)
     under = Q(place_path__under=node.path)
@@ -676,6 +695,8 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
         wishes = Wish.objects.visible_to(user).filter(under)
         chosen = wishes_collected_q(start, end) if kind == "wishes_collected" else wishes_fulfilled_q(start, end)
         return wishes.filter(chosen).order_by("-id")
+    if kind == "wishes_rated":
+        return Wish.objects.visible_to(user).filter(under, wishes_rated_q(start, end)).order_by("-id")
     if kind in ("mediation_closed", "mediation_success"):
         cases = (
             MediationCase.objects.visible_to(user)
@@ -698,6 +719,9 @@ def record_row(kind: str, obj: Any) -> RecordRow:
         return RecordRow(obj.starts_at, obj.title, obj.place_path)
     if kind == "volunteer_hours":
         return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, gettext("%(n)s小时") % {"n": obj.hours})
+    if kind == "wishes_rated":
+        rating = obj.get_rating_display() + (f" · {obj.rating_note}" if obj.rating_note else "")
+        return RecordRow(obj.confirmed_at, obj.title, obj.place_path, rating)
     if kind.startswith("wishes"):
         return RecordRow(
             obj.fulfilled_at if kind == "wishes_fulfilled" else obj.submitted_at, obj.title, obj.place_path

@@ -147,6 +147,7 @@ class WishOut(Schema):
     place_id: int
     submitted_at: dt.datetime
     fulfilled_at: dt.datetime | None
+    rating: str = Field(description="the wisher's rating on confirming (satisfied/basic/unsatisfied), or empty")
 
 
 class WishListOut(Schema):
@@ -156,7 +157,10 @@ class WishListOut(Schema):
 
 class WishActionIn(Schema):
     action: Literal["approve", "reject", "claim", "fulfil", "confirm"]
-    note: str = Field("", max_length=200)
+    note: str = Field("", max_length=200, description="review note, 圆梦 note, or (confirm) the rating's reason")
+    rating: Literal["", "satisfied", "basic", "unsatisfied"] = Field(
+        "", description="confirm only: the wisher's rating (满意/基本满意/不满意); unsatisfied needs a note"
+    )
 
 
 class CountsIn(Schema):
@@ -212,7 +216,7 @@ def _signup(s: Signup) -> SignupOut:
 def _wish(x: Wish) -> WishOut:
     return WishOut(
         id=x.pk, title=x.title, description=x.description, status=x.status, place_id=x.place_id,
-        submitted_at=x.submitted_at, fulfilled_at=x.fulfilled_at,
+        submitted_at=x.submitted_at, fulfilled_at=x.fulfilled_at, rating=x.rating,
     )  # fmt: skip
 
 
@@ -344,7 +348,7 @@ def wish_act(request: HttpRequest, wish_id: int, payload: WishActionIn) -> WishO
         "reject": lambda: w.wish_review(actor=u, wish_id=wish_id, approve=False, note=note),
         "claim": lambda: w.wish_claim(actor=u, wish_id=wish_id),
         "fulfil": lambda: w.wish_fulfil(actor=u, wish_id=wish_id, note=note),
-        "confirm": lambda: w.wish_confirm(actor=u, wish_id=wish_id),
+        "confirm": lambda: w.wish_confirm(actor=u, wish_id=wish_id, rating=payload.rating, note=note),
     }
     return _wish(calls[payload.action]())
 

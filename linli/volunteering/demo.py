@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind
+from linli.tickets.models import Rating
 from linli.volunteering.models import (
     Activity,
     ActivityStatus,
@@ -116,7 +117,7 @@ def _wishes(
     rng: random.Random, community: Place, people: list[Person], volunteers: list[Person], now: dt.datetime
 ) -> None:
     rows = []
-    for _ in range(rng.randint(40, 60)):
+    for i in range(rng.randint(40, 60)):
         wisher = rng.choice(people)
         submitted = now - dt.timedelta(days=rng.randint(1, 330))
         fulfilled = rng.random() < 0.85
@@ -131,6 +132,11 @@ def _wishes(
                 fulfil_note="已圆梦" if fulfilled else "",
             )
         )  # fmt: skip
+        if fulfilled:  # confirmed a day later and rated by index, not by another draw: the demo stays the same
+            wish = rows[-1]
+            wish.confirmed_at = min(now, wish.fulfilled_at + dt.timedelta(days=1))  # type: ignore[operator]
+            wish.rating = Rating.UNSATISFIED if i % 23 == 5 else Rating.BASIC if i % 6 == 1 else Rating.SATISFIED
+            wish.rating_note = "送来的轮椅尺寸不合适" if wish.rating == Rating.UNSATISFIED else ""
     Wish.objects.bulk_create(rows)
     for wish in Wish.objects.filter(place_path__startswith=community.path, status=WishStatus.CONFIRMED):
         points_credit(person=wish.claimed_by, kind=PointKind.VOLUNTEER, amount=10, reason=EntryReason.WISH,  # type: ignore[arg-type]

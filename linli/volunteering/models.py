@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.scoping import ScopedModel, ScopedQuerySet
+from linli.tickets.models import Rating
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -363,6 +364,9 @@ class Wish(ScopedModel):
     fulfil_note = models.CharField(max_length=200, blank=True)
     photo = models.FileField(upload_to=wish_photo_path, max_length=200, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The wisher's rating on confirming (seed 001: 微心愿…满意度达95%以上), on the requests' scale.
+    rating = models.CharField(max_length=12, blank=True, choices=Rating.choices)
+    rating_note = models.CharField(max_length=200, blank=True)
     review_note = models.CharField(max_length=200, blank=True)
     idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit posts one wish
 

@@ -41,6 +41,15 @@ def wishes_collected_q(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(submitted_at__gte=start, submitted_at__lt=end) & ~Q(status=WishStatus.REJECTED)
 
 
+def wishes_rated_q(start: dt.datetime, end: dt.datetime) -> Q:
+    """微心愿满意度's denominator: wishes the wisher confirmed in [start, end) with a rating (seed 001: 满意度达95%
+    以上). The numerator is those rated 满意 or 基本满意, as for requests' 满意率."""
+    return Q(confirmed_at__gte=start, confirmed_at__lt=end, status=WishStatus.CONFIRMED) & ~Q(rating="")
+
+
+WISH_SATISFIED_RATINGS = ("satisfied", "basic")
+
+
 def wishes_fulfilled_q(start: dt.datetime, end: dt.datetime) -> Q:
     """实现微心愿: delivered (fulfilled, or confirmed by the wisher) in [start, end), by ``fulfilled_at``."""
     return Q(fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=FULFILLED_STATUSES)

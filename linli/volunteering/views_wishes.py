@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,9 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.core import uploads
-from linli.core.errors import Conflict, InvalidInput, NotFound
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.places.models import Place
+from linli.tickets.models import Rating
 from linli.volunteering import wishes as w
 from linli.volunteering.models import Wish, WishStatus
 from linli.volunteering.views_common import run, top_node
@@ -79,8 +82,15 @@ def wish_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
-    wish = _access(request, wish_id)
-    return render(request, "volunteering/wish.html", {"wish": wish})
+    return _wish_page(request, _access(request, wish_id))
+
+
+def _wish_page(
+    request: HttpRequest, wish: Any, *, confirm: dict[str, str] | None = None, error: Any = None
+) -> HttpResponse:
+    """The wish; a refused confirmation comes back with the rating and reason chosen, and the error."""
+    context = {"wish": wish, "ratings": Rating.choices, "confirm": confirm or {}, "error": error}
+    return render(request, "volunteering/wish.html", context, status=422 if error else 200)
 
 
 @login_required
@@ -90,6 +100,17 @@ def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
     note = request.POST.get("note", "")
     user = request.user
     back = reverse("volunteering:wish", args=[wish_id])
+    if action == "confirm":
+        confirm = {"rating": request.POST.get("rating", ""), "note": note}
+        try:
+            w.wish_confirm(actor=user, wish_id=wish_id, **confirm)
+        except InvalidInput as exc:  # the form comes back as it was filled in, with the reason it was refused
+            return _wish_page(request, _access(request, wish_id), confirm=confirm, error=exc)
+        except (Conflict, Forbidden) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已确认,谢谢"))
+        return redirect(back)
     actions = {
         "approve": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=True, note=note), _("已发布")),
         "reject": (lambda: w.wish_review(actor=user, wish_id=wish_id, approve=False, note=note), _("已退回")),
@@ -98,7 +119,6 @@ def wish_act(request: HttpRequest, wish_id: int) -> HttpResponse:
             lambda: w.wish_fulfil(actor=user, wish_id=wish_id, note=note, photo=request.FILES.get("photo")),
             _("已登记圆梦"),
         ),
-        "confirm": (lambda: w.wish_confirm(actor=user, wish_id=wish_id), _("已确认,谢谢")),
     }
     if action not in actions:
         raise InvalidInput(_("操作无效"), field="action")

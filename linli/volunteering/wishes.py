@@ -26,6 +26,7 @@ from linli.core.idempotency import clean_key, create_once
 from linli.core.scoping import get_or_not_found
 from linli.orgs.models import Organisation
 from linli.people.models import Person
+from linli.tickets.models import Rating
 from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q, text
 from linli.volunteering.models import FULFILLED_STATUSES, EntryReason, PointKind, Wish, WishStatus
 from linli.volunteering.points import points_credit
@@ -185,17 +186,25 @@ def wish_photo_file(*, user: Any, wish_id: int) -> tuple[Any, str]:
 
 
 @transaction.atomic
-def wish_confirm(*, actor: Any, wish_id: int) -> Wish:
-    """The wisher (or the staff member who entered it) confirms; the volunteer earns points once."""
+def wish_confirm(*, actor: Any, wish_id: int, rating: str = "", note: str = "") -> Wish:
+    """The wisher (or the staff member who entered it) confirms and rates (满意 / 基本满意 / 不满意; an old
+    API client may still confirm without a rating); the volunteer earns points once. 不满意 needs a reason,
+    as for requests."""
     wish = _lock(actor, wish_id)
     is_wisher = wish.wisher_id == getattr(actor, "person_id", None) or wish.submitted_by_id == actor.pk
     if not is_wisher:
         raise Forbidden(_("只有心愿人可以确认"))
     if wish.status != WishStatus.FULFILLED:
         raise Conflict(_("该心愿尚未圆梦"))
+    if rating and rating not in Rating.values:
+        raise InvalidInput(_("评价应为 满意、基本满意 或 不满意"), field="rating")
+    note = text(note, field="note", label=_("评价意见"), max_length=200, required=False)
+    if rating == Rating.UNSATISFIED and not note:
+        raise InvalidInput(_("不满意时请说明原因"), field="note")
     wish.status = WishStatus.CONFIRMED
     wish.confirmed_at = timezone.now()
-    wish.save(update_fields=["status", "confirmed_at"])
+    wish.rating, wish.rating_note = rating, note
+    wish.save(update_fields=["status", "confirmed_at", "rating", "rating_note"])
     if wish.claimed_by_id:
         points_credit(
             person=wish.claimed_by,  # type: ignore[arg-type]
@@ -206,7 +215,7 @@ def wish_confirm(*, actor: Any, wish_id: int) -> Wish:
             note=wish.title,
             actor=actor,
         )
-    audit_record(action="wish.confirm", actor=actor, target=wish)
+    audit_record(action="wish.confirm", actor=actor, target=wish, rating=rating)
     return wish
 
 
