@@ -24,7 +24,7 @@ MIN_RATIO = 0.2
 MAX_MB = 200.0
 COPY_SQL = """COPY (
   SELECT t.number, t.title, c.name, p.name, t.status, t.source, t.priority, t.submitted_at, t.responded_at,
-         t.resolved_at, t.closed_at, t.resolve_due, t.rating
+         t.resolved_at, t.closed_at, t.resolve_due, t.rating, t.kind
   FROM tickets_ticket t LEFT JOIN tickets_category c ON c.id = t.category_id JOIN places_place p ON p.id = t.place_id
   ORDER BY t.id DESC
 ) TO STDOUT WITH (FORMAT csv)"""

@@ -39,12 +39,12 @@ def test_the_workbench_export_writes_each_rating_as_its_chinese_label(client_as:
     generate_requests(count=10, seed=21, days=10)
     given = rated({"a": "satisfied", "b": "basic", "c": "unsatisfied"})
     table = rows(client_as("street").get("/requests/export.csv"))
-    assert table[0][-1] == "评价"
-    by_number = {r[0]: r[-1] for r in table[1:]}
+    rating = table[0].index("评价")
+    by_number = {r[0]: r[rating] for r in table[1:]}
     labels = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
     assert {n: by_number[n] for n in given} == {n: labels[c] for n, c in given.items()}
     assert not {"satisfied", "basic", "unsatisfied"} & set(by_number.values())
-    unrated = [r[-1] for r in table[1:] if r[0] not in given]
+    unrated = [r[rating] for r in table[1:] if r[0] not in given]
     assert unrated and all(cell in ("", *labels.values()) for cell in unrated)
 
 
@@ -55,7 +55,8 @@ def test_the_insights_export_writes_the_rating_label_too(client_as: Any, places:
     listed = [r[0] for r in rows(client_as("street").get(url))[1:]]
     assert listed, "the figure should list requests of the default period"
     Ticket.objects.filter(number=listed[0]).update(rating="unsatisfied")
-    cells = {r[0]: r[-1] for r in rows(client_as("street").get(url))[1:]}
+    table = rows(client_as("street").get(url))
+    cells = {r[0]: r[table[0].index("评价")] for r in table[1:]}
     assert cells[listed[0]] == "不满意"
     assert "unsatisfied" not in cells.values()
 
@@ -65,5 +66,6 @@ def test_an_english_speaker_gets_the_rating_in_english(client_as: Any) -> None:
     ticket = Ticket.objects.order_by("-id").first()
     Ticket.objects.filter(pk=ticket.pk).update(rating="satisfied")
     response = client_as("street").get("/requests/export.csv", HTTP_ACCEPT_LANGUAGE="en")
-    cells = {r[0]: r[-1] for r in rows(response)[1:]}
+    table = rows(response)
+    cells = {r[0]: r[table[0].index("评价")] for r in table[1:]}
     assert cells[ticket.number] == "Satisfied"

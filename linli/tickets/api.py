@@ -60,6 +60,10 @@ class TicketIn(Schema):
     anonymous: bool = Field(default=False, description="Staff and volunteers do not see the reporter's name or number")
     contact_phone: str | None = None
     source: str = "api"
+    kind: str = Field(
+        default="help",
+        description="诉求类型: help 求助, complaint 投诉, suggestion 建议, consult 咨询, report 举报, praise 表扬",
+    )
     reporter_name: str | None = None
 
 
@@ -108,6 +112,7 @@ class TicketOut(OutSchema):
     public: bool
     anonymous: bool
     source: str
+    kind: str = Field(description="诉求类型 (help/complaint/suggestion/consult/report/praise); empty for old requests")
     priority: str
     contact_phone: str
     deadlines: DeadlinesOut
@@ -193,6 +198,7 @@ def ticket_out(t: Ticket, user: Any, *, listed: bool = False) -> dict[str, Any]:
         "public": t.public,
         "anonymous": t.anonymous,
         "source": t.source,
+        "kind": t.kind,
         "priority": t.priority,
         "contact_phone": "" if listed else shown_phone(t, user),
         "deadlines": DeadlinesOut(
@@ -274,6 +280,7 @@ def requests_create(request: HttpRequest, payload: TicketIn) -> Status[TicketDet
         anonymous=payload.anonymous,
         contact_phone=payload.contact_phone or "",
         source=payload.source,
+        kind=payload.kind,
         reporter_name=payload.reporter_name or "",
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )

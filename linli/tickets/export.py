@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from linli.accounts.roles import is_staff_like
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden
-from linli.tickets.models import Priority, Rating, Source, Status, Ticket
+from linli.tickets.models import Kind, Priority, Rating, Source, Status, Ticket
 from linli.tickets.problems import safe_cell
 from linli.tickets.selectors import TicketFilters, filter_tickets
 
@@ -47,6 +47,7 @@ HEADER = [
     "关闭时间",
     "办理时限",
     "评价",
+    "诉求类型",  # added last (session 15): spreadsheets built on the earlier columns keep working
 ]
 COLUMNS = ("number", "title", "category__name", "place__name", "status", "source", "priority")
 TIMES = ("submitted_at", "responded_at", "resolved_at", "closed_at", "resolve_due")
@@ -93,10 +94,10 @@ def csv_rows(user: Any, filters: TicketFilters) -> Iterator[str]:
 def rows_of(tickets: QuerySet[Ticket]) -> Iterator[str]:
     """The CSV text, in blocks of lines, of an already scoped and ordered queryset of requests."""
     local = {f"{name}_local": LocalMinute(F(name)) for name in TIMES}
-    qs = tickets.annotate(**local).values_list(*COLUMNS, *local, "rating")
+    qs = tickets.annotate(**local).values_list(*COLUMNS, *local, "rating", "kind")
     writer = csv.writer(_Echo())
     # Labels translated once per export, not once per row
-    labels = [{k: str(v) for k, v in c.choices} for c in (Status, Source, Priority, Rating)]
+    labels = [{k: str(v) for k, v in c.choices} for c in (Status, Source, Priority, Rating, Kind)]
     yield codecs.BOM_UTF8.decode() + writer.writerow(HEADER)
     # Inside a transaction the server-side cursor is not WITH HOLD: PostgreSQL computes rows as they
     # are fetched instead of materialising the whole result (1M rows) before the first one.
@@ -111,10 +112,11 @@ def _lines(
     source: dict[str, str],
     priority: dict[str, str],
     rating_label: dict[str, str],
+    kind_label: dict[str, str],
 ) -> Iterator[str]:
     lines: list[str] = []
     for row in qs.iterator(chunk_size=CHUNK):
-        (number, title, category, place, st, src, pri, submitted, responded, resolved, closed, due, rating) = row
+        (number, title, category, place, st, src, pri, submitted, responded, resolved, closed, due, rating, kind) = row
         lines.append(
             writer.writerow(
                 [
@@ -131,6 +133,7 @@ def _lines(
                     closed or "",
                     due or "",
                     rating_label.get(rating, rating) if rating else "",
+                    kind_label.get(kind, kind),
                 ]
             )
         )

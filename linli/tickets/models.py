@@ -94,6 +94,17 @@ class Source(models.TextChoices):
     PROACTIVE = "proactive", _("主动发现(未诉先办)")
 
 
+class Kind(models.TextChoices):
+    """诉求类型, as 12345 hotlines and 接诉即办 classify what a resident asks for (seed 002: 在线求助、投诉建议)."""
+
+    HELP = "help", _("求助")
+    COMPLAINT = "complaint", _("投诉")
+    SUGGESTION = "suggestion", _("建议")
+    CONSULT = "consult", _("咨询")
+    REPORT = "report", _("举报")
+    PRAISE = "praise", _("表扬")
+
+
 class Status(models.TextChoices):
     SUBMITTED = "submitted", _("待受理")
     ACCEPTED = "accepted", _("已受理")
@@ -156,6 +167,8 @@ class Ticket(ScopedModel):
     phone_enc = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=64, blank=True)  # indexed in Meta (exact match only)
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.APP)
+    # Blank for requests from before the field (未标注); every new request has one (default 求助).
+    kind = models.CharField(max_length=12, choices=Kind.choices, blank=True, default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)  # see Meta
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.LOW)
 

@@ -31,6 +31,7 @@ from linli.tickets.models import (
     PHOTOS_MAX,
     TITLE_MAX,
     Category,
+    Kind,
     PhotoKind,
     Priority,
     Source,
@@ -161,6 +162,7 @@ def ticket_submit(
     contact_phone: str = "",
     source: str = Source.APP,
     reporter_name: str = "",
+    kind: str = Kind.HELP,
     idempotency_key: str = "",
     dispatch: Dispatcher | None = None,
     on_created: Callable[[Ticket], None] | None = None,
@@ -181,6 +183,8 @@ def ticket_submit(
     reporter_name = _clean_text(reporter_name, field="reporter_name", limit=64, required=False, label=_("反映人"))
     if source not in Source.values:
         raise InvalidInput(_("未知来源“%(source)s”") % {"source": source}, field="source")
+    if kind not in Kind.values:
+        raise InvalidInput(_("诉求类型应为 求助、投诉、建议、咨询、举报 或 表扬"), field="kind")
     la, ln = validate_point(lat, lng)
     phone = normalise_phone(contact_phone, field="contact_phone") if (contact_phone or "").strip() else ""
     category = _resolve_category(category_id)
@@ -204,6 +208,7 @@ def ticket_submit(
             phone=phone,
             source=source,
             reporter_name=reporter_name,
+            kind=kind,
             key=key,
             auto=auto,
         )
@@ -245,6 +250,7 @@ def _create(
     source: str,
     reporter_name: str,
     key: str,
+    kind: str = Kind.HELP,
     auto: Dispatch | None = None,
 ) -> tuple[Ticket, TicketEvent]:
     now = timezone.now()
@@ -273,6 +279,7 @@ def _create(
         phone_enc=crypto.encrypt(phone),
         phone_hash=crypto.keyed_hash("phone", phone),
         source=source,
+        kind=kind,
         priority=category.priority if category else Priority.LOW,
         submitted_by=actor,
         reporter_name=reporter_name,

@@ -15,7 +15,7 @@ from linli.core.errors import InvalidInput
 from linli.core.ratelimit import rate_limit
 from linli.places.models import Place, PlaceKind
 from linli.tickets.categories import leaf_categories
-from linli.tickets.models import PHOTOS_MAX
+from linli.tickets.models import PHOTOS_MAX, Kind
 from linli.tickets.selectors import resident_status, visible_tickets
 from linli.tickets.services import ticket_photo_add
 
@@ -65,6 +65,7 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
             anonymous=post.get("anonymous") == "on",
             contact_phone=post.get("contact_phone", ""),
             source=source,
+            kind=post.get("kind") or "help",
             reporter_name=post.get("reporter_name", ""),
             idempotency_key=post.get("idempotency_key", ""),
         )
@@ -89,6 +90,7 @@ def new(request: HttpRequest) -> HttpResponse:
         "tickets/new.html",
         {
             "categories": leaf_categories(),
+            "kinds": Kind.choices,
             "locations": location_choices(request.user),
             "error": error,
             "data": request.POST,

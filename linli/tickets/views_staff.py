@@ -24,7 +24,7 @@ from linli.places.models import Place, PlaceKind
 from linli.tickets import metrics as m
 from linli.tickets.bulk import tickets_bulk_act
 from linli.tickets.categories import leaf_categories
-from linli.tickets.models import Source, Status
+from linli.tickets.models import Kind, Source, Status
 from linli.tickets.selectors import (
     TicketFilters,
     care_tags_for_filter,
@@ -147,6 +147,7 @@ def entry(request: HttpRequest) -> HttpResponse:
         "tickets/entry.html",
         {
             "sources": [(v, label) for v, label in Source.choices if v in STAFF_SOURCES],
+            "kinds": Kind.choices,
             "categories": leaf_categories(),
             "locations": locations,
             "error": error,
