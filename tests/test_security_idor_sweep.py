@@ -379,6 +379,7 @@ def test_every_get_operation_with_an_id_has_an_idor_check_or_a_reasoned_exemptio
 PAGES: dict[str, str] = {
     "/places/{}/": "place",
     "/orgs/party/{}/": "party_org",
+    "/orgs/organisations/{}/": "organisation",
     "/requests/{}/": "ticket",
     "/requests/photos/{}": "ticket_photo",
     "/ledger/people/{}/": "person",

@@ -72,6 +72,14 @@ ACTION_LABELS: dict[str, str] = {
     "place.moved": gettext_noop("调整区域节点隶属"),
     "place.deleted": gettext_noop("删除区域节点"),
     "household.created": gettext_noop("新增住户"),
+    # --- party organisations and the organisation register
+    "party_org.created": gettext_noop("设立党组织"),
+    "party_org.renamed": gettext_noop("党组织更名"),
+    "party_org.reanchored": gettext_noop("调整党组织所在地"),
+    "party_org.dissolved": gettext_noop("撤销党组织"),
+    "organisation.registered": gettext_noop("登记组织"),
+    "organisation.updated": gettext_noop("修改组织名称或联系方式"),
+    "organisation.serves_set": gettext_noop("调整组织服务范围"),
     # --- requests (诉求), categories, problem list, routing
     "ticket.exported": gettext_noop("导出诉求"),
     "category.created": gettext_noop("新增诉求分类"),

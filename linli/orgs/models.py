@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -55,11 +56,20 @@ class PartyOrg(MP_Node, ScopedModel):
     kind = models.CharField(max_length=24, choices=PartyOrgKind.choices)
     name = models.CharField(max_length=100)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="party_orgs")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit sets up one org
 
     objects = PartyOrgManager()
 
     class Meta:
         indexes = [models.Index(fields=["place_path", "kind"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="party_org_idempotency_per_creator",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -90,6 +100,8 @@ class Organisation(ScopedModel):
     home = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="registered_orgs")
     serves = models.ManyToManyField("places.Place", related_name="served_by", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit registers one org
 
     objects = ScopedQuerySet.as_manager()
 
@@ -99,7 +111,12 @@ class Organisation(ScopedModel):
             # registrations cannot both pass the service's check). Blank codes are not compared.
             models.UniqueConstraint(
                 fields=["kind", "uscc"], condition=~Q(uscc=""), name="organisation_unique_uscc_per_kind"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="organisation_idempotency_per_creator",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from linli.core.scoping import access, get_or_not_found, scope_for
-from linli.orgs.models import Organisation, PartyOrg
+from linli.orgs.models import PARTY_ORG_CHILDREN, Organisation, PartyOrg
+from linli.orgs.services import ROOT_PLACE_KINDS
+from linli.places.models import Place
 
 
 def visible_party_orgs(user: Any) -> QuerySet[PartyOrg]:
@@ -27,3 +30,56 @@ def visible_organisations(user: Any) -> QuerySet[Organisation]:
 
 def access_organisation(user: Any, pk: Any) -> Organisation:
     return get_or_not_found(visible_organisations(user), pk)  # type: ignore[no-any-return]
+
+
+# ----------------------------------------------------------------------------- pickers for the forms
+
+PICKER_LIMIT = 500
+# Below a parent org, a new org is anchored at the parent's place or down to two levels under it
+# (a community 党委 → its compounds and their grids; a compound's branch → its buildings and units).
+ANCHOR_DEPTH = 2
+
+
+def managed_places(user: Any, kinds: Iterable[str], *, limit: int = PICKER_LIMIT) -> list[Place]:
+    """Places of ``kinds`` where the user holds ``manage`` (or everything), in tree order."""
+    scope = scope_for(user, "manage")
+    if scope.empty:
+        return []
+    return list(Place.objects.filter(scope.q("path"), kind__in=list(kinds)).order_by("path")[:limit])
+
+
+def anchor_places(user: Any, org: PartyOrg) -> list[Place]:
+    """Where a child of ``org`` may be anchored: its place and the places under it (two levels down)
+    that the user manages."""
+    scope = scope_for(user, "manage")
+    if scope.empty:
+        return []
+    base = len(org.place_path) // Place.steplen
+    return list(
+        Place.objects.filter(scope.q("path"), path__under=org.place_path, depth__lte=base + ANCHOR_DEPTH).order_by(
+            "path"
+        )[:PICKER_LIMIT]
+    )
+
+
+def reanchor_places(user: Any, org: PartyOrg, parent: PartyOrg | None) -> list[Place]:
+    """Where ``org`` may move: inside its parent's place (a root: districts and streets), managed by the user."""
+    if parent is None:
+        return managed_places(user, ROOT_PLACE_KINDS)
+    return anchor_places(user, parent)
+
+
+def parent_options(user: Any) -> list[PartyOrg]:
+    """Orgs the user may set up a child under: those that have children and sit where the user manages."""
+    scope = scope_for(user, "manage")
+    if scope.empty:
+        return []
+    kinds = [kind for kind, children in PARTY_ORG_CHILDREN.items() if children]
+    orgs = PartyOrg.objects.filter(scope.q("place_path"), kind__in=kinds).select_related("place")
+    return list(orgs.order_by("path")[:PICKER_LIMIT])
+
+
+def parent_of(org: PartyOrg) -> PartyOrg | None:
+    if org.depth == 1:
+        return None
+    return PartyOrg.objects.filter(path=org.path[: -PartyOrg.steplen]).select_related("place").first()

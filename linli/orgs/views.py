@@ -1,25 +1,99 @@
+"""The party organisation pages: the tree (with forms to set up a 党工委 or a child org) and one org
+(with forms to add below it, rename, re-anchor and dissolve it). Forms are shown only to those who may
+use them; a refused form comes back with what was typed and the error beside its field (422)."""
+
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from linli.orgs.models import PartyOrg, PartyOrgKind
-from linli.orgs.selectors import access_party_org, visible_organisations, visible_party_orgs
+from linli.core.errors import Conflict, InvalidInput
+from linli.orgs import services as s
+from linli.orgs.models import PARTY_ORG_CHILDREN, PartyOrg, PartyOrgKind
+from linli.orgs.selectors import (
+    access_party_org,
+    anchor_places,
+    managed_places,
+    parent_of,
+    parent_options,
+    reanchor_places,
+    visible_party_orgs,
+)
+from linli.orgs.views_common import form_error, pick
+from linli.places.models import PlaceKind
 
 # Above this many visible nodes, the tree page stops at branches and links down.
 TREE_PAGE_LIMIT = 800
 
+# The places the tree page's "add a child org" form offers (the org page offers its own place and below).
+TREE_PICKER_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.GRID, PlaceKind.BUILDING)
+
+# The fields each form shows; an error on another field (or none) is shown at the top of its form.
+FORM_FIELDS: dict[str, set[str]] = {
+    "root": {"name", "place_id"},
+    "child": {"parent_id", "kind", "name", "place_id"},
+    "rename": {"name"},
+    "reanchor": {"place_id"},
+    "dissolve": set(),
+}
+
+
+def _child_kinds(kinds: Iterable[str]) -> list[tuple[str, str]]:
+    wanted = set(kinds)
+    return [(kind, str(label)) for kind, label in PartyOrgKind.choices if kind in wanted]
+
 
 @login_required
 def party_tree(request: HttpRequest) -> HttpResponse:
-    qs = visible_party_orgs(request.user).order_by("path")
+    user = request.user
+    may_found = s.may_found_roots(user)
+    root_places = managed_places(user, s.ROOT_PLACE_KINDS) if may_found else []
+    parents = parent_options(user)
+    tree_places = managed_places(user, TREE_PICKER_KINDS) if parents else []
+    form, error = "", None
+    if request.method == "POST":
+        form = request.POST.get("form", "")
+        data = request.POST
+        try:
+            if form == "root" and may_found:
+                org = s.party_org_create(
+                    actor=user,
+                    parent=None,
+                    kind=PartyOrgKind.WORKING_COMMITTEE,
+                    name=data.get("name", ""),
+                    place=pick(root_places, data.get("place_id"), "place_id", _("所在地")),
+                    idempotency_key=data.get("idempotency_key", ""),
+                )
+            elif form == "child" and parents:
+                org = s.party_org_create(
+                    actor=user,
+                    parent=pick(parents, data.get("parent_id"), "parent_id", _("上级组织")),
+                    kind=data.get("kind", ""),
+                    name=data.get("name", ""),
+                    place=pick(tree_places, data.get("place_id"), "place_id", _("所在地")),
+                    idempotency_key=data.get("idempotency_key", ""),
+                )
+            else:
+                raise InvalidInput(_("请使用页面上的表单提交"))
+        except (InvalidInput, Conflict) as exc:
+            error = exc
+        else:
+            messages.success(request, _("已设立“%(org)s”。") % {"org": org.name})
+            return redirect("orgs:party_detail", org.pk)
+
+    qs = visible_party_orgs(user).order_by("path")
     total = qs.count()
     summary = {row["kind"]: row["n"] for row in qs.values("kind").annotate(n=Count("pk")).order_by()}
     nodes = list(qs[:TREE_PAGE_LIMIT])
+    child_kinds = [k for k in PartyOrgKind.values if k != PartyOrgKind.WORKING_COMMITTEE]
     return render(
         request,
         "orgs/party_tree.html",
@@ -29,7 +103,15 @@ def party_tree(request: HttpRequest) -> HttpResponse:
             "shown": len(nodes),
             "truncated": total > len(nodes),
             "summary": [(str(label), summary.get(kind, 0)) for kind, label in PartyOrgKind.choices],
+            "root_places": root_places,
+            "parents": parents,
+            "tree_places": tree_places,
+            "child_kinds": _child_kinds(child_kinds),
+            "data": request.POST if error else {},
+            "idempotency_key": uuid.uuid4().hex,  # each form shown is one org; a refused one gets a new key
+            **form_error(FORM_FIELDS, form, error),
         },
+        status=422 if error else 200,
     )
 
 
@@ -47,16 +129,63 @@ def _nest(nodes: list[PartyOrg]) -> list[dict[str, Any]]:
 
 @login_required
 def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
-    org = access_party_org(request.user, org_id)
-    children = visible_party_orgs(request.user).filter(path__under=org.path, depth=org.depth + 1).order_by("path")
+    user = request.user
+    org = access_party_org(user, org_id)
+    parent = parent_of(org)
+    may_change = s.may_change_party_org(user, org)
+    kinds = PARTY_ORG_CHILDREN[org.kind]
+    add_places = anchor_places(user, org) if kinds else []
+    move_places = reanchor_places(user, org, parent) if may_change else []
+    form, error = "", None
+    if request.method == "POST":
+        form = request.POST.get("form", "")
+        data = request.POST
+        try:
+            if form == "child" and add_places:
+                child = s.party_org_create(
+                    actor=user,
+                    parent=org,
+                    kind=data.get("kind", ""),
+                    name=data.get("name", ""),
+                    place=pick(add_places, data.get("place_id"), "place_id", _("所在地")),
+                    idempotency_key=data.get("idempotency_key", ""),
+                )
+                messages.success(request, _("已设立“%(org)s”。") % {"org": child.name})
+            elif form == "rename" and may_change:
+                s.party_org_rename(actor=user, org=org, name=data.get("name", ""))
+                messages.success(request, _("名称已修改。"))
+            elif form == "reanchor" and may_change:
+                place = pick(move_places, data.get("place_id"), "place_id", _("所在地"))
+                s.party_org_reanchor(actor=user, org=org, place=place)
+                messages.success(request, _("所在地已调整为“%(place)s”。") % {"place": place.name})
+            elif form == "dissolve" and may_change:
+                s.party_org_dissolve(actor=user, org=org)
+                messages.success(request, _("已撤销“%(org)s”。") % {"org": org.name})
+                if parent is not None and visible_party_orgs(user).filter(pk=parent.pk).exists():
+                    return redirect("orgs:party_detail", parent.pk)
+                return redirect("orgs:party_tree")
+            else:
+                raise InvalidInput(_("请使用页面上的表单提交"))
+        except (InvalidInput, Conflict) as exc:
+            error = exc
+        else:
+            return redirect("orgs:party_detail", org.pk)
+    children = visible_party_orgs(user).filter(path__under=org.path, depth=org.depth + 1).order_by("path")
     return render(
         request,
         "orgs/party_detail.html",
-        {"org": org, "children": children, "positions": org.positions.select_related("person", "place")},
+        {
+            "org": org,
+            "parent": parent,
+            "children": children,
+            "positions": org.positions.select_related("person", "place"),
+            "may_change": may_change,
+            "child_kinds": _child_kinds(kinds),
+            "add_places": add_places,
+            "move_places": move_places,
+            "data": request.POST if error else {},
+            "idempotency_key": uuid.uuid4().hex,
+            **form_error(FORM_FIELDS, form, error),
+        },
+        status=422 if error else 200,
     )
-
-
-@login_required
-def organisations(request: HttpRequest) -> HttpResponse:
-    orgs = visible_organisations(request.user).select_related("home").order_by("kind", "name")[:500]
-    return render(request, "orgs/organisations.html", {"orgs": orgs})
