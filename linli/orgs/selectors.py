@@ -83,3 +83,18 @@ def parent_of(org: PartyOrg) -> PartyOrg | None:
     if org.depth == 1:
         return None
     return PartyOrg.objects.filter(path=org.path[: -PartyOrg.steplen]).select_related("place").first()
+
+
+def organisations_serving(path: str) -> QuerySet[Organisation]:
+    """The organisations a resident living at ``path`` can turn to (seed 001: 公示…部门联系电话): those registered
+    at, or serving, the resident's place or any place above it — their 居委会, 业委会, 物业, the street's
+    departments. One query; the ancestors are prefixes of the path."""
+    from linli.places.models import Place
+
+    chain = [path[:n] for n in range(Place.steplen, len(path) + 1, Place.steplen)]
+    served = Organisation.serves.through.objects.filter(place__path__in=chain).values("organisation_id")
+    return (
+        Organisation.objects.filter(Q(place_path__in=chain) | Q(pk__in=served))
+        .select_related("home")
+        .order_by("kind", "name")
+    )

@@ -134,3 +134,15 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
         },
         status=422 if error else 200,
     )
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    """服务我家的组织: the organisations serving the resident's home and the places above it, with their public
+    office phones (seed 001: 公示…部门联系电话). Contact persons' names stay with staff. Anyone signed in with a
+    person in the ledger sees their own; without one, the page says so."""
+    from linli.orgs.selectors import organisations_serving
+
+    person = getattr(request.user, "person", None)
+    orgs = list(organisations_serving(person.place_path)) if person is not None and person.place_path else []
+    return render(request, "orgs/contacts.html", {"person": person, "orgs": orgs})

@@ -27,7 +27,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 # filled in by ``detail_urls``.
 PAGES: dict[str, list[str]] = {
     "": ["/accounts/login/"],
-    "resident": ["/", "/requests/new/", "/requests/mine/", "{ticket}"],
+    "resident": ["/", "/requests/new/", "/requests/mine/", "{ticket}", "/orgs/contacts/"],
     "volunteer": [
         "/volunteering/",
         "/requests/board/",
