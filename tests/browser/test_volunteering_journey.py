@@ -117,8 +117,10 @@ def test_activity_check_in_points_reward_and_a_wish_fulfilled(login, live_demo):
     _click(page, "button[value=fulfil]")
     page = _switch(page, login, "resident")
     page.goto(wish_url)
+    page.check("input[name=rating][value=satisfied]")  # the wisher rates on confirming (微心愿满意度)
     _click(page, "button[value=confirm]")
-    assert Wish.objects.get(title="希望有人帮忙修收音机").status == "confirmed"
+    wish = Wish.objects.get(title="希望有人帮忙修收音机")
+    assert (wish.status, wish.rating) == ("confirmed", "satisfied")
     page = _switch(page, login, "community")
     page.goto(f"{base}/volunteering/wishes/")
     assert int(page.locator(".wishes-collected").inner_text()) == collected + 1
