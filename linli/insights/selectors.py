@@ -521,11 +521,12 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     ).aggregate(h=Sum("hours"))["h"]
     m.volunteer_hours = float(hours or 0)
     wishes = Wish.objects.filter(place_path__under=node.path)
+    rated = wishes_rated_q(start, end)
     counted = wishes.aggregate(
         collected=Count("pk", filter=wishes_collected_q(start, end)),
         fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
-        rated=Count("pk", filter=wishes_rated_q(start, end)),
-        satisfied=Count("pk", filter=wishes_rated_q(start, end) & Q(rating__in=WISH_SATISFIED_RATINGS)),
+        rated=Count("pk", filter=rated),
+        satisfied=Count("pk", filter=rated & Q(rating__in=WISH_SATISFIED_RATINGS)),
     )
     m.wishes_collected, m.wishes_fulfilled = counted["collected"], counted["fulfilled"]
     m.wishes_rated, m.wishes_satisfied = counted["rated"], counted["satisfied"]
