@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.cobuilding.models import GRANT_KINDS, Fund, FundEntry, FundEntryKind, FundHolder, Project, ProjectStatus
-from linli.cobuilding.permissions import clean_text, require
+from linli.cobuilding.permissions import require
 from linli.cobuilding.services_partners import _money
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.text import clean_text
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.places.models import Place, PlaceKind
 

@@ -31,9 +31,10 @@ from linli.cobuilding.models import (
     Resource,
     ResourceCategory,
 )
-from linli.cobuilding.permissions import clean_text, may, require
+from linli.cobuilding.permissions import may, require
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.text import clean_text
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place, PlaceKind
 

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.cobuilding.models import CommitteeMember, CommitteeRole, ListEntry, ListKind, PropertyContract, Rating
-from linli.cobuilding.permissions import clean_text, require
+from linli.cobuilding.permissions import require
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.identifiers import validate_uscc
+from linli.core.text import clean_text
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind

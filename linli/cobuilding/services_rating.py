@@ -27,9 +27,10 @@ from linli.cobuilding.models import (
     RatingTemplate,
     SurveySample,
 )
-from linli.cobuilding.permissions import clean_text, may, require
+from linli.cobuilding.permissions import may, require
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.scoping import scope_for
+from linli.core.text import clean_text
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Household, Place, PlaceKind
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.text import clean_text
 from linli.deliberation.models import MediationCase, MediationOutcome, MediationSession
 from linli.deliberation.permissions import require_any
 from linli.people.models import Person
@@ -19,17 +20,6 @@ from linli.places.models import Place
 
 NOT_YOURS = gettext_noop("您的岗位无权办理此调解")  # translated where raised: _(NOT_YOURS)
 MEDIATE = {"handle", "manage"}
-
-
-def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
-        )
-    return value
 
 
 def _day(value: dt.date, field: str) -> dt.date:
@@ -51,8 +41,8 @@ def mediation_open(
     case = MediationCase.objects.create(
         place=place,
         place_path=place.path,
-        title=_clean(title, "title", _("案件名称"), 100),
-        dispute=_clean(dispute, "dispute", _("纠纷情况"), 5000),
+        title=clean_text(title, field="title", label=_("案件名称"), max_length=100),
+        dispute=clean_text(dispute, field="dispute", label=_("纠纷情况"), max_length=5000),
         parties=names,
         mediator=mediator,
         opened_on=_day(opened_on, "opened_on"),
@@ -70,7 +60,10 @@ def mediation_session_add(*, actor: Any, case: MediationCase, held_on: dt.date, 
     if held_on < case.opened_on:
         raise InvalidInput(_("调解日期不能早于立案日期"), field="held_on")
     return MediationSession.objects.create(
-        case=case, held_on=_day(held_on, "held_on"), note=_clean(note, "note", _("调解记录"), 5000), recorded_by=actor
+        case=case,
+        held_on=_day(held_on, "held_on"),
+        note=clean_text(note, field="note", label=_("调解记录"), max_length=5000),
+        recorded_by=actor,
     )
 
 
@@ -89,7 +82,9 @@ def mediation_close(
         raise InvalidInput(_("结案日期不能早于立案日期"), field="closed_on")
     case.outcome = outcome
     case.closed_on = _day(closed_on, "closed_on")
-    case.agreement = _clean(agreement, "agreement", _("调解协议"), 5000, required=outcome == MediationOutcome.SUCCESS)
+    case.agreement = clean_text(
+        agreement, field="agreement", label=_("调解协议"), max_length=5000, required=outcome == MediationOutcome.SUCCESS
+    )
     case.save(update_fields=["outcome", "closed_on", "agreement"])
     audit_record(action="mediation.closed", actor=actor, target=case, outcome=outcome)
     return case

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from linli.audit.services import audit_record
 from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.text import clean_text
 from linli.deliberation.models import (
     AgendaItem,
     Decision,
@@ -40,17 +41,6 @@ from linli.places.models import Place
 NOT_YOURS = gettext_noop("您的岗位无权管理此会议")  # translated where raised: _(NOT_YOURS)
 
 
-def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
-        )
-    return value
-
-
 @transaction.atomic
 def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: str, starts_at: dt.datetime) -> Meeting:
     require(actor, place.path, "manage", _("您的岗位无权在此召集会议"))
@@ -60,8 +50,8 @@ def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: s
         place=place,
         place_path=place.path,
         kind=kind,
-        title=_clean(title, "title", _("会议名称"), 100),
-        location=_clean(location, "location", _("会议地点"), 200),
+        title=clean_text(title, field="title", label=_("会议名称"), max_length=100),
+        location=clean_text(location, field="location", label=_("会议地点"), max_length=200),
         starts_at=aware(starts_at),
         checkin_token=secrets.token_urlsafe(16)[:24],
         created_by=actor,
@@ -88,7 +78,7 @@ def meeting_invite(
                 meeting=meeting,
                 person=person,
                 organisation=organisation,
-                role=_clean(role, "role", _("角色"), 32, required=False),
+                role=clean_text(role, field="role", label=_("角色"), max_length=32, required=False),
             )
     except IntegrityError:
         raise Conflict(_("已邀请过"), field="person_id") from None
@@ -178,7 +168,7 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> MeetingSignI
 def meeting_record_minutes(*, actor: Any, meeting: Meeting, minutes: str) -> Meeting:
     require(actor, meeting.place_path, "manage", _(NOT_YOURS))
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    meeting.minutes = _clean(minutes, "minutes", _("会议纪要"), 20000)
+    meeting.minutes = clean_text(minutes, field="minutes", label=_("会议纪要"), max_length=20000)
     meeting.status = MeetingStatus.HELD
     meeting.save(update_fields=["minutes", "status"])
     audit_record(action="meeting.minutes_recorded", actor=actor, target=meeting)
@@ -204,7 +194,7 @@ def decision_record(
     decision = Decision.objects.create(
         meeting=meeting,
         topic=topic,
-        text=_clean(text, "text", _("决定内容"), 5000),
+        text=clean_text(text, field="text", label=_("决定内容"), max_length=5000),
         deadline=deadline,
         responsible_org=responsible_org,
         responsible_person=responsible_person,
@@ -221,7 +211,7 @@ def decision_edit(*, actor: Any, decision: Decision, text: str, deadline: dt.dat
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
     if decision.status != DecisionStatus.DRAFT:
         raise Conflict(_("决定已公开,不能修改"))
-    decision.text = _clean(text, "text", _("决定内容"), 5000)
+    decision.text = clean_text(text, field="text", label=_("决定内容"), max_length=5000)
     decision.deadline = deadline
     decision.save(update_fields=["text", "deadline"])
     return decision
@@ -260,7 +250,7 @@ def decision_complete(*, actor: Any, decision: Decision, note: str) -> Decision:
         raise Conflict(_("只有已公开、落实中的决定可以办结"))
     decision.status = DecisionStatus.DONE
     decision.done_at = timezone.now()
-    decision.done_note = _clean(note, "note", _("落实情况"), 2000)
+    decision.done_note = clean_text(note, field="note", label=_("落实情况"), max_length=2000)
     decision.save(update_fields=["status", "done_at", "done_note"])
     audit_record(action="decision.done", actor=actor, target=decision.meeting, decision=decision.pk)
     return decision
@@ -282,7 +272,7 @@ def decision_evaluate(*, actor: Any, decision: Decision, score: int, comment: st
                 decision=decision,
                 evaluator=actor,
                 score=score,
-                comment=_clean(comment, "comment", _("评议意见"), 1000, required=False),
+                comment=clean_text(comment, field="comment", label=_("评议意见"), max_length=1000, required=False),
             )
     except IntegrityError:
         raise Conflict(_("您已评议过")) from None

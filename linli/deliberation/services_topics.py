@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
+from linli.core.text import clean_text
 from linli.deliberation.models import (
     TOPIC_LEVEL_ORDER,
     Topic,
@@ -24,17 +25,6 @@ from linli.deliberation.permissions import may, require
 from linli.places.models import Place, PlaceKind
 
 TOPIC_PLACE_KINDS = {PlaceKind.COMPOUND, PlaceKind.COMMUNITY, PlaceKind.BUILDING, PlaceKind.GRID}
-
-
-def _clean(value: str, field: str, label: str, max_length: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
-        )
-    return value
 
 
 def lives_under(user: Any, path: str) -> bool:
@@ -59,8 +49,8 @@ def topic_raise(
         raise Forbidden(_("只能在您居住的小区或社区提出议题"))
     if ticket is not None and not ticket.place_path.startswith(place.path):
         raise InvalidInput(_("诉求不在该议题范围内"), field="ticket_id")
-    title = _clean(title, "title", _("议题标题"), 100)
-    body = _clean(body, "body", _("议题说明"), 5000, required=False)
+    title = clean_text(title, field="title", label=_("议题标题"), max_length=100)
+    body = clean_text(body, field="body", label=_("议题说明"), max_length=5000, required=False)
     source = TopicSource.REQUEST if ticket is not None else (TopicSource.STAFF if staff else TopicSource.RESIDENT)
 
     def create() -> Topic:
@@ -99,7 +89,7 @@ def topic_comment(*, actor: Any, topic: Topic, body: str) -> TopicComment:
         topic=topic,
         author=actor,
         author_name=person.name if person else actor.get_username(),
-        body=_clean(body, "body", _("发言内容"), 2000),
+        body=clean_text(body, field="body", label=_("发言内容"), max_length=2000),
     )
     return comment
 
@@ -112,7 +102,7 @@ def comment_hide(*, actor: Any, comment: TopicComment, reason: str) -> TopicComm
     if comment.hidden:
         raise Conflict(_("该发言已隐藏"))
     comment.hidden = True
-    comment.hidden_reason = _clean(reason, "reason", _("隐藏理由"), 200)
+    comment.hidden_reason = clean_text(reason, field="reason", label=_("隐藏理由"), max_length=200)
     comment.save(update_fields=["hidden", "hidden_reason"])
     audit_record(action="topic.comment_hidden", actor=actor, target=comment.topic, comment=comment.pk)
     return comment

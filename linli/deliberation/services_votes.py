@@ -19,6 +19,7 @@ from django.utils.translation import gettext
 from linli.audit.services import audit_record
 from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.text import clean_text
 from linli.deliberation.models import (
     Ballot,
     Channel,
@@ -41,17 +42,6 @@ from linli.places.models import Household, Place, PlaceKind
 
 VOTE_PLACE_KINDS = {PlaceKind.BUILDING, PlaceKind.COMPOUND, PlaceKind.COMMUNITY}
 ADULT_YEARS = 18
-
-
-def _text(value: str, field: str, label: str, max_length: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise InvalidInput(gettext("请填写%(label)s") % {"label": label}, field=field)
-    if len(value) > max_length:
-        raise InvalidInput(
-            gettext("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
-        )
-    return value
 
 
 @transaction.atomic
@@ -88,8 +78,8 @@ def vote_create(
     vote = Vote.objects.create(
         place=place,
         place_path=place.path,
-        title=_text(title, "title", gettext("标题"), 120),
-        question=_text(question, "question", gettext("表决事项"), 5000),
+        title=clean_text(title, field="title", label=gettext("标题"), max_length=120),
+        question=clean_text(question, field="question", label=gettext("表决事项"), max_length=5000),
         electorate=electorate,
         rule=rule,
         secret=secret,
@@ -288,7 +278,7 @@ def proxy_register(*, actor: Any, vote: Vote, voter: Voter, proxy: Person, docum
     require(actor, vote.place_path, "manage", gettext("您的岗位无权登记代理委托"))
     if voter.vote_id != vote.pk:
         raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
-    document = _text(document, "document", gettext("委托书编号或说明"), 200)
+    document = clean_text(document, field="document", label=gettext("委托书编号或说明"), max_length=200)
     _lock_open(vote, gettext("表决未在进行中,不能登记代理委托"))
     if voter.person_id == proxy.pk or (voter.household_id and proxy.household_id == voter.household_id):
         raise InvalidInput(gettext("受托人本人即可为该投票人投票,无需登记代理"), field="proxy")
@@ -382,7 +372,7 @@ def ballot_enter_paper(
     require(actor, vote.place_path, "manage", gettext("您的岗位无权录入纸质票"))
     if voter.vote_id != vote.pk:
         raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
-    number = _text(paper_number, "paper_number", gettext("纸质票编号"), 32)
+    number = clean_text(paper_number, field="paper_number", label=gettext("纸质票编号"), max_length=32)
     authorisation = _proxy_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,

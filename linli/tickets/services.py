@@ -22,6 +22,7 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_phone
 from linli.core.scoping import capabilities_at
+from linli.core.text import clean_text
 from linli.core.uploads import IMAGE_FORMATS, MAX_PIXELS, inspect_image  # noqa: F401  (re-exported)
 from linli.insights import rollups
 from linli.places.models import Place, PlaceKind
@@ -93,19 +94,6 @@ def compute_deadlines(*, category: Category | None, start: dt.datetime) -> Deadl
 # --- submission ------------------------------------------------------------------------------------
 
 
-def _clean_text(value: Any, *, field: str, limit: int, required: bool, label: str) -> str:
-    text = ("" if value is None else str(value)).strip()
-    if required and not text:
-        raise InvalidInput(_("%(label)s不能为空") % {"label": label}, field=field)
-    if len(text) > limit:
-        raise InvalidInput(
-            _("%(label)s最多 %(limit)d 个字,当前 %(length)d 个字")
-            % {"label": label, "limit": limit, "length": len(text)},
-            field=field,
-        )
-    return text
-
-
 def _resolve_place(*, actor: Any, place_id: int | None) -> Place:
     if place_id is None:  # the reporter's own address (one query: not the whole ledger record)
         home = Place.objects.filter(people__pk=actor.person_id).first() if getattr(actor, "person_id", None) else None
@@ -174,13 +162,15 @@ def ticket_submit(
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录"))
     key = clean_key(idempotency_key)
-    description = _clean_text(
-        description, field="description", limit=DESCRIPTION_MAX, required=True, label=_("问题描述")
+    description = clean_text(
+        description, field="description", label=_("问题描述"), max_length=DESCRIPTION_MAX, show_length=True
     )
-    title = _clean_text(title, field="title", limit=TITLE_MAX, required=False, label=_("标题"))
+    title = clean_text(title, field="title", label=_("标题"), max_length=TITLE_MAX, required=False, show_length=True)
     if not title:
         title = description.splitlines()[0][:30]
-    reporter_name = _clean_text(reporter_name, field="reporter_name", limit=64, required=False, label=_("反映人"))
+    reporter_name = clean_text(
+        reporter_name, field="reporter_name", label=_("反映人"), max_length=64, required=False, show_length=True
+    )
     if source not in Source.values:
         raise InvalidInput(_("未知来源“%(source)s”") % {"source": source}, field="source")
     if kind not in Kind.values:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.scoping import get_or_not_found
+from linli.core.text import clean_text
 from linli.volunteering.common import (
     audience_q,
     bounded_int,
@@ -29,7 +30,6 @@ from linli.volunteering.common import (
     require_staff,
     staff_place,
     staff_q,
-    text,
 )
 from linli.volunteering.models import (
     Activity,
@@ -96,9 +96,9 @@ def activity_create(
         place=place,
         place_path=place.path,
         team=team,
-        title=text(title, field="title", label=_("活动名称"), max_length=100),
-        description=text(description, field="description", label=_("活动说明"), max_length=2000, required=False),
-        location=text(location, field="location", label=_("集合地点"), max_length=200, required=False),
+        title=clean_text(title, field="title", label=_("活动名称"), max_length=100),
+        description=clean_text(description, field="description", label=_("活动说明"), max_length=2000, required=False),
+        location=clean_text(location, field="location", label=_("集合地点"), max_length=200, required=False),
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=bounded_int(capacity, field="capacity", label=_("名额"), low=1, high=1000),

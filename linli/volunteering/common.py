@@ -83,17 +83,6 @@ def staff_place(user: Any, place_id: Any, capability: str = "manage") -> Place:
     return place
 
 
-def text(value: Any, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    cleaned = (value or "").strip()
-    if required and not cleaned:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(cleaned) > max_length:
-        raise InvalidInput(
-            _("%(label)s不能超过 %(max_length)d 字") % {"label": label, "max_length": max_length}, field=field
-        )
-    return cleaned
-
-
 def bounded_int(value: Any, *, field: str, label: str, low: int, high: int) -> int:
     try:
         number = int(value)

@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import get_or_not_found
+from linli.core.text import clean_text
 from linli.people.models import Person
-from linli.volunteering.common import audience_q, person_of, require_staff, text
+from linli.volunteering.common import audience_q, person_of, require_staff
 from linli.volunteering.models import (
     EntryReason,
     PointAccount,
@@ -109,8 +110,8 @@ def points_manual_award(
     require_staff(actor, person.place_path, "manage")
     if not -MANUAL_MAX <= amount <= MANUAL_MAX or amount == 0:
         raise InvalidInput(_("积分数应在 -%(max)d 到 %(max)d 之间且不为 0") % {"max": MANUAL_MAX}, field="amount")
-    reason_text = text(note, field="note", label=_("奖励事由"), max_length=200)
-    key = text(request_key, field="request_key", label=_("请求编号"), max_length=40)
+    reason_text = clean_text(note, field="note", label=_("奖励事由"), max_length=200)
+    key = clean_text(request_key, field="request_key", label=_("请求编号"), max_length=40)
     if expires_on is not None and expires_on <= timezone.localdate():
         raise InvalidInput(_("过期日期应在今天之后"), field="expires_on")
     account = lock_account(person=person, kind=kind)
@@ -168,8 +169,8 @@ def reward_create(
     reward = Reward.objects.create(
         place=place,
         place_path=place.path,
-        name=text(name, field="name", label=_("名称"), max_length=100),
-        description=text(description, field="description", label=_("说明"), max_length=200, required=False),
+        name=clean_text(name, field="name", label=_("名称"), max_length=100),
+        description=clean_text(description, field="description", label=_("说明"), max_length=200, required=False),
         cost=bounded_int(cost, field="cost", label=_("所需积分"), low=1, high=100000),
         stock=bounded_int(stock, field="stock", label=_("库存"), low=0, high=100000),
         kind=kind,

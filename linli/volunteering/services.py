@@ -16,10 +16,11 @@ from django.utils.translation import gettext
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import get_or_not_found
+from linli.core.text import clean_text
 from linli.orgs.models import PartyOrg
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind
-from linli.volunteering.common import STEP, bounded_int, person_of, require_staff, staff_place, text
+from linli.volunteering.common import STEP, bounded_int, person_of, require_staff, staff_place
 from linli.volunteering.models import (
     DutyShift,
     PostCategory,
@@ -44,14 +45,16 @@ def _person(actor: Any, person_id: Any) -> Person:
 def team_create(*, actor: Any, place_id: int, name: str, description: str = "", leader_id: int | None = None) -> Team:
     place = staff_place(actor, place_id)
     leader = _person(actor, leader_id) if leader_id else None
-    team_name = text(name, field="name", label=gettext("队伍名称"), max_length=64)
+    team_name = clean_text(name, field="name", label=gettext("队伍名称"), max_length=64)
     if Team.objects.filter(place=place, name=team_name).exists():
         raise InvalidInput(gettext("此处已有同名队伍"), field="name")
     team = Team.objects.create(
         place=place,
         place_path=place.path,
         name=team_name,
-        description=text(description, field="description", label=gettext("简介"), max_length=1000, required=False),
+        description=clean_text(
+            description, field="description", label=gettext("简介"), max_length=1000, required=False
+        ),
         leader=leader,
     )
     if leader is not None:
@@ -78,8 +81,8 @@ def profile_save(*, actor: Any, skills: str, availability: str) -> VolunteerProf
         person=person,
         defaults={
             "place_path": person.place_path,
-            "skills": text(skills, field="skills", label=gettext("特长"), max_length=200, required=False),
-            "availability": text(
+            "skills": clean_text(skills, field="skills", label=gettext("特长"), max_length=200, required=False),
+            "availability": clean_text(
                 availability, field="availability", label=gettext("服务时间"), max_length=200, required=False
             ),
         },
@@ -110,7 +113,7 @@ def registration_submit(
                 community=community,
                 place_path=community.path,
                 workplace_org=org,
-                workplace_name=text(
+                workplace_name=clean_text(
                     workplace_name, field="workplace_name", label=gettext("工作单位党组织"), max_length=200
                 ),
             )
@@ -158,8 +161,8 @@ def post_create(
         place=place,
         place_path=place.path,
         category=category,
-        title=text(title, field="title", label=gettext("岗位名称"), max_length=100),
-        duties=text(duties, field="duties", label=gettext("岗位职责"), max_length=2000),
+        title=clean_text(title, field="title", label=gettext("岗位名称"), max_length=100),
+        duties=clean_text(duties, field="duties", label=gettext("岗位职责"), max_length=2000),
         start_date=start_date,
         end_date=end_date,
         slots=bounded_int(slots, field="slots", label=gettext("名额"), low=1, high=500),
@@ -198,12 +201,12 @@ def station_create(
     station = Station.objects.create(
         place=place,
         place_path=place.path,
-        name=text(name, field="name", label=gettext("驿站名称"), max_length=100),
+        name=clean_text(name, field="name", label=gettext("驿站名称"), max_length=100),
         functions=list(dict.fromkeys(functions)),
-        opening_hours=text(
+        opening_hours=clean_text(
             opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
         ),
-        address=text(address, field="address", label=gettext("地址"), max_length=200, required=False),
+        address=clean_text(address, field="address", label=gettext("地址"), max_length=200, required=False),
     )
     audit_record(action="station.create", actor=actor, target=station)
     return station

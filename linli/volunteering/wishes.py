@@ -24,10 +24,11 @@ from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
 from linli.core.scoping import get_or_not_found
+from linli.core.text import clean_text
 from linli.orgs.models import Organisation
 from linli.people.models import Person
 from linli.tickets.models import Rating
-from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q, text
+from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q
 from linli.volunteering.models import FULFILLED_STATUSES, EntryReason, PointKind, Wish, WishStatus
 from linli.volunteering.points import points_credit
 from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
@@ -63,8 +64,8 @@ def wish_submit(
             require_staff(actor, wisher.place_path, "handle")
     else:
         wisher = person_of(actor)
-    title = text(title, field="title", label=_("心愿"), max_length=100)
-    description = text(description, field="description", label=_("说明"), max_length=1000, required=False)
+    title = clean_text(title, field="title", label=_("心愿"), max_length=100)
+    description = clean_text(description, field="description", label=_("说明"), max_length=1000, required=False)
 
     def create() -> Wish:
         wish = Wish.objects.create(
@@ -140,7 +141,7 @@ def wish_fulfil(*, actor: Any, wish_id: int, note: str, photo: Any = None) -> Wi
         raise Forbidden(_("只有认领人可以登记圆梦"))
     if wish.status != WishStatus.CLAIMED:
         raise Conflict(_("该心愿不在已认领状态"))
-    wish.fulfil_note = text(note, field="note", label=_("圆梦情况"), max_length=200)
+    wish.fulfil_note = clean_text(note, field="note", label=_("圆梦情况"), max_length=200)
     if photo is not None:
         _store_photo(wish, photo)
     wish.status = WishStatus.FULFILLED
@@ -198,7 +199,7 @@ def wish_confirm(*, actor: Any, wish_id: int, rating: str = "", note: str = "") 
         raise Conflict(_("该心愿尚未圆梦"))
     if rating and rating not in Rating.values:
         raise InvalidInput(_("评价应为 满意、基本满意 或 不满意"), field="rating")
-    note = text(note, field="note", label=_("评价意见"), max_length=200, required=False)
+    note = clean_text(note, field="note", label=_("评价意见"), max_length=200, required=False)
     if rating == Rating.UNSATISFIED and not note:
         raise InvalidInput(_("不满意时请说明原因"), field="note")
     wish.status = WishStatus.CONFIRMED
