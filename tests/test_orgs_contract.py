@@ -17,6 +17,7 @@ OPERATIONS = [
     "party_orgs_create",
     "party_orgs_update",
     "party_orgs_dissolve",
+    "party_orgs_dissolve_with_reason",
     "organisations_create",
     "organisations_update",
 ]

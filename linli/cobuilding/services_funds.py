@@ -23,6 +23,7 @@ from linli.cobuilding.services_partners import _money
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.text import clean_text
 from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.orgs.services import require_active
 from linli.places.models import Place, PlaceKind
 
 STARTUP_GRANT = Decimal("3000.00")
@@ -54,14 +55,17 @@ def fund_open(
     else:
         raise InvalidInput(_("请选择党支部或服务站"), field="holder")
     require(actor, place.path, "manage", _("您的岗位无权开设经费账户"))
-    fund = Fund.objects.create(
-        name=clean_text(name, field="name", label=_("账户名称"), max_length=100),
-        holder=holder,
-        party_org=party_org,
-        place=place,
-        place_path=place.path,
-    )
-    audit_record(action="cobuilding.fund_opened", actor=actor, target=fund)
+    with transaction.atomic():
+        if party_org is not None:
+            require_active(party_org, field="party_org_id")  # a dissolved (已撤销) branch opens nothing new
+        fund = Fund.objects.create(
+            name=clean_text(name, field="name", label=_("账户名称"), max_length=100),
+            holder=holder,
+            party_org=party_org,
+            place=place,
+            place_path=place.path,
+        )
+        audit_record(action="cobuilding.fund_opened", actor=actor, target=fund)
     return fund
 
 

@@ -425,10 +425,9 @@ def funds(request: HttpRequest) -> HttpResponse:
     user = request.user
     places = managed_places(user, [PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND])
     paths = [p.path for p in places]
-    branches = [
-        b
-        for b in PartyOrg.objects.filter(kind=PartyOrgKind.BRANCH, place__path__in=paths).select_related("place")[:300]
-    ]
+    branches = list(
+        PartyOrg.objects.active().filter(kind=PartyOrgKind.BRANCH, place__path__in=paths).select_related("place")[:300]
+    )
     context: dict[str, Any] = {
         "funds": list(sel.visible_funds(user).order_by("place_path", "id")[:300]),
         "places": places,

@@ -1,10 +1,11 @@
 """The party organisation tree and the organisation register: scoped reads, and the writes the pages
-make (set up, rename, re-anchor, dissolve a party org; register and correct an organisation and set
-the places it serves) through the same services (``linli.orgs.services``)."""
+make (set up, rename, re-anchor, dissolve or merge a party org; register and correct an organisation and
+set the places it serves) through the same services (``linli.orgs.services``)."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -16,9 +17,9 @@ from pydantic import Field
 from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut
-from linli.core.scoping import NOT_FOUND_MESSAGE
+from linli.core.scoping import NOT_FOUND_MESSAGE, get_or_not_found
 from linli.orgs import services as s
-from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind
+from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind, PartyOrgStatus
 from linli.orgs.selectors import access_organisation, access_party_org, visible_organisations, visible_party_orgs
 from linli.places.models import Place
 from linli.places.selectors import access_place
@@ -36,6 +37,11 @@ class PartyOrgOut(Schema):
     depth: int
     place_id: int
     place_name: str
+    status: PartyOrgStatus = Field(description="active, or dissolved (已撤销): kept with its history")
+    status_label: str
+    dissolved_at: dt.date | None = Field(description="the day it was dissolved; null while active")
+    dissolved_reason: str = Field(description="why it was dissolved; empty while active")
+    merged_into_id: int | None = Field(description="the org it was merged into (合并), if any")
 
 
 class PartyOrgListOut(Schema):
@@ -69,9 +75,17 @@ class OrgListFilter(Schema):
     limit: int = Field(50, ge=1, le=200, description="page size, 1–200")
 
 
+class PartyOrgListFilter(OrgListFilter):
+    status: Literal["active", "dissolved", "all"] = Field(
+        "active", description="active orgs (the default: the tree as it is now), dissolved (已撤销) ones, or all"
+    )
+
+
 @router.get("/party", response={200: PartyOrgListOut, 422: ErrorOut}, operation_id="party_orgs_list")
-def party_orgs_list(request: HttpRequest, filters: Query[OrgListFilter]) -> PartyOrgListOut:
+def party_orgs_list(request: HttpRequest, filters: Query[PartyOrgListFilter]) -> PartyOrgListOut:
     qs = visible_party_orgs(request.user)
+    if filters.status != "all":
+        qs = qs.filter(status=filters.status)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     page = keyset_page(qs, key="path", cursor=filters.cursor, limit=filters.limit)
@@ -150,12 +164,50 @@ def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch)
     return _party_out(PartyOrg.objects.select_related("place").get(pk=org.pk))
 
 
+class PartyOrgDissolveIn(Schema):
+    reason: str = Field(
+        "", max_length=s.REASON_MAX, description="why (撤销原因); required when the org has a history and is kept"
+    )
+    merged_into_id: int | None = Field(
+        None,
+        description="合并: another active org of the same kind (a 党小组: of the same branch); a branch's current "
+        "members move there in the same transaction",
+    )
+
+
+class PartyOrgDissolveOut(Schema):
+    deleted: bool = Field(description="true: nothing depended on the org and it is gone; false: kept as dissolved")
+    members_moved: int = Field(description="current members moved to the org merged into (or out of a 党小组)")
+    org: PartyOrgOut | None = Field(description="the dissolved org as kept; null when deleted")
+
+
+@router.post(
+    "/party/{org_id}/dissolve",
+    response={200: PartyOrgDissolveOut, **ERRORS},
+    operation_id="party_orgs_dissolve_with_reason",
+    summary="撤销 (or 合并 into another org): an org with a history is kept as dissolved with the day, the reason "
+    "and the org merged into; one nothing depends on is deleted. 409 names what must be settled first (active "
+    "child orgs, current members unless merged into another branch, positions, household duties); a repeat "
+    "of a done dissolution changes nothing and answers 200 with the org as kept (members_moved 0)",
+)
+def party_orgs_dissolve_with_reason(
+    request: HttpRequest, org_id: int, payload: PartyOrgDissolveIn
+) -> PartyOrgDissolveOut:
+    org = access_party_org(request.user, org_id)
+    target = None
+    if payload.merged_into_id is not None:
+        target = get_or_not_found(visible_party_orgs(request.user), payload.merged_into_id, field="merged_into_id")
+    done = s.party_org_dissolve(actor=request.user, org=org, reason=payload.reason, merged_into=target)
+    kept = None if done.deleted else _party_out(PartyOrg.objects.select_related("place").get(pk=done.org.pk))
+    return PartyOrgDissolveOut(deleted=done.deleted, members_moved=done.members_moved, org=kept)
+
+
 @router.delete(
     "/party/{org_id}",
     response={204: None, **ERRORS},
     operation_id="party_orgs_dissolve",
-    summary="撤销: delete a party org nothing depends on; 409 says what still does (children, members, "
-    "positions, records)",
+    summary="撤销 without a reason: deletes a party org nothing depends on; one with a history needs a reason "
+    "(422 on reason: use POST /party/{org_id}/dissolve); 409 says what must be settled first",
 )
 def party_orgs_dissolve(request: HttpRequest, org_id: int) -> Status[None]:
     s.party_org_dissolve(actor=request.user, org=access_party_org(request.user, org_id))
@@ -246,6 +298,11 @@ def _party_out(o: PartyOrg) -> PartyOrgOut:
         depth=o.depth,
         place_id=o.place_id,
         place_name=o.place.name,
+        status=PartyOrgStatus(o.status),
+        status_label=o.status_label,
+        dissolved_at=o.dissolved_at,
+        dissolved_reason=o.dissolved_reason,
+        merged_into_id=o.merged_into_id,
     )
 
 

@@ -37,8 +37,19 @@ PARTY_ORG_CHILDREN: dict[str, set[str]] = {
 }
 
 
+class PartyOrgStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    DISSOLVED = "dissolved", _("已撤销")
+
+
 class PartyOrgQuerySet(MP_NodeQuerySet, ScopedQuerySet["PartyOrg"]):
-    pass
+    def active(self) -> PartyOrgQuerySet:
+        """Orgs that exist now: not 已撤销. Pickers, the tree and "as of now" figures start here; history
+        (memberships, meetings, records of a dissolved org) joins the plain manager, which keeps them."""
+        return self.filter(status=PartyOrgStatus.ACTIVE)
+
+    def dissolved(self) -> PartyOrgQuerySet:
+        return self.filter(status=PartyOrgStatus.DISSOLVED)
 
 
 class PartyOrgManager(MP_NodeManager):
@@ -47,6 +58,12 @@ class PartyOrgManager(MP_NodeManager):
 
     def visible_to(self, user):  # type: ignore[no-untyped-def]
         return self.get_queryset().visible_to(user)
+
+    def active(self) -> PartyOrgQuerySet:
+        return self.get_queryset().active()
+
+    def dissolved(self) -> PartyOrgQuerySet:
+        return self.get_queryset().dissolved()
 
 
 class PartyOrg(MP_Node, ScopedModel):
@@ -58,6 +75,12 @@ class PartyOrg(MP_Node, ScopedModel):
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="party_orgs")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit sets up one org
+    # 撤销 of an org with a history keeps its row (members' past membership, meetings, records point at
+    # it); the columns are added with ALTER TABLE (migration 0004), never a table rebuild.
+    status = models.CharField(max_length=12, choices=PartyOrgStatus.choices, default=PartyOrgStatus.ACTIVE)
+    dissolved_at = models.DateField(null=True, blank=True)
+    dissolved_reason = models.CharField(max_length=200, blank=True)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from")
 
     objects = PartyOrgManager()
 
@@ -77,6 +100,14 @@ class PartyOrg(MP_Node, ScopedModel):
     @property
     def kind_label(self) -> str:
         return str(PartyOrgKind(self.kind).label)
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.status == PartyOrgStatus.DISSOLVED
+
+    @property
+    def status_label(self) -> str:
+        return str(PartyOrgStatus(self.status).label)
 
 
 class OrganisationKind(models.TextChoices):

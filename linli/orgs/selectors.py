@@ -6,13 +6,28 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from linli.core.scoping import access, get_or_not_found, scope_for
-from linli.orgs.models import PARTY_ORG_CHILDREN, Organisation, PartyOrg
+from linli.orgs.models import PARTY_ORG_CHILDREN, Organisation, PartyOrg, PartyOrgKind
 from linli.orgs.services import ROOT_PLACE_KINDS
 from linli.places.models import Place
 
 
 def visible_party_orgs(user: Any) -> QuerySet[PartyOrg]:
+    """Every party org in the user's scope, dissolved (已撤销) ones included: their pages and records stay
+    readable. The tree and the pickers start from ``active_party_orgs``."""
     return PartyOrg.objects.visible_to(user).select_related("place")
+
+
+def active_party_orgs(user: Any) -> QuerySet[PartyOrg]:
+    return PartyOrg.objects.active().visible_to(user).select_related("place")
+
+
+DISSOLVED_LIMIT = 200
+
+
+def dissolved_party_orgs(user: Any, *, limit: int = DISSOLVED_LIMIT) -> list[PartyOrg]:
+    """The 已撤销 orgs in the user's scope, latest first (the orgs page's 已撤销 section)."""
+    qs = PartyOrg.objects.dissolved().visible_to(user).select_related("place", "merged_into")
+    return list(qs.order_by("-dissolved_at", "path")[:limit])
 
 
 def access_party_org(user: Any, pk: Any) -> PartyOrg:
@@ -75,8 +90,20 @@ def parent_options(user: Any) -> list[PartyOrg]:
     if scope.empty:
         return []
     kinds = [kind for kind, children in PARTY_ORG_CHILDREN.items() if children]
-    orgs = PartyOrg.objects.filter(scope.q("place_path"), kind__in=kinds).select_related("place")
+    orgs = PartyOrg.objects.active().filter(scope.q("place_path"), kind__in=kinds).select_related("place")
     return list(orgs.order_by("path")[:PICKER_LIMIT])
+
+
+def merge_options(user: Any, org: PartyOrg) -> list[PartyOrg]:
+    """Where ``org`` may be merged (合并): the other active orgs of its kind at places the user manages; for a
+    党小组, the other groups of its own branch (``services._merge_target`` has the same rules)."""
+    scope = scope_for(user, "manage")
+    if scope.empty or org.is_dissolved:
+        return []
+    orgs = PartyOrg.objects.active().filter(scope.q("place_path"), kind=org.kind).exclude(pk=org.pk)
+    if org.kind == PartyOrgKind.GROUP:
+        orgs = orgs.filter(path__startswith=org.path[: -PartyOrg.steplen], depth=org.depth)
+    return list(orgs.select_related("place").order_by("path")[:PICKER_LIMIT])
 
 
 def parent_of(org: PartyOrg) -> PartyOrg | None:

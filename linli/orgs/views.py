@@ -1,6 +1,7 @@
-"""The party organisation pages: the tree (with forms to set up a 党工委 or a child org) and one org
-(with forms to add below it, rename, re-anchor and dissolve it). Forms are shown only to those who may
-use them; a refused form comes back with what was typed and the error beside its field (422)."""
+"""The party organisation pages: the tree of active orgs (with forms to set up a 党工委 or a child org, and
+the 已撤销 section below it) and one org (with forms to add below it, rename, re-anchor and dissolve or merge
+it; a dissolved org's page shows when, why and into what). Forms are shown only to those who may use them;
+a refused form comes back with what was typed and the error beside its field (422)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from linli.orgs import services as s
 from linli.orgs.models import PARTY_ORG_CHILDREN, PartyOrg, PartyOrgKind
 from linli.orgs.selectors import (
     access_party_org,
+    active_party_orgs,
     anchor_places,
+    dissolved_party_orgs,
     managed_places,
+    merge_options,
     parent_of,
     parent_options,
     reanchor_places,
@@ -42,7 +46,7 @@ FORM_FIELDS: dict[str, set[str]] = {
     "child": {"parent_id", "kind", "name", "place_id"},
     "rename": {"name"},
     "reanchor": {"place_id"},
-    "dissolve": set(),
+    "dissolve": {"reason", "merged_into_id"},
 }
 
 
@@ -89,7 +93,7 @@ def party_tree(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("已设立“%(org)s”。") % {"org": org.name})
             return redirect("orgs:party_detail", org.pk)
 
-    qs = visible_party_orgs(user).order_by("path")
+    qs = active_party_orgs(user).order_by("path")
     total = qs.count()
     summary = {row["kind"]: row["n"] for row in qs.values("kind").annotate(n=Count("pk")).order_by()}
     nodes = list(qs[:TREE_PAGE_LIMIT])
@@ -107,6 +111,7 @@ def party_tree(request: HttpRequest) -> HttpResponse:
             "parents": parents,
             "tree_places": tree_places,
             "child_kinds": _child_kinds(child_kinds),
+            "dissolved": dissolved_party_orgs(user),
             "data": request.POST if error else {},
             "idempotency_key": uuid.uuid4().hex,  # each form shown is one org; a refused one gets a new key
             **form_error(FORM_FIELDS, form, error),
@@ -132,10 +137,12 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     user = request.user
     org = access_party_org(user, org_id)
     parent = parent_of(org)
-    may_change = s.may_change_party_org(user, org)
-    kinds = PARTY_ORG_CHILDREN[org.kind]
+    may_manage = s.may_change_party_org(user, org)
+    may_change = may_manage and not org.is_dissolved  # a dissolved org is a record: nothing to change
+    kinds = PARTY_ORG_CHILDREN[org.kind] if not org.is_dissolved else set()
     add_places = anchor_places(user, org) if kinds else []
     move_places = reanchor_places(user, org, parent) if may_change else []
+    merge_choices = merge_options(user, org) if may_change else []
     form, error = "", None
     if request.method == "POST":
         form = request.POST.get("form", "")
@@ -158,8 +165,19 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
                 place = pick(move_places, data.get("place_id"), "place_id", _("所在地"))
                 s.party_org_reanchor(actor=user, org=org, place=place)
                 messages.success(request, _("所在地已调整为“%(place)s”。") % {"place": place.name})
-            elif form == "dissolve" and may_change:
-                s.party_org_dissolve(actor=user, org=org)
+            elif form == "dissolve" and may_manage:  # a second submit of a done dissolution is answered as done
+                offered = merge_choices or ([org.merged_into] if org.merged_into else [])
+                raw_target = data.get("merged_into_id")
+                target = pick(offered, raw_target, "merged_into_id", _("合并到的组织")) if raw_target else None
+                done = s.party_org_dissolve(actor=user, org=org, reason=data.get("reason", ""), merged_into=target)
+                if not done.deleted:
+                    messages.success(request, _("“%(org)s”已撤销,历史记录继续保留。") % {"org": org.name})
+                    if done.members_moved and target is not None:
+                        messages.success(
+                            request,
+                            _("%(n)d 名党员已随之转入“%(org)s”。") % {"n": done.members_moved, "org": target.name},
+                        )
+                    return redirect("orgs:party_detail", org.pk)
                 messages.success(request, _("已撤销“%(org)s”。") % {"org": org.name})
                 if parent is not None and visible_party_orgs(user).filter(pk=parent.pk).exists():
                     return redirect("orgs:party_detail", parent.pk)
@@ -170,7 +188,8 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             error = exc
         else:
             return redirect("orgs:party_detail", org.pk)
-    children = visible_party_orgs(user).filter(path__under=org.path, depth=org.depth + 1).order_by("path")
+    below = visible_party_orgs(user).filter(path__under=org.path, depth=org.depth + 1).order_by("path")
+    children = [child for child in below if not child.is_dissolved]
     return render(
         request,
         "orgs/party_detail.html",
@@ -178,8 +197,13 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "org": org,
             "parent": parent,
             "children": children,
+            "dissolved_children": [child for child in below if child.is_dissolved],
+            "merged_from": list(org.merged_from.order_by("path")),
             "positions": org.positions.select_related("person", "place"),
             "may_change": may_change,
+            "merge_choices": merge_choices,
+            "current_members": s.current_members(org).count() if may_change else 0,
+            "history": s.dissolve_history(org) if may_change else [],
             "child_kinds": _child_kinds(kinds),
             "add_places": add_places,
             "move_places": move_places,

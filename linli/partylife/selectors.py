@@ -27,7 +27,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.orgs.models import PartyOrg, PartyOrgKind, PartyOrgStatus
 from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
@@ -144,7 +144,24 @@ class BranchFigures:
 
 
 def visible_branches(user: Any) -> Any:
+    """Every branch the user sees, dissolved (已撤销) ones included: their history stays readable."""
     return visible_party_orgs(user).filter(kind=PartyOrgKind.BRANCH).order_by("path")
+
+
+def active_branches(user: Any) -> Any:
+    """The branches that exist now: the ones an officer works in and picks in forms."""
+    return visible_branches(user).filter(status=PartyOrgStatus.ACTIVE)
+
+
+def branches_during(user: Any, start: dt.date) -> Any:
+    """The branches that existed in a period beginning ``start``: active ones and those dissolved on or after
+    it (their meetings, attendance and study before the day keep counting for that period)."""
+    return visible_branches(user).filter(Q(dissolved_at__isnull=True) | Q(dissolved_at__gte=start))
+
+
+def _until(branch: PartyOrg, end: dt.date) -> dt.date:
+    """The last day ``branch`` owes meetings in a period ending ``end``: no requirement after its dissolution."""
+    return min(end, branch.dissolved_at) if branch.dissolved_at else end
 
 
 def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> list[BranchFigures]:
@@ -156,7 +173,7 @@ def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> li
     for b in branches:
         for kind, rule in rules[b.pk].items():
             since = max(start, founded.get(b.pk, start))
-            n = rule.times * len(period_windows(rule.period, since, end))
+            n = rule.times * len(period_windows(rule.period, since, _until(b, end)))
             if n:
                 figs[b.pk].required[kind] = n
     held = (
@@ -298,7 +315,7 @@ def branches_behind(user: Any, *, today: dt.date | None = None) -> list[Shortfal
     for b in branches:
         since = max(year_start, founded.get(b.pk, year_start))
         for kind, rule in rules[b.pk].items():
-            windows = period_windows(rule.period, since, today - dt.timedelta(days=1))
+            windows = period_windows(rule.period, since, _until(b, today - dt.timedelta(days=1)))
             if not windows or not rule.times:
                 continue
             missed, held = 0, 0

@@ -18,6 +18,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.orgs.services import require_active
 from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
@@ -40,8 +41,10 @@ from linli.places.models import Household
 
 
 def officer_branch(actor: Any, branch_id: int) -> PartyOrg:
-    """A branch the actor is an officer of (or above); absent and out-of-scope are the same 404."""
-    return access_party_org(actor, branch_id, kind=PartyOrgKind.BRANCH)
+    """A branch the actor is an officer of (or above); absent and out-of-scope are the same 404. The
+    writes all start here: a dissolved (已撤销) branch takes no new member, meeting or record (409); its
+    history is read through ``access_party_org``, which still finds it."""
+    return require_active(access_party_org(actor, branch_id, kind=PartyOrgKind.BRANCH), field="branch_id")
 
 
 def _choice(value: str, choices: Any, field: str) -> str:
@@ -103,6 +106,7 @@ def membership_add(
         group = PartyOrg.objects.filter(pk=group_id, kind=PartyOrgKind.GROUP, path__startswith=branch.path).first()
         if group is None:
             raise InvalidInput(gettext("党小组不属于本支部"), field="group_id")
+        require_active(group, field="group_id")
     current = Membership.objects.select_for_update().filter(person=person, left_on__isnull=True).first()
     if current is not None:
         raise Conflict(
@@ -353,7 +357,7 @@ def center_household_link(
     The household must lie under the branch's place (its compound); a household is linked to a
     center once.
     """
-    center = access_party_org(actor, center_id, kind=PartyOrgKind.CENTER_HOUSEHOLD)
+    center = require_active(access_party_org(actor, center_id, kind=PartyOrgKind.CENTER_HOUSEHOLD), field="center_id")
     branch = branch_of(center)
     if branch is None:
         raise InvalidInput(gettext("该党员中心户不在任何党支部下"), field="center_id")

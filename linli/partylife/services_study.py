@@ -15,6 +15,7 @@ from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.locks import serialize_on
 from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.orgs.services import require_active
 from linli.partylife.models import (
     Membership,
     MentoringPair,
@@ -55,7 +56,7 @@ def study_material_add(
     assignee_ids: list[int] | None = None,
 ) -> StudyMaterial:
     """Assign a study material to every member under an org, or only to the members named."""
-    org = access_party_org(actor, org_id)
+    org = require_active(access_party_org(actor, org_id), field="org_id")
     title = title.strip()
     if not title:
         raise InvalidInput(_("请填写学习资料标题"), field="title")
@@ -199,7 +200,7 @@ def mentoring_pair_add(
     *, actor: Any, org_id: int, mentor_id: int, mentee_id: int, started_on: dt.date
 ) -> MentoringPair:
     """导师帮带: pair an experienced secretary with a newer one, under an org the actor leads."""
-    org = access_party_org(actor, org_id)
+    org = require_active(access_party_org(actor, org_id), field="org_id")
     if mentor_id == mentee_id:
         raise InvalidInput(_("导师与帮带对象不能是同一人"), field="mentee_id")
     for field, pid in (("mentor_id", mentor_id), ("mentee_id", mentee_id)):

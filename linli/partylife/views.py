@@ -76,8 +76,11 @@ def branch(request: HttpRequest, org_id: int) -> HttpResponse:
             "start": start,
             "end": end,
             "members": members,
-            "groups": PartyOrg.objects.filter(path__startswith=org.path, kind=PartyOrgKind.GROUP).order_by("path"),
-            "centers": PartyOrg.objects.filter(path__startswith=org.path, kind=PartyOrgKind.CENTER_HOUSEHOLD)
+            "groups": PartyOrg.objects.active()
+            .filter(path__startswith=org.path, kind=PartyOrgKind.GROUP)
+            .order_by("path"),
+            "centers": PartyOrg.objects.active()
+            .filter(path__startswith=org.path, kind=PartyOrgKind.CENTER_HOUSEHOLD)
             .prefetch_related("duty_households__household__place", "duty_households__member")
             .order_by("path"),
             "households": Household.objects.filter(place_path__startswith=org.place_path)

@@ -22,13 +22,14 @@ from linli.partylife.models import (
 )
 from linli.partylife.scoping import is_party_officer
 from linli.partylife.selectors import (
+    active_branches,
     branch_figures,
     branches_behind,
+    branches_during,
     my_duties,
     my_materials,
     my_meetings,
     my_membership,
-    visible_branches,
     window_of,
 )
 from linli.partylife.views import int_or_none, parse_date, run
@@ -45,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "partylife/home.html",
         {
             "officer": officer,
-            "branches": list(visible_branches(request.user)[:MAX_BRANCHES]) if officer else [],
+            "branches": list(active_branches(request.user)[:MAX_BRANCHES]) if officer else [],
             "membership": my_membership(request.user),
             "meetings": list(my_meetings(request.user)[:10]),
             "materials": list(my_materials(request.user)[:10]),
@@ -68,7 +69,7 @@ def figures(request: HttpRequest) -> HttpResponse:
         raise InvalidInput(_("统计周期无效"), field="period")
     day = parse_date(request.GET["day"], "day") if request.GET.get("day") else dt.date.today()
     start, end = window_of(period, day)
-    branches = list(visible_branches(request.user)[:MAX_BRANCHES])
+    branches = list(branches_during(request.user, start)[:MAX_BRANCHES])
     rows = branch_figures(branches, start, end)
     return render(
         request,
@@ -95,7 +96,7 @@ def secretaries(request: HttpRequest) -> HttpResponse:
             "recognitions": Recognition.objects.visible_to(user)
             .select_related("person", "org")
             .order_by("-year")[:300],
-            "branches": list(visible_branches(user)[:MAX_BRANCHES]),
+            "branches": list(active_branches(user)[:MAX_BRANCHES]),
             "kinds": RecognitionKind.choices,
             "levels": RecognitionLevel.choices,
         },

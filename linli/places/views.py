@@ -53,7 +53,7 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
                 if c.boundary or c.lat is not None
             ],
             "positions": positions_at(node),
-            "party_orgs": PartyOrg.objects.filter(place=node).order_by("path"),
+            "party_orgs": PartyOrg.objects.active().filter(place=node).order_by("path"),
             "organisations": Organisation.objects.filter(serves=node).order_by("kind", "name"),
         },
     )

@@ -103,7 +103,7 @@ def registration_submit(
         raise InvalidInput(gettext("未找到您居住的社区"), field="workplace_name")
     org = None
     if workplace_org_id:
-        org = PartyOrg.objects.filter(pk=workplace_org_id).first()
+        org = PartyOrg.objects.active().filter(pk=workplace_org_id).first()
         if org is None:
             raise InvalidInput(gettext("工作单位党组织无效"), field="workplace_org_id")
     try:
