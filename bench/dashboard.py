@@ -37,7 +37,19 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "10000"))
 REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
 MIN_RATIO = 10.0
-FIGURES = ("received", "valid", "responded", "accepted", "resolved", "rated", "satisfied", "on_time", "grassroots")
+FIGURES = (
+    "received",
+    "valid",
+    "responded",
+    "accepted",
+    "resolved",
+    "rated",
+    "satisfied",
+    "on_time",
+    "grassroots",
+    "in_compound",
+    "in_street",
+)
 
 
 def best_of(func: Any, *args: Any) -> tuple[float, Any]:

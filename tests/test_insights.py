@@ -25,7 +25,19 @@ from linli.tickets.services import ticket_submit
 
 pytestmark = pytest.mark.django_db
 
-FIGURE_NAMES = ["received", "valid", "responded", "accepted", "resolved", "rated", "satisfied", "on_time", "grassroots"]
+FIGURE_NAMES = [
+    "received",
+    "valid",
+    "responded",
+    "accepted",
+    "resolved",
+    "rated",
+    "satisfied",
+    "on_time",
+    "grassroots",
+    "in_compound",
+    "in_street",
+]
 
 
 @pytest.fixture
@@ -44,7 +56,8 @@ def same_as_metrics(node, period):
     mine = s.request_figures(node, period)
     for name in [*FIGURE_NAMES, "response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate"]:
         assert getattr(mine, name) == getattr(total, name), name
-    assert mine.grassroots_share == total.grassroots_share
+    for rate in ("compound_share", "grassroots_share", "street_share"):
+        assert getattr(mine, rate) == getattr(total, rate), rate
     assert mine.mean_hours_to_resolve == pytest.approx(total.mean_hours_to_resolve or 0, abs=0.01) or (
         mine.mean_hours_to_resolve is None and total.mean_hours_to_resolve is None
     )

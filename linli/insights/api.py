@@ -41,11 +41,15 @@ class InsightsRequestFiguresOut(Schema):
     unsatisfied: int
     on_time: int
     grassroots: int
+    in_compound: int = Field(description="resolved with every handling unit at compound level or below (小区内解决)")
+    in_street: int = Field(description="resolved without going above the street (街道内解决)")
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None
     on_time_rate: float | None
     grassroots_share: float | None
+    compound_share: float | None = Field(description="in_compound / resolved (小区解决占比, 小事不出小区)")
+    street_share: float | None = Field(description="in_street / resolved (街道内解决占比, 大事不出街道)")
     mean_hours_to_respond: float | None
     mean_hours_to_resolve: float | None
 

@@ -23,7 +23,19 @@ from linli.places.models import STREET_PATH_LENGTH, Place, in_street, street_of
 # requests placed at a building or unit count in the grid (or compound) above them.
 ROLLUP_DEPTH = 5
 
-COUNTERS = ("received", "valid", "responded", "accepted", "resolved", "rated", "satisfied", "on_time", "grassroots")
+COUNTERS = (
+    "received",
+    "valid",
+    "responded",
+    "accepted",
+    "resolved",
+    "rated",
+    "satisfied",
+    "on_time",
+    "grassroots",
+    "in_compound",
+    "in_street",
+)
 SECONDS = ("respond_seconds", "resolve_seconds")
 
 
@@ -48,6 +60,9 @@ class RequestFact(models.Model):
     satisfied = models.BooleanField(default=False)
     on_time = models.BooleanField(default=False)
     grassroots = models.BooleanField(default=False)
+    # 小事不出小区 / 大事不出街道 (docs/metrics.md): added by migration 0005 at false; rebuild_rollups fills them.
+    in_compound = models.BooleanField(default=False)
+    in_street = models.BooleanField(default=False)
     respond_seconds = models.FloatField(default=0)
     resolve_seconds = models.FloatField(default=0)
 
@@ -103,6 +118,8 @@ class RequestRollup(models.Model):
     satisfied = models.IntegerField(default=0)
     on_time = models.IntegerField(default=0)
     grassroots = models.IntegerField(default=0)
+    in_compound = models.IntegerField(default=0)
+    in_street = models.IntegerField(default=0)
     respond_seconds = models.FloatField(default=0)
     resolve_seconds = models.FloatField(default=0)
 

@@ -66,6 +66,11 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "satisfaction_rate": t.satisfaction_rate,
         "on_time_rate": t.on_time_rate,
         "grassroots_share": t.grassroots_share,
+        "in_compound": t.in_compound,
+        "compound_share": t.compound_share,
+        "grassroots": t.grassroots,
+        "in_street": t.in_street,
+        "street_share": t.street_share,
         "overdue_now": board.overdue_now,
         "visits": m.visits,
         "people_served": m.people_served,
@@ -101,7 +106,9 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         f"{span},{node.name}共受理群众诉求{t.received}件,其中有效诉求{t.valid}件;"
         f"响应率{pct(t.response_rate)},解决率{pct(t.resolution_rate)},满意率{pct(t.satisfaction_rate)}。",
         f"解决问题{t.resolved}个,按时办结率{pct(t.on_time_rate)};"
-        f"在社区及以下解决{t.grassroots}个,基层解决占比{pct(t.grassroots_share)}。"
+        f"在小区内解决{t.in_compound}个,小区解决占比{pct(t.compound_share)};"
+        f"在社区及以下解决{t.grassroots}个,基层解决占比{pct(t.grassroots_share)};"
+        f"在街道内解决{t.in_street}个,街道内解决占比{pct(t.street_share)}。"
         f"截至报告生成时,仍有超期未办结诉求{board.overdue_now}件。",
         f"开展入户走访{m.visits}批次、服务群众{m.people_served}人次,走访覆盖{m.households_visited}户"
         f"(覆盖率{pct(m.visit_coverage)});开展志愿服务活动{m.activities}场,志愿服务时长{m.volunteer_hours:g}小时。",
@@ -128,7 +135,9 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["解决率", pct(t.resolution_rate)],
                 ["满意率", pct(t.satisfaction_rate)],
                 ["按时办结率", pct(t.on_time_rate)],
+                ["小区解决占比", pct(t.compound_share)],
                 ["基层解决占比", pct(t.grassroots_share)],
+                ["街道内解决占比", pct(t.street_share)],
                 ["未诉先办(主动发现)占比", pct(board.proactive_share)],
                 ["解决问题(个)", t.resolved],
                 ["不满意(件)", t.unsatisfied],
@@ -154,7 +163,17 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         ),
         Table(
             "下级单位",
-            ["单位", "受理", "响应率", "解决率", "满意率", "按时办结率", "基层解决占比"],
+            [
+                "单位",
+                "受理",
+                "响应率",
+                "解决率",
+                "满意率",
+                "按时办结率",
+                "小区解决占比",
+                "基层解决占比",
+                "街道内解决占比",
+            ],
             [
                 [
                     b.place.name,
@@ -163,7 +182,9 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                     pct(b.figures.resolution_rate),
                     pct(b.figures.satisfaction_rate),
                     pct(b.figures.on_time_rate),
+                    pct(b.figures.compound_share),
                     pct(b.figures.grassroots_share),
+                    pct(b.figures.street_share),
                 ]
                 for b in board.children
             ],

@@ -26,6 +26,7 @@ from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, 
 from linli.places.models import STREET_PATH_LENGTH, Place
 from linli.tickets.metrics import RESPONSE_ACTIONS, SATISFIED
 from linli.tickets.models import Category, TicketEvent
+from linli.tickets.tiers import OrgLevels, request_left
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 FIELDS = COUNTERS + SECONDS
@@ -53,8 +54,9 @@ def category_root(category_id: int | None) -> int:
     return _ROOTS[category_id]
 
 
-def fold(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One request's contribution, from its events in time order (the first is ``submit``)."""
+def fold(events: Sequence[Mapping[str, Any]], orgs: OrgLevels | None = None) -> dict[str, Any]:
+    """One request's contribution, from its events in time order (the first is ``submit``). ``orgs``
+    answers for events older than the tier flags (``tickets.tiers``; read on demand when not given)."""
     submitted = events[0]["at"]
     actions = [e["action"] for e in events]
     v: dict[str, Any] = {f: False for f in COUNTERS} | {s: 0.0 for s in SECONDS}
@@ -73,7 +75,10 @@ def fold(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         first_resolve = next(e for e in resolves if e["action"] == "resolve")
         v["resolve_seconds"] = (first_resolve["at"] - submitted).total_seconds()
         v["on_time"] = bool(resolves[-1]["data"].get("on_time"))
-        v["grassroots"] = not any(e["data"].get("left_community") for e in events)
+        left = request_left(events, orgs)
+        v["in_compound"] = not left.compound
+        v["grassroots"] = not left.community
+        v["in_street"] = not left.street
     ratings = [e for e in events if e["action"] == "rate"]
     if ratings:
         v["rated"] = True
@@ -81,7 +86,9 @@ def fold(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     return v
 
 
-def fact_for(ticket: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> RequestFact | None:
+def fact_for(
+    ticket: Mapping[str, Any], events: Sequence[Mapping[str, Any]], orgs: OrgLevels | None = None
+) -> RequestFact | None:
     """The fact row for one request (``None`` if its first event is not ``submit``, as metrics skips it)."""
     if not events or events[0]["action"] != "submit":
         return None
@@ -93,7 +100,7 @@ def fact_for(ticket: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> 
         category_root=category_root(ticket["category_id"]),
         source=ticket["source"],
         day=events[0]["at"].astimezone(CHINA_TZ).date(),
-        **fold(events),
+        **fold(events, orgs),
     )
 
 
@@ -298,10 +305,11 @@ def facts_from_events(chunk: int = 5000) -> Iterator[RequestFact]:
     )
     ticket: Any = {"id": -1}
     events: list[Any] = []
+    orgs = OrgLevels.everything()  # for events older than the tier flags: one read instead of one per request
     for row in rows:
         if row["ticket_id"] != ticket["id"]:
             if events:
-                fact = fact_for(ticket, events)
+                fact = fact_for(ticket, events, orgs)
                 if fact is not None:
                     yield fact
             while ticket["id"] != row["ticket_id"]:
@@ -309,7 +317,7 @@ def facts_from_events(chunk: int = 5000) -> Iterator[RequestFact]:
             events = []
         events.append(row)
     if events:
-        fact = fact_for(ticket, events)
+        fact = fact_for(ticket, events, orgs)
         if fact is not None:
             yield fact
 

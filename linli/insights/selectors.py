@@ -129,6 +129,8 @@ class RequestFigures(Rates):
     satisfied: int = 0
     on_time: int = 0
     grassroots: int = 0
+    in_compound: int = 0
+    in_street: int = 0
     respond_seconds: float = 0.0
     resolve_seconds: float = 0.0
 
@@ -162,7 +164,9 @@ RATES: dict[str, tuple[str, str, str, str]] = {
     "resolution_rate": ("resolved", "accepted", "unresolved", gettext_noop("解决率")),
     "satisfaction_rate": ("satisfied", "rated", "unsatisfied", gettext_noop("满意率")),
     "on_time_rate": ("on_time", "resolved", "late", gettext_noop("按时办结率")),
+    "compound_share": ("in_compound", "resolved", "left_compound", gettext_noop("小区解决占比")),
     "grassroots_share": ("grassroots", "resolved", "left_community", gettext_noop("基层解决占比")),
+    "street_share": ("in_street", "resolved", "left_street", gettext_noop("街道内解决占比")),
 }
 
 # Every list a figure drills into: the condition on ``RequestFact`` rows.
@@ -181,6 +185,10 @@ FIGURE_LISTS: dict[str, tuple[str, Q]] = {
     "late": (gettext_noop("超时办结"), Q(resolved=True, on_time=False)),
     "grassroots": (gettext_noop("基层解决"), Q(grassroots=True)),
     "left_community": (gettext_noop("上交街道及以上或部门解决"), Q(resolved=True, grassroots=False)),
+    "in_compound": (gettext_noop("小区内解决"), Q(in_compound=True)),
+    "left_compound": (gettext_noop("出小区到社区及以上或部门解决"), Q(resolved=True, in_compound=False)),
+    "in_street": (gettext_noop("街道内解决"), Q(in_street=True)),
+    "left_street": (gettext_noop("上交区级及以上解决"), Q(resolved=True, in_street=False)),
 }
 
 
@@ -564,9 +572,10 @@ COVERING_PARTY_ORGS = (PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, Part
 
 def party_organisation(node: Place, m: ModuleFigures) -> None:
     """Compounds under the node, those with a party organisation, party groups and 党员中心户 (three
-    queries on the indexed place paths; a district has ~1,000 compounds)."""
+    queries on the indexed place paths; a district has ~1,000 compounds). As of now, whatever the period:
+    only orgs active today count — a dissolved (已撤销) branch no longer covers its compound."""
     compounds = set(Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND).values_list("path", flat=True))
-    orgs = PartyOrg.objects.filter(place_path__under=node.path)
+    orgs = PartyOrg.objects.active().filter(place_path__under=node.path)
     anchored = orgs.filter(kind__in=COVERING_PARTY_ORGS).values_list("place_path", flat=True).distinct()
     lengths = {len(path) for path in compounds}
     covered = {path[:n] for path in anchored for n in lengths} & compounds

@@ -15,8 +15,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from linli.places.models import Place
+from linli.places.models import Place, PlaceKind
 from linli.tickets.models import Rating, Source, Status, Ticket, TicketCounter, TicketEvent
+from linli.tickets.tiers import place_left
+
+GRID, STREET = place_left(PlaceKind.GRID), place_left(PlaceKind.STREET)
 
 PROBLEMS = [
     ("楼道灯不亮", "楼道照明坏了,晚上上下楼看不清"),
@@ -82,15 +85,15 @@ def build_demo_tickets(rng: random.Random, *, count: int = 300, days: int = 120,
             events.append(_event(t, at, "decline", Status.SUBMITTED, Status.DECLINED, "不属于受理范围,已耐心解释"))
             t.status, t.responded_at = Status.DECLINED, at
             continue
-        events.append(_event(t, at, "accept", Status.SUBMITTED, Status.ACCEPTED, left_community=False, on_time=True))
+        # Accepted by the grid (in the compound); escalated to the street (out of the compound and the
+        # community, still in the street): the flags ``tickets.tiers`` folds, as unit_data writes them.
+        events.append(_event(t, at, "accept", Status.SUBMITTED, Status.ACCEPTED, "", on_time=True, **GRID.data()))
         t.status, t.responded_at = Status.ACCEPTED, at
         left = False
         if fate == "escalated":
             street = streets.get(t.place_path[: 2 * Place.steplen])
             at += dt.timedelta(hours=rng.uniform(2, 30))
-            events.append(
-                _event(t, at, "escalate", Status.ACCEPTED, Status.ESCALATED, "需街道协调", left_community=True)
-            )
+            events.append(_event(t, at, "escalate", Status.ACCEPTED, Status.ESCALATED, "需街道协调", **STREET.data()))
             at += dt.timedelta(hours=rng.uniform(1, 20))
             events.append(_event(t, at, "acknowledge", Status.ESCALATED, Status.ASSIGNED, on_time=True))
             t.handling_place, left = street, True

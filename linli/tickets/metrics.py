@@ -24,6 +24,7 @@ from linli.core.schemas import Day
 from linli.places.models import Place
 from linli.places.selectors import access_place, scope_roots
 from linli.tickets.models import Rating, TicketEvent
+from linli.tickets.tiers import OrgLevels, request_left, stale_orgs
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 MIN_REQUESTS_FOR_RANKING = 5
@@ -38,13 +39,17 @@ DEFINITIONS: dict[str, str] = {
     "satisfaction_rate": gettext_noop("最近一次评价为满意或基本满意的诉求 / 有评价的诉求"),
     "on_time_rate": gettext_noop("最近一次办结在办理时限内(办结事件 on_time)的诉求 / 已办结诉求"),
     "grassroots_share": gettext_noop("办结且从未派往街道及以上或职能部门(无 left_community 事件)的诉求 / 已办结诉求"),
+    "compound_share": gettext_noop(
+        "办结且每个办理单位都在小区及以下(网格、小区节点或小区自己的组织,无 left_compound 事件)的诉求 / 已办结诉求"
+    ),
+    "street_share": gettext_noop("办结且从未派往区级及以上节点或区级组织(无 left_street 事件)的诉求 / 已办结诉求"),
     "mean_hours_to_respond": gettext_noop("首次受理或不予受理距提交的平均小时数"),
     "mean_hours_to_resolve": gettext_noop("首次办结距提交的平均小时数"),
 }
 
 
 class Rates:
-    """The five rates of docs/metrics.md from the counters; shared by the event fold below and the
+    """The rates of docs/metrics.md from the counters; shared by the event fold below and the
     insights rollup sums (``insights.selectors.RequestFigures``), so both round alike."""
 
     responded: int
@@ -55,6 +60,8 @@ class Rates:
     rated: int
     on_time: int
     grassroots: int
+    in_compound: int
+    in_street: int
 
     @staticmethod
     def _rate(n: int, d: int) -> float | None:
@@ -80,6 +87,14 @@ class Rates:
     def grassroots_share(self) -> float | None:
         return self._rate(self.grassroots, self.resolved)
 
+    @property
+    def compound_share(self) -> float | None:
+        return self._rate(self.in_compound, self.resolved)
+
+    @property
+    def street_share(self) -> float | None:
+        return self._rate(self.in_street, self.resolved)
+
 
 @dataclass
 class Figures(Rates):
@@ -92,8 +107,12 @@ class Figures(Rates):
     satisfied: int = 0
     on_time: int = 0
     grassroots: int = 0
+    in_compound: int = 0
+    in_street: int = 0
     respond_hours: list[float] = field(default_factory=list)
     resolve_hours: list[float] = field(default_factory=list)
+    # Organisations named by events older than the left_compound/left_street flags (``tickets.tiers``).
+    orgs: OrgLevels = field(default_factory=OrgLevels, repr=False, compare=False)
 
     @property
     def mean_hours_to_respond(self) -> float | None:
@@ -103,8 +122,9 @@ class Figures(Rates):
     def mean_hours_to_resolve(self) -> float | None:
         return round(sum(self.resolve_hours) / len(self.resolve_hours), 2) if self.resolve_hours else None
 
-    def add(self, events: list[dict[str, Any]]) -> None:
-        """Fold one request's events (in time order) into the figures."""
+    def add(self, events: list[dict[str, Any]], orgs: OrgLevels | None = None) -> None:
+        """Fold one request's events (in time order) into the figures. ``orgs``: a lookup shared by the
+        caller (else this object's own), read only for events written before the tier flags."""
         submitted = events[0]["at"]
         actions = [e["action"] for e in events]
         self.received += 1
@@ -124,8 +144,10 @@ class Figures(Rates):
             self.resolve_hours.append((first_resolve["at"] - submitted).total_seconds() / 3600)
             if resolves[-1]["data"].get("on_time"):
                 self.on_time += 1
-            if not any(e["data"].get("left_community") for e in events):
-                self.grassroots += 1
+            left = request_left(events, self.orgs if orgs is None else orgs)
+            self.in_compound += not left.compound
+            self.grassroots += not left.community
+            self.in_street += not left.street
         ratings = [e for e in events if e["action"] == "rate"]
         if ratings:
             self.rated += 1
@@ -160,11 +182,14 @@ def compute(node: Place, since: dt.date, until: dt.date) -> tuple[Figures, dict[
     total = Figures()
     children: dict[str, Figures] = defaultdict(Figures)
     child_len = len(node.path) + Place.steplen
-    for events in events_by_ticket(node, since, until).values():
-        total.add(events)
+    grouped = events_by_ticket(node, since, until)
+    orgs = OrgLevels()
+    orgs.ensure(stale_orgs(e for events in grouped.values() for e in events))  # one read for old events, if any
+    for events in grouped.values():
+        total.add(events, orgs)
         path = events[0]["place_path"]
         if len(path) >= child_len:
-            children[path[:child_len]].add(events)
+            children[path[:child_len]].add(events, orgs)
     return total, dict(children)
 
 
@@ -224,11 +249,15 @@ class RequestFiguresOut(Schema):
     satisfied: int
     on_time: int
     grassroots: int
+    in_compound: int
+    in_street: int
     response_rate: float | None
     resolution_rate: float | None
     satisfaction_rate: float | None
     on_time_rate: float | None
     grassroots_share: float | None
+    compound_share: float | None
+    street_share: float | None
     mean_hours_to_respond: float | None
     mean_hours_to_resolve: float | None
 

@@ -23,12 +23,12 @@ from linli.places.models import Place, PlaceKind
 from linli.tickets.deadlines import resume_deadline
 from linli.tickets.models import Category, Rating, Status, Ticket, UnitType
 from linli.tickets.notifications import after_event_later
+from linli.tickets.tiers import needs_service_area, org_left, place_left
 from linli.tickets.workflow import SYSTEM, apply_transition
 
 NOTE_MAX = 2000
 DEFAULT_ACK_HOURS = 24
 LEVELS = [PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTRICT]
-ABOVE_COMMUNITY = {PlaceKind.STREET, PlaceKind.DISTRICT}
 
 
 def _note(value: str, *, required: bool = False, label: str = "") -> str:
@@ -61,17 +61,17 @@ def _actor_unit(actor: Any, ticket: Ticket) -> Place | None:
 
 
 def unit_data(place: Place | None, org: Organisation | None) -> dict[str, Any]:
+    """The handling unit as the event records it, with the levels it lies above (``tickets.tiers``):
+    ``left_compound`` / ``left_community`` / ``left_street`` feed in_compound / grassroots / in_street."""
     if org is not None:
         home = Place.objects.get(pk=org.home_id)
-        left = org.kind == OrganisationKind.DEPARTMENT or home.kind in ABOVE_COMMUNITY
-        return {"unit": org.name, "unit_kind": org.kind, "organisation_id": org.pk, "left_community": left}
+        served: list[str] = []
+        if needs_service_area(org.kind, home.kind):
+            served = list(org.serves.values_list("kind", flat=True))
+        left = org_left(org.kind, home.kind, served)
+        return {"unit": org.name, "unit_kind": org.kind, "organisation_id": org.pk, **left.data()}
     assert place is not None
-    return {
-        "unit": place.name,
-        "unit_kind": place.kind,
-        "place_id": place.pk,
-        "left_community": place.kind in ABOVE_COMMUNITY,
-    }
+    return {"unit": place.name, "unit_kind": place.kind, "place_id": place.pk, **place_left(place.kind).data()}
 
 
 def _target_unit(

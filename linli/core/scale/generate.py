@@ -5,8 +5,9 @@ with full event histories, loaded in bulk.
 Requests follow ``linli.tickets.workflow.TRANSITIONS`` exactly (submit → accept → assign/escalate
 → acknowledge → start → resolve → rate → close, with a share declined, merged-free and left open),
 and each step writes the ``TicketEvent`` the service would have written (same ``data`` keys: the
-accepting unit, ``on_time``, ``left_community``, the rating), so metrics and rollups read them as
-they read real ones. Recent requests are more often still open, as in a live queue.
+handling unit with ``left_compound``/``left_community``/``left_street`` (``tickets.tiers``), ``on_time``,
+the rating), so metrics and rollups read them as they read real ones. Recent requests are more often
+still open, as in a live queue.
 
 Personal data: a request's contact phone is its reporter's phone, so the generator copies a
 resident's stored ciphertext and keyed hash (the same value encrypted once, as the ledger holds it)
@@ -29,8 +30,9 @@ from django.utils import timezone
 
 from linli.core.scale.bulk import fix_sequence, insert_rows, next_id
 from linli.people.models import Person
-from linli.places.models import Place
+from linli.places.models import Place, PlaceKind
 from linli.tickets.models import Category, Rating, Source, Status, Ticket, TicketCounter, TicketEvent
+from linli.tickets.tiers import place_left
 
 PROBLEMS = [
     ("楼道灯不亮", "楼道照明坏了,晚上上下楼看不清"),
@@ -271,12 +273,15 @@ def _plan(
                 "unit": b.grid_name,
                 "unit_kind": "grid",
                 "place_id": b.grid_id,
-                "left_community": False,
+                **place_left(PlaceKind.GRID).data(),
             }
             t["responded_at"] = step((0.2, 20), "accept", Status.ACCEPTED, on_time=True, **unit)
             t["first_unit_id"] = t["handling_place_id"] = b.grid_id
             if fate in ("escalated", "escalated_closed"):
-                step((2, 30), "escalate", Status.ESCALATED, "需街道协调", left_community=True)
+                street = {"unit": b.street_name, "unit_kind": "street", "place_id": b.street_id}
+                step(
+                    (2, 30), "escalate", Status.ESCALATED, "需街道协调", **street, **place_left(PlaceKind.STREET).data()
+                )
                 t["handling_place_id"] = b.street_id
                 t["ack_due"] = at + dt.timedelta(hours=24)
                 if fate == "escalated_closed":
@@ -288,7 +293,7 @@ def _plan(
                     "unit": b.community_name if to_community else b.grid_name,
                     "unit_kind": "community" if to_community else "grid",
                     "place_id": b.community_id if to_community else b.grid_id,
-                    "left_community": False,
+                    **place_left(PlaceKind.COMMUNITY if to_community else PlaceKind.GRID).data(),
                 }
                 step((0.5, 12), "assign", Status.ASSIGNED, **target)
                 t["handling_place_id"] = target["place_id"]
