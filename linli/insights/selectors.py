@@ -24,7 +24,7 @@ from linli.insights.rollups import bucket_of
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.places.models import Household, Place, PlaceKind
 from linli.tickets.metrics import Rates
-from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
+from linli.tickets.models import OPEN_STATUSES, SATISFIED_RATINGS, Category, Source, Ticket
 
 CAPABILITY = "manage"  # dashboards and reports: leaders and community/street staff
 
@@ -506,7 +506,6 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     from linli.visits.models import Visit
     from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
     from linli.volunteering.selectors import (
-        WISH_SATISFIED_RATINGS,
         wishes_collected_q,
         wishes_fulfilled_q,
         wishes_rated_q,
@@ -534,7 +533,7 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
         collected=Count("pk", filter=wishes_collected_q(start, end)),
         fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
         rated=Count("pk", filter=rated),
-        satisfied=Count("pk", filter=rated & Q(rating__in=WISH_SATISFIED_RATINGS)),
+        satisfied=Count("pk", filter=rated & Q(rating__in=SATISFIED_RATINGS)),
     )
     m.wishes_collected, m.wishes_fulfilled = counted["collected"], counted["fulfilled"]
     m.wishes_rated, m.wishes_satisfied = counted["rated"], counted["satisfied"]

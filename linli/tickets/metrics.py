@@ -23,13 +23,13 @@ from linli.core.i18n import translated
 from linli.core.schemas import Day
 from linli.places.models import Place
 from linli.places.selectors import access_place, scope_roots
-from linli.tickets.models import Rating, TicketEvent
+from linli.tickets.models import SATISFIED_RATINGS, TicketEvent
 from linli.tickets.tiers import OrgLevels, request_left, stale_orgs
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 MIN_REQUESTS_FOR_RANKING = 5
 RESPONSE_ACTIONS = {"accept", "decline"}
-SATISFIED = {Rating.SATISFIED.value, Rating.BASIC.value}
+SATISFIED = SATISFIED_RATINGS
 
 DEFINITIONS: dict[str, str] = {
     "received": gettext_noop("期内提交(submit 事件)且位于该节点下的诉求数"),

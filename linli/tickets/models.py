@@ -141,6 +141,10 @@ class Rating(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+# 满意率's numerator, for requests and for wishes (微心愿满意度) alike: 满意 + 基本满意 over everything rated.
+SATISFIED_RATINGS = frozenset({Rating.SATISFIED.value, Rating.BASIC.value})
+
+
 class TicketQuerySet(ScopedQuerySet["Ticket"]):
     def visible_to(self, user: User, *, own: Q | None = None) -> TicketQuerySet:  # type: ignore[override]
         """Staff see requests under nodes where they handle, manage or lead; everyone sees their own

@@ -47,8 +47,6 @@ def wishes_rated_q(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(confirmed_at__gte=start, confirmed_at__lt=end, status=WishStatus.CONFIRMED) & ~Q(rating="")
 
 
-WISH_SATISFIED_RATINGS = ("satisfied", "basic")
-
 
 def wishes_fulfilled_q(start: dt.datetime, end: dt.datetime) -> Q:
     """实现微心愿: delivered (fulfilled, or confirmed by the wisher) in [start, end), by ``fulfilled_at``."""
