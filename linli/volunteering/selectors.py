@@ -47,7 +47,6 @@ def wishes_rated_q(start: dt.datetime, end: dt.datetime) -> Q:
     return Q(confirmed_at__gte=start, confirmed_at__lt=end, status=WishStatus.CONFIRMED) & ~Q(rating="")
 
 
-
 def wishes_fulfilled_q(start: dt.datetime, end: dt.datetime) -> Q:
     """实现微心愿: delivered (fulfilled, or confirmed by the wisher) in [start, end), by ``fulfilled_at``."""
     return Q(fulfilled_at__gte=start, fulfilled_at__lt=end, status__in=FULFILLED_STATUSES)
