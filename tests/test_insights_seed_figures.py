@@ -153,3 +153,89 @@ def test_meetings_count_once_their_minutes_say_they_were_held_and_the_list_behin
     page = client_as("street").get(reverse("insights:records", args=["meetings_held"])).content.decode()
     assert "屋场恳谈会:加装电梯" in page and "物业联席会议" in page and "居民议事会" not in page
     assert "召开议事协商会议" in "".join(build_content(places.street, period, "报告").sentences)
+
+
+def test_service_forces_count_teams_stations_organisations_and_reported_members_and_their_services(
+    places, users, client_as, api_as
+):
+    """Seed 003: 培育孵化社会组织41个, 169家…纳入大党委, 2800余名在职党员报到; seed 002: 报到服务9.5万多人次."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from linli.orgs.models import Organisation, OrganisationKind
+    from linli.volunteering.models import (
+        Activity,
+        ActivityStatus,
+        RegistrationStatus,
+        Signup,
+        SignupStatus,
+        Station,
+        Team,
+        WorkplaceRegistration,
+    )
+
+    community, other = places.communities[0], places.communities[1]
+    period = s.default_period()
+    before = s.dashboard_figures(community, period).modules
+    Team.objects.create(place=community, place_path=community.path, name="保亮志愿服务队")
+    Station.objects.create(place=community, place_path=community.path, name="红色驿站")
+    Station.objects.create(place=other, place_path=other.path, name="别处的驿站")  # not under the community
+    social = Organisation.objects.create(
+        kind=OrganisationKind.SOCIAL_ORG, name="居家养老服务社", home=community, place_path=community.path
+    )
+    district_partner = Organisation.objects.create(  # registered above, serving the community: counted
+        kind=OrganisationKind.PARTNER_UNIT, name="区医院", home=places.street, place_path=places.street.path
+    )
+    district_partner.serves.add(community, *places.compounds[:1])  # serving two places: counted once
+    assert social.pk and district_partner.pk
+
+    people = list(Person.objects.filter(place_path__startswith=community.path).order_by("id")[:3])
+    for person, status in zip(
+        people, [RegistrationStatus.APPROVED, RegistrationStatus.APPROVED, "pending"], strict=True
+    ):
+        WorkplaceRegistration.objects.create(
+            person=person, community=community, place_path=community.path, workplace_name="区卫健委", status=status
+        )
+    now = timezone.now()
+    activity = Activity.objects.create(
+        place=community,
+        place_path=community.path,
+        title="敬老院义诊",
+        starts_at=now - dt.timedelta(hours=3),
+        ends_at=now - dt.timedelta(hours=1),
+        capacity=10,
+        status=ActivityStatus.PUBLISHED,
+    )
+    for person, hours, confirmed in [(people[0], "2.0", now), (people[1], "1.5", None), (people[2], "2.0", now)]:
+        Signup.objects.create(
+            activity=activity,
+            person=person,
+            place_path=community.path,
+            status=SignupStatus.SIGNED,
+            hours=Decimal(hours),
+            confirmed_at=confirmed,
+        )
+
+    m = s.dashboard_figures(community, period).modules
+    assert m.volunteer_teams - before.volunteer_teams == 1
+    assert m.stations - before.stations == 1
+    assert m.social_organisations - before.social_organisations == 1
+    assert m.partner_units - before.partner_units == 1
+    assert m.reported_members - before.reported_members == 2  # the pending one is not reported yet
+    # Only the approved member's confirmed service: unconfirmed hours and a pending registration count nowhere.
+    assert m.reported_services - before.reported_services == 1
+    assert m.reported_hours - before.reported_hours == 2.0
+
+    html = client_as("community").get(reverse("insights:dashboard"), {"node": community.pk}).content.decode()
+    assert 'data-figure="reported_services"' in html and "服务力量" in html
+    rows = client_as("community").get(reverse("insights:records", args=["reported_services"]), {"node": community.pk})
+    assert rows.status_code == 200 and "敬老院义诊" in rows.content.decode()
+    modules = api_as("community").get(f"/api/v1/insights/dashboard?node={community.pk}").json()["modules"]
+    assert (modules["reported_services"], modules["reported_hours"]) == (m.reported_services, m.reported_hours)
+    assert (modules["social_organisations"], modules["partner_units"]) == (m.social_organisations, m.partner_units)
+    content = build_content(community, period, "工作报告")
+    said = f"在职党员到社区报到{m.reported_members}名,期内报到服务{m.reported_services}人次"
+    assert said in "".join(content.sentences)
+    assert content.figures["partner_units"] == m.partner_units

@@ -101,6 +101,15 @@ class InsightsModulesOut(Schema):
     party_org_coverage: float | None = Field(description="compounds_with_party_org / compounds (小区党组织覆盖率)")
     party_groups: int = Field(description="党小组 under the node, now")
     center_households: int = Field(description="党员中心户 under the node, now")
+    volunteer_teams: int = Field(description="volunteer teams anchored under the node, now")
+    stations: int = Field(description="红色驿站 / 微岗亭 under the node, now")
+    social_organisations: int = Field(description="社会组织 registered under the node or serving a place in it, now")
+    partner_units: int = Field(description="共建单位 registered under the node or serving a place in it, now")
+    reported_members: int = Field(description="在职党员 with an approved 双报到 at a community under the node, now")
+    reported_services: int = Field(
+        description="在职党员报到服务人次: their confirmed volunteer services under the node in the period"
+    )
+    reported_hours: float = Field(description="hours of those services")
 
 
 class InsightsDashboardOut(Schema):

@@ -93,6 +93,13 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "party_org_coverage": m.party_org_coverage,
         "party_groups": m.party_groups,
         "center_households": m.center_households,
+        "volunteer_teams": m.volunteer_teams,
+        "stations": m.stations,
+        "social_organisations": m.social_organisations,
+        "partner_units": m.partner_units,
+        "reported_members": m.reported_members,
+        "reported_services": m.reported_services,
+        "reported_hours": m.reported_hours,
     }
 
 
@@ -115,6 +122,9 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         f"收集微心愿{m.wishes_collected}个,实现{m.wishes_fulfilled}个,心愿人满意度{pct(m.wish_satisfaction_rate)};"
         f"调解矛盾纠纷结案{m.mediation_closed}件,调解成功{m.mediation_success}件,调解成功率{pct(m.mediation_success_rate)}。",
         f"召开议事协商会议{m.meetings_held}次,其中恳谈会{m.heart_to_heart_meetings}次、联席会议{m.joint_meetings}次。",
+        f"现有志愿服务队{m.volunteer_teams}支、红色驿站(微岗亭){m.stations}个,社会组织{m.social_organisations}个、"
+        f"共建单位{m.partner_units}家;在职党员到社区报到{m.reported_members}名,期内报到服务{m.reported_services}人次、"
+        f"{m.reported_hours:g}小时。",
     ]
     if board.hotspots:
         spots = "、".join(f"{h.place.name}的{h.category}问题({h.received}件)" for h in board.hotspots[:3])
@@ -159,6 +169,13 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["小区党组织覆盖率", pct(m.party_org_coverage)],
                 ["党小组(个)", m.party_groups],
                 ["党员中心户(户)", m.center_households],
+                ["志愿服务队(支)", m.volunteer_teams],
+                ["红色驿站(个)", m.stations],
+                ["社会组织(个)", m.social_organisations],
+                ["共建单位(家)", m.partner_units],
+                ["报到在职党员(名)", m.reported_members],
+                ["在职党员报到服务(人次)", m.reported_services],
+                ["在职党员报到服务时长(小时)", f"{m.reported_hours:g}"],
             ],
         ),
         Table(

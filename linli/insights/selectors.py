@@ -306,6 +306,17 @@ class ModuleFigures:
     compounds_with_party_org: int = 0
     party_groups: int = 0
     center_households: int = 0
+    # Service forces (服务力量). Now: volunteer teams, 红色驿站/微岗亭, social organisations and 共建单位
+    # registered in or serving the node (seed 003: 培育孵化社会组织41个, 169家机关、企事业单位和社会组织纳入
+    # 大党委), in-service party members reported to a community under it (003: 2800余名在职党员报到). In the
+    # period: their confirmed volunteer services under the node, 人次 and hours (002: 报到服务9.5万多人次).
+    volunteer_teams: int = 0
+    stations: int = 0
+    social_organisations: int = 0
+    partner_units: int = 0
+    reported_members: int = 0
+    reported_services: int = 0
+    reported_hours: float = 0.0
 
     @property
     def visit_coverage(self) -> float | None:
@@ -552,7 +563,41 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     )
     m.meetings_held, m.heart_to_heart_meetings, m.joint_meetings = meetings["n"], meetings["heart"], meetings["joint"]
     party_organisation(node, m)
+    service_forces(node, start, end, m)
     return m
+
+
+def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleFigures) -> None:
+    """Teams, stations, organisations and 双报到 members under the node now, and the reported members'
+    confirmed services in [start, end) (five indexed aggregates; see ``ModuleFigures``)."""
+    from linli.orgs.models import Organisation, OrganisationKind
+    from linli.volunteering.models import RegistrationStatus, Signup, Station, Team, WorkplaceRegistration
+
+    under = Q(place_path__under=node.path)
+    m.volunteer_teams = Team.objects.filter(under).count()
+    m.stations = Station.objects.filter(under).count()
+    orgs = Organisation.objects.filter(
+        Q(pk__in=Organisation.objects.filter(under).values("pk"))
+        | Q(pk__in=Organisation.serves.through.objects.filter(place__path__under=node.path).values("organisation_id")),
+        kind__in=[OrganisationKind.SOCIAL_ORG, OrganisationKind.PARTNER_UNIT],
+    ).aggregate(
+        social=Count("pk", filter=Q(kind=OrganisationKind.SOCIAL_ORG)),
+        partners=Count("pk", filter=Q(kind=OrganisationKind.PARTNER_UNIT)),
+    )
+    m.social_organisations, m.partner_units = orgs["social"], orgs["partners"]
+    m.reported_members = WorkplaceRegistration.objects.filter(under, status=RegistrationStatus.APPROVED).count()
+    served = reported_services(Signup.objects.filter(under), start, end).aggregate(n=Count("pk"), h=Sum("hours"))
+    m.reported_services, m.reported_hours = served["n"], float(served["h"] or 0)
+
+
+def reported_services(signups: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """在职党员服务人次: confirmed volunteer services (hours recorded) in [start, end) by 双报到 members — one
+    人次 a confirmed signup. The dashboard's figure and the list behind it both use this."""
+    from linli.volunteering.selectors import reported_members
+
+    return signups.filter(
+        confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False, person_id__in=reported_members()
+    )
 
 
 def meetings_held(meetings: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
@@ -665,6 +710,7 @@ RECORD_LISTS = {
     "mediation_closed": gettext_noop("调解结案"),
     "mediation_success": gettext_noop("调解成功"),
     "meetings_held": gettext_noop("召开的议事协商会议"),
+    "reported_services": gettext_noop("在职党员报到服务"),
 }
 
 
@@ -717,6 +763,9 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
         return cases.order_by("-id")
     if kind == "meetings_held":
         return meetings_held(Meeting.objects.visible_to(user).filter(under), start, end).order_by("-id")
+    if kind == "reported_services":
+        signups = Signup.objects.visible_to(user).filter(under).select_related("activity", "person")
+        return reported_services(signups, start, end).order_by("-id")
     raise InvalidInput(gettext("未知的统计项"), field="kind")
 
 
@@ -726,7 +775,7 @@ def record_row(kind: str, obj: Any) -> RecordRow:
         return RecordRow(obj.visited_at, obj.get_kind_display(), obj.place_path, served)
     if kind == "activities":
         return RecordRow(obj.starts_at, obj.title, obj.place_path)
-    if kind == "volunteer_hours":
+    if kind in ("volunteer_hours", "reported_services"):
         return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, gettext("%(n)s小时") % {"n": obj.hours})
     if kind == "wishes_rated":
         rating = obj.get_rating_display() + (f" · {obj.rating_note}" if obj.rating_note else "")

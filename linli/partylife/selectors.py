@@ -214,9 +214,10 @@ def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> li
 
 def _reporting(figs: dict[int, BranchFigures], ids: list[int], start: dt.date, end: dt.date) -> None:
     """双报到: in-service members with an approved registration, and their confirmed hours."""
-    from linli.volunteering.models import RegistrationStatus, Signup, WorkplaceRegistration
+    from linli.volunteering.models import Signup
+    from linli.volunteering.selectors import reported_members
 
-    approved = WorkplaceRegistration.objects.filter(status=RegistrationStatus.APPROVED).values("person_id")
+    approved = reported_members()
     branch_of = dict(
         Membership.objects.filter(
             branch_id__in=ids, left_on__isnull=True, employment=Employment.IN_SERVICE, person_id__in=approved

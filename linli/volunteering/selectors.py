@@ -65,6 +65,12 @@ def visible_redemptions(user: Any) -> Any:
     return Redemption.objects.visible_to(user)
 
 
+def reported_members() -> Any:
+    """双报到: people whose registration with their residential community is approved (已报到) — the
+    in-service party members the 在职党员 figures count (a values query of ``person_id``)."""
+    return WorkplaceRegistration.objects.filter(status=RegistrationStatus.APPROVED).values("person_id")
+
+
 def visible_registrations(user: Any) -> Any:
     """双报到 records: those community managers and leaders decide on, and the user's own."""
     own = Q(person_id=user.person_id) if getattr(user, "person_id", None) else Q(pk__in=[])
