@@ -7,8 +7,9 @@ test runs in a transaction that is rolled back.
 
 from __future__ import annotations
 
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -58,6 +59,26 @@ def _no_cached_pages_from_other_tests() -> None:
     from django.core.cache import caches
 
     caches["pages"].clear()
+
+
+@pytest.fixture(autouse=True)
+def _the_holiday_calendar_cache_does_not_expire_during_a_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The holiday calendar's per-process cache (``workdays.services``) starts each test empty and is not
+    refreshed by the clock until the test ends.
+
+    Its ``CACHE_SECONDS`` refresh is for edits made by *other* processes; within one it would fall at a
+    random point of a test, so the statements counted for a request depended on how slow the machine was
+    (18 instead of 16 in CI: the year re-read inside the counted request). Edits still clear it at once
+    (``_invalidate``), as in production, and starting empty keeps a rolled-back test's calendar, and the
+    warmth an earlier test left, out of the next test: what a test counts is decided by the test alone
+    (``test_counted_requests_and_the_clock.py`` moves the clock past the refresh to show it).
+    """
+    from linli.workdays import services as workdays
+
+    workdays.calendar_cache_clear()
+    monkeypatch.setattr(workdays, "CACHE_SECONDS", math.inf)
+    yield
+    workdays.calendar_cache_clear()
 
 
 @pytest.fixture(autouse=True)

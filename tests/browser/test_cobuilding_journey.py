@@ -21,12 +21,25 @@ from linli.places.models import Place
 pytestmark = pytest.mark.browser
 
 
-def _login_resident(browser, base):
+@pytest.fixture
+def resident_browser(browser, live_demo):
+    """A browser of the resident's own, closed when the test ends (before its database is flushed).
+
+    Left open, its page stayed in the session's browser: it polled ``/inbox/badge/`` every 120 s through
+    the later tests, and its kept-alive connection's server thread ended only when the browser closed,
+    after the live server had stopped sharing the in-memory SQLite connection with its threads, so the
+    thread's closing of that connection raised (a PytestUnhandledThreadExceptionWarning at the end of the run)."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+    yield context
+    context.close()
+
+
+def _login_resident(resident_browser, base):
     """The resident in a browser of their own (no second factor for residents), so the street
     user's session — and its one-time TOTP codes — stays put in the other."""
     from tests.conftest import PASSWORD
 
-    resident = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}).new_page()
+    resident = resident_browser.new_page()
     resident.set_default_timeout(60_000)
     resident.goto(f"{base}/accounts/login/")
     resident.fill("input[name=username]", "resident")
@@ -42,7 +55,7 @@ def _rate_all(page, rating: Rating, stars: int) -> None:
 
 
 def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_a_funded_micro_project(
-    login, live_demo, page, browser
+    login, live_demo, page, resident_browser
 ):
     page.set_default_timeout(60_000)  # the shared 2-core machine is slow under load
     page.set_default_navigation_timeout(90_000)
@@ -91,7 +104,7 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     assert link.endswith(f"/co-building/survey/{rating.token}/")
 
     # --- a resident of a sampled household answers through the link, once
-    resident = _login_resident(browser, base)  # a second browser: both stay logged in
+    resident = _login_resident(resident_browser, base)  # a second browser: both stay logged in
     resident.goto(f"{base}/co-building/mine/")
     resident.click("text=去评价")
     _rate_all(resident, rating, 5)
