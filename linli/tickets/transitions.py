@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import active_positions
+from linli.core.text import clean_text
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
@@ -33,12 +34,7 @@ LEVELS = [PlaceKind.GRID, PlaceKind.COMMUNITY, PlaceKind.STREET, PlaceKind.DISTR
 
 def _note(value: str, *, required: bool = False, label: str = "") -> str:
     label = label or gettext("说明")
-    text = (value or "").strip()
-    if required and not text:
-        raise InvalidInput(gettext("请填写%(label)s") % {"label": label}, field="note")
-    if len(text) > NOTE_MAX:
-        raise InvalidInput(gettext("%(label)s最多 %(max)d 个字") % {"label": label, "max": NOTE_MAX}, field="note")
-    return text
+    return clean_text(value, field="note", label=label, max_length=NOTE_MAX, required=required, show_length=True)
 
 
 def _ancestors(path: str) -> list[Place]:

@@ -13,6 +13,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.locks import serialize_on
 from linli.core.scoping import capabilities_at, scope_for
+from linli.core.text import clean_text
 from linli.people.models import Person, PersonTag, Position
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place, PlaceKind
@@ -116,15 +117,6 @@ def care_plan_set(
     return plan
 
 
-def _text(value: Any, *, field: str, label: str, limit: int, required: bool = False) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(_("%(label)s不能为空") % {"label": label}, field=field)
-    if len(text) > limit:
-        raise InvalidInput(_("%(label)s最多 %(limit)d 个字") % {"label": label, "limit": limit}, field=field)
-    return text
-
-
 def hazard_create(
     *,
     actor: Any,
@@ -147,26 +139,32 @@ def hazard_create(
         raise InvalidInput(_("位置应为社区、小区、网格、楼栋或单元"), field="place_id")
     if not capabilities_at(actor, place.path) & RECORDING_CAPABILITIES:
         raise Forbidden(_("只有该区域的工作人员可以登记隐患点"))
-    name = _text(name, field="name", label=_("名称"), limit=100, required=True)
+    name = clean_text(name, field="name", label=_("名称"), max_length=100, required=True, show_length=True)
     if level not in HazardLevel.values:
         raise InvalidInput(_("风险等级无效"), field="level")
     if not 1 <= int(inspect_every_days) <= 366:
         raise InvalidInput(_("巡查周期应在 1 到 366 天之间"), field="inspect_every_days")
     la, ln = validate_point(lat, lng)
     responsible = _responsible_at(responsible_id, place.path)
+    plans = {
+        field: clean_text(value, field=field, label=label, max_length=PLAN_TEXT_MAX, required=False, show_length=True)
+        for field, value, label in [
+            ("description", description, _("描述")),
+            ("warning_plan", warning_plan, _("预警措施")),
+            ("response_plan", response_plan, _("应急预案")),
+        ]
+    }
     with transaction.atomic():
         hazard = HazardPoint.objects.create(
             place=place,
             place_path=place.path,
             name=name,
-            description=_text(description, field="description", label=_("描述"), limit=PLAN_TEXT_MAX),
             level=level,
             lat=la,
             lng=ln,
             responsible=responsible,
             inspect_every_days=int(inspect_every_days),
-            warning_plan=_text(warning_plan, field="warning_plan", label=_("预警措施"), limit=PLAN_TEXT_MAX),
-            response_plan=_text(response_plan, field="response_plan", label=_("应急预案"), limit=PLAN_TEXT_MAX),
+            **plans,
             created_by=actor,
         )
         audit_record(action="visit.hazard_create", actor=actor, target=hazard, level=level)
