@@ -25,8 +25,8 @@ from django.db.models.functions import Concat, Substr
 
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
 from linli.places.models import STREET_PATH_LENGTH, Place
-from linli.tickets.metrics import RESPONSE_ACTIONS, SATISFIED
-from linli.tickets.models import Category, TicketEvent
+from linli.tickets.metrics import RESPONSE_ACTIONS
+from linli.tickets.models import SATISFIED_RATINGS, Category, TicketEvent
 from linli.tickets.tiers import OrgLevels, request_left
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -83,7 +83,7 @@ def fold(events: Sequence[Mapping[str, Any]], orgs: OrgLevels | None = None) -> 
     ratings = [e for e in events if e["action"] == "rate"]
     if ratings:
         v["rated"] = True
-        v["satisfied"] = ratings[-1]["data"].get("rating") in SATISFIED
+        v["satisfied"] = ratings[-1]["data"].get("rating") in SATISFIED_RATINGS
     return v
 
 

@@ -29,7 +29,6 @@ from linli.tickets.tiers import OrgLevels, request_left, stale_orgs
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 MIN_REQUESTS_FOR_RANKING = 5
 RESPONSE_ACTIONS = {"accept", "decline"}
-SATISFIED = SATISFIED_RATINGS
 
 DEFINITIONS: dict[str, str] = {
     "received": gettext_noop("期内提交(submit 事件)且位于该节点下的诉求数"),
@@ -111,8 +110,6 @@ class Figures(Rates):
     in_street: int = 0
     respond_hours: list[float] = field(default_factory=list)
     resolve_hours: list[float] = field(default_factory=list)
-    # Organisations named by events older than the left_compound/left_street flags (``tickets.tiers``).
-    orgs: OrgLevels = field(default_factory=OrgLevels, repr=False, compare=False)
 
     @property
     def mean_hours_to_respond(self) -> float | None:
@@ -123,8 +120,8 @@ class Figures(Rates):
         return round(sum(self.resolve_hours) / len(self.resolve_hours), 2) if self.resolve_hours else None
 
     def add(self, events: list[dict[str, Any]], orgs: OrgLevels | None = None) -> None:
-        """Fold one request's events (in time order) into the figures. ``orgs``: a lookup shared by the
-        caller (else this object's own), read only for events written before the tier flags."""
+        """Fold one request's events (in time order) into the figures. ``orgs``: the caller's lookup for
+        events written before the tier flags (``tickets.tiers.request_left`` reads its own without one)."""
         submitted = events[0]["at"]
         actions = [e["action"] for e in events]
         self.received += 1
@@ -144,14 +141,14 @@ class Figures(Rates):
             self.resolve_hours.append((first_resolve["at"] - submitted).total_seconds() / 3600)
             if resolves[-1]["data"].get("on_time"):
                 self.on_time += 1
-            left = request_left(events, self.orgs if orgs is None else orgs)
+            left = request_left(events, orgs)
             self.in_compound += not left.compound
             self.grassroots += not left.community
             self.in_street += not left.street
         ratings = [e for e in events if e["action"] == "rate"]
         if ratings:
             self.rated += 1
-            if ratings[-1]["data"].get("rating") in SATISFIED:
+            if ratings[-1]["data"].get("rating") in SATISFIED_RATINGS:
                 self.satisfied += 1
 
 
