@@ -524,31 +524,20 @@ def party_org_dissolve(
     org.dissolved_reason = reason
     org.merged_into = target
     org.save(update_fields=["status", "dissolved_at", "dissolved_reason", "merged_into"])
-    audit_record(
-        action="party_org.dissolved",
-        actor=actor,
-        target=org,
-        kind=org.kind,
-        place=org.place_id,
-        path=org.path,
-        kept=True,
-        reason=reason,
-        merged_into=target.pk if target else None,
-        members_moved=moved,
+    _audit_dissolved(
+        actor, org, kept=True, reason=reason, merged_into=target.pk if target else None, members_moved=moved
     )
     return Dissolution(org=org, deleted=False, members_moved=len(moved))
 
 
+def _audit_dissolved(actor: Any, org: PartyOrg, **detail: Any) -> None:
+    """One audit event for both outcomes (``kept``: marked 已撤销, or deleted), with the org's kind and place."""
+    where = {"kind": org.kind, "place": org.place_id, "path": org.path}
+    audit_record(action="party_org.dissolved", actor=actor, target=org, **where, **detail)
+
+
 def _delete(actor: Any, org: PartyOrg) -> None:
-    audit_record(
-        action="party_org.dissolved",
-        actor=actor,
-        target=org,
-        kind=org.kind,
-        place=org.place_id,
-        path=org.path,
-        kept=False,
-    )
+    _audit_dissolved(actor, org, kept=False)
     try:
         with transaction.atomic():
             org.delete()
