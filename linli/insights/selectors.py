@@ -571,7 +571,8 @@ def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleF
     """Teams, stations, organisations and 双报到 members under the node now, and the reported members'
     confirmed services in [start, end) (five indexed aggregates; see ``ModuleFigures``)."""
     from linli.orgs.models import Organisation, OrganisationKind
-    from linli.volunteering.models import RegistrationStatus, Signup, Station, Team, WorkplaceRegistration
+    from linli.volunteering.models import Signup, Station, Team
+    from linli.volunteering.selectors import reported_members
 
     under = Q(place_path__under=node.path)
     m.volunteer_teams = Team.objects.filter(under).count()
@@ -585,7 +586,7 @@ def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleF
         partners=Count("pk", filter=Q(kind=OrganisationKind.PARTNER_UNIT)),
     )
     m.social_organisations, m.partner_units = orgs["social"], orgs["partners"]
-    m.reported_members = WorkplaceRegistration.objects.filter(under, status=RegistrationStatus.APPROVED).count()
+    m.reported_members = reported_members().filter(under).count()
     served = reported_services(Signup.objects.filter(under), start, end).aggregate(n=Count("pk"), h=Sum("hours"))
     m.reported_services, m.reported_hours = served["n"], float(served["h"] or 0)
 

@@ -27,7 +27,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.orgs.models import PartyOrg, PartyOrgKind, PartyOrgStatus
+from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
@@ -150,7 +150,7 @@ def visible_branches(user: Any) -> Any:
 
 def active_branches(user: Any) -> Any:
     """The branches that exist now: the ones an officer works in and picks in forms."""
-    return visible_branches(user).filter(status=PartyOrgStatus.ACTIVE)
+    return visible_branches(user).active()
 
 
 def branches_during(user: Any, start: dt.date) -> Any:
