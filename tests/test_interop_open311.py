@@ -299,18 +299,36 @@ def test_key_for_another_jurisdiction_is_refused(client, services, street):
     assert r.status_code == 404 and "jurisdiction_id" in error_of(r)[1]
 
 
-def test_rate_limit_counts_per_key_per_minute(client, services, key):
+def calls_at(monkeypatch, when: dt.datetime, client, services, key, *, n: int) -> list[int]:
+    """``n`` submissions with the clock standing at ``when`` (a slow run must not cross a minute between them)."""
+    monkeypatch.setattr(timezone, "now", lambda: when)
+    b = building()
+    return [
+        post(client, api_key=key, service_code=services["lamp"].pk, address_id=b.pk, description="x").status_code
+        for _ in range(n)
+    ]
+
+
+def test_rate_limit_counts_per_key_per_minute(client, services, key, monkeypatch):
     row = Open311Key.objects.get()
     row.rate_per_minute = 2
     row.save()
-    b = building()
-    codes = [
-        post(client, api_key=key, service_code=services["lamp"].pk, address_id=b.pk, description="x").status_code
-        for _ in range(3)
-    ]
+    minute = timezone.now().replace(second=0, microsecond=0)
+    codes = calls_at(monkeypatch, minute + dt.timedelta(seconds=59), client, services, key, n=3)
     assert codes == [201, 201, 429]
     assert Open311Key.objects.get().window_count == 3
     assert AuditEvent.objects.filter(action="open311.rate_limited").count() == 1
+
+
+def test_the_next_minute_starts_a_new_count(client, services, key, monkeypatch):
+    row = Open311Key.objects.get()
+    row.rate_per_minute = 2
+    row.save()
+    minute = timezone.now().replace(second=0, microsecond=0)
+    assert calls_at(monkeypatch, minute + dt.timedelta(seconds=59), client, services, key, n=3) == [201, 201, 429]
+    assert calls_at(monkeypatch, minute + dt.timedelta(seconds=60), client, services, key, n=3) == [201, 201, 429]
+    assert Open311Key.objects.get().window_count == 3
+    assert AuditEvent.objects.filter(action="open311.rate_limited").count() == 2
 
 
 def test_revoked_key_is_refused(client, services, key):
