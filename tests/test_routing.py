@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -523,3 +525,19 @@ def test_a_request_and_its_suggestion_are_written_together_or_not_at_all(trained
         intake_submit(actor=users["resident"], description="楼道灯坏了,晚上很黑", place_id=places.buildings[0].pk)
     assert Ticket.objects.count() == before  # no request left without its suggestion, nobody notified
     assert not TicketEvent.objects.filter(ticket__description="楼道灯坏了,晚上很黑").exists()
+
+
+def test_an_automatically_dispatched_intake_reads_its_place_and_the_places_above_it_once(trained, api_as, places):
+    """The default unit is found among the places read with the place reported (places.selectors
+    ``place_and_ancestors``): one statement on the place table for the whole intake."""
+    client = api_as("community")
+    body = {"description": "楼上卫生间漏水,我家天花板在滴水", "place_id": places.buildings[0].pk, "source": "phone"}
+    with override_settings(ROUTING_AUTO_ASSIGN_CONFIDENCE=0.3):
+        client.post("/api/v1/requests", {**body, "description": "暖身:楼上漏水"}, content_type="application/json")
+        with CaptureQueriesContext(connection) as ctx:
+            r = client.post("/api/v1/requests", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert Ticket.objects.get(pk=r.json()["id"]).handling_place is not None  # the unit was found
+    sign_in = "accounts_apitoken"  # the token's statement brings the person's positions' places along
+    reads = [q["sql"] for q in ctx.captured_queries if "places_place" in q["sql"] and sign_in not in q["sql"]]
+    assert len(reads) == 1, reads

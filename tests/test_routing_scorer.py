@@ -29,3 +29,16 @@ def test_top_k_is_best_first_and_sums_no_more_than_one() -> None:
     scores = [score for _, score in top]
     assert len(top) == 3 and scores == sorted(scores, reverse=True)
     assert 0 < sum(scores) <= 1 + 1e-9
+
+
+def test_the_compact_scorer_weighs_a_text_as_the_vectoriser_does() -> None:
+    model, texts = _model_and_texts()
+    scorer = classifier._scorer(model)  # type: ignore[arg-type]
+    assert scorer is not None
+    for text in [*texts[:40], "", "zzz", "楼上漏水漏水漏水,天花板泡坏了!!"]:
+        expected = scorer.tfidf.transform([text])
+        indices, data = scorer.features(text)
+        order = np.argsort(indices)
+        assert list(indices[order]) == sorted(expected.indices.tolist())
+        np.testing.assert_allclose(data[order], expected.toarray()[0][indices[order]], rtol=1e-6)
+        assert data.dtype == expected.dtype

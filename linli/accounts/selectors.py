@@ -9,22 +9,16 @@ instances exactly as the ORM makes them: ``Model.from_db`` with each column's da
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
-from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model
 from django.utils import timezone
 
 from linli.accounts.models import ApiToken, User
-from linli.core.prepared import prepared_cursor
+from linli.core.prepared import Part, instances, model_columns, prepared_cursor
 from linli.core.scoping import current_rows_sql, parse_current_rows, remember_current_rows
 from linli.people.models import Person
-
-Converter = Callable[[Any, Any, Any], Any]
-# Each model's part of the row: the model, its columns' attribute names, and per column (expression, converters).
-Part = tuple[type[Model], list[str], list[tuple[Any, list[Converter]]]]
 
 
 def live_token(digest: str) -> ApiToken | None:
@@ -33,36 +27,19 @@ def live_token(digest: str) -> ApiToken | None:
     request (``core.scoping``: nearly every API request asks for its scope); expiry is the caller's to check."""
     alias = router.db_for_read(ApiToken)
     sql, parts = _statement(alias)
-    connection = connections[alias]
     today = timezone.localdate()
     with prepared_cursor(alias) as cursor:  # planned once per connection (core.prepared)
         cursor.execute(sql, [today, digest, True])
         row = cursor.fetchone()
     if row is None:
         return None
-    token, user, person = _instances(alias, connection, parts, row[:-1])
+    token, user, person = instances(alias, parts, row[:-1])
     assert isinstance(token, ApiToken) and isinstance(user, User)
     user.person = person  # type: ignore[assignment]  # the related objects, as select_related sets them
     token.user = user
     if person is not None:
         remember_current_rows(user, parse_current_rows(row[-1]), today=today)
     return token
-
-
-def _instances(alias: str, connection: Any, parts: list[Part], row: tuple[Any, ...]) -> list[Model | None]:
-    made: list[Model | None] = []
-    start = 0
-    for model, attnames, columns in parts:
-        values = list(row[start : start + len(columns)])
-        start += len(columns)
-        if values[0] is None:  # the LEFT JOIN found no row: no person
-            made.append(None)
-            continue
-        for i, (expression, converters) in enumerate(columns):
-            for convert in converters:
-                values[i] = convert(values[i], expression, connection)
-        made.append(model.from_db(alias, attnames, values))
-    return made
 
 
 @cache
@@ -73,20 +50,12 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
     connection = connections[alias]
     q = connection.ops.quote_name
     token_meta, user_meta, person_meta = ApiToken._meta, User._meta, Person._meta
-    tables = [(ApiToken, "t"), (User, "u"), (Person, "p")]
     select: list[str] = []
     parts: list[Part] = []
-    for model, table_alias in tables:
-        fields: list[Field[Any, Any]] = [f for f in model._meta.concrete_fields]  # primary key first
-        assert fields[0].primary_key
-        columns = []
-        for field in fields:
-            select.append(f"{table_alias}.{q(field.column)}")
-            expression = field.get_col(table_alias)
-            columns.append(
-                (expression, connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
-            )
-        parts.append((model, [f.attname for f in fields], columns))
+    for model, table_alias in [(ApiToken, "t"), (User, "u"), (Person, "p")]:
+        columns, part = model_columns(model, table_alias, alias)
+        select += columns
+        parts.append(part)
     select.append(current_rows_sql(connection, f"p.{q(person_meta.pk.column)}"))
     sql = (
         f"SELECT {', '.join(select)} FROM {q(token_meta.db_table)} t "  # noqa: S608 - names from the models

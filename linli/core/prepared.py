@@ -16,11 +16,17 @@ Needs a direct connection or a pooler that keeps prepared statements per client 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
+from django.db.models import Field, Model
+
+Converter = Callable[[Any, Any, Any], Any]
+# One model's part of a row: the model, its columns' attribute names, and per column (expression, converters).
+Part = tuple[type[Model], list[str], list[tuple[Any, list[Converter]]]]
 
 
 class _PreparingCursor(psycopg.Cursor[Any]):
@@ -53,3 +59,39 @@ def prepared_cursor(alias: str) -> Any:
         connection.connection.prepare_threshold = 0
     raw = _PreparingCursor(connection.connection)
     return _DebugWrapper(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
+
+
+def model_columns(model: type[Model], table_alias: str, alias: str) -> tuple[list[str], Part]:
+    """The select list of every concrete column of ``model`` read through ``table_alias`` (primary key
+    first), and how to make an instance of them (``instances``): for statements written as SQL so they
+    can be prepared, whose rows still become model instances as a queryset's would."""
+    connection = connections[alias]
+    q = connection.ops.quote_name
+    fields: list[Field[Any, Any]] = list(model._meta.concrete_fields)
+    assert fields[0].primary_key
+    select, columns = [], []
+    for field in fields:
+        select.append(f"{table_alias}.{q(field.column)}")
+        expression = field.get_col(table_alias)
+        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+        columns.append((expression, converters))
+    return select, (model, [f.attname for f in fields], columns)
+
+
+def instances(alias: str, parts: Sequence[Part], row: Sequence[Any]) -> list[Model | None]:
+    """One instance per part from a row laid out as ``model_columns`` gave; ``None`` for a part whose
+    primary key is NULL (a LEFT JOIN that found nothing)."""
+    connection = connections[alias]
+    made: list[Model | None] = []
+    start = 0
+    for model, attnames, columns in parts:
+        values = list(row[start : start + len(columns)])
+        start += len(columns)
+        if values[0] is None:
+            made.append(None)
+            continue
+        for i, (expression, converters) in enumerate(columns):
+            for convert in converters:
+                values[i] = convert(values[i], expression, connection)
+        made.append(model.from_db(alias, attnames, values))
+    return made

@@ -4,17 +4,47 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
+from django.db import connections, router
 from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
+from linli.core.prepared import Part, instances, model_columns, prepared_cursor
 from linli.core.scoping import ScopedQuerySet, access, scope_for
 from linli.places.models import Household, Place, PlaceKind
 
 
 def access_place(user: Any, pk: Any) -> Place:
     return access(Place.objects.get_queryset(), user, pk)
+
+
+def place_and_ancestors(*, place_id: int) -> list[Place]:
+    """The place with this id and every place above it, top down (the place itself last); ``[]`` when
+    there is none. One statement, prepared on PostgreSQL (``core.prepared``), found on the path index:
+    the intake reads both, the place reported and the grid, community or street above it that a
+    category's default unit resolves to."""
+    alias = router.db_for_read(Place)
+    sql, part = _ancestors_statement(alias)
+    with prepared_cursor(alias) as cursor:
+        cursor.execute(sql, [place_id])
+        rows = cursor.fetchall()
+    return [place for row in rows for place in instances(alias, [part], row)]  # type: ignore[misc]
+
+
+@cache
+def _ancestors_statement(alias: str) -> tuple[str, Part]:
+    q = connections[alias].ops.quote_name
+    table, path, pk, depth = q(Place._meta.db_table), q("path"), q("id"), q("depth")
+    # A place lies at most one level per kind deep: a prefix per level above it, and its own path.
+    prefixes = ", ".join(f"substr(x.{path}, 1, {n * Place.steplen})" for n in range(1, len(PlaceKind.values)))
+    columns, part = model_columns(Place, "p", alias)
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table} x JOIN {table} p ON p.{path} IN ({prefixes}, x.{path})"  # noqa: S608 - names from metadata
+        f" WHERE x.{pk} = %s ORDER BY p.{depth}"
+    )
+    return sql, part
 
 
 def scope_roots(user: Any) -> QuerySet[Place]:

@@ -129,10 +129,40 @@ class Scorer:
         self.a = np.concatenate([[c.a_ for c in f.calibrators] for f in folds])
         self.c = np.concatenate([[c.b_ for c in f.calibrators] for f in folds])
         self.folds, self.n = len(folds), n
+        # The vectoriser's arithmetic for one text, without scikit-learn's per-call input validation
+        # (three quarters of ``transform`` for one short text): count the known n-grams, 1 + log of the
+        # count, times idf, divided by the L2 norm — in the vectoriser's dtype, as ``transform`` does.
+        t = self.tfidf
+        if t.binary or t.norm not in ("l2", None) or not t.use_idf:
+            raise ValueError("the compact scorer covers the vectoriser's defaults (idf, L2 norm, counts)")
+        self.analyze = t.build_analyzer()
+        self.vocabulary: dict[str, int] = t.vocabulary_
+        self.idf = np.asarray(t.idf_, dtype=t.dtype)
+        self.dtype, self.sublinear, self.l2 = t.dtype, t.sublinear_tf, t.norm == "l2"
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """The text's TF-IDF row as (column indices, weights): what ``tfidf.transform([text])`` holds."""
+        counts: dict[int, int] = {}
+        vocabulary = self.vocabulary
+        for gram in self.analyze(text):
+            j = vocabulary.get(gram)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        data = np.fromiter(counts.values(), dtype=self.dtype, count=len(counts))
+        if self.sublinear:
+            np.log(data, out=data)
+            data += 1
+        data *= self.idf[indices]
+        if self.l2:
+            norm = math.sqrt(float(np.dot(data.astype(np.float64), data.astype(np.float64))))
+            if norm > 0:
+                data /= norm
+        return indices, data
 
     def proba(self, text: str) -> np.ndarray:
-        x = self.tfidf.transform([text])  # one sparse row: only its few hundred n-grams' weights matter
-        margins = x.data @ self.weights[x.indices] + self.bias
+        indices, data = self.features(text)  # one sparse row: only its few hundred n-grams' weights matter
+        margins = data @ self.weights[indices] + self.bias
         p = (1.0 / (1.0 + np.exp(self.a * margins + self.c))).reshape(self.folds, self.n)
         sums = p.sum(axis=1, keepdims=True)
         p = np.divide(p, sums, out=np.full_like(p, 1.0 / self.n), where=sums != 0)

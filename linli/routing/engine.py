@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
-from django.db.models.expressions import RawSQL
+from django.db import connections, router
 from django.utils.translation import gettext, gettext_noop
 
+from linli.core.prepared import prepared_cursor
 from linli.routing import classifier
 from linli.routing.models import CategoryKeywords, ModelKind, RoutingModel
 from linli.tickets.models import Category
@@ -57,21 +58,25 @@ class Prediction:
 
 
 def current_version() -> tuple[int, int, tuple[Any, Any]] | None:
-    """(version, trained_on, categories' stamp) of the newest learned model, or None — one query. The
+    """(version, trained_on, categories' stamp) of the newest learned model, or None — one statement,
+    prepared on PostgreSQL (``core.prepared``: its text never varies; it runs at every intake). The
     stamp is the newest ``Category.updated_at`` and the number of categories: any change to a category
     (``tickets.categories``) moves it, so the categories kept in memory are read again."""
-    table = connection.ops.quote_name(Category._meta.db_table)
-    row = (
-        RoutingModel.objects.filter(kind=ModelKind.LEARNED)
-        .order_by("-version")
-        .annotate(
-            categories_changed=RawSQL(f"SELECT max(updated_at) FROM {table}", []),  # noqa: S608, S611 - a table name from metadata
-            categories_count=RawSQL(f"SELECT count(*) FROM {table}", []),  # noqa: S608, S611 - a table name from metadata
-        )
-        .values_list("version", "trained_on", "categories_changed", "categories_count")
-        .first()
-    )
+    alias = router.db_for_read(RoutingModel)
+    with prepared_cursor(alias) as cursor:
+        cursor.execute(_version_sql(alias), [ModelKind.LEARNED.value])
+        row = cursor.fetchone()
     return (row[0], row[1], (row[2], row[3])) if row else None
+
+
+@cache
+def _version_sql(alias: str) -> str:
+    q = connections[alias].ops.quote_name
+    model, category = q(RoutingModel._meta.db_table), q(Category._meta.db_table)
+    return (
+        f"SELECT {q('version')}, {q('trained_on')}, (SELECT max({q('updated_at')}) FROM {category}),"  # noqa: S608 - names from metadata
+        f" (SELECT count(*) FROM {category}) FROM {model} WHERE {q('kind')} = %s ORDER BY {q('version')} DESC LIMIT 1"
+    )
 
 
 def _model(version: int) -> Any:

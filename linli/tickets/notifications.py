@@ -43,6 +43,7 @@ TO_HANDLERS = {
     "reopen": "诉求重新办理",
 }
 TO_ROBOT = {"submit", "escalate", "supervise"}
+UNIT_KINDS = ("grid", "community")  # the places whose handlers hear of a request not yet accepted
 HANDLING_KINDS = [code for code, k in POSITION_KINDS.items() if k.capabilities & {"handle", "manage"}]
 
 
@@ -88,7 +89,7 @@ def _units_above(ticket: Ticket) -> list[Place]:
     if cached is None:
         cached = list(
             Place.objects.filter(
-                path__in=ancestor_paths(ticket.place_path, Place.steplen), kind__in=["grid", "community"]
+                path__in=ancestor_paths(ticket.place_path, Place.steplen), kind__in=UNIT_KINDS
             ).order_by("depth")
         )
         ticket._units_above = cached  # type: ignore[attr-defined]
@@ -100,13 +101,64 @@ def _community(ticket: Ticket) -> Place | None:
     return next((p for p in _units_above(ticket) if p.path == top and p.kind == "community"), None)
 
 
+def remember_units_above(ticket: Ticket, places: list[Place]) -> None:
+    """Keep the grid and community places among ``places`` (the request's place and every place above
+    it, top down, read by the caller already) as ``_units_above`` would read them."""
+    ticket._units_above = [p for p in places if p.kind in UNIT_KINDS]  # type: ignore[attr-defined]
+
+
+# What ``after_event`` reads of a request and of an event. Sent with the task when the web process has it
+# all in hand, so the worker does not read the event, the request and its unit back (a third of its CPU an
+# intake, docs/scaling.md session 17): the notice says what the event was when it was committed.
+NOTICE_TICKET = (
+    *("id", "number", "title", "status", "place_path"),
+    *("handling_place_id", "handling_org_id", "first_accepted_by_id"),
+)
+NOTICE_EVENT = ("id", "action", "note", "actor_id")
+NOTICE_PLACE = ("id", "path", "kind", "name")
+
+
+def notice_of(ticket: Ticket, event: TicketEvent) -> dict[str, Any] | None:
+    """The request and event as ``after_event`` reads them, or ``None`` when part of that is not in hand
+    (the handling unit not loaded): the worker reads the event back then."""
+    notice: dict[str, Any] = {
+        "ticket": {f: getattr(ticket, f) for f in NOTICE_TICKET},
+        "event": {f: getattr(event, f) for f in NOTICE_EVENT},
+    }
+    if ticket.handling_place_id:
+        if not Ticket.handling_place.is_cached(ticket):  # type: ignore[attr-defined]
+            return None
+        notice["handling_place"] = _place_notice(ticket.handling_place)  # type: ignore[arg-type]
+    units = getattr(ticket, "_units_above", None)
+    if units is not None:
+        notice["units_above"] = [_place_notice(p) for p in units]
+    return notice
+
+
+def _place_notice(place: Place) -> dict[str, Any]:
+    return {f: getattr(place, f) for f in NOTICE_PLACE}
+
+
+def from_notice(notice: dict[str, Any]) -> tuple[Ticket, TicketEvent]:
+    """The request and event a notice describes, as unsaved-looking instances ``after_event`` can read."""
+    ticket = Ticket(**notice["ticket"])
+    ticket._state.adding = False
+    if "handling_place" in notice:
+        ticket.handling_place = Place(**notice["handling_place"])
+    if "units_above" in notice:
+        ticket._units_above = [Place(**p) for p in notice["units_above"]]  # type: ignore[attr-defined]
+    event = TicketEvent(ticket=ticket, **notice["event"])
+    event._state.adding = False
+    return ticket, event
+
+
 def after_event_later(ticket: Ticket, event: TicketEvent) -> None:
     """Queue ``after_event`` for the worker (called once the event is committed): whoever acted gets
     their answer without waiting for the fan-out to reporters, handlers, robots and the SMS outbox —
     at intake that fan-out was a third of the request's queries (docs/scaling.md)."""
     from linli.tickets.tasks import ticket_event_notify
 
-    ticket_event_notify(event.pk)
+    ticket_event_notify(event.pk, notice=notice_of(ticket, event))
 
 
 def after_event(ticket: Ticket, event: TicketEvent) -> None:

@@ -26,6 +26,7 @@ from linli.core.text import clean_text
 from linli.core.uploads import IMAGE_FORMATS, MAX_PIXELS, inspect_image  # noqa: F401  (re-exported)
 from linli.insights import rollups
 from linli.places.models import Place, PlaceKind
+from linli.places.selectors import place_and_ancestors
 from linli.places.services import validate_point
 from linli.tickets.models import (
     DESCRIPTION_MAX,
@@ -94,18 +95,20 @@ def compute_deadlines(*, category: Category | None, start: dt.datetime) -> Deadl
 # --- submission ------------------------------------------------------------------------------------
 
 
-def _resolve_place(*, actor: Any, place_id: int | None) -> Place:
+def _resolve_place(*, actor: Any, place_id: int | None) -> tuple[Place, list[Place] | None]:
+    """The place reported and, when it was chosen by id, the places above it (read with it, for the
+    category's default unit); ``None`` for the reporter's own address (read when a unit needs them)."""
     if place_id is None:  # the reporter's own address (one query: not the whole ledger record)
         home = Place.objects.filter(people__pk=actor.person_id).first() if getattr(actor, "person_id", None) else None
         if home is None:
             raise InvalidInput(_("请选择问题所在的小区或楼栋"), field="place_id")
-        return home
-    place = Place.objects.filter(pk=place_id).first()
-    if place is None:
+        return home, None
+    above = place_and_ancestors(place_id=place_id)
+    if not above:
         raise InvalidInput(_("所选位置不存在"), field="place_id")
-    if place.kind not in REPORTABLE_KINDS:
+    if above[-1].kind not in REPORTABLE_KINDS:
         raise InvalidInput(_("位置应为社区、小区、网格、楼栋或单元"), field="place_id")
-    return place
+    return above[-1], above
 
 
 def _resolve_category(category_id: int | None) -> Category | None:
@@ -178,7 +181,7 @@ def ticket_submit(
     la, ln = validate_point(lat, lng)
     phone = normalise_phone(contact_phone, field="contact_phone") if (contact_phone or "").strip() else ""
     category = _resolve_category(category_id)
-    place = _resolve_place(actor=actor, place_id=place_id)
+    place, above = _resolve_place(actor=actor, place_id=place_id)
     if source in STAFF_SOURCES and not capabilities_at(actor, place.path) & {"handle", "manage"}:
         raise Forbidden(_("只有该区域的工作人员可以代录电话、上门、巡查、走访、会议收集或主动发现的诉求"))
     auto = dispatch(title, description, category) if dispatch is not None else None
@@ -201,6 +204,7 @@ def ticket_submit(
             kind=kind,
             key=key,
             auto=auto,
+            above=above,
         )
         if on_created is not None:
             on_created(ticket)
@@ -218,8 +222,10 @@ def ticket_submit(
         ),
     )
     if created:
-        from linli.tickets.notifications import after_event_later
+        from linli.tickets.notifications import after_event_later, remember_units_above
 
+        if above is not None:  # the grid and community whose staff hear of it: among the places read already
+            remember_units_above(ticket, above)
         event = created_event[0]
         transaction.on_commit(lambda: after_event_later(ticket, event))
     return ticket, created
@@ -242,6 +248,7 @@ def _create(
     key: str,
     kind: str = Kind.HELP,
     auto: Dispatch | None = None,
+    above: list[Place] | None = None,
 ) -> tuple[Ticket, TicketEvent]:
     now = timezone.now()
     unit: dict[str, Any] = {}
@@ -250,7 +257,7 @@ def _create(
         from linli.tickets.transitions import default_unit, unit_data
 
         category = auto.category
-        unit_place, unit_org = default_unit(Ticket(place_path=place.path), category)
+        unit_place, unit_org = default_unit(Ticket(place_path=place.path), category, ancestors=above)
         if unit_place or unit_org:
             unit = unit_data(unit_place, unit_org)
             handling = {"handling_place": unit_place, "handling_org": unit_org}

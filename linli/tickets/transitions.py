@@ -101,15 +101,19 @@ UNIT_ORG_KINDS = {
 }
 
 
-def default_unit(ticket: Ticket, category: Category) -> tuple[Place | None, Organisation | None]:
+def default_unit(
+    ticket: Ticket, category: Category, *, ancestors: list[Place] | None = None
+) -> tuple[Place | None, Organisation | None]:
     """The handling unit a category maps to at this request's place: its unit type (inherited from
     the parent when blank) resolved to the nearest grid/community/street above the request, or the
     one department / property company serving the nearest place above it. ``(None, None)`` when the
-    data is missing or two organisations serve equally near (a person must choose then)."""
+    data is missing or two organisations serve equally near (a person must choose then). ``ancestors``:
+    the places from the root down to the request's place, when the caller has read them already."""
     unit_type, node = category.default_unit_type, category.parent
     while not unit_type and node is not None:
         unit_type, node = node.default_unit_type, node.parent
-    ancestors = _ancestors(ticket.place_path)
+    if ancestors is None:
+        ancestors = _ancestors(ticket.place_path)
     if unit_type in UNIT_PLACE_KINDS:
         match = [a for a in ancestors if a.kind == UNIT_PLACE_KINDS[UnitType(unit_type)]]
         return (match[-1], None) if match else (None, None)
