@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "linli.deliberation",
     "linli.partylife",
     "linli.cobuilding",
+    "linli.teams",
     "linli.insights",
     "linli.routing",
     "linli.privacy",
@@ -129,6 +130,13 @@ for _n, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
     except Exception as _exc:  # name the variable and which URL, for the operator
         raise ImproperlyConfiguredEnv(f"DATABASE_REPLICA_URLS: URL {_n} is not a database URL: {_exc}") from None
     DATABASES[f"replica{_n}"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL binds parameters itself (psycopg sends them apart from the statement) instead of psycopg quoting
+# each into the SQL text in Python: the intake's inserts carry 20–35 values each, and quoting them was ~8% of its
+# web CPU (docs/scaling.md, session 17). The whole suite runs this way on PostgreSQL; 0 goes back to client-side.
+if env_bool("DB_SERVER_SIDE_BINDING", True):
+    for _db in DATABASES.values():
+        if _db["ENGINE"] == "django.db.backends.postgresql":
+            _db.setdefault("OPTIONS", {})["server_side_binding"] = True
 if len(DATABASES) > 1:
     DATABASE_ROUTERS = ["linli.core.dbrouter.PrimaryReplicaRouter"]
     MIDDLEWARE.insert(0, "linli.core.dbrouter.PinPrimaryMiddleware")

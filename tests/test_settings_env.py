@@ -71,3 +71,34 @@ def test_a_bad_log_level_names_the_variable():
 
 def test_development_settings_import_cleanly():
     assert _import_settings(DEBUG="1").returncode == 0
+
+
+def _database_options(**env: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    clean.update(DEBUG="1", **env)
+    code = (
+        "import linli.settings as s; "
+        "print(sorted((a, d.get('OPTIONS', {}).get('server_side_binding')) for a, d in s.DATABASES.items()))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_binds_parameters_on_the_server_unless_told_not_to():
+    primary, replica = "postgres://u@db/linli", "postgres://u@replica/linli"
+    both = _database_options(DATABASE_URL=primary, DATABASE_REPLICA_URLS=replica)
+    assert both == "[('default', True), ('replica1', True)]"
+    assert _database_options(DATABASE_URL=primary, DB_SERVER_SIDE_BINDING="0") == "[('default', None)]"
+    assert _database_options(DATABASE_URL="sqlite:///x.sqlite3") == "[('default', None)]"
+
+
+@pytest.mark.django_db
+def test_the_test_database_runs_as_configured():
+    from django.db import connection
+
+    connection.ensure_connection()
+    if connection.vendor == "postgresql":
+        from django.db.backends.postgresql.base import ServerBindingCursor
+
+        assert connection.connection.cursor_factory is ServerBindingCursor

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 
 from linli.core import crypto
 from linli.core.errors import RetryLater
+from linli.core.prepared import prepared_cursor
 
 DEFAULTS: dict[str, tuple[int, int]] = {
     "login.address": (30, 60),
@@ -115,7 +116,7 @@ def _count_one(*, purpose: str, digest: str, window_start: dt.datetime) -> int:
         f"ON CONFLICT ({purpose_}, {key_}, {start_}) DO UPDATE SET {count_} = {table}.{count_} + 1 "
         f"RETURNING {count_}"
     )
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection.alias) as cursor:  # its text never varies: planned once (core.prepared)
         cursor.execute(sql, [purpose, digest, connection.ops.adapt_datetimefield_value(window_start)])
         return int(cursor.fetchone()[0])
 

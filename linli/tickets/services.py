@@ -21,6 +21,7 @@ from linli.core import crypto, uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_phone
+from linli.core.prepared import prepared_cursor
 from linli.core.scoping import capabilities_at
 from linli.core.text import clean_text
 from linli.core.uploads import IMAGE_FORMATS, MAX_PIXELS, inspect_image  # noqa: F401  (re-exported)
@@ -126,7 +127,7 @@ def _next_number(year: int) -> str:
     q = connection.ops.quote_name
     table, last, year_ = q(TicketCounter._meta.db_table), q("last"), q("year")
     sql = f"UPDATE {table} SET {last} = {last} + 1 WHERE {year_} = %s RETURNING {last}"  # noqa: S608 - names from metadata
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection.alias) as cursor:  # its text never varies: planned once (core.prepared)
         cursor.execute(sql, [year])
         row = cursor.fetchone()
     if row is None:  # the year's first request
