@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from array import array
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from itertools import islice
+from typing import Any, TypeAlias, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, connection, transaction
@@ -32,6 +32,9 @@ from linli.tickets.tiers import OrgLevels, request_left
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 FIELDS = COUNTERS + SECONDS
 Key = tuple[str, int, str, dt.date]
+_COUNTED = len(COUNTERS)  # FIELDS[:_COUNTED] are counters, the rest seconds
+_RECEIVED = FIELDS.index("received")
+Sums: TypeAlias = "array[float]"  # figures in FIELDS order, packed: every sum here has this one shape
 
 
 def bucket_of(place_path: str) -> str:
@@ -109,13 +112,15 @@ def key_of(fact: RequestFact) -> Key:
     return (fact.bucket_path, fact.category_root, fact.source, fact.day)
 
 
-def vector(fact: RequestFact | None) -> dict[str, float]:
+def vector(fact: RequestFact | None) -> Sums:
+    """A fact's figures as ``Sums`` (zeros for no fact)."""
     if fact is None:
-        return {f: 0 for f in FIELDS}
-    return {f: float(getattr(fact, f)) for f in FIELDS}
+        return array("d", [0.0]) * len(FIELDS)
+    return array("d", [float(getattr(fact, f)) for f in FIELDS])
 
 
 RowKey = tuple[str, int, str, str, dt.date]  # bucket, category root, source, span, day (1st for months)
+K = TypeVar("K")
 
 
 def row_keys(key: Key) -> tuple[RowKey, RowKey]:
@@ -124,55 +129,64 @@ def row_keys(key: Key) -> tuple[RowKey, RowKey]:
     return (bucket, root, source, Span.DAY, day), (bucket, root, source, Span.MONTH, day.replace(day=1))
 
 
-def with_months(totals: Mapping[Key, Mapping[str, float]]) -> dict[RowKey, dict[str, float]]:
-    """Per-day sums → the day rows and the month rows they add up to."""
-    out: dict[RowKey, dict[str, float]] = defaultdict(lambda: {f: 0.0 for f in FIELDS})
-    for key, sums in totals.items():
-        for row_key in row_keys(key):
-            acc = out[row_key]
-            for f in FIELDS:
-                acc[f] += sums[f]
-    return dict(out)
+def sum_rows(rows: Iterable[tuple[K, Sequence[float]]], into: dict[K, Sums] | None = None) -> dict[K, Sums]:
+    """Sums by key of sequences in ``FIELDS`` order, each added in the order given (to ``into`` if given).
+    Packed arrays: ~0.2 KB a key instead of ~1 KB as a dict of floats (a district has ~640,000 day keys
+    and ~1.27M rows with the months; with them and write_rollups' batches, rebuild at 1M requests went
+    from 3.3 GB to 1.3 GB peak)."""
+    out: dict[K, Sums] = {} if into is None else into
+    for key, values in rows:
+        acc = out.get(key)
+        if acc is None:
+            out[key] = array("d", values)
+        else:
+            for i, value in enumerate(values):
+                acc[i] += value
+    return out
+
+
+def sum_facts(facts: Iterable[RequestFact], into: dict[Key, Sums] | None = None) -> dict[Key, Sums]:
+    """Per-day sums of facts (added to ``into`` if given)."""
+    return sum_rows(((key_of(fact), vector(fact)) for fact in facts), into)
+
+
+def with_months(days: Mapping[Key, Sequence[float]]) -> dict[RowKey, Sums]:
+    """Per-day sums → the day rows and the month rows they add up to (a month: its days' sums, in order)."""
+    return sum_rows((row_key, sums) for key, sums in days.items() for row_key in row_keys(key))
 
 
 def _index_order(k: RowKey) -> tuple[str, str, dt.date, str, int, str]:
     return (k[3], k[0][:STREET_PATH_LENGTH], k[4], k[0], k[1], k[2])
 
 
-def rollup_rows(totals: Mapping[RowKey, Mapping[str, float]]) -> list[RequestRollup]:
-    """Rows in the order of the dashboards' index (span, street, day, bucket): written in bulk, a
-    street's rows for a period then sit on a few heap pages instead of one page each (at 1M requests
-    a year's month rows for one street were spread over 17,500 pages: 80 ms a figure, read from disk)."""
-    ordered = sorted(totals.items(), key=lambda kv: _index_order(kv[0]))
-    return [
-        RequestRollup(
-            bucket_path=k[0],
-            category_root=k[1],
-            source=k[2],
-            span=k[3],
-            day=k[4],
-            **{f: (int(v[f]) if f in COUNTERS else v[f]) for f in FIELDS},
-        )
-        for k, v in ordered
-    ]
+def _rollup_row(key: RowKey, sums: Sequence[float]) -> RequestRollup:
+    bucket, root, source, span, day = key
+    figures = {f: (int(v) if i < _COUNTED else v) for i, (f, v) in enumerate(zip(FIELDS, sums, strict=True))}
+    return RequestRollup(bucket_path=bucket, category_root=root, source=source, span=span, day=day, **figures)
 
 
-def write_rollups(totals: Mapping[RowKey, Mapping[str, float] | Sequence[float]], batch: int = 2000) -> int:
-    """``rollup_rows`` written ``batch`` at a time in the same order, so only one batch of model objects
-    exists at once (a district's 1.27M rows as objects took most of a 3.3 GB rebuild). Sums are mappings
-    by field or sequences in ``FIELDS`` order."""
-    keys = sorted(totals, key=_index_order)
-    for i in range(0, len(keys), batch):
-        chunk = {k: totals[k] for k in keys[i : i + batch]}
-        as_fields = {k: v if isinstance(v, Mapping) else dict(zip(FIELDS, v, strict=True)) for k, v in chunk.items()}
-        RequestRollup.objects.bulk_create(rollup_rows(as_fields))
-    return len(keys)
+def rollup_rows(totals: Mapping[RowKey, Sequence[float]]) -> Iterator[RequestRollup]:
+    """Rows in the order of the dashboards' index (span, street, day, bucket), made as they are taken:
+    written in bulk, a street's rows for a period then sit on a few heap pages instead of one page each
+    (at 1M requests a year's month rows for one street were spread over 17,500 pages: 80 ms a figure,
+    read from disk)."""
+    for key in sorted(totals, key=_index_order):
+        yield _rollup_row(key, totals[key])
 
 
-def _bump(key: Key, delta: dict[str, float]) -> None:
-    """Add ``delta`` to the key's day row and month row: one ``UPDATE … RETURNING`` when both exist
-    (the usual case), which also says which exist; a missing one is inserted in a savepoint."""
-    changes = {f: (int(d) if f in COUNTERS else d) for f, d in delta.items() if d}
+def write_rollups(totals: Mapping[RowKey, Sequence[float]], batch: int = 2000) -> int:
+    """``rollup_rows`` written ``batch`` at a time, so only one batch of model objects exists at once (a
+    district's 1.27M rows as objects took most of a 3.3 GB rebuild). Sums are in ``FIELDS`` order."""
+    rows = rollup_rows(totals)
+    while chunk := list(islice(rows, batch)):
+        RequestRollup.objects.bulk_create(chunk)
+    return len(totals)
+
+
+def _bump(key: Key, delta: Sequence[float]) -> None:
+    """Add ``delta`` (in ``FIELDS`` order) to the key's day row and month row: one ``UPDATE … RETURNING``
+    when both exist (the usual case), which also says which exist; a missing one is inserted in a savepoint."""
+    changes = {f: (int(d) if f in COUNTERS else d) for f, d in zip(FIELDS, delta, strict=True) if d}
     if not changes:
         return
     day_key, month_key = row_keys(key)
@@ -198,7 +212,7 @@ def _bump(key: Key, delta: dict[str, float]) -> None:
         )
         try:
             with transaction.atomic():  # a savepoint: a concurrent first insert of the same key loses here
-                rollup_rows({row_key: {f: changes.get(f, 0) for f in FIELDS}})[0].save(force_insert=True)
+                _rollup_row(row_key, [changes.get(f, 0) for f in FIELDS]).save(force_insert=True)
         except IntegrityError:
             match.update(**{f: F(f) + d for f, d in changes.items()})
 
@@ -232,11 +246,10 @@ def on_ticket_event(*, ticket_id: int) -> None:
         new = fact_for(ticket, events)
         old = RequestFact.objects.select_for_update().filter(ticket_id=ticket_id).first()
         if old is not None and new is not None and key_of(old) == key_of(new):
-            before, after = vector(old), vector(new)
-            _bump(key_of(new), {f: after[f] - before[f] for f in FIELDS})
+            _bump(key_of(new), [a - b for a, b in zip(vector(new), vector(old), strict=True)])
         else:
             if old is not None:
-                _bump(key_of(old), {f: -x for f, x in vector(old).items()})
+                _bump(key_of(old), [-x for x in vector(old)])
             if new is not None:
                 _bump(key_of(new), vector(new))
         if new is None:
@@ -247,16 +260,17 @@ def on_ticket_event(*, ticket_id: int) -> None:
             new.save(force_update=True)
 
 
-def _sums_by_key(facts: Any) -> list[tuple[Key, dict[str, float]]]:
+def _sums_by_key(facts: Any) -> dict[Key, Sums]:
+    """Per-day sums of some facts, added up by the database."""
     rows = (
         facts.values("bucket_path", "category_root", "source", "day")
         .annotate(**{f: Count("pk", filter=Q(**{f: True})) for f in COUNTERS}, **{s: Sum(s) for s in SECONDS})
         .order_by()
     )
-    return [
-        ((r["bucket_path"], r["category_root"], r["source"], r["day"]), {f: float(r[f] or 0) for f in FIELDS})
+    return {
+        (r["bucket_path"], r["category_root"], r["source"], r["day"]): array("d", [float(r[f] or 0) for f in FIELDS])
         for r in rows
-    ]
+    }
 
 
 def on_places_moved(*, old_path: str, new_path: str) -> int:
@@ -300,7 +314,7 @@ def _recompute_buckets(buckets: set[str]) -> None:
     facts = RequestFact.objects.filter(bucket_path__in=buckets)
     list(facts.select_for_update().values_list("pk", flat=True))
     RequestRollup.objects.filter(bucket_path__in=buckets).delete()
-    write_rollups(with_months(dict(_sums_by_key(facts))))
+    write_rollups(with_months(_sums_by_key(facts)))
 
 
 # --- rebuilding and checking -------------------------------------------------------------------
@@ -336,26 +350,20 @@ def facts_from_events(chunk: int = 5000) -> Iterator[RequestFact]:
             yield fact
 
 
-def sum_facts(facts: Iterable[RequestFact]) -> dict[Key, dict[str, float]]:
-    totals: dict[Key, dict[str, float]] = defaultdict(lambda: {f: 0.0 for f in FIELDS})
-    for fact in facts:
-        row = totals[key_of(fact)]
-        for f in FIELDS:
-            row[f] += float(getattr(fact, f))
-    return dict(totals)
-
-
-def stored_rollups() -> dict[RowKey, dict[str, float]]:
-    out: dict[RowKey, dict[str, float]] = {}
+def stored_rollups() -> dict[RowKey, Sums]:
+    out: dict[RowKey, Sums] = {}
     fields = ("bucket_path", "category_root", "source", "span", "day", *FIELDS)
-    for r in RequestRollup.objects.values(*fields).iterator(chunk_size=5000):
-        out[(r["bucket_path"], r["category_root"], r["source"], r["span"], r["day"])] = {f: float(r[f]) for f in FIELDS}
+    for r in RequestRollup.objects.values_list(*fields).iterator(chunk_size=5000):
+        out[r[:5]] = array("d", [float(v) for v in r[5:]])
     return out
 
 
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+def _same(a: Sequence[float], b: Sequence[float]) -> bool:
     # Counters exactly; seconds to a millisecond per row (float sums of the same terms in another order).
-    return all(a[f] == b[f] for f in COUNTERS) and all(abs(a[f] - b[f]) < 1e-3 * max(1, b["received"]) for f in SECONDS)
+    tolerance = 1e-3 * max(1, b[_RECEIVED])
+    return all(a[i] == b[i] for i in range(_COUNTED)) and all(
+        abs(a[i] - b[i]) < tolerance for i in range(_COUNTED, len(FIELDS))
+    )
 
 
 def differences() -> list[str]:
@@ -372,48 +380,29 @@ def differences() -> list[str]:
     problems += [f"request {tid}: fact row without events" for tid in stored_facts]
     expected = with_months(sum_facts(expected_facts.values()))
     stored = stored_rollups()
-    zero = {f: 0.0 for f in FIELDS}
+    zero = vector(None)
     for key in sorted(set(expected) | set(stored), key=str):
         want, have_row = expected.get(key, zero), stored.get(key, zero)
         if not _same(have_row, want):
-            changed = {f: (have_row[f], want[f]) for f in FIELDS if have_row[f] != want[f]}
+            changed = {f: (h, w) for f, h, w in zip(FIELDS, have_row, want, strict=True) if h != w}
             problems.append(f"rollup {key}: stored≠events {changed}")
     return problems
 
 
-def _add(sums: dict[Any, array[float]], key: Any, values: Sequence[float]) -> None:
-    row = sums.get(key)
-    if row is None:
-        sums[key] = array("d", values)
-    else:
-        for i, value in enumerate(values):
-            row[i] += value
-
-
 @transaction.atomic
 def rebuild() -> tuple[int, int]:
-    """Recompute every fact and rollup row from the event rows; returns (facts, rollup rows)."""
+    """Recompute every fact and rollup row from the event rows; returns (facts, rollup rows). The sums are
+    the check's (``differences``): day sums, then the month rows from them; facts are inserted in batches."""
     RequestFact.objects.all().delete()
     RequestRollup.objects.all().delete()
-    batch: list[RequestFact] = []
-    # Sums as packed arrays in FIELDS order (~0.2 KB a key instead of ~1 KB as a dict of floats: a district
-    # has ~640,000 day keys and ~1.27M rows with the months).
-    days: dict[Key, array[float]] = {}
-    n = 0
-    for fact in facts_from_events():
-        batch.append(fact)
-        _add(days, key_of(fact), [float(getattr(fact, f)) for f in FIELDS])
-        if len(batch) >= 2000:
-            RequestFact.objects.bulk_create(batch)
-            n += len(batch)
-            batch = []
-    RequestFact.objects.bulk_create(batch)
-    n += len(batch)
-    rows: dict[RowKey, array[float]] = {}
-    for key, sums in days.items():
-        for row_key in row_keys(key):
-            _add(rows, row_key, sums)
-    days.clear()
+    facts, n = facts_from_events(), 0
+    days: dict[Key, Sums] = {}
+    while batch := list(islice(facts, 2000)):
+        sum_facts(batch, into=days)
+        RequestFact.objects.bulk_create(batch)
+        n += len(batch)
+    rows = with_months(days)
+    days.clear()  # freed before the rows are written
     written = write_rollups(rows)
     if connection.vendor == "postgresql":  # fresh statistics: the planner guessed 1 row for 38,000 before
         with connection.cursor() as cursor:
