@@ -130,6 +130,7 @@ def _register() -> None:
     from linli.privacy.api import router as privacy_router
     from linli.routing.api import paths_router as routing_paths_router
     from linli.routing.api import router as routing_router
+    from linli.teams.api import router as teams_router
     from linli.tickets.api import router as tickets_router
     from linli.tickets.api_bulk import router as tickets_bulk_router
     from linli.visits.api import router as visits_router
@@ -151,6 +152,7 @@ def _register() -> None:
     api.add_router("/party-life", partylife_router)
     api.add_router("/co-building", cobuilding_router)
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
+    api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

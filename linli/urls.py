@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("places/", include("linli.places.urls")),
     path("orgs/", include("linli.orgs.urls")),
+    path("teams/", include("linli.teams.urls")),
     path("audit/", include("linli.audit.urls")),
     path("requests/", include("linli.tickets.urls")),
     path("ledger/", include("linli.people.urls")),

@@ -85,6 +85,8 @@ PARAM_MODEL = {
     "registration_id": "volunteering.WorkplaceRegistration",
     "post_id": "volunteering.ServicePost",
     "station_id": "volunteering.Station",
+    "compound_id": "places.Place",
+    "community_id": "places.Place",
 }
 PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another table
     ("tickets", "photo_id"): "tickets.TicketPhoto",
@@ -328,6 +330,8 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/requests/": ["care_tag", "category", "compound", "cursor", "overdue", "q", "queue", "source", "status"],
     "/requests/mine/": ["cursor", "status"],
     "/visits/coverage/": ["node"],
+    "/teams/": ["node"],
+    "/teams/standards/": ["place"],
     "/visits/figures/": ["node", "since", "until"],
     "/visits/hazards/": ["name"],
     "/visits/": ["all", "cursor", "kind"],

@@ -66,6 +66,8 @@ TABLE: dict[str, str] = {
     "cobuilding_projects_read": "project",
     "insights_reports_read": "report",
     "privacy_requests_read": "privacy_request",
+    "teams_compound_read": "compound",
+    "teams_items_read": "team_item",
 }
 
 # Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
@@ -129,6 +131,8 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     from linli.people.services import person_tag_set
     from linli.places.models import Household, Place
     from linli.privacy.services import subject_request_submit
+    from linli.teams import services as team_services
+    from linli.teams import services_items as team_items
     from linli.tickets.services import ticket_photo_add, ticket_submit
     from linli.visits.services import VisitInput, visit_photo_add, visit_record
     from linli.visits.services_plans import care_plan_set, hazard_create
@@ -272,6 +276,18 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     requested = report_request(actor=street, node_id=other.pk, period_kind="year", year=today.year)
     w.report = report_generate(report_id=requested.pk)  # the queued task runs after commit, never in a test
     w.privacy_request = subject_request_submit(actor=street, kind="access", details="查阅", person=w.person)
+
+    w.compound = compound
+    w.community = other
+    w.team_standard, _ = team_services.standard_adopt(actor=street, place=other)
+    w.team_member, _ = team_services.member_add(
+        actor=street, compound=compound, post="secretary", person=Person.objects.get(pk=staff_there)
+    )
+    w.team_item, _ = team_items.item_create(
+        actor=street,
+        place=compound,
+        duty=team_items.Duty(category="service", title="滨湖走访独居老人", frequency="monthly", member=w.team_member),
+    )
 
     from linli.interop.webhooks import webhook_subscriber_create
 
@@ -418,6 +434,8 @@ PAGES: dict[str, str] = {
     "/co-building/project-photos/{}": "project_photo",
     "/co-building/funds/{}/": "fund",
     "/insights/reports/{}/pdf": "report",
+    "/teams/compounds/{}/": "compound",
+    "/teams/communities/{}/template/": "community",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {

@@ -102,6 +102,10 @@ WRITE_PARAMS: dict[str, str] = {
     "request_id": "privacy_request",
     "org_id": "branch",
     "place_id": "place",
+    "compound_id": "compound",
+    "member_id": "team_member",
+    "duty_item_id": "team_item",
+    "standard_id": "team_standard",
 }
 # Not per-object writes of scoped data: the caller's own token (ownership tested in test_accounts_tokens),
 # and the public holiday calendar (a year or a day, not an id).

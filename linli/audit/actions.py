@@ -198,6 +198,16 @@ ACTION_LABELS: dict[str, str] = {
     "cobuilding.fund_opened": gettext_noop("开设经费账户"),
     "cobuilding.fund_granted": gettext_noop("拨付经费"),
     "cobuilding.fund_spent": gettext_noop("经费支出"),
+    # --- compound governance teams (小区治理团队) and duty lists (事项清单)
+    "teams.standard_adopted": gettext_noop("设置本级小区治理团队配备标准"),
+    "teams.post_saved": gettext_noop("新增或修改治理团队岗位"),
+    "teams.post_removed": gettext_noop("撤销治理团队岗位"),
+    "teams.member_added": gettext_noop("治理团队成员任职"),
+    "teams.member_ended": gettext_noop("治理团队成员离任"),
+    "teams.item_created": gettext_noop("新增事项清单事项"),
+    "teams.item_updated": gettext_noop("修改事项清单事项"),
+    "teams.item_removed": gettext_noop("删除事项清单事项"),
+    "teams.items_copied": gettext_noop("社区事项模板复制到小区"),
     # --- reports and statistics (工作报告)
     "insights.report.requested": gettext_noop("申请生成工作报告"),
     "insights.report.generated": gettext_noop("生成工作报告"),

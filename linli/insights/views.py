@@ -100,7 +100,11 @@ def _context(request: HttpRequest) -> dict[str, Any]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "insights/dashboard.html", _context(request))
+    from linli.teams.selectors import team_coverage
+
+    context = _context(request)
+    context["teams"] = team_coverage(context["node"], children=False)  # 小区治理团队配齐率, as of now
+    return render(request, "insights/dashboard.html", context)
 
 
 @login_required
