@@ -149,8 +149,8 @@ def main() -> int:
     RESULTS.write_text(json.dumps(history, indent=1, ensure_ascii=False) + "\n")
     points = sorted(history.values(), key=lambda p: p["requests"])
     show_density(points)
-    # Of the same density: the largest table, and the latest point recorded at half its size or less
-    # (several runs at ~1M leave several points; the latest ran the code being measured).
+    # Of the same density: the point just measured (the code under test), and the latest point recorded at
+    # half its size or less (several runs at one size leave several points; the latest ran the newest code).
     # Points recorded before the rate was (sessions 4–5, all --days 365) only show in the density line.
     # Times from different machines are not comparable (virtual machines here have differed 3–4× from one
     # session to the next): only points whose yardstick (bench.common.machine_speed) is within 35%.
@@ -161,7 +161,7 @@ def main() -> int:
         and same(per_day(p), per_day(point))
         and same(p.get("machine_ms", 0), point["machine_ms"], 0.35)
     ]
-    large = alike[-1]
+    large = point
     smaller = [p for p in alike if 2 * p["requests"] <= large["requests"]]
     if not smaller:
         out(
