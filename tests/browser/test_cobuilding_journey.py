@@ -109,19 +109,22 @@ def test_a_street_rates_a_company_onto_the_red_list_and_a_resident_need_becomes_
     resident.click("text=去评价")
     _rate_all(resident, rating, 5)
     resident.fill("textarea[name=comment]", "保洁及时,维修快")
-    resident.click("button:has-text('提交评价')")
-    assert resident.locator("#survey-thanks").is_visible()
+    with resident.expect_navigation(timeout=90_000):  # the POST's answer, not the form still on screen
+        resident.click("button:has-text('提交评价')")
+    resident.locator("#survey-thanks").wait_for(state="visible", timeout=60_000)
     resident.goto(f"{base}/co-building/survey/{rating.token}/")
-    assert resident.locator("#already-answered").is_visible()
+    resident.locator("#already-answered").wait_for(state="visible", timeout=60_000)
 
     # --- the branch and the owners' committee evaluations, then the result
     page.goto(f"{base}/co-building/ratings/{rating.pk}/")
     page.select_option("select[name=rater]", "branch")
     _rate_all(page, rating, 5)
-    page.click("button:has-text('提交评价')")
+    with page.expect_navigation():
+        page.click("button:has-text('提交评价')")
     page.select_option("select[name=rater]", "committee")
     _rate_all(page, rating, 4)
-    page.click("button:has-text('提交评价')")
+    with page.expect_navigation():
+        page.click("button:has-text('提交评价')")
     page.click("#close-rating")
     # 50% × 100 + 25% × 100 + 25% × 80 = 95 → five stars
     assert page.locator("[data-score]").inner_text() == "95.00"
