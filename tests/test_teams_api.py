@@ -112,6 +112,9 @@ def test_a_standard_is_kept_and_its_posts_changed_through_the_api(places: Any, a
     removed = api.delete(f"/api/v1/teams/standards/{sid}/posts/mediator")
     assert removed.status_code == 200 and removed.json()["active"] is False
     assert api.delete(f"/api/v1/teams/standards/{sid}/posts/nosuch").status_code == 404
+    dropped = api.delete(f"/api/v1/teams/standards/{sid}")
+    assert dropped.status_code == 200 and dropped.json()["own"] is False and dropped.json()["formula"] == "1+1+2N+X"
+    assert api.delete(f"/api/v1/teams/standards/{sid}").status_code == 404
 
 
 def test_the_compound_list_is_paged_in_tree_order(users: Any, places: Any, api_as: Any) -> None:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 OPERATIONS = [
     "teams_standards_read",
     "teams_standards_adopt",
+    "teams_standards_drop",
     "teams_posts_save",
     "teams_posts_remove",
     "teams_coverage_read",

@@ -4,13 +4,18 @@ safe to repeat, refusals in Chinese naming the field."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from linli.audit.models import AuditEvent
-from linli.core.errors import InvalidInput
+from linli.core.errors import Forbidden, InvalidInput
+from linli.people.models import Person
+from linli.people.services import person_move_out
+from linli.places.models import Place
+from linli.teams import selectors as sel
 from linli.teams import services as s
 from linli.teams import services_items as si
 from linli.teams.models import TeamMember
@@ -140,3 +145,80 @@ def test_an_end_before_the_start_or_in_the_future_is_refused_in_chinese(users: A
         s.member_end(actor=users["community"], member=member, ended_on=timezone.localdate() + dt.timedelta(days=1))
     assert (future.value.field, future.value.message) == ("ended_on", "离任日期不能晚于今天")
     assert TeamMember.objects.get(pk=member.pk).ended_on is None
+
+
+# ----------------------------------------------------------------------------- moving out of the compound
+
+
+def test_a_member_who_moves_out_leaves_every_seat_and_the_gap_shows_at_once(users: Any, places: Any) -> None:
+    compound = places.compounds[0]
+    person = residents(compound, 1)[0]
+    chief, _ = s.member_add(actor=users["community"], compound=compound, post="grid_chief", person=person)
+    s.member_add(actor=users["community"], compound=compound, post="volunteer", person=person)
+    item, _ = si.item_create(
+        actor=users["community"],
+        place=compound,
+        duty=si.Duty(category="governance", title="网格巡查", frequency="weekly", member=chief),
+    )
+    person_move_out(actor=users["community"], person=person, on=timezone.localdate())
+    seats = TeamMember.objects.filter(person=person)
+    assert [(m.ended_on, m.end_reason) for m in seats] == [(timezone.localdate(), s.MOVED_OUT_REASON)] * 2
+    item.refresh_from_db()
+    assert (item.post, item.member_id) == ("grid_chief", None)
+    assert {p.post.code: p.filled for p in sel.compound_team(compound).posts}["grid_chief"] == 0
+    events = AuditEvent.objects.filter(action="teams.member_ended", detail__reason=s.MOVED_OUT_REASON)
+    assert events.count() == 2 and {e.actor for e in events} == {users["community"]}
+
+
+def test_a_move_out_recorded_as_before_the_seat_began_ends_the_seat_on_its_first_day(users: Any, places: Any) -> None:
+    compound = places.compounds[0]
+    person = residents(compound, 1)[0]
+    member, _ = s.member_add(actor=users["community"], compound=compound, post="building", person=person)
+    person_move_out(actor=users["community"], person=person, on=timezone.localdate() - dt.timedelta(days=30))
+    member.refresh_from_db()
+    assert member.ended_on == member.started_on == timezone.localdate()
+
+
+def test_a_grid_worker_who_may_record_the_move_ends_the_seat_without_managing_the_team(users: Any, places: Any) -> None:
+    grid = places.grids[0]
+    compound = Place.objects.get(path=grid.path[: -Place.steplen])
+    person = Person.objects.filter(place_path__startswith=grid.path, moved_out_on__isnull=True).order_by("id")[0]
+    member, _ = s.member_add(actor=users["community"], compound=compound, post="building", person=person)
+    with pytest.raises(Forbidden):
+        s.member_end(actor=users["grid"], member=member)
+    person_move_out(actor=users["grid"], person=person, on=timezone.localdate())
+    member.refresh_from_db()
+    assert member.ended_on == timezone.localdate()
+
+
+def test_a_refused_move_out_leaves_the_seat_as_it_was(users: Any, places: Any) -> None:
+    compound = places.compounds[0]
+    person = residents(compound, 1)[0]
+    member, _ = s.member_add(actor=users["community"], compound=compound, post="building", person=person)
+    with pytest.raises(InvalidInput):
+        person_move_out(actor=users["community"], person=person, on=timezone.localdate() + dt.timedelta(days=1))
+    member.refresh_from_db()
+    assert member.ended_on is None
+
+
+def test_the_upgrade_ends_seats_of_people_the_ledger_already_shows_as_moved_out(users: Any, places: Any) -> None:
+    """Before move-outs ended seats, a moved-out member stayed on (flagged); migration 0003 ends those seats."""
+    from django.apps import apps
+
+    upgrade = importlib.import_module("linli.teams.migrations.0003_end_seats_of_people_who_moved_out")
+    compound = places.compounds[0]
+    gone, stays = residents(compound, 2)
+    member, _ = s.member_add(actor=users["community"], compound=compound, post="building", person=gone)
+    kept, _ = s.member_add(actor=users["community"], compound=compound, post="building", person=stays)
+    item, _ = si.item_create(
+        actor=users["community"],
+        place=compound,
+        duty=si.Duty(category="governance", title="楼道巡查", frequency="weekly", member=member),
+    )
+    Person.objects.filter(pk=gone.pk).update(moved_out_on=timezone.localdate())  # as the old move-out left it
+    upgrade.end_seats(apps, None)
+    member.refresh_from_db()
+    kept.refresh_from_db()
+    item.refresh_from_db()
+    assert (member.ended_on, member.end_reason) == (timezone.localdate(), "迁出")
+    assert kept.ended_on is None and item.member_id is None

@@ -221,6 +221,11 @@ def test_the_standards_page_keeps_a_community_standard_and_changes_a_post(places
         and "固定人数应为 0 到 50 之间的整数" in refused.content.decode()
     )
     assert "1+1+N+X" in client.get(url).content.decode()
+    assert 'id="standard-drop"' in client.get(url).content.decode()
+    assert client.post(url, {"form": "drop"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "执行平台默认标准" in page and 'id="standard-drop"' not in page
+    assert not TeamStandard.objects.filter(place_path=community.path).exists()
 
 
 def test_the_overview_shows_the_share_per_community_and_the_gaps(users: Any, places: Any, client_as: Any) -> None:

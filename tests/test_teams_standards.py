@@ -154,3 +154,45 @@ def test_street_staff_set_the_street_and_its_communities_community_staff_only_th
     street = TeamStandard.objects.get(place_path=places.street.path)
     with pytest.raises(Forbidden):
         s.post_save(actor=users["community"], standard=street, code="mediator", name="调解员", fixed=1, per_building=0)
+
+
+# ----------------------------------------------------------------------------- back to the inherited standard
+
+
+def test_a_community_drops_its_own_standard_and_follows_the_one_above_again(users: Any, places: Any) -> None:
+    community = places.communities[0]
+    standard, _ = s.standard_adopt(actor=users["community"], place=community)
+    s.post_save(actor=users["community"], standard=standard, code="building", name="楼栋长", fixed=0, per_building=1)
+    assert sel.formula(sel.standard_for(community.path)) == "1+1+N+X"
+    follows = s.standard_drop(actor=users["community"], standard=standard)
+    assert follows is not None and follows.is_default
+    assert sel.standard_for(community.path) == follows and sel.formula(follows) == "1+1+2N+X"
+    assert not TeamStandard.objects.filter(place_path=community.path).exists()
+    event = AuditEvent.objects.get(action="teams.standard_dropped", target_id=str(standard.pk))
+    assert event.actor == users["community"] and event.detail["follows"] == follows.pk
+    assert ["building", "楼栋长", 0, 1, True] in event.detail["posts"]
+
+
+def test_a_standard_whose_extra_post_someone_holds_cannot_be_dropped(users: Any, places: Any) -> None:
+    community = places.communities[0]
+    standard, _ = s.standard_adopt(actor=users["community"], place=community)
+    s.post_save(actor=users["community"], standard=standard, code="mediator", name="调解员", fixed=1, per_building=0)
+    member, _ = s.member_add(
+        actor=users["community"], compound=places.compounds[0], post="mediator", person=residents(community, 1)[0]
+    )
+    with pytest.raises(Conflict) as refused:
+        s.standard_drop(actor=users["community"], standard=standard)
+    assert refused.value.field == "standard_id" and "“调解员”(1 名在任成员、0 项事项)" in refused.value.message
+    assert TeamStandard.objects.filter(pk=standard.pk).exists()
+    s.member_end(actor=users["community"], member=member)
+    s.standard_drop(actor=users["community"], standard=standard)  # an ended seat keeps its code, blocks nothing
+    assert not TeamStandard.objects.filter(pk=standard.pk).exists()
+
+
+def test_the_platform_default_cannot_be_dropped_and_a_grid_worker_drops_nothing(users: Any, places: Any) -> None:
+    with pytest.raises(InvalidInput):
+        s.standard_drop(actor=users["admin"], standard=TeamStandard.objects.get(place_path=""))
+    standard, _ = s.standard_adopt(actor=users["community"], place=places.communities[0])
+    with pytest.raises(Forbidden):
+        s.standard_drop(actor=users["grid"], standard=standard)
+    assert TeamStandard.objects.filter(pk=standard.pk).exists()

@@ -200,6 +200,7 @@ ACTION_LABELS: dict[str, str] = {
     "cobuilding.fund_spent": gettext_noop("经费支出"),
     # --- compound governance teams (小区治理团队) and duty lists (事项清单)
     "teams.standard_adopted": gettext_noop("设置本级小区治理团队配备标准"),
+    "teams.standard_dropped": gettext_noop("撤销本级小区治理团队配备标准"),
     "teams.post_saved": gettext_noop("新增或修改治理团队岗位"),
     "teams.post_removed": gettext_noop("撤销治理团队岗位"),
     "teams.member_added": gettext_noop("治理团队成员任职"),

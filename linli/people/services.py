@@ -258,7 +258,8 @@ def _check_move_date(on: dt.date, field: str = "on") -> None:
 
 @transaction.atomic
 def person_move_out(*, actor: Any, person: Person, on: dt.date, note: str = "") -> Person:
-    """Record a move-out: the open residence is closed (history is kept, never deleted)."""
+    """Record a move-out: the open residence is closed (history is kept, never deleted) and the person leaves
+    any compound governance team seat they held (小区治理团队: the gap shows in 配齐率 at once)."""
     _require_edit(actor, person.place_path)
     _lock(person)
     if person.moved_out_on is not None:
@@ -278,6 +279,9 @@ def person_move_out(*, actor: Any, person: Person, on: dt.date, note: str = "") 
     person.moved_out_on = on
     person.save(update_fields=["moved_out_on", "updated_at"])
     audit_record(action="resident.moved_out", actor=actor, target=person, on=on.isoformat(), note=note[:200])
+    from linli.teams.services import members_end_on_move_out  # teams stand on the ledger, not the reverse
+
+    members_end_on_move_out(actor=actor, person=person, on=on)
     return person
 
 

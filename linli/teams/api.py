@@ -130,6 +130,22 @@ def teams_standards_adopt(
     return Status(201 if created else 200, answer)
 
 
+@router.delete(
+    "/standards/{standard_id}",
+    response={200: CompoundTeamStandardOut, **ERRORS},
+    operation_id="teams_standards_drop",
+    summary="A place stops keeping a standard of its own and follows the nearest one above again (returned); 409 "
+    "while current members or duty items hold a post the inherited standard does not have",
+)
+def teams_standards_drop(request: HttpRequest, standard_id: int) -> CompoundTeamStandardOut:
+    standard = sel.access_standard(request.user, standard_id)
+    s.standard_drop(actor=request.user, standard=standard)
+    follows = sel.standard_for(standard.place_path)  # what the place follows now, as ``teams_standards_read`` reads it
+    if follows is None:  # the platform default cannot be dropped, so a place always follows one
+        raise InvalidInput(_("尚未设置配备标准"), field="standard_id")
+    return _standard_out(request, follows, own=False)
+
+
 @router.put(
     "/standards/{standard_id}/posts/{code}",
     response={200: CompoundTeamPostOut, 201: CompoundTeamPostOut, **ERRORS},

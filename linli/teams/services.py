@@ -134,6 +134,48 @@ def standard_adopt(*, actor: Any, place: Place) -> tuple[TeamStandard, bool]:
 
 
 @transaction.atomic
+def standard_drop(*, actor: Any, standard: TeamStandard) -> TeamStandard | None:
+    """The place stops keeping a standard of its own and follows the nearest one above it again (returned).
+    Refused (409, naming the posts) while a current member or a duty item under it holds a post the inherited
+    standard does not have on: they would be measured against a post that is not there. The dropped posts are
+    kept in the audit event; ended members on them keep their post code."""
+    if standard.is_default:
+        raise InvalidInput(_("平台默认配备标准不能撤销"), field="standard_id")
+    _require_standard_manage(actor, standard)
+    standard = TeamStandard.objects.select_for_update().select_related("place").get(pk=standard.pk)
+    place = standard.place
+    inherited = standard_above(place) if place is not None else None
+    kept = {p.code for p in active_posts(inherited)}
+    posts = list(standard.posts.order_by("sort", "id"))
+    blocking = []
+    for post in posts:
+        if post.code in kept:
+            continue
+        members, items = posts_in_use(standard, post.code)
+        if members or items:
+            blocking.append(
+                _("“%(post)s”(%(members)d 名在任成员、%(items)d 项事项)")
+                % {"post": post.name, "members": members, "items": items}
+            )
+    if blocking:
+        raise Conflict(
+            _("上级标准没有这些岗位,请先调整后再撤销本级标准:%(posts)s") % {"posts": "、".join(blocking)},
+            field="standard_id",
+        )
+    snapshot = [[p.code, p.name, p.fixed, p.per_building, p.active] for p in posts]
+    audit_record(
+        action="teams.standard_dropped",
+        actor=actor,
+        target=standard,
+        target_label=place.name if place is not None else "",
+        follows=inherited.pk if inherited is not None else None,
+        posts=snapshot,
+    )
+    standard.delete()
+    return inherited
+
+
+@transaction.atomic
 def post_save(
     *,
     actor: Any,
@@ -296,3 +338,30 @@ def member_end(*, actor: Any, member: TeamMember, ended_on: dt.date | None = Non
         items_released=released,
     )
     return member
+
+
+MOVED_OUT_REASON = "迁出"
+
+
+def members_end_on_move_out(*, actor: Any, person: Person, on: dt.date) -> int:
+    """``person`` moved out on ``on``: they leave every team seat they hold that day (or on the seat's first day
+    when the move is recorded as earlier), and their duty items go back to the post, as ``member_end`` does.
+
+    Called inside the ledger's move-out (``people.services.person_move_out``), whose permission is the
+    authority: a clerk who may record the move need not also manage the team. Returns the seats ended."""
+    ended = 0
+    for member in TeamMember.objects.select_for_update().filter(person=person, ended_on__isnull=True):
+        member.ended_on = max(on, member.started_on)
+        member.end_reason = MOVED_OUT_REASON
+        member.save(update_fields=["ended_on", "end_reason"])
+        released = DutyItem.objects.filter(member=member).update(member=None, updated_at=timezone.now())
+        audit_record(
+            action="teams.member_ended",
+            actor=actor,
+            target=member,
+            ended_on=member.ended_on.isoformat(),
+            items_released=released,
+            reason=MOVED_OUT_REASON,
+        )
+        ended += 1
+    return ended

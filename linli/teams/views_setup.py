@@ -39,6 +39,7 @@ TEMPLATE_FIELDS: dict[str, set[str]] = {
 }
 STANDARD_FIELDS: dict[str, set[str]] = {
     "adopt": set(),
+    "drop": set(),
     "post_save": {"code", "name", "fixed", "per_building", "sort"},
     "post_remove": {"code"},
 }
@@ -153,13 +154,16 @@ def standards(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = request.POST.get("form", "")
         form = form if form in STANDARD_FIELDS else ""
-        if (form == "adopt" and not may_keep) or (form.startswith("post_") and not may_edit):
+        if (form in ("adopt", "drop") and not may_keep) or (form.startswith("post_") and not may_edit):
             raise Forbidden(_("您的岗位无权修改“%(place)s”执行的配备标准") % {"place": place.name})
         data = request.POST
         try:
             if form == "adopt":
                 s.standard_adopt(actor=user, place=place)
                 done = _("“%(place)s”已设置本级配备标准,可在下方调整岗位和人数。") % {"place": place.name}
+            elif form == "drop" and own and standard is not None:
+                s.standard_drop(actor=user, standard=standard)
+                done = _("“%(place)s”已撤销本级标准,恢复执行上级标准。") % {"place": place.name}
             elif form == "post_save" and standard is not None:
                 post, created = s.post_save(
                     actor=user,
@@ -195,6 +199,7 @@ def standards(request: HttpRequest) -> HttpResponse:
             "posts": list(standard.posts.order_by("sort", "id")) if standard is not None else [],
             "may_edit": may_edit,
             "may_adopt": may_adopt,
+            "may_drop": may_keep and own,
             "places": sel.standard_places(user),
             "data": request.POST if error else {},
             **form_error(STANDARD_FIELDS, form, error),
