@@ -14,6 +14,7 @@ pytestmark = pytest.mark.django_db
 
 OPERATIONS = [
     "insights_dashboard_read",
+    "insights_whistles_read",
     "insights_requests_list",
     "insights_reports_list",
     "insights_reports_create",

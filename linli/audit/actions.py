@@ -214,6 +214,7 @@ ACTION_LABELS: dict[str, str] = {
     "insights.report.generated": gettext_noop("生成工作报告"),
     "insights.report.downloaded": gettext_noop("下载工作报告"),
     "insights.requests.exported": gettext_noop("导出统计诉求明细"),
+    "insights.whistles.exported": gettext_noop("导出吹哨报到情况"),
     # --- notifications, interfaces with other systems
     "notify.delivery_failed": gettext_noop("消息发送失败"),
     "notify.delivery_retried": gettext_noop("重发消息"),

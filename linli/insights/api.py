@@ -19,6 +19,7 @@ from linli.core.scoping import get_or_not_found
 from linli.insights import selectors as s
 from linli.insights import services
 from linli.insights.models import PeriodKind, ReportStatus, WorkReport
+from linli.insights.whistles import UnitWhistles, whistle_report
 
 router = Router(tags=["insights"])
 ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
@@ -174,6 +175,78 @@ def dashboard_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> Insig
             for p in board.trend
         ],
         modules=InsightsModulesOut(**{n: getattr(m, n) for n in InsightsModulesOut.model_fields}),
+    )
+
+
+class InsightsWhistleUnitOut(Schema):
+    key: str = Field(
+        description='"org:<id>" for an organisation (a department), "place:<id>" for a level; "" for the total'
+    )
+    name: str
+    kind: str = Field(description="the unit's kind as the whistle recorded it (department, community, street …)")
+    whistled: int = Field(description="escalate events to the unit in the period (吹哨次数)")
+    reported: int = Field(description="whistles answered by an acknowledge event (报到)")
+    reported_on_time: int
+    reported_late: int
+    handed_on: int = Field(description="whistles ended by a transfer or resolve before anyone reported")
+    waiting: int = Field(description="whistles with no answer yet (待报到)")
+    overdue: int = Field(description="of the waiting, those past the request's ack_due")
+    requests: int = Field(description="distinct requests whistled")
+    resolved: int
+    rated: int
+    satisfied: int
+    report_rate: float | None
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+
+
+class InsightsWhistlesOut(Schema):
+    node_id: int
+    node_name: str
+    since: dt.date
+    until: dt.date
+    units: list[InsightsWhistleUnitOut]
+    total: InsightsWhistleUnitOut
+
+
+def _whistle_unit(u: UnitWhistles) -> InsightsWhistleUnitOut:
+    return InsightsWhistleUnitOut(
+        key=u.key,
+        name=u.name,
+        kind=u.kind,
+        whistled=u.whistled,
+        reported=u.reported,
+        reported_on_time=u.reported_on_time,
+        reported_late=u.reported_late,
+        handed_on=u.handed_on,
+        waiting=u.waiting,
+        overdue=u.overdue,
+        requests=len(u.requests),
+        resolved=u.resolved,
+        rated=u.rated,
+        satisfied=u.satisfied,
+        report_rate=u.report_rate,
+        on_time_rate=u.on_time_rate,
+        satisfaction_rate=u.satisfaction_rate,
+    )
+
+
+@router.get(
+    "/whistles",
+    response={200: InsightsWhistlesOut, **ERRORS},
+    operation_id="insights_whistles_read",
+    summary="吹哨报到情况: each unit whistled under a node in a period, how it reported and how the requests ended",
+)
+def whistles_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> InsightsWhistlesOut:
+    node = s.dashboard_node(request.user, q.node)
+    report = whistle_report(node, _period(q))
+    return InsightsWhistlesOut(
+        node_id=node.pk,
+        node_name=node.name,
+        since=report.period.since,
+        until=report.period.until,
+        units=[_whistle_unit(u) for u in report.units],
+        total=_whistle_unit(report.total),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.insights import views, views_map, views_reports
+from linli.insights import views, views_map, views_reports, views_whistles
 
 app_name = "insights"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("requests/", views.requests_list, name="requests"),
     path("requests/export.csv", views_reports.export_requests, name="export"),
     path("records/<str:kind>/", views.records_list, name="records"),
+    path("whistles/", views_whistles.whistles_page, name="whistles"),
     path("map/", views_map.map_page, name="map"),
     path("map/data.json", views_map.map_data, name="map_data"),
     path("reports/", views_reports.reports_page, name="reports"),

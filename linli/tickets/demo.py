@@ -20,6 +20,7 @@ from linli.tickets.models import Rating, Source, Status, Ticket, TicketCounter, 
 from linli.tickets.tiers import place_left
 
 GRID, STREET = place_left(PlaceKind.GRID), place_left(PlaceKind.STREET)
+DEMO_ACK_HOURS = 16  # the street's answer window for the demo's whistles (吹哨报到时限)
 
 PROBLEMS = [
     ("楼道灯不亮", "楼道照明坏了,晚上上下楼看不清"),
@@ -91,11 +92,17 @@ def build_demo_tickets(rng: random.Random, *, count: int = 300, days: int = 120,
         t.status, t.responded_at = Status.ACCEPTED, at
         left = False
         if fate == "escalated":
-            street = streets.get(t.place_path[: 2 * Place.steplen])
+            street = streets[t.place_path[: 2 * Place.steplen]]
             at += dt.timedelta(hours=rng.uniform(2, 30))
-            events.append(_event(t, at, "escalate", Status.ACCEPTED, Status.ESCALATED, "需街道协调", **STREET.data()))
-            at += dt.timedelta(hours=rng.uniform(1, 20))
-            events.append(_event(t, at, "acknowledge", Status.ESCALATED, Status.ASSIGNED, on_time=True))
+            unit = {"unit": street.name, "unit_kind": street.kind, "place_id": street.pk, "ack_hours": DEMO_ACK_HOURS}
+            events.append(
+                _event(t, at, "escalate", Status.ACCEPTED, Status.ESCALATED, "需街道协调", **unit, **STREET.data())
+            )
+            delay = rng.uniform(1, 20)  # hours; past the whistle's window now and then (吹哨报到情况 shows it)
+            at += dt.timedelta(hours=delay)
+            events.append(
+                _event(t, at, "acknowledge", Status.ESCALATED, Status.ASSIGNED, on_time=delay <= DEMO_ACK_HOURS)
+            )
             t.handling_place, left = street, True
         if fate == "open":
             continue
