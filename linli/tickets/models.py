@@ -335,6 +335,9 @@ class TicketEvent(ScopedModel):
         indexes = [
             models.Index(fields=["ticket", "at"]),
             models.Index(fields=["place_path", "action", "at"]),
+            # 吹哨报到情况 reads a period's whistles (insights.whistles): about 2% of events, so a small index
+            # that other events never write to.
+            models.Index(fields=["at"], condition=Q(action="escalate"), name="ticket_event_escalate_at"),
         ]
         ordering = ["at", "id"]
 
