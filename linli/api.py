@@ -120,6 +120,7 @@ def _register() -> None:
     from linli.cobuilding.api import router as cobuilding_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.deliberation.api import router as deliberation_router
+    from linli.duties.api import router as duties_router
     from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
@@ -153,6 +154,7 @@ def _register() -> None:
     api.add_router("/co-building", cobuilding_router)
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
     api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
+    api.add_router("/duties", duties_router)  # street duty lists, entry control, tasks pushed down
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "linli.partylife",
     "linli.cobuilding",
     "linli.teams",
+    "linli.duties",
     "linli.insights",
     "linli.routing",
     "linli.privacy",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", include("linli.places.urls")),
     path("orgs/", include("linli.orgs.urls")),
     path("teams/", include("linli.teams.urls")),
+    path("duties/", include("linli.duties.urls")),
     path("audit/", include("linli.audit.urls")),
     path("requests/", include("linli.tickets.urls")),
     path("ledger/", include("linli.people.urls")),

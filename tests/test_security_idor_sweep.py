@@ -56,6 +56,8 @@ TABLE: dict[str, str] = {
     "deliberation_votes_result": "vote",
     "deliberation_proxies_list": "vote",
     "deliberation_proxy_duties": "vote",
+    "deliberation_venues_read": "venue",
+    "deliberation_legal_sessions_read": "legal_session",
     "partylife_branch_figures": "branch",
     "partylife_members_list": "branch",
     "partylife_meetings_list": "branch",
@@ -68,6 +70,7 @@ TABLE: dict[str, str] = {
     "privacy_requests_read": "privacy_request",
     "teams_compound_read": "compound",
     "teams_items_read": "team_item",
+    "duties_tasks_read": "duty_task",
 }
 
 # Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
@@ -116,9 +119,11 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     from linli.cobuilding import services_property as spr
     from linli.cobuilding import services_rating as sr
     from linli.cobuilding.services_funds import fund_open as open_fund
+    from linli.deliberation.services_legal import legal_session_plan
     from linli.deliberation.services_mediation import mediation_open
     from linli.deliberation.services_meetings import agenda_add, agenda_publish, meeting_plan
     from linli.deliberation.services_topics import topic_comment, topic_raise
+    from linli.deliberation.services_venues import venue_create
     from linli.deliberation.services_votes import vote_create
     from linli.insights.services import report_generate, report_request
     from linli.orgs.models import Organisation, PartyOrg
@@ -267,6 +272,10 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
         mediator=Person.objects.get(pk=staff_there),
         opened_on=today,
     )
+    w.venue = venue_create(actor=street, place=compound, name="滨湖平安驿站", kind="safety_post")
+    w.legal_session = legal_session_plan(
+        actor=street, place=compound, venue=w.venue, scheduled_on=today, topics="滨湖法律咨询"
+    )
     agenda_add(actor=street, meeting=w.meeting, topic=w.topic)
     w.publication = agenda_publish(actor=street, meeting=w.meeting)
     w.party_photo = meeting_add_photo(actor=street, meeting_id=w.party_meeting.pk, upload=png_upload())
@@ -287,6 +296,13 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
         actor=street,
         place=compound,
         duty=team_items.Duty(category="service", title="滨湖走访独居老人", frequency="monthly", member=w.team_member),
+    )
+    from linli.duties import services_tasks as duty_tasks
+
+    w.duty_task, _ = duty_tasks.task_register(
+        actor=street,
+        street=places.street,
+        fields=duty_tasks.TaskFields(title="滨湖社区入户问卷", target=other, department_name="区文明办"),
     )
 
     from linli.interop.webhooks import webhook_subscriber_create
@@ -426,6 +442,8 @@ PAGES: dict[str, str] = {
     "/deliberation/publications/{}/": "publication",
     "/deliberation/meetings/{}/sign-in/": "meeting",
     "/deliberation/mediation/{}/": "case",
+    "/deliberation/venues/{}/": "venue",
+    "/deliberation/legal-sessions/{}/": "legal_session",
     "/party-life/meeting-photos/{}": "party_photo",
     "/party-life/study/{}/": "material",
     "/party-life/study/{}/file": "material",
@@ -436,6 +454,7 @@ PAGES: dict[str, str] = {
     "/insights/reports/{}/pdf": "report",
     "/teams/compounds/{}/": "compound",
     "/teams/communities/{}/template/": "community",
+    "/duties/tasks/{}/": "duty_task",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {
@@ -443,6 +462,13 @@ PAGE_EXEMPT: dict[str, str] = {
     "/calendar/{}/": "the official holiday calendar of a year: public reference data",
     # the check-in QR target: the one-time token in the address is the secret, not the activity id
     "/volunteering/activities/{}/scan/x/": "token-guarded, tested in test_volunteering_activities.py",
+    # a street's published 职责清单 and 准入事项 and their exports: public by design (no personal data)
+    "/duties/streets/{}/": "public lists of a street",
+    "/duties/streets/{}/entries/": "public lists of a street",
+    "/duties/streets/{}/duties.xlsx": "public lists of a street",
+    "/duties/streets/{}/entries.xlsx": "public lists of a street",
+    # street-level (not in a community): 404 for everyone without manage at the street, tested in test_duties_pages.py
+    "/duties/streets/{}/manage/": "street staff only, tested in test_duties_pages.py",
 }
 
 

@@ -6,18 +6,32 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from linli.core.errors import NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.deliberation.api_meetings import _person, _place
-from linli.deliberation.models import MediationCase, MediationOutcome
+from linli.deliberation.models import MediationCase, MediationOutcome, MediationVenue
 from linli.deliberation.selectors import access_case, mediation_rates, visible_cases
+from linli.deliberation.selectors_legal import access_venue
 from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
 
 router = Router(tags=["deliberation"])
+
+
+def _venue(user: Any, pk: int | None) -> MediationVenue | None:
+    if pk is None:
+        return None
+    try:
+        return access_venue(user, pk)
+    except NotFound:
+        raise NotFound(_("未找到该说事点,或您无权查看"), field="venue_id") from None
+
+
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -28,6 +42,7 @@ class DeliberationCaseIn(Schema):
     parties: list[str] = Field(..., max_length=20)
     mediator_id: int
     opened_on: Day
+    venue_id: int | None = Field(None, description="the 百姓评理说事点 where it is mediated (optional)")
 
 
 class DeliberationCaseOut(Schema):
@@ -40,6 +55,7 @@ class DeliberationCaseOut(Schema):
     outcome: MediationOutcome
     closed_on: dt.date | None
     sessions: int
+    venue_id: int | None
 
 
 class DeliberationCaseListOut(Schema):
@@ -83,6 +99,7 @@ def case_out(c: MediationCase) -> DeliberationCaseOut:
         outcome=MediationOutcome(c.outcome),
         closed_on=c.closed_on,
         sessions=c.sessions.count(),
+        venue_id=c.venue_id,
     )
 
 
@@ -107,6 +124,7 @@ def mediation_create(request: HttpRequest, payload: DeliberationCaseIn) -> Statu
         parties=payload.parties,
         mediator=mediator,
         opened_on=payload.opened_on,
+        venue=_venue(request.user, payload.venue_id),
     )
     return Status(201, case_out(case))
 

@@ -3,7 +3,10 @@
 Owners get their dwellings (so owners' votes have an electorate), each compound gets topics,
 each community a held 屋场恳谈会 with published decisions and an upcoming 议事会, the first
 compound a closed owners' vote with its result publication and an open one, and every community
-a year of mediation cases at roughly the 95% success rate the seeds quote.
+a year of mediation cases at roughly the 95% success rate the seeds quote, mediated at its
+百姓评理说事点 (平安驿站, “惠解忧”调解工作室, “暖心桥”政协委员工作室), and “四员一律”进小区 sessions: two held
+(one of the year's disputes was taken in at the first), one planned. No draw of ``rng`` is added for
+the venues and sessions, so the demos built after this one stay what they were.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from linli.deliberation.models import Choice, Voter
+from linli.deliberation.models import Choice, LegalSession, MediationVenue, Voter
+from linli.deliberation.services_legal import (
+    Attendee,
+    legal_intake_mediation,
+    legal_session_hold,
+    legal_session_plan,
+)
 from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
 from linli.deliberation.services_meetings import (
     agenda_add,
@@ -28,6 +37,7 @@ from linli.deliberation.services_meetings import (
     results_publish,
 )
 from linli.deliberation.services_topics import topic_comment, topic_raise
+from linli.deliberation.services_venues import venue_create
 from linli.deliberation.services_votes import ballot_enter_paper, vote_close, vote_create, vote_open
 from linli.orgs.models import Organisation
 from linli.people.models import Ownership, Person
@@ -149,24 +159,118 @@ def _votes(actor: Any, compound: Place, rng: random.Random) -> None:
         ballot_enter_paper(actor=actor, vote=current, voter=voter, choice=Choice.FOR, paper_number=f"C-{voter.pk}")
 
 
+LEGAL_TEAM = [
+    Attendee(role="police", name="周警官", unit="派出所社区警务室"),
+    Attendee(role="judge", name="吴法官", unit="区人民法院"),
+    Attendee(role="prosecutor", name="郑检察官", unit="区人民检察院"),
+    Attendee(role="judicial", name="孙干事", unit="街道司法所"),
+    Attendee(role="lawyer", name="钱律师", unit="律师事务所"),
+]
+
+
+def _venues(actor: Any, community: Place, compound: Place, mediator: Person) -> list[MediationVenue]:
+    """The three 百姓评理说事点 of the seed in each community, the mediator on duty at two of them."""
+    specs = [
+        (community, "平安驿站", "safety_post", "社区党群服务中心一楼", "每天 8:30–17:30"),
+        (compound, "“惠解忧”调解工作室", "mediation_room", f"{compound.name}物业楼二楼", "工作日 9:00–17:00"),
+        (community, "“暖心桥”政协委员工作室", "member_room", "社区党群服务中心二楼", "每月第一个周三下午"),
+    ]
+    return [
+        venue_create(
+            actor=actor,
+            place=place,
+            name=name,
+            kind=kind,
+            address=address,
+            opening_hours=hours,
+            on_duty=[mediator] if i < 2 else [],
+        )
+        for i, (place, name, kind, address, hours) in enumerate(specs)
+    ]
+
+
+def _legal_sessions(actor: Any, compounds: list[Place], venues: list[MediationVenue]) -> list[LegalSession]:
+    """Two held sessions (60 and 20 days ago) and one planned a week ahead, at the first compounds."""
+    today = timezone.localdate()
+    held = []
+    for n, (days, consulted) in enumerate([(60, 23), (20, 17)]):
+        place = compounds[n % len(compounds)]
+        session = legal_session_plan(
+            actor=actor,
+            place=place,
+            venue=venues[0],
+            scheduled_on=today - dt.timedelta(days=days),
+            topics="物业纠纷、婚姻家庭、邻里矛盾、防范电信诈骗等法律咨询",
+            attendees=LEGAL_TEAM,
+        )
+        held.append(
+            legal_session_hold(
+                actor=actor,
+                session=session,
+                held_on=session.scheduled_on,
+                residents_consulted=consulted,
+                attendees=LEGAL_TEAM if n == 0 else LEGAL_TEAM[::2],
+                summary="现场解答居民法律咨询,发放普法宣传资料;一起邻里纠纷转调解。",
+            )
+        )
+    legal_session_plan(
+        actor=actor,
+        place=compounds[0],
+        venue=venues[1],
+        scheduled_on=today + dt.timedelta(days=7),
+        topics="老旧小区改造中的相邻权、加装电梯的法律问题",
+        attendees=LEGAL_TEAM,
+    )
+    return held
+
+
 def _mediation(actor: Any, community: Place, rng: random.Random) -> None:
     today = timezone.localdate()
     mediator = Person.objects.filter(positions__place__path__startswith=community.path).first()
     if mediator is None:
         return
     compounds = list(Place.objects.filter(path__startswith=community.path, kind=PlaceKind.COMPOUND))
+    ordered = sorted(compounds, key=lambda c: c.path)
+    venues = _venues(actor, community, ordered[0], mediator) if ordered else []
     for i in range(20):
         title, dispute = rng.choice(DISPUTES)
         opened = today - dt.timedelta(days=rng.randint(5, 300))
-        case = mediation_open(
-            actor=actor,
-            place=rng.choice(compounds) if compounds else community,
-            title=title,
-            dispute=dispute,
-            parties=[f"{rng.choice('张王李赵刘陈杨黄')}先生", f"{rng.choice('张王李赵刘陈杨黄')}女士"],
-            mediator=mediator,
-            opened_on=opened,
-        )
+        place = rng.choice(compounds) if compounds else community
+        parties = [f"{rng.choice('张王李赵刘陈杨黄')}先生", f"{rng.choice('张王李赵刘陈杨黄')}女士"]
+        if i == 19 and ordered:  # one of the two left open was heard at a 四员一律 session that day
+            session = legal_session_plan(
+                actor=actor,
+                place=place,
+                venue=venues[0],
+                scheduled_on=opened,
+                topics="邻里纠纷法律咨询",
+                attendees=LEGAL_TEAM[:1] + LEGAL_TEAM[-1:],
+            )
+            legal_session_hold(
+                actor=actor, session=session, held_on=opened, residents_consulted=8, attendees=LEGAL_TEAM[:1]
+            )
+            intake = legal_intake_mediation(
+                actor=actor,
+                session=session,
+                title=title,
+                dispute=dispute,
+                parties=parties,
+                mediator=mediator,
+                opened_on=opened,
+            )
+            case = intake.case
+            assert case is not None
+        else:
+            case = mediation_open(
+                actor=actor,
+                place=place,
+                title=title,
+                dispute=dispute,
+                parties=parties,
+                mediator=mediator,
+                opened_on=opened,
+                venue=venues[i % 2] if venues and i % 3 else None,  # a third with no venue named
+            )
         held = min(today, opened + dt.timedelta(days=rng.randint(0, 10)))
         mediation_session_add(actor=actor, case=case, held_on=held, note="召集双方面对面协商,讲清法律规定和邻里情分")
         if i < 18:  # two stay open
@@ -198,6 +302,9 @@ def build_demo_deliberation(rng: random.Random) -> None:
             topic_comment(actor=actor, topic=topic, body="赞成,希望尽快协商解决")
         _meetings(actor, community, compounds[0], topics, rng)
         _mediation(actor, community, rng)
+        venues = list(MediationVenue.objects.filter(place_path__under=community.path).order_by("id"))
+        if venues:
+            _legal_sessions(actor, compounds, venues)
     first = Place.objects.filter(kind=PlaceKind.COMPOUND).order_by("path").first()
     if first is not None:
         _votes(actor, first, rng)

@@ -297,6 +297,8 @@ class MediationCase(ScopedModel):
     agreement = models.TextField(blank=True)
     closed_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # the 百姓评理说事点 where it is mediated (optional); PROTECT: a venue cases name is retired, never deleted
+    venue = models.ForeignKey("MediationVenue", on_delete=models.PROTECT, null=True, blank=True, related_name="cases")
 
     objects = ScopedQuerySet.as_manager()
 
@@ -312,6 +314,134 @@ class MediationSession(models.Model):
 
     class Meta:
         ordering = ["held_on", "id"]
+
+
+# ----------------------------------------------------------------------------- venues and 四员一律
+
+
+class VenueKind(models.TextChoices):
+    SAFETY_POST = "safety_post", _("平安驿站")
+    MEDIATION_ROOM = "mediation_room", _("调解工作室")
+    MEMBER_ROOM = "member_room", _("委员工作室")
+    OTHER = "other", _("其他")
+
+
+class MediationVenue(ScopedModel):
+    """百姓评理说事点: a place where residents bring a dispute (平安驿站, 调解工作室, 政协委员工作室 …).
+
+    Staff at or above its place manage it; residents see the active venues of their community through
+    ``selectors_venues.public_venues`` (public fields only). Retired, never deleted (cases name it)."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=64)
+    kind = models.CharField(max_length=16, choices=VenueKind.choices)
+    address = models.CharField(max_length=200, blank=True)
+    opening_hours = models.CharField(max_length=100, blank=True)
+    on_duty = models.ManyToManyField("people.Person", blank=True, related_name="+")
+    active = models.BooleanField(default=True)
+    retired_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "active"])]
+        constraints = [models.UniqueConstraint(fields=["place", "name"], name="venue_name_per_place")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LegalRole(models.TextChoices):
+    """四员一律: the four officers and the lawyer who come to a compound."""
+
+    POLICE = "police", _("民警")
+    JUDGE = "judge", _("法官")
+    PROSECUTOR = "prosecutor", _("检察官")
+    JUDICIAL = "judicial", _("司法所工作人员")
+    LAWYER = "lawyer", _("律师")
+
+
+class LegalSessionStatus(models.TextChoices):
+    PLANNED = "planned", _("已安排")
+    HELD = "held", _("已开展")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class LegalSession(ScopedModel):
+    """A “四员一律”进小区 session: planned → held (recorded afterwards with its counts) or cancelled."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    venue = models.ForeignKey(
+        MediationVenue, on_delete=models.PROTECT, null=True, blank=True, related_name="legal_sessions"
+    )
+    scheduled_on = models.DateField()
+    topics = models.TextField()
+    status = models.CharField(max_length=16, choices=LegalSessionStatus.choices, default=LegalSessionStatus.PLANNED)
+    held_on = models.DateField(null=True, blank=True)
+    residents_consulted = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True)
+    cancel_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit plans one session
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "scheduled_on"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="legal_session_idempotency_per_submitter",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheduled_on:%Y-%m-%d}"
+
+
+class LegalSessionAttendee(models.Model):
+    """An officer or lawyer who came (free text: outsiders, not people of the ledger)."""
+
+    session = models.ForeignKey(LegalSession, on_delete=models.CASCADE, related_name="attendees")
+    role = models.CharField(max_length=16, choices=LegalRole.choices)
+    name = models.CharField(max_length=32)
+    unit = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class IntakeKind(models.TextChoices):
+    MEDIATION = "mediation", _("转调解")
+    REQUEST = "request", _("转诉求")
+
+
+class LegalIntake(models.Model):
+    """A consultation at a session taken in as a mediation case or as a request (诉求)."""
+
+    session = models.ForeignKey(LegalSession, on_delete=models.PROTECT, related_name="intakes")
+    kind = models.CharField(max_length=16, choices=IntakeKind.choices)
+    case = models.OneToOneField(
+        MediationCase, on_delete=models.PROTECT, null=True, blank=True, related_name="legal_intake"
+    )
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit takes the matter in once
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="legal_intake_idempotency_per_creator",
+            )
+        ]
 
 
 # ----------------------------------------------------------------------------- votes

@@ -89,7 +89,7 @@ def access_vote(user: Any, pk: Any) -> Vote:
 
 
 def access_case(user: Any, pk: Any) -> MediationCase:
-    return access(_scoped(MediationCase.objects.select_related("place", "mediator")), user, pk)
+    return access(_scoped(MediationCase.objects.select_related("place", "mediator", "venue")), user, pk)
 
 
 def access_publication(user: Any, pk: Any) -> Publication:
@@ -201,15 +201,19 @@ class RateRow:
         return round(100 * self.success / self.closed, 1) if self.closed else None
 
 
+def mediation_closed_in(cases: QuerySet[MediationCase], *, start: dt.date, end: dt.date) -> QuerySet[MediationCase]:
+    """调解成功率's denominator: cases closed (outcome set) with ``closed_on`` in [start, end]; the success
+    rate is those with outcome success among them (docs/metrics.md, as the dashboards count)."""
+    return cases.filter(closed_on__gte=start, closed_on__lte=end).exclude(outcome=MediationOutcome.PENDING)
+
+
 def mediation_rates(user: Any, *, node: Place, start: dt.date, end: dt.date) -> list[RateRow]:
     """Success rate of cases closed in [start, end] under ``node``: a total row, then one per child node."""
     if not scope_for(user, MediationCase.SCOPE_CAPABILITY).covers(node.path):
         raise NotFound(gettext("未找到该节点,或您无权查看"))
     if start > end:
         raise InvalidInput(gettext("开始日期不能晚于结束日期"), field="start")
-    closed = MediationCase.objects.filter(
-        place_path__under=node.path, closed_on__gte=start, closed_on__lte=end
-    ).exclude(outcome=MediationOutcome.PENDING)
+    closed = mediation_closed_in(MediationCase.objects.filter(place_path__under=node.path), start=start, end=end)
     child_len = len(node.path) + Place.steplen
     grouped = (
         closed.annotate(branch=Substr("place_path", 1, child_len))

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_noop
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.text import clean_text
-from linli.deliberation.models import MediationCase, MediationOutcome, MediationSession
+from linli.deliberation.models import MediationCase, MediationOutcome, MediationSession, MediationVenue
 from linli.deliberation.permissions import require_any
+from linli.deliberation.services_venues import check_venue_for
 from linli.people.models import Person
 from linli.places.models import Place
 
@@ -30,9 +31,19 @@ def _day(value: dt.date, field: str) -> dt.date:
 
 @transaction.atomic
 def mediation_open(
-    *, actor: Any, place: Place, title: str, dispute: str, parties: list[str], mediator: Person, opened_on: dt.date
+    *,
+    actor: Any,
+    place: Place,
+    title: str,
+    dispute: str,
+    parties: list[str],
+    mediator: Person,
+    opened_on: dt.date,
+    venue: MediationVenue | None = None,
 ) -> MediationCase:
+    """``venue``: the 百姓评理说事点 where it is mediated, an active one of the place's community."""
     require_any(actor, place.path, MEDIATE, _(NOT_YOURS))
+    check_venue_for(venue, place)
     names = [n.strip() for n in parties if n and n.strip()]
     if len(names) < 2:
         raise InvalidInput(_("调解至少需要两方当事人"), field="parties")
@@ -47,6 +58,7 @@ def mediation_open(
         mediator=mediator,
         opened_on=_day(opened_on, "opened_on"),
         created_by=actor,
+        venue=venue,
     )
     audit_record(action="mediation.opened", actor=actor, target=case)
     return case

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from linli.deliberation import views_home, views_mediation, views_meetings, views_topics, views_votes
+from linli.deliberation import (
+    views_home,
+    views_legal,
+    views_mediation,
+    views_meetings,
+    views_topics,
+    views_venues,
+    views_votes,
+)
 
 app_name = "deliberation"
 urlpatterns = [
@@ -41,4 +49,17 @@ urlpatterns = [
     path("mediation/rates/", views_mediation.rates, name="rates"),
     path("mediation/<int:case_id>/", views_mediation.case_detail, name="case"),
     path("mediation/<int:case_id>/<slug:action>/", views_mediation.case_action, name="case_action"),
+    path("venues/", views_venues.venue_list, name="venues"),
+    path("venues/new/", views_venues.venue_new, name="venue_new"),
+    path("venues/<int:venue_id>/", views_venues.venue_detail, name="venue"),
+    path("venues/<int:venue_id>/<slug:action>/", views_venues.venue_action, name="venue_action"),
+    path("legal-sessions/", views_legal.session_list, name="legal_sessions"),
+    path("legal-sessions/new/", views_legal.session_new, name="legal_session_new"),
+    path("legal-sessions/figures/", views_legal.figures, name="legal_figures"),
+    path("legal-sessions/<int:legal_session_id>/", views_legal.session_detail, name="legal_session"),
+    path(
+        "legal-sessions/<int:legal_session_id>/<slug:action>/",
+        views_legal.session_action,
+        name="legal_session_action",
+    ),
 ]

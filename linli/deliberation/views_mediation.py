@@ -19,6 +19,7 @@ from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import MediationOutcome
 from linli.deliberation.selectors import access_case, mediation_rates, visible_cases
+from linli.deliberation.selectors_legal import active_venues_for
 from linli.deliberation.services_mediation import mediation_close, mediation_open, mediation_session_add
 from linli.deliberation.services_topics import TOPIC_PLACE_KINDS
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
@@ -58,6 +59,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     places = _case_places(request.user)
     if not places:
         raise NotFound(_("您的岗位不能受理调解"))
+    venues = active_venues_for(request.user)
     data: Any = request.POST if request.method == "POST" else {}
     error: InvalidInput | None = None
     if request.method == "POST":
@@ -68,9 +70,14 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 mediator = getattr(request.user, "person", None)
             if mediator is None:
                 raise InvalidInput(_("请选择调解员"), field="mediator_id")
+            venue_id = int_or_none(data.get("venue_id"), "venue_id")
+            venue = next((v for v in venues if v.pk == venue_id), None)
+            if venue_id is not None and venue is None:
+                raise InvalidInput(_("请选择说事点"), field="venue_id")
             case = mediation_open(
                 actor=request.user,
                 place=place_from_post(places, data.get("place_id")),
+                venue=venue,
                 title=data.get("title", ""),
                 dispute=data.get("dispute", ""),
                 parties=(data.get("parties", "") or "").replace(",", ",").split(","),
@@ -81,7 +88,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
             error = exc
         else:
             return redirect("deliberation:case", case.pk)
-    context = {"places": places, "data": data, "error": error, "today": timezone.localdate()}
+    context = {"places": places, "venues": venues, "data": data, "error": error, "today": timezone.localdate()}
     return render(request, "deliberation/case_new.html", context, status=422 if error else 200)
 
 

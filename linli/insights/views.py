@@ -104,6 +104,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     context = _context(request)
     context["teams"] = team_coverage(context["node"], children=False)  # 小区治理团队配齐率, as of now
+    from linli.duties.selectors import dashboard_figures
+
+    period = context["period"]  # 街道职责清单、准入事项 and the review of tasks pushed down, for a street node
+    context["duties"] = dashboard_figures(request.user, context["node"], since=period.since, until=period.until)
     return render(request, "insights/dashboard.html", context)
 
 

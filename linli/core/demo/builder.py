@@ -69,6 +69,7 @@ DEMO_HOOKS = [
     "linli.partylife.demo:build_demo_partylife",
     "linli.cobuilding.demo:build_demo_cobuilding",
     "linli.teams.demo:build_demo_teams",
+    "linli.duties.demo:build_demo_duties",
     "linli.routing.demo:build_demo_routing",
     "linli.privacy.demo:build_demo_privacy",
     "linli.insights.demo:build_demo_insights",  # last: rollups over everything above
