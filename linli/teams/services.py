@@ -142,7 +142,8 @@ def standard_drop(*, actor: Any, standard: TeamStandard) -> TeamStandard | None:
     if standard.is_default:
         raise InvalidInput(_("平台默认配备标准不能撤销"), field="standard_id")
     _require_standard_manage(actor, standard)
-    standard = TeamStandard.objects.select_for_update().select_related("place").get(pk=standard.pk)
+    TeamStandard.objects.select_for_update().filter(pk=standard.pk).first()  # one change of a standard at a time
+    standard = TeamStandard.objects.select_related("place").get(pk=standard.pk)  # (FOR UPDATE refuses the outer join)
     place = standard.place
     inherited = standard_above(place) if place is not None else None
     kept = {p.code for p in active_posts(inherited)}
