@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from linli.duties.models import EntryItem, ListedDuty, PushedTask, StreetOffice
+from linli.orgs.models import Organisation
 from tests.duties_support import demo, duty, entry, offices, task, workbook
 
 pytestmark = pytest.mark.django_db
@@ -242,3 +243,34 @@ def test_the_task_page_costs_the_same_queries_however_long_its_timeline(
         client.get(f"/duties/tasks/{short.pk}/")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(f"/duties/tasks/{long.pk}/")
+
+
+def test_a_departments_liaison_registers_their_own_departments_task_on_the_page(users: Any, places: Any) -> None:
+    from linli.accounts.middleware import MFA
+    from linli.accounts.models import User
+    from linli.people.models import Position
+
+    liaison = Position.objects.filter(kind="department_liaison", organisation__isnull=False).order_by("pk").first()
+    own = liaison.organisation
+    account = User.objects.create_user(username="liaison-page", person=liaison.person)
+    client = Client()
+    client.force_login(account)
+    session = client.session
+    session[MFA] = "ok"
+    session.save()
+    page = client.get("/duties/tasks/").content.decode()
+    assert 'id="task-add"' in page and f'<option value="{own.pk}"' in page and "其他(填写名称)" not in page
+    form = {
+        "street_id": places.street.pk,
+        "title": "文明城市创建入户调查",
+        "department_id": own.pk,
+        "target_id": places.communities[0].pk,
+        "idempotency_key": "liaison-1",
+    }
+    registered = client.post("/duties/tasks/", form)
+    assert registered.status_code == 302
+    task = PushedTask.objects.get(title="文明城市创建入户调查")
+    assert (task.department_id, task.created_by) == (own.pk, account) and task.status == "registered"
+    other = Organisation.objects.filter(kind="department").exclude(pk=own.pk).order_by("pk").first()
+    refused = client.post("/duties/tasks/", {**form, "department_id": other.pk, "idempotency_key": "liaison-2"})
+    assert refused.status_code == 422 and PushedTask.objects.count() == 1

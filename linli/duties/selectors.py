@@ -101,6 +101,29 @@ def street_departments(street: Place) -> list[Any]:
     return list(street_departments_qs(street).order_by("name", "id"))
 
 
+def liaison_departments(user: Any) -> list[Any]:
+    """The departments the user is the current liaison of (``department_liaison``): they register their own
+    department's tasks."""
+    from linli.orgs.models import Organisation, OrganisationKind
+
+    liaison = liaison_organisations(user) if getattr(user, "is_authenticated", False) else set()
+    if not liaison:
+        return []
+    return list(
+        Organisation.objects.filter(pk__in=sorted(liaison), kind=OrganisationKind.DEPARTMENT).order_by("name", "id")
+    )
+
+
+def liaison_streets(departments: list[Any]) -> list[Place]:
+    """The streets those departments hand work down to: every street at or below where each is registered."""
+    if not departments:
+        return []
+    condition = Q()
+    for department in departments:
+        condition |= Q(path__under=department.place_path) if department.place_path else Q()
+    return list(Place.objects.filter(condition, kind=PlaceKind.STREET).order_by("path")[:100])
+
+
 def may_review(user: Any, street: Place) -> bool:
     return may_manage_street(user, street)
 

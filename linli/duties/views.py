@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.dates import parse_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.duties import importing
 from linli.duties import selectors as sel
 from linli.duties import services_tasks as st
@@ -123,12 +124,16 @@ def tasks(request: HttpRequest) -> HttpResponse:
     managed = sel.managed_streets(user)
     if not managed and not sel.sees_tasks(user):
         raise Forbidden(_("您的岗位不审查下派事项;街道职责清单和准入事项请在公开页面查看"))
+    # A department's liaison registers their own department's tasks to a street it serves (the service checks).
+    own_departments = [] if managed else sel.liaison_departments(user)
+    streets = managed or sel.liaison_streets(own_departments)
     error: InvalidInput | Conflict | None = None
     if request.method == "POST":
-        if not managed:  # a community's staff or a liaison: nothing to register here (liaisons use the API)
+        if not streets:  # a community's staff: tasks reach them, they register none
             raise NotFound(_("未找到,或您无权查看"))
         try:
-            task = _register(request, pick(managed, request.POST.get("street_id"), "street_id", _("街道")))
+            street = pick(streets, request.POST.get("street_id"), "street_id", _("街道"))
+            task = _register(request, street, own_departments)
         except (InvalidInput, Conflict) as exc:
             error = exc
         else:
@@ -139,7 +144,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
     if status in TaskStatus.values:
         qs = qs.filter(status=status)
     rows = list(qs.order_by("-created_at", "-id")[: TASKS_SHOWN + 1])
-    street = managed[0] if managed else None
+    street = _chosen(streets, request.POST.get("street_id") if error else request.GET.get("street"))
     return render(
         request,
         "duties/tasks.html",
@@ -149,9 +154,11 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "statuses": TaskStatus.choices,
             "status": status if status in TaskStatus.values else "",
             "managed": managed,
+            "streets": streets,
             "street": street,
+            "liaison": bool(own_departments),
             "targets": [street, *sel.street_communities(street)] if street else [],
-            "departments": sel.street_departments(street) if street else [],
+            "departments": own_departments or (sel.street_departments(street) if street else []),
             "entry_options": list(sel.entries(street)) if street else [],
             "data": request.POST if error else {},
             "idempotency_key": uuid.uuid4().hex,
@@ -161,7 +168,14 @@ def tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _register(request: HttpRequest, street: Place) -> PushedTask:
+def _chosen(streets: list[Place], raw: Any) -> Place | None:
+    """The street whose form is shown: the one asked for (``?street=``) if offered, else the first."""
+    pk = parse_id(raw)
+    return next((s for s in streets if s.pk == pk), streets[0] if streets else None)
+
+
+def _register(request: HttpRequest, street: Place, own_departments: list[Any]) -> PushedTask:
+    """Street staff name any department (or type one); a liaison picks one of their own departments."""
     data = request.POST
     targets = [street, *sel.street_communities(street)]
     task, _created = st.task_register(
@@ -172,11 +186,11 @@ def _register(request: HttpRequest, street: Place) -> PushedTask:
             target=pick(targets, data.get("target_id"), "target_id", _("承接单位")),
             department_name=data.get("department_name", ""),
             department=pick(
-                sel.street_departments(street),
+                own_departments or sel.street_departments(street),
                 data.get("department_id"),
                 "department_id",
                 _("下派部门"),
-                required=False,
+                required=bool(own_departments),
             ),
             content=data.get("content", ""),
             due_on=parse_day(data.get("due_on"), "due_on"),
