@@ -162,7 +162,9 @@ def main() -> int:
         and same(p.get("machine_ms", 0), point["machine_ms"], 0.35)
     ]
     large = point
-    smaller = [p for p in alike if 2 * p["requests"] <= large["requests"]]
+    # "Half" within 1%: --requests 500000 and 1000000 build 503,000 and 1,005,089 (the demo street's own requests
+    # come on top of both), which a strict half would not pair.
+    smaller = [p for p in alike if 2 * p["requests"] <= large["requests"] * 1.01]
     if not smaller:
         out(
             "  (no point of this density, measured on a machine of this speed, with a table half the size or "
