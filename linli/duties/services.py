@@ -9,8 +9,9 @@ pushed down and their review are ``services_tasks``; Excel import is ``importing
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -90,6 +91,53 @@ def _cancel_day(raw: dt.date | None) -> dt.date:
     if day > today:
         raise InvalidInput(_("取消日期不能晚于今天"), field="cancelled_on")
     return day
+
+
+Item = TypeVar("Item", ListedDuty, EntryItem)  # the two street lists, kept by the same rules
+
+
+def _rewrite(
+    *,
+    actor: Any,
+    item: Item,
+    values: dict[str, Any],
+    names: tuple[str, ...],
+    action: str,
+    taken: Callable[[Place, str], Conflict],
+) -> Item:
+    """Rewrite an in-force list item (职责 or 准入事项) with cleaned ``values``: saving it unchanged records nothing, a
+    cancelled item is not edited (409), a title another in-force item of the street holds is refused (409)."""
+    model = type(item)
+    item = model.objects.select_for_update().select_related("street").get(pk=item.pk)
+    if item.status != ListStatus.IN_FORCE:
+        raise Conflict(_("该事项已取消,不能修改"), field="title")
+    changed: list[str] = [name for name in names if getattr(item, name) != values[name]]
+    if not changed:
+        return item
+    if "title" in changed and (
+        model.objects.filter(street=item.street, title=values["title"], status=ListStatus.IN_FORCE)
+        .exclude(pk=item.pk)
+        .exists()
+    ):
+        raise taken(item.street, values["title"])
+    for name in changed:
+        setattr(item, name, values[name])
+    item.save(update_fields=[*changed, "updated_at"])
+    audit_record(action=action, actor=actor, target=item, changed=changed)
+    return item
+
+
+def _cancel(*, actor: Any, item: Item, reason: Any, cancelled_on: dt.date | None, action: str) -> Item:
+    """Cancel (取消) a list item with the reason and date; it stays in the records. A second cancel changes nothing."""
+    item = type(item).objects.select_for_update().select_related("street").get(pk=item.pk)
+    if item.status == ListStatus.CANCELLED:
+        return item
+    item.cancel_reason = clean_text(reason, field="reason", label=_("取消原因"), max_length=REASON_MAX)
+    item.cancelled_on = _cancel_day(cancelled_on)
+    item.status = ListStatus.CANCELLED
+    item.save(update_fields=["status", "cancel_reason", "cancelled_on", "updated_at"])
+    audit_record(action=action, actor=actor, target=item, reason=item.cancel_reason, on=str(item.cancelled_on))
+    return item
 
 
 # ----------------------------------------------------------------------------- offices
@@ -275,40 +323,16 @@ def duty_update(*, actor: Any, duty: ListedDuty, fields: DutyFields) -> ListedDu
     not edited (409)."""
     _require_manage(actor, duty.street)
     values = clean_duty(duty.street, fields)
-    duty = ListedDuty.objects.select_for_update().select_related("street").get(pk=duty.pk)
-    if duty.status != ListStatus.IN_FORCE:
-        raise Conflict(_("该事项已取消,不能修改"), field="title")
-    changed = [name for name in DUTY_FIELDS if getattr(duty, name) != values[name]]
-    if not changed:
-        return duty
-    if "title" in changed and (
-        ListedDuty.objects.filter(street=duty.street, title=values["title"], status=ListStatus.IN_FORCE)
-        .exclude(pk=duty.pk)
-        .exists()
-    ):
-        raise _title_taken(duty.street, values["title"])
-    for name in changed:
-        setattr(duty, name, values[name])
-    duty.save(update_fields=[*changed, "updated_at"])
-    audit_record(action="duties.duty_updated", actor=actor, target=duty, changed=changed)
-    return duty
+    return _rewrite(
+        actor=actor, item=duty, values=values, names=DUTY_FIELDS, action="duties.duty_updated", taken=_title_taken
+    )
 
 
 @transaction.atomic
 def duty_cancel(*, actor: Any, duty: ListedDuty, reason: Any, cancelled_on: dt.date | None = None) -> ListedDuty:
     """Cancel (取消) an item with the reason and date; it stays in the records. A second cancel changes nothing."""
     _require_manage(actor, duty.street)
-    duty = ListedDuty.objects.select_for_update().select_related("street").get(pk=duty.pk)
-    if duty.status == ListStatus.CANCELLED:
-        return duty
-    duty.cancel_reason = clean_text(reason, field="reason", label=_("取消原因"), max_length=REASON_MAX)
-    duty.cancelled_on = _cancel_day(cancelled_on)
-    duty.status = ListStatus.CANCELLED
-    duty.save(update_fields=["status", "cancel_reason", "cancelled_on", "updated_at"])
-    audit_record(
-        action="duties.duty_cancelled", actor=actor, target=duty, reason=duty.cancel_reason, on=str(duty.cancelled_on)
-    )
-    return duty
+    return _cancel(actor=actor, item=duty, reason=reason, cancelled_on=cancelled_on, action="duties.duty_cancelled")
 
 
 # ----------------------------------------------------------------------------- the 准入事项
@@ -386,32 +410,16 @@ ENTRY_FIELDS = ("title", "department_name", "department", "basis", "level", "fun
 def entry_update(*, actor: Any, entry: EntryItem, fields: EntryFields) -> EntryItem:
     _require_manage(actor, entry.street)
     values = clean_entry(entry.street, fields)
-    entry = EntryItem.objects.select_for_update().select_related("street").get(pk=entry.pk)
-    if entry.status != ListStatus.IN_FORCE:
-        raise Conflict(_("该事项已取消,不能修改"), field="title")
-    changed = [name for name in ENTRY_FIELDS if getattr(entry, name) != values[name]]
-    if not changed:
-        return entry
-    if "title" in changed and (
-        EntryItem.objects.filter(street=entry.street, title=values["title"], status=ListStatus.IN_FORCE)
-        .exclude(pk=entry.pk)
-        .exists()
-    ):
-        raise _entry_taken(entry.street, values["title"])
-    for name in changed:
-        setattr(entry, name, values[name])
-    entry.save(update_fields=[*changed, "updated_at"])
-    audit_record(action="duties.entry_updated", actor=actor, target=entry, changed=changed)
-    return entry
+    return _rewrite(
+        actor=actor, item=entry, values=values, names=ENTRY_FIELDS, action="duties.entry_updated", taken=_entry_taken
+    )
 
 
 @transaction.atomic
 def entry_cancel(*, actor: Any, entry: EntryItem, reason: Any, cancelled_on: dt.date | None = None) -> EntryItem:
     """Cancel an entry item. Tasks already accepted under it keep it; new tasks can no longer be matched to it."""
     _require_manage(actor, entry.street)
-    entry = EntryItem.objects.select_for_update().select_related("street").get(pk=entry.pk)
-    if entry.status == ListStatus.CANCELLED:
-        return entry
+    return _cancel(actor=actor, item=entry, reason=reason, cancelled_on=cancelled_on, action="duties.entry_cancelled")
     entry.cancel_reason = clean_text(reason, field="reason", label=_("取消原因"), max_length=REASON_MAX)
     entry.cancelled_on = _cancel_day(cancelled_on)
     entry.status = ListStatus.CANCELLED
