@@ -10,7 +10,7 @@ imported back. Cancelling stays a deliberate act with its reason (not done by le
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -30,7 +30,7 @@ from linli.duties.models import (
     StreetOffice,
     TaskLevel,
 )
-from linli.people.sheets import neutralise
+from linli.people.sheets import write_xlsx
 from linli.places.models import Place
 
 MAX_ROWS = 2000
@@ -221,25 +221,43 @@ def duties_import(*, actor: Any, street: Place, stream: IO[bytes], name: str, si
         planned.append((number, fields))
     if errors:
         raise SheetRefused(errors)
-    return _apply_duties(actor, street, planned, existing, name)
+    return _apply(
+        actor,
+        street,
+        planned,
+        existing,
+        name=name,
+        kind="duties",
+        create=lambda fields: s.duty_create(actor=actor, street=street, fields=fields),
+        update=lambda duty, fields: s.duty_update(actor=actor, duty=duty, fields=fields),
+    )
 
 
 @transaction.atomic
-def _apply_duties(
-    actor: Any, street: Place, planned: list[tuple[int, s.DutyFields]], existing: dict[str, ListedDuty], name: str
+def _apply(
+    actor: Any,
+    street: Place,
+    planned: list[tuple[int, Any]],
+    existing: dict[str, Any],
+    *,
+    name: str,
+    kind: str,
+    create: Callable[[Any], Any],
+    update: Callable[[Any, Any], Any],
 ) -> ImportResult:
+    """Apply a checked sheet in one transaction: a title the list has in force is rewritten (``update``), any other
+    is added (``create``); one audit event for the file."""
     result = ImportResult()
     for _number, fields in planned:
         title = str(fields.title).strip()
-        duty = existing.get(title)
-        if duty is None:
-            s.duty_create(actor=actor, street=street, fields=fields)
+        item = existing.get(title)
+        if item is None:
+            create(fields)
             result.created += 1
             result.titles.append(title)
             continue
-        before = duty.updated_at
-        updated = s.duty_update(actor=actor, duty=duty, fields=fields)
-        if updated.updated_at != before:
+        before = item.updated_at
+        if update(item, fields).updated_at != before:
             result.updated += 1
         else:
             result.unchanged += 1
@@ -247,7 +265,7 @@ def _apply_duties(
         action="duties.list_imported",
         actor=actor,
         target=street,
-        list="duties",
+        list=kind,
         file=name[:100],
         created=result.created,
         updated=result.updated,
@@ -294,54 +312,24 @@ def entries_import(*, actor: Any, street: Place, stream: IO[bytes], name: str, s
         planned.append((number, fields))
     if errors:
         raise SheetRefused(errors)
-    return _apply_entries(actor, street, planned, existing, name)
-
-
-@transaction.atomic
-def _apply_entries(
-    actor: Any, street: Place, planned: list[tuple[int, s.EntryFields]], existing: dict[str, EntryItem], name: str
-) -> ImportResult:
-    result = ImportResult()
-    for _number, fields in planned:
-        title = str(fields.title).strip()
-        entry = existing.get(title)
-        if entry is None:
-            s.entry_create(actor=actor, street=street, fields=fields)
-            result.created += 1
-            result.titles.append(title)
-            continue
-        before = entry.updated_at
-        updated = s.entry_update(actor=actor, entry=entry, fields=fields)
-        if updated.updated_at != before:
-            result.updated += 1
-        else:
-            result.unchanged += 1
-    audit_record(
-        action="duties.list_imported",
-        actor=actor,
-        target=street,
-        list="entries",
-        file=name[:100],
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
+    return _apply(
+        actor,
+        street,
+        planned,
+        existing,
+        name=name,
+        kind="entries",
+        create=lambda fields: s.entry_create(actor=actor, street=street, fields=fields),
+        update=lambda entry, fields: s.entry_update(actor=actor, entry=entry, fields=fields),
     )
-    return result
 
 
 # ----------------------------------------------------------------------------- export
 
 
 def _workbook(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([neutralise(v) for v in row])
     out = io.BytesIO()
-    workbook.save(out)
+    write_xlsx(out, title, header, iter(rows))  # write-only, formula-looking text neutralised
     return out.getvalue()
 
 
