@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.dates import parse_day
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.deliberation.models import LegalRole, LegalSessionStatus, MediationVenue
@@ -35,8 +34,7 @@ from linli.deliberation.services_legal import (
     legal_session_plan,
 )
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
-from linli.deliberation.views_mediation import RATE_KINDS, _date
-from linli.people.models import Person
+from linli.deliberation.views_mediation import _date, mediator_from_post, node_and_period, parties_from_post
 
 ATTENDEE_ROWS = 6
 
@@ -167,13 +165,13 @@ def session_action(request: HttpRequest, legal_session_id: int, action: str) -> 
         elif action == "cancel":
             legal_session_cancel(actor=request.user, session=session, reason=post.get("reason", ""))
         elif action == "mediation":
-            mediator = _mediator(request.user, post.get("mediator_id"))
+            mediator = mediator_from_post(request.user, post.get("mediator_id"))
             legal_intake_mediation(
                 actor=request.user,
                 session=session,
                 title=post.get("title", ""),
                 dispute=post.get("dispute", ""),
-                parties=(post.get("parties", "") or "").replace(",", ",").split(","),
+                parties=parties_from_post(post.get("parties")),
                 mediator=mediator,
                 opened_on=_date(post.get("opened_on"), "opened_on"),
                 idempotency_key=post.get("idempotency_key", ""),  # a double submit opens one case
@@ -203,25 +201,9 @@ def _count(raw: Any) -> int:
     return value
 
 
-def _mediator(user: Any, raw: Any) -> Person:
-    pk = int_or_none(raw, "mediator_id")
-    mediator = Person.objects.visible_to(user).filter(pk=pk).first() if pk else None
-    mediator = mediator or getattr(user, "person", None)
-    if mediator is None:
-        raise InvalidInput(_("请选择调解员"), field="mediator_id")
-    return mediator
-
-
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
     """Sessions, consultations, cases taken in, venues and mediation by venue; this year at the top node."""
-    nodes = managed_places(request.user, RATE_KINDS, capability=None, limit=200)
-    if not nodes:
-        raise NotFound(_("您的岗位无权查看“四员一律”统计"))
-    today = timezone.localdate()
-    node_id = int_or_none(request.GET.get("node"), "node")
-    node = next((n for n in nodes if n.pk == node_id), nodes[0])
-    start = parse_day(request.GET.get("start"), "start") or today.replace(month=1, day=1)
-    end = parse_day(request.GET.get("end"), "end") or today
+    nodes, node, start, end = node_and_period(request, _("您的岗位无权查看“四员一律”统计"))
     f = legal_figures(request.user, node=node, start=start, end=end)
     return render(request, "deliberation/legal_figures.html", {"nodes": nodes, "node": node, "f": f})

@@ -36,6 +36,35 @@ def _date(raw: Any, field: str) -> dt.date:
     return value
 
 
+def mediator_from_post(user: Any, raw: Any) -> Person:
+    """The mediator a form named (a person the user sees), else the user themself."""
+    pk = int_or_none(raw, "mediator_id")
+    mediator = Person.objects.visible_to(user).filter(pk=pk).first() if pk else None
+    mediator = mediator or getattr(user, "person", None)
+    if mediator is None:
+        raise InvalidInput(_("请选择调解员"), field="mediator_id")
+    return mediator
+
+
+def parties_from_post(raw: Any) -> list[str]:
+    """当事人 typed in one box, separated by commas (either width)."""
+    return (raw or "").replace(",", ",").split(",")
+
+
+def node_and_period(request: HttpRequest, refusal: str) -> tuple[list[Any], Any, dt.date, dt.date]:
+    """The nodes a figures page offers, the one asked for (``?node=``, else the first) and its period (``start`` /
+    ``end``, default this year to today); none offered is the 404 ``refusal``."""
+    nodes = managed_places(request.user, RATE_KINDS, capability=None, limit=200)
+    if not nodes:
+        raise NotFound(refusal)
+    today = timezone.localdate()
+    node_id = int_or_none(request.GET.get("node"), "node")
+    node = next((n for n in nodes if n.pk == node_id), nodes[0])
+    start = parse_day(request.GET.get("start"), "start") or today.replace(month=1, day=1)
+    end = parse_day(request.GET.get("end"), "end") or today
+    return nodes, node, start, end
+
+
 def _case_places(user: Any, *, limit: int = 500) -> list[Any]:
     found = {
         p.pk: p
@@ -64,12 +93,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
     error: InvalidInput | None = None
     if request.method == "POST":
         try:
-            mediator_id = int_or_none(data.get("mediator_id"), "mediator_id")
-            mediator = Person.objects.visible_to(request.user).filter(pk=mediator_id).first() if mediator_id else None
-            if mediator is None:
-                mediator = getattr(request.user, "person", None)
-            if mediator is None:
-                raise InvalidInput(_("请选择调解员"), field="mediator_id")
+            mediator = mediator_from_post(request.user, data.get("mediator_id"))
             venue_id = int_or_none(data.get("venue_id"), "venue_id")
             venue = next((v for v in venues if v.pk == venue_id), None)
             if venue_id is not None and venue is None:
@@ -80,7 +104,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 venue=venue,
                 title=data.get("title", ""),
                 dispute=data.get("dispute", ""),
-                parties=(data.get("parties", "") or "").replace(",", ",").split(","),
+                parties=parties_from_post(data.get("parties")),
                 mediator=mediator,
                 opened_on=_date(data.get("opened_on"), "opened_on"),
             )
@@ -134,14 +158,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
 @login_required
 def rates(request: HttpRequest) -> HttpResponse:
     """Success rate per node and period; defaults to this year at the highest node in scope."""
-    nodes = managed_places(request.user, RATE_KINDS, capability=None, limit=200)
-    if not nodes:
-        raise NotFound(_("您的岗位无权查看调解统计"))
-    today = timezone.localdate()
-    node_id = int_or_none(request.GET.get("node"), "node")
-    node = next((n for n in nodes if n.pk == node_id), nodes[0])
-    start = parse_day(request.GET.get("start"), "start") or today.replace(month=1, day=1)
-    end = parse_day(request.GET.get("end"), "end") or today
+    nodes, node, start, end = node_and_period(request, _("您的岗位无权查看调解统计"))
     rows = mediation_rates(request.user, node=node, start=start, end=end)
     context = {"nodes": nodes, "node": node, "start": start, "end": end, "rows": rows}
     return render(request, "deliberation/rates.html", context)
