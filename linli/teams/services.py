@@ -327,7 +327,13 @@ def member_end(*, actor: Any, member: TeamMember, ended_on: dt.date | None = Non
         raise InvalidInput(
             _("离任日期不能早于任职日期(%(day)s)") % {"day": member.started_on.isoformat()}, field="ended_on"
         )
-    member.end_reason = clean_text(reason, field="reason", label=_("离任原因"), max_length=REASON_MAX, required=False)
+    reason_text = clean_text(reason, field="reason", label=_("离任原因"), max_length=REASON_MAX, required=False)
+    return _end_seat(actor=actor, member=member, end=end, end_reason=reason_text)
+
+
+def _end_seat(*, actor: Any, member: TeamMember, end: dt.date, end_reason: str, **detail: Any) -> TeamMember:
+    """End a locked, current seat on ``end`` and hand its duty items back to the post; audited."""
+    member.end_reason = end_reason
     member.ended_on = end
     member.save(update_fields=["ended_on", "end_reason"])
     released = DutyItem.objects.filter(member=member).update(member=None, updated_at=timezone.now())
@@ -337,6 +343,7 @@ def member_end(*, actor: Any, member: TeamMember, ended_on: dt.date | None = Non
         target=member,
         ended_on=end.isoformat(),
         items_released=released,
+        **detail,
     )
     return member
 
@@ -352,17 +359,7 @@ def members_end_on_move_out(*, actor: Any, person: Person, on: dt.date) -> int:
     authority: a clerk who may record the move need not also manage the team. Returns the seats ended."""
     ended = 0
     for member in TeamMember.objects.select_for_update().filter(person=person, ended_on__isnull=True):
-        member.ended_on = max(on, member.started_on)
-        member.end_reason = MOVED_OUT_REASON
-        member.save(update_fields=["ended_on", "end_reason"])
-        released = DutyItem.objects.filter(member=member).update(member=None, updated_at=timezone.now())
-        audit_record(
-            action="teams.member_ended",
-            actor=actor,
-            target=member,
-            ended_on=member.ended_on.isoformat(),
-            items_released=released,
-            reason=MOVED_OUT_REASON,
-        )
+        end = max(on, member.started_on)
+        _end_seat(actor=actor, member=member, end=end, end_reason=MOVED_OUT_REASON, reason=MOVED_OUT_REASON)
         ended += 1
     return ended
