@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.insights import selectors as s
+from linli.insights.templatetags.insights_tags import pct
 from linli.insights.views import period_from, query
 from linli.insights.whistles import UnitWhistles, whistle_report
 from linli.people.sheets import write_xlsx
@@ -30,7 +31,7 @@ def kind_label(kind: str) -> str:
 
 
 def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"
+    return "" if value is None else pct(value)  # the dashboard's format; a blank cell where nothing was whistled
 
 
 def _columns() -> list[str]:
