@@ -20,13 +20,13 @@ from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.partylife import services as s
 from linli.partylife import services_study as st
-from linli.partylife.models import Attendance, Meeting, Membership, Period
+from linli.partylife.models import Attendance, Meeting, MeetingKind, MeetingStatus, Membership, Period
 from linli.partylife.scoping import access_party_org, access_party_row
 from linli.partylife.selectors import branch_figures, visible_branches, window_of
 
 router = Router(tags=["partylife"])
 
-MeetingKindIn = Literal["general", "committee", "group", "lecture", "theme_day", "life_meeting", "evaluation"]
+MeetingKindIn = Literal["general", "committee", "group", "lecture", "theme_day", "life_meeting", "evaluation", "work"]
 
 
 class BranchOut(Schema):
@@ -93,6 +93,14 @@ class PartyMeetingIn(Schema):
     agenda: str = Field("", max_length=5000)
 
 
+class ThreeClearsOut(Schema):
+    """一会三清: the three answers a work meeting (工作碰头会) is recorded with."""
+
+    directives: str = Field(description="弄清上级指示和工作要点是什么")
+    causes: str = Field(description="弄清当前情况和问题原因是什么")
+    tasks: str = Field(description="弄清当前任务和方法路径是什么")
+
+
 class PartyMeetingOut(Schema):
     id: int
     branch_id: int
@@ -101,6 +109,7 @@ class PartyMeetingOut(Schema):
     date: dt.date
     status: str
     present: int | None = None
+    three_clears: ThreeClearsOut | None = Field(None, description="set once a work meeting (kind=work) is held")
 
 
 class PartyMeetingListOut(Schema):
@@ -124,6 +133,9 @@ class AttendanceOut(Schema):
 
 class MinutesIn(Schema):
     minutes: str = Field(min_length=1, max_length=20000)
+    directives: str = Field("", max_length=5000, description="work meetings only (一会三清): 上级指示和工作要点")
+    causes: str = Field("", max_length=5000, description="work meetings only: 当前情况和问题原因")
+    tasks: str = Field("", max_length=5000, description="work meetings only: 当前任务和方法路径")
 
 
 class DeliveryIn(Schema):
@@ -212,7 +224,12 @@ def members_list(request: HttpRequest, branch_id: int, page: Query[PageQuery]) -
 
 
 def _meeting_out(m: Meeting) -> PartyMeetingOut:
-    return PartyMeetingOut(id=m.pk, branch_id=m.branch_id, kind=m.kind, title=m.title, date=m.date, status=m.status)
+    clears = None
+    if m.kind == MeetingKind.WORK and m.status == MeetingStatus.HELD:
+        clears = ThreeClearsOut(directives=m.clear_directives, causes=m.clear_causes, tasks=m.clear_tasks)
+    return PartyMeetingOut(
+        id=m.pk, branch_id=m.branch_id, kind=m.kind, title=m.title, date=m.date, status=m.status, three_clears=clears
+    )
 
 
 @router.get(
@@ -276,7 +293,7 @@ def attendance_record(request: HttpRequest, meeting_id: int, body: AttendanceIn)
     operation_id="partylife_meetings_minutes",
 )
 def meetings_minutes(request: HttpRequest, meeting_id: int, body: MinutesIn) -> PartyMeetingOut:
-    return _meeting_out(s.meeting_record_minutes(actor=request.user, meeting_id=meeting_id, minutes=body.minutes))
+    return _meeting_out(s.meeting_record_minutes(actor=request.user, meeting_id=meeting_id, **body.dict()))
 
 
 @router.post(

@@ -17,7 +17,7 @@ from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut
 from linli.partylife import services as s
 from linli.partylife import services_study as st
-from linli.partylife.api import router
+from linli.partylife.api import MeetingKindIn, router
 from linli.partylife.models import CenterHouseholdDuty, Meeting, Membership
 from linli.partylife.selectors import visible_duties
 
@@ -184,7 +184,7 @@ def members_transfer_out(request: HttpRequest, branch_id: int, body: PartyTransf
 
 
 class PartyRuleIn(Schema):
-    kind: Literal["general", "committee", "group", "lecture", "theme_day", "life_meeting", "evaluation"]
+    kind: MeetingKindIn
     period: Literal["month", "quarter", "half", "year"]
     times: int = Field(ge=0, le=31)
 

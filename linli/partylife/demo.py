@@ -83,6 +83,35 @@ def build_demo_partylife(rng: random.Random) -> None:
     _secretaries(rng, branches, secretaries, today)
 
 
+def _work_meetings(branches: list[PartyOrg], members_of: dict, today: dt.date) -> list[Attendance]:
+    """Last month's 工作碰头会 of each branch, recorded with its three clears (一会三清, seed 001), all present.
+
+    No random draws: the other meetings' attendance keeps the numbers it always had."""
+    day = today.replace(day=1) - dt.timedelta(days=25)
+    work = Meeting.objects.bulk_create(
+        [
+            Meeting(
+                branch=b,
+                org_path=b.path,
+                kind=MeetingKind.WORK,
+                title=f"{day.month}月工作碰头会",
+                date=day,
+                minutes="定措施:物业周五前更换排水泵;党员按楼栋分片巡查,每周一报。",
+                clear_directives="学习区委关于汛期安全的通知,本月要点是地下空间排查。",
+                clear_causes="3号楼地下室雨后积水,排水泵老化,物业未及时维修。",
+                clear_tasks="物业换泵,业委会监督,党员分楼栋巡查并向居民说明进度。",
+                status=MeetingStatus.HELD,
+            )
+            for b in branches
+        ]
+    )
+    return [
+        Attendance(meeting=m, person_id=member.person_id, status=AttendanceStatus.PRESENT)
+        for m in work
+        for member in members_of[m.branch_id]
+    ]
+
+
 def _meetings(rng: random.Random, branches: list[PartyOrg], members_of: dict, today: dt.date) -> None:
     meetings: list[Meeting] = []
     for b in branches:
@@ -103,7 +132,8 @@ def _meetings(rng: random.Random, branches: list[PartyOrg], members_of: dict, to
                         )
                     )
     Meeting.objects.bulk_create(meetings, batch_size=2000)
-    rows: list[Attendance] = []
+    rows: list[Attendance] = _work_meetings(branches, members_of, today)
+
     for meeting in meetings:
         for m in members_of[meeting.branch_id]:
             roll = rng.random()

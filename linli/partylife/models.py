@@ -118,6 +118,7 @@ class MeetingKind(models.TextChoices):
     THEME_DAY = "theme_day", _("主题党日")
     LIFE_MEETING = "life_meeting", _("组织生活会")
     EVALUATION = "evaluation", _("民主评议党员")
+    WORK = "work", _("工作碰头会")  # 一会三清 (seed 001): 学政策、议任务、捋思路、定措施
 
 
 class Period(models.TextChoices):
@@ -160,6 +161,10 @@ class Meeting(PartyScoped):
     location = models.CharField(max_length=120, blank=True)
     agenda = models.TextField(blank=True)
     minutes = models.TextField(blank=True)
+    # 一会三清 — a work meeting (工作碰头会) is recorded with its three answers, one per 弄清 (seed 001)
+    clear_directives = models.TextField(blank=True, default="", help_text="弄清上级指示和工作要点是什么")
+    clear_causes = models.TextField(blank=True, default="", help_text="弄清当前情况和问题原因是什么")
+    clear_tasks = models.TextField(blank=True, default="", help_text="弄清当前任务和方法路径是什么")
     status = models.CharField(max_length=12, choices=MeetingStatus.choices, default=MeetingStatus.PLANNED)
     planned_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

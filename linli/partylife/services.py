@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -273,13 +273,41 @@ def attendance_record(*, actor: Any, meeting_id: int, person_id: int, status: st
     return attendance
 
 
+THREE_CLEARS = (
+    ("directives", gettext_noop("请写明弄清的上级指示和工作要点")),
+    ("causes", gettext_noop("请写明弄清的当前情况和问题原因")),
+    ("tasks", gettext_noop("请写明弄清的当前任务和方法路径")),
+)
+
+
+def _three_clears(meeting: Meeting, answers: dict[str, str]) -> dict[str, str]:
+    """一会三清 (seed 001): a work meeting is held only once all three 弄清 are written down; other kinds take none."""
+    answers = {key: answers[key].strip() for key, _ in THREE_CLEARS}
+    if meeting.kind != MeetingKind.WORK:
+        given = next((key for key, _ in THREE_CLEARS if answers[key]), None)
+        if given:
+            raise InvalidInput(gettext("只有工作碰头会记录“三清”"), field=given)
+        return {}
+    for key, message in THREE_CLEARS:
+        if not answers[key]:
+            raise InvalidInput(gettext(message), field=key)
+    return {f"clear_{key}": answers[key][:5000] for key, _ in THREE_CLEARS}
+
+
 @transaction.atomic
-def meeting_record_minutes(*, actor: Any, meeting_id: int, minutes: str) -> Meeting:
-    """Record the minutes: the meeting counts as held. Members with no record are marked absent."""
+def meeting_record_minutes(
+    *, actor: Any, meeting_id: int, minutes: str, directives: str = "", causes: str = "", tasks: str = ""
+) -> Meeting:
+    """Record the minutes: the meeting counts as held. Members with no record are marked absent.
+
+    A work meeting (工作碰头会) also records its three clears (一会三清): what the directives and key points from
+    above are, what the situation and its causes are, what the tasks and the way to do them are.
+    """
     meeting = _meeting_for_officer(actor, meeting_id)
     minutes = minutes.strip()
     if not minutes:
         raise InvalidInput(gettext("请填写会议记录"), field="minutes")
+    clears = _three_clears(meeting, {"directives": directives, "causes": causes, "tasks": tasks})
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(gettext("会议已取消,不能记录"))
     if meeting.date > timezone.localdate():
@@ -300,7 +328,9 @@ def meeting_record_minutes(*, actor: Any, meeting_id: int, minutes: str) -> Meet
     )
     meeting.minutes = minutes
     meeting.status = MeetingStatus.HELD
-    meeting.save(update_fields=["minutes", "status"])
+    for name, value in clears.items():
+        setattr(meeting, name, value)
+    meeting.save(update_fields=["minutes", "status", *clears])
     audit_record(action="partylife.meeting_held", actor=actor, target=meeting)
     return meeting
 

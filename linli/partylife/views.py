@@ -275,7 +275,14 @@ def meeting_act(request: HttpRequest, meeting_id: int, action: str) -> HttpRespo
         run(
             request,
             gettext("会议记录已保存,会议计为已召开"),
-            lambda: s.meeting_record_minutes(actor=actor, meeting_id=meeting_id, minutes=p.get("minutes", "")),
+            lambda: s.meeting_record_minutes(
+                actor=actor,
+                meeting_id=meeting_id,
+                minutes=p.get("minutes", ""),
+                directives=p.get("directives", ""),
+                causes=p.get("causes", ""),
+                tasks=p.get("tasks", ""),
+            ),
         )
     elif action == "photo":
         upload = request.FILES.get("photo")
