@@ -17,6 +17,7 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from linli.core.counting import count_together
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import scope_for
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
@@ -463,9 +464,14 @@ def _received_by(rows: list[Row], field: str) -> list[tuple[int, Any]]:
     return sorted(((sums["received"], value) for value, sums in totals.items()), key=lambda x: (-x[0], x[1]))
 
 
-def _categories(rows: list[Row]) -> list[Slice]:
+def _category_names(*row_lists: list[Row]) -> dict[int, str]:
+    """The names of the root categories the rows mention, in one query (none when they mention none)."""
+    roots = {r["category_root"] for rows in row_lists for r in rows if r["category_root"]}
+    return dict(Category.objects.filter(pk__in=roots).values_list("id", "name")) if roots else {}
+
+
+def _categories(rows: list[Row], names: dict[int, str]) -> list[Slice]:
     received = _received_by(rows, "category_root")
-    names = dict(Category.objects.filter(pk__in=[root for _, root in received]).values_list("id", "name"))
     return [Slice(str(root), names.get(root, gettext("未分类")), n) for n, root in received if n]
 
 
@@ -479,14 +485,13 @@ def hotspot_length(node: Place) -> int:
     return max(node.depth + 1, 4) * Place.steplen
 
 
-def _hotspots(rows: list[Row], limit: int = 5) -> list[Hotspot]:
+def _hotspots(rows: list[Row], names: dict[int, str], limit: int = 5) -> list[Hotspot]:
     """Top (compound, category) pairs by requests received: where the same trouble keeps coming back.
     ``rows`` are grouped by spot (``hotspot_length``) and category."""
     top = sorted(
         ((r["received"] or 0, r["spot"], r["category_root"]) for r in rows), key=lambda x: (-x[0], x[1], x[2])
     )[:limit]
     places = {p.path: p for p in Place.objects.filter(path__in=[spot for _, spot, _ in top])}
-    names = dict(Category.objects.filter(pk__in=[root for _, _, root in top]).values_list("id", "name"))
     return [
         Hotspot(places[spot], names.get(root, gettext("未分类")), root, n)
         for n, spot, root in top
@@ -515,8 +520,9 @@ def open_and_overdue(node: Place) -> tuple[int, int]:
 def module_figures(node: Place, period: Period) -> ModuleFigures:
     from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
     from linli.visits.models import Visit
-    from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
+    from linli.volunteering.models import Activity, ActivityStatus, Signup, Station, Team, Wish
     from linli.volunteering.selectors import (
+        reported_members,
         wishes_collected_q,
         wishes_fulfilled_q,
         wishes_rated_q,
@@ -524,16 +530,10 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
 
     start, end = period_bounds(period)
     m = ModuleFigures()
-    m.households = Household.objects.filter(place_path__under=node.path).count()
     visits = Visit.objects.filter(place_path__under=node.path, visited_at__gte=start, visited_at__lt=end).aggregate(
         n=Count("pk"), hh=Count("household", distinct=True), served=Sum("people_served")
     )
     m.visits, m.households_visited, m.people_served = visits["n"], visits["hh"], visits["served"] or 0
-    m.activities = (
-        Activity.objects.filter(place_path__under=node.path, starts_at__gte=start, starts_at__lt=end)
-        .exclude(status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED])
-        .count()
-    )
     hours = Signup.objects.filter(
         place_path__under=node.path, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False
     ).aggregate(h=Sum("hours"))["h"]
@@ -564,19 +564,29 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
     m.meetings_held, m.heart_to_heart_meetings, m.joint_meetings = meetings["n"], meetings["heart"], meetings["joint"]
     party_organisation(node, m)
     service_forces(node, start, end, m)
+    activities = Activity.objects.filter(place_path__under=node.path, starts_at__gte=start, starts_at__lt=end).exclude(
+        status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED]
+    )
+    under = Q(place_path__under=node.path)
+    counted = count_together(  # five indexed counts of their own tables, one round trip
+        households=Household.objects.filter(under),
+        activities=activities,
+        teams=Team.objects.filter(under),
+        stations=Station.objects.filter(under),
+        reported=reported_members().filter(under),
+    )
+    m.households, m.activities = counted["households"], counted["activities"]
+    m.volunteer_teams, m.stations, m.reported_members = counted["teams"], counted["stations"], counted["reported"]
     return m
 
 
 def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleFigures) -> None:
-    """Teams, stations, organisations and 双报到 members under the node now, and the reported members'
-    confirmed services in [start, end) (five indexed aggregates; see ``ModuleFigures``)."""
+    """Organisations under the node now, and the 双报到 members' confirmed services in [start, end) (two indexed
+    aggregates; see ``ModuleFigures``; teams, stations and reported members are counted with the households)."""
     from linli.orgs.models import Organisation, OrganisationKind
-    from linli.volunteering.models import Signup, Station, Team
-    from linli.volunteering.selectors import reported_members
+    from linli.volunteering.models import Signup
 
     under = Q(place_path__under=node.path)
-    m.volunteer_teams = Team.objects.filter(under).count()
-    m.stations = Station.objects.filter(under).count()
     orgs = Organisation.objects.filter(
         Q(pk__in=Organisation.objects.filter(under).values("pk"))
         | Q(pk__in=Organisation.serves.through.objects.filter(place__path__under=node.path).values("organisation_id")),
@@ -586,7 +596,6 @@ def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleF
         partners=Count("pk", filter=Q(kind=OrganisationKind.PARTNER_UNIT)),
     )
     m.social_organisations, m.partner_units = orgs["social"], orgs["partners"]
-    m.reported_members = reported_members().filter(under).count()
     served = reported_services(Signup.objects.filter(under), start, end).aggregate(n=Count("pk"), h=Sum("hours"))
     m.reported_services, m.reported_hours = served["n"], float(served["h"] or 0)
 
@@ -653,6 +662,7 @@ def dashboard_figures(node: Place, period: Period) -> Dashboard:
     floor = min_requests_for_ranking()
     trend, unit = _trend(node, period)
     open_now, overdue_now = open_and_overdue(node)
+    names = _category_names(by_kind, by_spot)
     return Dashboard(
         node=node,
         period=period,
@@ -660,11 +670,11 @@ def dashboard_figures(node: Place, period: Period) -> Dashboard:
         children=children,
         ranking=ranking_of(children, floor),
         min_requests=floor,
-        categories=_categories(by_kind),
+        categories=_categories(by_kind, names),
         sources=_sources(by_kind),
         trend=trend,
         trend_unit=unit,
-        hotspots=_hotspots(by_spot),
+        hotspots=_hotspots(by_spot, names),
         open_now=open_now,
         overdue_now=overdue_now,
         modules=module_figures(node, period),
