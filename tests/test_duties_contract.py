@@ -34,6 +34,8 @@ OPERATIONS = [
     "duties_tasks_approve",
     "duties_tasks_return",
     "duties_figures_read",
+    "duties_assessment_read",
+    "duties_assessment_rate",
 ]
 
 

@@ -86,6 +86,9 @@ EXEMPT: dict[str, str] = {
     # keyed by (external system, external id) strings, not an integer id; answers only the caller's
     # own street's hand-overs — covered by tests/test_interop_*.py
     "handover_read": "string keys, street-scoped, tested in interop",
+    # a street's 部门评议: 404 for anyone without lead/manage at the street or a department serving it (a grid
+    # worker included) — tested in test_duties_assessment.py
+    "duties_assessment_read": "street-level, tested in test_duties_assessment.py",
 }
 
 

@@ -231,6 +231,8 @@ ACTION_LABELS: dict[str, str] = {
     "duties.task_accepted": gettext_noop("下派事项准入"),
     "duties.task_approved": gettext_noop("下派事项经党工委特批准入"),
     "duties.task_returned": gettext_noop("退回下派事项"),
+    "duties.department_rated": gettext_noop("评议职能部门"),
+    "duties.assessment_exported": gettext_noop("导出部门评议"),
     # --- reports and statistics (工作报告)
     "insights.report.requested": gettext_noop("申请生成工作报告"),
     "insights.report.generated": gettext_noop("生成工作报告"),

@@ -24,6 +24,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
+from linli.people.sheets import XLSX_CONTENT_TYPE
 
 XLSX_MAX_ROWS = 1_000_000
 # "操作代码" is the stored code (what the chain hashes and the filter matches); "操作" is its readable
@@ -150,5 +151,5 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
         spool,
         as_attachment=True,
         filename=f"audit-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )

@@ -773,3 +773,6 @@ def duties_figures_read(request: HttpRequest, filters: Query[StreetDutyFiguresQu
             for d in f.departments
         ],
     )
+
+
+from linli.duties import api_assessment  # noqa: E402, F401

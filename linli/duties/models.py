@@ -237,3 +237,38 @@ class PushedTaskEvent(models.Model):
     class Meta:
         verbose_name = _("下派事项记录")
         ordering: ClassVar[list[str]] = ["at", "id"]
+
+
+# ----------------------------------------------------------------------------- 部门评议 (the street's say)
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class DepartmentRating(models.Model):
+    """One rater's year-end rating of a department serving the street (街道党工委对派驻机构和职能部门的评议,
+    seed 003's "四项权力"): street leaders and staff, and community secretaries and staff, one rating each per
+    department and year, changeable while the rating is open. Shown to others only in sums and unsigned
+    comments."""
+
+    street = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    rater = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rater_place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=12, choices=Rating.choices)
+    comment = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("部门评议")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["street", "year", "department", "rater"], name="department_rating_once_a_year"
+            )
+        ]
+        indexes = [models.Index(fields=["street", "year"])]

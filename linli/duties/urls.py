@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.duties import views, views_manage
+from linli.duties import views, views_assessment, views_manage
 
 app_name = "duties"
 urlpatterns = [
@@ -11,5 +11,7 @@ urlpatterns = [
     path("streets/<int:street_id>/entries.xlsx", views.export_entries, name="export_entries"),
     path("streets/<int:street_id>/manage/", views_manage.manage, name="manage"),
     path("tasks/", views.tasks, name="tasks"),
+    path("assessment/", views_assessment.assessment, name="assessment"),
+    path("assessment/rate/", views_assessment.assessment_rate, name="assessment_rate"),
     path("tasks/<int:task_id>/", views.task, name="task"),
 ]

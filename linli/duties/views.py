@@ -21,6 +21,7 @@ from linli.duties import selectors as sel
 from linli.duties import services_tasks as st
 from linli.duties.models import EntryItem, ListStatus, PushedTask, TaskStatus
 from linli.duties.views_common import form_error, pick
+from linli.people.sheets import XLSX_CONTENT_TYPE
 from linli.places.models import Place
 
 TASKS_SHOWN = 200
@@ -55,11 +56,20 @@ def index(request: HttpRequest) -> HttpResponse:
             "since": since,
             "until": until,
             "period_error": period_error,
-            "home_streets": sel.home_streets(request.user) if chosen is None else [],
+            "home_streets": _with_rating(request.user, sel.home_streets(request.user)) if chosen is None else [],
             "sees_tasks": chosen is not None or sel.sees_tasks(request.user),
         },
         status=422 if period_error else 200,
     )
+
+
+def _with_rating(user: Any, streets: list[Place]) -> list[Place]:
+    """Mark the streets whose departments the user rates (a community secretary's or worker's own street)."""
+    from linli.duties.assessment import rater_place
+
+    for street in streets:
+        street.rates = rater_place(user, street) is not None  # type: ignore[attr-defined]
+    return streets
 
 
 def public_duties(request: HttpRequest, street_id: int) -> HttpResponse:
@@ -94,7 +104,7 @@ def public_entries(request: HttpRequest, street_id: int) -> HttpResponse:
     )
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_CONTENT_TYPE
 
 
 def _xlsx(body: bytes, filename: str) -> HttpResponse:

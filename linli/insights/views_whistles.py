@@ -15,10 +15,10 @@ from linli.insights import selectors as s
 from linli.insights.templatetags.insights_tags import pct
 from linli.insights.views import period_from, query
 from linli.insights.whistles import UnitWhistles, whistle_report
-from linli.people.sheets import write_xlsx
+from linli.people.sheets import XLSX_CONTENT_TYPE, write_xlsx
 from linli.tickets.models import UnitType
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_CONTENT_TYPE
 
 
 def kind_label(kind: str) -> str:

@@ -204,6 +204,9 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def write_xlsx(target: IO[bytes] | str, title: str, header: list[str], rows: Iterator[list[Any]]) -> int:
     """Write one sheet with openpyxl's write-only mode (rows are streamed); returns the row count."""
     from openpyxl import Workbook

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from linli.core.errors import InvalidInput
 from linli.people.import_services import MAX_IMPORT_BYTES, access_batch, import_commit, import_preview
 from linli.people.models import ImportBatch
-from linli.people.sheets import TEMPLATE_HEADERS, write_template
+from linli.people.sheets import TEMPLATE_HEADERS, XLSX_CONTENT_TYPE, write_template
 
 SHOWN_ERRORS = 500
 
@@ -59,9 +59,7 @@ def import_commit_view(request: HttpRequest, batch_id: int) -> HttpResponse:
 def import_template(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     write_template(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = (
         "attachment; filename*=UTF-8''%E5%B1%85%E6%B0%91%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx"
     )

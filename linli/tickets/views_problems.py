@@ -18,6 +18,7 @@ from linli.core.dates import require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.scoping import scope_for
+from linli.people.sheets import XLSX_CONTENT_TYPE
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import ProblemItem, ProblemStatus
 from linli.tickets.problems import (
@@ -127,9 +128,7 @@ def export(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     wb.save(buffer)
     audit_record(action="problem.exported", actor=request.user, request=request, rows=count)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="problems.xlsx"'
     return response
 
