@@ -121,6 +121,7 @@ def _register() -> None:
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.deliberation.api import router as deliberation_router
     from linli.duties.api import router as duties_router
+    from linli.grants.api import router as grants_router
     from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
@@ -129,11 +130,15 @@ def _register() -> None:
     from linli.people.api import router as people_router
     from linli.places.api import router as places_router
     from linli.privacy.api import router as privacy_router
+    from linli.rota.api import router as rota_router
+    from linli.rota.api_comp import router as rota_comp_router
     from linli.routing.api import paths_router as routing_paths_router
     from linli.routing.api import router as routing_router
     from linli.teams.api import router as teams_router
     from linli.tickets.api import router as tickets_router
     from linli.tickets.api_bulk import router as tickets_bulk_router
+    from linli.venues.api import router as venues_router
+    from linli.venues.api_bookings import router as venues_bookings_router
     from linli.visits.api import router as visits_router
     from linli.volunteering.api import router as volunteering_router
     from linli.workdays.api import router as workdays_router
@@ -155,6 +160,11 @@ def _register() -> None:
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
     api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
     api.add_router("/duties", duties_router)  # street duty lists, entry control, tasks pushed down
+    api.add_router("/rota", rota_router)  # 七天不打烊: duty desks, shifts, swaps, auto-schedule
+    api.add_router("/rota", rota_comp_router)  # compensatory days (调休), balance, figures
+    api.add_router("/grants", grants_router)  # 公益创投 and social-assistance service projects
+    api.add_router("/venues", venues_router)  # 场地预约与“双向开放”: venues, free and busy, figures
+    api.add_router("/venues", venues_bookings_router)  # bookings, approvals, cancellations, no-shows
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

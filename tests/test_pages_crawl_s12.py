@@ -91,6 +91,9 @@ PARAM_MODEL = {
     "community_id": "places.Place",
     "street_id": "places.Place",
     "task_id": "duties.PushedTask",
+    "round_id": "grants.GrantRound",
+    "grant_project_id": "grants.GrantProject",
+    "desk_id": "rota.DutyDesk",
 }
 PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another table
     ("tickets", "photo_id"): "tickets.TicketPhoto",
@@ -100,6 +103,8 @@ PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another t
     ("partylife", "meeting_id"): "partylife.Meeting",
     ("cobuilding", "org_id"): "orgs.Organisation",
     ("notify", "delivery_id"): "notify.Delivery",
+    ("venues", "venue_id"): "venues.Venue",
+    ("venues", "booking_id"): "venues.Booking",
 }
 CHILD_PARAM = {  # child parameter → (model, parent parameter, foreign key to the parent)
     "comment_id": ("deliberation.TopicComment", "topic_id", "topic_id"),
@@ -341,6 +346,12 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/teams/standards/": ["place"],
     "/duties/": ["street", "from", "to"],
     "/duties/tasks/": ["status"],
+    "/venues/": ["place", "purpose", "capacity", "from", "to"],
+    "/venues/mine/": [],
+    "/venues/new/": ["place"],
+    "/grants/": ["node", "from", "to"],
+    "/rota/figures/": ["node", "since", "until"],
+    "/rota/desks/new/": [],
     "/visits/figures/": ["node", "since", "until"],
     "/visits/hazards/": ["name"],
     "/visits/": ["all", "cursor", "kind"],

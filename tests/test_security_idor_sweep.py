@@ -71,6 +71,14 @@ TABLE: dict[str, str] = {
     "teams_compound_read": "compound",
     "teams_items_read": "team_item",
     "duties_tasks_read": "duty_task",
+    "venues_read": "booking_venue",
+    "venues_availability": "booking_venue",
+    "venues_bookings_list": "booking_venue",
+    "venues_bookings_read": "venue_booking",
+    "grants_rounds_read": "grant_round",
+    "grants_projects_read": "grant_project",
+    "rota_desks_read": "rota_desk",
+    "rota_desks_staff_list": "rota_desk",
 }
 
 # Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
@@ -86,6 +94,8 @@ EXEMPT: dict[str, str] = {
     # keyed by (external system, external id) strings, not an integer id; answers only the caller's
     # own street's hand-overs — covered by tests/test_interop_*.py
     "handover_read": "string keys, street-scoped, tested in interop",
+    # a desk's 今日值班: public by design (hours, place, office phone, the on-duty worker's surname only)
+    "rota_desks_today": "public by design, tested in test_rota_api.py",
     # a street's 部门评议: 404 for anyone without lead/manage at the street or a department serving it (a grid
     # worker included) — tested in test_duties_assessment.py
     "duties_assessment_read": "street-level, tested in test_duties_assessment.py",
@@ -308,6 +318,66 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
         fields=duty_tasks.TaskFields(title="滨湖社区入户问卷", target=other, department_name="区文明办"),
     )
 
+    from linli.rota.services_desks import DeskFields, desk_create
+
+    w.rota_desk, _ = desk_create(
+        actor=street, place=other, fields=DeskFields(phone="0551-62345678", location="滨湖党群服务中心一楼")
+    )
+
+    from linli.grants import services as grant_rounds
+    from linli.grants import services_apply as grant_apply
+    from linli.orgs.services import organisation_register
+
+    w.grant_round, _ = grant_rounds.round_create(
+        actor=street,
+        node=places.street,
+        fields=grant_rounds.RoundFields(
+            title="公益创投(滨湖)",
+            year=today.year,
+            budget_fen=100_000_00,
+            opens_on=today,
+            closes_on=today,
+            service_fields=["elderly"],
+        ),
+    )
+    grant_rounds.round_open(actor=street, round_=w.grant_round)
+    w.grant_project, _ = grant_apply.project_register(
+        actor=street,
+        round_=w.grant_round,
+        fields=grant_apply.ApplicationFields(
+            organisation=organisation_register(actor=street, kind="social_org", name="滨湖银龄互助会", home=other),
+            title="滨湖独居老人关爱",
+            service_field="elderly",
+            requested_fen=10_000_00,
+            planned_beneficiaries=100,
+            summary="上门探访",
+            contact_name="王芳",
+            contact_phone="13912345678",
+            communities=[other],
+        ),
+    )
+
+    from linli.venues import services as venue_services
+    from linli.venues import services_bookings as venue_bookings
+
+    # an internal room (not public: the public ones are open to all by design) and a booking of it
+    w.booking_venue, _ = venue_services.venue_create(
+        actor=street,
+        place=compound,
+        fields=venue_services.VenueFields(
+            name="滨湖社区议事室", capacity=30, purposes=["deliberation"], hours=[("08:00", "20:00")] * 7,
+            public=False, open_on_holidays=True,
+        ),
+    )  # fmt: skip
+    w.venue_booking, _ = venue_bookings.booking_request(
+        actor=street,
+        venue=w.booking_venue,
+        data=venue_bookings.BookingInput(
+            day=today + dt.timedelta(days=1), start="10:00", end="11:00", purpose="deliberation",
+            title="滨湖议事", attendees=10,
+        ),
+    )  # fmt: skip
+
     from linli.interop.webhooks import webhook_subscriber_create
 
     w.subscriber, _secret = webhook_subscriber_create(
@@ -329,6 +399,12 @@ def _ids_for(op: str, w: World) -> Callable[[str], int]:
     return lambda name: obj.pk
 
 
+# Objects that belong to the street itself, not to a community: a street's funding round, and a project of that round
+# (its place_path is the round's; it serves only the other community). The grid worker's positions lie under the
+# street without covering it.
+STREET_LEVEL = {"grant_round", "grant_project"}
+
+
 def test_every_object_of_the_sweep_lies_outside_the_grid_workers_scope(world: World, users: Any, places: Any) -> None:
     from linli.core.scoping import active_positions
 
@@ -341,7 +417,10 @@ def test_every_object_of_the_sweep_lies_outside_the_grid_workers_scope(world: Wo
             assert obj.org_path.startswith(world.branch.path), name
         path = getattr(obj, "place_path", None) or getattr(obj, "path", None)
         if path:
-            assert path.startswith(places.other_community.path), name
+            if name in STREET_LEVEL:
+                assert path == places.street.path, name
+            else:
+                assert path.startswith(places.other_community.path), name
             assert not any(path.startswith(root) for root in grid_roots), name
 
 
@@ -458,6 +537,18 @@ PAGES: dict[str, str] = {
     "/teams/compounds/{}/": "compound",
     "/teams/communities/{}/template/": "community",
     "/duties/tasks/{}/": "duty_task",
+    "/venues/{}/": "booking_venue",
+    "/venues/{}/book/": "booking_venue",
+    "/venues/{}/edit/": "booking_venue",
+    "/venues/{}/week/": "booking_venue",
+    "/venues/bookings/{}/": "venue_booking",
+    "/grants/rounds/{}/": "grant_round",
+    "/grants/rounds/{}/export.xlsx": "grant_round",
+    "/grants/projects/{}/": "grant_project",
+    "/rota/desks/{}/": "rota_desk",
+    "/rota/desks/{}/settings/": "rota_desk",
+    "/rota/desks/{}/schedule/": "rota_desk",
+    "/rota/desks/{}/rota.xlsx": "rota_desk",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {
@@ -472,6 +563,10 @@ PAGE_EXEMPT: dict[str, str] = {
     "/duties/streets/{}/entries.xlsx": "public lists of a street",
     # street-level (not in a community): 404 for everyone without manage at the street, tested in test_duties_pages.py
     "/duties/streets/{}/manage/": "street staff only, tested in test_duties_pages.py",
+    # a street's (or district's) 立项公示 of approved projects: public by design (no personal data)
+    "/grants/public/{}/": "public list of approved projects, tested in test_grants_pages.py",
+    # a desk's 今日值班: public by design (no personal data but the on-duty worker's surname)
+    "/rota/desks/{}/open/": "public 今日值班 of a desk, tested in test_rota_pages.py",
 }
 
 

@@ -108,6 +108,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     period = context["period"]  # 街道职责清单、准入事项 and the review of tasks pushed down, for a street node
     context["duties"] = dashboard_figures(request.user, context["node"], since=period.since, until=period.until)
+    from linli.rota import selectors as rota
+
+    node = context["node"]  # 七天不打烊: 休息日值守率 of the desks under the node (seed 000)
+    context["rota"] = (
+        rota.figures(request.user, node, period.since, period.until)
+        if rota.may_read_figures(request.user, node)
+        else None
+    )
+    from linli.grants.selectors import dashboard_figures as grant_figures
+
+    context["grants"] = grant_figures(request.user, node, since=period.since, until=period.until)  # 公益创投 (seed 000)
     return render(request, "insights/dashboard.html", context)
 
 

@@ -70,6 +70,9 @@ DEMO_HOOKS = [
     "linli.cobuilding.demo:build_demo_cobuilding",
     "linli.teams.demo:build_demo_teams",
     "linli.duties.demo:build_demo_duties",
+    "linli.venues.demo:build_demo_venues",
+    "linli.rota.demo:build_demo_rota",
+    "linli.grants.demo:build_demo_grants",
     "linli.routing.demo:build_demo_routing",
     "linli.privacy.demo:build_demo_privacy",
     "linli.insights.demo:build_demo_insights",  # last: rollups over everything above

@@ -1,0 +1,60 @@
+"""Helpers the grant pages share: a choice the page offered, where a refused form's error goes, the period
+asked for, and amounts typed in 元."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from linli.core.dates import parse_day
+from linli.core.errors import Conflict, InvalidInput
+from linli.core.identifiers import parse_id
+from linli.grants import selectors as sel
+
+PageError = InvalidInput | Conflict
+PAGE_ERRORS = (InvalidInput, Conflict)  # refusals shown on the form; a Forbidden goes on to the error page (403)
+
+
+def pick(options: Iterable[Any], raw: Any, field: str, label: str, *, required: bool = True) -> Any:
+    """One of the options the page offered (already scoped), by id; blank is None unless ``required``."""
+    if not required and not str(raw or "").strip():
+        return None
+    pk = parse_id(raw)
+    for option in options:
+        if option.pk == pk:
+            return option
+    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
+
+
+def pick_many(options: Iterable[Any], raws: list[str], field: str, label: str) -> list[Any]:
+    """The options named by a multiple choice (checkboxes); an id the page did not offer is refused."""
+    offered = {option.pk: option for option in options}
+    chosen = []
+    for raw in raws:
+        pk = parse_id(raw)
+        if pk not in offered:
+            raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
+        chosen.append(offered[pk])
+    return chosen
+
+
+def form_error(form: str, error: PageError | None) -> dict[str, Any]:
+    if error is None:
+        return {"error": None, "error_form": ""}
+    return {"error": error, "error_form": form}
+
+
+def period(request: HttpRequest) -> tuple[Any, Any, InvalidInput | None]:
+    """The period asked for (``from``, ``to``; default this year so far), or the default with the error."""
+    first, last = sel.default_period()
+    try:
+        since = parse_day(request.GET.get("from"), "from") or first
+        until = parse_day(request.GET.get("to"), "to") or last
+        if since > until:
+            raise InvalidInput(_("开始日期不能晚于结束日期"), field="from")
+    except InvalidInput as exc:
+        return first, last, exc
+    return since, until, None

@@ -1,0 +1,49 @@
+"""Helpers the rota pages share: a choice the page offered, a time typed into a form, where a refused form's error
+goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.identifiers import parse_id
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FormError = InvalidInput | Conflict | Forbidden
+
+
+def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
+    """One of the options the page offered (already scoped), by id."""
+    pk = parse_id(raw)
+    for option in options:
+        if option.pk == pk:
+            return option
+    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
+
+
+def parse_time(raw: Any, field: str) -> dt.time | None:
+    """``HH:MM`` from a time field; blank is None."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("时间“%(raw)s”无效,请用 时:分") % {"raw": text[:10]}, field=field) from None
+
+
+def form_error(form: str, error: FormError | None, row: Any = "") -> dict[str, Any]:
+    if error is None:
+        return {"error": None, "error_form": "", "error_row": ""}
+    return {"error": error, "error_form": form, "error_row": str(row or "")}
+
+
+def xlsx_response(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
