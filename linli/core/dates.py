@@ -91,3 +91,17 @@ def check_year(year: int, field: str = "year") -> int:
             _("年份应在 %(first)d 到 %(last)d 之间") % {"first": FIRST_YEAR, "last": LAST_YEAR}, field=field
         )
     return year
+
+
+def period_or_default(query: Any, default: tuple[dt.date, dt.date]) -> tuple[dt.date, dt.date, InvalidInput | None]:
+    """The period a page was asked for (``from``, ``to``; each defaults to ``default``'s end), or the default with
+    the error to show beside it: a page keeps working with a bad date and says what was wrong."""
+    first, last = default
+    try:
+        since = parse_day(query.get("from"), "from") or first
+        until = parse_day(query.get("to"), "to") or last
+        if since > until:
+            raise InvalidInput(_("开始日期不能晚于结束日期"), field="from")
+    except InvalidInput as exc:
+        return first, last, exc
+    return since, until, None

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from linli.core.dates import parse_day
+from linli.core.dates import parse_day, period_or_default
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.duties import importing
@@ -28,15 +28,8 @@ TASKS_SHOWN = 200
 
 
 def _period(request: HttpRequest) -> tuple[Any, Any, InvalidInput | None]:
-    first, last = sel.default_period()
-    try:
-        since = parse_day(request.GET.get("from"), "from") or first
-        until = parse_day(request.GET.get("to"), "to") or last
-        if since > until:
-            raise InvalidInput(_("开始日期不能晚于结束日期"), field="from")
-    except InvalidInput as exc:
-        return first, last, exc
-    return since, until, None
+    """The period asked for (``from``, ``to``; default this year so far), or the default with the error."""
+    return period_or_default(request.GET, sel.default_period())
 
 
 @login_required

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from linli.core.dates import parse_day
+from linli.core.dates import period_or_default
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.grants import selectors as sel
@@ -49,12 +49,4 @@ def form_error(form: str, error: PageError | None) -> dict[str, Any]:
 
 def period(request: HttpRequest) -> tuple[Any, Any, InvalidInput | None]:
     """The period asked for (``from``, ``to``; default this year so far), or the default with the error."""
-    first, last = sel.default_period()
-    try:
-        since = parse_day(request.GET.get("from"), "from") or first
-        until = parse_day(request.GET.get("to"), "to") or last
-        if since > until:
-            raise InvalidInput(_("开始日期不能晚于结束日期"), field="from")
-    except InvalidInput as exc:
-        return first, last, exc
-    return since, until, None
+    return period_or_default(request.GET, sel.default_period())
