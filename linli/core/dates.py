@@ -105,3 +105,11 @@ def period_or_default(query: Any, default: tuple[dt.date, dt.date]) -> tuple[dt.
     except InvalidInput as exc:
         return first, last, exc
     return since, until, None
+
+
+def day_bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in Beijing time covering the days ``since`` to ``until``, both included."""
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    return start, end

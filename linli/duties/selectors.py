@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.dates import day_bounds
 from linli.core.errors import NotFound
 from linli.core.identifiers import parse_id
 from linli.core.lookups import ancestor_paths
@@ -276,19 +277,12 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return day.replace(month=1, day=1), day
 
 
-def _bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def figures(street: Place, *, since: dt.date, until: dt.date) -> Figures:
     """Counted from the records, exactly: duty-list and entry-list items in force now; tasks registered in the
     period (by registration time) and tasks decided in the period by decision (准入, 特批准入, 退回, by decision
     time); tasks still waiting for review now; and the same per department (by the department's name as
     registered). Two queries, however many rows."""
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     in_force = {"street": OuterRef("pk"), "status": ListStatus.IN_FORCE}
     duties_n, entries_n = (
         Place.objects.filter(pk=street.pk)

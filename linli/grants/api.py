@@ -19,12 +19,12 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.errors import InvalidInput
-from linli.core.pagination import keyset_page
+from linli.core.pagination import cursor_key, keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.grants import selectors as sel
 from linli.grants import services as s
 from linli.grants.api_projects import router as projects_router
-from linli.grants.models import GrantRound, ProjectStatus, RoundKind, RoundStatus, ServiceField
+from linli.grants.models import GrantProject, GrantRound, ProjectStatus, RoundKind, RoundStatus, ServiceField
 from linli.grants.money import yuan_plain
 from linli.grants.permissions import may_run
 
@@ -310,7 +310,7 @@ class GrantPublicListOut(Schema):
 
 
 class GrantPublicListQuery(PageQuery):
-    node_id: int = Field(description="a street or district")
+    node_id: int | None = Field(None, description="a street or district (required; 422 on node_id without it)")
 
 
 @router.get(
@@ -321,6 +321,10 @@ class GrantPublicListQuery(PageQuery):
     summary="立项公示: a street's or district's approved projects (no sign-in, no personal data), newest first",
 )
 def grants_public_list(request: HttpRequest, filters: Query[GrantPublicListQuery]) -> GrantPublicListOut:
+    if filters.cursor:  # a bad cursor is named as such, whatever else is missing
+        cursor_key(GrantProject.objects.all(), key="id", cursor=filters.cursor)
+    if filters.node_id is None:
+        raise InvalidInput(_("请选择街道或区"), field="node_id")
     node = sel.public_node(filters.node_id, field="node_id")
     qs = sel.public_projects(node).order_by()
     page = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit, descending=True)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import crypto
+from linli.core.dates import day_bounds
 from linli.core.errors import NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.masking import mask_phone
@@ -331,20 +332,13 @@ def default_period(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return day.replace(month=1, day=1), day
 
 
-def _bounds(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = dt.datetime.combine(since, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def figures(user: Any, node: Place, *, since: dt.date, until: dt.date) -> Figures:
     """The figures of a street, a district or a community, counted from the records (docs/metrics.md): the
     projects counted at the node (``at_node``), each once, however many of its communities lie there. Days are
     Beijing days, both ends included. Three queries. Anyone without ``manage``/``lead`` at the node: 404."""
     if not may_review(user, node.path):
         raise NotFound(_(NOT_FOUND_MESSAGE))
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     registered_q = Q(created_at__gte=start, created_at__lt=end)
     decided_q = Q(decided_at__gte=start, decided_at__lt=end)
     approved_q = decided_q & Q(granted_fen__isnull=False)

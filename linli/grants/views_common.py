@@ -11,22 +11,12 @@ from django.utils.translation import gettext as _
 
 from linli.core.dates import period_or_default
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
 from linli.core.identifiers import parse_id
 from linli.grants import selectors as sel
 
 PageError = InvalidInput | Conflict
 PAGE_ERRORS = (InvalidInput, Conflict)  # refusals shown on the form; a Forbidden goes on to the error page (403)
-
-
-def pick(options: Iterable[Any], raw: Any, field: str, label: str, *, required: bool = True) -> Any:
-    """One of the options the page offered (already scoped), by id; blank is None unless ``required``."""
-    if not required and not str(raw or "").strip():
-        return None
-    pk = parse_id(raw)
-    for option in options:
-        if option.pk == pk:
-            return option
-    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
 
 
 def pick_many(options: Iterable[Any], raws: list[str], field: str, label: str) -> list[Any]:

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from linli.core.errors import Conflict, InvalidInput
-from linli.core.identifiers import parse_id
-
-
-def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
-    """One of the options the page offered (already scoped), by id; anything else is "choose one"."""
-    pk = parse_id(raw)
-    for option in options:
-        if option.pk == pk:
-            return option
-    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
+from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
 
 
 def form_error(fields: dict[str, set[str]], form: str, error: InvalidInput | Conflict | None) -> dict[str, Any]:

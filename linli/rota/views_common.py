@@ -4,26 +4,16 @@ goes."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, Forbidden, InvalidInput
-from linli.core.identifiers import parse_id
+from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FormError = InvalidInput | Conflict | Forbidden
-
-
-def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
-    """One of the options the page offered (already scoped), by id."""
-    pk = parse_id(raw)
-    for option in options:
-        if option.pk == pk:
-            return option
-    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
 
 
 def parse_time(raw: Any, field: str) -> dt.time | None:

@@ -3,24 +3,15 @@ assignee picker of duty items (a post, or a member on a post)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, InvalidInput
+from linli.core.forms import pick
 from linli.core.i18n import seeded
 from linli.core.identifiers import parse_id
 from linli.teams.models import DutyCategory, DutyFrequency, TeamMember, TeamPost
-
-
-def pick(options: Iterable[Any], raw: Any, field: str, label: str) -> Any:
-    """One of the options the page offered (already scoped), by id; anything else is "choose one"."""
-    pk = parse_id(raw)
-    for option in options:
-        if option.pk == pk:
-            return option
-    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
 
 
 def form_error(fields: dict[str, set[str]], form: str, error: InvalidInput | Conflict | None) -> dict[str, Any]:

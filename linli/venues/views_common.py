@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -11,19 +10,8 @@ from django.utils.translation import gettext as _
 
 from linli.core.dates import parse_day
 from linli.core.errors import Conflict, InvalidInput
-from linli.core.identifiers import parse_id
+from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
 from linli.venues import selectors as sel
-
-
-def pick(options: Iterable[Any], raw: Any, field: str, label: str, *, required: bool = True) -> Any:
-    """One of the options the page offered (already scoped), by id; blank is None unless ``required``."""
-    if not required and not str(raw or "").strip():
-        return None
-    pk = parse_id(raw)
-    for option in options:
-        if option.pk == pk:
-            return option
-    raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
 
 
 def form_error(form: str, error: InvalidInput | Conflict | None) -> dict[str, Any]:
