@@ -29,8 +29,9 @@ def _streets(user: Any) -> list[Place]:
     """Streets the user reads or rates: managed ones, the street of a community they lead or staff, and the
     streets their department serves."""
     found = {s.pk: s for s in sel.managed_streets(user)}
-    for street in sel.home_streets(user) + sel.liaison_streets(sel.liaison_departments(user)):
-        if street.pk not in found and (a.rater_place(user, street) or sel.liaison_departments(user)):
+    departments = sel.liaison_departments(user)
+    for street in sel.home_streets(user) + sel.liaison_streets(departments):
+        if street.pk not in found and (departments or a.rater_place(user, street)):
             found[street.pk] = street
     return sorted(found.values(), key=lambda s: s.path)
 
