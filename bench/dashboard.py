@@ -59,7 +59,7 @@ def raw_group_by(node: Any, period: Any) -> dict[str, int]:
     from django.db.models import Count
     from django.db.models.functions import Substr
 
-    from linli.insights.selectors import period_bounds
+    from linli.insights.periods import period_bounds
     from linli.places.models import Place
     from linli.tickets.models import TicketEvent
 
@@ -119,7 +119,7 @@ def run(tmp: str) -> int:
 
     from linli.insights import rollups
     from linli.insights.models import COUNTERS  # every counter a rollup row holds: compare them all
-    from linli.insights.selectors import Period
+    from linli.insights.periods import Period
     from linli.places.models import Place
     from linli.tickets.demo import build_demo_tickets
     from linli.tickets.models import Ticket

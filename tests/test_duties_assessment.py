@@ -18,7 +18,7 @@ from linli.duties import assessment as a
 from linli.duties import services_tasks as st
 from linli.duties.models import DepartmentRating, TaskStatus
 from linli.duties.selectors import figures, street_departments_qs
-from linli.insights.selectors import Period
+from linli.insights.periods import Period
 from linli.insights.whistles import whistle_report
 from linli.people.models import Position
 from linli.tickets import transitions as tr

@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from linli.insights import selectors as insights_selectors
+from linli.insights import periods
 from linli.insights.models import WorkReport
 from linli.people.models import Person, PoliticalStatus, Relation
 from linli.places.models import Household
@@ -220,7 +220,7 @@ def test_the_report_form_says_which_numbers_fit_each_kind_and_starts_at_last_mon
     kinds = dict(re.findall(r'<option value="(\d+)" data-kinds="([^"]*)"', body))
     assert kinds["1"] == kinds["4"] == "month quarter"
     assert kinds["5"] == kinds["12"] == "month"
-    last = insights_selectors.last_month()
+    last = periods.last_month()
     assert chosen(body, "period_kind") == ["month"]
     assert chosen(body, "number") == [str(last.since.month)] and chosen(body, "year") == [str(last.since.year)]
     assert "data-period-kind" in body and "data-period-number" in body

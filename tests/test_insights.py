@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.core.errors import InvalidInput, NotFound
-from linli.insights import rollups
+from linli.insights import drilldown, periods, rollups
 from linli.insights import selectors as s
 from linli.insights.models import RequestFact, RequestRollup
 from linli.places.models import Place
@@ -356,7 +356,7 @@ def test_the_dashboard_shows_figures_that_link_to_their_lists(history, places, c
     page = client_as("street").get(reverse("insights:dashboard"))
     html = page.content.decode()
     assert page.status_code == 200
-    board = s.dashboard_figures(places.street, s.default_period())
+    board = s.dashboard_figures(places.street, periods.default_period())
     assert f'data-figure="received" href="/insights/requests/?node={places.street.pk}' in html
     assert f"<b>{board.totals.received}</b>" in html
     assert 'data-figure="satisfaction_rate" href="/insights/figures/satisfaction_rate/' in html
@@ -434,10 +434,10 @@ def test_module_figures_equal_their_record_lists(places, client_as, users):
     from linli.volunteering.models import Wish, WishStatus
 
     client = client_as("street")
-    period = s.default_period()
+    period = periods.default_period()
     board = s.dashboard_figures(places.street, period)
     q = f"node={places.street.pk}&since={period.since}&until={period.until}"
-    for kind in s.RECORD_LISTS:
+    for kind in drilldown.RECORD_LISTS:
         html = client.get(f"{reverse('insights:records', args=[kind])}?{q}").content.decode()
         expected = {
             "visits": board.modules.visits,
@@ -453,8 +453,8 @@ def test_module_figures_equal_their_record_lists(places, client_as, users):
         board.modules.wishes_collected
         == Wish.objects.filter(
             place_path__startswith=places.street.path,
-            submitted_at__gte=s.period_bounds(period)[0],
-            submitted_at__lt=s.period_bounds(period)[1],
+            submitted_at__gte=periods.period_bounds(period)[0],
+            submitted_at__lt=periods.period_bounds(period)[1],
         )
         .exclude(status=WishStatus.REJECTED)
         .count()

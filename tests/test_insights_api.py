@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from linli.insights import rollups
+from linli.insights import periods, rollups
 from linli.insights import selectors as s
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def history(places):
 def test_the_dashboard_endpoint_gives_the_pages_figures_and_each_list_count_matches(history, places, api_as):
     api = api_as("street")
     body = api.get("/api/v1/insights/dashboard").json()
-    board = s.dashboard_figures(places.street, s.default_period())
+    board = s.dashboard_figures(places.street, periods.default_period())
     assert body["node_id"] == places.street.pk
     assert body["figures"]["received"] == board.totals.received > 0
     assert body["figures"]["satisfaction_rate"] == board.totals.satisfaction_rate
@@ -54,7 +54,7 @@ def test_a_report_is_requested_read_and_listed_only_in_scope(
     api_as, places, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    period = s.last_month()
+    period = periods.last_month()
     with django_capture_on_commit_callbacks(execute=True):
         made = api_as("street").post(
             "/api/v1/insights/reports",
@@ -100,7 +100,7 @@ def test_proactive_cases_have_their_own_source_and_share_on_the_dashboard_and_ap
         {"description": "路灯不亮", "place_id": compound.pk, "source": "phone"},
         content_type="application/json",
     )
-    board = s.dashboard_figures(places.street, s.default_period())
+    board = s.dashboard_figures(places.street, periods.default_period())
     assert (board.proactive, board.totals.received, board.proactive_share) == (1, 2, 0.5)
     body = api_as("street").get("/api/v1/insights/dashboard").json()
     assert (body["proactive"], body["proactive_share"]) == (1, 0.5)

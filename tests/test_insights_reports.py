@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.audit.models import AuditEvent
-from linli.insights import rollups, services
+from linli.insights import periods, rollups, services
 from linli.insights import selectors as s
 from linli.insights.models import ReportStatus, WorkReport
 from linli.insights.reports import pct
@@ -26,7 +26,7 @@ def last_month_history(places):
 
     build_demo_tickets(random.Random(11), count=120, days=75)
     rollups.rebuild()
-    return s.last_month()
+    return periods.last_month()
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_asking_twice_while_it_is_made_queues_one_report(places, users, media, s
 
     HUEY.immediate = False
     try:
-        period = s.last_month()
+        period = periods.last_month()
         kw = dict(node_id=places.street.pk, period_kind="month", year=period.since.year, number=period.since.month)
         first = services.report_request(actor=users["street"], **kw)
         second = services.report_request(actor=users["street"], **kw)
@@ -141,7 +141,7 @@ def test_the_schedule_makes_last_months_report_for_every_street_and_community(
 
 
 def test_reports_download_only_inside_scope_and_downloads_are_audited(places, users, client_as, media, make):
-    period = s.last_month()
+    period = periods.last_month()
     other = make(
         actor=users["street"],
         node_id=places.other_community.pk,
@@ -171,7 +171,7 @@ def test_the_report_page_generates_on_demand_and_shows_progress_then_links(
     places, client_as, media, django_capture_on_commit_callbacks
 ):
     client = client_as("street")
-    period = s.last_month()
+    period = periods.last_month()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("insights:report_request"),
@@ -187,7 +187,7 @@ def test_the_request_export_streams_csv_and_is_audited(last_month_history, place
     assert response.status_code == 200 and response.streaming
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = text.strip().splitlines()
-    period = s.default_period()
+    period = periods.default_period()
     assert len(lines) - 1 == s.request_figures(places.street, period).resolved
     assert lines[0].startswith("编号,标题")
     assert AuditEvent.objects.filter(action="insights.requests.exported", actor=users["street"]).exists()

@@ -10,8 +10,8 @@ import io
 import pytest
 from django.urls import reverse
 
+from linli.insights import drilldown, periods, services
 from linli.insights import selectors as s
-from linli.insights import services
 from linli.insights.models import ReportStatus
 from linli.insights.reports import build_content, pct
 from linli.orgs.models import PartyOrg, PartyOrgKind
@@ -26,7 +26,7 @@ def branch_of(compound):
 
 
 def test_every_demo_compound_has_its_branch_and_the_dashboard_says_full_coverage_with_the_party_groups(places):
-    m = s.dashboard_figures(places.street, s.default_period()).modules
+    m = s.dashboard_figures(places.street, periods.default_period()).modules
     under = PartyOrg.objects.filter(place_path__startswith=places.street.path)
     assert m.compounds == len(places.compounds) == m.compounds_with_party_org > 0
     assert m.party_org_coverage == 1.0
@@ -39,10 +39,10 @@ def test_a_compound_covered_only_by_party_groups_is_not_covered_until_a_branch_s
     community = next(c for c in places.communities if compound.path.startswith(c.path))
     # Its branch is re-formed jointly at the community (联合组建): the building groups stay inside the compound.
     PartyOrg.objects.filter(pk=branch_of(compound).pk).update(place=community, place_path=community.path)
-    m = s.dashboard_figures(places.street, s.default_period()).modules
+    m = s.dashboard_figures(places.street, periods.default_period()).modules
     assert (m.compounds_with_party_org, m.compounds) == (len(places.compounds) - 1, len(places.compounds))
     assert m.party_org_coverage == round((len(places.compounds) - 1) / len(places.compounds), 4)
-    assert s.dashboard_figures(compound, s.default_period()).modules.party_org_coverage == 0.0
+    assert s.dashboard_figures(compound, periods.default_period()).modules.party_org_coverage == 0.0
 
     grid = next(g for g in places.grids if g.path.startswith(compound.path))
     committee = PartyOrg.objects.get(kind=PartyOrgKind.COMMITTEE, place=community)
@@ -50,14 +50,14 @@ def test_a_compound_covered_only_by_party_groups_is_not_covered_until_a_branch_s
         committee,
         create_kwargs={"kind": PartyOrgKind.BRANCH, "name": "网格党支部(测试)", "place": grid, "place_path": grid.path},
     )
-    assert s.dashboard_figures(places.street, s.default_period()).modules.party_org_coverage == 1.0
+    assert s.dashboard_figures(places.street, periods.default_period()).modules.party_org_coverage == 1.0
 
 
 def test_the_dashboard_page_the_api_and_the_report_give_the_same_party_organisation_figures(
     places, users, client_as, api_as, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    period = s.last_month()
+    period = periods.last_month()
     m = s.dashboard_figures(places.street, period).modules
     q = f"node={places.street.pk}&since={period.since}&until={period.until}"
     html = client_as("street").get(f"{reverse('insights:dashboard')}?{q}").content.decode()
@@ -98,8 +98,8 @@ def test_a_wish_turned_down_at_review_is_collected_neither_on_the_dashboard_nor_
     staff = users["community"]
     community = places.communities[0]
     resident = Person.objects.filter(place_path__startswith=community.path, household__isnull=False).first()
-    period = s.default_period()
-    start, end = s.period_bounds(period)
+    period = periods.default_period()
+    start, end = periods.period_bounds(period)
     before = s.dashboard_figures(community, period).modules.wishes_collected
     kept = w.wish_submit(actor=staff, title="想要一副老花镜", wisher_id=resident.pk)
     refused = w.wish_submit(actor=staff, title="想要一部新手机", wisher_id=resident.pk)
@@ -111,7 +111,7 @@ def test_a_wish_turned_down_at_review_is_collected_neither_on_the_dashboard_nor_
     counts = w.wish_counts(user=staff, path=community.path, start=start, end=end)
     assert counts.collected == board.modules.wishes_collected
     assert counts.fulfilled == board.modules.wishes_fulfilled
-    listed = s.records_behind(staff, community, period, "wishes_collected")
+    listed = drilldown.records_behind(staff, community, period, "wishes_collected")
     assert listed.count() == board.modules.wishes_collected
     assert listed.filter(pk=kept.pk).exists() and not listed.filter(pk=refused.pk).exists()
     api = api_as("community").get(
@@ -131,7 +131,7 @@ def test_meetings_count_once_their_minutes_say_they_were_held_and_the_list_behin
     from linli.deliberation.services_meetings import meeting_plan, meeting_record_minutes
 
     community = places.communities[0]
-    period = s.default_period()
+    period = periods.default_period()
     before = s.dashboard_figures(places.street, period).modules
     when = timezone.make_aware(dt.datetime.combine(period.until, dt.time(19, 0)))
     plans = [
@@ -177,7 +177,7 @@ def test_service_forces_count_teams_stations_organisations_and_reported_members_
     )
 
     community, other = places.communities[0], places.communities[1]
-    period = s.default_period()
+    period = periods.default_period()
     before = s.dashboard_figures(community, period).modules
     Team.objects.create(place=community, place_path=community.path, name="保亮志愿服务队")
     Station.objects.create(place=community, place_path=community.path, name="红色驿站")

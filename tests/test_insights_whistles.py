@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.insights import whistles as w
-from linli.insights.selectors import Period
+from linli.insights.periods import Period
 from linli.orgs.models import Organisation
 from linli.people.models import Position
 from linli.places.models import Place

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.insights import periods
 from linli.insights import selectors as insights
 from linli.orgs import services as s
 from linli.orgs.models import PartyOrg, PartyOrgKind, PartyOrgStatus
@@ -380,18 +381,18 @@ def test_the_tree_page_hides_dissolved_orgs_and_lists_them_under_dissolved(users
 
 def test_coverage_ignores_dissolved_compound_orgs(places):
     compound = places.compounds[0]
-    before = insights.dashboard_figures(places.street, insights.default_period()).modules
+    before = insights.dashboard_figures(places.street, periods.default_period()).modules
     assert before.party_org_coverage == 1.0
     branch = PartyOrg.objects.get(kind=PartyOrgKind.BRANCH, place=compound)
     under = PartyOrg.objects.filter(path__startswith=branch.path)
     groups = under.filter(kind=PartyOrgKind.GROUP).count()
     centers = under.filter(kind=PartyOrgKind.CENTER_HOUSEHOLD).count()
     under.update(status=PartyOrgStatus.DISSOLVED, dissolved_at=TODAY, dissolved_reason="测试")
-    after = insights.dashboard_figures(places.street, insights.default_period()).modules
+    after = insights.dashboard_figures(places.street, periods.default_period()).modules
     assert (after.compounds_with_party_org, after.compounds) == (before.compounds - 1, before.compounds)
     assert after.party_groups == before.party_groups - groups
     assert after.center_households == before.center_households - centers
-    assert insights.dashboard_figures(compound, insights.default_period()).modules.party_org_coverage == 0.0
+    assert insights.dashboard_figures(compound, periods.default_period()).modules.party_org_coverage == 0.0
 
 
 # ----------------------------------------------------------------------------- pages and API

@@ -128,6 +128,7 @@ def _ids(label: str) -> list[int]:
 
 
 def _str_values(name: str) -> list[str]:
+    from linli.insights import drilldown
     from linli.insights import selectors as s
     from linli.insights.views_reports import FORMATS
 
@@ -136,7 +137,7 @@ def _str_values(name: str) -> list[str]:
     if name == "insights:figure":
         return [*s.RATES, "zzz"]
     if name == "insights:records":
-        return [*s.RECORD_LISTS, "zzz"]
+        return [*drilldown.RECORD_LISTS, "zzz"]
     if name == "insights:report_download":
         return [*FORMATS, "zzz"]
     if name == "cobuilding:survey":

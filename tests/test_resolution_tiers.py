@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.accounts.models import User
-from linli.insights import reports, rollups
+from linli.insights import periods, reports, rollups
 from linli.insights import selectors as s
 from linli.insights.models import RequestFact, RequestRollup
 from linli.orgs.models import Organisation, OrganisationKind
@@ -360,7 +360,7 @@ def test_the_metrics_page_shows_the_three_tiers(history, places, client_as):
 
 def test_the_apis_give_the_counts_rates_and_definitions(history, places, api_as):
     api = api_as("street")
-    board = s.dashboard_figures(places.street, s.default_period())
+    board = s.dashboard_figures(places.street, periods.default_period())
     figures = api.get("/api/v1/insights/dashboard").json()["figures"]
     for name in ("in_compound", "in_street", "compound_share", "street_share"):
         assert figures[name] == getattr(board.totals, name), name

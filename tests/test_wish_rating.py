@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from linli.core.errors import InvalidInput
+from linli.insights import periods
 from linli.insights import selectors as s
 from linli.insights.reports import build_content
 from linli.volunteering import wishes as w
@@ -71,7 +72,7 @@ def test_the_api_confirms_with_a_rating_and_answers_it(users, api_as):
 
 
 def test_the_dashboard_and_the_report_give_the_wish_satisfaction_and_the_list_behind_it(users, places, client_as):
-    period = s.default_period()
+    period = periods.default_period()
     before = s.dashboard_figures(places.street, period).modules
     ratings = [("satisfied", ""), ("satisfied", ""), ("basic", ""), ("unsatisfied", "尺寸不合适")]
     for i, (rating, note) in enumerate(ratings):

@@ -199,7 +199,7 @@ def year_window(year: int, today: dt.date | None = None) -> tuple[dt.date, dt.da
 def scorecard(street: Place, year: int, *, department_ids: set[int] | None = None) -> Scorecard:
     """The year's row for each department serving the street (``department_ids``: only those, for a liaison).
     Four queries whatever the numbers: departments, whistles, tasks, ratings."""
-    from linli.insights.selectors import Period
+    from linli.insights.periods import Period
     from linli.insights.whistles import whistle_report
 
     since, until = year_window(year)

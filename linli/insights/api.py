@@ -16,8 +16,8 @@ from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import get_or_not_found
+from linli.insights import drilldown, periods, services
 from linli.insights import selectors as s
-from linli.insights import services
 from linli.insights.models import PeriodKind, ReportStatus, WorkReport
 from linli.insights.whistles import UnitWhistles, whistle_report
 
@@ -133,7 +133,7 @@ class InsightsDashboardOut(Schema):
 
 
 def _period(q: InsightsPeriodQuery) -> s.Period:
-    default = s.default_period()
+    default = periods.default_period()
     return s.Period(q.since or default.since, q.until or default.until)
 
 
@@ -282,8 +282,8 @@ def requests_list(
     request: HttpRequest, q: Query[InsightsRequestsQuery], page: Query[PageQuery]
 ) -> InsightsRequestPageOut:
     node = s.dashboard_node(request.user, q.node)
-    f = s.RequestListFilter(figure=q.figure, category=q.category, source=q.source or "", overdue=q.overdue)
-    qs = s.requests_behind(request.user, node, _period(q), f)
+    f = drilldown.RequestListFilter(figure=q.figure, category=q.category, source=q.source or "", overdue=q.overdue)
+    qs = drilldown.requests_behind(request.user, node, _period(q), f)
     result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return InsightsRequestPageOut(
         count=qs.count(),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 
 from linli.core.lookups import ancestor_paths
+from linli.insights import periods
 from linli.insights import selectors as s
 from linli.places.models import Place, PlaceKind
 from linli.tickets.models import OPEN_STATUSES, Ticket
@@ -106,7 +107,7 @@ def request_points(user: Any, node: Place, period: s.Period, figure: str) -> lis
     if figure in ("open", "overdue"):
         tickets = tickets.filter(status__in=OPEN_STATUSES)
     else:
-        start, end = s.period_bounds(period)
+        start, end = periods.period_bounds(period)
         tickets = tickets.filter(submitted_at__gte=start, submitted_at__lt=end)
     rows = list(
         tickets.annotate(plat=Coalesce(F("lat"), F("place__lat")), plng=Coalesce(F("lng"), F("place__lng")))

@@ -17,75 +17,21 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from linli.core.counting import count_together
-from linli.core.errors import InvalidInput, NotFound
+from linli.core.errors import NotFound
 from linli.core.scoping import scope_for
 from linli.insights.models import COUNTERS, ROLLUP_DEPTH, SECONDS, RequestFact, RequestRollup, Span
+from linli.insights.modules import ModuleFigures, module_figures
+from linli.insights.periods import Period, first_of_next_month
 from linli.insights.rollups import bucket_of
-from linli.orgs.models import PartyOrg, PartyOrgKind
-from linli.places.models import Household, Place, PlaceKind
+from linli.places.models import Place
 from linli.tickets.metrics import Rates
-from linli.tickets.models import OPEN_STATUSES, SATISFIED_RATINGS, Category, Source, Ticket
+from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
 
 CAPABILITY = "manage"  # dashboards and reports: leaders and community/street staff
 
 
 def min_requests_for_ranking() -> int:
     return int(getattr(settings, "INSIGHTS_MIN_REQUESTS_FOR_RANKING", 5))
-
-
-# --- periods -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    since: dt.date
-    until: dt.date
-
-    def __post_init__(self) -> None:
-        if self.since > self.until:
-            raise InvalidInput(gettext("开始日期不能晚于结束日期"), field="since")
-        if (self.until - self.since).days > 3 * 366:
-            raise InvalidInput(gettext("统计区间不能超过三年"), field="until")
-
-    @property
-    def days(self) -> int:
-        return (self.until - self.since).days + 1
-
-    @property
-    def label(self) -> str:
-        dates = {"since": f"{self.since:%Y-%m-%d}", "until": f"{self.until:%Y-%m-%d}"}
-        return gettext("%(since)s 至 %(until)s") % dates
-
-
-def default_period() -> Period:
-    today = timezone.localdate()
-    return Period(today - dt.timedelta(days=29), today)
-
-
-def _first_of_next_month(day: dt.date) -> dt.date:
-    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def month_period(year: int, month: int) -> Period:
-    start = dt.date(year, month, 1)
-    return Period(start, _first_of_next_month(start) - dt.timedelta(days=1))
-
-
-def quarter_period(year: int, quarter: int) -> Period:
-    first = month_period(year, 3 * quarter - 2)
-    last = month_period(year, 3 * quarter)
-    return Period(first.since, last.until)
-
-
-def year_period(year: int) -> Period:
-    return Period(dt.date(year, 1, 1), dt.date(year, 12, 31))
-
-
-def last_month(today: dt.date | None = None) -> Period:
-    today = today or timezone.localdate()
-    first = today.replace(day=1) - dt.timedelta(days=1)
-    return month_period(first.year, first.month)
 
 
 # --- scope -------------------------------------------------------------------------------------
@@ -207,7 +153,7 @@ def rollup_span_q(period: Period) -> Q:
     days = Q(span=Span.DAY, day__gte=period.since, day__lte=period.until)
     if period.days <= MONTH_ROWS_AFTER_DAYS:
         return days
-    first = period.since if period.since.day == 1 else _first_of_next_month(period.since)
+    first = period.since if period.since.day == 1 else first_of_next_month(period.since)
     after = period.until + dt.timedelta(days=1)
     end = after.replace(day=1)  # the 1st after the last whole month
     if first >= end:
@@ -283,62 +229,6 @@ class Hotspot:
 
 
 @dataclass
-class ModuleFigures:
-    """Other modules' figures, read with one indexed aggregate each (see docs/metrics.md)."""
-
-    households: int = 0
-    households_visited: int = 0
-    visits: int = 0
-    people_served: int = 0
-    activities: int = 0
-    volunteer_hours: float = 0.0
-    wishes_collected: int = 0
-    wishes_fulfilled: int = 0
-    wishes_rated: int = 0
-    wishes_satisfied: int = 0
-    mediation_closed: int = 0
-    mediation_success: int = 0
-    # 议事协商 meetings held in the period (seed 001: 屋场恳谈会440次; 002: 联席会议), all kinds and two of them.
-    meetings_held: int = 0
-    heart_to_heart_meetings: int = 0
-    joint_meetings: int = 0
-    # The party organisation as it stands now (not over the period), like ``overdue_now``.
-    compounds: int = 0
-    compounds_with_party_org: int = 0
-    party_groups: int = 0
-    center_households: int = 0
-    # Service forces (服务力量). Now: volunteer teams, 红色驿站/微岗亭, social organisations and 共建单位
-    # registered in or serving the node (seed 003: 培育孵化社会组织41个, 169家机关、企事业单位和社会组织纳入
-    # 大党委), in-service party members reported to a community under it (003: 2800余名在职党员报到). In the
-    # period: their confirmed volunteer services under the node, 人次 and hours (002: 报到服务9.5万多人次).
-    volunteer_teams: int = 0
-    stations: int = 0
-    social_organisations: int = 0
-    partner_units: int = 0
-    reported_members: int = 0
-    reported_services: int = 0
-    reported_hours: float = 0.0
-
-    @property
-    def visit_coverage(self) -> float | None:
-        return round(self.households_visited / self.households, 4) if self.households else None
-
-    @property
-    def party_org_coverage(self) -> float | None:
-        """小区党组织覆盖率: compounds with a party organisation of their own / compounds."""
-        return round(self.compounds_with_party_org / self.compounds, 4) if self.compounds else None
-
-    @property
-    def wish_satisfaction_rate(self) -> float | None:
-        """微心愿满意度: rated 满意 or 基本满意 / rated, over wishes confirmed in the period."""
-        return round(self.wishes_satisfied / self.wishes_rated, 4) if self.wishes_rated else None
-
-    @property
-    def mediation_success_rate(self) -> float | None:
-        return round(self.mediation_success / self.mediation_closed, 4) if self.mediation_closed else None
-
-
-@dataclass
 class Dashboard:
     node: Place
     period: Period
@@ -411,7 +301,7 @@ def _trend(node: Place, period: Period) -> tuple[list[TrendPoint], str]:
     day = period.since
     while day <= period.until:
         if monthly:
-            nxt = _first_of_next_month(day)
+            nxt = first_of_next_month(day)
             label = gettext("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
         else:
             nxt = day + dt.timedelta(days=7 - day.weekday())
@@ -517,137 +407,6 @@ def open_and_overdue(node: Place) -> tuple[int, int]:
     return counts["open"], counts["overdue"]
 
 
-def module_figures(node: Place, period: Period) -> ModuleFigures:
-    from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
-    from linli.visits.models import Visit
-    from linli.volunteering.models import Activity, ActivityStatus, Signup, Station, Team, Wish
-    from linli.volunteering.selectors import (
-        reported_members,
-        wishes_collected_q,
-        wishes_fulfilled_q,
-        wishes_rated_q,
-    )
-
-    start, end = period_bounds(period)
-    m = ModuleFigures()
-    visits = Visit.objects.filter(place_path__under=node.path, visited_at__gte=start, visited_at__lt=end).aggregate(
-        n=Count("pk"), hh=Count("household", distinct=True), served=Sum("people_served")
-    )
-    m.visits, m.households_visited, m.people_served = visits["n"], visits["hh"], visits["served"] or 0
-    hours = Signup.objects.filter(
-        place_path__under=node.path, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False
-    ).aggregate(h=Sum("hours"))["h"]
-    m.volunteer_hours = float(hours or 0)
-    wishes = Wish.objects.filter(place_path__under=node.path)
-    rated = wishes_rated_q(start, end)
-    counted = wishes.aggregate(
-        collected=Count("pk", filter=wishes_collected_q(start, end)),
-        fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
-        rated=Count("pk", filter=rated),
-        satisfied=Count("pk", filter=rated & Q(rating__in=SATISFIED_RATINGS)),
-    )
-    m.wishes_collected, m.wishes_fulfilled = counted["collected"], counted["fulfilled"]
-    m.wishes_rated, m.wishes_satisfied = counted["rated"], counted["satisfied"]
-    cases = (
-        MediationCase.objects.filter(
-            place_path__under=node.path, closed_on__gte=period.since, closed_on__lte=period.until
-        )
-        .exclude(outcome=MediationOutcome.PENDING)
-        .aggregate(n=Count("pk"), ok=Count("pk", filter=Q(outcome=MediationOutcome.SUCCESS)))
-    )
-    m.mediation_closed, m.mediation_success = cases["n"], cases["ok"]
-    meetings = meetings_held(Meeting.objects.filter(place_path__under=node.path), start, end).aggregate(
-        n=Count("pk"),
-        heart=Count("pk", filter=Q(kind=MeetingKind.HEART_TO_HEART)),
-        joint=Count("pk", filter=Q(kind=MeetingKind.JOINT)),
-    )
-    m.meetings_held, m.heart_to_heart_meetings, m.joint_meetings = meetings["n"], meetings["heart"], meetings["joint"]
-    party_organisation(node, m)
-    service_forces(node, start, end, m)
-    activities = Activity.objects.filter(place_path__under=node.path, starts_at__gte=start, starts_at__lt=end).exclude(
-        status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED]
-    )
-    under = Q(place_path__under=node.path)
-    counted = count_together(  # five indexed counts of their own tables, one round trip
-        households=Household.objects.filter(under),
-        activities=activities,
-        teams=Team.objects.filter(under),
-        stations=Station.objects.filter(under),
-        reported=reported_members().filter(under),
-    )
-    m.households, m.activities = counted["households"], counted["activities"]
-    m.volunteer_teams, m.stations, m.reported_members = counted["teams"], counted["stations"], counted["reported"]
-    return m
-
-
-def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleFigures) -> None:
-    """Organisations under the node now, and the 双报到 members' confirmed services in [start, end) (two indexed
-    aggregates; see ``ModuleFigures``; teams, stations and reported members are counted with the households)."""
-    from linli.orgs.models import Organisation, OrganisationKind
-    from linli.volunteering.models import Signup
-
-    under = Q(place_path__under=node.path)
-    orgs = Organisation.objects.filter(
-        Q(pk__in=Organisation.objects.filter(under).values("pk"))
-        | Q(pk__in=Organisation.serves.through.objects.filter(place__path__under=node.path).values("organisation_id")),
-        kind__in=[OrganisationKind.SOCIAL_ORG, OrganisationKind.PARTNER_UNIT],
-    ).aggregate(
-        social=Count("pk", filter=Q(kind=OrganisationKind.SOCIAL_ORG)),
-        partners=Count("pk", filter=Q(kind=OrganisationKind.PARTNER_UNIT)),
-    )
-    m.social_organisations, m.partner_units = orgs["social"], orgs["partners"]
-    served = reported_services(Signup.objects.filter(under), start, end).aggregate(n=Count("pk"), h=Sum("hours"))
-    m.reported_services, m.reported_hours = served["n"], float(served["h"] or 0)
-
-
-def reported_services(signups: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
-    """在职党员服务人次: confirmed volunteer services (hours recorded) in [start, end) by 双报到 members — one
-    人次 a confirmed signup. The dashboard's figure and the list behind it both use this."""
-    from linli.volunteering.selectors import reported_members
-
-    return signups.filter(
-        confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False, person_id__in=reported_members()
-    )
-
-
-def meetings_held(meetings: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
-    """议事协商会议: deliberation meetings marked held (已召开) that started in [start, end); planned ones are not
-    counted. The dashboard's figure and the list behind it both use this."""
-    from linli.deliberation.models import MeetingStatus
-
-    return meetings.filter(status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end)
-
-
-# A compound "has a party organisation" (seed 000: 全街43个小区党组织实现全覆盖) when a 党委, 党总支 or
-# 党支部 is anchored at it or at a grid or building inside it. 党小组 and 党员中心户 sit under a branch
-# and are counted on their own (seed 000: 建成楼栋党小组328个), not as covering a compound.
-COVERING_PARTY_ORGS = (PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH)
-
-
-def party_organisation(node: Place, m: ModuleFigures) -> None:
-    """Compounds under the node, those with a party organisation, party groups and 党员中心户 (three
-    queries on the indexed place paths; a district has ~1,000 compounds). As of now, whatever the period:
-    only orgs active today count — a dissolved (已撤销) branch no longer covers its compound."""
-    compounds = set(Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND).values_list("path", flat=True))
-    orgs = PartyOrg.objects.active().filter(place_path__under=node.path)
-    anchored = orgs.filter(kind__in=COVERING_PARTY_ORGS).values_list("place_path", flat=True).distinct()
-    lengths = {len(path) for path in compounds}
-    covered = {path[:n] for path in anchored for n in lengths} & compounds
-    counts = orgs.aggregate(
-        groups=Count("pk", filter=Q(kind=PartyOrgKind.GROUP)),
-        centers=Count("pk", filter=Q(kind=PartyOrgKind.CENTER_HOUSEHOLD)),
-    )
-    m.compounds, m.compounds_with_party_org = len(compounds), len(covered)
-    m.party_groups, m.center_households = counts["groups"], counts["centers"]
-
-
-def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_default_timezone()
-    start = dt.datetime.combine(period.since, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(period.until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-    return start, end
-
-
 def dashboard_figures(node: Place, period: Period) -> Dashboard:
     """Everything a dashboard shows for one node and period, in a fixed number of queries. The
     rollups are read three times: per (category, source) for the totals and both breakdowns, per
@@ -679,126 +438,3 @@ def dashboard_figures(node: Place, period: Period) -> Dashboard:
         overdue_now=overdue_now,
         modules=module_figures(node, period),
     )
-
-
-# --- drill-down lists --------------------------------------------------------------------------
-
-
-@dataclass
-class RequestListFilter:
-    figure: str = "received"
-    category: int | None = None
-    source: str = ""
-    overdue: bool = False
-
-
-def requests_behind(user: Any, node: Place, period: Period, f: RequestListFilter) -> QuerySet[Ticket]:
-    """The requests a figure counts, as the user may see them (scoped; the dashboard's node is in
-    their scope, so the count is the figure). ``overdue`` is the live list behind "overdue now"."""
-    tickets = Ticket.objects.visible_to(user).filter(place_path__under=node.path)
-    if f.overdue:
-        return tickets.filter(overdue_q()).order_by("-id")
-    if f.figure not in FIGURE_LISTS:
-        raise InvalidInput(gettext("未知的统计项"), field="figure")
-    facts = RequestFact.objects.filter(
-        FIGURE_LISTS[f.figure][1], place_path__under=node.path, day__gte=period.since, day__lte=period.until
-    )
-    if f.category is not None:
-        facts = facts.filter(category_root=f.category)
-    if f.source:
-        facts = facts.filter(source=f.source)
-    return tickets.filter(pk__in=facts.values("ticket_id")).order_by("-id")
-
-
-# Lists behind the other modules' figures (each scoped by its own model's ``visible_to``).
-RECORD_LISTS = {
-    "visits": gettext_noop("走访记录"),
-    "activities": gettext_noop("志愿服务活动"),
-    "volunteer_hours": gettext_noop("已确认的志愿服务时长"),
-    "wishes_collected": gettext_noop("收集的微心愿"),
-    "wishes_fulfilled": gettext_noop("实现的微心愿"),
-    "wishes_rated": gettext_noop("心愿人评价"),
-    "mediation_closed": gettext_noop("调解结案"),
-    "mediation_success": gettext_noop("调解成功"),
-    "meetings_held": gettext_noop("召开的议事协商会议"),
-    "reported_services": gettext_noop("在职党员报到服务"),
-}
-
-
-@dataclass
-class RecordRow:
-    when: Any
-    title: str
-    place: str
-    amount: str = ""
-
-
-def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySet[Any]:
-    from linli.deliberation.models import MediationCase, MediationOutcome, Meeting
-    from linli.visits.models import Visit
-    from linli.volunteering.models import Activity, ActivityStatus, Signup, Wish
-    from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q, wishes_rated_q
-
-    start, end = period_bounds(period)
-    under = Q(place_path__under=node.path)
-    if kind == "visits":
-        return Visit.objects.visible_to(user).filter(under, visited_at__gte=start, visited_at__lt=end).order_by("-id")
-    if kind == "activities":
-        return (
-            Activity.objects.visible_to(user)
-            .filter(under, starts_at__gte=start, starts_at__lt=end)
-            .exclude(status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED])
-            .order_by("-id")
-        )
-    if kind == "volunteer_hours":
-        return (
-            Signup.objects.visible_to(user)
-            .filter(under, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False)
-            .select_related("activity", "person")
-            .order_by("-id")
-        )
-    if kind in ("wishes_collected", "wishes_fulfilled"):
-        wishes = Wish.objects.visible_to(user).filter(under)
-        chosen = wishes_collected_q(start, end) if kind == "wishes_collected" else wishes_fulfilled_q(start, end)
-        return wishes.filter(chosen).order_by("-id")
-    if kind == "wishes_rated":
-        return Wish.objects.visible_to(user).filter(under, wishes_rated_q(start, end)).order_by("-id")
-    if kind in ("mediation_closed", "mediation_success"):
-        cases = (
-            MediationCase.objects.visible_to(user)
-            .filter(under, closed_on__gte=period.since, closed_on__lte=period.until)
-            .exclude(outcome=MediationOutcome.PENDING)
-        )
-        if kind == "mediation_success":
-            cases = cases.filter(outcome=MediationOutcome.SUCCESS)
-        return cases.order_by("-id")
-    if kind == "meetings_held":
-        return meetings_held(Meeting.objects.visible_to(user).filter(under), start, end).order_by("-id")
-    if kind == "reported_services":
-        signups = Signup.objects.visible_to(user).filter(under).select_related("activity", "person")
-        return reported_services(signups, start, end).order_by("-id")
-    raise InvalidInput(gettext("未知的统计项"), field="kind")
-
-
-def record_row(kind: str, obj: Any) -> RecordRow:
-    if kind == "visits":
-        served = gettext("%(n)s人次") % {"n": obj.people_served}
-        return RecordRow(obj.visited_at, obj.get_kind_display(), obj.place_path, served)
-    if kind == "activities":
-        return RecordRow(obj.starts_at, obj.title, obj.place_path)
-    if kind in ("volunteer_hours", "reported_services"):
-        return RecordRow(obj.confirmed_at, obj.activity.title, obj.place_path, gettext("%(n)s小时") % {"n": obj.hours})
-    if kind == "wishes_rated":
-        rating = obj.get_rating_display() + (f" · {obj.rating_note}" if obj.rating_note else "")
-        return RecordRow(obj.confirmed_at, obj.title, obj.place_path, rating)
-    if kind.startswith("wishes"):
-        return RecordRow(
-            obj.fulfilled_at if kind == "wishes_fulfilled" else obj.submitted_at, obj.title, obj.place_path
-        )
-    if kind == "meetings_held":
-        return RecordRow(obj.starts_at, obj.title, obj.place_path, obj.get_kind_display())
-    return RecordRow(obj.closed_on, obj.title, obj.place_path, obj.get_outcome_display())
-
-
-def place_names(paths: list[str]) -> dict[str, str]:
-    return dict(Place.objects.filter(path__in=set(paths)).values_list("path", "name"))

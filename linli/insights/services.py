@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import InvalidInput
+from linli.insights import periods
 from linli.insights import selectors as s
 from linli.insights.models import PeriodKind, ReportStatus, WorkReport
 from linli.places.models import Place, PlaceKind
@@ -30,12 +31,12 @@ def period_for(*, period_kind: str, year: int, number: int = 1) -> s.Period:
     if period_kind == PeriodKind.MONTH:
         if not 1 <= number <= 12:
             raise InvalidInput(_("月份应在 1 到 12 之间"), field="number")
-        return s.month_period(year, number)
+        return periods.month_period(year, number)
     if period_kind == PeriodKind.QUARTER:
         if not 1 <= number <= 4:
             raise InvalidInput(_("季度应在 1 到 4 之间"), field="number")
-        return s.quarter_period(year, number)
-    return s.year_period(year)
+        return periods.quarter_period(year, number)
+    return periods.year_period(year)
 
 
 def report_request(
@@ -137,7 +138,7 @@ def report_generate(*, report_id: int) -> WorkReport:
 
 def reports_schedule_month(*, today: dt.date | None = None) -> int:
     """On the first of each month: last month's report for every street and community (idempotent)."""
-    period = s.last_month(today)
+    period = periods.last_month(today)
     n = 0
     for node_id in Place.objects.filter(kind__in=SCHEDULED_KINDS).values_list("pk", flat=True):
         report_request(

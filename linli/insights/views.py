@@ -16,6 +16,7 @@ from linli.core.dates import parse_day
 from linli.core.errors import InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
+from linli.insights import drilldown, periods
 from linli.insights import selectors as s
 from linli.places.models import Place
 from linli.tickets.models import Source
@@ -33,10 +34,10 @@ def period_from(g: Any) -> s.Period:
     if month:
         try:
             year, mon = (int(x) for x in month.split("-"))
-            return s.month_period(year, mon)
+            return periods.month_period(year, mon)
         except ValueError:
             raise InvalidInput(_("月份格式应为 YYYY-MM:%(month)s") % {"month": month[:10]}, field="month") from None
-    default = s.default_period()
+    default = periods.default_period()
     return s.Period(_date(g.get("since"), "since") or default.since, _date(g.get("until"), "until") or default.until)
 
 
@@ -94,7 +95,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "rates": rates,
         "chart": chart,
         "ancestors": list(Place.objects.filter(path__in=[node.path[:i] for i in range(4, len(node.path), 4)])),
-        "records": s.RECORD_LISTS,
+        "records": drilldown.RECORD_LISTS,
     }
 
 
@@ -173,14 +174,14 @@ def figure(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def list_filter(g: Any) -> s.RequestListFilter:
+def list_filter(g: Any) -> drilldown.RequestListFilter:
     category = g.get("category")
     if category and category != "0" and not parse_id(category):  # 0: the uncategorised requests
         raise InvalidInput(_("分类参数无效"), field="category")
     source = g.get("source") or ""
     if source and source not in Source.values:
         raise InvalidInput(_("来源参数无效"), field="source")
-    return s.RequestListFilter(
+    return drilldown.RequestListFilter(
         figure=g.get("figure") or "received",
         category=0 if category == "0" else parse_id(category),
         source=source,
@@ -194,7 +195,7 @@ def requests_list(request: HttpRequest) -> HttpResponse:
     node = s.dashboard_node(request.user, request.GET.get("node"))
     period = period_from(request.GET)
     f = list_filter(request.GET)
-    qs = s.requests_behind(request.user, node, period, f)
+    qs = drilldown.requests_behind(request.user, node, period, f)
     page = keyset_page(
         qs.select_related("category", "place"),
         key="id",
@@ -230,14 +231,14 @@ def _children(node: Place) -> list[Place]:
 @login_required
 def records_list(request: HttpRequest, kind: str) -> HttpResponse:
     """The records behind another module's figure (visits, activities, hours, wishes, mediation)."""
-    if kind not in s.RECORD_LISTS:
+    if kind not in drilldown.RECORD_LISTS:
         raise InvalidInput(_("未知的统计项"), field="kind")
     node = s.dashboard_node(request.user, request.GET.get("node"))
     period = period_from(request.GET)
-    qs = s.records_behind(request.user, node, period, kind)
+    qs = drilldown.records_behind(request.user, node, period, kind)
     page = keyset_page(qs, key="id", cursor=request.GET.get("cursor"), limit=PAGE_SIZE, descending=True)
-    rows = [s.record_row(kind, obj) for obj in page.items]
-    names = s.place_names([r.place for r in rows])
+    rows = [drilldown.record_row(kind, obj) for obj in page.items]
+    names = drilldown.place_names([r.place for r in rows])
     for r in rows:
         r.place = names.get(r.place, r.place)
     return render(
@@ -246,7 +247,7 @@ def records_list(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "node": node,
             "period": period,
-            "title": _(s.RECORD_LISTS[kind]),
+            "title": _(drilldown.RECORD_LISTS[kind]),
             "count": qs.count(),
             "rows": rows,
             "page": page,

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.scoping import get_or_not_found
+from linli.insights import drilldown, periods, services
 from linli.insights import selectors as s
-from linli.insights import services
 from linli.insights.models import PeriodKind, WorkReport
 from linli.insights.views import list_filter, period_from
 from linli.tickets import export
@@ -48,7 +48,7 @@ def _reports(
     """The report list with the request form: last month's report by default, or what was sent when
     the form was refused (``error`` shown on the form, 422)."""
     reports = list(visible_reports(request.user).filter(place_path__under=node.path).order_by("-since", "-id")[:100])
-    last = s.last_month()
+    last = periods.last_month()
     today = timezone.localdate()
     form = form or {
         "period_kind": PeriodKind.MONTH,
@@ -136,7 +136,7 @@ def export_requests(request: HttpRequest) -> StreamingHttpResponse:
     node = s.dashboard_node(request.user, request.GET.get("node"))
     period = period_from(request.GET)
     f = list_filter(request.GET)
-    qs = s.requests_behind(request.user, node, period, f).order_by("id")
+    qs = drilldown.requests_behind(request.user, node, period, f).order_by("id")
     services.export_recorded(
         actor=request.user, node=node, period=period, figure="overdue" if f.overdue else f.figure, request=request
     )

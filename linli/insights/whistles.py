@@ -29,7 +29,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.insights.selectors import Period, period_bounds
+from linli.insights.periods import Period, period_bounds
 from linli.places.models import Place
 from linli.tickets.models import SATISFIED_RATINGS, Status, TicketEvent
 

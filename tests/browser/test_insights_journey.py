@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from linli.insights import rollups
+from linli.insights import periods, rollups
 from linli.insights import selectors as s
 from linli.places.models import Place
 
@@ -40,7 +40,7 @@ def test_a_street_leader_drills_from_satisfaction_to_unsatisfied_requests_maps_o
     page.click("a[data-nav=insights]")
     page.wait_for_selector("#figures")
     street = Place.objects.get(kind="street")
-    board = s.dashboard_figures(street, s.default_period())
+    board = s.dashboard_figures(street, periods.default_period())
     assert page.inner_text("[data-figure=received] b") == str(board.totals.received)
     assert page.inner_text("[data-figure=satisfaction_rate] b") == f"{board.totals.satisfaction_rate * 100:.1f}%"
 
@@ -82,7 +82,7 @@ def test_a_street_leader_drills_from_satisfaction_to_unsatisfied_requests_maps_o
     from pypdf import PdfReader
 
     text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf)).pages)
-    last = s.last_month()
+    last = periods.last_month()
     page.goto(f"{history.url}/insights/?node={street.pk}&since={last.since}&until={last.until}")
     received = page.inner_text("[data-figure=received] b")
     satisfaction = page.inner_text("[data-figure=satisfaction_rate] b")

@@ -1,0 +1,197 @@
+"""The dashboard's figures from the other modules (visits, volunteering, wishes, mediation, meetings, the party
+organisation and the service forces), each an indexed aggregate over the node's subtree; definitions in
+docs/metrics.md. The request figures come from the rollups (``selectors``); these come from their own tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from linli.core.counting import count_together
+from linli.insights.periods import Period, period_bounds
+from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.places.models import Household, Place, PlaceKind
+from linli.tickets.models import SATISFIED_RATINGS
+
+
+@dataclass
+class ModuleFigures:
+    """Other modules' figures, read with one indexed aggregate each (see docs/metrics.md)."""
+
+    households: int = 0
+    households_visited: int = 0
+    visits: int = 0
+    people_served: int = 0
+    activities: int = 0
+    volunteer_hours: float = 0.0
+    wishes_collected: int = 0
+    wishes_fulfilled: int = 0
+    wishes_rated: int = 0
+    wishes_satisfied: int = 0
+    mediation_closed: int = 0
+    mediation_success: int = 0
+    # 议事协商 meetings held in the period (seed 001: 屋场恳谈会440次; 002: 联席会议), all kinds and two of them.
+    meetings_held: int = 0
+    heart_to_heart_meetings: int = 0
+    joint_meetings: int = 0
+    # The party organisation as it stands now (not over the period), like ``overdue_now``.
+    compounds: int = 0
+    compounds_with_party_org: int = 0
+    party_groups: int = 0
+    center_households: int = 0
+    # Service forces (服务力量). Now: volunteer teams, 红色驿站/微岗亭, social organisations and 共建单位
+    # registered in or serving the node (seed 003: 培育孵化社会组织41个, 169家机关、企事业单位和社会组织纳入
+    # 大党委), in-service party members reported to a community under it (003: 2800余名在职党员报到). In the
+    # period: their confirmed volunteer services under the node, 人次 and hours (002: 报到服务9.5万多人次).
+    volunteer_teams: int = 0
+    stations: int = 0
+    social_organisations: int = 0
+    partner_units: int = 0
+    reported_members: int = 0
+    reported_services: int = 0
+    reported_hours: float = 0.0
+
+    @property
+    def visit_coverage(self) -> float | None:
+        return round(self.households_visited / self.households, 4) if self.households else None
+
+    @property
+    def party_org_coverage(self) -> float | None:
+        """小区党组织覆盖率: compounds with a party organisation of their own / compounds."""
+        return round(self.compounds_with_party_org / self.compounds, 4) if self.compounds else None
+
+    @property
+    def wish_satisfaction_rate(self) -> float | None:
+        """微心愿满意度: rated 满意 or 基本满意 / rated, over wishes confirmed in the period."""
+        return round(self.wishes_satisfied / self.wishes_rated, 4) if self.wishes_rated else None
+
+    @property
+    def mediation_success_rate(self) -> float | None:
+        return round(self.mediation_success / self.mediation_closed, 4) if self.mediation_closed else None
+
+
+def module_figures(node: Place, period: Period) -> ModuleFigures:
+    from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
+    from linli.visits.models import Visit
+    from linli.volunteering.models import Activity, ActivityStatus, Signup, Station, Team, Wish
+    from linli.volunteering.selectors import (
+        reported_members,
+        wishes_collected_q,
+        wishes_fulfilled_q,
+        wishes_rated_q,
+    )
+
+    start, end = period_bounds(period)
+    m = ModuleFigures()
+    visits = Visit.objects.filter(place_path__under=node.path, visited_at__gte=start, visited_at__lt=end).aggregate(
+        n=Count("pk"), hh=Count("household", distinct=True), served=Sum("people_served")
+    )
+    m.visits, m.households_visited, m.people_served = visits["n"], visits["hh"], visits["served"] or 0
+    hours = Signup.objects.filter(
+        place_path__under=node.path, confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False
+    ).aggregate(h=Sum("hours"))["h"]
+    m.volunteer_hours = float(hours or 0)
+    wishes = Wish.objects.filter(place_path__under=node.path)
+    rated = wishes_rated_q(start, end)
+    counted = wishes.aggregate(
+        collected=Count("pk", filter=wishes_collected_q(start, end)),
+        fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
+        rated=Count("pk", filter=rated),
+        satisfied=Count("pk", filter=rated & Q(rating__in=SATISFIED_RATINGS)),
+    )
+    m.wishes_collected, m.wishes_fulfilled = counted["collected"], counted["fulfilled"]
+    m.wishes_rated, m.wishes_satisfied = counted["rated"], counted["satisfied"]
+    cases = (
+        MediationCase.objects.filter(
+            place_path__under=node.path, closed_on__gte=period.since, closed_on__lte=period.until
+        )
+        .exclude(outcome=MediationOutcome.PENDING)
+        .aggregate(n=Count("pk"), ok=Count("pk", filter=Q(outcome=MediationOutcome.SUCCESS)))
+    )
+    m.mediation_closed, m.mediation_success = cases["n"], cases["ok"]
+    meetings = meetings_held(Meeting.objects.filter(place_path__under=node.path), start, end).aggregate(
+        n=Count("pk"),
+        heart=Count("pk", filter=Q(kind=MeetingKind.HEART_TO_HEART)),
+        joint=Count("pk", filter=Q(kind=MeetingKind.JOINT)),
+    )
+    m.meetings_held, m.heart_to_heart_meetings, m.joint_meetings = meetings["n"], meetings["heart"], meetings["joint"]
+    party_organisation(node, m)
+    service_forces(node, start, end, m)
+    activities = Activity.objects.filter(place_path__under=node.path, starts_at__gte=start, starts_at__lt=end).exclude(
+        status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED]
+    )
+    under = Q(place_path__under=node.path)
+    counted = count_together(  # five indexed counts of their own tables, one round trip
+        households=Household.objects.filter(under),
+        activities=activities,
+        teams=Team.objects.filter(under),
+        stations=Station.objects.filter(under),
+        reported=reported_members().filter(under),
+    )
+    m.households, m.activities = counted["households"], counted["activities"]
+    m.volunteer_teams, m.stations, m.reported_members = counted["teams"], counted["stations"], counted["reported"]
+    return m
+
+
+def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleFigures) -> None:
+    """Organisations under the node now, and the 双报到 members' confirmed services in [start, end) (two indexed
+    aggregates; see ``ModuleFigures``; teams, stations and reported members are counted with the households)."""
+    from linli.orgs.models import Organisation, OrganisationKind
+    from linli.volunteering.models import Signup
+
+    under = Q(place_path__under=node.path)
+    orgs = Organisation.objects.filter(
+        Q(pk__in=Organisation.objects.filter(under).values("pk"))
+        | Q(pk__in=Organisation.serves.through.objects.filter(place__path__under=node.path).values("organisation_id")),
+        kind__in=[OrganisationKind.SOCIAL_ORG, OrganisationKind.PARTNER_UNIT],
+    ).aggregate(
+        social=Count("pk", filter=Q(kind=OrganisationKind.SOCIAL_ORG)),
+        partners=Count("pk", filter=Q(kind=OrganisationKind.PARTNER_UNIT)),
+    )
+    m.social_organisations, m.partner_units = orgs["social"], orgs["partners"]
+    served = reported_services(Signup.objects.filter(under), start, end).aggregate(n=Count("pk"), h=Sum("hours"))
+    m.reported_services, m.reported_hours = served["n"], float(served["h"] or 0)
+
+
+def reported_services(signups: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """在职党员服务人次: confirmed volunteer services (hours recorded) in [start, end) by 双报到 members — one
+    人次 a confirmed signup. The dashboard's figure and the list behind it both use this."""
+    from linli.volunteering.selectors import reported_members
+
+    return signups.filter(
+        confirmed_at__gte=start, confirmed_at__lt=end, hours__isnull=False, person_id__in=reported_members()
+    )
+
+
+def meetings_held(meetings: QuerySet[Any], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """议事协商会议: deliberation meetings marked held (已召开) that started in [start, end); planned ones are not
+    counted. The dashboard's figure and the list behind it both use this."""
+    from linli.deliberation.models import MeetingStatus
+
+    return meetings.filter(status=MeetingStatus.HELD, starts_at__gte=start, starts_at__lt=end)
+
+
+# A compound "has a party organisation" (seed 000: 全街43个小区党组织实现全覆盖) when a 党委, 党总支 or
+# 党支部 is anchored at it or at a grid or building inside it. 党小组 and 党员中心户 sit under a branch
+# and are counted on their own (seed 000: 建成楼栋党小组328个), not as covering a compound.
+COVERING_PARTY_ORGS = (PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH)
+
+
+def party_organisation(node: Place, m: ModuleFigures) -> None:
+    """Compounds under the node, those with a party organisation, party groups and 党员中心户 (three
+    queries on the indexed place paths; a district has ~1,000 compounds). As of now, whatever the period:
+    only orgs active today count — a dissolved (已撤销) branch no longer covers its compound."""
+    compounds = set(Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND).values_list("path", flat=True))
+    orgs = PartyOrg.objects.active().filter(place_path__under=node.path)
+    anchored = orgs.filter(kind__in=COVERING_PARTY_ORGS).values_list("place_path", flat=True).distinct()
+    lengths = {len(path) for path in compounds}
+    covered = {path[:n] for path in anchored for n in lengths} & compounds
+    counts = orgs.aggregate(
+        groups=Count("pk", filter=Q(kind=PartyOrgKind.GROUP)),
+        centers=Count("pk", filter=Q(kind=PartyOrgKind.CENTER_HOUSEHOLD)),
+    )
+    m.compounds, m.compounds_with_party_org = len(compounds), len(covered)
+    m.party_groups, m.center_households = counts["groups"], counts["centers"]
