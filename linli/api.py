@@ -119,6 +119,7 @@ def _register() -> None:
     from linli.audit.api import router as audit_router
     from linli.cobuilding.api import router as cobuilding_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
+    from linli.cobuilding.api_overview import router as cobuilding_overview_router
     from linli.deliberation.api import router as deliberation_router
     from linli.duties.api import router as duties_router
     from linli.grants.api import router as grants_router
@@ -158,6 +159,7 @@ def _register() -> None:
     api.add_router("/party-life", partylife_router)
     api.add_router("/co-building", cobuilding_router)
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
+    api.add_router("/co-building", cobuilding_overview_router)  # 近邻党建 1+3+N 总览 (api_overview.py)
     api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
     api.add_router("/duties", duties_router)  # street duty lists, entry control, tasks pushed down
     api.add_router("/rota", rota_router)  # 七天不打烊: duty desks, shifts, swaps, auto-schedule

@@ -45,6 +45,8 @@ OPERATIONS = [
     "cobuilding_resources_update",
     "cobuilding_resources_deactivate",
     "cobuilding_resources_reactivate",
+    "cobuilding_overview_read",
+    "cobuilding_contracts_instructor",
 ]
 
 

@@ -18,6 +18,7 @@ OPERATIONS = [
     "party_orgs_update",
     "party_orgs_dissolve",
     "party_orgs_dissolve_with_reason",
+    "party_orgs_organisation",
     "organisations_create",
     "organisations_update",
 ]

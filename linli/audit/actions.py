@@ -75,6 +75,7 @@ ACTION_LABELS: dict[str, str] = {
     # --- party organisations and the organisation register
     "party_org.created": gettext_noop("设立党组织"),
     "party_org.renamed": gettext_noop("党组织更名"),
+    "party_org.organisation_set": gettext_noop("登记党组织所在单位"),
     "party_org.reanchored": gettext_noop("调整党组织所在地"),
     "party_org.dissolved": gettext_noop("撤销党组织"),
     "organisation.registered": gettext_noop("登记组织"),
@@ -205,6 +206,9 @@ ACTION_LABELS: dict[str, str] = {
     "cobuilding.fund_opened": gettext_noop("开设经费账户"),
     "cobuilding.fund_granted": gettext_noop("拨付经费"),
     "cobuilding.fund_spent": gettext_noop("经费支出"),
+    "cobuilding.overview_exported": gettext_noop("导出近邻党建1+3+N总览"),
+    "cobuilding.instructor_assigned": gettext_noop("派驻物业企业党建指导员"),
+    "cobuilding.instructor_withdrawn": gettext_noop("撤回物业企业党建指导员"),
     # --- compound governance teams (小区治理团队) and duty lists (事项清单)
     "teams.standard_adopted": gettext_noop("设置本级小区治理团队配备标准"),
     "teams.standard_dropped": gettext_noop("撤销本级小区治理团队配备标准"),

@@ -76,6 +76,8 @@ class CobuildingContractOut(Schema):
     fee_grade: str
     fee_per_m2: Decimal
     project_manager: str
+    instructor_id: int | None
+    instructor_name: str
 
 
 class CobuildingContractListOut(Schema):
@@ -95,6 +97,8 @@ def contract_out(c: PropertyContract) -> CobuildingContractOut:
         fee_grade=c.fee_grade,
         fee_per_m2=c.fee_per_m2,
         project_manager=c.project_manager,
+        instructor_id=c.instructor_id,
+        instructor_name=c.instructor.name if c.instructor else "",
     )
 
 

@@ -232,6 +232,25 @@ def contracts_update(request: HttpRequest, contract_id: int, payload: Cobuilding
     return contract_out(sel.access_contract(request.user, contract.pk))
 
 
+class CobuildingInstructorIn(Schema):
+    person_id: int | None = Field(None, description="the party member's ledger id; null withdraws the instructor")
+
+
+@router.put(
+    "/contracts/{contract_id}/instructor",
+    response={200: CobuildingContractOut, **ERRORS},
+    operation_id="cobuilding_contracts_instructor",
+    summary="派驻 or withdraw the contract's 党建指导员 (a party member in the caller's ledger scope)",
+)
+def contracts_instructor(
+    request: HttpRequest, contract_id: int, payload: CobuildingInstructorIn
+) -> CobuildingContractOut:
+    contract = sel.access_contract(request.user, contract_id)
+    instructor = None if payload.person_id is None else sel.access_instructor(request.user, payload.person_id)
+    spr.contract_instructor_set(actor=request.user, contract=contract, instructor=instructor)
+    return contract_out(sel.access_contract(request.user, contract.pk))
+
+
 class CobuildingResourcePatch(Schema):
     title: str | None = Field(None, max_length=100)
     description: str | None = Field(None, max_length=2000)

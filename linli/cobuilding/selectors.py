@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.cobuilding.models import (
     CommitteeMember,
@@ -30,6 +31,7 @@ from linli.cobuilding.models import (
 from linli.core.scoping import access, get_or_not_found
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.orgs.selectors import visible_organisations
+from linli.people.models import Person
 from linli.tickets.metrics import Figures, period_bounds
 from linli.tickets.models import OPEN_STATUSES, Category, Ticket, TicketEvent, UnitType
 
@@ -45,6 +47,14 @@ def visible_contracts(user: Any) -> QuerySet[PropertyContract]:
 
 def access_contract(user: Any, pk: Any) -> PropertyContract:
     return access(PropertyContract.objects.select_related("company", "compound", "instructor"), user, pk)
+
+
+def access_instructor(user: Any, pk: Any) -> Person:
+    """A person the user may name as a 党建指导员: anyone in their own ledger scope (a missing or unseen id is one
+    404, named on ``person_id``)."""
+    return get_or_not_found(  # type: ignore[no-any-return]
+        Person.objects.visible_to(user), pk, message=_("台账中未找到该居民"), field="person_id"
+    )
 
 
 def visible_ratings(user: Any) -> QuerySet[Rating]:

@@ -192,6 +192,30 @@ def contract_update(
 
 
 @transaction.atomic
+def contract_instructor_set(*, actor: Any, contract: PropertyContract, instructor: Person | None) -> PropertyContract:
+    """派驻 (or, with ``None``, 撤回) the contract's 党建指导员: a party member in the ledger whom the street or
+    community sends to guide the property company's party work (seed 002: 派出物业企业党建指导员146名). Audited."""
+    require(actor, contract.place_path, "manage", _("您的岗位无权派驻党建指导员"))
+    if instructor is not None and not instructor.is_party_member:
+        raise InvalidInput(_("党建指导员须为党员(台账中未登记为党员)"), field="person_id")
+    contract = PropertyContract.objects.select_for_update().get(pk=contract.pk)
+    before = contract.instructor_id
+    after = instructor.pk if instructor is not None else None
+    if before == after:
+        return contract
+    contract.instructor = instructor
+    contract.save(update_fields=["instructor"])
+    audit_record(
+        action="cobuilding.instructor_assigned" if instructor is not None else "cobuilding.instructor_withdrawn",
+        actor=actor,
+        target=contract,
+        before=before,
+        after=after,
+    )
+    return contract
+
+
+@transaction.atomic
 def committee_member_add(
     *,
     actor: Any,

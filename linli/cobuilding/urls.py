@@ -1,5 +1,6 @@
 from django.urls import path
 
+from linli.cobuilding import views_overview as vo
 from linli.cobuilding import views_partners as vp
 from linli.cobuilding import views_property as vpr
 
@@ -7,6 +8,7 @@ app_name = "cobuilding"
 urlpatterns = [
     path("", vp.home, name="home"),
     path("mine/", vp.mine, name="mine"),
+    path("overview/", vo.overview, name="overview"),
     path("property/", vpr.property_home, name="property"),
     path("property/companies/<int:company_id>/credit/", vpr.credit, name="credit"),
     path("property/contracts/<int:contract_id>/", vpr.contract_detail, name="contract"),

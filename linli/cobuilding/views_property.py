@@ -19,8 +19,8 @@ from linli.cobuilding import services_property as spr
 from linli.cobuilding import services_rating as sr
 from linli.cobuilding.models import CommitteeRole, ListKind, RaterKind, RatingResponse, RatingTemplate, SurveySample
 from linli.cobuilding.permissions import may
-from linli.cobuilding.views_common import act, date_or_error, int_or_none, managed_places, pick
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.cobuilding.views_common import act, date_or_error, int_or_none, managed_places, pick, required_int
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.places.models import PlaceKind
@@ -104,6 +104,8 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     if not may(user, contract.place_path, "manage"):
         raise Forbidden(_("您的岗位无权修改物业服务合同"))
     error = None
+    if request.method == "POST" and request.POST.get("form") == "instructor":
+        return _contract_instructor(request, contract)
     if request.method == "POST":
         data = request.POST
         try:
@@ -124,14 +126,35 @@ def contract_detail(request: HttpRequest, contract_id: int) -> HttpResponse:
     context: dict[str, Any] = {"contract": contract, "fee_grades": FEE_GRADES}
     if error is not None:
         return _render_error(request, "cobuilding/contract_detail.html", context, error)
-    context["data"] = {
+    context["data"] = _contract_data(contract)
+    return render(request, "cobuilding/contract_detail.html", context)
+
+
+def _contract_instructor(request: HttpRequest, contract: Any) -> HttpResponse:
+    """派驻 or 撤回 the contract's 党建指导员 from the contract page; a refusal shows the page again with the error."""
+    raw = request.POST.get("person_id", "").strip()
+    try:
+        withdraw = request.POST.get("withdraw") == "1"
+        instructor = (
+            None if withdraw else sel.access_instructor(request.user, required_int(raw, "person_id", _("居民台账编号")))
+        )
+        spr.contract_instructor_set(actor=request.user, contract=contract, instructor=instructor)
+    except (InvalidInput, NotFound) as exc:
+        context: dict[str, Any] = {"contract": contract, "fee_grades": FEE_GRADES, "instructor_error": exc}
+        context["data"] = _contract_data(contract)
+        return render(request, "cobuilding/contract_detail.html", context, status=422)
+    messages.success(request, _("已撤回党建指导员") if withdraw else _("已派驻党建指导员"))
+    return redirect("cobuilding:contract", contract_id=contract.pk)
+
+
+def _contract_data(contract: Any) -> dict[str, str]:
+    return {
         "starts_on": contract.starts_on.isoformat(),
         "ends_on": contract.ends_on.isoformat(),
         "fee_grade": contract.fee_grade,
         "fee_per_m2": str(contract.fee_per_m2),
         "project_manager": contract.project_manager,
     }
-    return render(request, "cobuilding/contract_detail.html", context)
 
 
 @login_required

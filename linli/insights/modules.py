@@ -5,6 +5,7 @@ docs/metrics.md. The request figures come from the rollups (``selectors``); thes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,6 +181,13 @@ def meetings_held(meetings: QuerySet[Any], start: dt.datetime, end: dt.datetime)
 COVERING_PARTY_ORGS = (PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH)
 
 
+def covered_compounds(compounds: set[str], anchored: Iterable[str]) -> set[str]:
+    """The compounds (by path) a covering party organisation is anchored at or inside (a grid's or a building's
+    branch covers its compound)."""
+    lengths = {len(path) for path in compounds}
+    return {path[:n] for path in anchored for n in lengths} & compounds
+
+
 def party_organisation(node: Place, m: ModuleFigures) -> None:
     """Compounds under the node, those with a party organisation, party groups and 党员中心户 (three
     queries on the indexed place paths; a district has ~1,000 compounds). As of now, whatever the period:
@@ -187,8 +195,7 @@ def party_organisation(node: Place, m: ModuleFigures) -> None:
     compounds = set(Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND).values_list("path", flat=True))
     orgs = PartyOrg.objects.active().filter(place_path__under=node.path)
     anchored = orgs.filter(kind__in=COVERING_PARTY_ORGS).values_list("place_path", flat=True).distinct()
-    lengths = {len(path) for path in compounds}
-    covered = {path[:n] for path in anchored for n in lengths} & compounds
+    covered = covered_compounds(compounds, anchored)
     counts = orgs.aggregate(
         groups=Count("pk", filter=Q(kind=PartyOrgKind.GROUP)),
         centers=Count("pk", filter=Q(kind=PartyOrgKind.CENTER_HOUSEHOLD)),

@@ -42,6 +42,10 @@ class PartyOrgOut(Schema):
     dissolved_at: dt.date | None = Field(description="the day it was dissolved; null while active")
     dissolved_reason: str = Field(description="why it was dissolved; empty while active")
     merged_into_id: int | None = Field(description="the org it was merged into (合并), if any")
+    organisation_id: int | None = Field(
+        description="单位党组织: the property company, partner unit or social organisation it is formed in; null for "
+        "a branch of residents"
+    )
 
 
 class PartyOrgListOut(Schema):
@@ -161,6 +165,27 @@ def party_orgs_update(request: HttpRequest, org_id: int, payload: PartyOrgPatch)
             org = s.party_org_rename(actor=request.user, org=org, name=payload.name)
         if payload.place_id is not None:
             org = s.party_org_reanchor(actor=request.user, org=org, place=access_place(request.user, payload.place_id))
+    return _party_out(PartyOrg.objects.select_related("place").get(pk=org.pk))
+
+
+class PartyOrgOrganisationIn(Schema):
+    organisation_id: int | None = Field(
+        description="a property company, partner unit or social organisation the caller sees; null: a residents' org"
+    )
+
+
+@router.put(
+    "/party/{org_id}/organisation",
+    response={200: PartyOrgOut, **ERRORS},
+    operation_id="party_orgs_organisation",
+    summary="Record the organisation a 党委/党总支/党支部 is formed in (单位党组织), or null for a residents' org",
+)
+def party_orgs_organisation(request: HttpRequest, org_id: int, payload: PartyOrgOrganisationIn) -> PartyOrgOut:
+    org = access_party_org(request.user, org_id)
+    unit = None
+    if payload.organisation_id is not None:
+        unit = get_or_not_found(visible_organisations(request.user), payload.organisation_id, field="organisation_id")
+    org = s.party_org_set_organisation(actor=request.user, org=org, organisation=unit)
     return _party_out(PartyOrg.objects.select_related("place").get(pk=org.pk))
 
 
@@ -303,6 +328,7 @@ def _party_out(o: PartyOrg) -> PartyOrgOut:
         dissolved_at=o.dissolved_at,
         dissolved_reason=o.dissolved_reason,
         merged_into_id=o.merged_into_id,
+        organisation_id=o.organisation_id,
     )
 
 

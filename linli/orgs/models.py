@@ -81,6 +81,11 @@ class PartyOrg(MP_Node, ScopedModel):
     dissolved_at = models.DateField(null=True, blank=True)
     dissolved_reason = models.CharField(max_length=200, blank=True)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_from")
+    # 单位党组织: the property company, partner unit or social organisation the org is formed in (seed 003: 物业服务企业
+    # 党的工作全面覆盖; seed 004: 社区党总支—物业公司党支部—网格党支部). Null for a branch of residents.
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="party_orgs"
+    )
 
     objects = PartyOrgManager()
 

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import access, get_or_not_found, scope_for
 from linli.orgs.models import PARTY_ORG_CHILDREN, Organisation, PartyOrg, PartyOrgKind
-from linli.orgs.services import ROOT_PLACE_KINDS
+from linli.orgs.services import ROOT_PLACE_KINDS, UNIT_KINDS
 from linli.places.models import Place
 
 
@@ -125,3 +126,12 @@ def organisations_serving(path: str) -> QuerySet[Organisation]:
         .select_related("home")
         .order_by("kind", "name")
     )
+
+
+def unit_options(user: Any, org: PartyOrg) -> list[Organisation]:
+    """Organisations a 党委/党总支/党支部 may be recorded as formed in: property companies, partner units and social
+    organisations the user sees that are registered in or serve the org's place or a place around it, by name."""
+    around = Q(place_path__in=ancestor_paths(org.place_path, Place.steplen)) | Q(place_path__under=org.place_path)
+    serving = Q(serves__path__in=ancestor_paths(org.place_path, Place.steplen)) | Q(serves__path__under=org.place_path)
+    units = visible_organisations(user).filter(around | serving, kind__in=UNIT_KINDS).distinct()
+    return list(units.order_by("name", "id")[:PICKER_LIMIT])

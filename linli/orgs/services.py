@@ -286,6 +286,36 @@ def party_org_reanchor(*, actor: Any, org: PartyOrg, place: Place) -> PartyOrg:
     return org
 
 
+# 单位党组织: the kinds of organisation a party org may be formed in, and the kinds of party org that may be.
+UNIT_KINDS: frozenset[str] = frozenset(
+    {OrganisationKind.PROPERTY_COMPANY, OrganisationKind.PARTNER_UNIT, OrganisationKind.SOCIAL_ORG}
+)
+UNIT_PARTY_KINDS: frozenset[str] = frozenset({PartyOrgKind.COMMITTEE, PartyOrgKind.GENERAL_BRANCH, PartyOrgKind.BRANCH})
+
+
+@transaction.atomic
+def party_org_set_organisation(*, actor: Any, org: PartyOrg, organisation: Organisation | None) -> PartyOrg:
+    """Record the organisation ``org`` is formed in (物业公司党支部, a partner unit's or a social organisation's
+    branch), or with ``None`` that it is a branch of residents. One organisation may have several orgs (a 党总支 and
+    its branches); only a 党委, 党总支 or 党支部 is recorded as an organisation's own. Audited."""
+    _require_change(actor, org)
+    org = _locked(org)
+    _refuse_if_dissolved(org)
+    if organisation is not None:
+        if organisation.kind not in UNIT_KINDS:
+            raise InvalidInput(_("只能选择物业服务企业、共建单位或社会组织"), field="organisation_id")
+        if org.kind not in UNIT_PARTY_KINDS:
+            raise InvalidInput(_("只有党委、党总支、党支部可以登记所在单位"), field="organisation_id")
+    before = org.organisation_id
+    after = organisation.pk if organisation is not None else None
+    if before == after:
+        return org
+    org.organisation = organisation
+    org.save(update_fields=["organisation"])
+    audit_record(action="party_org.organisation_set", actor=actor, target=org, before=before, after=after)
+    return org
+
+
 # ----------------------------------------------------------------------------- dissolving (撤销)
 
 REASON_MAX = 200

@@ -29,6 +29,7 @@ from linli.orgs.selectors import (
     parent_of,
     parent_options,
     reanchor_places,
+    unit_options,
     visible_party_orgs,
 )
 from linli.orgs.views_common import form_error, pick
@@ -46,6 +47,7 @@ FORM_FIELDS: dict[str, set[str]] = {
     "child": {"parent_id", "kind", "name", "place_id"},
     "rename": {"name"},
     "reanchor": {"place_id"},
+    "organisation": {"organisation_id"},
     "dissolve": {"reason", "merged_into_id"},
 }
 
@@ -143,6 +145,7 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
     add_places = anchor_places(user, org) if kinds else []
     move_places = reanchor_places(user, org, parent) if may_change else []
     merge_choices = merge_options(user, org) if may_change else []
+    units = unit_options(user, org) if may_change and org.kind in s.UNIT_PARTY_KINDS else []
     form, error = "", None
     if request.method == "POST":
         form = request.POST.get("form", "")
@@ -161,6 +164,11 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             elif form == "rename" and may_change:
                 s.party_org_rename(actor=user, org=org, name=data.get("name", ""))
                 messages.success(request, _("名称已修改。"))
+            elif form == "organisation" and units:
+                raw_unit = data.get("organisation_id")
+                unit = pick(units, raw_unit, "organisation_id", _("所在单位")) if raw_unit else None
+                s.party_org_set_organisation(actor=user, org=org, organisation=unit)
+                messages.success(request, _("所在单位已登记。") if unit else _("已改为居民党组织(无所在单位)。"))
             elif form == "reanchor" and may_change:
                 place = pick(move_places, data.get("place_id"), "place_id", _("所在地"))
                 s.party_org_reanchor(actor=user, org=org, place=place)
@@ -202,6 +210,7 @@ def party_detail(request: HttpRequest, org_id: int) -> HttpResponse:
             "positions": org.positions.select_related("person", "place"),
             "may_change": may_change,
             "merge_choices": merge_choices,
+            "units": units,
             "current_members": s.current_members(org).count() if may_change else 0,
             "history": s.dissolve_history(org) if may_change else [],
             "child_kinds": _child_kinds(kinds),
