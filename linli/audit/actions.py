@@ -280,6 +280,7 @@ ACTION_LABELS: dict[str, str] = {
     "venues.booking_rejected": gettext_noop("不通过场地预约"),
     "venues.booking_cancelled": gettext_noop("取消场地预约"),
     "venues.booking_no_show": gettext_noop("登记场地预约未到场"),
+    "venues.booking_expired": gettext_noop("场地预约逾期未审核而失效"),
     # --- reports and statistics (工作报告)
     "insights.report.requested": gettext_noop("申请生成工作报告"),
     "insights.report.generated": gettext_noop("生成工作报告"),

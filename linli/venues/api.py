@@ -230,6 +230,7 @@ class VenueFiguresOut(Schema):
     no_show: int
     no_show_rate: float | None = Field(description="no-shows / those bookings that have ended; null when none")
     pending: int = Field(description="requests waiting for approval now (not yet begun)")
+    expired: int = Field(description="requests of the period nobody decided before they began (逾期未审核)")
     by_purpose: list[VenuePurposeCountOut]
     venues: list[VenueUsageOut]
 
@@ -264,6 +265,7 @@ def venues_figures_read(request: HttpRequest, filters: Query[VenueFiguresQuery])
         no_show=f.no_show,
         no_show_rate=f.no_show_rate,
         pending=f.pending,
+        expired=f.expired,
         by_purpose=[VenuePurposeCountOut(purpose=c, label=label, bookings=n) for c, label, n in f.by_purpose],
         venues=[
             VenueUsageOut(

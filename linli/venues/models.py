@@ -121,6 +121,7 @@ class BookingStatus(models.TextChoices):
     REJECTED = "rejected", _("未通过")
     CANCELLED = "cancelled", _("已取消")
     NO_SHOW = "no_show", _("未到场")
+    EXPIRED = "expired", _("逾期未审核")  # a request nobody decided before it began lapses (``expire_unanswered``)
 
 
 HOLDING = (BookingStatus.PENDING, BookingStatus.APPROVED)  # the states that hold their time

@@ -280,6 +280,7 @@ class VenueFigures:
     approved: int = 0
     no_show: int = 0
     attendees: int = 0
+    expired: int = 0
 
     @property
     def utilisation(self) -> float | None:
@@ -308,6 +309,7 @@ class Figures:
     no_show: int
     ended: int
     pending: int
+    expired: int  # requests of the period nobody decided before they began (逾期未审核)
     by_purpose: list[tuple[str, str, int]]
     venues: list[VenueFigures]
 
@@ -351,16 +353,22 @@ def figures(user: Any, node: Place, since: dt.date, until: dt.date) -> Figures:
     rows = {v.pk: VenueFigures(v, open_minutes=open_minutes(v, since, until, kinds)) for v in venues}
     used = (BookingStatus.APPROVED, BookingStatus.NO_SHOW)
     grouped = (
-        Booking.objects.filter(place_path__under=node.path, day__gte=since, day__lte=until, status__in=used)
+        Booking.objects.filter(
+            place_path__under=node.path, day__gte=since, day__lte=until, status__in=(*used, BookingStatus.EXPIRED)
+        )
         .values("venue_id", "purpose", "status")
         .annotate(n=Count("pk"), m=Sum("minutes"), a=Sum("attendees"), ended=Count("pk", filter=Q(ends_at__lte=now)))
         .order_by()
     )
     purposes: dict[str, int] = defaultdict(int)
-    no_show = ended = 0
+    no_show = ended = expired = 0
     for r in grouped:
         row = rows.get(r["venue_id"])
         if row is None:  # a booking whose venue moved out of the node since: counted where its venue is now
+            continue
+        if r["status"] == BookingStatus.EXPIRED:
+            row.expired += r["n"]
+            expired += r["n"]
             continue
         row.approved += r["n"]
         row.booked_minutes += r["m"] or 0
@@ -387,6 +395,7 @@ def figures(user: Any, node: Place, since: dt.date, until: dt.date) -> Figures:
         no_show=no_show,
         ended=ended,
         pending=pending,
+        expired=expired,
         by_purpose=[(code, str(label), purposes[code]) for code, label in Purpose.choices if purposes.get(code)],
         venues=list(rows.values()),
     )

@@ -438,3 +438,37 @@ def booking_no_show(*, actor: Any, booking: Booking) -> Booking:
     if locked.ends_at > timezone.now():
         raise Conflict(_("预约结束后才能登记未到场"), field="status")
     return _change(actor, locked, BookingStatus.NO_SHOW, "venues.booking_no_show")
+
+
+EXPIRY_BATCH = 500
+
+
+def expire_unanswered(*, now: dt.datetime | None = None) -> int:
+    """A request still waiting for approval when its time begins lapses (逾期未审核): its half hours are freed, the
+    booker is told in the inbox, and the figures count it against the venue's managers. Row by row under the
+    booking's lock, so a manager approving at the same moment either wins (the booking is approved) or is refused
+    as for any decided booking; run by the Huey worker every quarter hour (``venues.tasks``)."""
+    now = now or timezone.now()
+    due = list(
+        Booking.objects.filter(status=BookingStatus.PENDING, starts_at__lte=now)
+        .order_by("starts_at", "id")
+        .values_list("pk", flat=True)[:EXPIRY_BATCH]
+    )
+    expired = 0
+    for pk in due:
+        with transaction.atomic():
+            locked = Booking.objects.select_for_update().filter(pk=pk, status=BookingStatus.PENDING).first()
+            if locked is None:
+                continue
+            reason = _("开始前未获审核")
+            _change(None, locked, BookingStatus.EXPIRED, "venues.booking_expired", reason=reason)
+            venue = Venue.objects.get(pk=locked.venue_id)
+            _tell(
+                locked,
+                kind="venues.booking_expired",
+                title=_("场地预约未获审核,已失效:%(venue)s %(when)s") % {"venue": venue.name, "when": when(locked)},
+                body=_("管理人员未在开始前审核这次预约,时段已释放。如仍需使用,请重新预约或致电 %(phone)s")
+                % {"phone": venue.contact_phone or "-"},
+            )
+        expired += 1
+    return expired
