@@ -27,6 +27,8 @@ OPERATIONS = [
     "grants_projects_score",
     "grants_projects_approve",
     "grants_projects_reject",
+    "grants_projects_update",
+    "grants_projects_withdraw",
     "grants_projects_report",
     "grants_projects_disburse",
     "grants_projects_complete",

@@ -243,6 +243,8 @@ ACTION_LABELS: dict[str, str] = {
     "grants.round_closed": gettext_noop("结束资助轮次评审"),
     "grants.round_exported": gettext_noop("导出资助轮次申报情况"),
     "grants.project_registered": gettext_noop("登记项目申报"),
+    "grants.project_corrected": gettext_noop("修改项目申报"),
+    "grants.project_withdrawn": gettext_noop("撤回项目申报"),
     "grants.project_scored": gettext_noop("项目评审评分"),
     "grants.project_approved": gettext_noop("项目立项"),
     "grants.project_rejected": gettext_noop("项目不予立项"),

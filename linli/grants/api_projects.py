@@ -309,10 +309,7 @@ def grants_projects_create(request: HttpRequest, payload: GrantProjectIn) -> Sta
     organisation = get_or_not_found(
         sel.eligible_organisations_qs(round_), payload.organisation_id, field="organisation_id"
     )
-    wanted = sorted(set(payload.community_ids))
-    communities = list(Place.objects.filter(pk__in=wanted, kind=PlaceKind.COMMUNITY, path__under=round_.place_path))
-    if len(communities) != len(wanted):
-        raise InvalidInput(_("服务社区须是本轮范围内的社区"), field="community_ids")
+    communities = _round_communities(round_, payload.community_ids)
     project, created = sa.project_register(
         actor=request.user,
         round_=round_,
@@ -330,6 +327,70 @@ def grants_projects_create(request: HttpRequest, payload: GrantProjectIn) -> Sta
         idempotency_key=request.headers.get("Idempotency-Key", ""),
     )
     return Status(201 if created else 200, _detail(request, project.pk))
+
+
+def _round_communities(round_: Any, ids: list[int]) -> list[Place]:
+    wanted = sorted(set(ids))
+    communities = list(Place.objects.filter(pk__in=wanted, kind=PlaceKind.COMMUNITY, path__under=round_.place_path))
+    if len(communities) != len(wanted):
+        raise InvalidInput(_("服务社区须是本轮范围内的社区"), field="community_ids")
+    return communities
+
+
+class GrantProjectCorrectionIn(Schema):
+    title: str = Field(description="项目名称, up to 100 characters")
+    service_field: str = Field(description=f"one of the round's service fields: {FIELDS}")
+    community_ids: list[int] = Field(description="the communities served, under the round's node (at least one)")
+    requested_fen: int = Field(description="申请资助金额 in 分, at most the round's budget")
+    planned_beneficiaries: int = Field(description="计划服务人次, 1 or more")
+    summary: str = Field(description="项目简介, up to 2000 characters")
+    contact_name: str = Field(description="联系人")
+    contact_phone: str = Field("", description="a new 联系电话; empty keeps the one on file")
+
+
+class GrantWithdrawIn(Schema):
+    reason: str = Field(description="撤回原因 as the organisation wrote it, up to 500 characters")
+
+
+@router.put(
+    "/projects/{grant_project_id}",
+    response={200: GrantProjectDetailOut, **ERRORS},
+    operation_id="grants_projects_update",
+    summary="修改申报: correct an application while its round is 申报中 and it is undecided (same organisation)",
+)
+def grants_projects_update(
+    request: HttpRequest, grant_project_id: int, payload: GrantProjectCorrectionIn
+) -> GrantProjectDetailOut:
+    project = _project(request, grant_project_id)
+    sa.project_correct(
+        actor=request.user,
+        project=project,
+        fields=sa.ApplicationFields(
+            organisation=None,
+            title=payload.title,
+            service_field=payload.service_field,
+            requested_fen=payload.requested_fen,
+            planned_beneficiaries=payload.planned_beneficiaries,
+            summary=payload.summary,
+            contact_name=payload.contact_name,
+            contact_phone=payload.contact_phone,
+            communities=_round_communities(project.round, payload.community_ids),
+        ),
+    )
+    return _detail(request, grant_project_id)
+
+
+@router.post(
+    "/projects/{grant_project_id}/withdraw",
+    response={200: GrantProjectDetailOut, **ERRORS},
+    operation_id="grants_projects_withdraw",
+    summary="撤回申报 before a decision (round 申报中 or 评审中), with the organisation's reason; again: no change",
+)
+def grants_projects_withdraw(
+    request: HttpRequest, grant_project_id: int, payload: GrantWithdrawIn
+) -> GrantProjectDetailOut:
+    sa.project_withdraw(actor=request.user, project=_project(request, grant_project_id), reason=payload.reason)
+    return _detail(request, grant_project_id)
 
 
 @router.get(

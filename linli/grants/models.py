@@ -112,6 +112,7 @@ class ProjectStatus(models.TextChoices):
     REJECTED = "rejected", _("不予立项")
     COMPLETED = "completed", _("已结项")
     TERMINATED = "terminated", _("已终止")
+    WITHDRAWN = "withdrawn", _("已撤回")  # the organisation withdrew it before a decision (services_apply)
 
 
 APPROVED_STATES = (ProjectStatus.APPROVED, ProjectStatus.COMPLETED, ProjectStatus.TERMINATED)
@@ -176,7 +177,9 @@ class GrantProject(ScopedModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["round", "organisation", "title"], name="grant_project_title_once_per_organisation"
+                fields=["round", "organisation", "title"],
+                condition=~Q(status="withdrawn"),
+                name="grant_project_title_once_per_organisation",
             ),
             models.UniqueConstraint(
                 fields=["created_by", "idempotency_key"],
@@ -193,7 +196,7 @@ class GrantProject(ScopedModel):
                 name="grant_project_paid_within_granted",
             ),
             models.CheckConstraint(
-                condition=Q(granted_fen__isnull=True, status__in=["submitted", "rejected"])
+                condition=Q(granted_fen__isnull=True, status__in=["submitted", "rejected", "withdrawn"])
                 | Q(granted_fen__isnull=False, status__in=["approved", "completed", "terminated"]),
                 name="grant_project_granted_when_approved",
             ),

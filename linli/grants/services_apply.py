@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from linli.audit.services import audit_record
 from linli.core import crypto
@@ -27,7 +28,7 @@ from linli.core.text import clean_text
 from linli.grants.models import GrantProject, GrantRound, ProjectCommunity, ProjectStatus, RoundStatus
 from linli.grants.money import check_fen, yuan
 from linli.grants.permissions import may_register
-from linli.grants.services import TEXT_MAX, TITLE_MAX, choice, event, lock_round, whole_number
+from linli.grants.services import NOTE_MAX, TEXT_MAX, TITLE_MAX, choice, event, lock_round, whole_number
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place, PlaceKind
 
@@ -87,6 +88,13 @@ def _require_open(round_: GrantRound) -> None:
         raise Conflict(_("申报已于 %(day)s 截止") % {"day": round_.closes_on.isoformat()}, field="round_id")
 
 
+def _same_title(round_: GrantRound, organisation: Organisation, title: str) -> Any:
+    """The organisation's live application under ``title`` in the round (a withdrawn one frees its title)."""
+    return GrantProject.objects.filter(round=round_, organisation=organisation, title=title).exclude(
+        status=ProjectStatus.WITHDRAWN
+    )
+
+
 @transaction.atomic
 def project_register(
     *, actor: Any, round_: GrantRound, fields: ApplicationFields, idempotency_key: str = ""
@@ -136,7 +144,7 @@ def project_register(
     phone = normalise_phone(str(fields.contact_phone or ""), field="contact_phone")
 
     def create() -> GrantProject:
-        if GrantProject.objects.filter(round=locked, organisation=organisation, title=title).exists():
+        if _same_title(locked, organisation, title).exists():
             raise Conflict(
                 _("“%(org)s”已在本轮申报“%(title)s”") % {"org": organisation.name, "title": title}, field="title"
             )
@@ -180,3 +188,130 @@ def project_register(
             field=service_field,
         )
     return project, created
+
+
+# ----------------------------------------------------------------------------- correcting and withdrawing
+
+
+def _served(project: GrantProject) -> list[Place]:
+    return list(Place.objects.filter(pk__in=ProjectCommunity.objects.filter(project=project).values("place_id")))
+
+
+@transaction.atomic
+def project_correct(*, actor: Any, project: GrantProject, fields: ApplicationFields) -> GrantProject:
+    """修改申报: correct what was typed from the paper form while the round is still 申报中 and nothing is decided —
+    the title, field, amount, planned 人次, summary, contact and communities (a blank phone keeps the one on file). The
+    applying organisation does not change: another organisation's application is a new one. The same checks as
+    registering; the changed fields are audited by name (the phone's value never) and shown on the timeline."""
+    communities = _communities(project.round, list(fields.communities))
+    if not may_register(actor, project.place_path, communities) or not may_register(
+        actor, project.place_path, _served(project)
+    ):
+        raise Forbidden(_("您的岗位无权修改这项申报"))
+    round_ = lock_round(project.round)
+    locked = GrantProject.objects.select_for_update().get(pk=project.pk)
+    if locked.status != ProjectStatus.SUBMITTED:
+        raise Conflict(_("该申报已“%(now)s”,不能再修改") % {"now": ProjectStatus(locked.status).label}, field="status")
+    if round_.status != RoundStatus.OPEN:
+        raise Conflict(_("评审开始后不能修改申报,如有变化请撤回后由评审人员知悉"), field="status")
+    new: dict[str, Any] = {
+        "title": clean_text(fields.title, field="title", label=_("项目名称"), max_length=TITLE_MAX),
+        "service_field": choice(
+            fields.service_field, list(round_.service_fields), field="service_field", label=_("服务领域")
+        ),
+        "requested_fen": check_fen(fields.requested_fen, field="requested_fen", label=_("申请资助金额")),
+        "planned_beneficiaries": whole_number(
+            fields.planned_beneficiaries,
+            field="planned_beneficiaries",
+            label=_("计划服务人次"),
+            low=1,
+            high=BENEFICIARIES_MAX,
+        ),
+        "summary": clean_text(fields.summary, field="summary", label=_("项目简介"), max_length=TEXT_MAX),
+        "contact_name": clean_text(
+            fields.contact_name, field="contact_name", label=_("联系人"), max_length=CONTACT_MAX
+        ),
+    }
+    if new["requested_fen"] > round_.budget_fen:
+        raise InvalidInput(
+            _("申请资助金额不能超过本轮预算 %(budget)s 元") % {"budget": yuan(round_.budget_fen)}, field="requested_fen"
+        )
+    if new["title"] != locked.title and _same_title(round_, locked.organisation, new["title"]).exists():
+        raise Conflict(
+            _("“%(org)s”已在本轮申报“%(title)s”") % {"org": locked.organisation.name, "title": new["title"]},
+            field="title",
+        )
+    changed = [name for name, value in new.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, new[name])
+    raw_phone = str(fields.contact_phone or "").strip()
+    if raw_phone:
+        phone = normalise_phone(raw_phone, field="contact_phone")
+        digest = crypto.keyed_hash("phone", phone)
+        if digest != locked.phone_hash:
+            locked.phone_enc, locked.phone_hash = crypto.encrypt(phone), digest
+            changed += ["phone_enc", "phone_hash"]
+    before = sorted(p.pk for p in _served(locked))
+    after = sorted(p.pk for p in communities)
+    if before != after:
+        ProjectCommunity.objects.filter(project=locked).delete()
+        ProjectCommunity.objects.bulk_create(
+            [ProjectCommunity(project=locked, place=p, place_path=p.path) for p in communities]
+        )
+    if not changed and before == after:
+        return locked
+    if changed:
+        locked.save(update_fields=changed)
+    names = [n for n in changed if n != "phone_hash"] + (["communities"] if before != after else [])
+    labels = [str(CORRECTABLE.get(n, n)) for n in names]
+    event(locked, actor, locked.status, locked.status, _("修改申报:%(fields)s") % {"fields": "、".join(labels)})
+    shown = {n: new[n] for n in changed if n in new}
+    audit_record(
+        action="grants.project_corrected",
+        actor=actor,
+        target=locked,
+        fields=names,
+        values=shown,
+        communities=after if before != after else None,
+    )
+    return locked
+
+
+CORRECTABLE = {
+    "title": _lazy("项目名称"),
+    "service_field": _lazy("服务领域"),
+    "requested_fen": _lazy("申请资助金额"),
+    "planned_beneficiaries": _lazy("计划服务人次"),
+    "summary": _lazy("项目简介"),
+    "contact_name": _lazy("联系人"),
+    "phone_enc": _lazy("联系电话"),
+    "communities": _lazy("服务社区"),
+}
+
+
+@transaction.atomic
+def project_withdraw(*, actor: Any, project: GrantProject, reason: Any) -> GrantProject:
+    """撤回申报: the organisation withdraws its application (staff record it with the organisation's reason) before a
+    decision, while the round is 申报中 or 评审中. Withdrawn applications are kept (timeline, audit), leave the
+    review list and free their title for a new application."""
+    if not may_register(actor, project.place_path, _served(project)):
+        raise Forbidden(_("您的岗位无权撤回这项申报"))
+    text = clean_text(reason, field="reason", label=_("撤回原因"), max_length=NOTE_MAX)
+    locked = GrantProject.objects.select_for_update().get(pk=project.pk)
+    if locked.status == ProjectStatus.WITHDRAWN:
+        return locked
+    if locked.status != ProjectStatus.SUBMITTED:
+        raise Conflict(_("该申报已“%(now)s”,不能撤回") % {"now": ProjectStatus(locked.status).label}, field="status")
+    round_status = GrantRound.objects.filter(pk=locked.round_id).values_list("status", flat=True).get()
+    if round_status not in (RoundStatus.OPEN, RoundStatus.REVIEWING):
+        raise Conflict(
+            _("资助轮次当前为“%(now)s”,不能撤回申报") % {"now": RoundStatus(round_status).label}, field="status"
+        )
+    locked.status = ProjectStatus.WITHDRAWN
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.decision_note = text
+    locked.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
+    event(locked, actor, ProjectStatus.SUBMITTED, ProjectStatus.WITHDRAWN, text)
+    audit_record(action="grants.project_withdrawn", actor=actor, target=locked, reason=text)
+    return locked

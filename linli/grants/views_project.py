@@ -6,6 +6,7 @@ it but may not do what they posted gets 403."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,14 +18,15 @@ from django.utils.translation import gettext as _
 from linli.core.dates import parse_day
 from linli.core.errors import InvalidInput
 from linli.grants import selectors as sel
+from linli.grants import services_apply as sa
 from linli.grants import services_delivery as sd
 from linli.grants import services_review as sr
-from linli.grants.models import Grade, GrantProject, ProjectStatus, RoundStatus, Tranche
+from linli.grants.models import Grade, GrantProject, ProjectStatus, RoundStatus, ServiceField, Tranche
 from linli.grants.money import parse_yuan, yuan_plain
-from linli.grants.permissions import may_report, may_reveal, may_review, may_run
-from linli.grants.views_common import PAGE_ERRORS, form_error
+from linli.grants.permissions import may_register, may_report, may_reveal, may_review, may_run
+from linli.grants.views_common import PAGE_ERRORS, form_error, pick_many
 
-FORMS = {"score", "approve", "reject", "report", "disburse", "complete", "terminate", "reveal"}
+FORMS = {"score", "approve", "reject", "report", "disburse", "complete", "terminate", "reveal", "correct", "withdraw"}
 
 
 @login_required
@@ -53,6 +55,8 @@ def project_page(request: HttpRequest, grant_project_id: int) -> HttpResponse:
     reviews = may_review(user, project.place_path)
     carried_out = status == ProjectStatus.APPROVED
     avg, count = sel.score_summary(project)
+    registers = status == ProjectStatus.SUBMITTED and may_register(user, project.place_path, project_places(project))
+    correcting = registers and round_status == RoundStatus.OPEN
     return render(
         request,
         "grants/project.html",
@@ -73,6 +77,11 @@ def project_page(request: HttpRequest, grant_project_id: int) -> HttpResponse:
             "may_report": carried_out and may_report(user, project.place_path, paths),
             "may_pay": carried_out and runs,
             "may_end": carried_out and runs,
+            "may_correct": correcting,
+            "may_withdraw": registers and round_status in (RoundStatus.OPEN, RoundStatus.REVIEWING),
+            "communities": sel.registrable_communities(user, project.round) if correcting else [],
+            "offered_fields": [(v, label) for v, label in ServiceField.choices if v in project.round.service_fields],
+            "correct_values": _correct_values(request, project, form, error) if correcting else {},
             "granted_default": yuan_plain(project.requested_fen),
             "unpaid": yuan_plain(project.unpaid_fen) if project.approved else "",
             "tranches": Tranche.choices,
@@ -127,7 +136,50 @@ def _act(request: HttpRequest, project: GrantProject, form: str) -> str:
     if form == "complete":
         sd.project_complete(actor=user, project=project, grade=data.get("grade", ""), summary=data.get("summary", ""))
         return _("项目已结项。")
+    if form == "correct":
+        sa.project_correct(actor=user, project=project, fields=_fields_from(request, project))
+        return _("申报已修改。")
+    if form == "withdraw":
+        sa.project_withdraw(actor=user, project=project, reason=data.get("reason", ""))
+        return _("申报已撤回。")
     if form == "terminate":
         sd.project_terminate(actor=user, project=project, reason=data.get("reason", ""))
         return _("项目已终止。")
     raise InvalidInput(_("请使用页面上的表单提交"))
+
+
+def project_places(project: GrantProject) -> list[Any]:
+    return [c.place for c in project.served.all()]
+
+
+def _correct_values(request: HttpRequest, project: GrantProject, form: str, error: Any) -> Any:
+    return request.POST if error and form == "correct" else _current(project)
+
+
+def _current(project: GrantProject) -> dict[str, Any]:
+    """The correction form's values, as a posted form would carry them (the phone stays blank: kept unless typed)."""
+    return {
+        "title": project.title,
+        "service_field": project.service_field,
+        "requested": yuan_plain(project.requested_fen),
+        "planned_beneficiaries": str(project.planned_beneficiaries),
+        "summary": project.summary,
+        "contact_name": project.contact_name,
+        "community_ids": [str(c.place_id) for c in project.served.all()],
+    }
+
+
+def _fields_from(request: HttpRequest, project: GrantProject) -> sa.ApplicationFields:
+    data = request.POST
+    communities = sel.registrable_communities(request.user, project.round)
+    return sa.ApplicationFields(
+        organisation=None,
+        title=data.get("title", ""),
+        service_field=data.get("service_field", ""),
+        requested_fen=parse_yuan(data.get("requested"), field="requested", label=_("申请资助金额")),
+        planned_beneficiaries=data.get("planned_beneficiaries", ""),
+        summary=data.get("summary", ""),
+        contact_name=data.get("contact_name", ""),
+        contact_phone=data.get("contact_phone", ""),
+        communities=pick_many(communities, data.getlist("community_ids"), "community_ids", _("服务社区")),
+    )
