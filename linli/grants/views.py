@@ -25,6 +25,7 @@ from linli.grants.models import GrantProject, GrantRound, RoundKind, RoundStatus
 from linli.grants.money import parse_yuan, yuan_plain
 from linli.grants.permissions import may_review, may_run
 from linli.grants.views_common import PAGE_ERRORS, PageError, form_error, period, pick, pick_many
+from linli.people.sheets import XLSX_CONTENT_TYPE
 
 STATUS_FORMS = {"round_open", "round_review", "round_close"}
 ROUND_FORMS = {"round_update", "register", "approve", "reject", *STATUS_FORMS}
@@ -213,15 +214,12 @@ def _register(request: HttpRequest, round_: GrantRound) -> GrantProject:
     return project
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @login_required
 def round_export(request: HttpRequest, round_id: int) -> HttpResponse:
     """The round's applications as .xlsx (those who run the round; audited)."""
     round_ = sel.access_round(request.user, round_id)
     body = export.round_export(actor=request.user, round_=round_, request=request)
-    response = HttpResponse(body, content_type=XLSX)
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''grant-round-{round_.pk}.xlsx"
     return response
 

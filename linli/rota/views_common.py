@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
+from linli.people.sheets import XLSX_CONTENT_TYPE
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FormError = InvalidInput | Conflict | Forbidden
 
 
@@ -34,6 +34,6 @@ def form_error(form: str, error: FormError | None, row: Any = "") -> dict[str, A
 
 
 def xlsx_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
     return response
