@@ -476,6 +476,8 @@ def test_the_party_org_page_and_the_api_record_the_unit_and_a_grid_worker_cannot
     branch.refresh_from_db()
     assert branch.organisation_id == world.company.pk
     assert world.company.name in street.get(url).content.decode()
+    unit_page = street.get(reverse("orgs:organisation", args=[world.company.pk])).content.decode()
+    assert branch.name in unit_page.split('id="org-party"')[1]
     api = f"/api/v1/orgs/party/{branch.pk}/organisation"
     cleared = api_as("street").put(api, {"organisation_id": None}, content_type="application/json")
     assert cleared.status_code == 200 and cleared.json()["organisation_id"] is None

@@ -17,7 +17,7 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.orgs import services as s
 from linli.orgs.models import OrganisationKind
-from linli.orgs.selectors import access_organisation, managed_places, visible_organisations
+from linli.orgs.selectors import access_organisation, active_party_orgs, managed_places, visible_organisations
 from linli.orgs.views_common import form_error, pick
 from linli.places.models import PlaceKind
 
@@ -124,6 +124,7 @@ def organisation_detail(request: HttpRequest, org_id: int) -> HttpResponse:
         {
             "org": org,
             "served": served,
+            "party_orgs": list(active_party_orgs(user).filter(organisation=org).order_by("path")),
             "kept": kept,
             "may_edit": may_edit,
             "options": [
