@@ -25,6 +25,30 @@ def test_admin_sees_everything(users):
     assert scope_for(users["admin"]).everything
 
 
+def test_an_administrator_with_a_ledger_record_sees_every_row_not_only_their_own(users):
+    """``Q() | own_q`` is ``own_q`` to Django (an empty Q drops out of an OR): "everything" must not be ORed."""
+    from django.contrib.auth import get_user_model
+
+    admin = users["admin"]
+    if admin.person_id is None:
+        admin.person = Person.objects.exclude(user__isnull=False).order_by("id").first()
+        get_user_model().objects.filter(pk=admin.pk).update(person=admin.person)
+    assert Person.own_q(admin) is not None
+    assert Person.objects.visible_to(admin).count() == Person.objects.count() > 1
+
+
+def test_everything_ored_with_another_condition_is_still_everything(users):
+    from django.db.models import Q
+
+    from linli.orgs.models import Organisation
+    from linli.orgs.selectors import visible_organisations
+
+    scope = scope_for(users["admin"])
+    assert Place.objects.filter(scope.q("path") | Q(pk=-1)).count() == Place.objects.count()
+    assert Place.objects.exclude(scope.q("path")).count() == 0
+    assert visible_organisations(users["admin"]).count() == Organisation.objects.count()
+
+
 def test_resident_has_no_staff_scope(users):
     assert scope_for(users["resident"]).empty
 

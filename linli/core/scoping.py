@@ -47,7 +47,10 @@ class Scope:
 
     def q(self, field: str) -> Q:
         if self.everything:
-            return Q()
+            # Always true, and not empty: ``Q()`` would vanish from an OR (``Q() | x`` is ``x`` to Django), so
+            # ``scope.q(f) | published`` would narrow an administrator to the published rows. ``~Q(pk__in=[])``
+            # compiles to no condition at all.
+            return ~Q(pk__in=[])
         if not self.paths:
             return Q(pk__in=[])
         result = Q()
@@ -245,6 +248,9 @@ class ScopedQuerySet(models.QuerySet[M], Generic[M]):
     def visible_to(self, user: User) -> ScopedQuerySet[M]:
         model: Any = self.model
         scope = scope_for(user, getattr(model, "SCOPE_CAPABILITY", None))
+        if scope.everything:
+            # Not ``Q() | own``: Django drops an empty Q from an OR, which would narrow "everything" to own rows.
+            return self.all()
         condition = scope.q(model.SCOPE_PATH_FIELD)
         own = getattr(model, "own_q", None)
         if own is not None and getattr(user, "is_authenticated", False):
