@@ -120,8 +120,10 @@ def _register() -> None:
     from linli.cobuilding.api import router as cobuilding_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.cobuilding.api_overview import router as cobuilding_overview_router
+    from linli.commons.api import router as commons_router
     from linli.deliberation.api import router as deliberation_router
     from linli.duties.api import router as duties_router
+    from linli.elections.api import router as elections_router
     from linli.grants.api import router as grants_router
     from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
@@ -143,6 +145,8 @@ def _register() -> None:
     from linli.visits.api import router as visits_router
     from linli.volunteering.api import router as volunteering_router
     from linli.workdays.api import router as workdays_router
+    from linli.workforce.api import router as workforce_router
+    from linli.workforce.api_training import router as workforce_training_router
 
     api.add_router("/", accounts_router)
     api.add_router("/places", places_router)
@@ -165,8 +169,12 @@ def _register() -> None:
     api.add_router("/rota", rota_router)  # 七天不打烊: duty desks, shifts, swaps, auto-schedule
     api.add_router("/rota", rota_comp_router)  # compensatory days (调休), balance, figures
     api.add_router("/grants", grants_router)  # 公益创投 and social-assistance service projects
+    api.add_router("/commons", commons_router)  # 小区公共收益台账与公示: ledgers, entries, reversals, 公示, figures
     api.add_router("/venues", venues_router)  # 场地预约与“双向开放”: venues, free and busy, figures
     api.add_router("/venues", venues_bookings_router)  # bookings, approvals, cancellations, no-shows
+    api.add_router("/elections", elections_router)  # 业委会、监事会选举与换届 (民法典第278条)
+    api.add_router("/workforce", workforce_router)  # 社区工作者队伍: register, grades, leaves, figures
+    api.add_router("/workforce", workforce_training_router)  # 培训 sessions and attendance
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

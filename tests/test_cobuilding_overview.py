@@ -337,7 +337,7 @@ def test_the_page_shows_the_figures_and_the_gaps_to_street_staff(client_as: Any,
     assert f'data-figure="complete">{f.rows[0].complete}<' in html
     assert world.compound.name in html or f.gaps_total > len(f.gaps)
     dashboard = client_as("street").get(reverse("insights:dashboard"), {"node": places.street.pk}).content.decode()
-    assert f'{reverse("cobuilding:overview")}?node={places.street.pk}' in dashboard
+    assert f"{reverse('cobuilding:overview')}?node={places.street.pk}" in dashboard
 
 
 def test_a_grid_worker_gets_the_404_of_a_missing_page_and_a_community_worker_cannot_read_another_community(

@@ -94,6 +94,9 @@ PARAM_MODEL = {
     "round_id": "grants.GrantRound",
     "grant_project_id": "grants.GrantProject",
     "desk_id": "rota.DutyDesk",
+    "notice_id": "commons.Notice",
+    "worker_id": "workforce.Worker",
+    "training_id": "workforce.Training",
 }
 PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another table
     ("tickets", "photo_id"): "tickets.TicketPhoto",
@@ -105,6 +108,8 @@ PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another t
     ("notify", "delivery_id"): "notify.Delivery",
     ("venues", "venue_id"): "venues.Venue",
     ("venues", "booking_id"): "venues.Booking",
+    ("elections", "election_id"): "elections.Election",
+    ("commons", "entry_id"): "commons.Entry",
 }
 CHILD_PARAM = {  # child parameter → (model, parent parameter, foreign key to the parent)
     "comment_id": ("deliberation.TopicComment", "topic_id", "topic_id"),
@@ -350,9 +355,16 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/venues/": ["place", "purpose", "capacity", "from", "to"],
     "/venues/mine/": [],
     "/venues/new/": ["place"],
+    "/elections/": ["place", "from", "to"],
+    "/elections/new/": ["place"],
+    "/commons/": ["node", "from", "to"],
     "/grants/": ["node", "from", "to"],
     "/rota/figures/": ["node", "since", "until"],
     "/rota/desks/new/": [],
+    "/workforce/": ["node", "status", "employment", "cursor"],
+    "/workforce/figures/": ["node", "from", "to"],
+    "/workforce/trainings/": ["cursor"],
+    "/workforce/new/": [],
     "/visits/figures/": ["node", "since", "until"],
     "/visits/hazards/": ["name"],
     "/visits/": ["all", "cursor", "kind"],

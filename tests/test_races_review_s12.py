@@ -93,7 +93,7 @@ def test_a_double_submitted_ownership_is_recorded_once(monkeypatch: pytest.Monke
     _demo()
     _slow_audit(monkeypatch, "linli.people.services")
     from linli.deliberation.models import Vote
-    from linli.deliberation.services_votes import _owner_voters
+    from linli.deliberation.services_votes import owner_voters
     from linli.people.models import Ownership, Person
     from linli.people.services import ownership_record
     from linli.places.models import Household
@@ -108,7 +108,7 @@ def test_a_double_submitted_ownership_is_recorded_once(monkeypatch: pytest.Monke
     # what a vote opened now would give this owner: 90 m², not 90 × the number of rows
     areas = [
         v.area_m2
-        for v in _owner_voters(Vote(place_path=compound.path), timezone.localdate())
+        for v in owner_voters(Vote(place_path=compound.path), timezone.localdate())
         if v.person_id == person.pk
     ]
     assert (rows, areas) == (1, [90])

@@ -75,10 +75,20 @@ TABLE: dict[str, str] = {
     "venues_availability": "booking_venue",
     "venues_bookings_list": "booking_venue",
     "venues_bookings_read": "venue_booking",
+    "commons_ledger_read": "compound",
+    "commons_entries_list": "compound",
+    "commons_entries_read": "commons_entry",
+    "commons_notices_list": "compound",
+    "commons_notices_read": "commons_notice",
     "grants_rounds_read": "grant_round",
     "grants_projects_read": "grant_project",
     "rota_desks_read": "rota_desk",
     "rota_desks_staff_list": "rota_desk",
+    "elections_read": "election",
+    "elections_result": "election",
+    "elections_voters_list": "election",
+    "workforce_workers_read": "workforce_worker",
+    "workforce_trainings_read": "workforce_training",
 }
 
 # Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
@@ -378,6 +388,51 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
         ),
     )  # fmt: skip
 
+    from linli.workforce import services as workforce
+    from linli.workforce import services_training as workforce_training
+
+    # a worker of the other community (its own staff member) and a session that community held
+    w.workforce_worker, _ = workforce.worker_hire(
+        actor=street,
+        person=Person.objects.get(pk=staff_there),
+        details=workforce.WorkerDetails(place=other, post="other", grade=6, qualification="assistant"),
+        hired_on=dt.date(2024, 1, 1),
+    )
+    w.workforce_training, _ = workforce_training.training_create(
+        actor=street,
+        place=other,
+        fields=workforce_training.TrainingFields(
+            title="滨湖社区业务培训", topic="service", held_on=today - dt.timedelta(days=1), hours="2"
+        ),
+    )
+
+    from linli.commons import services as commons_services
+    from linli.commons.services_notices import notice_publish
+    from tests.commons_support import last_quarter
+
+    # a shared-income entry of last quarter in the other community's compound, and that quarter's 公示
+    year, quarter, first, last = last_quarter()
+    w.commons_entry, _ = commons_services.entry_record(
+        actor=street,
+        compound=compound,
+        fields=commons_services.EntryFields(
+            kind="income", category="parking", amount_fen=1_000_000, occurred_on=last, summary="滨湖停车费",
+            period_start=first, period_end=last, receipt_no="BH-001",
+        ),
+    )  # fmt: skip
+    w.commons_notice = notice_publish(actor=street, compound=compound, year=year, quarter=quarter)
+
+    from linli.elections import services as election_services
+
+    w.election, _ = election_services.election_create(
+        actor=street,
+        place=compound,
+        fields=election_services.ElectionFields(
+            kind="founding", body="supervisory_board", seats=3,
+            term_starts=today + dt.timedelta(days=30), term_ends=today + dt.timedelta(days=30 + 365 * 3),
+        ),
+    )  # fmt: skip
+
     from linli.interop.webhooks import webhook_subscriber_create
 
     w.subscriber, _secret = webhook_subscriber_create(
@@ -542,6 +597,12 @@ PAGES: dict[str, str] = {
     "/venues/{}/edit/": "booking_venue",
     "/venues/{}/week/": "booking_venue",
     "/venues/bookings/{}/": "venue_booking",
+    "/commons/compounds/{}/": "compound",
+    "/commons/compounds/{}/record/": "compound",
+    "/commons/compounds/{}/export.xlsx": "compound",
+    "/commons/compounds/{}/public/": "compound",
+    "/commons/entries/{}/": "commons_entry",
+    "/commons/notices/{}/": "commons_notice",
     "/grants/rounds/{}/": "grant_round",
     "/grants/rounds/{}/export.xlsx": "grant_round",
     "/grants/projects/{}/": "grant_project",
@@ -549,6 +610,13 @@ PAGES: dict[str, str] = {
     "/rota/desks/{}/settings/": "rota_desk",
     "/rota/desks/{}/schedule/": "rota_desk",
     "/rota/desks/{}/rota.xlsx": "rota_desk",
+    "/elections/{}/": "election",
+    "/elections/{}/vote/": "election",
+    "/elections/{}/result/": "election",
+    "/elections/{}/paper/": "election",
+    "/workforce/{}/": "workforce_worker",
+    "/workforce/{}/edit/": "workforce_worker",
+    "/workforce/trainings/{}/": "workforce_training",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {

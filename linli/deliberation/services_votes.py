@@ -91,7 +91,7 @@ def vote_create(
     return vote
 
 
-def _current_ownerships(place_path: str, today: dt.date) -> Any:
+def current_ownerships(place_path: str, today: dt.date) -> Any:
     return (
         Ownership.objects.filter(place_path__under=place_path)
         .filter(Q(since__isnull=True) | Q(since__lte=today))
@@ -99,7 +99,7 @@ def _current_ownerships(place_path: str, today: dt.date) -> Any:
     )
 
 
-def _owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
+def owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
     """Owners counted as the Supreme People's Court's interpretation on building ownership (Art. 9) says:
     one head per exclusive part (专有部分), so co-owners of a flat are one voter; and one head per
     buyer, so a sole owner of several flats is one voter with their areas summed.
@@ -107,7 +107,7 @@ def _owner_voters(vote: Vote, today: dt.date) -> list[Voter]:
     (A person who co-owns one flat and solely owns another is a head through each; the ledger
     rarely holds that case and the interpretation does not settle it.)
     """
-    rows = _current_ownerships(vote.place_path, today).select_related("person", "household__place")
+    rows = current_ownerships(vote.place_path, today).select_related("person", "household__place")
     owners_of: dict[int, dict[int, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     names: dict[int, str] = {}
     flats: dict[int, Household] = {}
@@ -164,7 +164,7 @@ def vote_open(*, actor: Any, vote: Vote) -> Vote:
         raise Conflict(gettext("截止时间已过,不能开启"))
     today = timezone.localdate()
     if vote.electorate == Electorate.OWNERS:
-        voters = _owner_voters(vote, today)
+        voters = owner_voters(vote, today)
     elif vote.electorate == Electorate.HOUSEHOLDS:
         voters = _household_voters(vote)
     else:
@@ -192,7 +192,7 @@ def own_voter(user: Any, vote: Vote) -> Voter | None:
     if mine is not None or vote.electorate != Electorate.OWNERS:
         return mine
     # A co-owner casts the one ballot of the flat they share.
-    flats = _current_ownerships(vote.place_path, timezone.localdate()).filter(person=person).values("household_id")
+    flats = current_ownerships(vote.place_path, timezone.localdate()).filter(person=person).values("household_id")
     return Voter.objects.filter(vote=vote, household_id__in=flats).order_by("id").first()
 
 

@@ -71,6 +71,9 @@ DEMO_HOOKS = [
     "linli.teams.demo:build_demo_teams",
     "linli.duties.demo:build_demo_duties",
     "linli.venues.demo:build_demo_venues",
+    "linli.elections.demo:build_demo_elections",
+    "linli.commons.demo:build_demo_commons",  # after deliberation (owners) and cobuilding (committees)
+    "linli.workforce.demo:build_demo_workforce",
     "linli.rota.demo:build_demo_rota",
     "linli.grants.demo:build_demo_grants",
     "linli.routing.demo:build_demo_routing",
