@@ -311,7 +311,8 @@ def proxy_withdraw(*, actor: Any, registration: ProxyRegistration) -> None:
     registration.delete()
 
 
-def _proxy_check(proxy: Person | None, authorisation: str) -> str:
+def proxy_authorisation_check(proxy: Person | None, authorisation: str) -> str:
+    """The written authorisation a proxy ballot carries (owners' votes and committee elections alike)."""
     authorisation = (authorisation or "").strip()
     if proxy is not None and not authorisation:
         raise InvalidInput(gettext("代理投票须登记业主的书面授权"), field="proxy_authorisation")
@@ -344,7 +345,7 @@ def ballot_cast(
     registration = ProxyRegistration.objects.filter(vote=vote, voter=for_voter).first()
     if registration is not None and registration.proxy_id != proxy.pk:
         raise Forbidden(gettext("该投票人已委托他人代理投票"), field="voter_id")
-    authorisation = registration.document if registration else _proxy_check(proxy, proxy_authorisation)
+    authorisation = registration.document if registration else proxy_authorisation_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,
         voter=for_voter,
@@ -373,7 +374,7 @@ def ballot_enter_paper(
     if voter.vote_id != vote.pk:
         raise InvalidInput(gettext("投票人不属于本次表决"), field="voter_id")
     number = clean_text(paper_number, field="paper_number", label=gettext("纸质票编号"), max_length=32)
-    authorisation = _proxy_check(proxy, proxy_authorisation)
+    authorisation = proxy_authorisation_check(proxy, proxy_authorisation)
     return _record(
         vote=vote,
         voter=voter,

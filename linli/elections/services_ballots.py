@@ -23,7 +23,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.text import clean_text
-from linli.deliberation.services_votes import ONLINE_PROXIES_MAX
+from linli.deliberation.services_votes import ONLINE_PROXIES_MAX, proxy_authorisation_check
 from linli.elections.models import (
     Candidate,
     Channel,
@@ -117,15 +117,6 @@ def _unregistered_online(election: Election, proxy: Person) -> int:
     )
 
 
-def _proxy_check(proxy: Person | None, authorisation: str) -> str:
-    text = (authorisation or "").strip()
-    if proxy is not None and not text:
-        raise InvalidInput(_("代理投票须登记业主的书面授权"), field="proxy_authorisation")
-    if len(text) > 200:
-        raise InvalidInput(_("授权说明不能超过 200 字"), field="proxy_authorisation")
-    return text
-
-
 def _record(
     *,
     election: Election,
@@ -200,7 +191,7 @@ def ballot_cast(
     registration = ElectionProxy.objects.filter(election=election, voter=for_voter).first()
     if registration is not None and registration.proxy_id != proxy.pk:
         raise Forbidden(_("该投票人已委托他人代理投票"), field="voter_id")
-    authorisation = registration.document if registration else _proxy_check(proxy, proxy_authorisation)
+    authorisation = registration.document if registration else proxy_authorisation_check(proxy, proxy_authorisation)
     return _record(
         election=election,
         voter=for_voter,
@@ -230,7 +221,7 @@ def ballot_enter_paper(
         raise InvalidInput(_("投票人不属于本次选举"), field="voter_id")
     number = clean_text(paper_number, field="paper_number", label=_("纸质票编号"), max_length=32)
     choices = clean_choices(election, candidate_ids)
-    authorisation = _proxy_check(proxy, proxy_authorisation)
+    authorisation = proxy_authorisation_check(proxy, proxy_authorisation)
     return _record(
         election=election,
         voter=voter,
