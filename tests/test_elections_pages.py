@@ -100,6 +100,31 @@ def test_staff_enter_paper_ballots_and_a_repeated_number_is_refused_on_the_page(
     assert client_as("grid").get(url).status_code == 404
 
 
+def test_staff_register_and_withdraw_a_written_proxy_on_the_paper_page_and_a_bad_id_keeps_the_form(
+    client_as: Any, users: Any, places: Any, owners: list[Any]
+) -> None:
+    from linli.elections.models import ElectionProxy
+
+    election = voting(users["community"], places.compounds[0], owners[:2], seats=1)
+    staff = client_as("community")
+    url = f"/elections/{election.pk}/paper/"
+    voter = voter_of(election, owners[3])
+    refused = staff.post(
+        url, {"form": "proxy", "voter_id": voter.pk, "proxy_person_id": "999999999", "document": "委托书 W-1"}
+    )
+    assert refused.status_code == 422 and 'value="委托书 W-1"' in refused.content.decode()
+    done = staff.post(
+        url, {"form": "proxy", "voter_id": voter.pk, "proxy_person_id": owners[4].pk, "document": "委托书 W-1"}
+    )
+    assert done.status_code == 302
+    registration = ElectionProxy.objects.get(election=election, voter=voter)
+    assert registration.proxy_id == owners[4].pk
+    assert f'data-proxy="{registration.pk}"' in staff.get(url).content.decode()
+    assert staff.post(url, {"form": "proxy_withdraw", "proxy_id": registration.pk}).status_code == 302
+    assert not ElectionProxy.objects.filter(election=election).exists()
+    assert client_as("grid").post(url, {"form": "proxy_withdraw", "proxy_id": 1}).status_code == 404
+
+
 def test_the_result_page_shows_each_candidates_counts_and_never_who_voted_how(
     client_as: Any, users: Any, places: Any, owners: list[Any]
 ) -> None:

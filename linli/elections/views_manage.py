@@ -12,15 +12,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from linli.core.dates import parse_day
-from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.forms import pick
 from linli.core.identifiers import parse_id
+from linli.core.scoping import get_or_not_found
 from linli.elections import selectors as sel
 from linli.elections import services as es
 from linli.elections import services_ballots as eb
-from linli.elections.models import Body, ElectionKind, ElectionStatus
+from linli.elections.models import Body, ElectionKind, ElectionProxy, ElectionStatus
 from linli.elections.views_common import form_error
 from linli.orgs.models import Organisation
+from linli.people.models import Person
 
 VOTERS_SHOWN = 2000
 
@@ -88,6 +90,9 @@ def paper(request: HttpRequest, election_id: int) -> HttpResponse:
     item = sel.access_managed_election(user, election_id)
     error: InvalidInput | Conflict | None = None
     data: Any = {}
+    form = request.POST.get("form", "paper") if request.method == "POST" else ""
+    if form in ("proxy", "proxy_withdraw"):
+        return _proxy(request, item, form)
     if request.method == "POST":
         data = request.POST
         try:
@@ -109,12 +114,20 @@ def paper(request: HttpRequest, election_id: int) -> HttpResponse:
         else:
             messages.success(request, _("已录入纸质票 %(n)s。") % {"n": data.get("paper_number", "").strip()})
             return redirect("elections:paper", item.pk)
+    return _paper_page(request, item, data, error, "paper")
+
+
+def _paper_page(request: HttpRequest, item: Any, data: Any, error: Any, form: str) -> HttpResponse:
     waiting = list(sel.voters(item).filter(voted=False).order_by("label", "id")[:VOTERS_SHOWN])
     voted, roll = sel.turnout(item)
+    proxies = list(
+        ElectionProxy.objects.filter(election=item).select_related("voter", "proxy").order_by("voter__label", "id")
+    )
     return render(
         request,
         "elections/paper.html",
         {
+            "proxies": proxies,
             "election": item,
             "open": item.status == ElectionStatus.VOTING,
             "waiting": waiting,
@@ -122,8 +135,42 @@ def paper(request: HttpRequest, election_id: int) -> HttpResponse:
             "roll": roll,
             "candidates": sel.candidates(item),
             "data": data,
-            "chosen": [parse_id(x) for x in data.getlist("candidate")] if data else [],
-            **form_error("paper", error),
+            "chosen": [parse_id(x) for x in data.getlist("candidate")] if data and form == "paper" else [],
+            **form_error(form, error),
         },
         status=422 if error else 200,
     )
+
+
+def _proxy(request: HttpRequest, item: Any, form: str) -> HttpResponse:
+    """登记 or 撤销 a written authorisation (委托书) the staff have seen, on the paper-ballot page."""
+    data = request.POST
+    try:
+        if form == "proxy":
+            voter = pick(
+                list(sel.voters(item).filter(pk=parse_id(data.get("voter_id")) or 0)),
+                data.get("voter_id"),
+                "voter_id",
+                _("投票人"),
+            )
+            proxy = get_or_not_found(
+                Person.objects.visible_to(request.user),
+                parse_id(data.get("proxy_person_id")),
+                message=_("台账中未找到该受托人"),
+                field="proxy_person_id",
+            )
+            eb.proxy_register(
+                actor=request.user, election=item, voter=voter, proxy=proxy, document=data.get("document", "")
+            )
+            messages.success(request, _("已登记代理委托。"))
+        else:
+            registration = get_or_not_found(
+                ElectionProxy.objects.filter(election=item).select_related("election"),
+                parse_id(data.get("proxy_id")),
+                field="proxy_id",
+            )
+            eb.proxy_withdraw(actor=request.user, registration=registration)
+            messages.success(request, _("已撤销代理委托。"))
+    except (InvalidInput, Conflict, NotFound) as exc:
+        return _paper_page(request, item, data, exc, form)
+    return redirect("elections:paper", item.pk)
