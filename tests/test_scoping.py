@@ -205,3 +205,26 @@ def test_any_of_takes_a_list_or_a_one_column_query_and_means_the_same(places, dj
     with django_assert_num_queries(1):  # the query's values are read inside the one statement
         got = set(Place.objects.filter(path__any_of=streets_and_communities).values_list("pk", flat=True))
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        "linli.commons.permissions:ledger_q",
+        "linli.commons.permissions:notices_q",
+        "linli.elections.permissions:visible_q",
+        "linli.workforce.permissions:register_q",
+        "linli.workforce.permissions:training_q",
+        "linli.venues.permissions:insider_q",
+    ],
+)
+def test_an_apps_everything_condition_survives_being_ored_with_another(users, function):
+    """Each app's "who sees which rows" answers an administrator with a condition that stays everything when the
+    caller ORs it with more (a home's compound, published rows): never the empty ``Q()``."""
+    import importlib
+
+    from django.db.models import Q
+
+    module, name = function.split(":")
+    condition = getattr(importlib.import_module(module), name)(users["admin"], "path")
+    assert Place.objects.filter(condition | Q(pk=-1)).count() == Place.objects.count()

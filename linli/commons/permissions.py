@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, scope_for, scope_for_any
+from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for, scope_for_any
 
 COMMITTEE_KINDS = ("owners_committee", "supervisory_board")
 SECRETARY_KIND = "branch_secretary"
@@ -112,7 +112,7 @@ def ledger_q(user: Any, field: str = "place_path") -> Q:
         return Q(pk__in=[])
     scope = scope_for_any(user, ("manage", "lead"))
     if scope.everything:
-        return Q()
+        return every_row()
     condition = scope.q(field) if not scope.empty else Q(pk__in=[])
     roots = _secretary_roots(user)
     if roots:

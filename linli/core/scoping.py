@@ -31,6 +31,12 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=models.Model)
 
 
+def every_row() -> Q:
+    """A condition every row meets that is not empty: ``~Q(pk__in=[])`` compiles to no SQL at all, yet survives an OR
+    (Django drops an empty ``Q()`` from ``Q() | x``, which would narrow "everything" to ``x``)."""
+    return ~Q(pk__in=[])
+
+
 @dataclass(frozen=True)
 class Scope:
     everything: bool
@@ -50,7 +56,7 @@ class Scope:
             # Always true, and not empty: ``Q()`` would vanish from an OR (``Q() | x`` is ``x`` to Django), so
             # ``scope.q(f) | published`` would narrow an administrator to the published rows. ``~Q(pk__in=[])``
             # compiles to no condition at all.
-            return ~Q(pk__in=[])
+            return every_row()
         if not self.paths:
             return Q(pk__in=[])
         result = Q()

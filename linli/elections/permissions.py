@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, scope_for
+from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for
 from linli.places.models import Place
 
 BRANCH_POSITION = "branch_secretary"
@@ -83,7 +83,7 @@ def visible_q(user: Any, field: str = "place_path") -> Q:
         return Q(pk__in=[])
     managed = scope_for(user, "manage")
     if managed.everything:
-        return Q()
+        return every_row()
     condition = managed.q(field) if not managed.empty else Q(pk__in=[])
     for kind, root in active_positions(user):
         if kind == BRANCH_POSITION:  # the branch checks the candidate list of a draft

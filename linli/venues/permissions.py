@@ -23,7 +23,7 @@ from typing import Any
 from django.db.models import Q
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, liaison_organisations, scope_for
+from linli.core.scoping import active_positions, capabilities_at, every_row, liaison_organisations, scope_for
 from linli.places.models import Place, PlaceKind
 
 VENUE_PLACE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
@@ -68,7 +68,7 @@ def insider_q(user: Any, field: str = "place_path", org_field: str = "organisati
         return Q(pk__in=[])
     scope = scope_for(user)
     if scope.everything:
-        return Q()
+        return every_row()
     condition = scope.q(field) if not scope.empty else Q(pk__in=[])
     above: set[str] = set()
     for root in _position_roots(user):

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
-from linli.core.scoping import active_positions, capabilities_at, scope_for
+from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for
 from linli.people.models import Person
 from linli.people.positions import POSITION_KINDS
 from linli.places.models import Place
@@ -54,7 +54,7 @@ def staff_q(user: Any, field: str = "place_path", caps: tuple[str, ...] = STAFF_
     for capability in caps:
         scope = scope_for(user, capability)
         if scope.everything:
-            return Q()
+            return every_row()
         if not scope.empty:
             condition |= scope.q(field)
     return condition

@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Q
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import capabilities_at, every_row, scope_for
 from linli.places.models import Place, PlaceKind
 
 STREET_PATH_LENGTH = 2 * Place.steplen
@@ -62,7 +62,7 @@ def register_q(user: Any, field: str = "place_path") -> Q:
         return Q(pk__in=[])
     scope = scope_for(user, "manage")
     if scope.everything:
-        return Q()  # (an empty Q OR-ed with another is the other alone: everything must return here)
+        return every_row()
     condition = scope.q(field) if not scope.empty else Q(pk__in=[])
     person_id = getattr(user, "person_id", None)
     if person_id:
@@ -80,7 +80,7 @@ def keeper_streets_q(user: Any, field: str = "place_path") -> Q:
         return Q(pk__in=[])
     scope = scope_for(user, "manage")
     if scope.everything:
-        return Q()
+        return every_row()
     roots = [root for root in scope.paths if len(root) <= STREET_PATH_LENGTH]
     if not roots:
         return Q(pk__in=[])
@@ -104,7 +104,7 @@ def training_q(user: Any, field: str = "place_path") -> Q:
         return Q(pk__in=[])
     scope = scope_for(user, "manage")
     if scope.everything:
-        return Q()
+        return every_row()
     condition = scope.q(field) if not scope.empty else Q(pk__in=[])
     above: set[str] = set()
     for root in scope.paths:
