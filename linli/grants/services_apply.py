@@ -88,6 +88,36 @@ def _require_open(round_: GrantRound) -> None:
         raise Conflict(_("申报已于 %(day)s 截止") % {"day": round_.closes_on.isoformat()}, field="round_id")
 
 
+def _form_values(round_: GrantRound, fields: ApplicationFields) -> dict[str, Any]:
+    """The paper form's fields checked against the round, as registering and correcting both store them (the
+    organisation and the phone are each path's own business)."""
+    values: dict[str, Any] = {
+        "title": clean_text(fields.title, field="title", label=_("项目名称"), max_length=TITLE_MAX),
+        "service_field": choice(
+            fields.service_field, list(round_.service_fields), field="service_field", label=_("服务领域")
+        ),
+    }
+    requested = values["requested_fen"] = check_fen(
+        fields.requested_fen, field="requested_fen", label=_("申请资助金额")
+    )
+    if requested > round_.budget_fen:
+        raise InvalidInput(
+            _("申请资助金额不能超过本轮预算 %(budget)s 元") % {"budget": yuan(round_.budget_fen)}, field="requested_fen"
+        )
+    values["planned_beneficiaries"] = whole_number(
+        fields.planned_beneficiaries,
+        field="planned_beneficiaries",
+        label=_("计划服务人次"),
+        low=1,
+        high=BENEFICIARIES_MAX,
+    )
+    values["summary"] = clean_text(fields.summary, field="summary", label=_("项目简介"), max_length=TEXT_MAX)
+    values["contact_name"] = clean_text(
+        fields.contact_name, field="contact_name", label=_("联系人"), max_length=CONTACT_MAX
+    )
+    return values
+
+
 def _same_title(round_: GrantRound, organisation: Organisation, title: str) -> Any:
     """The organisation's live application under ``title`` in the round (a withdrawn one frees its title)."""
     return GrantProject.objects.filter(round=round_, organisation=organisation, title=title).exclude(
@@ -123,24 +153,9 @@ def project_register(
         raise InvalidInput(
             _("“%(org)s”不在本轮范围内登记或服务,不能申报") % {"org": organisation.name}, field="organisation_id"
         )
-    title = clean_text(fields.title, field="title", label=_("项目名称"), max_length=TITLE_MAX)
-    service_field = choice(
-        fields.service_field, list(locked.service_fields), field="service_field", label=_("服务领域")
-    )
-    requested = check_fen(fields.requested_fen, field="requested_fen", label=_("申请资助金额"))
-    if requested > locked.budget_fen:
-        raise InvalidInput(
-            _("申请资助金额不能超过本轮预算 %(budget)s 元") % {"budget": yuan(locked.budget_fen)}, field="requested_fen"
-        )
-    planned = whole_number(
-        fields.planned_beneficiaries,
-        field="planned_beneficiaries",
-        label=_("计划服务人次"),
-        low=1,
-        high=BENEFICIARIES_MAX,
-    )
-    summary = clean_text(fields.summary, field="summary", label=_("项目简介"), max_length=TEXT_MAX)
-    contact = clean_text(fields.contact_name, field="contact_name", label=_("联系人"), max_length=CONTACT_MAX)
+    values = _form_values(locked, fields)
+    title, service_field, requested = values["title"], values["service_field"], values["requested_fen"]
+    planned, summary, contact = values["planned_beneficiaries"], values["summary"], values["contact_name"]
     phone = normalise_phone(str(fields.contact_phone or ""), field="contact_phone")
 
     def create() -> GrantProject:
@@ -214,28 +229,7 @@ def project_correct(*, actor: Any, project: GrantProject, fields: ApplicationFie
         raise Conflict(_("该申报已“%(now)s”,不能再修改") % {"now": ProjectStatus(locked.status).label}, field="status")
     if round_.status != RoundStatus.OPEN:
         raise Conflict(_("评审开始后不能修改申报,如有变化请撤回后由评审人员知悉"), field="status")
-    new: dict[str, Any] = {
-        "title": clean_text(fields.title, field="title", label=_("项目名称"), max_length=TITLE_MAX),
-        "service_field": choice(
-            fields.service_field, list(round_.service_fields), field="service_field", label=_("服务领域")
-        ),
-        "requested_fen": check_fen(fields.requested_fen, field="requested_fen", label=_("申请资助金额")),
-        "planned_beneficiaries": whole_number(
-            fields.planned_beneficiaries,
-            field="planned_beneficiaries",
-            label=_("计划服务人次"),
-            low=1,
-            high=BENEFICIARIES_MAX,
-        ),
-        "summary": clean_text(fields.summary, field="summary", label=_("项目简介"), max_length=TEXT_MAX),
-        "contact_name": clean_text(
-            fields.contact_name, field="contact_name", label=_("联系人"), max_length=CONTACT_MAX
-        ),
-    }
-    if new["requested_fen"] > round_.budget_fen:
-        raise InvalidInput(
-            _("申请资助金额不能超过本轮预算 %(budget)s 元") % {"budget": yuan(round_.budget_fen)}, field="requested_fen"
-        )
+    new = _form_values(round_, fields)
     if new["title"] != locked.title and _same_title(round_, locked.organisation, new["title"]).exists():
         raise Conflict(
             _("“%(org)s”已在本轮申报“%(title)s”") % {"org": locked.organisation.name, "title": new["title"]},
