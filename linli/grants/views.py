@@ -24,7 +24,7 @@ from linli.grants import services_review as sr
 from linli.grants.models import GrantProject, GrantRound, RoundKind, RoundStatus, ServiceField
 from linli.grants.money import parse_yuan, yuan_plain
 from linli.grants.permissions import may_review, may_run
-from linli.grants.views_common import PAGE_ERRORS, PageError, form_error, period, pick, pick_many
+from linli.grants.views_common import PAGE_ERRORS, PageError, application_fields, form_error, period, pick
 from linli.people.sheets import XLSX_CONTENT_TYPE
 
 STATUS_FORMS = {"round_open", "round_review", "round_close"}
@@ -192,23 +192,13 @@ def _act(request: HttpRequest, round_: GrantRound, form: str) -> str:
 
 def _register(request: HttpRequest, round_: GrantRound) -> GrantProject:
     data = request.POST
-    communities = sel.registrable_communities(request.user, round_)
+    organisation = pick(
+        sel.eligible_organisations_qs(round_), data.get("organisation_id"), "organisation_id", _("申报单位")
+    )
     project, _created = sa.project_register(
         actor=request.user,
         round_=round_,
-        fields=sa.ApplicationFields(
-            organisation=pick(
-                sel.eligible_organisations_qs(round_), data.get("organisation_id"), "organisation_id", _("申报单位")
-            ),
-            title=data.get("title", ""),
-            service_field=data.get("service_field", ""),
-            requested_fen=parse_yuan(data.get("requested"), field="requested", label=_("申请资助金额")),
-            planned_beneficiaries=data.get("planned_beneficiaries", ""),
-            summary=data.get("summary", ""),
-            contact_name=data.get("contact_name", ""),
-            contact_phone=data.get("contact_phone", ""),
-            communities=pick_many(communities, data.getlist("community_ids"), "community_ids", _("服务社区")),
-        ),
+        fields=application_fields(request, round_, organisation),
         idempotency_key=data.get("idempotency_key", ""),
     )
     return project

@@ -40,3 +40,23 @@ def form_error(form: str, error: PageError | None) -> dict[str, Any]:
 def period(request: HttpRequest) -> tuple[Any, Any, InvalidInput | None]:
     """The period asked for (``from``, ``to``; default this year so far), or the default with the error."""
     return period_or_default(request.GET, sel.default_period())
+
+
+def application_fields(request: HttpRequest, round_: Any, organisation: Any) -> Any:
+    """The paper form's fields as posted (the register form on the round page, the correction on the project page)."""
+    from linli.grants import services_apply as sa
+    from linli.grants.money import parse_yuan
+
+    data = request.POST
+    communities = sel.registrable_communities(request.user, round_)
+    return sa.ApplicationFields(
+        organisation=organisation,
+        title=data.get("title", ""),
+        service_field=data.get("service_field", ""),
+        requested_fen=parse_yuan(data.get("requested"), field="requested", label=_("申请资助金额")),
+        planned_beneficiaries=data.get("planned_beneficiaries", ""),
+        summary=data.get("summary", ""),
+        contact_name=data.get("contact_name", ""),
+        contact_phone=data.get("contact_phone", ""),
+        communities=pick_many(communities, data.getlist("community_ids"), "community_ids", _("服务社区")),
+    )

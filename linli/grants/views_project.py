@@ -24,7 +24,7 @@ from linli.grants import services_review as sr
 from linli.grants.models import Grade, GrantProject, ProjectStatus, RoundStatus, ServiceField, Tranche
 from linli.grants.money import parse_yuan, yuan_plain
 from linli.grants.permissions import may_register, may_report, may_reveal, may_review, may_run
-from linli.grants.views_common import PAGE_ERRORS, form_error, pick_many
+from linli.grants.views_common import PAGE_ERRORS, application_fields, form_error
 
 FORMS = {"score", "approve", "reject", "report", "disburse", "complete", "terminate", "reveal", "correct", "withdraw"}
 
@@ -137,7 +137,7 @@ def _act(request: HttpRequest, project: GrantProject, form: str) -> str:
         sd.project_complete(actor=user, project=project, grade=data.get("grade", ""), summary=data.get("summary", ""))
         return _("项目已结项。")
     if form == "correct":
-        sa.project_correct(actor=user, project=project, fields=_fields_from(request, project))
+        sa.project_correct(actor=user, project=project, fields=application_fields(request, project.round, None))
         return _("申报已修改。")
     if form == "withdraw":
         sa.project_withdraw(actor=user, project=project, reason=data.get("reason", ""))
@@ -167,19 +167,3 @@ def _current(project: GrantProject) -> dict[str, Any]:
         "contact_name": project.contact_name,
         "community_ids": [str(c.place_id) for c in project.served.all()],
     }
-
-
-def _fields_from(request: HttpRequest, project: GrantProject) -> sa.ApplicationFields:
-    data = request.POST
-    communities = sel.registrable_communities(request.user, project.round)
-    return sa.ApplicationFields(
-        organisation=None,
-        title=data.get("title", ""),
-        service_field=data.get("service_field", ""),
-        requested_fen=parse_yuan(data.get("requested"), field="requested", label=_("申请资助金额")),
-        planned_beneficiaries=data.get("planned_beneficiaries", ""),
-        summary=data.get("summary", ""),
-        contact_name=data.get("contact_name", ""),
-        contact_phone=data.get("contact_phone", ""),
-        communities=pick_many(communities, data.getlist("community_ids"), "community_ids", _("服务社区")),
-    )
