@@ -132,6 +132,7 @@ def _register() -> None:
     from linli.partylife.api import router as partylife_router
     from linli.people.api import router as people_router
     from linli.places.api import router as places_router
+    from linli.places.api_compounds import router as places_compounds_router
     from linli.privacy.api import router as privacy_router
     from linli.rota.api import router as rota_router
     from linli.rota.api_comp import router as rota_comp_router
@@ -150,6 +151,7 @@ def _register() -> None:
 
     api.add_router("/", accounts_router)
     api.add_router("/places", places_router)
+    api.add_router("/places", places_compounds_router)  # 小区档案, 网格规模核查 and the grid-size standard
     api.add_router("/orgs", orgs_router)
     api.add_router("/", tickets_bulk_router)  # /requests/bulk, before /requests/{ticket_id} can claim "bulk"
     api.add_router("/", tickets_router)  # /requests, /metrics, /categories

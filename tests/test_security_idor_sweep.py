@@ -31,6 +31,9 @@ MISSING = 987654321
 # (requests_photo_read takes two: the request and its photo).
 TABLE: dict[str, str] = {
     "places_read": "place",
+    "places_compound_profile_read": "compound",
+    "places_grid_sizing": "compound",
+    "places_grid_standards_read": "place",
     "party_orgs_read": "party_org",
     "organisations_read": "organisation",
     "requests_read": "ticket",
@@ -547,6 +550,8 @@ def test_every_get_operation_with_an_id_has_an_idor_check_or_a_reasoned_exemptio
 # by their apps' tests and by the 404 their shared access helpers give.
 PAGES: dict[str, str] = {
     "/places/{}/": "place",
+    "/places/{}/grids/": "compound",
+    "/places/{}/profile/": "compound",
     "/orgs/party/{}/": "party_org",
     "/orgs/organisations/{}/": "organisation",
     "/requests/{}/": "ticket",
@@ -620,6 +625,8 @@ PAGES: dict[str, str] = {
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {
+    # a district's or street's own grid-size standard: 404 below a street, tested in test_places_compounds.py
+    "/places/{}/grid-standards/": "street or district only, tested in test_places_compounds.py",
     "/interop/webhooks/{}/": "administrators only: 403 before any lookup (tested below)",
     "/calendar/{}/": "the official holiday calendar of a year: public reference data",
     # the check-in QR target: the one-time token in the address is the secret, not the activity id

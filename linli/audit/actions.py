@@ -72,6 +72,9 @@ ACTION_LABELS: dict[str, str] = {
     "place.moved": gettext_noop("调整区域节点隶属"),
     "place.deleted": gettext_noop("删除区域节点"),
     "household.created": gettext_noop("新增住户"),
+    "places.compound_profile_set": gettext_noop("登记或修改小区档案"),
+    "places.grid_standard_set": gettext_noop("设定网格划分标准"),
+    "places.grid_standard_cleared": gettext_noop("取消网格划分标准"),
     # --- party organisations and the organisation register
     "party_org.created": gettext_noop("设立党组织"),
     "party_org.renamed": gettext_noop("党组织更名"),

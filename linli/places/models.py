@@ -113,3 +113,76 @@ class Household(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.place.name} {self.room}"
+
+
+class CompoundType(models.TextChoices):
+    """What kind of 小区 a compound is: it decides which grid-size standard applies (seed 001)."""
+
+    COMMERCIAL = "commercial", _("商品房小区")
+    WORK_UNIT = "work_unit", _("单位型小区")
+    RESETTLEMENT = "resettlement", _("安置小区")
+    MIXED = "mixed", _("杂居型(开放式)小区")
+
+
+class ManagementMode(models.TextChoices):
+    """Who manages the compound day to day (seed 001: 无物业管理的老旧小区; 002: 物业服务覆盖)."""
+
+    COMPANY = "company", _("物业服务企业")
+    OWNERS = "owners", _("业主自治管理")
+    WORK_UNIT = "work_unit", _("原产权单位管理")
+    COMMUNITY = "community", _("社区兜底托管")
+    NONE = "none", _("无物业管理")
+
+
+# 老旧小区: built before the end of 2000 (国办发〔2020〕23号《关于全面推进城镇老旧小区改造工作的指导意见》).
+OLD_ESTATE_LAST_YEAR = 2000
+
+
+class CompoundProfile(ScopedModel):
+    """A compound's 小区档案: its type, how it is managed, when it was built. One per compound."""
+
+    compound = models.OneToOneField(Place, on_delete=models.CASCADE, related_name="compound_profile")
+    compound_type = models.CharField(max_length=16, choices=CompoundType.choices)
+    management_mode = models.CharField(max_length=16, choices=ManagementMode.choices)
+    built_year = models.PositiveSmallIntegerField(null=True, blank=True, help_text="建成年份")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(built_year__isnull=True) | models.Q(built_year__gte=1900, built_year__lte=2100),
+                name="compound_profile_built_year_sane",
+            )
+        ]
+
+    @property
+    def is_old_estate(self) -> bool:
+        return self.built_year is not None and self.built_year <= OLD_ESTATE_LAST_YEAR
+
+
+class GridStandard(models.Model):
+    """A district's (or street's) standard size of a grid for one type of compound.
+
+    Where none is set the seed's standard applies (``linli.places.sizing.DEFAULT_STANDARDS``): 杂居型 300–400
+    households and 900–1,200 people, 物业型(单位型) 500–700 and 1,500–2,100. The nearest ancestor's wins.
+    """
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="grid_standards")
+    compound_type = models.CharField(max_length=16, choices=CompoundType.choices)
+    households_min = models.PositiveIntegerField()
+    households_max = models.PositiveIntegerField()
+    residents_min = models.PositiveIntegerField()
+    residents_max = models.PositiveIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["place", "compound_type"], name="grid_standard_one_per_type"),
+            models.CheckConstraint(
+                condition=models.Q(households_min__lte=models.F("households_max"))
+                & models.Q(residents_min__lte=models.F("residents_max")),
+                name="grid_standard_min_le_max",
+            ),
+        ]

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from linli.places import views
+from linli.places import views, views_compounds
 
 app_name = "places"
 urlpatterns = [
     path("", views.index, name="index"),
     path("<int:place_id>/", views.detail, name="detail"),
+    path("<int:place_id>/grids/", views_compounds.grids, name="grids"),
+    path("<int:place_id>/grid-standards/", views_compounds.standards, name="standards"),
+    path("<int:place_id>/profile/", views_compounds.profile, name="profile"),
 ]

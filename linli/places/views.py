@@ -4,8 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from linli.core.scoping import scope_for
+from linli.core.scoping import capabilities_at, scope_for
 from linli.orgs.models import Organisation, PartyOrg
+from linli.places.models import CompoundProfile, PlaceKind
 from linli.places.selectors import (
     access_place,
     ancestors_of,
@@ -14,6 +15,7 @@ from linli.places.selectors import (
     positions_at,
     scope_roots,
 )
+from linli.places.sizing import SIZED_KINDS
 
 
 @login_required
@@ -33,6 +35,7 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
     children = children_of(node)
     counts = counts_under([node, *children])
     scope = scope_for(request.user)
+    profile = CompoundProfile.objects.filter(compound=node).first() if node.kind == PlaceKind.COMPOUND else None
     crumbs = [(a, scope.covers(a.path)) for a in ancestors_of(node)]
     return render(
         request,
@@ -53,6 +56,9 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
                 if c.boundary or c.lat is not None
             ],
             "positions": positions_at(node),
+            "profile": profile,
+            "may_manage": bool(capabilities_at(request.user, node.path) & {"admin", "manage"}),
+            "sized": node.kind in SIZED_KINDS,
             "party_orgs": PartyOrg.objects.active().filter(place=node).order_by("path"),
             "organisations": Organisation.objects.filter(serves=node).order_by("kind", "name"),
         },

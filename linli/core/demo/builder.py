@@ -68,6 +68,7 @@ DEMO_HOOKS = [
     "linli.deliberation.demo:build_demo_deliberation",
     "linli.partylife.demo:build_demo_partylife",
     "linli.cobuilding.demo:build_demo_cobuilding",
+    "linli.places.demo:build_demo_compounds",  # after cobuilding: a compound under contract is company-managed
     "linli.teams.demo:build_demo_teams",
     "linli.duties.demo:build_demo_duties",
     "linli.venues.demo:build_demo_venues",
