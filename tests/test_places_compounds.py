@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import Forbidden, InvalidInput
@@ -342,3 +343,8 @@ def test_the_api_reports_the_sizing_and_the_standards(api_as, users, places):
     cleared = api.delete(url).json()
     assert next(s for s in cleared if s["compound_type"] == "mixed")["source_place_id"] is None
     assert api.get(f"/api/v1/places/{places.first_grid.pk}/grid-sizing").status_code == 422
+
+
+def test_the_dashboard_links_to_the_sizing_of_its_node(client_as, places):
+    dashboard = client_as("street").get(reverse("insights:dashboard"), {"node": places.street.pk}).content.decode()
+    assert reverse("places:grids", args=[places.street.pk]) in dashboard
