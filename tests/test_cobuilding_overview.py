@@ -488,3 +488,21 @@ def test_the_party_org_page_and_the_api_record_the_unit_and_a_grid_worker_cannot
     ).status_code in (403, 404)
     refused = api_as("street").put(api, {"organisation_id": world.committee.pk}, content_type="application/json")
     assert refused.status_code == 422 and refused.json()["field"] == "organisation_id"
+
+
+def test_the_compounds_recorded_without_property_management_are_counted_from_their_profile(
+    users: dict[str, Any], places: Any
+) -> None:
+    from linli.places.services_compounds import compound_profile_set
+
+    before = figures(places.street).total
+    with CaptureQueriesContext(connection) as plain:
+        figures(places.street)
+    for compound, mode in zip(places.compounds[:3], ["none", "none", "community"], strict=True):
+        compound_profile_set(
+            actor=users["admin"], compound=compound, compound_type="mixed", management_mode=mode, built_year=1990
+        )
+    with CaptureQueriesContext(connection) as profiled:
+        after = figures(places.street).total
+    assert (after.unmanaged, after.community_managed) == (before.unmanaged + 2, before.community_managed + 1)
+    assert len(profiled) == len(plain)  # the mode comes with the compounds, not in a statement of its own

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from linli.cobuilding import overview as ov
 from linli.core.errors import InvalidInput
@@ -33,6 +34,8 @@ class CobuildingOverviewRowOut(Schema):
     with_supervisory_board: int
     with_property: int
     complete: int
+    unmanaged: int = Field(description="compounds whose 小区档案 records 无物业管理")
+    community_managed: int = Field(description="compounds whose 小区档案 records 社区兜底托管")
     property_coverage: Decimal | None
     committee_coverage: Decimal | None
     complete_share: Decimal | None

@@ -33,7 +33,7 @@ from linli.core.dates import day_bounds
 from linli.insights.modules import COVERING_PARTY_ORGS, covered_compounds
 from linli.orgs.models import OrganisationKind, PartyOrg
 from linli.orgs.services import UNIT_PARTY_KINDS
-from linli.places.models import Place, PlaceKind
+from linli.places.models import ManagementMode, Place, PlaceKind
 
 # Seed 002: 党员比例一般不低于50% — the owners' committees' party share a street aims at.
 PARTY_SHARE_TARGET = Decimal("0.5")
@@ -55,6 +55,7 @@ class CompoundState:
     owners_committee: bool = False
     supervisory_board: bool = False
     property_company: bool = False
+    management_mode: str = ""  # from the 小区档案 (places.CompoundProfile); blank when none is recorded
 
     @property
     def complete(self) -> bool:
@@ -83,6 +84,8 @@ class NeighbourhoodRow:
     with_supervisory_board: int = 0
     with_property: int = 0
     complete: int = 0
+    unmanaged: int = 0  # compounds whose 小区档案 records 无物业管理 (seed 001)
+    community_managed: int = 0  # compounds whose 小区档案 records 社区兜底托管
     committee_members: int = 0  # owners' committee members serving on the day
     party_members: int = 0
     cross_appointed: int = 0  # of them, also on the residents' committee or the branch committee (once each)
@@ -167,11 +170,11 @@ def neighbourhood_figures(node: Place, *, since: dt.date, until: dt.date) -> Nei
         part = parts.get(_part_of(path, part_length))
         return [total, part] if part is not None else [total]
 
-    compounds = {
-        path: CompoundState(pk=pk, path=path, name=name)
-        for pk, path, name in Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND)
+    compounds = {  # the 小区档案's management mode comes in the same statement (a LEFT JOIN)
+        path: CompoundState(pk=pk, path=path, name=name, management_mode=mode or "")
+        for pk, path, name, mode in Place.objects.filter(path__under=node.path, kind=PlaceKind.COMPOUND)
         .order_by("path")
-        .values_list("pk", "path", "name")
+        .values_list("pk", "path", "name", "compound_profile__management_mode")
     }
     anchored = (
         PartyOrg.objects.active()
@@ -278,6 +281,8 @@ def neighbourhood_figures(node: Place, *, since: dt.date, until: dt.date) -> Nei
             r.with_supervisory_board += compound.supervisory_board
             r.with_property += compound.property_company
             r.complete += compound.complete
+            r.unmanaged += compound.management_mode == ManagementMode.NONE
+            r.community_managed += compound.management_mode == ManagementMode.COMMUNITY
     for r in [total, *parts.values()]:
         r.instructors = len(r._instructor_ids)
         r.property_companies = len(r._company_ids)
@@ -302,6 +307,8 @@ ROW_FIELDS = (
     "with_supervisory_board",
     "with_property",
     "complete",
+    "unmanaged",
+    "community_managed",
     "property_coverage",
     "committee_coverage",
     "complete_share",
