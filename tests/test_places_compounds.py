@@ -121,7 +121,7 @@ def test_a_grid_is_judged_against_the_seed_standard_for_its_compound_type(users,
     # The small demo has a few dozen households a grid: far below 杂居型's 300–400.
     assert unit.households == Household.objects.filter(place_path__startswith=grid.path).count() > 0
     assert (unit.band.households_min, unit.band.residents_max) == (300, 1200)
-    assert unit.band_source == ""
+    assert unit.band_set_at is None
     assert unit.status == "small"
     _profile(users, compound, kind="work_unit")
     assert _unit(grid_sizing(places.street), grid).band.households_min == 500
@@ -135,12 +135,12 @@ def test_a_street_standard_replaces_the_default_and_the_nearest_one_wins(users, 
     households = Household.objects.filter(place_path__startswith=grid.path).count()
     grid_standard_set(actor=users["admin"], place=district, compound_type="mixed", band=_band(1, 2, 1, 2))
     unit = _unit(grid_sizing(places.street), grid)
-    assert (unit.status, unit.band_source) == ("large", district.name)
+    assert (unit.status, unit.band_set_at) == ("large", district)
     grid_standard_set(
         actor=users["street"], place=places.street, compound_type="mixed", band=_band(1, households, 1, 10_000)
     )
     unit = _unit(grid_sizing(places.street), grid)
-    assert (unit.status, unit.band_source) == ("ok", places.street.name)
+    assert (unit.status, unit.band_set_at) == ("ok", places.street)
     assert AuditEvent.objects.filter(action="places.grid_standard_set").count() == 2
 
 

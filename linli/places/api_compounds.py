@@ -19,7 +19,7 @@ from linli.core.schemas import ErrorOut
 from linli.places import services_compounds as svc
 from linli.places.models import CompoundProfile, CompoundType, ManagementMode, Place, PlaceKind
 from linli.places.selectors import access_place
-from linli.places.sizing import SIZED_KINDS, Band, grid_sizing, standards_for
+from linli.places.sizing import SIZED_KINDS, Band, effective_standards, grid_sizing
 
 router = Router(tags=["places"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
@@ -187,24 +187,16 @@ def places_grid_sizing(request: HttpRequest, place_id: int) -> GridSizingOut:
     )
 
 
-def _standards(node: Any) -> list[GridStandardOut]:
-    rows = standards_for(node)
-    out = []
-    from linli.places.sizing import band_for
-
-    for value, label in CompoundType.choices:
-        band, _source = band_for(node.path, value, rows)
-        assert band is not None
-        source = [s for s in rows if s.compound_type == value and node.path.startswith(s.place.path)]
-        out.append(
-            GridStandardOut(
-                compound_type=value,
-                compound_type_label=str(label),
-                band=_band(band),
-                source_place_id=source[-1].place_id if source else None,
-            )
+def _standards(node: Place) -> list[GridStandardOut]:
+    return [
+        GridStandardOut(
+            compound_type=s.compound_type,
+            compound_type_label=s.label,
+            band=_band(s.band),
+            source_place_id=s.set_at.pk if s.set_at else None,
         )
-    return out
+        for s in effective_standards(node)
+    ]
 
 
 @router.get(

@@ -59,7 +59,7 @@ class SizedUnit:
     residents: int
     compound_type: str
     band: Band | None
-    band_source: str  # the name of the place whose standard applies; "" for the seed's default
+    band_set_at: Place | None  # the place whose standard applies; None for the seed's default
     status: str
 
     @property
@@ -83,7 +83,7 @@ class GridSizing:
     by_mode: list[tuple[str, int]]
     old_estates: int
     unmanaged: int  # 无物业管理
-    standards: list[tuple[str, str, Band, str]] = field(default_factory=list)
+    standards: list[StandardInForce] = field(default_factory=list)
 
     @property
     def judged(self) -> int:
@@ -118,28 +118,37 @@ def standards_for(node: Place) -> list[GridStandard]:
     return sorted(rows, key=lambda s: len(s.place.path))
 
 
-def band_for(path: str, compound_type: str, standards: list[GridStandard]) -> tuple[Band | None, str]:
-    """The band that applies at ``path``: the nearest standard above it for the type, else the seed's."""
+def band_for(path: str, compound_type: str, standards: list[GridStandard]) -> tuple[Band | None, Place | None]:
+    """The band that applies at ``path`` and the place that set it: the nearest standard above it for the
+    type, else the seed's (set by no place). No band for a compound of unknown type."""
     if not compound_type:
-        return None, ""
+        return None, None
     chosen: GridStandard | None = None
     for s in standards:  # nearest last
         if s.compound_type == compound_type and path.startswith(s.place.path):
             chosen = s
     if chosen is None:
-        return DEFAULT_STANDARDS[compound_type], ""
+        return DEFAULT_STANDARDS[compound_type], None
     band = Band(chosen.households_min, chosen.households_max, chosen.residents_min, chosen.residents_max)
-    return band, chosen.place.name
+    return band, chosen.place
 
 
-def effective_standards(node: Place, rows: list[GridStandard] | None = None) -> list[tuple[str, str, Band, str]]:
-    """(type, type label, band, source place name or "") for each compound type at ``node``."""
+@dataclass(frozen=True)
+class StandardInForce:
+    compound_type: str
+    label: str
+    band: Band
+    set_at: Place | None  # None: the seed's default
+
+
+def effective_standards(node: Place, rows: list[GridStandard] | None = None) -> list[StandardInForce]:
+    """The standard in force at ``node`` for each compound type, and where it is set."""
     rows = standards_for(node) if rows is None else rows
     out = []
     for value, label in CompoundType.choices:
-        band, source = band_for(node.path, value, rows)
+        band, set_at = band_for(node.path, value, rows)
         assert band is not None
-        out.append((str(value), str(label), band, source))
+        out.append(StandardInForce(compound_type=str(value), label=str(label), band=band, set_at=set_at))
     return out
 
 
@@ -196,7 +205,7 @@ def grid_sizing(node: Place) -> GridSizing:
         compound = compounds[unit.path[: -Place.steplen]] if unit.kind == PlaceKind.GRID else unit
         profile = profiles.get(compound.path)
         kind = profile.compound_type if profile else ""
-        band, source = band_for(unit.path, kind, standards)
+        band, set_at = band_for(unit.path, kind, standards)
         h, r = households[unit.path], residents[unit.path]
         units.append(
             SizedUnit(
@@ -207,7 +216,7 @@ def grid_sizing(node: Place) -> GridSizing:
                 residents=r,
                 compound_type=kind,
                 band=band,
-                band_source=source,
+                band_set_at=set_at,
                 status=_status(h, r, band),
             )
         )

@@ -17,7 +17,7 @@ from linli.core.scoping import capabilities_at
 from linli.places import services_compounds as svc
 from linli.places.models import CompoundProfile, CompoundType, ManagementMode, PlaceKind
 from linli.places.selectors import access_place
-from linli.places.sizing import SIZED_KINDS, STATUS_LABELS, grid_sizing
+from linli.places.sizing import SIZED_KINDS, STATUS_LABELS, effective_standards, grid_sizing
 
 
 def _may_manage(user: Any, path: str) -> bool:
@@ -74,15 +74,8 @@ def standards(request: HttpRequest, place_id: int) -> HttpResponse:
     return render(
         request,
         "places/standards.html",
-        {"node": node, "sizing_standards": grid_sizing_standards(node), "error": error, "posted": posted},
+        {"node": node, "in_force": effective_standards(node), "error": error, "posted": posted},
     )
-
-
-def grid_sizing_standards(node: Any) -> list[tuple[str, str, Any, str, bool]]:
-    """(type, label, band, source, set here) for the standards page."""
-    from linli.places.sizing import effective_standards
-
-    return [(v, label, band, source, source == node.name) for v, label, band, source in effective_standards(node)]
 
 
 @login_required
