@@ -125,6 +125,7 @@ def _register() -> None:
     from linli.duties.api import router as duties_router
     from linli.elections.api import router as elections_router
     from linli.grants.api import router as grants_router
+    from linli.guide.api import router as guide_router
     from linli.insights.api import router as insights_router
     from linli.interop.api import router as interop_router
     from linli.notify.api import router as notify_router
@@ -177,6 +178,7 @@ def _register() -> None:
     api.add_router("/elections", elections_router)  # 业委会、监事会选举与换届 (民法典第278条)
     api.add_router("/workforce", workforce_router)  # 社区工作者队伍: register, grades, leaves, figures
     api.add_router("/workforce", workforce_training_router)  # 培训 sessions and attendance
+    api.add_router("/guide", guide_router)  # 社区服务清单 / 办事指南: items, 公示 versions, import, figures
     api.add_router("/insights", insights_router)
     api.add_router("/routing", routing_router)
     api.add_router("/", routing_paths_router)  # /requests/{id}/similar, /insights/hotspots

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "linli.venues",
     "linli.commons",
     "linli.workforce",
+    "linli.guide",
     "linli.elections",
     "linli.insights",
     "linli.routing",

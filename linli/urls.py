@@ -17,6 +17,7 @@ urlpatterns = [
     path("elections/", include("linli.elections.urls")),
     path("commons/", include("linli.commons.urls")),
     path("workforce/", include("linli.workforce.urls")),
+    path("guide/", include("linli.guide.urls")),
     path("audit/", include("linli.audit.urls")),
     path("requests/", include("linli.tickets.urls")),
     path("ledger/", include("linli.people.urls")),

@@ -97,6 +97,8 @@ PARAM_MODEL = {
     "notice_id": "commons.Notice",
     "worker_id": "workforce.Worker",
     "training_id": "workforce.Training",
+    "service_item_id": "guide.ServiceItem",
+    "version_id": "guide.ListPublication",
 }
 PARAM_MODEL_IN = {  # (namespace, parameter) where the same name means another table
     ("tickets", "photo_id"): "tickets.TicketPhoto",
@@ -365,6 +367,8 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/workforce/figures/": ["node", "from", "to"],
     "/workforce/trainings/": ["cursor"],
     "/workforce/new/": [],
+    "/guide/": [],
+    "/guide/figures/": ["node", "from", "to"],
     "/visits/figures/": ["node", "since", "until"],
     "/visits/hazards/": ["name"],
     "/visits/": ["all", "cursor", "kind"],

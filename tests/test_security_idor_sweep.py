@@ -92,6 +92,7 @@ TABLE: dict[str, str] = {
     "elections_voters_list": "election",
     "workforce_workers_read": "workforce_worker",
     "workforce_trainings_read": "workforce_training",
+    "guide_items_read": "guide_draft",
 }
 
 # Administrators only: the grid worker is refused (403) before any lookup, so the answer cannot
@@ -112,6 +113,8 @@ EXEMPT: dict[str, str] = {
     # a street's 部门评议: 404 for anyone without lead/manage at the street or a department serving it (a grid
     # worker included) — tested in test_duties_assessment.py
     "duties_assessment_read": "street-level, tested in test_duties_assessment.py",
+    # a version (公示) of a community's service list: public by design (no personal data)
+    "guide_publications_read": "public 公示 of a community's service list, tested in test_guide_api.py",
 }
 
 
@@ -425,6 +428,11 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     )  # fmt: skip
     w.commons_notice = notice_publish(actor=street, compound=compound, year=year, quarter=quarter)
 
+    from tests.guide_support import draft
+
+    # a draft item of the other community's service list (a draft is seen only by those who keep the list)
+    w.guide_draft = draft(street, other, name="滨湖社区开具居住证明")
+
     from linli.elections import services as election_services
 
     w.election, _ = election_services.election_create(
@@ -622,6 +630,10 @@ PAGES: dict[str, str] = {
     "/workforce/{}/": "workforce_worker",
     "/workforce/{}/edit/": "workforce_worker",
     "/workforce/trainings/{}/": "workforce_training",
+    "/guide/items/{}/": "guide_draft",
+    "/guide/items/{}/edit/": "guide_draft",
+    "/guide/communities/{}/manage/": "community",
+    "/guide/communities/{}/new/": "community",
 }
 PAGE_SEES_IT = {"/ledger/import/{}/": "admin"}
 PAGE_EXEMPT: dict[str, str] = {
@@ -642,6 +654,12 @@ PAGE_EXEMPT: dict[str, str] = {
     "/grants/public/{}/": "public list of approved projects, tested in test_grants_pages.py",
     # a desk's 今日值班: public by design (no personal data but the on-duty worker's surname)
     "/rota/desks/{}/open/": "public 今日值班 of a desk, tested in test_rota_pages.py",
+    # a community's published service list, its export and versions, a street's overview: public by design
+    "/guide/streets/{}/": "public service lists of a street, tested in test_guide_pages.py",
+    "/guide/communities/{}/": "public service list of a community, tested in test_guide_pages.py",
+    "/guide/communities/{}/services.xlsx": "public service list of a community, tested in test_guide_pages.py",
+    "/guide/communities/{}/versions/": "public 公示 versions, tested in test_guide_pages.py",
+    "/guide/versions/{}/": "public 公示 version, tested in test_guide_pages.py",
 }
 
 

@@ -317,6 +317,14 @@ ACTION_LABELS: dict[str, str] = {
     "workforce.training_created": gettext_noop("登记社区工作者培训"),
     "workforce.attendance_recorded": gettext_noop("登记培训签到"),
     "workforce.exported": gettext_noop("导出社区工作者台账"),
+    # --- 社区服务清单 / 办事指南 (the community's published service list)
+    "guide.item_created": gettext_noop("新建社区服务事项"),
+    "guide.item_updated": gettext_noop("修改社区服务事项"),
+    "guide.item_withdrawn": gettext_noop("停办社区服务事项"),
+    "guide.items_reordered": gettext_noop("调整社区服务事项顺序"),
+    "guide.list_published": gettext_noop("公示社区服务清单"),
+    "guide.list_imported": gettext_noop("从 Excel 导入社区服务清单"),
+    "guide.list_exported": gettext_noop("导出社区服务清单"),
     # --- reports and statistics (工作报告)
     "insights.report.requested": gettext_noop("申请生成工作报告"),
     "insights.report.generated": gettext_noop("生成工作报告"),

@@ -75,6 +75,7 @@ DEMO_HOOKS = [
     "linli.elections.demo:build_demo_elections",
     "linli.commons.demo:build_demo_commons",  # after deliberation (owners) and cobuilding (committees)
     "linli.workforce.demo:build_demo_workforce",
+    "linli.guide.demo:build_demo_guide",
     "linli.rota.demo:build_demo_rota",
     "linli.grants.demo:build_demo_grants",
     "linli.routing.demo:build_demo_routing",

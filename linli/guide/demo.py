@@ -1,0 +1,410 @@
+"""Demo data for the community service lists (street and district sizes; tests call it on the small street): every
+community gets 12–18 items drawn from a catalogue of real community services (证明开具, 民政救助, 社会保障,
+卫生健康, 法律服务, 订单式 volunteer services …) and publishes its list (第 1 版). In the first community one
+published item is then revised, one withdrawn (停办) and one new draft added, and the list published again
+(第 2 版). Everything is written through the services (audited, as staff would). Safe to run again: a community
+that has published its list is left as it is.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from linli.guide import services as s
+from linli.guide.models import ListPublication, Mode
+from linli.places.models import Place, PlaceKind
+
+HALL = "社区党群服务中心一楼综合受理窗口"
+OFFICE_HOURS = "周一至周五 8:30-12:00、14:30-17:30;周六上午值班"
+ANY_DESK = "综合受理岗(全科社工)"
+
+# (name, category, audience, materials, channels, days, mode, on_order, fee, post, basis, notes)
+CATALOGUE: list[tuple[Any, ...]] = [
+    (
+        "开具居住证明",
+        "certificate",
+        "本社区常住居民",
+        ["本人身份证原件", "房产证或租房合同"],
+        ["window"],
+        0,
+        "instant",
+        False,
+        "免费",
+        ANY_DESK,
+        "",
+        "委托他人办理的,请带委托书和受托人身份证",
+    ),
+    (
+        "开具无犯罪记录证明指引",
+        "certificate",
+        "本社区居民",
+        ["本人身份证原件"],
+        ["window", "online"],
+        0,
+        "instant",
+        False,
+        "免费",
+        ANY_DESK,
+        "",
+        "证明由派出所出具,社区提供办理指引和材料预审",
+    ),
+    (
+        "老年人优待证办理",
+        "civil",
+        "60周岁以上本市户籍或常住老年人",
+        ["身份证原件", "一寸彩色照片1张"],
+        ["window", "home"],
+        5,
+        "quick",
+        False,
+        "免费",
+        "民政专干",
+        "《中华人民共和国老年人权益保障法》",
+        "行动不便的老人可预约上门",
+    ),
+    (
+        "最低生活保障申请受理",
+        "civil",
+        "家庭人均收入低于当地低保标准的本地户籍家庭",
+        ["户口簿、身份证", "家庭收入证明", "家庭财产状况说明", "申请书(窗口可领取)"],
+        ["window", "home"],
+        20,
+        "joint",
+        False,
+        "免费",
+        "民政专干",
+        "《社会救助暂行办法》",
+        "社区受理后报街道审核,区民政局审批",
+    ),
+    (
+        "临时救助申请受理",
+        "civil",
+        "因突发事件导致基本生活暂时困难的家庭",
+        ["身份证、户口簿", "困难情况说明及相关证明"],
+        ["window", "home"],
+        10,
+        "joint",
+        False,
+        "免费",
+        "民政专干",
+        "《社会救助暂行办法》",
+        "急难情况可先行救助",
+    ),
+    (
+        "残疾人两项补贴申请",
+        "civil",
+        "持有第二代残疾人证的残疾人",
+        ["残疾人证", "身份证、户口簿", "银行卡复印件"],
+        ["window"],
+        15,
+        "joint",
+        False,
+        "免费",
+        "残疾人专职委员",
+        "",
+        "",
+    ),
+    (
+        "城乡居民养老保险参保登记",
+        "security",
+        "年满16周岁、未参加职工养老保险的居民",
+        ["身份证原件", "户口簿"],
+        ["window", "online"],
+        0,
+        "instant",
+        False,
+        "按缴费档次自选",
+        "社保专干",
+        "",
+        "也可在“皖事通”线上办理",
+    ),
+    (
+        "城乡居民医保参保缴费",
+        "security",
+        "未参加职工医保的本地居民",
+        ["身份证或医保卡"],
+        ["window", "online"],
+        0,
+        "instant",
+        False,
+        "按当年缴费标准",
+        "社保专干",
+        "",
+        "每年集中缴费期另行通知",
+    ),
+    (
+        "灵活就业登记与就业援助",
+        "security",
+        "辖区失业人员、就业困难人员",
+        ["身份证原件", "学历证明(可选)"],
+        ["window"],
+        3,
+        "quick",
+        False,
+        "免费",
+        "就业专干",
+        "《就业促进法》",
+        "每月第二周周三有社区招聘会",
+    ),
+    (
+        "高龄津贴申领",
+        "civil",
+        "80周岁以上本地户籍老年人",
+        ["身份证原件", "银行卡"],
+        ["window", "home"],
+        5,
+        "quick",
+        False,
+        "免费",
+        "民政专干",
+        "",
+        "",
+    ),
+    (
+        "家庭医生签约",
+        "health",
+        "辖区常住居民,老年人、慢病患者优先",
+        ["身份证或医保卡"],
+        ["window", "home"],
+        0,
+        "instant",
+        False,
+        "基础包免费",
+        "社区卫生服务站",
+        "",
+        "",
+    ),
+    (
+        "老年人免费健康体检预约",
+        "health",
+        "65周岁以上常住老年人",
+        ["身份证"],
+        ["window", "online"],
+        3,
+        "quick",
+        False,
+        "免费",
+        "社区卫生服务站",
+        "国家基本公共卫生服务规范",
+        "体检当天需空腹",
+    ),
+    (
+        "心理咨询(订单式)",
+        "health",
+        "有心理疏导需要的居民",
+        [],
+        ["window", "home", "online"],
+        5,
+        "quick",
+        True,
+        "免费",
+        "社会工作站",
+        "",
+        "由共建单位心理咨询师按预约提供,内容严格保密",
+    ),
+    (
+        "法律援助咨询(订单式)",
+        "legal",
+        "辖区居民",
+        ["与问题相关的材料"],
+        ["window", "online"],
+        3,
+        "quick",
+        True,
+        "免费",
+        "人民调解委员会",
+        "《法律援助法》",
+        "每周四下午律师坐班,其他时间可点单预约",
+    ),
+    (
+        "矛盾纠纷调解",
+        "legal",
+        "发生邻里、家庭、物业等纠纷的居民",
+        ["身份证", "纠纷情况说明"],
+        ["window", "home"],
+        10,
+        "joint",
+        False,
+        "免费",
+        "人民调解委员会",
+        "《人民调解法》",
+        "调解不收取任何费用",
+    ),
+    (
+        "入党积极分子谈话与组织关系转接指引",
+        "party",
+        "辖区党员和入党申请人",
+        ["党员证明或介绍信"],
+        ["window"],
+        0,
+        "instant",
+        False,
+        "免费",
+        "社区党委组织委员",
+        "",
+        "",
+    ),
+    (
+        "在职党员双报到登记",
+        "party",
+        "在职党员",
+        ["单位党组织介绍信(可选)"],
+        ["window", "online"],
+        0,
+        "instant",
+        False,
+        "免费",
+        "社区党委组织委员",
+        "",
+        "报到后可认领服务岗位",
+    ),
+    (
+        "场地借用(党群服务中心)",
+        "party",
+        "辖区居民、社会组织、共建单位",
+        ["活动方案"],
+        ["window", "online"],
+        2,
+        "quick",
+        False,
+        "免费",
+        ANY_DESK,
+        "",
+        "可在“场地预约”中在线预约",
+    ),
+    (
+        "居家养老上门服务(订单式)",
+        "volunteer",
+        "独居、空巢、失能老人",
+        [],
+        ["home"],
+        3,
+        "quick",
+        True,
+        "免费",
+        "志愿服务站",
+        "",
+        "助餐、助洁、代购等,由党员志愿者接单上门",
+    ),
+    (
+        "技能培训报名(订单式)",
+        "volunteer",
+        "有就业或学习需求的居民",
+        ["身份证"],
+        ["window", "online"],
+        5,
+        "quick",
+        True,
+        "免费",
+        "志愿服务站",
+        "",
+        "电脑、家政、面点等课程按点单人数开班",
+    ),
+    (
+        "代办代缴(订单式)",
+        "volunteer",
+        "行动不便的老人、残疾人",
+        ["相关证件"],
+        ["home"],
+        3,
+        "quick",
+        True,
+        "免费",
+        "志愿服务站",
+        "",
+        "水电气费代缴、证件代办",
+    ),
+    (
+        "电动车充电桩安装报备",
+        "convenience",
+        "小区业主",
+        ["身份证", "车位产权或租赁证明"],
+        ["window"],
+        5,
+        "quick",
+        False,
+        "免费",
+        "物业协调岗",
+        "",
+        "社区协调物业审核安装条件",
+    ),
+    (
+        "房屋出租登记",
+        "convenience",
+        "出租房屋的房东",
+        ["身份证", "房产证", "租赁合同", "承租人身份证"],
+        ["window", "online"],
+        0,
+        "instant",
+        False,
+        "免费",
+        ANY_DESK,
+        "",
+        "",
+    ),
+    (
+        "流动人口居住登记",
+        "convenience",
+        "来本社区居住的非本市户籍人员",
+        ["身份证", "居住地址证明"],
+        ["window"],
+        0,
+        "instant",
+        False,
+        "免费",
+        ANY_DESK,
+        "《居住证暂行条例》",
+        "",
+    ),
+    (
+        "退役军人信息采集与优待证申领",
+        "security",
+        "辖区退役军人",
+        ["身份证", "退伍证"],
+        ["window"],
+        10,
+        "joint",
+        False,
+        "免费",
+        "退役军人服务站",
+        "",
+        "",
+    ),
+]
+
+
+def _fields(row: tuple[Any, ...]) -> s.ItemFields:
+    name, category, audience, materials, channels, days, mode, on_order, fee, post, basis, notes = row
+    return s.ItemFields(
+        name=name, category=category, audience=audience, materials=materials, channels=channels, location=HALL,
+        hours=OFFICE_HOURS, time_limit_days=days, mode=mode, on_order=on_order, fee=fee, responsible_post=post,
+        basis=basis, notes=notes,
+    )  # fmt: skip
+
+
+def build_demo_guide(rng: random.Random) -> None:
+    User = get_user_model()
+    admin = User.objects.filter(is_superuser=True).order_by("pk").first()
+    if admin is None:
+        return
+    communities = list(Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("path"))
+    for n, community in enumerate(communities):
+        if ListPublication.objects.filter(community=community).exists():
+            continue
+        rows = rng.sample(CATALOGUE, rng.randint(12, 18))
+        items = [s.item_create(actor=admin, community=community, fields=_fields(row))[0] for row in rows]
+        s.list_publish(actor=admin, community=community, note="首次公示")
+        if n != 0:
+            continue
+        quick = next((i for i in items if i.mode != Mode.INSTANT), None)
+        if quick is not None:
+            row = next(r for r in rows if r[0] == quick.name)
+            s.item_update(actor=admin, item=quick, fields=_fields((*row[:11], "材料齐全的可提前办结")))
+        s.item_withdraw(actor=admin, item=items[-1], reason="该事项已划归街道便民服务中心办理")
+        spare = next((r for r in CATALOGUE if r not in rows), None)
+        if spare is not None:
+            s.item_create(actor=admin, community=community, fields=_fields(spare))
+        s.list_publish(actor=admin, community=community, note="调整部分事项")
