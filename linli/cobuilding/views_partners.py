@@ -542,6 +542,10 @@ def partners(request: HttpRequest) -> HttpResponse:
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "met": sum(1 for r in rows if r.met),
         "big_committee": sum(1 for r in rows if r.profile and r.profile.big_committee),
+        # 兼职委员 (seed 003: 吸收40名驻区单位党组织负责人担任兼职委员): member units whose party leader is named
+        "part_time_members": sum(
+            1 for r in rows if r.profile and r.profile.big_committee and r.profile.party_leader_name.strip()
+        ),
     }
     return render(request, "cobuilding/partners.html", context)
 
