@@ -87,6 +87,8 @@ PARAM_MODEL = {
     "registration_id": "volunteering.WorkplaceRegistration",
     "post_id": "volunteering.ServicePost",
     "station_id": "volunteering.Station",
+    "team_id": "volunteering.Team",
+    "covenant_id": "volunteering.TeamCovenant",
     "compound_id": "places.Place",
     "community_id": "places.Place",
     "street_id": "places.Place",
@@ -376,6 +378,9 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/volunteering/activities/": ["cursor", "status"],
     "/volunteering/wishes/stats/": ["end", "start"],
     "/volunteering/wishes/": ["status"],
+    "/volunteering/teams/": ["kind"],
+    "/volunteering/covenants/": ["cursor", "state", "community"],
+    "/volunteering/covenants/new/": ["team", "community"],
     "/accounts/admin/sessions/": ["cursor", "user"],
 }
 ODD_VALUES = [

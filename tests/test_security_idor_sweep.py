@@ -52,6 +52,7 @@ TABLE: dict[str, str] = {
     "volunteering_stations_read": "station",
     "volunteering_person_read": "person",
     "volunteering_registrations_report": "registration",
+    "volunteering_covenants_read": "covenant",
     "deliberation_topics_read": "topic",
     "deliberation_comments_list": "topic",
     "deliberation_meetings_read": "meeting",
@@ -241,6 +242,16 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     w.station = station_create(
         actor=street, place_id=compound.pk, name="滨湖驿站", functions=[_first_station_function()]
     )
+    from linli.volunteering.services import team_create
+    from linli.volunteering.services_covenants import covenant_sign
+
+    # a volunteer team of the other community and its 盟约 with that community
+    w.volunteer_team = team_create(actor=street, place_id=other.pk, name="滨湖志愿服务队", kind="resident")
+    w.covenant = covenant_sign(
+        actor=street, team_id=w.volunteer_team.pk, community_id=other.pk, title="滨湖服务盟约", services=["法律援助"],
+        hours_promised="50", starts_on=today - dt.timedelta(days=10), ends_on=today + dt.timedelta(days=300),
+        signatory_name="滨湖队长",
+    )  # fmt: skip
 
     w.topic = topic_raise(actor=street, place=compound, title="滨湖停车难", body="晚上没有车位")
     topic_comment(actor=street, topic=w.topic, body="同意,尽快议")
@@ -577,6 +588,8 @@ PAGES: dict[str, str] = {
     "/volunteering/wishes/{}/photo": "wish",
     "/volunteering/registrations/{}/report/": "registration",
     "/volunteering/stations/{}/": "station",
+    "/volunteering/teams/{}/": "volunteer_team",
+    "/volunteering/covenants/{}/": "covenant",
     "/deliberation/topics/{}/": "topic",
     "/deliberation/meetings/{}/": "meeting",
     "/deliberation/votes/{}/": "vote",

@@ -143,6 +143,10 @@ ACTION_LABELS: dict[str, str] = {
     "legal_session.intake": gettext_noop("“四员一律”活动事项转调解或诉求"),
     # --- volunteering, points (积分), micro-wishes (微心愿)
     "team.create": gettext_noop("建立志愿队伍"),
+    "team.update": gettext_noop("修改志愿队伍"),
+    "covenant.sign": gettext_noop("签订志愿队伍盟约"),
+    "covenant.amend": gettext_noop("变更志愿队伍盟约"),
+    "covenant.terminate": gettext_noop("解除志愿队伍盟约"),
     "registration.submit": gettext_noop("提交在职党员双报到"),
     "registration.decide": gettext_noop("审核在职党员双报到"),
     "post.create": gettext_noop("设立服务岗位"),

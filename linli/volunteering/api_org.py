@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -31,6 +32,7 @@ from linli.volunteering.models import (
     RegistrationStatus,
     Station,
     Team,
+    TeamKind,
     VolunteerProfile,
     WorkplaceRegistration,
 )
@@ -46,6 +48,7 @@ from linli.volunteering.selectors import (
     visible_stations,
     visible_teams,
 )
+from linli.volunteering.selectors_covenants import team_kind_figures
 
 router = Router(tags=["volunteering"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -370,6 +373,14 @@ class TeamIn(Schema):
     name: str = Field(..., description="1–64 characters, unique at the node")
     description: str = Field("", description="at most 1000 characters")
     leader_id: int | None = Field(None, description="a person in the caller's ledger; joins the team")
+    kind: str = Field(TeamKind.OTHER, description="队伍类型: " + ", ".join(TeamKind.values))
+
+
+class TeamUpdateIn(Schema):
+    name: str | None = Field(None, description="1–64 characters, unique at the node; omitted: unchanged")
+    description: str | None = Field(None, description="at most 1000 characters; omitted: unchanged")
+    leader_id: int | None = Field(None, description="a person in the caller's ledger; 0 removes the leader")
+    kind: str | None = Field(None, description="队伍类型: " + ", ".join(TeamKind.values))
 
 
 class TeamOut(Schema):
@@ -378,6 +389,8 @@ class TeamOut(Schema):
     name: str
     description: str
     leader_id: int | None
+    kind: str
+    kind_label: str
     members: int
 
 
@@ -386,24 +399,62 @@ class TeamListOut(Schema):
     next: str | None
 
 
+class TeamFilter(PageQuery):
+    kind: str | None = Field(None, description="队伍类型: " + ", ".join(TeamKind.values))
+
+
+class TeamKindRowOut(Schema):
+    kind: str
+    label: str
+    teams: int
+    members: int
+
+
+class TeamKindFiguresOut(Schema):
+    rows: list[TeamKindRowOut]
+    teams: int
+    members: int
+
+
 def team_out(t: Team, members: int) -> TeamOut:
     return TeamOut(
-        id=t.pk, place_id=t.place_id, name=t.name, description=t.description, leader_id=t.leader_id, members=members
-    )
+        id=t.pk, place_id=t.place_id, name=t.name, description=t.description, leader_id=t.leader_id, kind=t.kind,
+        kind_label=str(t.get_kind_display()), members=members,
+    )  # fmt: skip
+
+
+def _kind_filter(kind: str | None) -> str | None:
+    return svc.team_kind(kind) if kind else None
 
 
 @router.get(
     "/teams",
     response={200: TeamListOut, 422: ErrorOut},
     operation_id="volunteering_teams_list",
-    summary="Volunteer teams the caller manages or may join, with member counts",
+    summary="Volunteer teams the caller manages or may join, with member counts; filter by kind",
 )
-def teams_list(request: HttpRequest, page: Query[PageQuery]) -> TeamListOut:
-    from django.db.models import Count
-
+def teams_list(request: HttpRequest, filters: Query[TeamFilter]) -> TeamListOut:
     qs = visible_teams(request.user).annotate(n=Count("members"))
-    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit)
+    kind = _kind_filter(filters.kind)
+    if kind:
+        qs = qs.filter(kind=kind)
+    result = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit)
     return TeamListOut(items=[team_out(t, t.n) for t in result.items], next=result.next)
+
+
+@router.get(
+    "/teams/figures",
+    response={200: TeamKindFiguresOut},
+    operation_id="volunteering_teams_figures",
+    summary="Teams and members (memberships) by 队伍类型 over the teams the caller sees",
+)
+def teams_figures(request: HttpRequest) -> TeamKindFiguresOut:
+    rows = team_kind_figures(visible_teams(request.user))
+    return TeamKindFiguresOut(
+        rows=[TeamKindRowOut(kind=r.kind, label=r.label, teams=r.teams, members=r.members) for r in rows],
+        teams=sum(r.teams for r in rows),
+        members=sum(r.members for r in rows),
+    )
 
 
 @router.post(
@@ -419,8 +470,27 @@ def teams_create(request: HttpRequest, payload: TeamIn) -> Status[TeamOut]:
         name=payload.name,
         description=payload.description,
         leader_id=payload.leader_id,
+        kind=payload.kind,
     )
     return Status(201, team_out(team, 1 if team.leader_id else 0))
+
+
+@router.patch(
+    "/teams/{team_id}",
+    response={200: TeamOut, **ERRORS},
+    operation_id="volunteering_teams_update",
+    summary="Change a team's name, description, leader or kind (staff who manage its node); audited",
+)
+def teams_update(request: HttpRequest, team_id: int, payload: TeamUpdateIn) -> TeamOut:
+    team = svc.team_update(
+        actor=request.user,
+        team_id=team_id,
+        name=payload.name,
+        description=payload.description,
+        leader_id=payload.leader_id,
+        kind=payload.kind,
+    )
+    return team_out(team, team.members.count())
 
 
 # ----------------------------------------------------------------------------- profile, a person's record

@@ -27,6 +27,8 @@ from linli.volunteering.models import (
     SignupStatus,
     Station,
     Team,
+    TeamCovenant,
+    TeamKind,
     TeamMember,
     VolunteerProfile,
     Wish,
@@ -35,6 +37,14 @@ from linli.volunteering.models import (
 from linli.volunteering.points import points_credit
 
 TEAMS = ["天使志愿服务队", "保亮志愿服务队", "樂貝亲子志愿队", "银龄互助队"]
+TEAM_KINDS = {  # by name, not by a draw: the rest of the demo stays the same
+    "天使志愿服务队": TeamKind.RESIDENT,
+    "保亮志愿服务队": TeamKind.PARTY,
+    "樂貝亲子志愿队": TeamKind.SOCIAL_ORG,
+    "银龄互助队": TeamKind.RESIDENT,
+}
+# 盟约 (seed 003): the services each team promises its community
+COVENANT_SERVICES = [["法律援助", "心理咨询", "政策宣讲"], ["技能培训", "助老服务", "环境整治"]]
 SKILLS = ["医疗护理", "水电维修", "法律咨询", "文艺演出", "心理疏导", "理发", "摄影", "辅导作业"]
 WISHES = ["想要一副老花镜", "希望有人陪我去医院复查", "孩子想要一套课外书", "想学用智能手机", "家里灯泡坏了需要换",
           "想要一台电风扇", "希望有人帮忙理发", "想参加一次书法课"]  # fmt: skip
@@ -60,31 +70,85 @@ def build_demo_volunteering(rng: random.Random) -> None:
         teams = []
         for name in rng.sample(TEAMS, 2):
             leader = rng.choice(volunteers)
-            team = Team.objects.create(place=community, place_path=community.path, name=name, leader=leader)
+            team = Team.objects.create(
+                place=community, place_path=community.path, name=name, leader=leader, kind=TEAM_KINDS[name]
+            )
             TeamMember.objects.bulk_create(
                 [TeamMember(team=team, person=p) for p in {leader, *rng.sample(volunteers, 12)}]
             )
             teams.append(team)
         for cat in rng.sample(list(PostCategory), 4):
             ServicePost.objects.create(
-                place=community, place_path=community.path, category=cat, title=f"{cat.label}({community.name})",
-                duties="按月开展服务并记录台账", start_date=now.date().replace(month=1, day=1),
-                end_date=now.date().replace(month=12, day=31), slots=rng.randint(2, 6),
-            )  # fmt: skip
+                place=community,
+                place_path=community.path,
+                category=cat,
+                title=f"{cat.label}({community.name})",
+                duties="按月开展服务并记录台账",
+                start_date=now.date().replace(month=1, day=1),
+                end_date=now.date().replace(month=12, day=31),
+                slots=rng.randint(2, 6),
+            )
         station = Station.objects.create(
-            place=community, place_path=community.path, name=f"{community.name}近邻红色驿站",
-            functions=rng.sample(["议事", "养老", "托幼", "阅读", "健身"], 3), opening_hours="08:30-17:30",
-        )  # fmt: skip
+            place=community,
+            place_path=community.path,
+            name=f"{community.name}近邻红色驿站",
+            functions=rng.sample(["议事", "养老", "托幼", "阅读", "健身"], 3),
+            opening_hours="08:30-17:30",
+        )
         for day in range(7):
             DutyShift.objects.create(
-                station=station, person=rng.choice(volunteers), day=now.date() + dt.timedelta(days=day),
-                start_time=dt.time(9), end_time=dt.time(12),
-            )  # fmt: skip
+                station=station,
+                person=rng.choice(volunteers),
+                day=now.date() + dt.timedelta(days=day),
+                start_time=dt.time(9),
+                end_time=dt.time(12),
+            )
         for cost_name, cost in REWARDS:
             Reward.objects.create(place=community, place_path=community.path, name=cost_name, cost=cost,
                                   stock=rng.randint(5, 30))  # fmt: skip
         _activities(rng, community, teams, volunteers, now)
         _wishes(rng, community, people, volunteers, now)
+        _covenants(community, teams, now.date())
+
+
+def _covenants(community: Place, teams: list[Team], today: dt.date) -> None:
+    """A covenant in force for each team (the first promising more than it delivers: 进度落后), and for the
+    first team last year's, now 期满. No random draws: the other demo data stay as they were."""
+    start, end = today - dt.timedelta(days=200), today + dt.timedelta(days=165)
+    rows = [
+        TeamCovenant(
+            team=team,
+            community=community,
+            place_path=community.path,
+            title=f"{team.name}服务盟约",
+            services=COVENANT_SERVICES[i % 2],
+            hours_promised=Decimal(300 if i == 0 else 60),
+            starts_on=start,
+            ends_on=end,
+            signed_on=start - dt.timedelta(days=3),
+            team_signatory=team.leader,
+            team_signatory_name=team.leader.name if team.leader else team.name,
+        )
+        for i, team in enumerate(teams)
+    ]
+    if teams:
+        last = teams[0]
+        rows.append(
+            TeamCovenant(
+                team=last,
+                community=community,
+                place_path=community.path,
+                title=f"{last.name}上年度盟约",
+                services=COVENANT_SERVICES[0],
+                hours_promised=Decimal(40),
+                starts_on=start - dt.timedelta(days=365),
+                ends_on=start - dt.timedelta(days=1),
+                signed_on=start - dt.timedelta(days=368),
+                team_signatory=last.leader,
+                team_signatory_name=last.leader.name if last.leader else last.name,
+            )
+        )
+    TeamCovenant.objects.bulk_create(rows)
 
 
 def _activities(
@@ -95,16 +159,29 @@ def _activities(
         length = dt.timedelta(hours=rng.choice([2, 3, 4]))
         attendees = rng.sample(volunteers, rng.randint(5, 12))
         activity = Activity.objects.create(
-            place=community, place_path=community.path, team=rng.choice(teams), title=rng.choice(ACTIVITIES),
-            starts_at=start, ends_at=start + length, capacity=len(attendees) + 3, points_per_hour=10,
-            status=ActivityStatus.PUBLISHED, signed_count=len(attendees),
-        )  # fmt: skip
+            place=community,
+            place_path=community.path,
+            team=rng.choice(teams),
+            title=rng.choice(ACTIVITIES),
+            starts_at=start,
+            ends_at=start + length,
+            capacity=len(attendees) + 3,
+            points_per_hour=10,
+            status=ActivityStatus.PUBLISHED,
+            signed_count=len(attendees),
+        )
         for person in attendees:
             hours = Decimal(length.seconds // 1800) / 2
             signup = Signup.objects.create(
-                activity=activity, person=person, place_path=community.path, status=SignupStatus.SIGNED,
-                checked_in_at=start, checked_out_at=start + length, hours=hours, confirmed_at=start + length,
-            )  # fmt: skip
+                activity=activity,
+                person=person,
+                place_path=community.path,
+                status=SignupStatus.SIGNED,
+                checked_in_at=start,
+                checked_out_at=start + length,
+                hours=hours,
+                confirmed_at=start + length,
+            )
             note = f"{activity.title} {hours} 小时"
             points_credit(person=person, kind=PointKind.VOLUNTEER, amount=int(hours * 10), reason=EntryReason.HOURS,
                           source_key=f"activity:{signup.pk}", note=note)  # fmt: skip
@@ -124,14 +201,18 @@ def _wishes(
         claimant = rng.choice(volunteers)
         rows.append(
             Wish(
-                place_id=wisher.place_id, place_path=wisher.place_path, wisher=wisher, title=rng.choice(WISHES),
-                submitted_at=submitted, status=WishStatus.CONFIRMED if fulfilled else WishStatus.PUBLISHED,
+                place_id=wisher.place_id,
+                place_path=wisher.place_path,
+                wisher=wisher,
+                title=rng.choice(WISHES),
+                submitted_at=submitted,
+                status=WishStatus.CONFIRMED if fulfilled else WishStatus.PUBLISHED,
                 claimed_by=claimant if fulfilled else None,
                 claimed_at=submitted + dt.timedelta(days=1) if fulfilled else None,
                 fulfilled_at=min(now, submitted + dt.timedelta(days=rng.randint(2, 20))) if fulfilled else None,
                 fulfil_note="已圆梦" if fulfilled else "",
             )
-        )  # fmt: skip
+        )
         if fulfilled:  # confirmed a day later and rated by index, not by another draw: the demo stays the same
             wish = rows[-1]
             wish.confirmed_at = min(now, wish.fulfilled_at + dt.timedelta(days=1))  # type: ignore[operator]

@@ -28,20 +28,37 @@ def _own_person(user: User, field: str = "person") -> Q | None:
     return Q(**{f"{field}_id": user.person_id}) if user.person_id else None
 
 
+class TeamKind(models.TextChoices):
+    """队伍类型 (seeds 001, 003, 004): who the team is made of."""
+
+    PARTY = "party", _("党员志愿服务队")
+    IN_SERVICE = "in_service", _("在职党员志愿服务队")
+    RESIDENT = "resident", _("居民志愿服务队")
+    UNIT = "unit", _("驻区单位志愿服务队")
+    SOCIAL_ORG = "social_org", _("社会组织志愿服务队")
+    NEW_EMPLOYMENT = "new_employment", _("新就业群体志愿服务队")
+    OTHER = "other", _("其他")
+
+
 class Team(ScopedModel):
-    """A volunteer team (天使, 保亮, 樂貝 …) anchored at a node: its scope."""
+    """A volunteer team (天使, 保亮, 樂貝 …) anchored at a node: its scope. Teams that existed before
+    kinds were recorded are 其他 until staff say otherwise (nothing in them tells the kind)."""
 
     SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="volunteer_teams")
     name = models.CharField(max_length=64)
     description = models.TextField(blank=True)
     leader = models.ForeignKey("people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=16, choices=TeamKind.choices, default=TeamKind.OTHER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["place", "name"], name="volunteer_team_unique_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "name"], name="volunteer_team_unique_name"),
+            models.CheckConstraint(condition=Q(kind__in=TeamKind.values), name="volunteer_team_kind_known"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -49,6 +66,70 @@ class Team(ScopedModel):
     @classmethod
     def own_q(cls, user: User) -> Q | None:
         return Q(members__person_id=user.person_id) | Q(leader_id=user.person_id) if user.person_id else None
+
+
+class CovenantStatus(models.TextChoices):
+    """The stored state. 期满 is not stored: a covenant in force whose term has passed reads as 期满
+    (``selectors_covenants.covenant_state``), so no daily job has to write it."""
+
+    ACTIVE = "active", _("生效")
+    TERMINATED = "terminated", _("解约")
+
+
+class TeamCovenant(ScopedModel):
+    """盟约 (seed 003, 建立盟规、签订盟约): a volunteer team's signed service covenant with a community — the
+    services it promises and the hours over a term. Never deleted: ended early, it is 解约 with a reason."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="covenants")
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=100)
+    services = models.JSONField(default=list)  # the services promised, one line each: 法律援助, 心理咨询 …
+    hours_promised = models.DecimalField(max_digits=7, decimal_places=1)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    signed_on = models.DateField()
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    team_signatory = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    team_signatory_name = models.CharField(max_length=64)
+    status = models.CharField(max_length=12, choices=CovenantStatus.choices, default=CovenantStatus.ACTIVE)
+    terminated_on = models.DateField(null=True, blank=True)
+    termination_reason = models.CharField(max_length=200, blank=True)
+    terminated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "status", "ends_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="covenant_ends_after_start"),
+            models.CheckConstraint(condition=Q(hours_promised__gt=0), name="covenant_hours_positive"),
+            models.CheckConstraint(condition=~Q(team_signatory_name=""), name="covenant_team_signatory_named"),
+            models.CheckConstraint(
+                condition=(Q(status="active", terminated_on__isnull=True))
+                | (Q(status="terminated", terminated_on__isnull=False) & ~Q(termination_reason="")),
+                name="covenant_termination_complete",
+            ),
+            models.UniqueConstraint(
+                fields=["team", "community", "starts_on"],
+                condition=Q(status="active"),
+                name="covenant_once_per_team_community_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        """The team leader reads their team's covenants."""
+        return Q(team__leader_id=user.person_id) if user.person_id else None
 
 
 class TeamMember(models.Model):

@@ -29,6 +29,7 @@ from linli.volunteering.models import (
     ServicePost,
     Station,
     Team,
+    TeamKind,
     TeamMember,
     VolunteerProfile,
     WorkplaceRegistration,
@@ -41,9 +42,25 @@ def _person(actor: Any, person_id: Any) -> Person:
     return get_or_not_found(Person.objects.visible_to(actor), person_id)
 
 
+def team_kind(value: Any) -> str:
+    """A 队伍类型 from the list, or a Chinese refusal naming the field."""
+    if value not in TeamKind.values:
+        raise InvalidInput(gettext("队伍类型无效,请从列表中选择"), field="kind")
+    return str(value)
+
+
 @transaction.atomic
-def team_create(*, actor: Any, place_id: int, name: str, description: str = "", leader_id: int | None = None) -> Team:
+def team_create(
+    *,
+    actor: Any,
+    place_id: int,
+    name: str,
+    description: str = "",
+    leader_id: int | None = None,
+    kind: str = TeamKind.OTHER,
+) -> Team:
     place = staff_place(actor, place_id)
+    team_kind_value = team_kind(kind)
     leader = _person(actor, leader_id) if leader_id else None
     team_name = clean_text(name, field="name", label=gettext("队伍名称"), max_length=64)
     if Team.objects.filter(place=place, name=team_name).exists():
@@ -56,10 +73,56 @@ def team_create(*, actor: Any, place_id: int, name: str, description: str = "", 
             description, field="description", label=gettext("简介"), max_length=1000, required=False
         ),
         leader=leader,
+        kind=team_kind_value,
     )
     if leader is not None:
         TeamMember.objects.create(team=team, person=leader)
-    audit_record(action="team.create", actor=actor, target=team)
+    audit_record(action="team.create", actor=actor, target=team, kind=team.kind)
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *,
+    actor: Any,
+    team_id: int,
+    name: str | None = None,
+    description: str | None = None,
+    leader_id: int | None = None,
+    kind: str | None = None,
+) -> Team:
+    """Change a team's name, description, leader or kind; ``None`` leaves a field as it is, ``leader_id=0``
+    removes the leader. A new leader joins the team. Audited with the names of the fields that changed."""
+    team = get_or_not_found(Team.objects.select_for_update().filter(pk__in=Team.objects.visible_to(actor)), team_id)
+    require_staff(actor, team.place_path, "manage")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        new_name = clean_text(name, field="name", label=gettext("队伍名称"), max_length=64)
+        if new_name != team.name and Team.objects.filter(place_id=team.place_id, name=new_name).exists():
+            raise InvalidInput(gettext("此处已有同名队伍"), field="name")
+        changes["name"] = new_name
+    if description is not None:
+        changes["description"] = clean_text(
+            description, field="description", label=gettext("简介"), max_length=1000, required=False
+        )
+    if kind is not None:
+        changes["kind"] = team_kind(kind)
+    if leader_id is not None:
+        leader = Person.objects.visible_to(actor).filter(pk=leader_id).first() if leader_id else None
+        if leader_id and leader is None:
+            raise InvalidInput(gettext("队长应为您管辖范围内的居民"), field="leader_id")
+        changes["leader_id"] = leader.pk if leader else None
+    changed = sorted(f for f, v in changes.items() if getattr(team, f) != v)
+    if not changed:
+        return team
+    for field in changed:
+        setattr(team, field, changes[field])
+    team.save(update_fields=[f.removesuffix("_id") for f in changed])
+    if "leader_id" in changed and team.leader_id:
+        TeamMember.objects.get_or_create(team=team, person_id=team.leader_id)
+    audit_record(
+        action="team.update", actor=actor, target=team, fields=[f.removesuffix("_id") for f in changed], kind=team.kind
+    )
     return team
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from linli.volunteering import views_activities as va
+from linli.volunteering import views_covenants as vc
 from linli.volunteering import views_org as vo
 from linli.volunteering import views_points as vp
 from linli.volunteering import views_wishes as vw
@@ -32,6 +33,12 @@ urlpatterns = [
     path("wishes/<int:wish_id>/photo", vw.wish_photo, name="wish_photo"),
     path("teams/", vo.teams, name="teams"),
     path("teams/members/add/", vo.team_member_add, name="team_member_add"),
+    path("teams/<int:team_id>/", vc.team_detail, name="team"),
+    path("covenants/", vc.covenant_list, name="covenants"),
+    path("covenants/new/", vc.covenant_new, name="covenant_new"),
+    path("covenants/<int:covenant_id>/", vc.covenant_detail, name="covenant"),
+    path("covenants/<int:covenant_id>/amend/", vc.covenant_amend, name="covenant_amend"),
+    path("covenants/<int:covenant_id>/terminate/", vc.covenant_terminate, name="covenant_terminate"),
     path("profile/", vo.profile, name="profile"),
     path("registrations/", vo.registrations, name="registrations"),
     path("registrations/submit/", vo.registration_submit, name="registration_submit"),

@@ -25,6 +25,7 @@ from linli.volunteering.models import (
     PostClaim,
     RegistrationStatus,
     Signup,
+    TeamKind,
     VolunteerProfile,
     WorkplaceRegistration,
 )
@@ -35,6 +36,7 @@ from linli.volunteering.selectors import (
     visible_stations,
     visible_teams,
 )
+from linli.volunteering.selectors_covenants import team_kind_figures
 from linli.volunteering.views_common import parse_date, run, staff_places
 
 
@@ -75,11 +77,20 @@ def teams(request: HttpRequest) -> HttpResponse:
                 name=p.get("name", ""),
                 description=p.get("description", ""),
                 leader_id=parse_id(leader),
+                kind=p.get("kind", TeamKind.OTHER),
             ),
             ok=_("队伍已建立"),
             back=reverse("volunteering:teams"),
         )
-    rows = visible_teams(request.user).select_related("place", "leader").annotate(n=Count("members")).order_by("name")
+    teams_seen = visible_teams(request.user)
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in TeamKind.values else ""
+    rows = (
+        (teams_seen.filter(kind=kind) if kind else teams_seen)
+        .select_related("place", "leader")
+        .annotate(n=Count("members"))
+        .order_by("name")
+    )
     places = staff_places(request.user)
     # The pool to add from: people who registered a volunteer profile within the staff member's scope.
     pool = (
@@ -87,7 +98,18 @@ def teams(request: HttpRequest) -> HttpResponse:
         if places
         else []
     )
-    return render(request, "volunteering/teams.html", {"teams": rows[:200], "places": places, "pool": pool})
+    return render(
+        request,
+        "volunteering/teams.html",
+        {
+            "teams": rows[:200],
+            "places": places,
+            "pool": pool,
+            "kinds": TeamKind.choices,
+            "kind": kind,
+            "figures": team_kind_figures(teams_seen),
+        },
+    )
 
 
 @login_required
