@@ -134,22 +134,8 @@ def _initial(item: ServiceItem | None) -> dict[str, Any]:
             "location": "", "hours": "", "time_limit_days": 0, "mode": Mode.INSTANT, "on_order": False,
             "fee": DEFAULT_FEE, "responsible_post": "", "basis": "", "notes": "",
         }  # fmt: skip
-    return {
-        "name": item.name,
-        "category": item.category,
-        "audience": item.audience,
-        "materials": "\n".join(item.materials),
-        "channels": list(item.channels),
-        "location": item.location,
-        "hours": item.hours,
-        "time_limit_days": item.time_limit_days,
-        "mode": item.mode,
-        "on_order": item.on_order,
-        "fee": item.fee,
-        "responsible_post": item.responsible_post,
-        "basis": item.basis,
-        "notes": item.notes,
-    }
+    # The item as a publication freezes it, with the materials one a line as the form's textarea takes them.
+    return {**s.public_line(item), "materials": "\n".join(item.materials)}
 
 
 def _posted(data: Any) -> dict[str, Any]:
