@@ -211,3 +211,19 @@ def test_figures_for_the_street_and_refused_to_a_grid_worker(users: Any, places:
     assert response.status_code == 200 and body["published"] == 1 and body["instant_share"] == 1.0
     assert body["without_list"] == [places.other_community.pk]
     assert refused.status_code == 404
+
+
+def test_the_lists_without_a_community_answer_every_list_one_may_read(api_as, users, places) -> None:
+    from linli.guide.models import ItemStatus, ServiceItem
+
+    from tests.guide_support import draft
+
+    mine = draft(users["street"], places.communities[0], name="开具居住证明")
+    theirs = draft(users["street"], places.communities[1], name="开具无犯罪记录证明")
+    api = api_as("community")
+    kept = {i["id"] for i in api.get("/api/v1/guide/items").json()["items"]}
+    assert mine.pk in kept and theirs.pk not in kept
+    public = api.get("/api/v1/guide/public/items").json()["items"]
+    assert len(public) == min(50, ServiceItem.objects.filter(status=ItemStatus.PUBLISHED).count())
+    refused = api.get("/api/v1/guide/publications", {"on": "2026-01-01"})
+    assert refused.status_code == 422 and refused.json()["field"] == "community_id"

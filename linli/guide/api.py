@@ -27,7 +27,7 @@ from linli.guide import importing
 from linli.guide import selectors as sel
 from linli.guide import services as s
 from linli.guide.models import Category, Channel, ItemStatus, ListPublication, Mode, ServiceItem
-from linli.guide.permissions import may_keep
+from linli.guide.permissions import kept_q, may_keep
 from linli.places.models import Place
 
 router = Router(tags=["guide"])
@@ -72,13 +72,13 @@ class GuideItemListOut(Schema):
 
 
 class GuidePublicItemsQuery(PageQuery):
-    community_id: int = Field(description="a community (place of kind community)")
+    community_id: int | None = Field(None, description="a community (place of kind community); empty: every community")
     q: str | None = Field(None, max_length=50, description="words in the item's name (all of them)")
     category: str | None = Field(None, description=CATEGORIES)
 
 
 class GuideKeptItemsQuery(PageQuery):
-    community_id: int = Field(description="a community whose list you keep")
+    community_id: int | None = Field(None, description="a community whose list you keep; empty: every list you keep")
     status: str | None = Field(None, description=f"{STATUSES}; empty: all")
 
 
@@ -133,8 +133,10 @@ class GuidePublicationListOut(Schema):
 
 
 class GuidePublicationsQuery(PageQuery):
-    community_id: int
-    on: Day | None = Field(None, description="only the version in force on this day (what the list said then)")
+    community_id: int | None = Field(None, description="a community; empty: every community's versions")
+    on: Day | None = Field(
+        None, description="only the version in force on this day (what the list said then); needs community_id"
+    )
 
 
 def _item_out(request: HttpRequest, i: ServiceItem) -> GuideItemOut:
@@ -211,7 +213,9 @@ def _fields(payload: GuideItemIn) -> s.ItemFields:
     summary="A community's published service list (no sign-in, no personal data), by id (keyset pages)",
 )
 def guide_public_items_list(request: HttpRequest, filters: Query[GuidePublicItemsQuery]) -> GuideItemListOut:
-    community = sel.public_community(filters.community_id, field="community_id")
+    community = (
+        sel.public_community(filters.community_id, field="community_id") if filters.community_id is not None else None
+    )
     qs = sel.published_items(community, q=filters.q or "", category=filters.category or "")
     page = keyset_page(qs.select_related("community"), key="id", cursor=filters.cursor, limit=filters.limit)
     return GuideItemListOut(items=[_item_out(request, i) for i in page.items], next=page.next)
@@ -273,8 +277,11 @@ def guide_public_communities_list(request: HttpRequest, filters: Query[GuideStre
     summary="Every item of a list you keep (drafts, published, withdrawn), by id (keyset pages)",
 )
 def guide_items_list(request: HttpRequest, filters: Query[GuideKeptItemsQuery]) -> GuideItemListOut:
-    community = sel.kept_community(request.user, filters.community_id, field="community_id")
-    qs = ServiceItem.objects.filter(community=community)
+    if filters.community_id is not None:
+        community = sel.kept_community(request.user, filters.community_id, field="community_id")
+        qs = ServiceItem.objects.filter(community=community)
+    else:
+        qs = ServiceItem.objects.filter(kept_q(request.user))
     if filters.status:
         if filters.status not in ItemStatus.values:
             raise InvalidInput(_("请选择%(label)s") % {"label": _("状态")}, field="status")
@@ -372,8 +379,12 @@ def guide_list_publish(request: HttpRequest, community_id: int, payload: GuidePu
     summary="A community's versions, newest first; with `on`, the one in force that day",
 )
 def guide_publications_list(request: HttpRequest, filters: Query[GuidePublicationsQuery]) -> GuidePublicationListOut:
-    community = sel.public_community(filters.community_id, field="community_id")
+    community = (
+        sel.public_community(filters.community_id, field="community_id") if filters.community_id is not None else None
+    )
     if filters.on is not None:
+        if community is None:
+            raise InvalidInput(_("按日期查询版本时请指定社区"), field="community_id")
         found = sel.publication_on(community, filters.on)
         return GuidePublicationListOut(items=[_publication_out(found)] if found else [], next=None)
     page = keyset_page(

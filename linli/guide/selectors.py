@@ -130,9 +130,12 @@ def search_words(raw: Any) -> list[str]:
     return [w for w in text.split() if w][:5]
 
 
-def published_items(community: Place, *, q: Any = "", category: str = "") -> QuerySet[ServiceItem]:
-    """The community's published items, filtered by words in the name (all of them) and a category."""
-    qs = ServiceItem.objects.filter(community=community, status=ItemStatus.PUBLISHED)
+def published_items(community: Place | None, *, q: Any = "", category: str = "") -> QuerySet[ServiceItem]:
+    """The community's published items (every community's when None), filtered by words in the name (all of
+    them) and a category."""
+    qs = ServiceItem.objects.filter(status=ItemStatus.PUBLISHED)
+    if community is not None:
+        qs = qs.filter(community=community)
     for word in search_words(q):
         qs = qs.filter(name__icontains=word)
     if category:
@@ -196,8 +199,10 @@ def due(item: ServiceItem, *, now: dt.datetime | None = None) -> Due:
 # ----------------------------------------------------------------------------- versions (公示)
 
 
-def publications(community: Place) -> QuerySet[ListPublication]:
-    return ListPublication.objects.filter(community=community).select_related("published_by", "published_by__person")
+def publications(community: Place | None) -> QuerySet[ListPublication]:
+    """A community's versions (every community's when None)."""
+    qs = ListPublication.objects.all() if community is None else ListPublication.objects.filter(community=community)
+    return qs.select_related("published_by", "published_by__person")
 
 
 def current_publication(community: Place) -> ListPublication | None:
