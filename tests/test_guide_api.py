@@ -215,7 +215,6 @@ def test_figures_for_the_street_and_refused_to_a_grid_worker(users: Any, places:
 
 def test_the_lists_without_a_community_answer_every_list_one_may_read(api_as, users, places) -> None:
     from linli.guide.models import ItemStatus, ServiceItem
-
     from tests.guide_support import draft
 
     mine = draft(users["street"], places.communities[0], name="开具居住证明")
