@@ -16,13 +16,13 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import validate_division_code
 from linli.core.scoping import capabilities_at
 from linli.places.models import ALLOWED_CHILDREN, CODED_KINDS, Household, Place, PlaceKind
+from linli.places.selectors import may_manage_place
 
 GEOJSON_TYPES = {"Polygon", "MultiPolygon"}
 
 
 def _require_manage(actor: Any, node: Place) -> None:
-    caps = capabilities_at(actor, node.path)
-    if not caps & {"admin", "manage"}:
+    if not may_manage_place(actor, node.path):
         raise Forbidden(_("您没有编辑此节点的权限"))
 
 

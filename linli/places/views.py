@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import scope_for
 from linli.orgs.models import Organisation, PartyOrg
 from linli.places.models import CompoundProfile, PlaceKind
 from linli.places.selectors import (
@@ -12,6 +12,7 @@ from linli.places.selectors import (
     ancestors_of,
     children_of,
     counts_under,
+    may_manage_place,
     positions_at,
     scope_roots,
 )
@@ -57,7 +58,7 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
             ],
             "positions": positions_at(node),
             "profile": profile,
-            "may_manage": bool(capabilities_at(request.user, node.path) & {"admin", "manage"}),
+            "may_manage": may_manage_place(request.user, node.path),
             "sized": node.kind in SIZED_KINDS,
             "party_orgs": PartyOrg.objects.active().filter(place=node).order_by("path"),
             "organisations": Organisation.objects.filter(serves=node).order_by("kind", "name"),

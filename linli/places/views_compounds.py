@@ -13,15 +13,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput
-from linli.core.scoping import capabilities_at
 from linli.places import services_compounds as svc
 from linli.places.models import CompoundProfile, CompoundType, ManagementMode, PlaceKind
-from linli.places.selectors import access_place
+from linli.places.selectors import access_place, may_manage_place
 from linli.places.sizing import SIZED_KINDS, STATUS_LABELS, effective_standards, grid_sizing
-
-
-def _may_manage(user: Any, path: str) -> bool:
-    return bool(capabilities_at(user, path) & {"admin", "manage"})
 
 
 @login_required
@@ -42,7 +37,7 @@ def grids(request: HttpRequest, place_id: int) -> HttpResponse:
             "status": status if status in STATUS_LABELS else "",
             "statuses": [(k, str(v), sizing.by_status.get(k, 0)) for k, v in STATUS_LABELS.items()],
             "may_set_standard": node.kind in (PlaceKind.DISTRICT, PlaceKind.STREET)
-            and _may_manage(request.user, node.path),
+            and may_manage_place(request.user, node.path),
         },
     )
 
@@ -52,7 +47,7 @@ def standards(request: HttpRequest, place_id: int) -> HttpResponse:
     node = access_place(request.user, place_id)
     if node.kind not in (PlaceKind.DISTRICT, PlaceKind.STREET):
         raise Http404
-    if not _may_manage(request.user, node.path):
+    if not may_manage_place(request.user, node.path):
         raise Forbidden(_("您没有设定网格划分标准的权限"))
     error: InvalidInput | None = None
     posted: dict[str, Any] = {}
@@ -83,7 +78,7 @@ def profile(request: HttpRequest, place_id: int) -> HttpResponse:
     node = access_place(request.user, place_id)
     if node.kind != PlaceKind.COMPOUND:
         raise Http404
-    if not _may_manage(request.user, node.path):
+    if not may_manage_place(request.user, node.path):
         raise Forbidden(_("您没有编辑此小区档案的权限"))
     current = CompoundProfile.objects.filter(compound=node).first()
     error: InvalidInput | None = None
