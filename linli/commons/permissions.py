@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for, scope_for_any
+from linli.core.scoping import active_positions, every_row, may_lead_at, may_manage_at, scope_for, scope_for_any
 
 COMMITTEE_KINDS = ("owners_committee", "supervisory_board")
 SECRETARY_KIND = "branch_secretary"
@@ -32,7 +32,7 @@ def signed_in(user: Any) -> bool:
 
 
 def may_record(user: Any, path: str) -> bool:
-    return signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage"})
+    return signed_in(user) and may_manage_at(user, path)
 
 
 def _secretary_roots(user: Any) -> list[str]:
@@ -65,7 +65,7 @@ def sees_ledger(user: Any, path: str) -> bool:
     """Whether the user reads the compound's full ledger (``path`` is the compound's)."""
     if not signed_in(user):
         return False
-    if capabilities_at(user, path) & {"admin", "manage", "lead"}:
+    if may_lead_at(user, path):
         return True
     if any(root.startswith(path) for root in _secretary_roots(user)):
         return True

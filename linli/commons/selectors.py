@@ -22,7 +22,7 @@ from linli.commons.models import Category, Entry, EntryKind, Ledger, Notice
 from linli.commons.periods import current_quarter, months_of, quarter_bounds
 from linli.commons.permissions import ledger_q, may_record, notices_q, sees_ledger, sees_notices
 from linli.core.errors import InvalidInput, NotFound
-from linli.core.scoping import NOT_FOUND_MESSAGE, capabilities_at, get_or_not_found, scope_for_any
+from linli.core.scoping import NOT_FOUND_MESSAGE, get_or_not_found, may_lead_at, scope_for_any
 from linli.places.models import Place, PlaceKind
 
 COMMUNITY_PATH_LENGTH = 3 * Place.steplen
@@ -290,7 +290,7 @@ def notice_summary(notice: Notice) -> QuarterSummary:
 
 
 def may_see_figures(user: Any, node: Place) -> bool:
-    return bool(capabilities_at(user, node.path) & {"admin", "manage", "lead"})
+    return may_lead_at(user, node.path)
 
 
 def figure_node(pk: Any, *, field: str | None = None) -> Place:

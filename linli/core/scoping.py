@@ -218,6 +218,24 @@ def capabilities_at(user: User, path: str) -> set[str]:
     return caps
 
 
+MANAGE_CAPABILITIES = frozenset({"admin", "manage"})
+LEAD_CAPABILITIES = frozenset({"admin", "manage", "lead"})
+
+
+def may_manage_at(user: User, path: str) -> bool:
+    """Whether ``user`` holds a position at or above ``path`` that may manage there (admin or manage).
+
+    An empty path is "no place" and never managed, not even by a superuser (whose capabilities do
+    not depend on the path)."""
+    return bool(path) and bool(capabilities_at(user, path) & MANAGE_CAPABILITIES)
+
+
+def may_lead_at(user: User, path: str) -> bool:
+    """Whether ``user`` holds a position at or above ``path`` that may lead there (admin, manage or lead):
+    the leaders who read a node's registers and figures. An empty path is never led."""
+    return bool(path) and bool(capabilities_at(user, path) & LEAD_CAPABILITIES)
+
+
 def scope_for(user: User, capability: str | None = None) -> Scope:
     """The subtrees where ``user`` holds a position granting ``capability`` (any scoping one if None)."""
     from linli.people.positions import POSITION_KINDS

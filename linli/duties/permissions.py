@@ -13,12 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from linli.core.errors import Forbidden
-from linli.core.scoping import capabilities_at, liaison_organisations
+from linli.core.scoping import liaison_organisations, may_manage_at
 from linli.places.models import Place, PlaceKind
 
 
 def may_manage_street(actor: Any, street: Place) -> bool:
-    return street.kind == PlaceKind.STREET and bool(capabilities_at(actor, street.path) & {"admin", "manage"})
+    return street.kind == PlaceKind.STREET and may_manage_at(actor, street.path)
 
 
 def require_manage_street(actor: Any, street: Place, message: str) -> None:

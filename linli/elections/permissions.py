@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for
+from linli.core.scoping import active_positions, every_row, may_lead_at, may_manage_at, scope_for
 from linli.places.models import Place
 
 BRANCH_POSITION = "branch_secretary"
@@ -30,7 +30,7 @@ def signed_in(user: Any) -> bool:
 
 
 def may_manage(user: Any, path: str) -> bool:
-    return signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage"})
+    return signed_in(user) and may_manage_at(user, path)
 
 
 def may_check(user: Any, path: str) -> bool:
@@ -43,7 +43,7 @@ def may_check(user: Any, path: str) -> bool:
 
 
 def may_see_figures(user: Any, path: str) -> bool:
-    return signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage", "lead"})
+    return signed_in(user) and may_lead_at(user, path)
 
 
 def owned_compound_paths(user: Any) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import may_lead_at, may_manage_at, scope_for
 
 
 def signed_in(user: Any) -> bool:
@@ -24,11 +24,11 @@ def signed_in(user: Any) -> bool:
 
 def may_keep(user: Any, path: str) -> bool:
     """Whether the user keeps the list of the community at ``path``."""
-    return signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage"})
+    return signed_in(user) and may_manage_at(user, path)
 
 
 def may_see_figures(user: Any, path: str) -> bool:
-    return signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage", "lead"})
+    return signed_in(user) and may_lead_at(user, path)
 
 
 def kept_q(user: Any, field: str = "place_path") -> Q:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core import crypto
 from linli.core.errors import Forbidden, InvalidInput
-from linli.core.scoping import capabilities_at
+from linli.core.scoping import may_manage_at
 from linli.notify.models import DeliveryChannel, NodeWebhook, Notification, RobotKind
 from linli.notify.outbox import delivery_add
 from linli.notify.selectors import webhooks_hearing
@@ -159,7 +159,7 @@ def group_robot_post(*, place: Place, text: str) -> int:
 
 
 def _require_manage(actor: Any, path: str) -> None:
-    if not capabilities_at(actor, path) & {"admin", "manage"}:
+    if not may_manage_at(actor, path):
         raise Forbidden(_("只有管理此节点的人员可以设置群机器人"))
 
 

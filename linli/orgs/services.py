@@ -36,10 +36,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from linli.audit.services import audit_record
+from linli.core import scoping
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_contact_phone, validate_uscc
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import scope_for
 from linli.core.text import clean_text
 from linli.orgs.models import (
     PARTY_ORG_CHILDREN,
@@ -98,7 +99,7 @@ REFERENCE_LABELS: dict[str, str] = {
 
 
 def may_manage_at(actor: Any, path: str) -> bool:
-    return bool(capabilities_at(actor, path) & {"admin", "manage"})
+    return scoping.may_manage_at(actor, path)
 
 
 def may_found_roots(actor: Any, path: str | None = None) -> bool:

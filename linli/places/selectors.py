@@ -12,13 +12,13 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import Substr
 
 from linli.core.prepared import Part, instances, model_columns, prepared_cursor
-from linli.core.scoping import ScopedQuerySet, access, capabilities_at, scope_for
+from linli.core.scoping import ScopedQuerySet, access, may_manage_at, scope_for
 from linli.places.models import Household, Place, PlaceKind
 
 
 def may_manage_place(user: Any, path: str) -> bool:
     """Whether ``user`` may edit the tree, a compound's profile or a grid standard at ``path``."""
-    return bool(capabilities_at(user, path) & {"admin", "manage"})
+    return may_manage_at(user, path)
 
 
 def access_place(user: Any, pk: Any) -> Place:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import may_manage_at, scope_for
 from linli.people.models import Person
 from linli.privacy.models import (
     DataCategory,
@@ -68,7 +68,7 @@ def _tell_resident(request: SubjectRequest, title: str) -> None:
 
 
 def _staff_may(actor: Any, person: Person) -> bool:
-    return bool(capabilities_at(actor, person.place_path) & {"manage", "admin"})
+    return may_manage_at(actor, person.place_path)
 
 
 def is_privacy_admin(actor: Any) -> bool:

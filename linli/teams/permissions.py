@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from linli.core.errors import Forbidden
-from linli.core.scoping import capabilities_at, scope_for
+from linli.core.scoping import may_manage_at, scope_for
 from linli.teams.models import TeamStandard
 
 
 def may_manage(actor: Any, path: str) -> bool:
-    return bool(path) and bool(capabilities_at(actor, path) & {"admin", "manage"})
+    return may_manage_at(actor, path)
 
 
 def may_manage_standard(actor: Any, standard: TeamStandard) -> bool:

@@ -23,7 +23,7 @@ from typing import Any
 from django.db.models import Q
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import active_positions, capabilities_at, every_row, liaison_organisations, scope_for
+from linli.core.scoping import active_positions, every_row, liaison_organisations, may_manage_at, scope_for
 from linli.places.models import Place, PlaceKind
 
 VENUE_PLACE_KINDS = (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND)
@@ -39,7 +39,7 @@ def liaison_of(user: Any) -> set[int]:
 
 
 def may_manage_place(user: Any, path: str) -> bool:
-    return _signed_in(user) and bool(capabilities_at(user, path) & {"admin", "manage"})
+    return _signed_in(user) and may_manage_at(user, path)
 
 
 def may_manage_venue(user: Any, venue: Any) -> bool:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import NOT_FOUND_MESSAGE, capabilities_at, get_or_not_found, scope_for
+from linli.core.scoping import NOT_FOUND_MESSAGE, get_or_not_found, may_lead_at, scope_for
 from linli.places.models import Place, PlaceKind
 from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue, VenueStatus
 from linli.venues.opening import Band, DayOpening, bands, day_kinds, minutes, open_minutes, openings
@@ -73,7 +73,7 @@ def node_family(node: Place) -> tuple[Place | None, list[Place]]:
 
 
 def may_see_figures(user: Any, node: Place) -> bool:
-    return bool(capabilities_at(user, node.path) & {"admin", "manage", "lead"})
+    return may_lead_at(user, node.path)
 
 
 def managed_places(user: Any, *, limit: int = 500) -> list[Place]:

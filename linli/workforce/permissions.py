@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Q
 
 from linli.core.lookups import ancestor_paths
-from linli.core.scoping import capabilities_at, every_row, scope_for
+from linli.core.scoping import capabilities_at, every_row, may_lead_at, scope_for
 from linli.places.models import Place, PlaceKind
 
 STREET_PATH_LENGTH = 2 * Place.steplen
@@ -125,4 +125,4 @@ def may_keep_training(user: Any, training: Any) -> bool:
 
 
 def may_see_figures(user: Any, node: Place) -> bool:
-    return signed_in(user) and bool(capabilities_at(user, node.path) & {"admin", "manage", "lead"})
+    return signed_in(user) and may_lead_at(user, node.path)
