@@ -381,6 +381,7 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/volunteering/teams/": ["kind"],
     "/volunteering/covenants/": ["cursor", "state", "community"],
     "/volunteering/covenants/new/": ["team", "community"],
+    "/volunteering/reporting/": ["place", "year", "cursor"],
     "/accounts/admin/sessions/": ["cursor", "user"],
 }
 ODD_VALUES = [

@@ -12,6 +12,7 @@ from django.utils import timezone
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.volunteering import activities as act
 from linli.volunteering.models import PointAccount, PointEntry, Signup, SignupStatus
+from linli.volunteering.selectors_reporting import DEFAULT_RULE
 
 
 def make_activity(users, places, *, capacity=2, starts_in=dt.timedelta(minutes=10), hours=2):
@@ -109,7 +110,7 @@ def test_check_in_and_out_with_the_qr_link_then_confirm_awards_points_once(users
         act.activity_confirm(actor=users["community"], signup_id=out.pk)
     assert PointEntry.objects.filter(account=account).count() == 1
     party = PointAccount.objects.get(person=users["volunteer"].person, kind="party")
-    assert party.balance == act.PARTY_POINTS_PER_ACTIVITY
+    assert party.balance == DEFAULT_RULE.points_per_activity
 
 
 def test_a_foreign_or_forged_or_expired_qr_code_is_refused_and_nothing_changes(users, places):

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from linli.core.errors import InvalidInput
@@ -205,6 +206,13 @@ def neutralise(value: Any) -> Any:
 
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(body: bytes, filename: str) -> HttpResponse:
+    """A finished workbook as a download named ``filename`` (UTF-8, so Chinese names survive)."""
+    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    return response
 
 
 def write_xlsx(target: IO[bytes] | str, title: str, header: list[str], rows: Iterator[list[Any]]) -> int:

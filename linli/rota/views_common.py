@@ -6,12 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
-from linli.people.sheets import XLSX_CONTENT_TYPE
 
 FormError = InvalidInput | Conflict | Forbidden
 
@@ -31,9 +29,3 @@ def form_error(form: str, error: FormError | None, row: Any = "") -> dict[str, A
     if error is None:
         return {"error": None, "error_form": "", "error_row": ""}
     return {"error": error, "error_form": form, "error_row": str(row or "")}
-
-
-def xlsx_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response

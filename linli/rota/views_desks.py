@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from linli.core.dates import parse_day, require_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.people.models import Person
+from linli.people.sheets import xlsx_response
 from linli.rota import board
 from linli.rota import selectors as sel
 from linli.rota import services_desks as sd
@@ -27,7 +28,7 @@ from linli.rota import services_shifts as ss
 from linli.rota.exporting import month_workbook
 from linli.rota.models import DutyDesk, DutyShift
 from linli.rota.staffing import roster
-from linli.rota.views_common import FormError, form_error, parse_time, pick, xlsx_response
+from linli.rota.views_common import FormError, form_error, parse_time, pick
 
 
 @login_required

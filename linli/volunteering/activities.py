@@ -41,11 +41,11 @@ from linli.volunteering.models import (
     Team,
 )
 from linli.volunteering.points import points_credit
+from linli.volunteering.selectors_reporting import party_rule_at
 
 QR_SALT = "linli.volunteering.checkin"
 CHECKIN_OPENS_BEFORE = dt.timedelta(minutes=30)
 CHECKOUT_CLOSES_AFTER = dt.timedelta(hours=2)
-PARTY_POINTS_PER_ACTIVITY = 2  # 党员积分: a party member earns these for each confirmed activity
 HALF_HOUR = Decimal("0.5")
 
 
@@ -291,11 +291,12 @@ def activity_confirm(*, actor: Any, signup_id: int) -> Signup:
             note=note,
             actor=actor,
         )
-        if signup.person.is_party_member:
+        party = party_rule_at(activity.place_path).points_per_activity if signup.person.is_party_member else 0
+        if party:  # 党员积分 as the 双报到积分管理办法 in force where the activity is held says
             points_credit(
                 person=signup.person,
                 kind=PointKind.PARTY,
-                amount=PARTY_POINTS_PER_ACTIVITY,
+                amount=party,
                 reason=EntryReason.HOURS,
                 source_key=key,
                 note=note,

@@ -23,6 +23,7 @@ from linli.volunteering import points as pts
 from linli.volunteering import wishes as w
 from linli.volunteering.api_covenants import router as covenants_router
 from linli.volunteering.api_org import router as org_router
+from linli.volunteering.api_reporting import router as reporting_router
 from linli.volunteering.models import Activity, PointKind, PostCategory, Signup, Wish
 from linli.volunteering.selectors import person_summary, visible_posts
 from linli.volunteering.services import post_claim, post_create, team_add_member
@@ -30,6 +31,7 @@ from linli.volunteering.services import post_claim, post_create, team_add_member
 router = Router(tags=["volunteering"])
 router.add_router("", org_router)  # /redemptions, /registrations, /stations (api_org.py)
 router.add_router("", covenants_router)  # /covenants: 盟约 and 履约 (api_covenants.py)
+router.add_router("", reporting_router)  # /party-point-rules, /reporting-assessment (api_reporting.py)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

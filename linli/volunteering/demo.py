@@ -19,8 +19,10 @@ from linli.volunteering.models import (
     ActivityStatus,
     DutyShift,
     EntryReason,
+    PartyPointRule,
     PointKind,
     PostCategory,
+    RegistrationStatus,
     Reward,
     ServicePost,
     Signup,
@@ -33,6 +35,7 @@ from linli.volunteering.models import (
     VolunteerProfile,
     Wish,
     WishStatus,
+    WorkplaceRegistration,
 )
 from linli.volunteering.points import points_credit
 
@@ -49,12 +52,21 @@ SKILLS = ["医疗护理", "水电维修", "法律咨询", "文艺演出", "心�
 WISHES = ["想要一副老花镜", "希望有人陪我去医院复查", "孩子想要一套课外书", "想学用智能手机", "家里灯泡坏了需要换",
           "想要一台电风扇", "希望有人帮忙理发", "想参加一次书法课"]  # fmt: skip
 ACTIVITIES = ["小区环境整治", "垃圾分类宣传", "敬老院探访", "义诊进社区", "文明交通劝导", "反诈宣传"]
+WORKPLACES = ["区税务局机关党支部", "区人民医院第二党支部", "市第三中学党支部", "区城管执法局党支部"]
 REWARDS = [("洗衣液", 50), ("大米 5kg", 120), ("毛巾", 20), ("理发券", 30), ("环保购物袋", 10)]
 
 
 @transaction.atomic
 def build_demo_volunteering(rng: random.Random) -> None:
     now = timezone.now()
+    for street in Place.objects.filter(kind=PlaceKind.STREET).order_by("path"):
+        PartyPointRule.objects.get_or_create(
+            place=street,
+            defaults={
+                "title": f"{street.name}“双报到”积分管理办法", "points_per_activity": 2, "points_per_order": 2,
+                "points_per_wish": 2, "annual_points": 6, "annual_services": 3,
+            },
+        )  # fmt: skip
     for community in Place.objects.filter(kind=PlaceKind.COMMUNITY).order_by("path"):
         people = list(Person.objects.filter(place_path__startswith=community.path).order_by("id")[:400])
         if len(people) < 10:
@@ -109,6 +121,7 @@ def build_demo_volunteering(rng: random.Random) -> None:
         _activities(rng, community, teams, volunteers, now)
         _wishes(rng, community, people, volunteers, now)
         _covenants(community, teams, now.date())
+        _reporting(community, volunteers, now)
 
 
 def _covenants(community: Place, teams: list[Team], today: dt.date) -> None:
@@ -149,6 +162,23 @@ def _covenants(community: Place, teams: list[Team], today: dt.date) -> None:
             )
         )
     TeamCovenant.objects.bulk_create(rows)
+
+
+def _reporting(community: Place, volunteers: list[Person], now: dt.datetime) -> None:
+    """双报到: the community's volunteering party members without an account report to it (approved), so
+    the year's 报到考评 has members (no draw: the rest of the demo stays the same)."""
+    members = sorted((p for p in volunteers if p.is_party_member and not hasattr(p, "user")), key=lambda p: p.pk)[:6]
+    WorkplaceRegistration.objects.bulk_create(
+        [
+            WorkplaceRegistration(
+                person=p, community=community, place_path=community.path,
+                workplace_name=WORKPLACES[i % len(WORKPLACES)], status=RegistrationStatus.APPROVED,
+                submitted_at=now - dt.timedelta(days=200), decided_at=now - dt.timedelta(days=199),
+            )
+            for i, p in enumerate(members)
+        ],
+        ignore_conflicts=True,
+    )  # fmt: skip
 
 
 def _activities(

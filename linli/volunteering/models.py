@@ -363,6 +363,37 @@ class PointEntry(ScopedModel):
         return Q(account__person_id=user.person_id) if user.person_id else None
 
 
+class PartyPointRule(models.Model):
+    """双报到积分管理办法 (seed 003, 出台“双报到”积分管理办法): what a party member earns in 党员积分 for each
+    confirmed activity, each order resolved and each wish fulfilled, and the year's target (points and
+    services) the year-end assessment (报到考评) reads. Set by a district, street or community; the nearest
+    above a node is in force there. Where none is set the defaults (``selectors_reporting.DEFAULT_RULE``)
+    apply, which award as the platform always did and set no target. Awards already made are never
+    recalculated: the ledger is append-only."""
+
+    place = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="party_point_rule")
+    title = models.CharField(max_length=100, blank=True)  # the document's name: XX街道“双报到”积分管理办法
+    points_per_activity = models.PositiveSmallIntegerField()
+    points_per_order = models.PositiveSmallIntegerField()
+    points_per_wish = models.PositiveSmallIntegerField()
+    annual_points = models.PositiveSmallIntegerField()  # the year's target in 党员积分; 0: no points target
+    annual_services = models.PositiveSmallIntegerField()  # confirmed activities a year; 0: no services target
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points_per_activity__lte=50, points_per_order__lte=50, points_per_wish__lte=50)
+                & Q(annual_points__lte=1000, annual_services__lte=100),
+                name="party_point_rule_bounds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(self.place_id)
+
+
 class Reward(ScopedModel):
     """An item of the 爱心超市 at a node, with stock."""
 

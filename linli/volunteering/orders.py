@@ -12,9 +12,9 @@ from linli.people.models import Person
 from linli.tickets.models import TicketEvent
 from linli.volunteering.models import EntryReason, PointEntry, PointKind
 from linli.volunteering.points import points_credit
+from linli.volunteering.selectors_reporting import party_rule_at
 
-ORDER_POINTS = 5
-PARTY_ORDER_POINTS = 2
+ORDER_POINTS = 5  # 志愿积分; the 党员积分 an order earns is the 双报到积分管理办法's (selectors_reporting)
 LOOK_BACK = dt.timedelta(days=30)
 BATCH = 500
 
@@ -25,7 +25,7 @@ def award_order_points(*, now: dt.datetime | None = None) -> int:
     events = (
         TicketEvent.objects.filter(action="resolve", at__gte=now - LOOK_BACK, actor__isnull=False)
         .filter(ticket__claimed_by=F("actor"), actor__person__isnull=False)
-        .values_list("ticket_id", "ticket__number", "actor__person_id")
+        .values_list("ticket_id", "ticket__number", "ticket__place_path", "actor__person_id")
         .order_by("id")
     )
     awarded = 0
@@ -34,7 +34,7 @@ def award_order_points(*, now: dt.datetime | None = None) -> int:
             reason=EntryReason.ORDER, account__kind=PointKind.VOLUNTEER, at__gte=now - LOOK_BACK
         ).values_list("source_key", flat=True)
     )
-    for ticket_id, number, person_id in events[:BATCH]:
+    for ticket_id, number, place_path, person_id in events[:BATCH]:
         key = f"ticket:{ticket_id}"
         if key in done:
             continue
@@ -48,11 +48,12 @@ def award_order_points(*, now: dt.datetime | None = None) -> int:
             source_key=key,
             note=note,
         )
-        if person.is_party_member:
+        party = party_rule_at(place_path).points_per_order if person.is_party_member else 0
+        if party:
             points_credit(
                 person=person,
                 kind=PointKind.PARTY,
-                amount=PARTY_ORDER_POINTS,
+                amount=party,
                 reason=EntryReason.ORDER,
                 source_key=key,
                 note=note,

@@ -4,6 +4,7 @@ from linli.volunteering import views_activities as va
 from linli.volunteering import views_covenants as vc
 from linli.volunteering import views_org as vo
 from linli.volunteering import views_points as vp
+from linli.volunteering import views_reporting as vr
 from linli.volunteering import views_wishes as vw
 
 app_name = "volunteering"
@@ -44,6 +45,9 @@ urlpatterns = [
     path("registrations/submit/", vo.registration_submit, name="registration_submit"),
     path("registrations/<int:registration_id>/decide/", vo.registration_decide, name="registration_decide"),
     path("registrations/<int:registration_id>/report/", vo.registration_report, name="registration_report"),
+    path("reporting/", vr.assessment, name="assessment"),
+    path("reporting/export.xlsx", vr.assessment_export, name="assessment_export"),
+    path("reporting/rules/<int:place_id>/", vr.rule, name="party_point_rule"),
     path("posts/", vo.posts, name="posts"),
     path("posts/<int:post_id>/claim/", vo.post_claim, name="post_claim"),
     path("stations/", vo.stations, name="stations"),

@@ -32,6 +32,7 @@ from linli.volunteering.common import audience_q, claim_roots, may, person_of, r
 from linli.volunteering.models import FULFILLED_STATUSES, EntryReason, PointKind, Wish, WishStatus
 from linli.volunteering.points import points_credit
 from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
+from linli.volunteering.selectors_reporting import party_rule_at
 
 WISH_POINTS = 10
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
@@ -216,6 +217,18 @@ def wish_confirm(*, actor: Any, wish_id: int, rating: str = "", note: str = "") 
             note=wish.title,
             actor=actor,
         )
+        helper = wish.claimed_by
+        party = party_rule_at(wish.place_path).points_per_wish if helper.is_party_member else 0  # type: ignore[union-attr]
+        if party:  # 党员积分 for a fulfilled wish, where the 双报到积分管理办法 in force awards them
+            points_credit(
+                person=helper,  # type: ignore[arg-type]
+                kind=PointKind.PARTY,
+                amount=party,
+                reason=EntryReason.WISH,
+                source_key=f"wish:{wish.pk}",
+                note=wish.title,
+                actor=actor,
+            )
     audit_record(action="wish.confirm", actor=actor, target=wish, rating=rating)
     return wish
 

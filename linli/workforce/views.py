@@ -21,6 +21,7 @@ from linli.core.dates import period_or_default
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.people.models import Person, Position
+from linli.people.sheets import xlsx_response
 from linli.workforce import selectors as sel
 from linli.workforce import services as ws
 from linli.workforce.exporting import register_workbook
@@ -33,7 +34,7 @@ from linli.workforce.permissions import (
     sees_grade,
     sees_register,
 )
-from linli.workforce.views_common import chosen_node, form_error, nothing_here, pick, xlsx_response
+from linli.workforce.views_common import chosen_node, form_error, nothing_here, pick
 
 PAGE_SIZE = 50
 CANDIDATES_SHOWN = 300

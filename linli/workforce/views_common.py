@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.forms import pick  # noqa: F401  (the pages import it from here)
 from linli.core.identifiers import parse_id
 from linli.core.scoping import NOT_FOUND_MESSAGE
-from linli.people.sheets import XLSX_CONTENT_TYPE
 from linli.places.models import Place
 from linli.workforce import selectors as sel
 
@@ -33,9 +32,3 @@ def chosen_node(request: HttpRequest, nodes: list[Place]) -> Place | None:
         if node.pk == pk:
             return node
     return sel.default_node(request.user) if nodes else None
-
-
-def xlsx_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
-    return response

@@ -1,0 +1,290 @@
+"""Reads for the 双报到积分管理办法 and the year-end 报到考评 (seed 003: 落实“五联”双报到机制,出台“双报到”积分
+管理办法).
+
+*Rule in force* at a node: the ``PartyPointRule`` set at the node or the nearest node above it, else
+``DEFAULT_RULE`` (what the platform awarded before rules existed: 2 党员积分 an activity and 2 an order, none
+for a wish, and no target). Awards read the rule at the place of the activity, request or wish.
+
+*Assessment* of a year for a node (a community, street or district): every 双报到 member whose registration
+with a community under the node is approved (已报到), with their confirmed activities and hours in the year
+(activities starting in the year, wherever held, as ``partylife`` counts 报到 hours) and the 党员积分 they
+earned in it (awards and manual awards or deductions dated in the year; redemptions do not lower it). A member
+meets the year's target when both their points and their services reach the rule in force at their
+community; where that rule sets no target the member is "not assessed". Four statements for the whole
+subtree, whatever its size; the member list pages by registration id in four statements a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.errors import InvalidInput, NotFound
+from linli.core.identifiers import parse_id
+from linli.core.pagination import Page, keyset_page
+from linli.places.models import Place, PlaceKind
+from linli.volunteering.common import ancestors, staff_q
+from linli.volunteering.models import (
+    EntryReason,
+    PartyPointRule,
+    PointEntry,
+    PointKind,
+    RegistrationStatus,
+    Signup,
+    WorkplaceRegistration,
+)
+
+RULE_KINDS = (PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.COMMUNITY)
+EARNED = (EntryReason.HOURS, EntryReason.ORDER, EntryReason.WISH, EntryReason.MANUAL)
+FIRST_YEAR = 2015
+RULE_FIELDS = ("points_per_activity", "points_per_order", "points_per_wish", "annual_points", "annual_services")
+
+
+@dataclass(frozen=True)
+class RuleInForce:
+    points_per_activity: int
+    points_per_order: int
+    points_per_wish: int
+    annual_points: int
+    annual_services: int
+    title: str = ""
+    set_at: Place | None = None  # None: the platform's default
+
+    @property
+    def has_target(self) -> bool:
+        return bool(self.annual_points or self.annual_services)
+
+    def values(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in RULE_FIELDS}
+
+
+DEFAULT_RULE = RuleInForce(
+    points_per_activity=2, points_per_order=2, points_per_wish=0, annual_points=0, annual_services=0
+)
+
+
+def _in_force(rule: PartyPointRule) -> RuleInForce:
+    return RuleInForce(**{name: getattr(rule, name) for name in RULE_FIELDS}, title=rule.title, set_at=rule.place)
+
+
+def rules_around(path: str) -> list[PartyPointRule]:
+    """The rules set at ``path``, above it and below it, nearest-above last (one statement)."""
+    rows = PartyPointRule.objects.filter(Q(place__path__in=ancestors(path)) | Q(place__path__startswith=path))
+    return sorted(rows.select_related("place"), key=lambda r: (len(r.place.path), r.place.path))
+
+
+def rule_for(path: str, rules: list[PartyPointRule]) -> RuleInForce:
+    """The rule in force at ``path`` among ``rules`` (sorted as ``rules_around`` sorts them)."""
+    chosen = None
+    for rule in rules:
+        if path.startswith(rule.place.path) and (chosen is None or len(rule.place.path) > len(chosen.place.path)):
+            chosen = rule
+    return _in_force(chosen) if chosen is not None else DEFAULT_RULE
+
+
+def party_rule_at(path: str) -> RuleInForce:
+    """The rule in force at ``path``: one statement over the node and the nodes above it."""
+    rows = PartyPointRule.objects.filter(place__path__in=ancestors(path)).select_related("place")
+    return rule_for(path, list(rows))
+
+
+def rule_place(user: Any, place_id: Any) -> Place:
+    """A district, street or community whose rule the user may read: staff under their scope, or where
+    they live (or above it). Anything else is "not found"."""
+    person = getattr(user, "person", None)
+    home = Q(path__in=ancestors(person.place_path)) if person is not None else Q(pk__in=[])
+    pk = parse_id(place_id)
+    place = Place.objects.filter(staff_q(user, field="path") | home, pk=pk, kind__in=RULE_KINDS).first() if pk else None
+    if place is None:
+        raise NotFound(_("未找到,或您无权查看"), field="place_id")
+    return place
+
+
+def assessment_place(user: Any, place_id: Any) -> Place:
+    """A district, street or community the user manages or leads (the assessment names members)."""
+    pk = parse_id(place_id)
+    where = staff_q(user, field="path", caps=("manage", "lead"))
+    place = Place.objects.filter(where, pk=pk, kind__in=RULE_KINDS).first() if pk else None
+    if place is None:
+        raise NotFound(_("未找到,或您无权查看"), field="place_id")
+    return place
+
+
+def default_assessment_place(user: Any) -> Place | None:
+    """The widest district, street or community the user manages or leads (for the page's first view)."""
+    return (
+        Place.objects.filter(staff_q(user, field="path", caps=("manage", "lead")), kind__in=RULE_KINDS)
+        .order_by("depth", "path")
+        .first()
+    )
+
+
+def assessment_year(value: Any) -> int:
+    """``value`` as a year the assessment may read (2015 to this year); blank: this year."""
+    this_year = timezone.localdate().year
+    if value in (None, ""):
+        return this_year
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("年度应为四位数字"), field="year") from None
+    if not FIRST_YEAR <= year <= this_year:
+        raise InvalidInput(
+            _("年度应在 %(first)d 到 %(last)d 之间") % {"first": FIRST_YEAR, "last": this_year}, field="year"
+        )
+    return year
+
+
+@dataclass
+class MemberFigures:
+    registration: WorkplaceRegistration
+    rule: RuleInForce
+    services: int = 0
+    hours: Decimal = Decimal(0)
+    points: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)  # 党员积分 earned in the year, by entry reason
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the member reached the year's target; None where the rule sets none."""
+        if not self.rule.has_target:
+            return None
+        return self.points >= self.rule.annual_points and self.services >= self.rule.annual_services
+
+    @property
+    def points_short(self) -> int:
+        return max(self.rule.annual_points - self.points, 0)
+
+    @property
+    def services_short(self) -> int:
+        return max(self.rule.annual_services - self.services, 0)
+
+
+@dataclass
+class CommunityFigures:
+    community: Place
+    rule: RuleInForce
+    reported: int = 0
+    assessed: int = 0
+    met: int = 0
+    services: int = 0
+    hours: Decimal = Decimal(0)
+    points: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """达标率: members who met the target among those assessed, percent."""
+        return round(self.met * 100 / self.assessed, 1) if self.assessed else None
+
+    def add(self, member: MemberFigures) -> None:
+        self.reported += 1
+        self.services += member.services
+        self.hours += member.hours
+        self.points += member.points
+        if member.met is not None:
+            self.assessed += 1
+            self.met += member.met
+
+
+@dataclass
+class Assessment:
+    node: Place
+    year: int
+    rule: RuleInForce
+    communities: list[CommunityFigures] = field(default_factory=list)
+    total: CommunityFigures | None = None
+
+
+def _year_span(year: int) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime(year, 1, 1))
+    return start, timezone.make_aware(dt.datetime(year + 1, 1, 1))
+
+
+def _registrations(node: Place) -> Any:
+    return WorkplaceRegistration.objects.filter(
+        status=RegistrationStatus.APPROVED, place_path__startswith=node.path
+    ).select_related("person", "community", "workplace_org")
+
+
+def _figures(registrations: list[WorkplaceRegistration], year: int, rules: list[PartyPointRule]) -> list[MemberFigures]:
+    """Each registration's year: two grouped statements over the members, however many."""
+    start, end = _year_span(year)
+    people = [r.person_id for r in registrations]
+    served = (
+        Signup.objects.filter(
+            person_id__in=people,
+            confirmed_at__isnull=False,
+            activity__starts_at__gte=start,
+            activity__starts_at__lt=end,
+        )
+        .values("person_id")
+        .annotate(n=Count("pk"), hours=Sum("hours"))
+        .order_by()
+    )
+    services = {row["person_id"]: (row["n"], row["hours"] or Decimal(0)) for row in served}
+    earned = (
+        PointEntry.objects.filter(
+            account__person_id__in=people, account__kind=PointKind.PARTY, reason__in=EARNED, at__gte=start, at__lt=end
+        )
+        .values("account__person_id", "reason")
+        .annotate(points=Sum("amount"))
+        .order_by()
+    )
+    by_reason: dict[int, dict[str, int]] = {}
+    for row in earned:
+        by_reason.setdefault(row["account__person_id"], {})[row["reason"]] = row["points"] or 0
+    out = []
+    for reg in registrations:
+        n, hours = services.get(reg.person_id, (0, Decimal(0)))
+        reasons = by_reason.get(reg.person_id, {})
+        out.append(
+            MemberFigures(
+                registration=reg,
+                rule=rule_for(reg.community.path, rules),
+                services=n,
+                hours=hours,
+                points=sum(reasons.values()),
+                by_reason=reasons,
+            )
+        )
+    return out
+
+
+def reporting_assessment(node: Place, *, year: int) -> Assessment:
+    """The year's 报到考评 under ``node``, by community. Four statements whatever the subtree's size."""
+    rules = rules_around(node.path)
+    registrations = list(_registrations(node).order_by("community__path", "pk"))
+    by_community: dict[int, CommunityFigures] = {}
+    total = CommunityFigures(community=node, rule=rule_for(node.path, rules))
+    for member in _figures(registrations, year, rules):
+        reg = member.registration
+        if reg.community_id not in by_community:
+            by_community[reg.community_id] = CommunityFigures(community=reg.community, rule=member.rule)
+        by_community[reg.community_id].add(member)
+        total.add(member)
+    return Assessment(node=node, year=year, rule=total.rule, communities=list(by_community.values()), total=total)
+
+
+def assessment_members(node: Place, *, year: int, cursor: str | None = None, limit: int = 50) -> Page[MemberFigures]:
+    """One page of members under ``node`` (by registration id) with their year: four statements a page."""
+    page = keyset_page(_registrations(node), key="id", cursor=cursor, limit=limit)
+    if not page.items:
+        return Page(items=[], next=None)
+    return Page(items=_figures(page.items, year, rules_around(node.path)), next=page.next)
+
+
+def assessment_rows(node: Place, *, year: int) -> Any:
+    """Every member under ``node`` with their year (for the .xlsx), 200 at a time: memory stays flat."""
+    cursor = None
+    while True:
+        page = assessment_members(node, year=year, cursor=cursor, limit=200)
+        yield from page.items
+        if page.next is None:
+            return
+        cursor = page.next
