@@ -35,6 +35,8 @@ OPERATIONS = [
     "deliberation_mediation_create",
     "deliberation_mediation_close",
     "deliberation_mediation_rates",
+    "deliberation_meetings_attendance",
+    "deliberation_committee_oversight",
 ]
 
 

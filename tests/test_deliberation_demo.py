@@ -16,7 +16,8 @@ def test_the_demo_builds_owners_topics_meetings_votes_and_mediation(users: Any, 
     build_demo_deliberation(random.Random(7))
     assert Ownership.objects.count() > 50
     assert Topic.objects.count() == 3 * len(places.communities)
-    assert Meeting.objects.filter(status="held").count() == len(places.communities)
+    assert Meeting.objects.filter(status="held").count() == 4 * len(places.communities)  # 恳谈会, 先议, 业委会 ×2
+    assert Meeting.objects.filter(kind="owners_committee").count() == 2 * len(places.communities)
     closed = Vote.objects.get(status="closed")
     assert Ballot.objects.filter(vote=closed).count() > 0
     result = count_vote(closed)

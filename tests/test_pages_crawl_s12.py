@@ -322,6 +322,7 @@ PAGE_PARAMS: dict[str, list[str]] = {
     "/deliberation/mediation/": ["cursor"],
     "/deliberation/meetings/": ["cursor"],
     "/deliberation/mediation/rates/": ["end", "node", "start"],
+    "/deliberation/committee-meetings/": ["end", "node", "start"],
     "/deliberation/venues/": ["cursor"],
     "/deliberation/legal-sessions/": ["cursor"],
     "/deliberation/legal-sessions/figures/": ["end", "node", "start"],

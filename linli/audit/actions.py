@@ -123,6 +123,7 @@ ACTION_LABELS: dict[str, str] = {
     "topic.comment_hidden": gettext_noop("隐藏议题留言"),
     "meeting.planned": gettext_noop("召集议事会议"),
     "meeting.minutes_recorded": gettext_noop("记录议事会议纪要"),
+    "meeting.attendance_recorded": gettext_noop("登记会议到会人员"),
     "decision.recorded": gettext_noop("记录会议决定"),
     "decision.done": gettext_noop("会议决定落实办结"),
     "publication.published": gettext_noop("发布公示"),

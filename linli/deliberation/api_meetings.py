@@ -33,6 +33,7 @@ from linli.deliberation.selectors import (
     visible_meetings,
     visible_topics,
 )
+from linli.deliberation.selectors_oversight import CompoundOversight, committee_oversight
 from linli.deliberation.services_meetings import (
     agenda_add,
     agenda_publish,
@@ -42,6 +43,7 @@ from linli.deliberation.services_meetings import (
     decision_record,
     meeting_invite,
     meeting_plan,
+    meeting_record_attendance,
     meeting_record_minutes,
     meeting_sign_in,
     results_publish,
@@ -159,6 +161,39 @@ class DeliberationPublishIn(Schema):
 
 class DeliberationSignInIn(Schema):
     token: str = Field(..., max_length=64)
+
+
+class DeliberationAttendanceIn(Schema):
+    person_id: int = Field(
+        ..., description="invited, living under the meeting's place, or holding a post there or above"
+    )
+
+
+class DeliberationOversightQuery(Schema):
+    node: int
+    start: Day
+    end: Day
+
+
+class DeliberationCompoundOversightOut(Schema):
+    compound_id: int
+    name: str
+    has_committee: bool = Field(..., description="an owners' committee (业委会) is registered at the compound")
+    held: int = Field(..., description="业委会会议 held (minutes recorded) starting in the period")
+    attended: int = Field(..., description="of those, attended by the compound's party-branch secretary (列席)")
+    attendance_rate: float | None = Field(..., description="attended ÷ held, percent; null when none was held")
+    topics: int = Field(..., description="agenda topics of those meetings")
+    prediscussed: int = Field(..., description="of those, on the agenda of a 支部先议 meeting held before")
+    prediscussion_rate: float | None
+
+
+class DeliberationOversightOut(Schema):
+    node_id: int
+    start: dt.date
+    end: dt.date
+    total: DeliberationCompoundOversightOut
+    committees_without_meeting: int
+    compounds: list[DeliberationCompoundOversightOut]
 
 
 class DeliberationDecisionIn(Schema):
@@ -418,6 +453,43 @@ def meetings_sign_in(request: HttpRequest, meeting_id: int, payload: Deliberatio
     meeting = access_meeting(request.user, meeting_id)
     meeting_sign_in(actor=request.user, meeting=meeting, token=payload.token)
     return meeting_out(meeting)
+
+
+@router.post(
+    "/meetings/{meeting_id}/attendance",
+    response={200: MeetingOut, **ERRORS},
+    operation_id="deliberation_meetings_attendance",
+    summary="Staff record someone at the meeting who did not scan its code (the branch secretary 列席); once each",
+)
+def meetings_attendance(request: HttpRequest, meeting_id: int, payload: DeliberationAttendanceIn) -> MeetingOut:
+    meeting = access_meeting(request.user, meeting_id)
+    person = _person(request.user, payload.person_id, "person_id")
+    assert person is not None
+    meeting_record_attendance(actor=request.user, meeting=meeting, person=person)
+    return meeting_out(meeting)
+
+
+def _oversight_out(c: CompoundOversight) -> DeliberationCompoundOversightOut:
+    return DeliberationCompoundOversightOut(
+        compound_id=c.compound_id, name=c.name, has_committee=c.has_committee, held=c.held, attended=c.attended,
+        attendance_rate=c.attendance_rate, topics=c.topics, prediscussed=c.prediscussed,
+        prediscussion_rate=c.prediscussion_rate,
+    )  # fmt: skip
+
+
+@router.get(
+    "/committee-oversight",
+    response={200: DeliberationOversightOut, 404: ErrorOut, 422: ErrorOut},
+    operation_id="deliberation_committee_oversight",
+    summary="业委会会议监督 under a node: meetings held, 书记列席 and 支部先议 by compound",
+)
+def committee_oversight_api(request: HttpRequest, q: Query[DeliberationOversightQuery]) -> DeliberationOversightOut:
+    o = committee_oversight(request.user, node=_place(q.node), start=q.start, end=q.end)
+    assert o.total is not None
+    return DeliberationOversightOut(
+        node_id=o.node.pk, start=o.start, end=o.end, total=_oversight_out(o.total),
+        committees_without_meeting=o.committees_without_meeting, compounds=[_oversight_out(c) for c in o.compounds],
+    )  # fmt: skip
 
 
 @router.post(

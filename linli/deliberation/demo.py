@@ -33,6 +33,7 @@ from linli.deliberation.services_meetings import (
     decision_evaluate,
     decision_record,
     meeting_plan,
+    meeting_record_attendance,
     meeting_record_minutes,
     results_publish,
 )
@@ -284,6 +285,29 @@ def _mediation(actor: Any, community: Place, rng: random.Random) -> None:
             )
 
 
+def _committee(actor: Any, compound: Place, topic: Any) -> None:
+    """小区党支部先议, then the 业委会会议 on the same topic with the branch secretary 列席; a later 业委会会议
+    without them (no draws: the rest of the demo stays the same)."""
+    from linli.people.models import Position
+
+    now = timezone.now()
+    secretary = Position.objects.filter(kind="branch_secretary", place=compound, end_date__isnull=True).first()
+    for kind, title, days, with_topic, attended in (
+        ("branch_first", f"{compound.name}党支部先议会", 30, True, False),
+        ("owners_committee", f"{compound.name}业委会例会", 25, True, True),
+        ("owners_committee", f"{compound.name}业委会临时会议", 8, False, False),
+    ):
+        m = meeting_plan(
+            actor=actor, place=compound, kind=kind, title=title, location=f"{compound.name}党群服务站",
+            starts_at=now - dt.timedelta(days=days),
+        )  # fmt: skip
+        if with_topic:
+            agenda_add(actor=actor, meeting=m, topic=topic)
+        if attended and secretary is not None:
+            meeting_record_attendance(actor=actor, meeting=m, person=secretary.person)
+        meeting_record_minutes(actor=actor, meeting=m, minutes="议定事项见附件;小区党支部意见已通报。")
+
+
 def build_demo_deliberation(rng: random.Random) -> None:
     actor = _actor()
     if actor is None:
@@ -301,6 +325,7 @@ def build_demo_deliberation(rng: random.Random) -> None:
             topics.append(topic)
             topic_comment(actor=actor, topic=topic, body="赞成,希望尽快协商解决")
         _meetings(actor, community, compounds[0], topics, rng)
+        _committee(actor, compounds[0], topics[-1])
         _mediation(actor, community, rng)
         venues = list(MediationVenue.objects.filter(place_path__under=community.path).order_by("id"))
         if venues:

@@ -118,6 +118,7 @@ class MeetingKind(models.TextChoices):
     HEARING = "hearing", _("听证会")
     BRANCH_FIRST = "branch_first", _("支部先议")
     MEDIATION = "mediation", _("调解会")
+    OWNERS_COMMITTEE = "owners_committee", _("业委会会议")  # held at a compound; its branch secretary 列席
 
 
 class MeetingStatus(models.TextChoices):

@@ -35,8 +35,8 @@ from linli.deliberation.models import (
 from linli.deliberation.permissions import require
 from linli.deliberation.services_topics import lives_under
 from linli.orgs.models import Organisation
-from linli.people.models import Person
-from linli.places.models import Place
+from linli.people.models import Person, Position
+from linli.places.models import Place, PlaceKind
 
 NOT_YOURS = gettext_noop("您的岗位无权管理此会议")  # translated where raised: _(NOT_YOURS)
 
@@ -46,6 +46,8 @@ def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: s
     require(actor, place.path, "manage", _("您的岗位无权在此召集会议"))
     if kind not in MeetingKind.values:
         raise InvalidInput(_("会议类型无效"), field="kind")
+    if kind == MeetingKind.OWNERS_COMMITTEE and place.kind != PlaceKind.COMPOUND:
+        raise InvalidInput(_("业委会会议应在小区召开,请选择小区"), field="place_id")
     meeting = Meeting.objects.create(
         place=place,
         place_path=place.path,
@@ -162,6 +164,30 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> MeetingSignI
             return MeetingSignIn.objects.create(meeting=meeting, person=person)
     except IntegrityError:
         raise Conflict(_("您已签到")) from None
+
+
+@transaction.atomic
+def meeting_record_attendance(*, actor: Any, meeting: Meeting, person: Person) -> MeetingSignIn:
+    """Staff record that someone was at the meeting who did not scan its code (the compound's branch secretary
+    列席 the 业委会会议, an elderly owner without a phone). Once per person, like a scan; audited."""
+    require(actor, meeting.place_path, "manage", _(NOT_YOURS))
+    invited = MeetingParticipant.objects.filter(meeting=meeting, person=person).exists()
+    if not invited and not person.place_path.startswith(meeting.place_path) and not _holds_post_at(person, meeting):
+        raise InvalidInput(_("此人不是本次会议的参会人,也不在会议范围内"), field="person_id")
+    try:
+        with transaction.atomic():
+            row = MeetingSignIn.objects.create(meeting=meeting, person=person, via_qr=False)
+    except IntegrityError:
+        raise Conflict(_("此人已签到"), field="person_id") from None
+    audit_record(action="meeting.attendance_recorded", actor=actor, target=meeting, person=person.pk)
+    return row
+
+
+def _holds_post_at(person: Person, meeting: Meeting) -> bool:
+    """A current position at the meeting's place or above it (the secretary may live elsewhere)."""
+    return Position.objects.filter(person=person, end_date__isnull=True, place__path__in=[
+        meeting.place_path[:i] for i in range(Place.steplen, len(meeting.place_path) + 1, Place.steplen)
+    ]).exists()  # fmt: skip
 
 
 @transaction.atomic

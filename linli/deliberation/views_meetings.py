@@ -22,6 +22,7 @@ from linli.core.pagination import keyset_page
 from linli.deliberation.models import Decision, MeetingKind, MeetingSignIn, Topic
 from linli.deliberation.permissions import may
 from linli.deliberation.selectors import access_meeting, access_topic, visible_meetings
+from linli.deliberation.selectors_oversight import meeting_attendance
 from linli.deliberation.services_meetings import (
     agenda_add,
     agenda_publish,
@@ -30,6 +31,7 @@ from linli.deliberation.services_meetings import (
     decision_record,
     meeting_invite,
     meeting_plan,
+    meeting_record_attendance,
     meeting_record_minutes,
     meeting_sign_in,
     results_publish,
@@ -37,6 +39,7 @@ from linli.deliberation.services_meetings import (
 from linli.deliberation.services_topics import TOPIC_PLACE_KINDS
 from linli.deliberation.views_common import int_or_none, managed_places, place_from_post
 from linli.orgs.models import Organisation
+from linli.people.models import Person
 from linli.places.models import Place
 
 
@@ -108,7 +111,10 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "decisions": decisions,
         "publications": list(meeting.publications.order_by("id")),
         "sign_in_count": MeetingSignIn.objects.filter(meeting=meeting).count(),
+        "is_committee": meeting.kind == MeetingKind.OWNERS_COMMITTEE,
     }
+    if manage or meeting.kind == MeetingKind.OWNERS_COMMITTEE:
+        context["attendance"] = meeting_attendance(meeting)
     if manage:
         agenda_ids = [a.topic_id for a in context["agenda"]]
         context["topics"] = list(
@@ -164,6 +170,16 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
             lambda: meeting_invite(actor=user, meeting=meeting, organisation=org, role=role),
             _("已邀请"),
         )
+    if action == "attendance":
+        person_id = int_or_none(post.get("person_id"), "person_id")
+        person = Person.objects.visible_to(user).filter(pk=person_id).first() if person_id else None
+
+        def record_attendance() -> Any:
+            if person is None:
+                raise InvalidInput(_("请选择到会人员"), field="person_id")
+            return meeting_record_attendance(actor=user, meeting=meeting, person=person)
+
+        return _act(request, meeting_id, record_attendance, _("已记录到会"))
     if action == "minutes":
         text = post.get("minutes", "")
         return _act(
