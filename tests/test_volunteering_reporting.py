@@ -425,3 +425,10 @@ def test_the_api_sets_reads_and_clears_a_rule_and_reads_the_assessment(api_as, u
     assert cleared["set_at_id"] is None and cleared["points_per_activity"] == DEFAULT_RULE.points_per_activity
     other = api_as("community").get(f"/api/v1/volunteering/reporting-assessment/{places.street.pk}")
     assert other.status_code == 404
+
+
+def test_a_party_member_sees_the_rule_they_earn_by_on_their_points_page(client_as, users, places):
+    set_rule(users["street"], places.street, points_per_activity=3)
+    page = client_as("volunteer").get("/volunteering/points/").content.decode()
+    assert 'id="party-rule"' in page and "每次活动 3 分" in page and RULE["title"] in page
+    assert 'id="party-rule"' not in client_as("resident").get("/volunteering/points/").content.decode()

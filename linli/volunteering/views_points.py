@@ -17,6 +17,7 @@ from linli.volunteering import points as pts
 from linli.volunteering.common import staff_q
 from linli.volunteering.models import PointKind, Redemption
 from linli.volunteering.selectors import leaderboard, person_for_staff, person_summary, visible_teams
+from linli.volunteering.selectors_reporting import party_rule_at
 from linli.volunteering.views_common import parse_date, run, staff_places, top_node
 
 
@@ -25,7 +26,8 @@ def my_points(request: HttpRequest) -> HttpResponse:
     person = getattr(request.user, "person", None)
     if person is None:
         raise Forbidden(_("此页面需要绑定实名居民身份"))
-    return render(request, "volunteering/person.html", {"s": person_summary(person), "mine": True})
+    rule = party_rule_at(person.place_path) if person.is_party_member else None  # 双报到积分管理办法 in force
+    return render(request, "volunteering/person.html", {"s": person_summary(person), "mine": True, "rule": rule})
 
 
 @login_required
