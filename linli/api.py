@@ -118,6 +118,7 @@ def _register() -> None:
     from linli.accounts.api import router as accounts_router
     from linli.audit.api import router as audit_router
     from linli.cobuilding.api import router as cobuilding_router
+    from linli.cobuilding.api_charters import router as cobuilding_charters_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
     from linli.cobuilding.api_overview import router as cobuilding_overview_router
     from linli.commons.api import router as commons_router
@@ -167,6 +168,7 @@ def _register() -> None:
     api.add_router("/co-building", cobuilding_router)
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
     api.add_router("/co-building", cobuilding_overview_router)  # 近邻党建 1+3+N 总览 (api_overview.py)
+    api.add_router("/co-building", cobuilding_charters_router)  # 小区规章制度登记 (api_charters.py)
     api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
     api.add_router("/duties", duties_router)  # street duty lists, entry control, tasks pushed down
     api.add_router("/rota", rota_router)  # 七天不打烊: duty desks, shifts, swaps, auto-schedule

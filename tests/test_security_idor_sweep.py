@@ -73,6 +73,7 @@ TABLE: dict[str, str] = {
     "cobuilding_ratings_read": "rating",
     "cobuilding_needs_suggestions": "need",
     "cobuilding_projects_read": "project",
+    "cobuilding_charters_read": "charter",
     "insights_reports_read": "report",
     "privacy_requests_read": "privacy_request",
     "teams_compound_read": "compound",
@@ -306,6 +307,14 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     partner = Organisation.objects.filter(kind__in=["partner_unit", "social_org"]).order_by("pk").first()
     w.resource = sp.resource_add(actor=street, partner=partner, place=compound, category="venue", title="滨湖会议室")
     w.fund = open_fund(actor=street, holder="station", name="滨湖驿站经费", place=compound)
+    from linli.cobuilding.services_charters import charter_record
+
+    # a 管理规约 of the other community's compound, with a photo of the signed document
+    w.charter, _ = charter_record(
+        actor=street, compound_id=compound.pk, kind="management_covenant", title="滨湖小区管理规约",
+        adopted_on=today - dt.timedelta(days=30), adopted_how="owners_assembly", party_leadership=True,
+        summary="滨湖小区党支部领导下的协商议事", document=png_upload("charter.png"),
+    )  # fmt: skip
     w.case = mediation_open(
         actor=street,
         place=compound,
@@ -618,6 +627,8 @@ PAGES: dict[str, str] = {
     "/co-building/resources/{}/": "resource",
     "/co-building/project-photos/{}": "project_photo",
     "/co-building/funds/{}/": "fund",
+    "/co-building/charters/{}/": "charter",
+    "/co-building/charters/{}/document": "charter",
     "/insights/reports/{}/pdf": "report",
     "/teams/compounds/{}/": "compound",
     "/teams/communities/{}/template/": "community",

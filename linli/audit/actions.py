@@ -220,6 +220,8 @@ ACTION_LABELS: dict[str, str] = {
     "cobuilding.overview_exported": gettext_noop("导出近邻党建1+3+N总览"),
     "cobuilding.instructor_assigned": gettext_noop("派驻物业企业党建指导员"),
     "cobuilding.instructor_withdrawn": gettext_noop("撤回物业企业党建指导员"),
+    "cobuilding.charter_recorded": gettext_noop("登记小区规章"),
+    "cobuilding.charter_repealed": gettext_noop("废止小区规章"),
     # --- compound governance teams (小区治理团队) and duty lists (事项清单)
     "teams.standard_adopted": gettext_noop("设置本级小区治理团队配备标准"),
     "teams.standard_dropped": gettext_noop("撤销本级小区治理团队配备标准"),

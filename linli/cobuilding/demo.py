@@ -2,9 +2,10 @@
 contracts for the demo's property companies, owners' committee members (party share around the
 50% target), last year's star ratings with survey answers and their red/black list decisions,
 partner resources, needs, micro-projects, branch funds with the 3,000-yuan start-up grant and
-the 2,000-yuan annual grant, and a "物业服务" request category (unit type property company) under which
-the demo's property-related requests are filed, so each credit file has figures. Rows are written in
-bulk (services stamp "now")."""
+the 2,000-yuan annual grant, compounds' rules documents (管理规约 written with or without the party's
+leadership, 文明公约, a superseded older version), and a "物业服务" request category (unit type property
+company) under which the demo's property-related requests are filed, so each credit file has figures.
+Rows are written in bulk (services stamp "now")."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from linli.cobuilding.models import (
+    CharterAdoption,
+    CharterKind,
+    CharterStatus,
     CommitteeMember,
+    CompoundCharter,
     Fund,
     FundEntry,
     FundEntryKind,
@@ -194,6 +199,7 @@ def build_demo_cobuilding(rng: random.Random) -> None:
     _committees(rng, today)
     _partners_needs_projects(rng, today)
     _funds(rng, today)
+    _charters(today)
 
 
 def _uscc(index: int) -> str:
@@ -341,3 +347,67 @@ def _funds(rng: random.Random, today: dt.date) -> None:
                 )
             )
     FundEntry.objects.bulk_create(entries, batch_size=2000)
+
+
+def _charters(today: dt.date) -> None:
+    """The register of compound rules (seed 002: 把加强党的领导写入“小区管理规约”“小区文明公约”), by the compound's
+    place in the tree, without drawing from the shared random generator (the rest of the demo stays as it was).
+    Of every four compounds the first two have a 管理规约 in force that writes in the party's leadership, the third
+    one that does not, the fourth none; two of every three have a 文明公约; every eighth keeps the older
+    management covenant its new one superseded."""
+    from linli.accounts.models import User
+
+    recorder = User.objects.filter(username="street").first() or User.objects.order_by("pk").first()
+    if recorder is None:
+        return
+    compounds = list(Place.objects.filter(kind="compound").order_by("path"))
+    current: list[CompoundCharter] = []
+    older: list[tuple[int, CompoundCharter]] = []
+    for i, compound in enumerate(compounds):
+        common = {"compound": compound, "place_path": compound.path, "recorded_by": recorder}
+        if i % 4 != 3:
+            leadership = i % 4 != 2
+            current.append(
+                CompoundCharter(
+                    kind=CharterKind.MANAGEMENT_COVENANT,
+                    title=f"{compound.name}管理规约",
+                    adopted_on=dt.date(today.year - 1 - i % 3, 3 + i % 9, 1 + i % 27),
+                    adopted_how=CharterAdoption.OWNERS_ASSEMBLY,
+                    party_leadership=leadership,
+                    summary="明确小区党支部领导下的业委会、物业服务企业协商议事机制。"
+                    if leadership
+                    else "共有部分使用、维修资金、物业服务监督等事项。",
+                    **common,
+                )
+            )
+            if i % 8 == 0:
+                older.append(
+                    (
+                        len(current) - 1,
+                        CompoundCharter(
+                            kind=CharterKind.MANAGEMENT_COVENANT,
+                            title=f"{compound.name}管理规约(旧版)",
+                            adopted_on=dt.date(today.year - 6, 5, 1),
+                            adopted_how=CharterAdoption.COMMITTEE,
+                            party_leadership=False,
+                            status=CharterStatus.SUPERSEDED,
+                            **common,
+                        ),
+                    )
+                )
+        if i % 3 != 2:
+            current.append(
+                CompoundCharter(
+                    kind=CharterKind.CIVILITY_PACT,
+                    title=f"{compound.name}文明公约",
+                    adopted_on=dt.date(today.year - 1, 6, 1 + i % 28),
+                    adopted_how=CharterAdoption.RESIDENTS_MEETING,
+                    party_leadership=i % 2 == 0,
+                    summary="邻里互助、垃圾分类、文明养犬、楼道不堆物。",
+                    **common,
+                )
+            )
+    made = CompoundCharter.objects.bulk_create(current, batch_size=1000)
+    for index, old in older:
+        old.superseded_by = made[index]
+    CompoundCharter.objects.bulk_create([old for _index, old in older], batch_size=1000)

@@ -447,3 +447,112 @@ class FundEntry(models.Model):
                 name="fund_spend_has_receipt_and_approver",
             ),
         ]
+
+
+# ----------------------------------------------------------------------------- compound rules
+
+
+class CharterKind(models.TextChoices):
+    MANAGEMENT_COVENANT = "management_covenant", _("管理规约")
+    CIVILITY_PACT = "civility_pact", _("文明公约")
+    ASSEMBLY_RULES = "assembly_rules", _("业主大会议事规则")
+    COMMITTEE_RULES = "committee_rules", _("业委会工作规则")
+    OTHER = "other", _("其他")
+
+
+# Kinds of which a compound has at most one in force: a new one supersedes the old. "Other" documents
+# (停车管理办法, 装修管理规定 …) stand side by side, so they are not in this set.
+SINGLE_KINDS = (
+    CharterKind.MANAGEMENT_COVENANT,
+    CharterKind.CIVILITY_PACT,
+    CharterKind.ASSEMBLY_RULES,
+    CharterKind.COMMITTEE_RULES,
+)
+
+
+class CharterAdoption(models.TextChoices):
+    OWNERS_ASSEMBLY = "owners_assembly", _("业主大会表决")
+    RESIDENTS_MEETING = "residents_meeting", _("居民(代表)会议")
+    COMMITTEE = "committee", _("业委会决定")
+    OTHER = "other", _("其他")
+
+
+class CharterStatus(models.TextChoices):
+    IN_FORCE = "in_force", _("现行")
+    SUPERSEDED = "superseded", _("已被新版取代")
+    REPEALED = "repealed", _("已废止")
+
+
+class CompoundCharter(ScopedModel):
+    """A compound's rules document (小区规章制度: 管理规约, 文明公约 …) on the register, with whether it writes in
+    the party's leadership (seed 002: 把加强党的领导写入“小区管理规约”“小区文明公约”). Never deleted: a new version
+    supersedes it (``superseded_by``), or it is repealed with a reason, a date and who. Writes go through
+    ``services_charters``; ``place_path`` is the compound's path."""
+
+    compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=CharterKind.choices)
+    title = models.CharField(max_length=100)
+    adopted_on = models.DateField(help_text="通过日期")
+    adopted_how = models.CharField(max_length=24, choices=CharterAdoption.choices)
+    party_leadership = models.BooleanField(default=False, help_text="写入党的领导")
+    summary = models.TextField(blank=True, max_length=2000)
+    document = models.FileField(upload_to="cobuilding/charters/%Y/%m/", blank=True)
+    status = models.CharField(max_length=12, choices=CharterStatus.choices, default=CharterStatus.IN_FORCE)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes"
+    )
+    repealed_on = models.DateField(null=True, blank=True)
+    repeal_reason = models.CharField(max_length=200, blank=True)
+    repealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("小区规章制度")
+        indexes = [
+            models.Index(fields=["place_path", "id"]),
+            models.Index(fields=["compound", "kind", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound", "kind"],
+                condition=Q(status="in_force") & ~Q(kind="other"),
+                name="charter_one_in_force_per_kind",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in CharterKind]), name="charter_kind_known"),
+            models.CheckConstraint(
+                condition=Q(adopted_how__in=[k.value for k in CharterAdoption]), name="charter_adoption_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[k.value for k in CharterStatus]), name="charter_status_known"
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="charter_has_title"),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="repealed") & Q(repealed_on__isnull=False) & ~Q(repeal_reason="")
+                    | ~Q(status="repealed") & Q(repealed_on__isnull=True) & Q(repeal_reason="")
+                ),
+                name="charter_repealed_with_reason_and_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(repealed_on__isnull=True) | Q(repealed_on__gte=models.F("adopted_on")),
+                name="charter_repealed_after_adoption",
+            ),
+            # The link to the new version is written just after the new row exists (the old row leaves "in
+            # force" first, or the new one could not be inserted): a link means superseded, not the reverse.
+            models.CheckConstraint(
+                condition=Q(superseded_by__isnull=True) | Q(status="superseded"),
+                name="charter_superseded_by_only_when_superseded",
+            ),
+            models.CheckConstraint(
+                condition=Q(superseded_by__isnull=True) | ~Q(superseded_by=models.F("id")),
+                name="charter_not_superseded_by_itself",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from linli.cobuilding import views_charters as vc
 from linli.cobuilding import views_overview as vo
 from linli.cobuilding import views_partners as vp
 from linli.cobuilding import views_property as vpr
@@ -13,6 +14,11 @@ urlpatterns = [
     path("property/companies/<int:company_id>/credit/", vpr.credit, name="credit"),
     path("property/contracts/<int:contract_id>/", vpr.contract_detail, name="contract"),
     path("committees/", vpr.committees, name="committees"),
+    path("charters/", vc.charters, name="charters"),
+    path("charters/new/", vc.charter_new, name="charter_new"),
+    path("charters/<int:charter_id>/", vc.charter_detail, name="charter"),
+    path("charters/<int:charter_id>/repeal/", vc.charter_repeal, name="charter_repeal"),
+    path("charters/<int:charter_id>/document", vc.charter_document, name="charter_document"),
     path("ratings/", vpr.ratings, name="ratings"),
     path("ratings/<int:rating_id>/", vpr.rating_detail, name="rating"),
     path("ratings/<int:rating_id>/answer/", vpr.rating_body, name="rating_body"),
