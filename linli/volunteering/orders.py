@@ -29,6 +29,7 @@ def award_order_points(*, now: dt.datetime | None = None) -> int:
         .order_by("id")
     )
     awarded = 0
+    rules: dict[str, int] = {}
     done = set(
         PointEntry.objects.filter(
             reason=EntryReason.ORDER, account__kind=PointKind.VOLUNTEER, at__gte=now - LOOK_BACK
@@ -48,7 +49,9 @@ def award_order_points(*, now: dt.datetime | None = None) -> int:
             source_key=key,
             note=note,
         )
-        party = party_rule_at(place_path).points_per_order if person.is_party_member else 0
+        if person.is_party_member and place_path not in rules:  # one rule read per place in the sweep
+            rules[place_path] = party_rule_at(place_path).points_per_order
+        party = rules[place_path] if person.is_party_member else 0
         if party:
             points_credit(
                 person=person,
