@@ -432,3 +432,12 @@ def test_a_party_member_sees_the_rule_they_earn_by_on_their_points_page(client_a
     page = client_as("volunteer").get("/volunteering/points/").content.decode()
     assert 'id="party-rule"' in page and "每次活动 3 分" in page and RULE["title"] in page
     assert 'id="party-rule"' not in client_as("resident").get("/volunteering/points/").content.decode()
+
+
+def test_the_street_dashboard_links_to_the_assessment_the_committee_oversight_and_the_charters(client_as, places):
+    page = client_as("street").get(f"/insights/?node={places.street.pk}").content.decode()
+    assert f"/volunteering/reporting/?place={places.street.pk}" in page
+    assert 'id="open-committee-oversight"' in page and f"/co-building/charters/?node={places.street.pk}" in page
+    for link in ("open-reporting", "open-committee-oversight", "open-charters"):
+        href = page.split(f'id="{link}"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+        assert client_as("street").get(href).status_code == 200, href
