@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from linli.cobuilding.models import CharterKind, CharterStatus, CompoundCharter
 from linli.core.errors import InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.core.pagination import Page, keyset_page
 from linli.core.scoping import NOT_FOUND_MESSAGE, capabilities_at, get_or_not_found, scope_for_any
 from linli.people.models import Ownership, Person
@@ -45,11 +46,6 @@ TENTH = Decimal("0.1")
 def may_read_at(user: Any, path: str) -> bool:
     """Staff who read the register at a node: ``manage``, ``handle`` or ``lead`` there or above."""
     return bool(path) and bool(capabilities_at(user, path) & READ_CAPABILITIES)
-
-
-def _ancestors(path: str) -> list[str]:
-    step = Place.steplen
-    return [path[:i] for i in range(step, len(path) + 1, step)]
 
 
 def _home_q(user: Any) -> Q | None:
@@ -212,7 +208,7 @@ def charter_figures(node: Place) -> CharterFigures:
     """The figures under ``node`` (see the module's docstring), with a row per community: two statements, the
     places and the charters in force, whatever the subtree. Who may read them is the caller's check
     (``figures_node``)."""
-    ancestors = _ancestors(node.path)
+    ancestors = ancestor_paths(node.path, Place.steplen)
     places = list(
         Place.objects.filter(
             Q(kind=PlaceKind.COMPOUND, path__under=node.path)
@@ -240,7 +236,7 @@ def charter_figures(node: Place) -> CharterFigures:
         if place.kind != PlaceKind.COMPOUND:
             continue
         figures.add(place.path, covenant, party, civility)
-        row = next((rows[p] for p in _ancestors(place.path) if p in rows), None)
+        row = next((rows[p] for p in ancestor_paths(place.path, Place.steplen) if p in rows), None)
         if row is not None:
             row.add(place.path, covenant, party, civility)
     figures.rows = list(rows.values())

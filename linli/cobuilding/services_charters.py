@@ -20,7 +20,7 @@ from linli.audit.services import audit_record
 from linli.cobuilding.models import SINGLE_KINDS, CharterAdoption, CharterKind, CharterStatus, CompoundCharter
 from linli.cobuilding.selectors_charters import access_charter, may_read_at
 from linli.core import uploads
-from linli.core.dates import in_calendar
+from linli.core.dates import valid_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.core.scoping import NOT_FOUND_MESSAGE, may_manage_at
@@ -33,12 +33,6 @@ MAX_REASON = 200
 # What a charter's document may be, judged by its bytes: a PDF kept as it is, or a photo or scan re-encoded
 # without its metadata (``core.uploads.clean_image``).
 DOCUMENT_IMAGE_FORMATS = ("JPEG", "PNG")
-
-
-def _day(value: Any, field: str, label: str) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime) or not in_calendar(value):
-        raise InvalidInput(_("请填写有效的%(label)s") % {"label": label}, field=field)
-    return value
 
 
 def _choice(value: Any, choices: Any, field: str, label: str) -> str:
@@ -127,7 +121,7 @@ def charter_record(
     values: dict[str, Any] = {
         "kind": _choice(kind, CharterKind, "kind", _("规章类别")),
         "title": clean_text(title, field="title", label=_("规章名称"), max_length=MAX_TITLE),
-        "adopted_on": _day(adopted_on, "adopted_on", _("通过日期")),
+        "adopted_on": valid_day(adopted_on, field="adopted_on", label=_("通过日期")),
         "adopted_how": _choice(adopted_how, CharterAdoption, "adopted_how", _("通过方式")),
         "party_leadership": _flag(party_leadership, "party_leadership", _("是否写入党的领导")),
         "summary": clean_text(
@@ -194,7 +188,7 @@ def charter_repeal(*, actor: Any, charter_id: int, reason: str, repealed_on: dt.
         raise Conflict(_("该规章已被新版取代,无需废止"))
     why = clean_text(reason, field="reason", label=_("废止原因"), max_length=MAX_REASON)
     today = timezone.localdate()
-    day = today if repealed_on is None else _day(repealed_on, "repealed_on", _("废止日期"))
+    day = today if repealed_on is None else valid_day(repealed_on, field="repealed_on", label=_("废止日期"))
     if day > today:
         raise InvalidInput(_("废止日期不能晚于今天"), field="repealed_on")
     if day < charter.adopted_on:

@@ -25,6 +25,14 @@ def in_calendar(day: dt.date) -> bool:
     return FIRST <= day <= LAST
 
 
+def valid_day(value: Any, *, field: str, label: str) -> dt.date:
+    """``value`` if it is a date (not a datetime) within the calendar the app accepts, else ``InvalidInput``
+    naming ``field`` ("请填写有效的<label>"): for services given dates already parsed by a schema or a form."""
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime) or not in_calendar(value):
+        raise InvalidInput(_("请填写有效的%(label)s") % {"label": label}, field=field)
+    return value
+
+
 def aware(moment: dt.datetime) -> dt.datetime:
     """``moment`` with a zone: one given without an offset is the server's local time (Asia/Shanghai)."""
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

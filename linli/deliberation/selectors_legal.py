@@ -158,14 +158,21 @@ def held_sessions(sessions: QuerySet[LegalSession], *, start: dt.date, end: dt.d
     return sessions.filter(status=LegalSessionStatus.HELD, held_on__gte=start, held_on__lte=end)
 
 
-def legal_figures(user: Any, *, node: Place, start: dt.date, end: dt.date) -> LegalFigures:
-    """Exact counts under ``node`` for [start, end] (docs/metrics.md, “四员一律”与百姓评理说事点)."""
+def check_node_and_period(
+    user: Any, *, node: Place, start: dt.date, end: dt.date, max_days: int = MAX_PERIOD_DAYS
+) -> None:
+    """A figures page's node in the user's scope (else 404) and a period forwards of at most ``max_days``."""
     if not scope_for(user, None).covers(node.path):
         raise NotFound(gettext("未找到该节点,或您无权查看"))
     if start > end:
         raise InvalidInput(gettext("开始日期不能晚于结束日期"), field="start")
-    if (end - start).days > MAX_PERIOD_DAYS:
+    if (end - start).days > max_days:
         raise InvalidInput(gettext("查询期间不能超过十年"), field="start")
+
+
+def legal_figures(user: Any, *, node: Place, start: dt.date, end: dt.date) -> LegalFigures:
+    """Exact counts under ``node`` for [start, end] (docs/metrics.md, “四员一律”与百姓评理说事点)."""
+    check_node_and_period(user, node=node, start=start, end=end)
     f = LegalFigures(node=node, start=start, end=end)
     held = held_sessions(LegalSession.objects.filter(place_path__under=node.path), start=start, end=end)
     totals = held.aggregate(n=Count("pk"), consulted=Sum("residents_consulted"))

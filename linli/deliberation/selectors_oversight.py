@@ -20,11 +20,11 @@ from typing import Any
 
 from django.db.models import Min
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from linli.core.errors import InvalidInput, NotFound
-from linli.core.scoping import scope_for
+from linli.core.dates import day_bounds
+from linli.core.lookups import ancestor_paths
 from linli.deliberation.models import AgendaItem, Meeting, MeetingKind, MeetingSignIn, MeetingStatus
+from linli.deliberation.selectors_legal import check_node_and_period
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place
 
@@ -77,20 +77,10 @@ class CommitteeOversight:
         return sum(1 for c in self.compounds if c.has_committee and not c.held)
 
 
-def _span(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-    return first, timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
-
-
 def committee_oversight(user: Any, *, node: Place, start: dt.date, end: dt.date) -> CommitteeOversight:
     """The figures under ``node`` for [start, end] (docs/metrics.md, 业委会会议监督). Five statements."""
-    if not scope_for(user, None).covers(node.path):
-        raise NotFound(_("未找到该节点,或您无权查看"))
-    if start > end:
-        raise InvalidInput(_("开始日期不能晚于结束日期"), field="start")
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(_("查询期间不能超过十年"), field="start")
-    first, after = _span(start, end)
+    check_node_and_period(user, node=node, start=start, end=end, max_days=MAX_PERIOD_DAYS)
+    first, after = day_bounds(start, end)
     meetings_qs = Meeting.objects.filter(
         kind=MeetingKind.OWNERS_COMMITTEE,
         status=MeetingStatus.HELD,
@@ -166,7 +156,7 @@ def meeting_attendance(meeting: Meeting) -> MeetingAttendance:
     from linli.people.models import Person, Position
 
     sign_ins = list(MeetingSignIn.objects.filter(meeting=meeting).select_related("person").order_by("signed_at"))
-    here = [meeting.place_path[:i] for i in range(Place.steplen, len(meeting.place_path) + 1, Place.steplen)]
+    here = ancestor_paths(meeting.place_path, Place.steplen)
     secretaries = {
         p.person_id: p.place_id
         for p in Position.objects.filter(kind=SECRETARY, end_date__isnull=True, place__path__in=here).only(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from linli.audit.services import audit_record
 from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.lookups import ancestor_paths
 from linli.core.text import clean_text
 from linli.deliberation.models import (
     AgendaItem,
@@ -185,9 +186,8 @@ def meeting_record_attendance(*, actor: Any, meeting: Meeting, person: Person) -
 
 def _holds_post_at(person: Person, meeting: Meeting) -> bool:
     """A current position at the meeting's place or above it (the secretary may live elsewhere)."""
-    return Position.objects.filter(person=person, end_date__isnull=True, place__path__in=[
-        meeting.place_path[:i] for i in range(Place.steplen, len(meeting.place_path) + 1, Place.steplen)
-    ]).exists()  # fmt: skip
+    above = ancestor_paths(meeting.place_path, Place.steplen)
+    return Position.objects.filter(person=person, end_date__isnull=True, place__path__in=above).exists()
 
 
 @transaction.atomic

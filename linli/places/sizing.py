@@ -22,6 +22,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.lookups import ancestor_paths
 from linli.places.models import (
     CompoundProfile,
     CompoundType,
@@ -105,14 +106,10 @@ def _status(households: int, residents: int, band: Band | None) -> str:
     return "ok"
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    return [path[:i] for i in range(Place.steplen, len(path) + 1, Place.steplen)]
-
-
 def standards_for(node: Place) -> list[GridStandard]:
     """The standards set at the node, above it, or below it (streets of a district), nearest last."""
     rows = GridStandard.objects.filter(
-        Q(place__path__in=_ancestor_paths(node.path))
+        Q(place__path__in=ancestor_paths(node.path, Place.steplen))
         | Q(place__path__startswith=node.path, place__kind__in=[PlaceKind.DISTRICT, PlaceKind.STREET])
     ).select_related("place")
     return sorted(rows, key=lambda s: len(s.place.path))

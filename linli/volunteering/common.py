@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Forbidden, InvalidInput, NotFound
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import active_positions, capabilities_at, every_row, scope_for
 from linli.people.models import Person
 from linli.people.positions import POSITION_KINDS
@@ -27,7 +28,7 @@ def person_of(user: Any) -> Person:
 
 def ancestors(path: str) -> list[str]:
     """The path itself and every node above it (a street's activity is for everyone under it)."""
-    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
+    return ancestor_paths(path, STEP)
 
 
 def claim_roots(user: Any) -> list[str]:

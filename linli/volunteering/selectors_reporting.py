@@ -25,6 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.dates import day_bounds
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.core.pagination import Page, keyset_page
@@ -202,8 +203,7 @@ class Assessment:
 
 
 def _year_span(year: int) -> tuple[dt.datetime, dt.datetime]:
-    start = timezone.make_aware(dt.datetime(year, 1, 1))
-    return start, timezone.make_aware(dt.datetime(year + 1, 1, 1))
+    return day_bounds(dt.date(year, 1, 1), dt.date(year, 12, 31))
 
 
 def _registrations(node: Place) -> Any:

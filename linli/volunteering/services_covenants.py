@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.dates import in_calendar
+from linli.core.dates import valid_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.text import clean_text
@@ -71,15 +71,9 @@ def clean_hours(value: Any) -> Decimal:
     return hours
 
 
-def _day(value: Any, field: str, label: str) -> dt.date:
-    if not isinstance(value, dt.date) or isinstance(value, dt.datetime) or not in_calendar(value):
-        raise InvalidInput(_("请填写有效的%(label)s") % {"label": label}, field=field)
-    return value
-
-
 def _term(starts_on: Any, ends_on: Any) -> tuple[dt.date, dt.date]:
-    start = _day(starts_on, "starts_on", _("起始日期"))
-    end = _day(ends_on, "ends_on", _("期满日期"))
+    start = valid_day(starts_on, field="starts_on", label=_("起始日期"))
+    end = valid_day(ends_on, field="ends_on", label=_("期满日期"))
     if end < start:
         raise InvalidInput(_("期满日期应不早于起始日期"), field="ends_on")
     if (end - start).days > MAX_TERM_DAYS:
@@ -156,7 +150,7 @@ def covenant_sign(
     hours = clean_hours(hours_promised)
     start, end = _term(starts_on, ends_on)
     today = timezone.localdate()
-    signed = today if signed_on is None else _day(signed_on, "signed_on", _("签约日期"))
+    signed = today if signed_on is None else valid_day(signed_on, field="signed_on", label=_("签约日期"))
     if signed > today:
         raise InvalidInput(_("签约日期不能晚于今天"), field="signed_on")
     person, name = _signatory(team, signatory_person_id, signatory_name)
@@ -233,7 +227,7 @@ def covenant_terminate(
     if state == "expired":
         raise Conflict(_("该盟约已期满,无需解约"))
     why = clean_text(reason, field="reason", label=_("解约原因"), max_length=200)
-    day = today if terminated_on is None else _day(terminated_on, "terminated_on", _("解约日期"))
+    day = today if terminated_on is None else valid_day(terminated_on, field="terminated_on", label=_("解约日期"))
     if day > today:
         raise InvalidInput(_("解约日期不能晚于今天"), field="terminated_on")
     if day < covenant.signed_on:

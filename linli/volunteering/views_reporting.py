@@ -67,7 +67,7 @@ def rule(request: HttpRequest, place_id: int) -> HttpResponse:
             "set_here": in_force.set_at is not None and in_force.set_at.pk == place.pk,
             "below": [r for r in rules if r.place.path.startswith(place.path) and r.place.pk != place.pk],
             "may_set": may_set,
-            "may_assess": may(request.user, place.path, "manage") or may(request.user, place.path, "lead"),
+            "may_assess": may_set or may(request.user, place.path, "lead"),
             "error": error,
             "posted": posted,
         },
