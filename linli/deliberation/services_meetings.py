@@ -155,7 +155,9 @@ def meeting_sign_in(*, actor: Any, meeting: Meeting, token: str) -> MeetingSignI
     person = getattr(actor, "person", None)
     if person is None:
         raise Forbidden(_("请先以本人身份登录"))
-    if not secrets.compare_digest(token or "", meeting.checkin_token):
+    # as bytes: compare_digest refuses a str with characters outside ASCII (a TypeError, a 500), and a QR code's
+    # token is ASCII, so such a code is simply not it
+    if not secrets.compare_digest(str(token or "").encode(), meeting.checkin_token.encode()):
         raise InvalidInput(_("签到码无效"), field="token")
     invited = MeetingParticipant.objects.filter(meeting=meeting, person=person).exists()
     if not invited and not lives_under(actor, meeting.place_path):
