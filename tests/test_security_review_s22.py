@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from linli.deliberation.models import MeetingSignIn
+from linli.deliberation.models import Decision, MeetingSignIn
 from linli.deliberation.services_meetings import meeting_plan
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,15 @@ def test_a_sign_in_code_in_full_width_or_circled_digits_is_refused_not_a_500(
     )
     assert answer.status_code == 422 and answer.json()["field"] == "token"
     assert not MeetingSignIn.objects.filter(meeting=meeting).exists()
+
+
+def test_a_decision_with_an_impossible_deadline_is_refused_naming_the_field_not_a_500(
+    client_as: Any, meeting: Any
+) -> None:
+    client = client_as("community")
+    client.raise_request_exception = False
+    url = f"/deliberation/meetings/{meeting.pk}/decision/"
+    for deadline in ("2026-02-30", "0001-01-01"):
+        r = client.post(url, {"text": "加装路灯", "deadline": deadline}, follow=True)
+        assert r.status_code == 200, deadline
+    assert not Decision.objects.filter(meeting=meeting).exists()

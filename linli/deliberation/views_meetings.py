@@ -11,11 +11,10 @@ from django.db.models import Avg, Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.dates import require_moment
+from linli.core.dates import parse_day, require_moment
 from linli.core.errors import Conflict, InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.pagination import keyset_page
@@ -189,7 +188,6 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
             _("纪要已保存"),
         )
     if action == "decision":
-        deadline = parse_date(post.get("deadline", "") or "")
         topic_id = int_or_none(post.get("topic_id"), "topic_id")
         topic = access_topic(user, topic_id) if topic_id else None
         org_id = int_or_none(post.get("organisation_id"), "organisation_id")
@@ -197,6 +195,7 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
         text = post.get("text", "")
 
         def record() -> Any:
+            deadline = parse_day(post.get("deadline"), "deadline")
             if deadline is None:
                 raise InvalidInput(_("请填写期限"), field="deadline")
             return decision_record(
