@@ -54,3 +54,20 @@ def test_a_decision_with_an_impossible_deadline_is_refused_naming_the_field_not_
         r = client.post(url, {"text": "加装路灯", "deadline": deadline}, follow=True)
         assert r.status_code == 200, deadline
     assert not Decision.objects.filter(meeting=meeting).exists()
+
+
+def test_a_second_factor_code_in_circled_digits_is_refused_and_one_in_full_width_digits_is_accepted(
+    users: Any,
+) -> None:
+    from django.test import Client
+
+    from tests.test_accounts_identity import _enrol, _login, _now_code
+
+    secret, _codes = _enrol(users["street"])
+    client = Client(raise_request_exception=False)
+    _login(client, "street")
+    wrong = client.post("/accounts/2fa/", {"code": "①②③④⑤⑥"})
+    assert wrong.status_code == 422 and "验证码不正确" in wrong.content.decode()
+    full_width = _now_code(secret, 1).translate({c: c + 0xFEE0 for c in range(0x30, 0x3A)})  # what an IME types
+    ok = client.post("/accounts/2fa/", {"code": full_width, "next": "/places/"})
+    assert ok.status_code == 302 and ok["Location"] == "/places/"

@@ -24,7 +24,7 @@ from linli.audit.models import AuditEvent
 from linli.audit.services import audit_record, client_ip
 from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.identifiers import normalise_phone
+from linli.core.identifiers import half_width, normalise_phone
 from linli.core.ratelimit import address_of, rate_limit
 from linli.notify.sms import send_sms
 
@@ -394,8 +394,10 @@ def _totp_step_ok(row: Any, code: str) -> int | None:
     """The time step a valid, not yet used code belongs to (±1 step of clock drift), else None."""
     import pyotp
 
-    code = (code or "").strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == TOTP_DIGITS):
+    # full-width digits (an IME in full-width mode) are the code; "①" or "²" pass isdigit() but not isascii(), and
+    # compare_digest would raise on them (a 500)
+    code = half_width(code or "").strip().replace(" ", "")
+    if not (code.isascii() and code.isdigit() and len(code) == TOTP_DIGITS):
         return None
     totp = pyotp.TOTP(crypto.decrypt(row.secret_enc))
     now = int(timezone.now().timestamp())
