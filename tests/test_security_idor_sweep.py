@@ -54,6 +54,7 @@ TABLE: dict[str, str] = {
     "volunteering_registrations_report": "registration",
     "volunteering_covenants_read": "covenant",
     "volunteering_party_point_rule_read": "community",
+    "volunteering_party_point_rule_versions": "community",
     "volunteering_reporting_assessment": "community",
     "volunteering_reporting_assessment_members": "community",
     "deliberation_topics_read": "topic",

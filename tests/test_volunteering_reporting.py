@@ -5,6 +5,7 @@ awards follow it; the assessment counts each reported member's year against it, 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import io
 from decimal import Decimal
 from typing import Any
@@ -120,6 +121,80 @@ def test_clearing_a_rule_puts_the_rule_above_back_in_force(users, places):
     assert party_point_rule_clear(actor=users["community"], place=places.communities[0]) is False
     event = AuditEvent.objects.filter(action="party_point_rule.clear").latest("id")
     assert event.detail["before"]["annual_points"] == 100
+
+
+# ----------------------------------------------------------------------------- a version a year
+
+
+def test_a_past_year_is_judged_by_that_years_rule_and_a_new_version_does_not_rejudge_it(users, places):
+    community = places.communities[0]
+    last = this_year() - 1
+    set_rule(users["street"], places.street, year=last, annual_points=0, annual_services=1)
+    set_rule(users["street"], places.street, annual_points=0, annual_services=5)
+    (reg,) = reported(community, 1)
+    for day in (2, 3):
+        serve(reg.person, community, on=jan(day, year=last))
+        serve(reg.person, community, on=jan(day))
+    before = reporting_assessment(places.street, year=last).total
+    now = reporting_assessment(places.street, year=this_year()).total
+    assert before is not None and now is not None
+    assert (before.rule.annual_services, before.rule.since, before.met) == (1, last, 1)
+    assert (now.rule.annual_services, now.rule.since, now.met) == (5, this_year(), 0)
+    set_rule(users["street"], places.street, annual_services=1)  # this year's version changes; last year's not
+    assert party_rule_at(places.street.path, year=last).annual_services == 1
+    assert PartyPointRule.objects.filter(place=places.street).count() == 2
+
+
+def test_a_version_carries_on_into_later_years_until_the_next_one(users, places):
+    set_rule(users["street"], places.street, year=this_year() - 3, points_per_activity=7)
+    assert party_rule_at(places.street.path).points_per_activity == 7
+    assert party_rule_at(places.street.path, year=this_year() - 4) == DEFAULT_RULE
+
+
+def test_next_years_version_is_in_force_only_from_next_year_and_awards_read_this_years(users, places):
+    set_rule(users["street"], places.street, points_per_activity=3)
+    set_rule(users["street"], places.street, year=this_year() + 1, points_per_activity=9)
+    assert party_rule_at(places.street.path).points_per_activity == 3
+    assert party_rule_at(places.street.path, year=this_year() + 1).points_per_activity == 9
+    confirmed_activity(users, places)
+    assert party_balance(users["volunteer"]) == 3
+
+
+def test_withdrawing_from_a_year_puts_the_rule_above_in_force_from_then_and_keeps_earlier_years(users, places):
+    community = places.communities[0]
+    last = this_year() - 1
+    set_rule(users["street"], places.street, year=last)
+    set_rule(users["community"], community, year=last, points_per_activity=1)
+    assert party_point_rule_clear(actor=users["community"], place=community) is True
+    assert party_rule_at(community.path).set_at == places.street
+    assert party_rule_at(community.path, year=last).points_per_activity == 1
+    withdrawal = PartyPointRule.objects.get(place=community, year=this_year())
+    assert withdrawal.withdrawn
+    assert party_point_rule_clear(actor=users["community"], place=community) is False
+    set_rule(users["community"], community, points_per_activity=2)  # set again: the withdrawal is lifted
+    assert party_rule_at(community.path).points_per_activity == 2
+    assert not PartyPointRule.objects.get(pk=withdrawal.pk).withdrawn
+    event = AuditEvent.objects.filter(action="party_point_rule.set").latest("id")
+    assert event.detail["before"]["withdrawn"] is True and event.detail["year"] == this_year()
+
+
+@pytest.mark.parametrize("value", ["2014", "二〇二六", str(dt.date.today().year + 2)])
+def test_a_rule_for_a_year_outside_2015_to_next_year_is_refused_naming_year(users, places, value):
+    with pytest.raises(InvalidInput) as exc:
+        set_rule(users["street"], places.street, year=value)
+    assert exc.value.field == "year"
+    assert not PartyPointRule.objects.exists()
+
+
+def test_the_migration_dates_a_rule_set_before_versions_by_the_year_it_was_last_saved(users, places):
+    from django.apps import apps
+
+    migration = importlib.import_module("linli.volunteering.migrations.0007_party_point_rule_versions")
+    rule = set_rule(users["street"], places.street)
+    PartyPointRule.objects.filter(pk=rule.pk).update(year=0, updated_at=timezone.now() - dt.timedelta(days=800))
+    migration.year_of_last_save(apps, None)
+    rule.refresh_from_db()
+    assert rule.year == timezone.localtime(rule.updated_at).year < this_year()
 
 
 @pytest.mark.parametrize(
@@ -371,6 +446,21 @@ def test_the_rule_page_saves_the_rule_and_shows_an_error_naming_the_field(client
     assert PartyPointRule.objects.get(place=places.street).points_per_order == 4
 
 
+def test_the_rule_page_sets_the_year_chosen_and_lists_the_nodes_versions(client_as, users, places):
+    client = client_as("street")
+    url = f"/volunteering/reporting/rules/{places.street.pk}/"
+    next_year = this_year() + 1
+    set_rule(users["street"], places.street)
+    response = client.post(url, {**RULE, "year": next_year, "points_per_activity": 8, "action": "set"}, follow=True)
+    page = response.content.decode()
+    assert f"{next_year} 年度积分管理办法已保存" in page and f"自 {next_year} 年起施行" in page
+    assert f'data-year="{next_year}"' in page and f'data-year="{this_year()}"' in page
+    assert party_rule_at(places.street.path).points_per_activity == RULE["points_per_activity"]
+    bad = client.post(url, {**RULE, "year": "2099", "action": "set"}).content.decode()
+    assert 'data-field="year"' in bad and not PartyPointRule.objects.filter(year=2099).exists()
+    assert client.get(f"{url}?year=1999").status_code == 200  # a bad year in the address: this year, with the error
+
+
 def test_a_resident_sees_the_rule_where_they_live_without_the_form(client_as, users, places):
     set_rule(users["street"], places.street)
     home = users["resident"].person.place_path
@@ -421,8 +511,15 @@ def test_the_api_sets_reads_and_clears_a_rule_and_reads_the_assessment(api_as, u
     assert a["total"]["reported"] == 2 and a["communities"][0]["target"]["annual_points"] == 6
     members = client.get(f"/api/v1/volunteering/reporting-assessment/{community.pk}/members?limit=1").json()
     assert len(members["items"]) == 1 and members["next"] and members["items"][0]["met"] is False
+    ahead = client.put(url, {**body, "year": this_year() + 1, "annual_points": 9}, content_type="application/json")
+    assert (ahead.json()["year"], ahead.json()["since"], ahead.json()["annual_points"]) == (this_year() + 1,) * 2 + (9,)
+    assert client.get(url).json()["annual_points"] == 6
+    versions = client.get(f"{url}/versions").json()
+    assert [v["year"] for v in versions] == [this_year() + 1, this_year()]
     cleared = client.delete(url).json()
     assert cleared["set_at_id"] is None and cleared["points_per_activity"] == DEFAULT_RULE.points_per_activity
+    assert client.get(f"{url}?year={this_year() + 1}").json()["annual_points"] == 9
+    assert client.get(f"{url}?year=2014").status_code == 422
     other = api_as("community").get(f"/api/v1/volunteering/reporting-assessment/{places.street.pk}")
     assert other.status_code == 404
 

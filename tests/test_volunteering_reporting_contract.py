@@ -18,6 +18,7 @@ OPERATIONS = [
     "volunteering_party_point_rule_read",
     "volunteering_party_point_rule_set",
     "volunteering_party_point_rule_clear",
+    "volunteering_party_point_rule_versions",
     "volunteering_reporting_assessment",
     "volunteering_reporting_assessment_members",
 ]

@@ -62,6 +62,7 @@ def build_demo_volunteering(rng: random.Random) -> None:
     for street in Place.objects.filter(kind=PlaceKind.STREET).order_by("path"):
         PartyPointRule.objects.get_or_create(
             place=street,
+            year=timezone.localdate().year - 1,  # issued last year and still in force
             defaults={
                 "title": f"{street.name}“双报到”积分管理办法", "points_per_activity": 2, "points_per_order": 2,
                 "points_per_wish": 2, "annual_points": 6, "annual_services": 3,

@@ -369,9 +369,15 @@ class PartyPointRule(models.Model):
     services) the year-end assessment (报到考评) reads. Set by a district, street or community; the nearest
     above a node is in force there. Where none is set the defaults (``selectors_reporting.DEFAULT_RULE``)
     apply, which award as the platform always did and set no target. Awards already made are never
-    recalculated: the ledger is append-only."""
+    recalculated: the ledger is append-only.
 
-    place = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="party_point_rule")
+    Each row is one *version*: in force at its node from ``year`` (施行年度) until a later year's version at
+    the same node, so a past year is judged by the rule of that year. A ``withdrawn`` version says the node
+    sets no rule of its own from ``year`` on (the rule above, or the default, applies there again)."""
+
+    place = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="party_point_rules")
+    year = models.PositiveSmallIntegerField()  # 施行年度
+    withdrawn = models.BooleanField(default=False)
     title = models.CharField(max_length=100, blank=True)  # the document's name: XX街道“双报到”积分管理办法
     points_per_activity = models.PositiveSmallIntegerField()
     points_per_order = models.PositiveSmallIntegerField()
@@ -387,11 +393,12 @@ class PartyPointRule(models.Model):
                 condition=Q(points_per_activity__lte=50, points_per_order__lte=50, points_per_wish__lte=50)
                 & Q(annual_points__lte=1000, annual_services__lte=100),
                 name="party_point_rule_bounds",
-            )
+            ),
+            models.UniqueConstraint(fields=["place", "year"], name="party_point_rule_one_version_a_year"),
         ]
 
     def __str__(self) -> str:
-        return self.title or str(self.place_id)
+        return f"{self.title or self.place_id} ({self.year})"
 
 
 class Reward(ScopedModel):

@@ -1,9 +1,11 @@
 """Reads for the 双报到积分管理办法 and the year-end 报到考评 (seed 003: 落实“五联”双报到机制,出台“双报到”积分
 管理办法).
 
-*Rule in force* at a node: the ``PartyPointRule`` set at the node or the nearest node above it, else
-``DEFAULT_RULE`` (what the platform awarded before rules existed: 2 党员积分 an activity and 2 an order, none
-for a wish, and no target). Awards read the rule at the place of the activity, request or wish.
+*Rule in force* at a node in a year: each node's latest version (``PartyPointRule``) of that year or
+before, unless that version is a withdrawal; among those, the one at the node or the nearest node above it;
+else ``DEFAULT_RULE`` (what the platform awarded before rules existed: 2 党员积分 an activity and 2 an order,
+none for a wish, and no target). Awards read this year's rule at the place of the activity, request or wish;
+a year's assessment reads that year's rule, so changing a rule never re-judges a year already past.
 
 *Assessment* of a year for a node (a community, street or district): every 双报到 member whose registration
 with a community under the node is approved (已报到), with their confirmed activities and hours in the year
@@ -43,7 +45,7 @@ from linli.volunteering.models import (
 
 RULE_KINDS = (PlaceKind.DISTRICT, PlaceKind.STREET, PlaceKind.COMMUNITY)
 EARNED = (EntryReason.HOURS, EntryReason.ORDER, EntryReason.WISH, EntryReason.MANUAL)
-FIRST_YEAR = 2015
+FIRST_YEAR = 2015  # the earliest year an assessment reads or a rule version is recorded for
 RULE_FIELDS = ("points_per_activity", "points_per_order", "points_per_wish", "annual_points", "annual_services")
 
 
@@ -56,6 +58,7 @@ class RuleInForce:
     annual_services: int
     title: str = ""
     set_at: Place | None = None  # None: the platform's default
+    since: int | None = None  # 施行年度 of the version in force; None: the default
 
     @property
     def has_target(self) -> bool:
@@ -71,13 +74,30 @@ DEFAULT_RULE = RuleInForce(
 
 
 def _in_force(rule: PartyPointRule) -> RuleInForce:
-    return RuleInForce(**{name: getattr(rule, name) for name in RULE_FIELDS}, title=rule.title, set_at=rule.place)
+    values = {name: getattr(rule, name) for name in RULE_FIELDS}
+    return RuleInForce(**values, title=rule.title, set_at=rule.place, since=rule.year)
 
 
-def rules_around(path: str) -> list[PartyPointRule]:
-    """The rules set at ``path``, above it and below it, nearest-above last (one statement)."""
-    rows = PartyPointRule.objects.filter(Q(place__path__in=ancestors(path)) | Q(place__path__startswith=path))
-    return sorted(rows.select_related("place"), key=lambda r: (len(r.place.path), r.place.path))
+def this_year() -> int:
+    return timezone.localdate().year
+
+
+def _versions_in_force(rows: Any) -> list[PartyPointRule]:
+    """Of ``rows`` (versions of the year asked or before), each node's latest, withdrawals dropped, sorted by
+    depth then path."""
+    latest: dict[int, PartyPointRule] = {}
+    for rule in rows.select_related("place"):
+        if rule.place_id not in latest or rule.year > latest[rule.place_id].year:
+            latest[rule.place_id] = rule
+    kept = [rule for rule in latest.values() if not rule.withdrawn]
+    return sorted(kept, key=lambda r: (len(r.place.path), r.place.path))
+
+
+def rules_around(path: str, *, year: int) -> list[PartyPointRule]:
+    """The versions in force in ``year`` at ``path``, above it and below it, nearest-above last (one
+    statement)."""
+    where = Q(place__path__in=ancestors(path)) | Q(place__path__startswith=path)
+    return _versions_in_force(PartyPointRule.objects.filter(where, year__lte=year))
 
 
 def rule_for(path: str, rules: list[PartyPointRule]) -> RuleInForce:
@@ -89,10 +109,22 @@ def rule_for(path: str, rules: list[PartyPointRule]) -> RuleInForce:
     return _in_force(chosen) if chosen is not None else DEFAULT_RULE
 
 
-def party_rule_at(path: str) -> RuleInForce:
-    """The rule in force at ``path``: one statement over the node and the nodes above it."""
-    rows = PartyPointRule.objects.filter(place__path__in=ancestors(path)).select_related("place")
-    return rule_for(path, list(rows))
+def party_rule_at(path: str, *, year: int | None = None) -> RuleInForce:
+    """The rule in force at ``path`` in ``year`` (default this year): one statement over the node and the
+    nodes above it."""
+    rows = PartyPointRule.objects.filter(place__path__in=ancestors(path), year__lte=year or this_year())
+    return rule_for(path, _versions_in_force(rows))
+
+
+def rule_versions(place: Place) -> list[PartyPointRule]:
+    """Every version set at ``place``, latest year first (the page's history; one statement)."""
+    return list(PartyPointRule.objects.filter(place=place).select_related("set_by").order_by("-year"))
+
+
+def rule_year(value: Any) -> int:
+    """``value`` as a year a rule version may be read or set for: 2015 to next year (a 办法 for the coming
+    year is issued in December); blank: this year."""
+    return _year(value, last=this_year() + 1)
 
 
 def rule_place(user: Any, place_id: Any) -> Place:
@@ -128,17 +160,18 @@ def default_assessment_place(user: Any) -> Place | None:
 
 def assessment_year(value: Any) -> int:
     """``value`` as a year the assessment may read (2015 to this year); blank: this year."""
-    this_year = timezone.localdate().year
+    return _year(value, last=this_year())
+
+
+def _year(value: Any, *, last: int) -> int:
     if value in (None, ""):
-        return this_year
+        return this_year()
     try:
         year = int(value)
     except (TypeError, ValueError):
         raise InvalidInput(_("年度应为四位数字"), field="year") from None
-    if not FIRST_YEAR <= year <= this_year:
-        raise InvalidInput(
-            _("年度应在 %(first)d 到 %(last)d 之间") % {"first": FIRST_YEAR, "last": this_year}, field="year"
-        )
+    if not FIRST_YEAR <= year <= last:
+        raise InvalidInput(_("年度应在 %(first)d 到 %(last)d 之间") % {"first": FIRST_YEAR, "last": last}, field="year")
     return year
 
 
@@ -258,7 +291,7 @@ def _figures(registrations: list[WorkplaceRegistration], year: int, rules: list[
 
 def reporting_assessment(node: Place, *, year: int) -> Assessment:
     """The year's 报到考评 under ``node``, by community. Four statements whatever the subtree's size."""
-    rules = rules_around(node.path)
+    rules = rules_around(node.path, year=year)
     registrations = list(_registrations(node).order_by("community__path", "pk"))
     by_community: dict[int, CommunityFigures] = {}
     total = CommunityFigures(community=node, rule=rule_for(node.path, rules))
@@ -276,7 +309,7 @@ def assessment_members(node: Place, *, year: int, cursor: str | None = None, lim
     page = keyset_page(_registrations(node), key="id", cursor=cursor, limit=limit)
     if not page.items:
         return Page(items=[], next=None)
-    return Page(items=_figures(page.items, year, rules_around(node.path)), next=page.next)
+    return Page(items=_figures(page.items, year, rules_around(node.path, year=year)), next=page.next)
 
 
 def assessment_rows(node: Place, *, year: int) -> Any:

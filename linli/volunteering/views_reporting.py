@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
@@ -32,7 +31,10 @@ from linli.volunteering.selectors_reporting import (
     reporting_assessment,
     rule_for,
     rule_place,
+    rule_versions,
+    rule_year,
     rules_around,
+    this_year,
 )
 
 REASON_COLUMNS = (EntryReason.HOURS, EntryReason.ORDER, EntryReason.WISH, EntryReason.MANUAL)
@@ -40,31 +42,41 @@ REASON_COLUMNS = (EntryReason.HOURS, EntryReason.ORDER, EntryReason.WISH, EntryR
 
 @login_required
 def rule(request: HttpRequest, place_id: int) -> HttpResponse:
+    """A node's rule in force in a year (this year unless ``?year=``), the node's own versions, and for its
+    managers the form that sets the year's version or withdraws it."""
     place = rule_place(request.user, place_id)
     may_set = may(request.user, place.path, "manage")
     error: InvalidInput | None = None
     posted: dict[str, str] = {}
-    if request.method == "POST":
+    try:
+        year = rule_year(request.POST.get("year") if request.method == "POST" else request.GET.get("year"))
+    except InvalidInput as exc:
+        error, year = exc, this_year()
+    if request.method == "POST" and error is None:
         try:
             if request.POST.get("action") == "clear":
-                svc.party_point_rule_clear(actor=request.user, place=place)
-                messages.success(request, _("已取消本级办法,沿用上级或默认办法"))
+                svc.party_point_rule_clear(actor=request.user, place=place, year=year)
+                messages.success(request, _("自 %(year)d 年起不再执行本级办法,沿用上级或默认办法") % {"year": year})
             else:
                 posted = {k: request.POST.get(k, "") for k in ("title", *RULE_FIELDS)}
-                svc.party_point_rule_set(actor=request.user, place=place, **posted)
-                messages.success(request, _("积分管理办法已保存"))
-            return redirect("volunteering:party_point_rule", place_id=place.pk)
+                svc.party_point_rule_set(actor=request.user, place=place, year=year, **posted)
+                messages.success(request, _("%(year)d 年度积分管理办法已保存") % {"year": year})
+            url = reverse("volunteering:party_point_rule", kwargs={"place_id": place.pk})
+            return redirect(f"{url}?year={year}")
         except InvalidInput as exc:
             error = exc
-    rules = rules_around(place.path)
+    rules = rules_around(place.path, year=year)
     in_force = rule_for(place.path, rules)
     return render(
         request,
         "volunteering/party_point_rule.html",
         {
             "place": place,
+            "year": year,
+            "years": list(range(this_year() + 1, FIRST_YEAR - 1, -1)),
             "rule": in_force,
             "set_here": in_force.set_at is not None and in_force.set_at.pk == place.pk,
+            "versions": rule_versions(place),
             "below": [r for r in rules if r.place.path.startswith(place.path) and r.place.pk != place.pk],
             "may_set": may_set,
             "may_assess": may_set or may(request.user, place.path, "lead"),
@@ -88,7 +100,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
     try:
         year = assessment_year(request.GET.get("year"))
     except InvalidInput as exc:
-        error, year = exc.message, timezone.localdate().year
+        error, year = exc.message, this_year()
     figures = reporting_assessment(place, year=year)
     members = None
     if place.kind == PlaceKind.COMMUNITY:
@@ -102,7 +114,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
         {
             "place": place,
             "year": year,
-            "years": list(range(timezone.localdate().year, FIRST_YEAR - 1, -1)),
+            "years": list(range(this_year(), FIRST_YEAR - 1, -1)),
             "a": figures,
             "members": members,
             "error": error,
