@@ -1,7 +1,7 @@
 """Done when: on a phone-sized screen street staff set the street's 双报到积分管理办法 (6 points and 2 services a
-year), open the year's 报到考评, find the community with its reported member, open it and see the member
-未达标 and by how much, and download the members as .xlsx; a form with a bad value says which field and keeps
-what was typed; nothing overflows the screen."""
+year), then next year's version (this year's stays in force), open the year's 报到考评, find the community with
+its reported member, open it and see the member 未达标 and by how much, and download the members as .xlsx; a
+form with a bad value says which field and keeps what was typed; nothing overflows the screen."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ WIDTH = 390
 
 @pytest.mark.django_db(transaction=True)
 def test_street_staff_set_the_points_rules_and_read_the_years_assessment(page: Any, login: Any, live_demo: Any) -> None:
+    from django.utils import timezone
     from openpyxl import load_workbook
 
     from linli.people.models import Person
@@ -25,6 +26,7 @@ def test_street_staff_set_the_points_rules_and_read_the_years_assessment(page: A
     from linli.volunteering.models import PartyPointRule, RegistrationStatus, WorkplaceRegistration
 
     url = live_demo.url
+    this_year = timezone.localdate().year
     street = Place.objects.get(kind="street")
     community = Place.objects.filter(kind="community").order_by("path").first()
     member = Person.objects.filter(place_path__startswith=community.path, user__isnull=True).order_by("pk").first()
@@ -50,8 +52,23 @@ def test_street_staff_set_the_points_rules_and_read_the_years_assessment(page: A
         page.click("#rule-form button[value=set]")
     assert page.locator("#rule-source").inner_text() == street.name
     assert page.locator("#rule-in-force td[data-field=annual_points]").inner_text() == "6"
-    assert PartyPointRule.objects.get(place=street).annual_services == 2
+    assert PartyPointRule.objects.get(place=street, year=this_year).annual_services == 2
+    assert page.locator(f"#rule-versions tr[data-year='{this_year}']").count() == 1
     assert page.evaluate(OVERFLOWING, WIDTH) == []
+
+    # next year's 办法, issued in December: this year's rule stays in force until then
+    with page.expect_navigation():
+        page.select_option("#rule-year select[name=year]", str(this_year + 1))
+        page.click("#rule-year button")
+    page.fill("#rule-form input[name=annual_points]", "8")
+    with page.expect_navigation():
+        page.click("#rule-form button[value=set]")
+    assert page.locator("#rule-since").inner_text() == f"自 {this_year + 1} 年起施行"
+    assert page.locator("#rule-versions tbody tr").count() == 2
+    assert page.evaluate(OVERFLOWING, WIDTH) == []
+    with page.expect_navigation():
+        page.click(f"#rule-versions a[href='?year={this_year}']")
+    assert page.locator("#rule-in-force td[data-field=annual_points]").inner_text() == "6"
 
     with page.expect_navigation():
         page.click(f"a[href$='/volunteering/reporting/?place={street.pk}']")
