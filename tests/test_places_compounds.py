@@ -211,6 +211,17 @@ def test_a_standard_with_its_minimum_above_its_maximum_is_refused_naming_the_fie
     assert err.value.field == "households_min"
 
 
+def test_setting_the_same_standard_again_writes_and_audits_nothing(users, places):
+    band = _band(300, 400, 900, 1200)
+    first = grid_standard_set(actor=users["street"], place=places.street, compound_type="mixed", band=band)
+    again = grid_standard_set(actor=users["street"], place=places.street, compound_type="mixed", band=band)
+    assert again.pk == first.pk and again.updated_at == first.updated_at
+    assert AuditEvent.objects.filter(action="places.grid_standard_set").count() == 1
+    changed = _band(300, 450, 900, 1200)
+    grid_standard_set(actor=users["street"], place=places.street, compound_type="mixed", band=changed)
+    assert AuditEvent.objects.filter(action="places.grid_standard_set").count() == 2
+
+
 def test_only_a_district_or_a_street_sets_a_standard(users, places):
     with pytest.raises(InvalidInput):
         grid_standard_set(

@@ -101,8 +101,12 @@ def _standard_place_and_type(actor: Any, place: Place, compound_type: str) -> st
 
 @transaction.atomic
 def grid_standard_set(*, actor: Any, place: Place, compound_type: str, band: Band) -> GridStandard:
-    """Set the grid-size standard for one compound type in a district or street (its whole subtree)."""
+    """Set the grid-size standard for one compound type in a district or street (its whole subtree). A
+    resubmit with nothing changed writes and audits nothing."""
     kind = _standard_place_and_type(actor, place, compound_type)
+    same = GridStandard.objects.select_for_update().filter(place=place, compound_type=kind, **band.__dict__).first()
+    if same is not None:
+        return same
     standard, _created = GridStandard.objects.update_or_create(place=place, compound_type=kind, defaults=band.__dict__)
     audit_record(action="places.grid_standard_set", actor=actor, target=place, compound_type=kind, **band.__dict__)
     return standard
