@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from linli.core.lookups import ancestor_paths
+from linli.core.lookups import ancestor_paths, nearest_above
 from linli.places.models import Place
 from linli.places.selectors import place_and_ancestors
 
@@ -33,3 +33,11 @@ def test_the_deepest_kind_of_place_is_read_with_all_of_its_ancestors(places):
 
 def test_an_unknown_place_reads_as_nothing(places):
     assert place_and_ancestors(place_id=10**9) == []
+
+
+def test_the_nearest_setting_above_a_node_wins_and_the_root_covers_every_node():
+    rows = [("", "root"), ("0001", "street"), ("00010002", "community"), ("0002", "other street")]
+    assert nearest_above("000100020003", rows, lambda r: r[0]) == ("00010002", "community")
+    assert nearest_above("00010005", rows, lambda r: r[0]) == ("0001", "street")
+    assert nearest_above("0003", rows, lambda r: r[0]) == ("", "root")
+    assert nearest_above("0003", rows[1:], lambda r: r[0]) is None

@@ -9,7 +9,8 @@ same set is a half-open range on the binary-collated column.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import EmptyResultSet
@@ -23,6 +24,21 @@ def ancestor_paths(path: str, steplen: int) -> list[str]:
     """The path of every node from the root down to ``path``, itself included (``steplen`` characters a
     level): what ``path__in`` needs to find a node's ancestors in one query."""
     return [path[:i] for i in range(steplen, len(path) + 1, steplen)]
+
+
+T = TypeVar("T")
+
+
+def nearest_above(path: str, rows: Iterable[T], path_of: Callable[[T], str]) -> T | None:
+    """Of ``rows`` (each set at the node ``path_of(row)``), the one set at ``path`` or at the nearest node above
+    it; None when none covers it. The rule every "set at a level, the nearest wins" setting follows (grid
+    standards, team standards, the 积分管理办法); a row at the root path "" covers every node."""
+    chosen: T | None = None
+    for row in rows:
+        at = path_of(row)
+        if path.startswith(at) and (chosen is None or len(at) > len(path_of(chosen))):
+            chosen = row
+    return chosen
 
 
 def _checked(prefix: Any) -> str:

@@ -22,7 +22,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.lookups import ancestor_paths
+from linli.core.lookups import ancestor_paths, nearest_above
 from linli.places.models import (
     CompoundProfile,
     CompoundType,
@@ -120,10 +120,7 @@ def band_for(path: str, compound_type: str, standards: list[GridStandard]) -> tu
     type, else the seed's (set by no place). No band for a compound of unknown type."""
     if not compound_type:
         return None, None
-    chosen: GridStandard | None = None
-    for s in standards:  # nearest last
-        if s.compound_type == compound_type and path.startswith(s.place.path):
-            chosen = s
+    chosen = nearest_above(path, (s for s in standards if s.compound_type == compound_type), lambda s: s.place.path)
     if chosen is None:
         return DEFAULT_STANDARDS[compound_type], None
     band = Band(chosen.households_min, chosen.households_max, chosen.residents_min, chosen.residents_max)

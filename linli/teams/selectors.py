@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
-from linli.core.lookups import ancestor_paths
+from linli.core.lookups import ancestor_paths, nearest_above
 from linli.core.scoping import Scope, get_or_not_found, scope_for
 from linli.places.models import Place, PlaceKind
 from linli.teams.models import DutyCategory, DutyItem, TeamMember, TeamPost, TeamStandard
@@ -167,10 +167,7 @@ def _standards(condition: Q) -> dict[str, TeamStandard]:
 
 
 def _nearest(path: str, standards: dict[str, TeamStandard]) -> TeamStandard | None:
-    for prefix in reversed(ancestor_paths(path, Place.steplen)):
-        if prefix in standards:
-            return standards[prefix]
-    return standards.get("")
+    return nearest_above(path, standards.values(), lambda s: s.place_path)
 
 
 def standard_for(path: str) -> TeamStandard | None:

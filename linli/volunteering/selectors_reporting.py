@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from linli.core.dates import day_bounds
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.identifiers import parse_id
+from linli.core.lookups import nearest_above
 from linli.core.pagination import Page, keyset_page
 from linli.places.models import Place, PlaceKind
 from linli.volunteering.common import ancestors, staff_q
@@ -102,10 +103,7 @@ def rules_around(path: str, *, year: int) -> list[PartyPointRule]:
 
 def rule_for(path: str, rules: list[PartyPointRule]) -> RuleInForce:
     """The rule in force at ``path`` among ``rules`` (sorted as ``rules_around`` sorts them)."""
-    chosen = None
-    for rule in rules:
-        if path.startswith(rule.place.path) and (chosen is None or len(rule.place.path) > len(chosen.place.path)):
-            chosen = rule
+    chosen = nearest_above(path, rules, lambda r: r.place.path)
     return _in_force(chosen) if chosen is not None else DEFAULT_RULE
 
 
