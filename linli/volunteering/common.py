@@ -61,6 +61,14 @@ def staff_q(user: Any, field: str = "place_path", caps: tuple[str, ...] = STAFF_
     return condition
 
 
+def readable_places(user: Any) -> Any:
+    """Nodes whose public volunteering figures (ranking, 积分管理办法) the user may read: those under their staff
+    scope, and where they live and every node above it."""
+    person = getattr(user, "person", None)
+    home = Q(path__in=ancestors(person.place_path)) if person is not None else Q(pk__in=[])
+    return Place.objects.filter(staff_q(user, field="path") | home)
+
+
 def may(user: Any, path: str, capability: str = "manage") -> bool:
     return capability in capabilities_at(user, path)
 

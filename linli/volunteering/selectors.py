@@ -16,7 +16,7 @@ from linli.core.identifiers import parse_id
 from linli.core.scoping import get_or_not_found
 from linli.people.models import Person
 from linli.places.models import Place
-from linli.volunteering.common import ancestors, audience_q, may, staff_q
+from linli.volunteering.common import audience_q, may, readable_places, staff_q
 from linli.volunteering.models import (
     FULFILLED_STATUSES,
     PointAccount,
@@ -134,9 +134,7 @@ def person_for_staff(user: Any, person_id: Any) -> Person:
 
 def leaderboard_place(user: Any, place_id: Any) -> Place:
     """A node whose ranking the user may read: one under their staff scope, or where they live (or above)."""
-    person = getattr(user, "person", None)
-    home = Q(path__in=ancestors(person.place_path)) if person is not None else Q(pk__in=[])
-    return get_or_not_found(Place.objects.filter(staff_q(user, field="path") | home), place_id)
+    return get_or_not_found(readable_places(user), place_id)
 
 
 def leaderboard(

@@ -32,8 +32,9 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.identifiers import parse_id
 from linli.core.lookups import nearest_above
 from linli.core.pagination import Page, keyset_page
+from linli.core.scoping import get_or_not_found
 from linli.places.models import Place, PlaceKind
-from linli.volunteering.common import ancestors, staff_q
+from linli.volunteering.common import ancestors, readable_places, staff_q
 from linli.volunteering.models import (
     EntryReason,
     PartyPointRule,
@@ -128,13 +129,8 @@ def rule_year(value: Any) -> int:
 def rule_place(user: Any, place_id: Any) -> Place:
     """A district, street or community whose rule the user may read: staff under their scope, or where
     they live (or above it). Anything else is "not found"."""
-    person = getattr(user, "person", None)
-    home = Q(path__in=ancestors(person.place_path)) if person is not None else Q(pk__in=[])
-    pk = parse_id(place_id)
-    place = Place.objects.filter(staff_q(user, field="path") | home, pk=pk, kind__in=RULE_KINDS).first() if pk else None
-    if place is None:
-        raise NotFound(_("未找到,或您无权查看"), field="place_id")
-    return place
+    places = readable_places(user).filter(kind__in=RULE_KINDS)
+    return get_or_not_found(places, parse_id(place_id), field="place_id")  # type: ignore[no-any-return]
 
 
 def assessment_place(user: Any, place_id: Any) -> Place:
