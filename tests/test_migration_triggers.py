@@ -5,7 +5,8 @@ rename) — and the drop takes the table's triggers with it, silently: the appen
 request events, points and fund entries, and the request list cache's version and generation triggers. A
 migration that changes a table with triggers must add its column with ``ALTER TABLE … ADD COLUMN`` (tickets
 0012) or create the triggers again. This test reads the trigger names out of each migration's ``SQLITE_UP`` /
-``PG_UP`` (creations, minus the ones a later migration drops) and looks for them in the test database."""
+``PG_UP`` — or, for a migration without them (``append_only(...)``), out of the SQL its ``vendor_sql`` operations
+keep — (creations, minus the ones a later migration drops) and looks for them in the test database."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def statements(value: object) -> str:
     return value if isinstance(value, str) else " ; ".join(value) if isinstance(value, list) else ""
 
 
+def operations_up_sql(module: object, vendor: str) -> str:
+    """The up SQL of a migration's ``vendor_sql`` / ``append_only`` operations for ``vendor``."""
+    operations = list(getattr(getattr(module, "Migration", None), "operations", []))
+    operations += [inner for op in operations for inner in getattr(op, "database_operations", [])]
+    return " ; ".join(statements(op.sql[vendor][0]) for op in operations if vendor in getattr(op, "sql", {}))
+
+
 def expected_triggers(attribute: str) -> set[str]:
     expected: set[str] = set()
     for config in apps.get_app_configs():
@@ -37,7 +45,11 @@ def expected_triggers(attribute: str) -> set[str]:
         except ModuleNotFoundError:
             continue
         for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            sql = statements(getattr(importlib.import_module(f"{package.__name__}.{info.name}"), attribute, ""))
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, attribute):
+                sql = statements(getattr(module, attribute))
+            else:
+                sql = operations_up_sql(module, "sqlite" if attribute == "SQLITE_UP" else "postgresql")
             expected -= set(DROP.findall(sql))
             expected |= set(CREATE.findall(sql))
     return expected
