@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 from linli.accounts.models import ApiToken
 from linli.accounts.services import login_with_code, otp_request, token_issue
@@ -145,3 +147,35 @@ def test_idle_sessions_end(client_as, users):
     response = client.get("/places/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+def test_a_page_view_does_not_rewrite_the_session_until_a_minute_has_passed(client_as, monkeypatch):
+    from django.db import connection
+
+    from linli.accounts import middleware
+
+    client = client_as("street")
+    client.get("/places/")  # the first view records the session (tracking, 2FA state)
+    with CaptureQueriesContext(connection) as views:
+        client.get("/places/")
+    assert not [q for q in views.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    later = middleware.time.time() + 61
+    monkeypatch.setattr(middleware.time, "time", lambda: later)
+    with CaptureQueriesContext(connection) as views:
+        client.get("/places/")
+    assert [q for q in views.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert client.session["_linli_last_seen"] == int(later)
+
+
+@override_settings(IDLE_TIMEOUT_MINUTES=1)
+def test_with_a_one_minute_timeout_the_last_seen_time_is_written_every_two_seconds(client_as):
+    from linli.accounts.middleware import seen_every
+
+    assert seen_every() == 2
+    client = client_as("street")
+    client.get("/places/")
+    session = client.session
+    session["_linli_last_seen"] -= 45  # active 45 s ago: still signed in, and the time moves on
+    session.save()
+    assert client.get("/places/").status_code == 200
+    assert int(time.time()) - client.session["_linli_last_seen"] <= 1

@@ -1,13 +1,15 @@
 """Session security on every request: idle and absolute timeouts, session tracking, the 2FA gate.
 
-- Idle: a session that sees no request for ``IDLE_TIMEOUT_MINUTES`` (30) ends.
+- Idle: a session that sees no request for ``IDLE_TIMEOUT_MINUTES`` (30) ends. The last-seen time is
+  written at most every thirtieth of the timeout (every minute at 30), so a page view does not rewrite
+  the session row each time; the session may end up to that much *before* the full timeout, never after.
 - Absolute: a session ends ``SESSION_ABSOLUTE_HOURS`` (12) after login, however busy.
 - Tracking: each logged-in session has a ``UserSession`` row (ip, user agent, created, last seen,
   touched at most every ``TOUCH_SECONDS``) so its owner and administrators can end it.
 - Two-factor gate: a session of a user who must use 2FA and has not passed it this login may only
   reach the 2FA pages and logout; pages redirect there, the API answers 403.
 
-All state lives in the session, so an ordinary request costs no extra query.
+All state lives in the session, so an ordinary request costs no extra query, and most cost no write.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ PASSWORD_EXPIRED = "_linli_password_expired"  # noqa: S105 - a session key
 TOUCH_SECONDS = 300
 EXEMPT_RECHECK_SECONDS = 300
 OPEN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/i18n/", "/healthz")
+
+
+def seen_every() -> int:
+    """Seconds between two writes of the last-seen time: a thirtieth of the idle timeout, at most 60."""
+    return min(60, settings.IDLE_TIMEOUT_MINUTES * 2)
 
 
 def mark_two_factor_passed(session: Any) -> None:
@@ -85,7 +92,8 @@ class SessionSecurityMiddleware:
         if last is not None and now - int(last) > settings.IDLE_TIMEOUT_MINUTES * 60:
             _end(request, user, "logout.idle", "idle")
             return None
-        session[SESSION_KEY] = now
+        if last is None or now - int(last) >= seen_every():
+            session[SESSION_KEY] = now
         self._track(request, user, now)
         return self._two_factor_gate(request, user, now)
 
