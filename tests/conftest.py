@@ -27,6 +27,29 @@ def build_demo() -> None:
     DemoBuilder(size="small", seed=7, password=PASSWORD).build()
 
 
+def reseed_reference_data() -> None:
+    """Re-run every data migration's ``seed`` (care tags, holiday calendar, checklist templates,
+    meeting rules …). Each is idempotent. Transactional tests flush the database, which empties
+    these tables; a fresh install has them, so browser tests must too.
+    (Serialized rollback was tried first: pytest-django did not restore the rows after a flush.)"""
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("linli."):
+            continue
+        try:
+            package = importlib.import_module(f"{config.name}.migrations")
+        except ModuleNotFoundError:
+            continue
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{config.name}.migrations.{info.name}")
+            if callable(getattr(module, "seed", None)):
+                module.seed(apps, None)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():

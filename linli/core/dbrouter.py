@@ -13,11 +13,12 @@ when there is at least one). Rules, in order:
    primary: replication lag never shows a user an older state than the one they just created.
 5. Otherwise a read goes to one of the replicas (chosen at random per query).
 
-Sign-in state (sessions, API tokens) is read from the primary too: those are primary-key lookups,
-and a session created a moment ago must work on the very next request. Their writes, bookkeeping
-that says nothing about what the user sees (the session's last-seen time, an API token's
-last use, models listed in ``REPLICA_PIN_IGNORE``), go to the primary without pinning, or
-every signed-in request would pin itself and replicas would serve nobody.
+Sign-in state (sessions, API tokens) and the audit trail are read from the primary too: those are
+primary-key lookups or an administrator's log, and a session created a moment ago must work on the
+very next request. Their writes, bookkeeping that says nothing about what the user sees (the
+session's last-seen time, an API token's last use, the audit event of a refused page or an export,
+models listed in ``REPLICA_PIN_IGNORE``), go to the primary without pinning, or every signed-in
+request would pin itself and replicas would serve nobody.
 
 Outside a request (management commands, Huey tasks) the pin lives in the current context: after a
 write the rest of the context reads the primary, which is the safe direction.
@@ -38,7 +39,20 @@ from django.http import HttpRequest, HttpResponse
 PRIMARY = "default"
 PIN_COOKIE = "linli_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-BOOKKEEPING = frozenset({"sessions.session", "accounts.apitoken", "accounts.usersession"})
+# Sign-in state, and the audit trail: read from the primary (a session made a moment ago must work at once; the
+# audit log shows its newest events), written without pinning. An audit event is written on every refused page
+# (404/403) and every export; pinning on it sent a browser's next reads, for REPLICA_PIN_SECONDS, to the primary
+# for a write the user does not read back (tests/test_dbrouter_read_only_replica.py found it).
+BOOKKEEPING = frozenset(
+    {
+        "sessions.session",
+        "accounts.apitoken",
+        "accounts.usersession",
+        "audit.auditevent",
+        "audit.auditseal",
+        "audit.auditchainhead",
+    }
+)
 
 _pinned: ContextVar[bool] = ContextVar("linli_primary_pinned", default=False)
 _wrote: ContextVar[bool] = ContextVar("linli_primary_wrote", default=False)

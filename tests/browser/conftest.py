@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PASSWORD, build_demo
+from tests.conftest import PASSWORD, build_demo, reseed_reference_data
 
 CHROMIUM = os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,29 +39,6 @@ def browser() -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
-
-
-def reseed_reference_data() -> None:
-    """Re-run every data migration's ``seed`` (care tags, holiday calendar, checklist templates,
-    meeting rules …). Each is idempotent. Transactional tests flush the database, which empties
-    these tables; a fresh install has them, so browser tests must too.
-    (Serialized rollback was tried first: pytest-django did not restore the rows after a flush.)"""
-    import importlib
-    import pkgutil
-
-    from django.apps import apps
-
-    for config in apps.get_app_configs():
-        if not config.name.startswith("linli."):
-            continue
-        try:
-            package = importlib.import_module(f"{config.name}.migrations")
-        except ModuleNotFoundError:
-            continue
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{config.name}.migrations.{info.name}")
-            if callable(getattr(module, "seed", None)):
-                module.seed(apps, None)
 
 
 @pytest.fixture
