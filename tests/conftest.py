@@ -32,22 +32,13 @@ def reseed_reference_data() -> None:
     meeting rules …). Each is idempotent. Transactional tests flush the database, which empties
     these tables; a fresh install has them, so browser tests must too.
     (Serialized rollback was tried first: pytest-django did not restore the rows after a flush.)"""
-    import importlib
-    import pkgutil
-
     from django.apps import apps
 
-    for config in apps.get_app_configs():
-        if not config.name.startswith("linli."):
-            continue
-        try:
-            package = importlib.import_module(f"{config.name}.migrations")
-        except ModuleNotFoundError:
-            continue
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{config.name}.migrations.{info.name}")
-            if callable(getattr(module, "seed", None)):
-                module.seed(apps, None)
+    from tests.support import migration_modules
+
+    for module in migration_modules():
+        if callable(getattr(module, "seed", None)):
+            module.seed(apps, None)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,11 @@ Fixtures live in ``conftest.py``; these are plain functions a test calls.
 
 from __future__ import annotations
 
+import importlib
 import io
+import pkgutil
 from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,6 +27,21 @@ def image_bytes(size: tuple[int, int] = (8, 8), *, fmt: str = "PNG", colour: Any
 def png_upload(name: str = "p.png", size: tuple[int, int] = (8, 8)) -> SimpleUploadedFile:
     """A PNG as a form upload, as a phone's browser sends it."""
     return SimpleUploadedFile(name, image_bytes(size), content_type="image/png")
+
+
+def migration_modules() -> Iterator[ModuleType]:
+    """Every migration module of Linli's own apps, each app's in name order."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not config.name.startswith("linli."):
+            continue
+        try:
+            package = importlib.import_module(f"{config.name}.migrations")
+        except ModuleNotFoundError:
+            continue
+        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+            yield importlib.import_module(f"{package.__name__}.{info.name}")
 
 
 def _walk(patterns: list[Any], prefix: str, ns: str) -> Iterator[tuple[str, str]]:

@@ -10,13 +10,12 @@ keep — (creations, minus the ones a later migration drops) and looks for them 
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 
 import pytest
-from django.apps import apps
 from django.db import connection
+
+from tests.support import migration_modules
 
 pytestmark = pytest.mark.django_db
 
@@ -37,21 +36,13 @@ def operations_up_sql(module: object, vendor: str) -> str:
 
 def expected_triggers(attribute: str) -> set[str]:
     expected: set[str] = set()
-    for config in apps.get_app_configs():
-        if not config.name.startswith("linli."):
-            continue
-        try:
-            package = importlib.import_module(f"{config.name}.migrations")
-        except ModuleNotFoundError:
-            continue
-        for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            if hasattr(module, attribute):
-                sql = statements(getattr(module, attribute))
-            else:
-                sql = operations_up_sql(module, "sqlite" if attribute == "SQLITE_UP" else "postgresql")
-            expected -= set(DROP.findall(sql))
-            expected |= set(CREATE.findall(sql))
+    for module in migration_modules():
+        if hasattr(module, attribute):
+            sql = statements(getattr(module, attribute))
+        else:
+            sql = operations_up_sql(module, "sqlite" if attribute == "SQLITE_UP" else "postgresql")
+        expected -= set(DROP.findall(sql))
+        expected |= set(CREATE.findall(sql))
     return expected
 
 
