@@ -110,3 +110,25 @@ def test_a_training_is_recorded_and_its_attendance_taken_through_the_api(api_as:
     assert api.get(f"{API}/workers/{worker['id']}").json()["generalist_trained"] is True
     bad = api.post(f"{API}/trainings", {**body, "hours": 0}, content_type=JSON)
     assert bad.status_code == 422 and bad.json()["field"] == "hours"
+
+
+def test_a_hire_of_an_id_that_names_nobody_is_refused_like_one_outside_the_street(api_as: Any, places: Any) -> None:
+    from django.utils import timezone
+
+    from linli.people.models import Person
+
+    community = places.communities[0]
+    gone = staff_person(community)
+    Person.objects.filter(pk=gone.pk).update(anonymised_at=timezone.now())
+    api = api_as("street")
+    answers = []
+    for person_id in (gone.pk, 987654321):
+        body = {**_hire_body(gone, community), "person_id": person_id}
+        answers.append(api.post(f"{API}/workers", body, content_type=JSON))
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["field"] == "person_id"
+    other = api_as("community")  # not a keeper: refused before anyone is looked at, whatever the id
+    refused = [other.post(f"{API}/workers", {**_hire_body(gone, community), "person_id": i}, content_type=JSON)
+               for i in (gone.pk, 987654321)]  # fmt: skip
+    assert refused[0].status_code == refused[1].status_code and refused[0].json() == refused[1].json()
+    assert not Worker.objects.exists()

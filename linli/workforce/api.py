@@ -18,6 +18,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core.errors import InvalidInput
+from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
 from linli.core.scoping import get_or_not_found
@@ -203,7 +204,7 @@ def workforce_workers_list(request: HttpRequest, filters: Query[WorkerListQuery]
     summary="Register a hire (入职) in a street you keep (201); an Idempotency-Key retry answers 200 with the first",
 )
 def workforce_workers_create(request: HttpRequest, payload: WorkerCreateIn) -> Status[WorkerDetailOut]:
-    person = get_or_not_found(Person.objects.all(), payload.person_id, field="person_id")
+    person = Person.objects.filter(pk=parse_id(payload.person_id)).first()  # none: refused as outside the street
     item, created = ws.worker_hire(
         actor=request.user,
         person=person,

@@ -133,14 +133,20 @@ def _require_keeper(actor: Any, place: Place) -> None:
 
 @transaction.atomic
 def worker_hire(
-    *, actor: Any, person: Person, details: WorkerDetails, hired_on: Any, idempotency_key: str = ""
+    *, actor: Any, person: Person | None, details: WorkerDetails, hired_on: Any, idempotency_key: str = ""
 ) -> tuple[Worker, bool]:
-    """Register a hire (入职): ``(worker, created)``. The first event carries the post, grade and community."""
+    """Register a hire (入职): ``(worker, created)``. The first event carries the post, grade and community.
+    ``person`` None (an id that names nobody) is refused exactly like a person outside the street, after the
+    keeper check, so the answer never tells whether an id exists."""
     values = clean(details)
     place: Place = values["place"]
     _require_keeper(actor, place)
     day = day_of(hired_on, field="hired_on", label=_("入职日期"))
-    if person.anonymised_at is not None or not person_may_be_hired_by(actor, person, street_path_of(place.path)):
+    if (
+        person is None
+        or person.anonymised_at is not None
+        or not person_may_be_hired_by(actor, person, street_path_of(place.path))
+    ):
         raise InvalidInput(_("请从本街道台账中选择人员"), field="person_id")
     key = clean_key(idempotency_key)
     certificate = values.pop("certificate_no")
