@@ -132,3 +132,15 @@ def test_counts_for_siblings_take_three_queries_however_many(django_assert_num_q
     total = sum(c.households for c in counts.values())
     assert total == Household.objects.count()
     assert counts[communities[0].pk].by_kind[PlaceKind.COMPOUND] >= 1
+
+
+def test_a_node_counted_alone_reads_its_own_rows_and_gets_the_same_counts_as_beside_its_siblings(places):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    community = places.communities[0]
+    beside = counts_under(places.communities)[community.pk]
+    with CaptureQueriesContext(connection) as queries:
+        alone = counts_under([community])[community.pk]
+    assert (alone.households, alone.residents, alone.by_kind) == (beside.households, beside.residents, beside.by_kind)
+    assert len(queries) == 3 and all(community.path in q["sql"] for q in queries.captured_queries)

@@ -81,7 +81,9 @@ def counts_under(nodes: list[Place]) -> dict[int, NodeCounts]:
     """Households, residents and descendant places by kind for each node.
 
     Nodes are grouped by parent; each group costs three grouped queries, so a page of
-    siblings is three queries however many siblings it shows.
+    siblings is three queries however many siblings it shows. A node alone in its group (the
+    place a page is about, beside its children) is counted under its own path, not its parent's:
+    a street's page reads the street's rows, not the whole district's grouped by street.
     """
     from linli.people.models import Person
 
@@ -93,9 +95,10 @@ def counts_under(nodes: list[Place]) -> dict[int, NodeCounts]:
         depth = group[0].depth
         length = depth * Place.steplen
         by_prefix = {n.path: n for n in group}
-        households_qs = Household.objects.under(parent_path) if parent_path else Household.objects.all()
-        people_qs = Person.objects.under(parent_path) if parent_path else Person.objects.all()
-        places_qs = Place.objects.filter(path__under=parent_path) if parent_path else Place.objects.all()
+        within = group[0].path if len(group) == 1 else parent_path
+        households_qs = Household.objects.under(within) if within else Household.objects.all()
+        people_qs = Person.objects.under(within) if within else Person.objects.all()
+        places_qs = Place.objects.filter(path__under=within) if within else Place.objects.all()
         households = _grouped(households_qs, "place_path", length)
         residents = _grouped(people_qs, "place_path", length)
         kind_rows = (
