@@ -27,6 +27,8 @@ from linli.places.models import Place
 from tests.conftest import build_demo, reseed_reference_data
 from tests.test_pages_crawl_s12 import all_urls
 
+# The alias is added for these tests only, on purpose (Django warns that overriding DATABASES is unusual).
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 ALIAS = "replica1"
 ROUTER = "linli.core.dbrouter.PrimaryReplicaRouter"
 MIDDLEWARE_PATH = "linli.core.dbrouter.PinPrimaryMiddleware"
