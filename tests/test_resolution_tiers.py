@@ -384,3 +384,28 @@ def test_the_work_report_states_the_three_tiers(history, places):
     assert main["街道内解决占比"] == reports.pct(t.street_share)
     assert content.tables[1].header[6:] == ["小区解决占比", "基层解决占比", "街道内解决占比"]
     assert content.figures["compound_share"] == t.compound_share and content.figures["in_street"] == t.in_street
+
+
+def _page_figures(html: str) -> dict[str, str]:
+    return dict(re.findall(r'data-metric="(\w+)"><b>([^<]*)</b>', html))
+
+
+def test_the_metrics_page_reads_the_rollups_and_shows_exactly_what_the_event_fold_computes(history, places, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_as("street")
+    url = f"/requests/metrics/?node={places.street.pk}&since={history.since}&until={history.until}"
+    client.get(url)  # the session's first request records it
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(url).content.decode()
+    folded, by_child = metrics.compute(places.street, history.since, history.until)
+    shown = _page_figures(html)
+    assert shown["received"] == str(folded.received) and folded.received > 0
+    for name in ("response_rate", "resolution_rate", "satisfaction_rate", "on_time_rate", "street_share"):
+        rate = getattr(folded, name)
+        assert shown[name] == (f"{round(rate * 100)}%" if rate is not None else "—"), name
+    for community in places.communities:
+        child = by_child.get(community.path)
+        assert f">{community.name}</a></td>\n<td>{child.received if child else 0}</td>" in html
+    assert not any("tickets_ticketevent" in q["sql"] for q in queries.captured_queries)  # no fold on the page
