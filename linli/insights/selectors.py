@@ -24,7 +24,7 @@ from linli.insights.modules import ModuleFigures, module_figures
 from linli.insights.periods import Period, first_of_next_month
 from linli.insights.rollups import bucket_of
 from linli.places.models import Place
-from linli.tickets.metrics import Rates
+from linli.tickets.metrics import Rates, rank_key
 from linli.tickets.models import OPEN_STATUSES, Category, Source, Ticket
 
 CAPABILITY = "manage"  # dashboards and reports: leaders and community/street staff
@@ -277,14 +277,7 @@ def _branches(node: Place, by_branch: dict[str, RequestFigures]) -> list[Branch]
 def ranking_of(children: list[Branch], min_requests: int) -> list[Branch]:
     """Children with at least ``min_requests`` received, best first (same order as metrics.rankings)."""
     ranked = [b for b in children if b.figures.received >= min_requests]
-    ranked.sort(
-        key=lambda b: (
-            -(b.figures.satisfaction_rate or 0),
-            -(b.figures.resolution_rate or 0),
-            -(b.figures.response_rate or 0),
-            b.place.path,
-        )
-    )
+    ranked.sort(key=lambda b: rank_key(b.place, b.figures))
     return ranked
 
 

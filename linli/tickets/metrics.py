@@ -202,15 +202,19 @@ def rankings(
     """Child units with at least ``min_requests`` received, best first: satisfaction, resolution, response."""
     places = {p.path: p for p in Place.objects.filter(path__in=list(children))}
     ranked = [Ranked(places[path], f) for path, f in children.items() if path in places and f.received >= min_requests]
-    ranked.sort(
-        key=lambda r: (
-            -(r.figures.satisfaction_rate or 0),
-            -(r.figures.resolution_rate or 0),
-            -(r.figures.response_rate or 0),
-            r.place.path,
-        )
-    )
+    ranked.sort(key=lambda r: rank_key(r.place, r.figures))
     return ranked
+
+
+def rank_key(place: Place, figures: Rates) -> tuple[float, float, float, str]:
+    """Best first: satisfaction, then resolution, then response; ties by place. The one order of the
+    rankings here (the API's event fold) and in ``insights.selectors.ranking_of`` (the pages' rollups)."""
+    return (
+        -(figures.satisfaction_rate or 0),
+        -(figures.resolution_rate or 0),
+        -(figures.response_rate or 0),
+        place.path,
+    )
 
 
 def default_period() -> tuple[dt.date, dt.date]:
