@@ -409,3 +409,33 @@ def test_the_metrics_page_reads_the_rollups_and_shows_exactly_what_the_event_fol
         child = by_child.get(community.path)
         assert f">{community.name}</a></td>\n<td>{child.received if child else 0}</td>" in html
     assert not any("tickets_ticketevent" in q["sql"] for q in queries.captured_queries)  # no fold on the page
+
+
+def test_the_metrics_api_reads_the_rollups_and_answers_exactly_what_the_event_fold_computes(history, places, api_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_as("street")
+    url = f"/api/v1/metrics?node={places.street.pk}&since={history.since}&until={history.until}"
+    api.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(url).json()
+    folded, by_child = metrics.compute(places.street, history.since, history.until)
+    assert folded.received > 0
+    for name in (*metrics.RequestFiguresOut.model_fields,):
+        if name.startswith("mean_hours"):  # sums of seconds against sums of hours: equal to the hundredth
+            assert body["figures"][name] == pytest.approx(getattr(folded, name), abs=0.011), name
+        else:
+            assert body["figures"][name] == getattr(folded, name), name
+    expected = metrics.rankings(places.street, by_child)
+    assert [r["place_id"] for r in body["rankings"]] == [r.place.pk for r in expected]
+    for shown, want in zip(body["rankings"], expected, strict=True):
+        assert shown["figures"]["received"] == want.figures.received
+        assert shown["figures"]["satisfaction_rate"] == want.figures.satisfaction_rate
+    assert not any("tickets_ticketevent" in q["sql"] for q in queries.captured_queries)  # no fold on the API
+
+
+def test_the_metrics_api_refuses_a_period_longer_than_the_rollups_serve(places, api_as):
+    response = api_as("street").get(f"/api/v1/metrics?node={places.street.pk}&since=2020-01-01&until=2026-01-01")
+    assert response.status_code == 422
+    assert response.json()["field"] == "until"

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_noop
 from ninja import Schema
 
 from linli.core.errors import InvalidInput
-from linli.core.i18n import translated
 from linli.core.schemas import Day
 from linli.places.models import Place
 from linli.places.selectors import access_place, scope_roots
@@ -281,26 +280,7 @@ class MetricsOut(Schema):
     definitions: dict[str, str]
 
 
-def figures_out(f: Figures) -> RequestFiguresOut:
+def figures_out(f: Rates) -> RequestFiguresOut:
+    """The API's shape of either the event fold's ``Figures`` or the rollups' ``RequestFigures``."""
     names = [n for n in RequestFiguresOut.model_fields]
     return RequestFiguresOut(**{n: getattr(f, n) for n in names})
-
-
-def metrics_api(*, user: Any, node_id: int | None, since: dt.date | None, until: dt.date | None) -> MetricsOut:
-    d_since, d_until = default_period()
-    since, until = since or d_since, until or d_until
-    node = node_for(user, node_id)
-    total, children = compute(node, since, until)
-    return MetricsOut(
-        node_id=node.pk,
-        node_name=node.name,
-        since=since,
-        until=until,
-        figures=figures_out(total),
-        rankings=[
-            RankedOut(place_id=r.place.pk, name=r.place.name, kind=r.place.kind, figures=figures_out(r.figures))
-            for r in rankings(node, children)
-        ],
-        min_requests_for_ranking=MIN_REQUESTS_FOR_RANKING,
-        definitions=translated(DEFINITIONS),
-    )
