@@ -9,10 +9,12 @@ import importlib
 import io
 import pkgutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.urls import URLResolver, get_resolver
 from PIL import Image
 
@@ -56,3 +58,25 @@ def _walk(patterns: list[Any], prefix: str, ns: str) -> Iterator[tuple[str, str]
 def url_routes() -> list[tuple[str, str]]:
     """Every route the site answers, as ``(route, namespaced name)``; routes have no leading slash."""
     return list(_walk(get_resolver().url_patterns, "", ""))
+
+
+@contextmanager
+def replica_alias(settings: Any, alias: str, config: dict[str, Any]) -> Iterator[str]:
+    """A second database alias with ``config``, and the router and middleware that send reads to it, for one
+    test. The test case forbids lazily opening aliases it did not know when it started, and this one must not
+    leak into the rest of the suite, so it is opened here and removed afterwards."""
+    from linli.core import dbrouter
+
+    connections.settings[alias] = config
+    settings.DATABASES = {**settings.DATABASES, alias: config}
+    settings.DATABASE_ROUTERS = ["linli.core.dbrouter.PrimaryReplicaRouter"]
+    settings.MIDDLEWARE = ["linli.core.dbrouter.PinPrimaryMiddleware", *settings.MIDDLEWARE]
+    connections[alias].connect()
+    dbrouter.unpin()
+    try:
+        yield alias
+    finally:
+        dbrouter.unpin()
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]

@@ -15,29 +15,16 @@ from django.test.utils import CaptureQueriesContext
 from linli.core import dbrouter
 from linli.places.models import Place
 from linli.tickets.models import Ticket
+from tests.support import replica_alias
 
-ROUTER = "linli.core.dbrouter.PrimaryReplicaRouter"
-MIDDLEWARE_PATH = "linli.core.dbrouter.PinPrimaryMiddleware"
+# The replica alias is added for these tests only, on purpose (Django warns that overriding DATABASES is unusual).
+pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 
 
 @pytest.fixture
 def replica(settings: Any, db: Any) -> Iterator[str]:
-    alias = "replica1"
-    connections.settings[alias] = {**connections.settings["default"]}
-    settings.DATABASES = {**settings.DATABASES, alias: connections.settings[alias]}
-    settings.DATABASE_ROUTERS = [ROUTER]
-    settings.MIDDLEWARE = [MIDDLEWARE_PATH, *settings.MIDDLEWARE]
-    # The test case forbids lazily opening aliases it did not know when it started; this alias
-    # exists only for these tests (it must not leak into the rest of the suite), so open it here.
-    connections[alias].connect()
-    dbrouter.unpin()
-    try:
+    with replica_alias(settings, "replica1", {**connections.settings["default"]}) as alias:
         yield alias
-    finally:
-        dbrouter.unpin()
-        connections[alias].close()
-        del connections[alias]
-        del connections.settings[alias]
 
 
 @pytest.mark.django_db(databases=["default"])

@@ -22,16 +22,14 @@ from django.db import DatabaseError, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from linli.core import dbrouter
 from linli.places.models import Place
 from tests.conftest import build_demo, reseed_reference_data
+from tests.support import replica_alias
 from tests.test_pages_crawl_s12 import all_urls
 
 # The alias is added for these tests only, on purpose (Django warns that overriding DATABASES is unusual).
 pytestmark = pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
 ALIAS = "replica1"
-ROUTER = "linli.core.dbrouter.PrimaryReplicaRouter"
-MIDDLEWARE_PATH = "linli.core.dbrouter.PinPrimaryMiddleware"
 
 
 def read_only(config: dict[str, Any]) -> dict[str, Any]:
@@ -55,19 +53,8 @@ def demo_committed(transactional_db: Any) -> None:
 @contextmanager
 def standby(settings: Any) -> Iterator[str]:
     """A read-only alias to the test database, and the router and middleware that send reads to it."""
-    connections.settings[ALIAS] = read_only(connections.settings["default"])
-    settings.DATABASES = {**settings.DATABASES, ALIAS: connections.settings[ALIAS]}
-    settings.DATABASE_ROUTERS = [ROUTER]
-    settings.MIDDLEWARE = [MIDDLEWARE_PATH, *settings.MIDDLEWARE]
-    connections[ALIAS].connect()  # opened here: the test case only opens the aliases it knew at its start
-    dbrouter.unpin()
-    try:
-        yield ALIAS
-    finally:
-        dbrouter.unpin()
-        connections[ALIAS].close()
-        del connections[ALIAS]
-        del connections.settings[ALIAS]
+    with replica_alias(settings, ALIAS, read_only(connections.settings["default"])) as alias:
+        yield alias
 
 
 def signed_in(role: str) -> Client:
