@@ -1,5 +1,5 @@
 """The leaders' pages at district scale: each page a district or street reads (the dashboard and the pages it
-links to, every app's figures page, and the daily lists over the big tables), rendered in this process through
+links to, every app's figures page, the daily lists over the big tables, and the figures' two API reads), rendered in this process through
 Django's test client against the scale database with the server's settings, as the administrator for the
 district and as the street leader for their street. For each: best of 3 wall milliseconds, statements, and the
 ratio to ``/healthz`` rendered the same way in the same run. Not one of the six benchmarks (there is no bar); a
@@ -51,6 +51,9 @@ PAGES = [
     "/orgs/organisations/",
     "/inbox/",
     "/audit/",
+    # the same figures through the API (session auth, as the mini-program's web view signs in)
+    "/api/v1/metrics?node={node}",
+    "/api/v1/insights/dashboard?node={node}",
 ]
 
 
