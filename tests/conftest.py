@@ -96,6 +96,24 @@ def _the_holiday_calendar_cache_does_not_expire_during_a_test(monkeypatch: pytes
 
 
 @pytest.fixture(autouse=True)
+def _the_session_clock_does_not_write_during_a_test(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signed-in request rewrites its session's last-seen time at most every ``seen_every()`` seconds and
+    touches the session register every ``TOUCH_SECONDS`` (``accounts.middleware``). Within a test that would
+    fall when the machine is slow enough: a counted request after a minute of setup sent two statements more
+    than the same request counted right after its warm-up. Here the first request of a session still writes
+    both, and no later one does, however long the test takes. Tests of the clock itself are marked
+    ``session_clock`` and run with production's intervals."""
+    if request.node.get_closest_marker("session_clock"):
+        return
+    from linli.accounts import middleware
+
+    monkeypatch.setattr(middleware, "seen_every", lambda: 10**9)
+    monkeypatch.setattr(middleware, "TOUCH_SECONDS", 10**9)
+
+
+@pytest.fixture(autouse=True)
 def _force_login_is_a_full_login(monkeypatch: pytest.MonkeyPatch) -> None:
     """``client.force_login`` stands for a completed login, second factor included.
 

@@ -149,6 +149,7 @@ def test_idle_sessions_end(client_as, users):
     assert "/accounts/login/" in response["Location"]
 
 
+@pytest.mark.session_clock
 def test_a_page_view_does_not_rewrite_the_session_until_a_minute_has_passed(client_as, monkeypatch):
     from django.db import connection
 
@@ -167,6 +168,7 @@ def test_a_page_view_does_not_rewrite_the_session_until_a_minute_has_passed(clie
     assert client.session["_linli_last_seen"] == int(later)
 
 
+@pytest.mark.session_clock
 @override_settings(IDLE_TIMEOUT_MINUTES=1)
 def test_with_a_one_minute_timeout_the_last_seen_time_is_written_every_two_seconds(client_as):
     from linli.accounts.middleware import seen_every

@@ -101,3 +101,17 @@ def test_an_edit_to_the_calendar_is_seen_at_once_although_the_cache_does_not_exp
     workdays.calendar_day_clear(actor=users["admin"], day=dt.date(2025, 10, 2))
     workdays.calendar_year_publish(actor=users["admin"], year=2025)
     assert not workdays.is_working_day(national_day) and workdays.is_working_day(dt.date(2025, 10, 2))
+
+
+def test_a_counted_request_costs_the_same_after_the_session_clock_would_have_written(users, monkeypatch):
+    """The session's last-seen time and the session register are written by the first request, not again a
+    minute later inside a test (conftest); production's intervals are tested in test_accounts.py."""
+    client = Client()
+    client.force_login(users["street"])
+    client.get(URL)
+    warm = statements(client)
+    later = time.time() + 10 * 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    counted = statements(client)
+    assert len(counted) == len(warm)
+    assert not [sql for sql in counted if sql.startswith("UPDATE")]
