@@ -232,6 +232,7 @@ RATE_LIMITS = {  # purpose: (calls, window seconds)
     "otp.address": (env_int("LINLI_RATE_OTP_PER_ADDRESS_HOUR", 20, minimum=1), 3600),
     "intake.address": (env_int("LINLI_RATE_INTAKE_PER_ADDRESS_HOUR", 60, minimum=1), 3600),
     "open311.address": (env_int("LINLI_RATE_OPEN311_BAD_KEYS_PER_MINUTE", 20, minimum=1), 60),
+    "reveal.user": (env_int("LINLI_RATE_REVEALS_PER_HOUR", 60, minimum=1), 3600),
 }
 AUDIT_RETENTION_DAYS = env_int("LINLI_AUDIT_RETENTION_DAYS", 180, minimum=180)
 # --- end security-identity

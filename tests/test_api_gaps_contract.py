@@ -53,6 +53,7 @@ OPERATIONS = [
     "privacy_requests_copy",
     "privacy_categories_update",
     "audit_events_list",
+    "audit_review_read",
 ]
 
 

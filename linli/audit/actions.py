@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, str] = {
     # --- the audit log itself, system maintenance
     "audit.viewed": gettext_noop("查看审计日志"),
     "audit.exported": gettext_noop("导出审计日志"),
+    "audit.reviewed": gettext_noop("查看敏感信息访问审查"),
     "audit.purged": gettext_noop("清理超过保存期限的审计日志"),
     "system.backup": gettext_noop("系统备份"),
     "system.restore": gettext_noop("系统恢复"),

@@ -13,6 +13,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from linli.audit.models import AuditEvent
+from linli.audit.review import review_period, sensitive_review
 from linli.audit.selectors import audit_events, audit_filter_from
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
@@ -88,3 +89,63 @@ def audit_events_list(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOu
     )
     audit_record(action="audit.viewed", actor=request.user, request=request, filters=flt.as_detail(), via="api")
     return AuditPageOut(items=[_out(e) for e in page.items], next=page.next)
+
+
+class ReviewQuery(Schema):
+    since: Day | None = Field(None, description="first local calendar day; default 29 days before `until`")
+    until: Day | None = Field(None, description="last local calendar day, included; default today")
+
+
+class AccountReviewOut(Schema):
+    actor: str = Field(description="username at the time; empty for calls made signed out")
+    reveals: int = Field(description="full ID / phone / certificate numbers shown")
+    residents: int = Field(description="different residents whose numbers were shown")
+    night: int = Field(description="reveals between 22:00 and 07:00 local time")
+    exports: int
+    denials: int = Field(description="pages or records refused (403/404)")
+    refusals: int = Field(description="rate-limit refusals and refused ID numbers")
+    flags: list[Literal["night", "refused", "probing"]]
+
+
+class ReviewOut(Schema):
+    since: dt.date
+    until: dt.date
+    accounts: list[AccountReviewOut]
+
+
+@router.get(
+    "/review",
+    response={200: ReviewOut, 403: ErrorOut, 422: ErrorOut},
+    operation_id="audit_review_read",
+    summary="敏感信息访问审查: per account, reveals, exports, denials, refusals in a period (administrators; audited)",
+)
+def audit_review_read(request: HttpRequest, q: Query[ReviewQuery]) -> ReviewOut:
+    if not scope_for(request.user).everything:
+        raise Forbidden(_("只有系统管理员可以查看审计日志"))
+    try:
+        since, until = review_period(q.since, q.until)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            exc.message, field={"from": "since", "to": "until"}.get(exc.field or "", exc.field)
+        ) from None
+    rows = sensitive_review(since=since, until=until)
+    audit_record(
+        action="audit.reviewed", actor=request.user, request=request, since=since.isoformat(), until=until.isoformat()
+    )
+    return ReviewOut(
+        since=since,
+        until=until,
+        accounts=[
+            AccountReviewOut(
+                actor=r.actor,
+                reveals=r.reveals,
+                residents=r.residents,
+                night=r.night,
+                exports=r.exports,
+                denials=r.denials,
+                refusals=r.refusals,
+                flags=r.flags,  # type: ignore[arg-type]
+            )
+            for r in rows
+        ],
+    )

@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.index, name="index"),
     path("export.<str:fmt>", views.export, name="export"),
+    path("review/", views.review, name="review"),
 ]

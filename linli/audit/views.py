@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from linli.audit.actions import ACTION_LABELS, action_label
 from linli.audit.models import AuditEvent
+from linli.audit.review import FLAGS, PROBING_DENIALS, review_period, sensitive_review
 from linli.audit.selectors import AuditFilter, audit_events, audit_filter_from
 from linli.audit.services import audit_record
+from linli.core.dates import parse_day
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.core.scoping import scope_for
@@ -74,6 +76,34 @@ def index(request: HttpRequest) -> HttpResponse:
         request,
         "audit/index.html",
         {"events": page.items, "next": page.next, "f": flt, "error": error, "query": query.urlencode()},
+    )
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """敏感信息访问审查: per account, reveals, exports, denials and refusals in a period (linli.audit.review)."""
+    _require_admin(request)
+    error, rows = "", []
+    try:
+        since, until = review_period(parse_day(request.GET.get("from"), "from"), parse_day(request.GET.get("to"), "to"))
+        rows = sensitive_review(since=since, until=until)
+    except InvalidInput as exc:
+        since, until = review_period(None, None)
+        error = exc.message
+    audit_record(
+        action="audit.reviewed", actor=request.user, request=request, since=since.isoformat(), until=until.isoformat()
+    )
+    return render(
+        request,
+        "audit/review.html",
+        {
+            "rows": rows,
+            "since": since,
+            "until": until,
+            "error": error,
+            "flags": [_(label) for label in FLAGS.values()],
+            "probing": PROBING_DENIALS,
+        },
     )
 
 

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, tuple[int, int]] = {
     "intake.user": (30, 3600),
     "open311.address": (20, 60),
     "ledger.id_conflict": (10, 3600),  # ID numbers refused as registered elsewhere (people.services)
+    "reveal.user": (60, 3600),  # full numbers shown, all three reveals together (reveal_budget)
 }
 
 
@@ -99,6 +100,14 @@ def rate_limit(
             )
         raise RateLimited(message or _refusal(retry), retry_after=retry)
     return count
+
+
+def reveal_budget(*, actor: Any, request: Any = None) -> None:
+    """Count one full-number reveal (a resident's ID and phone, a worker's certificate, a project contact's phone)
+    against the actor's hourly budget, shared by the three; past it, 429 (audited once). A role with ``reveal``
+    needs a few a day; an account revealing hundreds an hour is copying the ledger, whoever holds it. Like every
+    ``rate_limit``, call it outside a transaction the refusal would roll back (the reveals are not atomic)."""
+    rate_limit(purpose="reveal.user", key=str(actor.pk), actor=actor, request=request)
 
 
 def _count_one(*, purpose: str, digest: str, window_start: dt.datetime) -> int:

@@ -34,6 +34,7 @@ from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import national_phone
+from linli.core.ratelimit import reveal_budget
 from linli.core.text import clean_text
 from linli.grants.models import Disbursement, Grade, GrantProject, ProgressReport, ProjectStatus, Tranche
 from linli.grants.money import check_fen, yuan
@@ -254,5 +255,6 @@ def contact_reveal(*, actor: Any, project: GrantProject, reason: Any, request: H
     if len(text) < MIN_REASON:
         raise InvalidInput(_("请填写查看原因(至少%(n)d个字)") % {"n": MIN_REASON}, field="reason")
     text = clean_text(text, field="reason", label=_("查看原因"), max_length=NOTE_MAX)
+    reveal_budget(actor=actor, request=request)
     audit_record(action="grants.contact_revealed", actor=actor, target=project, request=request, reason=text)
     return national_phone(crypto.decrypt(project.phone_enc))

@@ -21,6 +21,7 @@ from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise_id_number, normalise_phone
 from linli.core.locks import serialize_on
+from linli.core.ratelimit import reveal_budget
 from linli.core.scoping import capabilities_at
 from linli.people.models import (
     CareTag,
@@ -66,13 +67,14 @@ class Revealed:
     extra_phones: list[tuple[str, str]]
 
 
-@transaction.atomic
 def person_reveal(*, actor: Any, person: Person, reason: str, request: HttpRequest | None = None) -> Revealed:
-    """Show one person's full ID and phone numbers: needs ``reveal`` and a stated reason; audited."""
+    """Show one person's full ID and phone numbers: needs ``reveal`` and a stated reason; audited. Not atomic: a
+    refusal past the reveal budget must keep its count and its audit event (``reveal_budget``)."""
     reason = (reason or "").strip()
     _require(actor, person, "reveal", _("您的岗位无权查看完整证件号和电话"))
     if len(reason) < MIN_REASON:
         raise InvalidInput(_("请填写查看原因(至少%(n)d个字)") % {"n": MIN_REASON}, field="reason")
+    reveal_budget(actor=actor, request=request)
     audit_record(
         action="resident.reveal",
         actor=actor,

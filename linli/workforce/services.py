@@ -24,6 +24,7 @@ from linli.core.dates import parse_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import half_width
+from linli.core.ratelimit import reveal_budget
 from linli.core.scoping import scope_for
 from linli.core.text import clean_text
 from linli.people.models import Person, Position
@@ -309,6 +310,7 @@ def certificate_reveal(*, actor: Any, worker: Worker, request: Any = None) -> st
 
     if not sees_grade(actor, worker):
         raise Forbidden(_("您的岗位无权查看证书编号"))
+    reveal_budget(actor=actor, request=request)
     number = worker.certificate_no
     audit_record(
         action="workforce.certificate_revealed",
