@@ -79,9 +79,10 @@ def test_the_page_says_the_budget_is_spent_with_a_429(client_as, residents, smal
     for person in residents[:3]:
         assert client.post(f"/ledger/people/{person.pk}/reveal", {"reason": "核对户籍信息"}).status_code == 200
     refused = client.post(f"/ledger/people/{residents[3].pk}/reveal", {"reason": "核对户籍信息"})
-    assert refused.status_code == 429 and "操作过于频繁" in refused.content.decode()
-    assert int(refused["Retry-After"]) > 0
-    assert residents[3].id_number not in refused.content.decode()
+    html = refused.content.decode()
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert 'role="alert">操作过于频繁' in html  # on the person's page, in the reveal card
+    assert residents[3].id_number not in html and residents[3].id_number_masked in html
 
 
 def test_the_review_counts_reveals_residents_exports_denials_and_refusals_per_account(users, residents, small_budget):

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.core.errors import InvalidInput
+from linli.core.errors import InvalidInput, LinliError, RetryLater
 from linli.core.scoping import scope_for
 from linli.people.exporting import ledger_export, subject_access_export
 from linli.people.models import CorrectionStatus, ResidenceType
@@ -76,15 +76,18 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_page(
-    request: HttpRequest, person: Any, *, revealed: Revealed | None = None, error: str = ""
+    request: HttpRequest, person: Any, *, revealed: Revealed | None = None, error: LinliError | None = None
 ) -> HttpResponse:
     detail = person_detail(request.user, person)
-    return render(
+    response = render(
         request,
         "people/person_detail.html",
-        {"d": detail, "person": person, "revealed": revealed, "reveal_error": error},
-        status=422 if error else 200,
+        {"d": detail, "person": person, "revealed": revealed, "reveal_error": error.message if error else ""},
+        status=error.status if error else 200,
     )
+    if isinstance(error, RetryLater):  # the reveal budget is spent: say when it comes back
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @login_required
@@ -100,8 +103,8 @@ def person_reveal_view(request: HttpRequest, person_id: int) -> HttpResponse:
         revealed = person_reveal(
             actor=request.user, person=person, reason=request.POST.get("reason", ""), request=request
         )
-    except InvalidInput as exc:
-        return _detail_page(request, person, error=exc.message)
+    except (InvalidInput, RetryLater) as exc:  # no reason given, or the hour's reveals are spent: said on the page
+        return _detail_page(request, person, error=exc)
     return _detail_page(request, person, revealed=revealed)
 
 
@@ -114,7 +117,7 @@ def person_subject_export(request: HttpRequest, person_id: int) -> HttpResponse:
             actor=request.user, person=person, reason=request.POST.get("reason", ""), request=request
         )
     except InvalidInput as exc:
-        return _detail_page(request, person, error=exc.message)
+        return _detail_page(request, person, error=exc)
     response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'
     response["Cache-Control"] = "no-store"
