@@ -263,7 +263,9 @@ SMS_HTTP_URL = env_str("LINLI_SMS_HTTP_URL", "")
 NOTIFY_LEASE_SECONDS = env_int("LINLI_NOTIFY_LEASE_SECONDS", 120, minimum=1, maximum=3600)
 NOTIFY_MAX_ATTEMPTS = env_int("LINLI_NOTIFY_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
 
-# Background work: Huey on SQLite by default, Redis when REDIS_URL is set.
+# Background work: Huey on SQLite by default, Redis when REDIS_URL is set. ``utc: False``: periodic tasks'
+# crontabs are read in local time (Django sets the process's TZ to TIME_ZONE), so "hour 8-21" is Beijing's
+# daytime; Huey's default reads them in UTC, which sent the daytime reminders between 16:17 and 05:17.
 REDIS_URL = env_str("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:
@@ -272,6 +274,7 @@ if REDIS_URL:
         "name": "linli",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,
     }
 else:
     HUEY = {
@@ -279,6 +282,7 @@ else:
         "name": "linli",
         "filename": env_str("HUEY_SQLITE_PATH", str(BASE_DIR / "huey.sqlite3")),
         "immediate": HUEY_IMMEDIATE,
+        "utc": False,
     }
 
 UPLOAD_MAX_BYTES = env_int("LINLI_UPLOAD_MAX_MB", 10, minimum=1, maximum=200) * 1024 * 1024
