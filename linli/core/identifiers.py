@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import phonenumbers
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from phonenumbers import shortnumberinfo
 from stdnum.cn import ric, uscc
@@ -101,7 +102,7 @@ def normalise_id_number(raw: str, *, field: str = "id_number") -> str:
         }.get(type(exc).__name__) or _("身份证号“%(text)s”无效")
         raise InvalidInput(message % {"text": text}, field=field) from None
     born = ric.get_birth_date(number)
-    if born > dt.date.today():
+    if born > timezone.localdate():
         raise InvalidInput(
             _("身份证号“%(text)s”的出生日期 %(born)s 在未来") % {"text": text, "born": born.isoformat()},
             field=field,

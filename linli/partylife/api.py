@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
@@ -171,7 +172,7 @@ def branch_figures_read(request: HttpRequest, branch_id: int, q: Query[FiguresIn
     branch = access_party_org(request.user, branch_id, kind="branch")
     if q.period not in Period.values:
         raise InvalidInput(_("统计周期无效"), field="period")
-    start, end = window_of(q.period, q.day or dt.date.today())
+    start, end = window_of(q.period, q.day or timezone.localdate())
     f = branch_figures([branch], start, end)[0]
     return BranchFiguresOut(
         branch_id=branch.pk,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -62,7 +63,7 @@ def run(request: HttpRequest, done: str, action: Callable[[], Any]) -> bool:
 @login_required
 def branch(request: HttpRequest, org_id: int) -> HttpResponse:
     org = access_party_org(request.user, org_id, kind=PartyOrgKind.BRANCH)
-    start, end = window_of(request.GET.get("period") or "quarter", dt.date.today())
+    start, end = window_of(request.GET.get("period") or "quarter", timezone.localdate())
     figures = branch_figures([org], start, end)[0]
     members = list(
         Membership.objects.filter(branch=org, left_on__isnull=True).select_related("person", "group").order_by("id")
@@ -92,7 +93,7 @@ def branch(request: HttpRequest, org_id: int) -> HttpResponse:
             "kinds": MeetingKind.choices,
             "statuses": MemberStatus.choices,
             "employments": Employment.choices,
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         },
     )
 
@@ -355,7 +356,7 @@ def material(request: HttpRequest, material_id: int) -> HttpResponse:
             "completions": completions,
             "pending": pending,
             "members": members,
-            "today": dt.date.today(),
+            "today": timezone.localdate(),
         },
     )
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -67,7 +66,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period") or "quarter"
     if period not in Period.values:
         raise InvalidInput(_("统计周期无效"), field="period")
-    day = parse_date(request.GET["day"], "day") if request.GET.get("day") else dt.date.today()
+    day = parse_date(request.GET["day"], "day") if request.GET.get("day") else timezone.localdate()
     start, end = window_of(period, day)
     branches = list(branches_during(request.user, start)[:MAX_BRANCHES])
     rows = branch_figures(branches, start, end)

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from django.utils import timezone
 from phonenumbers import PhoneMetadata
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
@@ -53,7 +54,7 @@ def valid_id_fast(raw: str, today: dt.date | None = None) -> tuple[str, dt.date 
         born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         return "", None
-    if born > (today or dt.date.today()) or born.year < 1890:  # the same bounds as normalise_id_number
+    if born > (today or timezone.localdate()) or born.year < 1890:  # the same bounds as normalise_id_number
         return "", None
     return (text, born) if birth_place_known(text[:6], text[6:10]) else ("", None)
 

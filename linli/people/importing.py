@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core import crypto
@@ -198,7 +199,7 @@ class RowValidator:
         self.tags = {_plain(t.name): t for t in CareTag.objects.filter(active=True)}
         self.seen: dict[str, int] = {}
         self.hash_id, self.hash_phone = KeyedHasher("id"), KeyedHasher("phone")
-        self.today = dt.date.today()
+        self.today = timezone.localdate()
         self.width = max(self.col.values(), default=0) + 1
         self.picks = [self.col.get(name, -1) for name in COLUMNS]  # -1: not in the header, read as blank
 

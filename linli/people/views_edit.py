@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -75,7 +76,7 @@ def _page(
     request: HttpRequest, person: Any, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
     errors = errors or {}
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     refused = next(iter(errors), "")
     return render(
         request,

@@ -4,8 +4,9 @@ older ones are open 杂居型 里巷 without property management, as in seed 001
 
 from __future__ import annotations
 
-import datetime as dt
 import random
+
+from django.utils import timezone
 
 from linli.places.models import CompoundProfile, CompoundType, ManagementMode, Place, PlaceKind
 
@@ -13,7 +14,7 @@ from linli.places.models import CompoundProfile, CompoundType, ManagementMode, P
 def build_demo_compounds(rng: random.Random) -> None:
     from linli.cobuilding.models import PropertyContract
 
-    today = dt.date.today()
+    today = timezone.localdate()
     contracted = set(
         PropertyContract.objects.filter(starts_on__lte=today, ends_on__gte=today).values_list("compound_id", flat=True)
     )
