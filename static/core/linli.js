@@ -32,6 +32,36 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   }, true);
   document.querySelectorAll('[data-period-kind]').forEach(function (el) { fitPeriod(el, true); });
+  // A table wider than its box scrolls sideways inside itself (on a phone every table.plain does, see
+  // linli.css; on a desk the *-scroll wrappers do). A keyboard must reach such a region to scroll it with
+  // the arrow keys (WCAG 2.1.1, axe's scrollable-region-focusable): when it holds no link or button to
+  // tab to, its table takes a Tab stop — only while it overflows, so a table that fits adds none.
+  var WRAPPERS = '.dt-scroll, .gr-scroll, .ins-scroll, .rt-scroll, .tm-scroll';
+  var FOCUSABLE = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([data-scroll-stop])';
+  function scrolls(box) {
+    return box && getComputedStyle(box).overflowX !== 'visible' && box.scrollWidth > box.clientWidth + 1;
+  }
+  function reachableScrollers() {
+    document.querySelectorAll('table').forEach(function (table) {
+      var wrapper = table.parentElement && table.parentElement.matches(WRAPPERS) ? table.parentElement : null;
+      var box = scrolls(table) ? table : (scrolls(wrapper) ? wrapper : null);
+      var needed = box && !box.matches(FOCUSABLE) && !box.querySelector(FOCUSABLE);
+      if (needed && !table.hasAttribute('tabindex')) {
+        table.setAttribute('tabindex', '0');
+        table.setAttribute('data-scroll-stop', '');
+      } else if (!needed && table.hasAttribute('data-scroll-stop')) {
+        table.removeAttribute('tabindex');
+        table.removeAttribute('data-scroll-stop');
+      }
+    });
+  }
+  reachableScrollers();
+  var resizing = null;
+  window.addEventListener('resize', function () {
+    if (resizing) { window.cancelAnimationFrame(resizing); }
+    resizing = window.requestAnimationFrame(reachableScrollers);
+  });
+  document.addEventListener('htmx:afterSettle', reachableScrollers);
   // Leaflet puts a string tooltip in as HTML: the maps (place page, insights map) pass names through
   // this, so a place named "<img onerror=…>" stays text.
   window.Linli = window.Linli || {};

@@ -24,10 +24,13 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 # The pages people touch most, by the role who uses them ("" = signed out); {ticket} and {person} are
-# filled in by ``detail_urls``.
+# filled in by ``detail_urls``. After them, one page of each app added since, by the role who works on it:
+# where scripts/page_sweep.py (every page, by hand) found a violation, that page — a tree toggle holding a
+# link (/orgs/), date fields without a name (/volunteering/wishes/stats/), and wide tables with nothing to
+# tab to that a keyboard could not scroll on a phone (the others).
 PAGES: dict[str, list[str]] = {
     "": ["/accounts/login/"],
-    "resident": ["/", "/requests/new/", "/requests/mine/", "{ticket}", "/orgs/contacts/"],
+    "resident": ["/", "/requests/new/", "/requests/mine/", "{ticket}", "/orgs/contacts/", "/deliberation/"],
     "volunteer": [
         "/volunteering/",
         "/requests/board/",
@@ -37,8 +40,34 @@ PAGES: dict[str, list[str]] = {
         "/volunteering/points/",
         "/volunteering/profile/",
     ],
-    "grid": ["/requests/", "{ticket}", "/ledger/", "{person}"],
-    "street": ["/insights/", "/insights/reports/"],
+    "grid": [
+        "/requests/",
+        "{ticket}",
+        "/ledger/",
+        "{person}",
+        "/orgs/",
+        "/places/",
+        "/visits/",
+        "/teams/standards/",
+        "/deliberation/committee-meetings/",
+        "/routing/",
+        "/accounts/security/",
+    ],
+    "community": [
+        "/volunteering/wishes/stats/",
+        "/duties/tasks/",
+        "/rota/figures/",
+        "/workforce/",
+        "/co-building/overview/",
+        "/party-life/",
+        "/grants/",
+        "/venues/",
+        "/elections/",
+        "/commons/",
+        "/guide/",
+    ],
+    "street": ["/insights/", "/insights/reports/", "/duties/assessment/"],
+    "admin": ["/audit/", "/calendar/", "/interop/", "/inbox/deliveries/", "/privacy/requests/"],
 }
 
 # Leaders work at a desk; everyone else on a phone (the ``page`` fixture's 390×844).
@@ -118,3 +147,22 @@ def test_the_maps_zoom_buttons_are_named_in_the_pages_language(login: Any, page:
     page.wait_for_selector(".leaflet-control-zoom-in")
     assert page.get_attribute(".leaflet-control-zoom-in", "title") == "放大"
     assert page.get_attribute(".leaflet-control-zoom-out", "aria-label") == "缩小"
+
+
+def test_a_wide_table_with_nothing_to_tab_to_takes_a_tab_stop_only_while_it_scrolls(
+    login: Any, page: Any, live_demo: Any
+) -> None:
+    """On a phone a wide table scrolls sideways inside itself; with no link or button in it a keyboard could
+    not reach it to scroll (axe's scrollable-region-focusable). ``core/linli.js`` gives such a table a Tab
+    stop while it overflows, and takes it back when the window is wide enough for the table to fit."""
+    page.set_viewport_size({"width": 360, "height": 640})
+    login("grid")
+    page.goto(f"{live_demo.url}/accounts/security/")  # the sessions table: one session, so no button in it
+    page.wait_for_load_state("networkidle")
+    table = page.locator("section.card table.plain").last
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth") is True
+    assert table.get_attribute("tabindex") == "0"
+    assert table.evaluate("t => { t.focus(); return document.activeElement === t; }") is True
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_function("() => !document.querySelector('table[data-scroll-stop]')")
+    assert table.get_attribute("tabindex") is None

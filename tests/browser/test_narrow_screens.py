@@ -14,7 +14,9 @@ pytestmark = pytest.mark.browser
 
 WIDTH = 360
 
-# The pages a reviewer found wider than the phone, by the role who works on them.
+# The pages a reviewer found wider than the phone, by the role who works on them; then one page of each
+# app added since, by the role who works on it (scripts/page_sweep.py opens every page once, by hand, and
+# found the calendar's card with its wide table widening the page: the .cols grid let its column grow).
 PAGES = {
     "grid": [
         "/",
@@ -24,17 +26,42 @@ PAGES = {
         "/accounts/security/",
         "/visits/",
         "/visits/figures/",
+        "/places/",
+        "/orgs/",
+        "/teams/standards/",
+        "/deliberation/committee-meetings/",
+        "/routing/",
     ],
     "community": [
         "/requests/metrics/",
         "/visits/rules/",
         "/volunteering/registrations/",
         "/volunteering/redemptions/",
+        "/volunteering/wishes/stats/",
+        "/duties/tasks/",
+        "/rota/figures/",
+        "/workforce/",
+        "/co-building/overview/",
+        "/party-life/",
+        "/grants/",
+        "/venues/",
+        "/elections/",
+        "/commons/",
+        "/guide/",
     ],
     "street": [
         "/routing/hotspots/",
         "/requests/metrics/",
         "/visits/rules/",
+        "/insights/whistles/",
+        "/duties/assessment/",
+    ],
+    "admin": [
+        "/calendar/{year}/",
+        "/audit/",
+        "/interop/",
+        "/inbox/deliveries/",
+        "/privacy/requests/",
     ],
 }
 
@@ -89,13 +116,16 @@ def household_of_the_grid() -> int:
 
 
 def test_no_page_is_wider_than_a_360_pixel_phone(login: Any, page: Any, history: Any) -> None:
+    from linli.workdays.models import CalendarDay
+
     household = household_of_the_grid()
+    year = CalendarDay.objects.latest("date").date.year  # a year whose table of days has rows
     too_wide: dict[str, Any] = {}
     for role, paths in PAGES.items():
         page.context.clear_cookies()
         login(role)
         for pattern in paths:
-            path = pattern.format(household=household)
+            path = pattern.format(household=household, year=year)
             response = page.goto(f"{history.url}{path}")
             page.wait_for_load_state("networkidle")
             assert response.status == 200, (role, path, response.status)
