@@ -1,7 +1,7 @@
-"""The leaders' pages at district scale: each page a district or street reads (the dashboard and the pages it
-links to, every app's figures page, the daily lists over the big tables, and the figures' two API reads), rendered in this process through
-Django's test client against the scale database with the server's settings, as the administrator for the
-district and as the street leader for their street. For each: best of 3 wall milliseconds, statements, and the
+"""The leaders' pages at district scale: each page a district or street reads (the dashboard and the pages it links to,
+every app's figures page, the daily lists over the big tables, and the figures' two API reads), rendered in this
+process through Django's test client against the scale database with the server's settings, as the administrator for
+the district and as the street leader for their street. For each: best of 3 wall milliseconds, statements, and the
 ratio to ``/healthz`` rendered the same way in the same run. Not one of the six benchmarks (there is no bar); a
 survey that finds the page that grows with the district, for docs/scaling.md.
 
