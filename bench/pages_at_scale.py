@@ -80,6 +80,14 @@ def main() -> int:
     assert district and street, "the scale database has no district: run generate_scale"
     people = Place.objects.filter(path__startswith=district.path).count()
     print(f"pages at scale on {SCALE_DB.rsplit('/', 1)[-1]}: {people:,} places under {district.name}")
+    from linli.core.scale.volume import existing_records
+
+    held = existing_records()
+    print(
+        "module records: " + ", ".join(f"{n:,} {label}" for label, n in held.items())
+        if held
+        else "no module records: the module pages show their fixed cost (see manage.py generate_module_volume)"
+    )
 
     slow: dict[str, list[tuple[float, str]]] = {}
 

@@ -9,12 +9,14 @@ PostgreSQL sequence past them afterwards.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection, models
 from django.db.models import Max
 from django.db.models.fields import NOT_PROVIDED
+from django.utils import timezone
 
 
 def next_id(model: type[models.Model]) -> int:
@@ -82,3 +84,72 @@ def fix_sequence(model: type[models.Model]) -> None:
             f"SELECT setval(pg_get_serial_sequence(%s, %s), COALESCE((SELECT MAX({pk}) FROM {table}), 1))",  # noqa: S608
             [table, pk],
         )
+
+
+def insert_tuples(
+    model: type[models.Model], columns: list[str], rows: Iterable[tuple[Any, ...]], *, batch: int = 5000
+) -> int:
+    """Like ``insert_rows`` for millions of narrow rows: each row a tuple of ``columns`` (attribute names), every
+    other column its field's default (computed once, not merged into a dict per row). One COPY on PostgreSQL,
+    ``bulk_create`` in batches elsewhere. Returns how many rows."""
+    by_name = {f.attname: f for f in model._meta.concrete_fields}
+    unknown = [c for c in columns if c not in by_name]
+    if unknown:
+        raise ValueError(f"{model.__name__} has no column {unknown}")
+    defaults = _defaults(model)
+    now = timezone.now()
+    for f in model._meta.concrete_fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            defaults[f.attname] = now  # what a save would have stamped
+    pk = model._meta.pk
+    # The primary key, when not given, is the database's to assign (its sequence), as for a save.
+    rest = [f for f in model._meta.concrete_fields if f.attname not in columns and f is not pk]
+    fixed = tuple(_copy_value(f, defaults[f.attname]) for f in rest)
+    count = 0
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(model._meta.db_table)
+        names = [by_name[c].column for c in columns] + [f.column for f in rest]
+        cols = ", ".join(connection.ops.quote_name(n) for n in names)
+        json_at = [i for i, c in enumerate(columns) if isinstance(by_name[c], models.JSONField)]
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+            with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    if json_at:
+                        row = tuple(
+                            json.dumps(v, ensure_ascii=False) if i in json_at and v is not None else v
+                            for i, v in enumerate(row)
+                        )
+                    copy.write_row(row + fixed)
+                    count += 1
+        return count
+    chunk: list[models.Model] = []
+    constant = {f.attname: defaults[f.attname] for f in rest}
+    with _times_as_given(model):
+        for row in rows:
+            chunk.append(model(**constant, **dict(zip(columns, row, strict=True))))
+            if len(chunk) >= batch:
+                model._default_manager.bulk_create(chunk)
+                count += len(chunk)
+                chunk = []
+        if chunk:
+            model._default_manager.bulk_create(chunk)
+            count += len(chunk)
+    return count
+
+
+@contextmanager
+def _times_as_given(model: type[models.Model]) -> Iterator[None]:
+    """``bulk_create`` stamps ``auto_now``/``auto_now_add`` fields with the present; rows of past years carry
+    their own times (as ``COPY`` writes them), so the stamping is off while they are inserted."""
+    stamped: list[Any] = [
+        f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f.auto_now, f.auto_now_add) for f in stamped]
+    for f in stamped:
+        f.auto_now = f.auto_now_add = False
+    try:
+        yield
+    finally:
+        for f, (now, add) in zip(stamped, saved, strict=True):
+            f.auto_now, f.auto_now_add = now, add
