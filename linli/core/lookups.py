@@ -123,3 +123,7 @@ class AnyOf(Lookup):
             raise EmptyResultSet
         array = f"%s::{self.lhs.output_field.cast_db_type(connection)}[]"
         return f"{lhs} = ANY(ARRAY(SELECT unnest({array})))", [*lhs_params, values]
+
+
+# A foreign key answers only its own related lookups: ``household_id__any_of=[…]`` needs registering there too.
+models.ForeignKey.register_lookup(AnyOf)

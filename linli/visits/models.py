@@ -151,6 +151,9 @@ class Visit(ScopedModel):
             models.Index(fields=["place_path", "visited_at"]),
             models.Index(fields=["household", "visited_at"]),
             models.Index(fields=["visitor", "visited_at"]),
+            # A visitor's own list ("my visits", newest first by id): without it a user with few or no visits
+            # walked the whole table backwards by primary key (2M visits, 650 ms on the scale database).
+            models.Index(fields=["visitor", "id"]),
         ]
         constraints = [
             models.UniqueConstraint(

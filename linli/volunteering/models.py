@@ -290,7 +290,12 @@ class Signup(ScopedModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["activity", "person"], name="volunteer_signup_once")]
-        indexes = [models.Index(fields=["activity", "status", "signed_at"])]
+        indexes = [
+            models.Index(fields=["activity", "status", "signed_at"]),
+            # The dashboards' hours and 在职党员服务人次 are services confirmed in the period: without it each read
+            # every sign-up of every year (392,000 on the scale database: 40 ms for a month, growing with the years).
+            models.Index(fields=["confirmed_at"]),
+        ]
 
     @classmethod
     def own_q(cls, user: User) -> Q | None:
