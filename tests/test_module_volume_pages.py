@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from linli.core.scale.volume import generate_module_volume
 from linli.places.models import Household, Place, PlaceKind
-from linli.visits.coverage import coverage
+from linli.visits.coverage import coverage, quota_progress
 from linli.visits.figures import compute_figures
 from linli.visits.models import Visit
 
@@ -67,6 +67,12 @@ def test_coverage_reads_as_many_statements_for_a_year_of_visits_as_for_none(user
     households = Household.objects.filter(place_path__startswith=street.path)
     recent = Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=now - dt.timedelta(days=90))
     assert result.visited_90 == households.filter(Exists(recent)).count() > 0
+    # quota progress with the key households the page read is quota progress reading them itself
+    alone = quota_progress(admin, street)
+    assert [(q.person_id, q.rule.pk, q.done, q.target) for q in result.progress] == [
+        (q.person_id, q.rule.pk, q.done, q.target) for q in alone
+    ]
+    assert any(q.done for q in alone)
     assert result.key
     for key in result.key:
         visits = Visit.objects.filter(household=key.household)

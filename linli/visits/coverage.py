@@ -190,8 +190,11 @@ def key_households(user: Any, node: Place) -> list[KeyHousehold]:
     return out
 
 
-def quota_progress(user: Any, node: Place, *, today: dt.date | None = None) -> list[QuotaProgress]:
-    """Each position holder under the node against each active rule for their position kind."""
+def quota_progress(
+    user: Any, node: Place, *, today: dt.date | None = None, key: set[int] | None = None
+) -> list[QuotaProgress]:
+    """Each position holder under the node against each active rule for their position kind. ``key``: the node's
+    key households when the caller has read them already (the coverage page), else read here."""
     today = today or timezone.localdate()
     rules = list(QuotaRule.objects.filter(active=True))
     if not rules:
@@ -213,23 +216,26 @@ def quota_progress(user: Any, node: Place, *, today: dt.date | None = None) -> l
             household__isnull=False,
             visited_at__gte=since,
             visitor_person_id__in={p.person_id for p in positions},
-        ).values_list("visitor_person_id", "household_id", "place_path", "visited_at")
-    )
+        ).values_list("visitor_person_id", "household_id", "place_path", "visited_at__date")
+    )  # the day of each visit where the deployment is (as the periods start): a street's quarter is ~14,000 visits,
+    # and converting their timestamps cost the page more than reading them
     needs_cover = any(r.mode != QuotaMode.COUNT for r in rules)
     all_households: list[tuple[int, str]] = []
     key_ids: set[int] = set()
     if needs_cover:
         all_households = list(Household.objects.filter(place_path__under=node.path).values_list("id", "place_path"))
-        if any(r.mode == QuotaMode.COVER_KEY for r in rules):
+        if key is not None:
+            key_ids = key
+        elif any(r.mode == QuotaMode.COVER_KEY for r in rules):
             key_ids = set(key_household_ids(user, node.path))
             key_ids |= set(
                 CarePlan.objects.filter(place_path__under=node.path, active=True).values_list("household_id", flat=True)
             )
     # Each position's visits and households by lookup, not by scanning every visit and household of the node
     # for each position (172 positions × 12,000 households on the street demo: 1.7 s a page).
-    by_person: dict[int, list[tuple[int, str, dt.datetime]]] = defaultdict(list)
-    for pid, hh, path, at in visits:
-        by_person[pid].append((hh, path, at))
+    by_person: dict[int, list[tuple[int, str, dt.date]]] = defaultdict(list)
+    for pid, hh, path, day in visits:
+        by_person[pid].append((hh, path, day))
     all_households.sort(key=lambda row: row[1])
     household_paths = [path for _, path in all_households]
     pools: dict[str, set[int]] = {}
@@ -247,8 +253,7 @@ def quota_progress(user: Any, node: Place, *, today: dt.date | None = None) -> l
             if rule.position_kind != position.kind:
                 continue
             start = period_start(rule.period, today)
-            start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
-            seen = {hh for hh, path, at in mine if at >= start_at and path.startswith(position.place_path)}
+            seen = {hh for hh, path, day in mine if day >= start and path.startswith(position.place_path)}
             if rule.mode == QuotaMode.COUNT:
                 target, done = rule.target, len(seen)
             else:
@@ -295,7 +300,7 @@ def coverage(user: Any, node: Place) -> Coverage:
     result.never_visited_count = never.count()
     result.never_visited = list(never.select_related("place").order_by("place_path", "room")[:NEVER_VISITED_SHOWN])
     result.key = key_households(user, node)
-    result.progress = quota_progress(user, node)
+    result.progress = quota_progress(user, node, key={k.household.pk for k in result.key})
     result.recent = list(
         Visit.objects.visible_to(user)
         .filter(place_path__under=node.path)
