@@ -84,7 +84,7 @@ def main() -> int:
 
     held = existing_records()
     print(
-        "module records: " + ", ".join(f"{n:,} {label}" for label, n in held.items())
+        "module records: " + ", ".join(f"{table} {n:,}" for table, n in held.items())
         if held
         else "no module records: the module pages show their fixed cost (see manage.py generate_module_volume)"
     )

@@ -38,8 +38,8 @@ class VolumeReport:
 
 
 def existing_records(only: list[str] | None = None) -> dict[str, int]:
-    """Of the steps asked for (all by default), those whose tables already hold rows (label → rows of the table that
-    says so): a second run would double them."""
+    """Of the steps asked for (all by default), those whose tables already hold rows (the table that says so → its
+    rows): a second run would double them."""
     import importlib
 
     found = {}
@@ -49,7 +49,7 @@ def existing_records(only: list[str] | None = None) -> dict[str, int]:
         model = importlib.import_module(module_name).MARKER
         n = model._default_manager.count()
         if n:
-            found[f"{model._meta.verbose_name_plural} ({label})"] = n
+            found[model._meta.db_table] = n
     return found
 
 
@@ -65,7 +65,7 @@ def generate_module_volume(
         raise ValueError("years must be between 1 and 10")
     existing = existing_records(only)
     if existing:
-        listed = ", ".join(f"{n:,} {label}" for label, n in existing.items())
+        listed = ", ".join(f"{n:,} rows in {table}" for table, n in existing.items())
         raise ValueError(
             f"the modules already hold records ({listed}): module volume is added once, to a district "
             "built without module demos (generate_scale --no-module-demos)"
