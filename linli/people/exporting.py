@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from linli.audit.models import AuditEvent
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
+from linli.core.ratelimit import reveal_budget
 from linli.core.scoping import capabilities_at
 from linli.people.models import CorrectionRequest, Ownership, Person, Position, Residence
 from linli.people.selectors import LedgerFilter, attach_visible_tags, filtered_ledger
@@ -109,16 +110,20 @@ def _vote_proxies(person: Person) -> list[dict[str, Any]]:
 
 
 def subject_access_export(
-    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None
+    *, actor: Any, person: Person, reason: str, request: HttpRequest | None = None, budgeted: bool = True
 ) -> dict[str, Any]:
     """Everything Linli holds about one person, in clear (PIPL Art. 45). Needs ``reveal`` and
-    ``sensitive`` over the person, and a reason; audited."""
+    ``sensitive`` over the person, and a reason; audited. It shows the full ID and phone numbers, so from the
+    ledger it spends the actor's reveal budget like a reveal (call it outside a transaction); a copy made for the
+    resident's own recorded access request (``privacy.services.subject_request_copy``) is ``budgeted=False``."""
     caps = capabilities_at(actor, person.place_path)
     if not {"reveal", "sensitive"} <= caps:
         raise Forbidden(_("您的岗位无权导出个人全部信息"))
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise InvalidInput(_("请填写导出原因(至少%(n)d个字)") % {"n": MIN_REASON}, field="reason")
+    if budgeted:
+        reveal_budget(actor=actor, request=request)
     data = {
         "exported_at": dt.datetime.now(dt.UTC).isoformat(),
         "person": {

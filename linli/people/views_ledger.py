@@ -116,7 +116,7 @@ def person_subject_export(request: HttpRequest, person_id: int) -> HttpResponse:
         data = subject_access_export(
             actor=request.user, person=person, reason=request.POST.get("reason", ""), request=request
         )
-    except InvalidInput as exc:
+    except (InvalidInput, RetryLater) as exc:
         return _detail_page(request, person, error=exc)
     response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="person-{person.pk}.json"'

@@ -265,7 +265,10 @@ def subject_request_copy(*, actor: Any, request_id: int) -> dict[str, Any]:
         request = _lock(actor, request_id)
         if request.kind != RequestKind.ACCESS:
             raise Conflict(_("只有查阅、复制申请可以导出副本"))
-        return subject_access_export(actor=actor, person=request.person, reason=f"个人信息查阅复制申请 #{request.pk}")
+        # The resident's own recorded request, not a staff member's lookup: outside the reveal budget.
+        return subject_access_export(
+            actor=actor, person=request.person, reason=f"个人信息查阅复制申请 #{request.pk}", budgeted=False
+        )
 
 
 @transaction.atomic
