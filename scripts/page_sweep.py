@@ -71,23 +71,6 @@ ROLES = ["anonymous", "resident", "volunteer", "grid", "community", "street", "a
 WIDTH, HEIGHT = 360, 640  # a small phone; SWEEP_VIEWPORT=1280x800 runs axe on a desk's layout
 SEVERE = ("serious", "critical")
 
-# The elements sticking out to the right of the viewport, unless a scrolling ancestor clips them
-# (test_narrow_screens.OVERFLOWING, keeping the first five).
-OVERFLOWING = """(width) => {
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.right <= width + 1) continue;
-    let clipped = false;
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      const scrolls = getComputedStyle(p).overflowX !== 'visible';
-      if (scrolls && p.getBoundingClientRect().right <= width + 1) { clipped = true; break; }
-    }
-    if (!clipped) out.push(`${el.tagName.toLowerCase()}.${el.className} → ${Math.round(box.right)}px`);
-  }
-  return out.slice(0, 5);
-}"""
-
 
 def settings() -> dict[str, Any]:
     viewport = os.environ.get("SWEEP_VIEWPORT", f"{WIDTH}x{HEIGHT}")
@@ -144,6 +127,7 @@ def test_sweep_every_page(login: Callable[[str], Any], page: Any, live_demo: Any
     from django.test import Client
 
     from tests.browser.test_accessibility import RUN_AXE
+    from tests.browser.test_narrow_screens import OVERFLOWING
 
     conf = settings()
     pg, sign_in = page, login

@@ -65,7 +65,8 @@ PAGES = {
     ],
 }
 
-# Elements sticking out to the right of the viewport, unless a scrolling ancestor clips them.
+# Elements sticking out to the right of the viewport, unless a scrolling ancestor clips them (the first five;
+# scripts/page_sweep.py uses the same).
 OVERFLOWING = """(width) => {
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
@@ -78,7 +79,7 @@ OVERFLOWING = """(width) => {
     }
     if (!clipped) out.push(`${el.tagName.toLowerCase()}.${el.className} → ${Math.round(box.right)}px`);
   }
-  return out.slice(0, 3);
+  return out.slice(0, 5);
 }"""
 
 
