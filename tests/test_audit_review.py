@@ -149,3 +149,18 @@ def test_the_review_is_one_statement_however_many_accounts_and_events(users, res
     person_reveal(actor=users["community"], person=residents[0], reason="核对低保申请材料")
     with django_assert_num_queries(1):
         assert len(sensitive_review(since=today, until=today)) == 5
+
+
+def test_a_subject_copy_from_the_ledger_spends_the_budget_but_one_for_the_residents_own_request_does_not(
+    users, residents, small_budget
+):
+    from linli.people.exporting import subject_access_export
+
+    for person in residents[:3]:
+        subject_access_export(actor=users["community"], person=person, reason="居民申请查阅本人信息")
+    with pytest.raises(RateLimited):
+        person_reveal(actor=users["community"], person=residents[3], reason="核对低保申请材料")
+    copy = subject_access_export(
+        actor=users["community"], person=residents[3], reason="个人信息查阅复制申请 #1", budgeted=False
+    )
+    assert copy["person"]["id_number"] == residents[3].id_number
