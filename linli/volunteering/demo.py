@@ -246,7 +246,7 @@ def _wishes(
         )
         if fulfilled:  # confirmed a day later and rated by index, not by another draw: the demo stays the same
             wish = rows[-1]
-            wish.confirmed_at = min(now, wish.fulfilled_at + dt.timedelta(days=1))  # type: ignore[operator]
+            wish.confirmed_at = min(now, wish.fulfilled_at + dt.timedelta(days=1))  # type: ignore[operator, assignment]
             wish.rating = Rating.UNSATISFIED if i % 23 == 5 else Rating.BASIC if i % 6 == 1 else Rating.SATISFIED
             wish.rating_note = "送来的轮椅尺寸不合适" if wish.rating == Rating.UNSATISFIED else ""
     Wish.objects.bulk_create(rows)

@@ -14,6 +14,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from linli.cobuilding import demo as cobuilding_demo
+from linli.cobuilding.demo import RESOURCES
 from linli.cobuilding.models import (
     CharterAdoption,
     CharterKind,
@@ -38,21 +40,7 @@ from linli.core.scale.volume.district import STEP, District, Rows
 from linli.orgs.models import Organisation, OrganisationKind
 
 MARKER = CommitteeMember  # rows here mean the step has run
-NEEDS = [
-    (ResourceCategory.VENUE, "老年人缺少活动场所"),
-    (ResourceCategory.VOLUNTEERS, "独居老人需要定期探访"),
-    (ResourceCategory.EXPERTISE, "居民希望开展健康义诊"),
-    (ResourceCategory.GOODS, "小区缺少休息座椅"),
-    (ResourceCategory.VOLUNTEERS, "楼道老旧电线需要检修"),
-    (ResourceCategory.FUNDS, "儿童游乐设施需要翻新"),
-]
-RESOURCES = [
-    (ResourceCategory.VENUE, "党员活动室周末开放"),
-    (ResourceCategory.VOLUNTEERS, "党员志愿服务队"),
-    (ResourceCategory.EXPERTISE, "义诊与健康讲座"),
-    (ResourceCategory.GOODS, "爱心物资捐赠"),
-    (ResourceCategory.FUNDS, "民生微实事资金"),
-]
+NEEDS = [*cobuilding_demo.NEEDS, (ResourceCategory.FUNDS, "儿童游乐设施需要翻新")]  # the demo's, and more for variety
 
 
 def build(d: District, progress: Any) -> dict[str, int]:

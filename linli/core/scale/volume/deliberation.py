@@ -15,6 +15,8 @@ from typing import Any
 from linli.cobuilding.models import CommitteeMember
 from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
 from linli.core.scale.volume.district import District
+from linli.deliberation import demo as deliberation_demo
+from linli.deliberation.demo import DISPUTES
 from linli.deliberation.models import (
     AgendaItem,
     IntakeKind,
@@ -41,21 +43,9 @@ from linli.orgs.models import Organisation, OrganisationKind
 
 MARKER = Meeting  # rows here mean the step has run
 TOPICS = [
-    ("楼道堆物影响消防通道", "多个单元楼道堆放杂物,希望统一清理并建立长效机制"),
-    ("小区停车位紧张", "晚上车辆乱停,消防车道被占,建议划线并错时共享周边单位车位"),
-    ("加装电梯意向征集", "老楼住户多为老人,上下楼困难,征集加装电梯意向"),
-    ("广场舞噪音扰民", "晚间广场舞音量过大,希望协商时间和音量"),
-    ("垃圾分类投放点位置", "现投放点离3号楼太近,夏天异味大,建议调整位置"),
-    ("非机动车充电棚建设", "电动车上楼充电隐患大,建议建设集中充电棚"),
+    *deliberation_demo.TOPICS,
     ("公共收益使用方案", "电梯广告和停车收益的使用,请业主共同商议"),
-]
-DISPUTES = [
-    ("楼上漏水纠纷", "卫生间漏水导致楼下天花板受损,双方对赔偿金额有分歧"),
-    ("噪音纠纷", "楼上装修超时施工,楼下老人休息受影响"),
-    ("邻里占道纠纷", "一楼住户在公共通道搭建棚架,邻居通行不便"),
-    ("宠物扰民纠纷", "犬只夜间吠叫且未拴绳,邻居多次交涉未果"),
-    ("物业费纠纷", "业主认为服务不到位拒缴物业费,物业公司催缴"),
-]
+]  # the demo's, and more for variety
 LEGAL_TEAM = [
     (LegalRole.POLICE, "周警官", "派出所社区警务室"),
     (LegalRole.JUDGE, "吴法官", "区人民法院"),

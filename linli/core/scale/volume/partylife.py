@@ -16,6 +16,7 @@ from typing import Any
 from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
 from linli.core.scale.volume.district import STEP, District, Rows
 from linli.orgs.models import PartyOrg, PartyOrgKind
+from linli.partylife.demo import ABSENCE_REASONS
 from linli.partylife.models import (
     Attendance,
     AttendanceStatus,
@@ -33,7 +34,6 @@ from linli.partylife.models import (
 )
 from linli.people.models import Person
 
-ABSENCE_REASONS = ["外出务工", "住院治疗", "照顾家人", "出差", "年老体弱"]
 STUDY_TITLES = ["党史学习教育专题", "学习贯彻党的二十大精神", "《中国共产党章程》学习", "基层治理政策解读", "廉政教育"]
 MEETING_COLUMNS = [
     "id",

@@ -19,21 +19,13 @@ from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
 from linli.core.scale.volume.district import STEP, District, Rows
 from linli.people.models import CareTag, PersonTag
 from linli.tickets.models import Source, Ticket
-from linli.visits.models import CarePlan, ChecklistTemplate, Finding, HazardLevel, HazardPoint, Visit, VisitKind
+from linli.visits.demo import FINDINGS, HAZARDS
+from linli.visits.models import CarePlan, ChecklistTemplate, Finding, HazardPoint, Visit, VisitKind
 
 ROUTINE_SHARE = 0.9  # households a grid worker reaches in a quarter
 KEY_SHARE = 0.85  # key households reached in a month
 STAFF_PER_WEEK = 10
 FINDING_SHARE = 0.06
-FINDINGS = [
-    "楼道灯不亮",
-    "燃气软管老化",
-    "下水道堵塞",
-    "独居老人需要助餐",
-    "外墙脱落",
-    "邻里噪音纠纷",
-    "电动车楼道充电",
-]
 SIX = [
     {"people": "家庭成员无变化", "risks": "未发现隐患"},
     {"welfare": "养老补贴按时发放", "people": "家庭成员无变化"},
@@ -45,7 +37,6 @@ CARE = [
     {"needs": "希望上门理发"},
     {"living": "居住环境整洁"},
 ]
-HAZARDS = [("地下车库积水点", HazardLevel.MEDIUM), ("老旧电动车棚", HazardLevel.HIGH), ("临河护栏", HazardLevel.LOW)]
 VISIT_COLUMNS = [
     "id",
     "place_id",

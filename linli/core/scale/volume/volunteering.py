@@ -19,6 +19,8 @@ from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
 from linli.core.scale.volume.district import STEP, District
 from linli.partylife.models import Employment, Membership
 from linli.tickets.models import Rating
+from linli.volunteering import demo as volunteering_demo
+from linli.volunteering.demo import SKILLS, WISHES
 from linli.volunteering.models import (
     Activity,
     ActivityStatus,
@@ -46,28 +48,8 @@ TEAMS = [
     ("银龄互助队", TeamKind.RESIDENT),
     ("樂貝亲子志愿队", TeamKind.SOCIAL_ORG),
 ]
-ACTIVITIES = [
-    "小区环境整治",
-    "垃圾分类宣传",
-    "敬老院探访",
-    "义诊进社区",
-    "文明交通劝导",
-    "反诈宣传",
-    "助老送餐",
-    "楼道清理",
-]
-WISHES = [
-    "想要一副老花镜",
-    "希望有人陪我去医院复查",
-    "孩子想要一套课外书",
-    "想学用智能手机",
-    "家里灯泡坏了需要换",
-    "想要一台电风扇",
-    "希望有人帮忙理发",
-    "想参加一次书法课",
-]
-WORKPLACES = ["区税务局机关党支部", "区人民医院第二党支部", "市第三中学党支部", "区城管执法局党支部", "区财政局党支部"]
-SKILLS = ["医疗护理", "水电维修", "法律咨询", "文艺演出", "心理疏导", "理发", "摄影", "辅导作业"]
+ACTIVITIES = [*volunteering_demo.ACTIVITIES, "助老送餐", "楼道清理"]  # the demo's, and more for variety
+WORKPLACES = [*volunteering_demo.WORKPLACES, "区财政局党支部"]  # the demo's, and more for variety
 WISH_POINTS = 10  # linli.volunteering.wishes.WISH_POINTS
 POINTS_PER_HOUR = 10
 

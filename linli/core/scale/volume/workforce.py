@@ -13,11 +13,10 @@ from typing import Any
 from linli.core import crypto
 from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
 from linli.core.scale.volume.district import District
+from linli.workforce.demo import EDUCATIONS, QUALIFICATIONS
 from linli.workforce.models import Attendance, EventKind, LeaveReason, Training, Worker, WorkerEvent
 
 MARKER = Worker  # rows here mean the step has run
-EDUCATIONS = ["bachelor", "bachelor", "college", "college", "postgraduate", "senior"]
-QUALIFICATIONS = ["assistant", "assistant", "social_worker", "", "", "senior"]
 TOPICS = [
     ("generalist", "“全科社工”专题培训"),
     ("policy", "政策法规培训"),
