@@ -59,9 +59,15 @@ def insert_rows(model: type[models.Model], rows: Iterable[dict[str, Any]], *, ba
                     copy.write_row([_copy_value(f, values[f.attname]) for f in fields])
                     count += 1
         return count
+    return _bulk_create(model, (model(**{**defaults, **row}) for row in rows), batch)
+
+
+def _bulk_create(model: type[models.Model], instances: Iterable[models.Model], batch: int) -> int:
+    """``bulk_create`` in batches of ``batch`` (the databases without COPY); returns how many."""
+    count = 0
     chunk: list[models.Model] = []
-    for row in rows:
-        chunk.append(model(**{**defaults, **row}))
+    for instance in instances:
+        chunk.append(instance)
         if len(chunk) >= batch:
             model._default_manager.bulk_create(chunk)
             count += len(chunk)
@@ -98,9 +104,8 @@ def insert_tuples(
         raise ValueError(f"{model.__name__} has no column {unknown}")
     defaults = _defaults(model)
     now = timezone.now()
-    for f in model._meta.concrete_fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now  # what a save would have stamped
+    for f in _stamped(model):
+        defaults[f.attname] = now  # what a save would have stamped
     pk = model._meta.pk
     # The primary key, when not given, is the database's to assign (its sequence), as for a save.
     rest = [f for f in model._meta.concrete_fields if f.attname not in columns and f is not pk]
@@ -117,34 +122,28 @@ def insert_tuples(
                 for row in rows:
                     if json_at:
                         row = tuple(
-                            json.dumps(v, ensure_ascii=False) if i in json_at and v is not None else v
-                            for i, v in enumerate(row)
+                            _copy_value(by_name[columns[i]], v) if i in json_at else v for i, v in enumerate(row)
                         )
                     copy.write_row(row + fixed)
                     count += 1
         return count
-    chunk: list[models.Model] = []
     constant = {f.attname: defaults[f.attname] for f in rest}
     with _times_as_given(model):
-        for row in rows:
-            chunk.append(model(**constant, **dict(zip(columns, row, strict=True))))
-            if len(chunk) >= batch:
-                model._default_manager.bulk_create(chunk)
-                count += len(chunk)
-                chunk = []
-        if chunk:
-            model._default_manager.bulk_create(chunk)
-            count += len(chunk)
-    return count
+        return _bulk_create(model, (model(**constant, **dict(zip(columns, row, strict=True))) for row in rows), batch)
+
+
+def _stamped(model: type[models.Model]) -> list[Any]:
+    """The fields a save stamps with the present (``auto_now`` / ``auto_now_add``)."""
+    return [
+        f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
 
 
 @contextmanager
 def _times_as_given(model: type[models.Model]) -> Iterator[None]:
     """``bulk_create`` stamps ``auto_now``/``auto_now_add`` fields with the present; rows of past years carry
     their own times (as ``COPY`` writes them), so the stamping is off while they are inserted."""
-    stamped: list[Any] = [
-        f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
+    stamped = _stamped(model)
     saved = [(f.auto_now, f.auto_now_add) for f in stamped]
     for f in stamped:
         f.auto_now = f.auto_now_add = False
