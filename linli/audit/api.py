@@ -8,20 +8,23 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
 from linli.audit.models import AuditEvent
 from linli.audit.review import review_period, sensitive_review
-from linli.audit.selectors import audit_events, audit_filter_from
+from linli.audit.selectors import audit_events, audit_filter_from, require_auditor
 from linli.audit.services import audit_record
-from linli.core.errors import Forbidden, InvalidInput
+from linli.core.errors import InvalidInput
 from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, PageQuery
-from linli.core.scoping import scope_for
 
 router = Router(tags=["audit"])
+
+
+def _named_as_here(exc: InvalidInput) -> InvalidInput:
+    """The page's error on ``from`` / ``to``, on the API's ``since`` / ``until``."""
+    return InvalidInput(exc.message, field={"from": "since", "to": "until"}.get(exc.field or "", exc.field))
 
 
 class AuditQuery(PageQuery):
@@ -69,8 +72,7 @@ def _out(e: AuditEvent) -> AuditEventOut:
     summary="The audit log, newest first, keyset-paginated (system administrators; the read is audited)",
 )
 def audit_events_list(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOut:
-    if not scope_for(request.user).everything:
-        raise Forbidden(_("只有系统管理员可以查看审计日志"))
+    require_auditor(request.user)
     params = {
         "actor": q.actor,
         "action": q.action,
@@ -82,8 +84,7 @@ def audit_events_list(request: HttpRequest, q: Query[AuditQuery]) -> AuditPageOu
     try:
         flt = audit_filter_from(params)
     except InvalidInput as exc:
-        renamed = {"from": "since", "to": "until"}.get(exc.field or "", exc.field)
-        raise InvalidInput(exc.message, field=renamed) from None
+        raise _named_as_here(exc) from None
     page = keyset_page(
         audit_events(flt).select_related("seal"), key="id", cursor=q.cursor, limit=q.limit, descending=True
     )
@@ -120,14 +121,11 @@ class ReviewOut(Schema):
     summary="敏感信息访问审查: per account, reveals, exports, denials, refusals in a period (administrators; audited)",
 )
 def audit_review_read(request: HttpRequest, q: Query[ReviewQuery]) -> ReviewOut:
-    if not scope_for(request.user).everything:
-        raise Forbidden(_("只有系统管理员可以查看审计日志"))
+    require_auditor(request.user)
     try:
         since, until = review_period(q.since, q.until)
     except InvalidInput as exc:
-        raise InvalidInput(
-            exc.message, field={"from": "since", "to": "until"}.get(exc.field or "", exc.field)
-        ) from None
+        raise _named_as_here(exc) from None
     rows = sensitive_review(since=since, until=until)
     audit_record(
         action="audit.reviewed", actor=request.user, request=request, since=since.isoformat(), until=until.isoformat()

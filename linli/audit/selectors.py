@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -11,7 +12,14 @@ from django.utils.translation import gettext
 
 from linli.audit.models import AuditEvent
 from linli.core.dates import parse_day
-from linli.core.errors import InvalidInput
+from linli.core.errors import Forbidden, InvalidInput
+from linli.core.scoping import scope_for
+
+
+def require_auditor(user: Any) -> None:
+    """The audit log, its exports and its review are the system administrators' (403 for everyone else)."""
+    if not scope_for(user).everything:
+        raise Forbidden(gettext("只有系统管理员可以查看审计日志"))
 
 
 @dataclass(frozen=True)
