@@ -427,11 +427,16 @@ def test_the_metrics_api_reads_the_rollups_and_answers_exactly_what_the_event_fo
             assert body["figures"][name] == pytest.approx(getattr(folded, name), abs=0.011), name
         else:
             assert body["figures"][name] == getattr(folded, name), name
-    expected = metrics.rankings(places.street, by_child)
-    assert [r["place_id"] for r in body["rankings"]] == [r.place.pk for r in expected]
-    for shown, want in zip(body["rankings"], expected, strict=True):
-        assert shown["figures"]["received"] == want.figures.received
-        assert shown["figures"]["satisfaction_rate"] == want.figures.satisfaction_rate
+    # the fold's ranking: its children with enough requests, in the one order (metrics.rank_key)
+    by_path = {c.path: c for c in places.communities}
+    expected = sorted(
+        ((by_path[path], f) for path, f in by_child.items() if f.received >= metrics.MIN_REQUESTS_FOR_RANKING),
+        key=lambda pair: metrics.rank_key(*pair),
+    )
+    assert [r["place_id"] for r in body["rankings"]] == [place.pk for place, _ in expected]
+    for shown, (_, want) in zip(body["rankings"], expected, strict=True):
+        assert shown["figures"]["received"] == want.received
+        assert shown["figures"]["satisfaction_rate"] == want.satisfaction_rate
     assert not any("tickets_ticketevent" in q["sql"] for q in queries.captured_queries)  # no fold on the API
 
 

@@ -275,7 +275,7 @@ def _branches(node: Place, by_branch: dict[str, RequestFigures]) -> list[Branch]
 
 
 def ranking_of(children: list[Branch], min_requests: int) -> list[Branch]:
-    """Children with at least ``min_requests`` received, best first (same order as metrics.rankings)."""
+    """Children with at least ``min_requests`` received, best first (``metrics.rank_key``)."""
     ranked = [b for b in children if b.figures.received >= min_requests]
     ranked.sort(key=lambda b: rank_key(b.place, b.figures))
     return ranked

@@ -189,25 +189,9 @@ def compute(node: Place, since: dt.date, until: dt.date) -> tuple[Figures, dict[
     return total, dict(children)
 
 
-@dataclass
-class Ranked:
-    place: Place
-    figures: Figures
-
-
-def rankings(
-    node: Place, children: dict[str, Figures], *, min_requests: int = MIN_REQUESTS_FOR_RANKING
-) -> list[Ranked]:
-    """Child units with at least ``min_requests`` received, best first: satisfaction, resolution, response."""
-    places = {p.path: p for p in Place.objects.filter(path__in=list(children))}
-    ranked = [Ranked(places[path], f) for path, f in children.items() if path in places and f.received >= min_requests]
-    ranked.sort(key=lambda r: rank_key(r.place, r.figures))
-    return ranked
-
-
 def rank_key(place: Place, figures: Rates) -> tuple[float, float, float, str]:
-    """Best first: satisfaction, then resolution, then response; ties by place. The one order of the
-    rankings here (the API's event fold) and in ``insights.selectors.ranking_of`` (the pages' rollups)."""
+    """Best first: satisfaction, then resolution, then response; ties by place. The one order of every ranking
+    of the request figures (``insights.selectors.ranking_of``, for the pages and the API)."""
     return (
         -(figures.satisfaction_rate or 0),
         -(figures.resolution_rate or 0),
