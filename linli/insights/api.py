@@ -19,6 +19,7 @@ from linli.core.scoping import get_or_not_found
 from linli.insights import drilldown, periods, services
 from linli.insights import selectors as s
 from linli.insights.models import PeriodKind, ReportStatus, WorkReport
+from linli.insights.modules import ModuleFigures
 from linli.insights.whistles import UnitWhistles, whistle_report
 
 router = Router(tags=["insights"])
@@ -76,6 +77,12 @@ class InsightsTrendOut(Schema):
     resolved: int
 
 
+class InsightsPostCategoryOut(Schema):
+    key: str
+    label: str
+    claims: int
+
+
 class InsightsModulesOut(Schema):
     households: int
     households_visited: int
@@ -111,6 +118,34 @@ class InsightsModulesOut(Schema):
         description="在职党员报到服务人次: their confirmed volunteer services under the node in the period"
     )
     reported_hours: float = Field(description="hours of those services")
+    visits_and_meetings: int = Field(description="党群家访、议事协商等活动: visits + meetings_held")
+    joint_decisions_done: int = Field(
+        description="decisions of 联席会议 under the node carried out (已落实) in the period"
+    )
+    post_claims: int = Field(description="service posts under the node claimed (claimed_at) in the period")
+    post_categories: int = Field(description="post categories with at least one of those claims")
+    post_claims_by_category: list[InsightsPostCategoryOut] = Field(description="those claims by post category")
+    orders_resolved: int = Field(
+        description="requests claimed from the order board, held by their claimant and resolved in the period "
+        "(latest resolve/reopen event a resolve inside it)"
+    )
+    orders_resolved_by_members: int = Field(description="of those, claimed by a party member")
+    problems_listed: int = Field(description="居民问题清单 items under the node listed in the period")
+    problems_signed_off: int = Field(description="居民问题清单 items under the node signed off (销号) in the period")
+    funds_granted_fen: int = Field(
+        description="grants to party branch and station funds under the node dated in the period, 分"
+    )
+    party_members: int = Field(description="party members of branches anchored under the node, now")
+    retired_party_members: int = Field(description="of those, 离退休")
+    secretaries_in_committee: int = Field(
+        description="filed branch secretaries under the node in their term today who sit on the community 两委"
+    )
+    recognitions: int = Field(
+        description="两优一先 of party orgs and people under the node in the years the period touches"
+    )
+    secretaries_recognised: int = Field(
+        description="of those, distinct people filed as a branch secretary under the node"
+    )
 
 
 class InsightsDashboardOut(Schema):
@@ -154,7 +189,6 @@ def _branch(b: s.Branch) -> InsightsBranchOut:
 def dashboard_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> InsightsDashboardOut:
     node = s.dashboard_node(request.user, q.node)
     board = s.dashboard_figures(node, _period(q))
-    m = board.modules
     return InsightsDashboardOut(
         node_id=node.pk,
         node_name=node.name,
@@ -174,8 +208,16 @@ def dashboard_read(request: HttpRequest, q: Query[InsightsPeriodQuery]) -> Insig
             InsightsTrendOut(label=p.label, since=p.since, until=p.until, received=p.received, resolved=p.resolved)
             for p in board.trend
         ],
-        modules=InsightsModulesOut(**{n: getattr(m, n) for n in InsightsModulesOut.model_fields}),
+        modules=_modules(board.modules),
     )
+
+
+def _modules(m: ModuleFigures) -> InsightsModulesOut:
+    values = {n: getattr(m, n) for n in InsightsModulesOut.model_fields if n != "post_claims_by_category"}
+    by_category = [
+        InsightsPostCategoryOut(key=c.key, label=c.label, claims=c.claims) for c in m.post_claims_by_category
+    ]
+    return InsightsModulesOut(**values, post_claims_by_category=by_category)
 
 
 class InsightsWhistleUnitOut(Schema):

@@ -11,7 +11,16 @@ from django.utils.translation import gettext, gettext_noop
 
 from linli.core.errors import InvalidInput
 from linli.insights.models import RequestFact
-from linli.insights.modules import meetings_held, reported_services
+from linli.insights.modules import (
+    funds_granted,
+    joint_decisions_done,
+    meetings_held,
+    orders_resolved,
+    post_claims_in,
+    problems_listed,
+    problems_signed_off,
+    reported_services,
+)
 from linli.insights.periods import Period, period_bounds
 from linli.insights.selectors import FIGURE_LISTS, overdue_q
 from linli.places.models import Place
@@ -56,6 +65,12 @@ RECORD_LISTS = {
     "mediation_success": gettext_noop("调解成功"),
     "meetings_held": gettext_noop("召开的议事协商会议"),
     "reported_services": gettext_noop("在职党员报到服务"),
+    "joint_decisions_done": gettext_noop("联席会议落实的决定"),
+    "post_claims": gettext_noop("认领的服务岗位"),
+    "orders_resolved": gettext_noop("接单解决的诉求"),
+    "problems_listed": gettext_noop("列入居民问题清单的问题"),
+    "problems_signed_off": gettext_noop("责任销号的问题"),
+    "funds_granted": gettext_noop("拨入党建经费"),
 }
 
 
@@ -111,6 +126,35 @@ def records_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySe
     if kind == "reported_services":
         signups = Signup.objects.visible_to(user).filter(under).select_related("activity", "person")
         return reported_services(signups, start, end).order_by("-id")
+    return _outcomes_behind(user, node, period, kind)
+
+
+def _outcomes_behind(user: Any, node: Place, period: Period, kind: str) -> QuerySet[Any]:
+    """The records behind the 党建引领成效 figures, each through the scoped rows it hangs from (a decision through
+    its meeting, a claim through its post, a fund entry through its fund)."""
+    from linli.cobuilding.models import Fund, FundEntry
+    from linli.deliberation.models import Decision, Meeting
+    from linli.tickets.models import ProblemItem
+    from linli.volunteering.models import PostClaim, ServicePost
+
+    start, end = period_bounds(period)
+    under = Q(place_path__under=node.path)
+    if kind == "joint_decisions_done":
+        decisions = Decision.objects.filter(meeting__in=Meeting.objects.visible_to(user).filter(under))
+        return joint_decisions_done(decisions.select_related("meeting"), start=start, end=end).order_by("-id")
+    if kind == "post_claims":
+        claims = PostClaim.objects.filter(post__in=ServicePost.objects.visible_to(user).filter(under))
+        return post_claims_in(claims.select_related("post"), start=start, end=end).order_by("-id")
+    if kind == "orders_resolved":
+        tickets = Ticket.objects.visible_to(user).select_related("claimed_by__person")
+        return orders_resolved(tickets, path=node.path, start=start, end=end).order_by("-id")
+    if kind in ("problems_listed", "problems_signed_off"):
+        items = ProblemItem.objects.visible_to(user).filter(under)
+        chosen = problems_listed if kind == "problems_listed" else problems_signed_off
+        return chosen(items, start=start, end=end).order_by("-id")
+    if kind == "funds_granted":
+        entries = FundEntry.objects.filter(fund__in=Fund.objects.visible_to(user).filter(under))
+        return funds_granted(entries.select_related("fund"), period).order_by("-id")
     raise InvalidInput(gettext("未知的统计项"), field="kind")
 
 
@@ -131,7 +175,26 @@ def record_row(kind: str, obj: Any) -> RecordRow:
         )
     if kind == "meetings_held":
         return RecordRow(obj.starts_at, obj.title, obj.place_path, obj.get_kind_display())
+    if kind in OUTCOME_ROWS:
+        return OUTCOME_ROWS[kind](obj)
     return RecordRow(obj.closed_on, obj.title, obj.place_path, obj.get_outcome_display())
+
+
+def _claimant(ticket: Ticket) -> str:
+    person = getattr(ticket.claimed_by, "person", None)
+    return gettext("党员接单") if person is not None and person.is_party_member else gettext("非党员接单")
+
+
+OUTCOME_ROWS: dict[str, Any] = {
+    "joint_decisions_done": lambda d: RecordRow(d.done_at, d.text[:80], d.meeting.place_path, d.meeting.title),
+    "post_claims": lambda c: RecordRow(c.claimed_at, c.post.title, c.post.place_path, c.post.get_category_display()),
+    "orders_resolved": lambda t: RecordRow(t.resolved_at, f"{t.number} {t.title}", t.place_path, _claimant(t)),
+    "problems_listed": lambda p: RecordRow(p.created_at, p.title, p.place_path, p.get_status_display()),
+    "problems_signed_off": lambda p: RecordRow(p.signed_off_at, p.title, p.place_path, p.sign_off_note[:40]),
+    "funds_granted": lambda e: RecordRow(
+        e.on_date, f"{e.fund.name} · {e.get_kind_display()}", e.fund.place_path, gettext("%(n)s元") % {"n": e.amount}
+    ),
+}
 
 
 def place_names(paths: list[str]) -> dict[str, str]:

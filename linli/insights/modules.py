@@ -1,21 +1,31 @@
 """The dashboard's figures from the other modules (visits, volunteering, wishes, mediation, meetings, the party
-organisation and the service forces), each an indexed aggregate over the node's subtree; definitions in
-docs/metrics.md. The request figures come from the rollups (``selectors``); these come from their own tables."""
+organisation, the service forces and the outcomes of party-building-led work), each an indexed aggregate over the
+node's subtree; definitions in docs/metrics.md. The request figures come from the rollups (``selectors``); these
+come from their own tables."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from linli.core.counting import count_together
 from linli.insights.periods import Period, period_bounds
 from linli.orgs.models import PartyOrg, PartyOrgKind
 from linli.places.models import Household, Place, PlaceKind
 from linli.tickets.models import SATISFIED_RATINGS
+
+
+@dataclass(frozen=True)
+class CategoryClaims:
+    """Service post claims of one post category (认领岗位, by 岗位类别)."""
+
+    key: str
+    label: str
+    claims: int
 
 
 @dataclass
@@ -54,6 +64,35 @@ class ModuleFigures:
     reported_members: int = 0
     reported_services: int = 0
     reported_hours: float = 0.0
+    # 党建引领成效, in the period (seed 002): decisions of 联席会议 carried out (共同推动解决…难题1800多个), service
+    # posts claimed and their categories (认领…10类4万多个服务岗位), order-board requests resolved, all claimants and
+    # party members (帮助解决…“急难愁盼”问题3500多件), the 居民问题清单 (建立…980多个) listed and signed off, and
+    # the money granted to branch and station funds (整合各级各类资金2000多万元), in 分.
+    joint_decisions_done: int = 0
+    post_claims: int = 0
+    post_claims_by_category: list[CategoryClaims] = field(default_factory=list)
+    orders_resolved: int = 0
+    orders_resolved_by_members: int = 0
+    problems_listed: int = 0
+    problems_signed_off: int = 0
+    funds_granted_fen: int = 0
+    # Party members now (seed 004: 174名党员; 002: 动员81名离退休党员), filed branch secretaries now on the community
+    # 两委 (002: 70名…进入社区班子), and 两优一先 in the years the period touches (002: 10名小区党支部书记获…表彰).
+    party_members: int = 0
+    retired_party_members: int = 0
+    secretaries_in_committee: int = 0
+    recognitions: int = 0
+    secretaries_recognised: int = 0
+
+    @property
+    def visits_and_meetings(self) -> int:
+        """党群家访、议事协商等活动 (seed 000: 1685次): visits plus deliberation meetings held."""
+        return self.visits + self.meetings_held
+
+    @property
+    def post_categories(self) -> int:
+        """岗位类别: the categories with at least one claim in the period."""
+        return len(self.post_claims_by_category)
 
     @property
     def visit_coverage(self) -> float | None:
@@ -125,16 +164,157 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
         status__in=[ActivityStatus.DRAFT, ActivityStatus.CANCELLED]
     )
     under = Q(place_path__under=node.path)
-    counted = count_together(  # five indexed counts of their own tables, one round trip
+    counted = count_together(  # indexed counts of their own tables, one round trip
         households=Household.objects.filter(under),
         activities=activities,
         teams=Team.objects.filter(under),
         stations=Station.objects.filter(under),
         reported=reported_members().filter(under),
+        **outcome_counts(node, period),
     )
     m.households, m.activities = counted["households"], counted["activities"]
     m.volunteer_teams, m.stations, m.reported_members = counted["teams"], counted["stations"], counted["reported"]
+    for name in OUTCOME_COUNTS:
+        setattr(m, name, counted[name])
+    claims_and_funds(node, period, m)
     return m
+
+
+# 党建引领成效 and the party membership: counted with the households (``count_together``), one scalar subquery each.
+OUTCOME_COUNTS = (
+    "joint_decisions_done",
+    "orders_resolved",
+    "orders_resolved_by_members",
+    "problems_listed",
+    "problems_signed_off",
+    "party_members",
+    "retired_party_members",
+    "secretaries_in_committee",
+    "recognitions",
+    "secretaries_recognised",
+)
+
+
+def outcome_counts(node: Place, period: Period) -> dict[str, QuerySet[Any]]:
+    """The querysets behind ``OUTCOME_COUNTS`` for the node and period (definitions in docs/metrics.md)."""
+    from django.utils import timezone
+
+    from linli.deliberation.models import Decision
+    from linli.partylife.models import Employment, Recognition, SecretaryRecord
+    from linli.partylife.selectors import current_memberships
+    from linli.people.models import Person
+    from linli.tickets.models import ProblemItem, Ticket
+
+    start, end = period_bounds(period)
+    path = node.path
+    today = timezone.localdate()
+    orders = orders_resolved(Ticket.objects.all(), path=path, start=start, end=end)
+    problems = ProblemItem.objects.filter(place_path__under=path)
+    members = current_memberships().filter(branch__place_path__under=path)
+    secretaries = SecretaryRecord.objects.filter(branch__place_path__under=path)
+    recognitions = recognitions_in(Recognition.objects.filter(org__place_path__under=path), period)
+    return {
+        "joint_decisions_done": joint_decisions_done(
+            Decision.objects.filter(meeting__place_path__under=path), start=start, end=end
+        ),
+        "orders_resolved": orders,
+        "orders_resolved_by_members": orders.filter(claimed_by__person__is_party_member=True),
+        "problems_listed": problems_listed(problems, start=start, end=end),
+        "problems_signed_off": problems_signed_off(problems, start=start, end=end),
+        "party_members": members,
+        "retired_party_members": members.filter(employment=Employment.RETIRED),
+        "secretaries_in_committee": Person.objects.filter(
+            pk__in=secretaries.filter(in_community_committee=True, term_start__lte=today, term_end__gte=today).values(
+                "person_id"
+            )
+        ),
+        "recognitions": recognitions,
+        "secretaries_recognised": Person.objects.filter(
+            pk__in=recognitions.filter(person__isnull=False).values("person_id")
+        ).filter(pk__in=secretaries.values("person_id")),
+    }
+
+
+def joint_decisions_done(decisions: QuerySet[Any], *, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """联席会议解决难题: decisions of 联席会议 carried out (已落实, ``done_at``) in [start, end). The dashboard's figure
+    and the list behind it both use this."""
+    from linli.deliberation.models import DecisionStatus, MeetingKind
+
+    return decisions.filter(
+        meeting__kind=MeetingKind.JOINT, status=DecisionStatus.DONE, done_at__gte=start, done_at__lt=end
+    )
+
+
+def orders_resolved(tickets: QuerySet[Any], *, path: str, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """接单解决: requests under ``path`` whose latest ``resolve``/``reopen`` event is a ``resolve`` in [start, end)
+    (resolved in the period and not reopened since) and that were held by their claimant from the order board when
+    resolved (``claimed_by``, set by ``claim`` and cleared by any hand-over to a unit; after the last resolve only
+    rate, appeal and close can follow, which leave it). Driven by the events' ``(place_path, action, at)`` index."""
+    from linli.tickets.models import TicketEvent
+
+    later = TicketEvent.objects.filter(
+        ticket_id=OuterRef("ticket_id"), action__in=("resolve", "reopen"), at__gt=OuterRef("at")
+    )
+    resolves = TicketEvent.objects.filter(place_path__under=path, action="resolve", at__gte=start, at__lt=end).filter(
+        ~Exists(later)
+    )
+    return tickets.filter(pk__in=resolves.values("ticket_id"), claimed_by__isnull=False)
+
+
+def problems_listed(items: QuerySet[Any], *, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """居民问题清单: items put on a community's problem list (``created_at``) in [start, end)."""
+    return items.filter(created_at__gte=start, created_at__lt=end)
+
+
+def problems_signed_off(items: QuerySet[Any], *, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """责任销号: items signed off (``signed_off_at``) in [start, end)."""
+    from linli.tickets.models import ProblemStatus
+
+    return items.filter(status=ProblemStatus.SIGNED_OFF, signed_off_at__gte=start, signed_off_at__lt=end)
+
+
+def recognitions_in(recognitions: QuerySet[Any], period: Period) -> QuerySet[Any]:
+    """两优一先 of the years the period touches: a recognition is dated by its year only."""
+    return recognitions.filter(year__gte=period.since.year, year__lte=period.until.year)
+
+
+def post_claims_in(claims: QuerySet[Any], *, start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
+    """认领岗位: claims made (``claimed_at``, when the member claimed the post) in [start, end), whatever the post's
+    own dates."""
+    return claims.filter(claimed_at__gte=start, claimed_at__lt=end)
+
+
+def funds_granted(entries: QuerySet[Any], period: Period) -> QuerySet[Any]:
+    """整合资金: grant entries (启动经费, 年度工作经费, 其他拨款) dated (``on_date``) in the period."""
+    from linli.cobuilding.models import GRANT_KINDS
+
+    return entries.filter(kind__in=sorted(GRANT_KINDS), on_date__gte=period.since, on_date__lte=period.until)
+
+
+def claims_and_funds(node: Place, period: Period, m: ModuleFigures) -> None:
+    """Service post claims in the period by post category (one grouped count; total and categories add up from
+    it), and the money granted to the funds under the node (one sum)."""
+    from linli.cobuilding.models import FundEntry
+    from linli.volunteering.models import PostCategory, PostClaim
+
+    start, end = period_bounds(period)
+    rows = (
+        post_claims_in(PostClaim.objects.filter(post__place_path__under=node.path), start=start, end=end)
+        .values("post__category")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    by_key = {row["post__category"]: row["n"] for row in rows}
+    order = {key: i for i, key in enumerate(PostCategory.values)}
+    m.post_claims_by_category = [
+        CategoryClaims(key, str(PostCategory(key).label) if key in order else key, n)
+        for key, n in sorted(by_key.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
+        if n
+    ]
+    m.post_claims = sum(by_key.values())
+    granted = funds_granted(FundEntry.objects.filter(fund__place_path__under=node.path), period)
+    total = granted.aggregate(total=Sum("amount"))["total"]
+    m.funds_granted_fen = int(total * 100) if total is not None else 0
 
 
 def service_forces(node: Place, start: dt.datetime, end: dt.datetime, m: ModuleFigures) -> None:

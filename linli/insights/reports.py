@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
+from linli.grants.money import wan
 from linli.insights import selectors as s
 from linli.places.models import Place
 
@@ -100,6 +101,21 @@ def figures_dict(board: s.Dashboard) -> dict[str, Any]:
         "reported_members": m.reported_members,
         "reported_services": m.reported_services,
         "reported_hours": m.reported_hours,
+        "visits_and_meetings": m.visits_and_meetings,
+        "joint_decisions_done": m.joint_decisions_done,
+        "post_claims": m.post_claims,
+        "post_categories": m.post_categories,
+        "post_claims_by_category": {c.key: c.claims for c in m.post_claims_by_category},
+        "orders_resolved": m.orders_resolved,
+        "orders_resolved_by_members": m.orders_resolved_by_members,
+        "problems_listed": m.problems_listed,
+        "problems_signed_off": m.problems_signed_off,
+        "funds_granted_fen": m.funds_granted_fen,
+        "party_members": m.party_members,
+        "retired_party_members": m.retired_party_members,
+        "secretaries_in_committee": m.secretaries_in_committee,
+        "recognitions": m.recognitions,
+        "secretaries_recognised": m.secretaries_recognised,
     }
 
 
@@ -110,6 +126,8 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
     sentences = [
         f"截至报告生成时,{node.name}共有小区{m.compounds}个,其中{m.compounds_with_party_org}个建有小区党组织"
         f"(小区党组织覆盖率{pct(m.party_org_coverage)});建成党小组{m.party_groups}个、党员中心户{m.center_households}户。",
+        f"截至报告生成时,辖区党支部有党员{m.party_members}名,其中离退休党员{m.retired_party_members}名;"
+        f"{m.secretaries_in_committee}名小区党支部书记进入社区“两委”。",
         f"{span},{node.name}共受理群众诉求{t.received}件,其中有效诉求{t.valid}件;"
         f"响应率{pct(t.response_rate)},解决率{pct(t.resolution_rate)},满意率{pct(t.satisfaction_rate)}。",
         f"解决问题{t.resolved}个,按时办结率{pct(t.on_time_rate)};"
@@ -121,7 +139,13 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
         f"(覆盖率{pct(m.visit_coverage)});开展志愿服务活动{m.activities}场,志愿服务时长{m.volunteer_hours:g}小时。",
         f"收集微心愿{m.wishes_collected}个,实现{m.wishes_fulfilled}个,心愿人满意度{pct(m.wish_satisfaction_rate)};"
         f"调解矛盾纠纷结案{m.mediation_closed}件,调解成功{m.mediation_success}件,调解成功率{pct(m.mediation_success_rate)}。",
-        f"召开议事协商会议{m.meetings_held}次,其中恳谈会{m.heart_to_heart_meetings}次、联席会议{m.joint_meetings}次。",
+        f"召开议事协商会议{m.meetings_held}次,其中恳谈会{m.heart_to_heart_meetings}次、联席会议{m.joint_meetings}次;"
+        f"累计开展党群家访、议事协商等活动{m.visits_and_meetings}次。",
+        f"联席会议推动解决难题{m.joint_decisions_done}个;认领服务岗位{m.post_claims}个(涉及{m.post_categories}类岗位);"
+        f"从接单大厅接单解决群众诉求{m.orders_resolved}件,其中党员接单解决{m.orders_resolved_by_members}件;"
+        f"建立居民问题清单{m.problems_listed}个,责任销号{m.problems_signed_off}个;"
+        f"整合党建经费{wan(m.funds_granted_fen)}万元;获“两优一先”表彰{m.recognitions}项,"
+        f"其中小区党支部书记{m.secretaries_recognised}名。",
         f"现有志愿服务队{m.volunteer_teams}支、红色驿站(微岗亭){m.stations}个,社会组织{m.social_organisations}个、"
         f"共建单位{m.partner_units}家;在职党员到社区报到{m.reported_members}名,期内报到服务{m.reported_services}人次、"
         f"{m.reported_hours:g}小时。",
@@ -176,7 +200,26 @@ def build_content(node: Place, period: s.Period, title: str) -> ReportContent:
                 ["报到在职党员(名)", m.reported_members],
                 ["在职党员报到服务(人次)", m.reported_services],
                 ["在职党员报到服务时长(小时)", f"{m.reported_hours:g}"],
+                ["党员(名)", m.party_members],
+                ["离退休党员(名)", m.retired_party_members],
+                ["进入社区“两委”的小区党支部书记(名)", m.secretaries_in_committee],
+                ["党群家访、议事协商等活动(次)", m.visits_and_meetings],
+                ["联席会议推动解决难题(个)", m.joint_decisions_done],
+                ["认领服务岗位(个)", m.post_claims],
+                ["认领岗位类别(类)", m.post_categories],
+                ["接单解决诉求(件)", m.orders_resolved],
+                ["党员接单解决诉求(件)", m.orders_resolved_by_members],
+                ["建立居民问题清单(个)", m.problems_listed],
+                ["问题清单责任销号(个)", m.problems_signed_off],
+                ["整合党建经费(万元)", wan(m.funds_granted_fen)],
+                ["“两优一先”表彰(项)", m.recognitions],
+                ["获表彰的小区党支部书记(名)", m.secretaries_recognised],
             ],
+        ),
+        Table(
+            "服务岗位认领(按类别)",
+            ["岗位类别", "认领(个)"],
+            [[c.label, c.claims] for c in m.post_claims_by_category],
         ),
         Table(
             "下级单位",

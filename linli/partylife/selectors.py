@@ -143,6 +143,12 @@ class BranchFigures:
         return [(str(MeetingKind(k).label), self.held.get(k, 0), self.required.get(k, 0)) for k in kinds]
 
 
+def current_memberships() -> Any:
+    """The members a branch has now: memberships not ended (no ``left_on``; a person has at most one). The branch
+    figures count them per branch and the dashboards under a node (``insights.modules``: 党员)."""
+    return Membership.objects.filter(left_on__isnull=True)
+
+
 def visible_branches(user: Any) -> Any:
     """Every branch the user sees, dissolved (已撤销) ones included: their history stays readable."""
     return visible_party_orgs(user).filter(kind=PartyOrgKind.BRANCH).order_by("path")
@@ -199,7 +205,8 @@ def branch_figures(branches: list[PartyOrg], start: dt.date, end: dt.date) -> li
         f = figs[row["meeting__branch_id"]]
         f.attendance_rows, f.present = row["total"], row["present"]
     members = (
-        Membership.objects.filter(branch_id__in=ids, left_on__isnull=True)
+        current_memberships()
+        .filter(branch_id__in=ids)
         .values("branch_id")
         .annotate(n=Count("pk"), in_service=Count("pk", filter=Q(employment=Employment.IN_SERVICE)))
         .order_by()
