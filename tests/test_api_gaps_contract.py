@@ -40,6 +40,8 @@ OPERATIONS = [
     "volunteering_stations_create",
     "volunteering_stations_read",
     "volunteering_stations_shift_add",
+    "volunteering_stations_update",
+    "volunteering_stations_figures",
     "volunteering_teams_list",
     "volunteering_teams_create",
     "volunteering_posts_create",

@@ -2,7 +2,7 @@
 duty shifts, teams, the volunteer profile, a person's record for staff, leaderboards.
 
 Mounted under /api/v1/volunteering by ``linli.volunteering.api``; every write is the service the
-page calls (``points.redemption_*``, ``services.registration_*``, ``services.station_create``,
+page calls (``points.redemption_*``, ``services.registration_*``, ``services.station_create`` and ``_update``,
 ``services.duty_add``, ``services.team_create``, ``services.profile_save``).
 """
 
@@ -31,6 +31,7 @@ from linli.volunteering.models import (
     RedemptionStatus,
     RegistrationStatus,
     Station,
+    StationKind,
     Team,
     TeamKind,
     VolunteerProfile,
@@ -43,6 +44,7 @@ from linli.volunteering.selectors import (
     person_for_staff,
     person_summary,
     registration_for_report,
+    station_kind_figures,
     visible_redemptions,
     visible_registrations,
     visible_stations,
@@ -243,21 +245,42 @@ def registrations_report(request: HttpRequest, registration_id: int) -> Registra
 # ----------------------------------------------------------------------------- stations
 
 
+KIND_HELP = "驿站类型: " + ", ".join(f"{k.value} ({k.label})" for k in StationKind)
+
+
 class StationIn(Schema):
     place_id: int
     name: str = Field(..., description="1–100 characters")
     functions: list[str] = Field(..., description="one or more of: " + "、".join(svc.STATION_FUNCTIONS))
     opening_hours: str = Field("", description="at most 100 characters")
     address: str = Field("", description="at most 200 characters")
+    kind: str = Field(StationKind.RED_STATION, description=KIND_HELP)
+    team_id: int | None = Field(
+        None, description="the volunteer team that staffs it (required for mobile_post): one you see, at, above or "
+        "under the place",
+    )  # fmt: skip
+
+
+class StationUpdateIn(Schema):
+    kind: str | None = Field(None, description=KIND_HELP + "; omitted: unchanged")
+    name: str | None = Field(None, description="1–100 characters; omitted: unchanged")
+    functions: list[str] | None = Field(None, description="one or more of the list; omitted: unchanged")
+    opening_hours: str | None = Field(None, description="at most 100 characters; omitted: unchanged")
+    address: str | None = Field(None, description="at most 200 characters; omitted: unchanged")
+    team_id: int | None = Field(None, description="a team (see create); 0 removes it (not for mobile_post)")
 
 
 class StationOut(Schema):
     id: int
     place_id: int
+    kind: str
+    kind_label: str
     name: str
     address: str
     functions: list[str]
     opening_hours: str
+    team_id: int | None
+    team_name: str | None
 
 
 class StationListOut(Schema):
@@ -265,10 +288,27 @@ class StationListOut(Schema):
     next: str | None
 
 
+class StationFilter(PageQuery):
+    kind: str | None = Field(None, description=KIND_HELP)
+
+
+class StationKindRowOut(Schema):
+    kind: str
+    label: str
+    stations: int
+    with_team: int = Field(description="of them, those a volunteer team staffs")
+
+
+class StationKindFiguresOut(Schema):
+    rows: list[StationKindRowOut]
+    stations: int
+
+
 def station_out(s: Station) -> StationOut:
     return StationOut(
-        id=s.pk, place_id=s.place_id, name=s.name, address=s.address, functions=list(s.functions),
-        opening_hours=s.opening_hours,
+        id=s.pk, place_id=s.place_id, kind=s.kind, kind_label=str(s.get_kind_display()), name=s.name,
+        address=s.address, functions=list(s.functions), opening_hours=s.opening_hours, team_id=s.team_id,
+        team_name=s.team.name if s.team_id else None,
     )  # fmt: skip
 
 
@@ -276,18 +316,35 @@ def station_out(s: Station) -> StationOut:
     "/stations",
     response={200: StationListOut, 422: ErrorOut},
     operation_id="volunteering_stations_list",
-    summary="红色驿站 / 微岗亭 near the caller (and, for staff, under their nodes)",
+    summary="红色驿站 / 微岗亭 near the caller (and, for staff, under their nodes); filter by kind",
 )
-def stations_list(request: HttpRequest, page: Query[PageQuery]) -> StationListOut:
-    result = keyset_page(visible_stations(request.user), key="id", cursor=page.cursor, limit=page.limit)
+def stations_list(request: HttpRequest, filters: Query[StationFilter]) -> StationListOut:
+    qs = visible_stations(request.user).select_related("team")
+    if filters.kind:
+        qs = qs.filter(kind=svc.station_kind(filters.kind))
+    result = keyset_page(qs, key="id", cursor=filters.cursor, limit=filters.limit)
     return StationListOut(items=[station_out(s) for s in result.items], next=result.next)
+
+
+@router.get(
+    "/stations/figures",
+    response={200: StationKindFiguresOut},
+    operation_id="volunteering_stations_figures",
+    summary="Stations by 驿站类型 (红色驿站, 固定微岗亭, 流动微岗亭) over the stations the caller sees",
+)
+def stations_figures(request: HttpRequest) -> StationKindFiguresOut:
+    rows = station_kind_figures(visible_stations(request.user))
+    return StationKindFiguresOut(
+        rows=[StationKindRowOut(kind=r.kind, label=r.label, stations=r.stations, with_team=r.with_team) for r in rows],
+        stations=sum(r.stations for r in rows),
+    )
 
 
 @router.post(
     "/stations",
     response={201: StationOut, **ERRORS},
     operation_id="volunteering_stations_create",
-    summary="Register a service station at a node the caller manages",
+    summary="Register a 红色驿站 or 微岗亭 at a node the caller manages (a mobile post names its team)",
 )
 def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationOut]:
     station = svc.station_create(
@@ -297,8 +354,30 @@ def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationO
         functions=payload.functions,
         opening_hours=payload.opening_hours,
         address=payload.address,
+        kind=payload.kind,
+        team_id=payload.team_id,
     )
     return Status(201, station_out(station))
+
+
+@router.patch(
+    "/stations/{station_id}",
+    response={200: StationOut, **ERRORS},
+    operation_id="volunteering_stations_update",
+    summary="Change a station's kind, name, functions, hours, address or team (staff who manage its node); audited",
+)
+def stations_update(request: HttpRequest, station_id: int, payload: StationUpdateIn) -> StationOut:
+    station = svc.station_update(
+        actor=request.user,
+        station_id=station_id,
+        kind=payload.kind,
+        name=payload.name,
+        functions=payload.functions,
+        opening_hours=payload.opening_hours,
+        address=payload.address,
+        team_id=payload.team_id,
+    )
+    return station_out(station)
 
 
 class ShiftIn(Schema):
@@ -338,7 +417,7 @@ def shift_out(x: DutyShift) -> ShiftOut:
 def stations_read(request: HttpRequest, station_id: int) -> StationDetailOut:
     from django.utils import timezone
 
-    station = get_or_not_found(visible_stations(request.user), station_id)
+    station = get_or_not_found(visible_stations(request.user).select_related("team"), station_id)
     shifts = station.shifts.filter(day__gte=timezone.localdate()).select_related("person")[:100]
     return StationDetailOut(
         **station_out(station).dict(),

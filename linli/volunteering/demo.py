@@ -1,6 +1,7 @@
 """Plausible volunteering records for an already-built demo street: teams, profiles, service posts,
-stations with a roster, past activities with confirmed hours and points, rewards and redemptions,
-and a year of micro-wishes (about 85% fulfilled, like 1803 of 2132 in the seeds)."""
+stations (per community a 红色驿站 with a roster, a fixed and a mobile 微岗亭), past activities with confirmed hours
+and points, rewards and redemptions, and a year of micro-wishes (about 85% fulfilled, like 1803 of 2132 in the
+seeds)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from linli.volunteering.models import (
     Signup,
     SignupStatus,
     Station,
+    StationKind,
     Team,
     TeamCovenant,
     TeamKind,
@@ -116,6 +118,7 @@ def build_demo_volunteering(rng: random.Random) -> None:
                 start_time=dt.time(9),
                 end_time=dt.time(12),
             )
+        _posts(community, teams)
         for cost_name, cost in REWARDS:
             Reward.objects.create(place=community, place_path=community.path, name=cost_name, cost=cost,
                                   stock=rng.randint(5, 30))  # fmt: skip
@@ -123,6 +126,24 @@ def build_demo_volunteering(rng: random.Random) -> None:
         _wishes(rng, community, people, volunteers, now)
         _covenants(community, teams, now.date())
         _reporting(community, volunteers, now)
+
+
+def _posts(community: Place, teams: list[Team]) -> None:
+    """Seed 001's 微岗亭: a fixed one in the first compound's gatehouse, and a 红袖章 round the first team walks as
+    a 流动微岗亭. No random draws: the other demo data stay as they were."""
+    compound = Place.objects.filter(path__startswith=community.path, kind=PlaceKind.COMPOUND).order_by("path").first()
+    if compound is not None:
+        Station.objects.create(
+            place=compound, place_path=compound.path, kind=StationKind.FIXED_POST,
+            name=f"{compound.name}门卫室微岗亭", address=f"{compound.name}南门门卫室",
+            functions=["信息收集", "政策宣传", "诉求受理", "治安服务"], opening_hours="07:00-21:00",
+        )  # fmt: skip
+    if teams:
+        Station.objects.create(
+            place=community, place_path=community.path, kind=StationKind.MOBILE_POST, team=teams[0],
+            name=f"{community.name}红袖章流动微岗亭", address="里巷沿线",
+            functions=["治安服务", "纠纷调解", "政策宣传"], opening_hours="每日 09:00-11:00、19:00-21:00",
+        )  # fmt: skip
 
 
 def _covenants(community: Place, teams: list[Team], today: dt.date) -> None:

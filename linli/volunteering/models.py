@@ -516,18 +516,39 @@ class Wish(ScopedModel):
         return Q(wisher_id=user.person_id) | Q(claimed_by_id=user.person_id) | Q(submitted_by=user)
 
 
+class StationKind(models.TextChoices):
+    """驿站类型: seed 002's 近邻红色驿站 (premises with functions and a rota), seed 001's 微岗亭 set up in a
+    报刊亭, 门卫室, 传达室 or 党员商铺 (固定), and the 里巷“小喇叭”、红袖章志愿者 who go round as 流动微岗亭."""
+
+    RED_STATION = "red_station", _("红色驿站")
+    FIXED_POST = "fixed_post", _("固定微岗亭")
+    MOBILE_POST = "mobile_post", _("流动微岗亭")
+
+
 class Station(ScopedModel):
-    """红色驿站 / 微岗亭: a place with functions, opening hours and a duty roster."""
+    """红色驿站 / 微岗亭: a place with functions, opening hours and a duty roster. A 流动微岗亭 has no premises of its
+    own: it is the volunteer team that goes round (``team``, required for that kind); the others may name one.
+    Stations that existed before kinds were recorded are 红色驿站 (the only kind there was)."""
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=StationKind.choices, default=StationKind.RED_STATION)
     name = models.CharField(max_length=100)
     address = models.CharField(max_length=200, blank=True)
     functions = models.JSONField(default=list)
     opening_hours = models.CharField(max_length=100, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="stations")
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=StationKind.values), name="station_kind_known"),
+            models.CheckConstraint(
+                condition=~Q(kind=StationKind.MOBILE_POST) | Q(team__isnull=False), name="mobile_post_has_team"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -28,6 +28,7 @@ from linli.volunteering.models import (
     RegistrationStatus,
     ServicePost,
     Station,
+    StationKind,
     Team,
     TeamKind,
     TeamMember,
@@ -35,7 +36,10 @@ from linli.volunteering.models import (
     WorkplaceRegistration,
 )
 
-STATION_FUNCTIONS = ("议事", "养老", "托幼", "阅读", "健身", "医疗", "法律", "休息")
+# A 微岗亭's work (seed 001: 兼具信息收集、政策宣传、诉求受理、治安服务、纠纷调解等功能); any station may offer it.
+POST_FUNCTIONS = ("信息收集", "政策宣传", "诉求受理", "治安服务", "纠纷调解")
+# Seed 002's 近邻红色驿站 (配备党员教育、居家养老、议事、托幼、阅读、健身等功能) and the rest; stored as these words.
+STATION_FUNCTIONS = ("议事", "养老", "托幼", "阅读", "健身", "医疗", "法律", "休息", "党员教育", *POST_FUNCTIONS)
 
 
 def _person(actor: Any, person_id: Any) -> Person:
@@ -253,25 +257,120 @@ def post_claim(*, actor: Any, post_id: int) -> PostClaim:
     return PostClaim.objects.create(post=post, person=person)
 
 
+def station_kind(value: Any) -> str:
+    """A 驿站类型 from the list, or a Chinese refusal naming the field."""
+    if value not in StationKind.values:
+        raise InvalidInput(gettext("驿站类型无效,请从列表中选择"), field="kind")
+    return str(value)
+
+
+def _station_functions(functions: Any) -> list[str]:
+    chosen = [functions] if isinstance(functions, str) else list(functions or [])
+    if not chosen or any(f not in STATION_FUNCTIONS for f in chosen):
+        raise InvalidInput(gettext("请从列表中选择驿站功能"), field="functions")
+    return list(dict.fromkeys(chosen))
+
+
+def _station_team(actor: Any, team_id: int | None, place_path: str) -> Team | None:
+    """The team that staffs a station: one the actor sees (manages, or belongs to) anchored at the station's place,
+    above it or under it — never another community's."""
+    if not team_id:
+        return None
+    team = Team.objects.visible_to(actor).filter(pk=team_id).first()
+    if team is None:
+        raise InvalidInput(gettext("请选择您管辖范围内的志愿队伍"), field="team_id")
+    if not (place_path.startswith(team.place_path) or team.place_path.startswith(place_path)):
+        raise InvalidInput(gettext("该队伍不在驿站所在地或其上下级,不能负责此驿站"), field="team_id")
+    return team
+
+
+def _require_team_for_mobile_post(kind: str, team: Team | None) -> None:
+    # A mobile post has no premises: the team going round is what a resident and the rota can find.
+    if kind == StationKind.MOBILE_POST and team is None:
+        raise InvalidInput(gettext("流动微岗亭须指定负责的志愿队伍"), field="team_id")
+
+
 @transaction.atomic
 def station_create(
-    *, actor: Any, place_id: int, name: str, functions: list[str], opening_hours: str = "", address: str = ""
+    *,
+    actor: Any,
+    place_id: int,
+    name: str,
+    functions: list[str],
+    opening_hours: str = "",
+    address: str = "",
+    kind: str = StationKind.RED_STATION,
+    team_id: int | None = None,
 ) -> Station:
+    """Register a 红色驿站, 固定微岗亭 or 流动微岗亭 at a node the actor manages. A mobile post names its team."""
     place = staff_place(actor, place_id)
-    unknown = [f for f in functions if f not in STATION_FUNCTIONS]
-    if unknown or not functions:
-        raise InvalidInput(gettext("请从列表中选择驿站功能"), field="functions")
+    kind_value = station_kind(kind)
+    chosen = _station_functions(functions)
+    team = _station_team(actor, team_id, place.path)
+    _require_team_for_mobile_post(kind_value, team)
     station = Station.objects.create(
         place=place,
         place_path=place.path,
+        kind=kind_value,
         name=clean_text(name, field="name", label=gettext("驿站名称"), max_length=100),
-        functions=list(dict.fromkeys(functions)),
+        functions=chosen,
         opening_hours=clean_text(
             opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
         ),
         address=clean_text(address, field="address", label=gettext("地址"), max_length=200, required=False),
+        team=team,
     )
-    audit_record(action="station.create", actor=actor, target=station)
+    audit_record(action="station.create", actor=actor, target=station, kind=station.kind, team=station.team_id)
+    return station
+
+
+@transaction.atomic
+def station_update(
+    *,
+    actor: Any,
+    station_id: int,
+    kind: str | None = None,
+    name: str | None = None,
+    functions: list[str] | None = None,
+    opening_hours: str | None = None,
+    address: str | None = None,
+    team_id: int | None = None,
+) -> Station:
+    """Change a station's kind, name, functions, hours, address or team; ``None`` leaves a field as it is,
+    ``team_id=0`` removes the team (refused for a 流动微岗亭). Staff who manage its node only. Audited with the
+    names of the fields that changed; saving it unchanged records nothing."""
+    station = get_or_not_found(
+        Station.objects.select_for_update().filter(pk__in=Station.objects.visible_to(actor).values("pk")), station_id
+    )
+    require_staff(actor, station.place_path, "manage")
+    changes: dict[str, Any] = {}
+    if kind is not None:
+        changes["kind"] = station_kind(kind)
+    if name is not None:
+        changes["name"] = clean_text(name, field="name", label=gettext("驿站名称"), max_length=100)
+    if functions is not None:
+        changes["functions"] = _station_functions(functions)
+    if opening_hours is not None:
+        changes["opening_hours"] = clean_text(
+            opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
+        )
+    if address is not None:
+        changes["address"] = clean_text(address, field="address", label=gettext("地址"), max_length=200, required=False)
+    team: Team | None = station.team
+    if team_id is not None and team_id != station.team_id:  # the team it has stays, whoever may pick it
+        team = _station_team(actor, team_id, station.place_path)
+        changes["team_id"] = team.pk if team else None
+    _require_team_for_mobile_post(changes.get("kind", station.kind), team)
+    changed = sorted(f for f, v in changes.items() if getattr(station, f) != v)
+    if not changed:
+        return station
+    for field in changed:
+        setattr(station, field, changes[field])
+    fields = [f.removesuffix("_id") for f in changed]
+    station.save(update_fields=fields)
+    audit_record(
+        action="station.update", actor=actor, target=station, fields=fields, kind=station.kind, team=station.team_id
+    )
     return station
 
 

@@ -52,4 +52,5 @@ urlpatterns = [
     path("posts/<int:post_id>/claim/", vo.post_claim, name="post_claim"),
     path("stations/", vo.stations, name="stations"),
     path("stations/<int:station_id>/", vo.station_detail, name="station"),
+    path("stations/<int:station_id>/edit/", vo.station_edit, name="station_edit"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,8 @@ from linli.volunteering.models import (
     PostClaim,
     RegistrationStatus,
     Signup,
+    StationKind,
+    Team,
     TeamKind,
     VolunteerProfile,
     WorkplaceRegistration,
@@ -32,6 +35,8 @@ from linli.volunteering.models import (
 from linli.volunteering.selectors import (
     person_summary,
     registration_for_report,
+    station_kind_figures,
+    station_kind_filter,
     visible_posts,
     visible_stations,
     visible_teams,
@@ -232,32 +237,60 @@ def post_claim(request: HttpRequest, post_id: int) -> HttpResponse:
     )
 
 
+def _station_form(p: Any) -> dict[str, Any]:
+    """The station form's fields as the services take them (a blank team: none)."""
+    team = p.get("team_id", "").strip()
+    team_id = parse_id(team) if team else 0
+    if team_id is None:
+        raise InvalidInput(_("请选择志愿队伍"), field="team_id")
+    return {
+        "kind": p.get("kind", StationKind.RED_STATION),
+        "name": p.get("name", ""),
+        "functions": p.getlist("functions"),
+        "opening_hours": p.get("opening_hours", ""),
+        "address": p.get("address", ""),
+        "team_id": team_id,
+    }
+
+
+def _station_teams(user: Any) -> list[Team]:
+    """The teams a station form offers: those the user manages or belongs to (the service checks the place)."""
+    return list(Team.objects.visible_to(user).select_related("place").order_by("place_path", "name")[:300])
+
+
+def _with_current_team(teams: list[Team], current: Team | None) -> list[Team]:
+    # A team the editor could not pick (a street's, named by street staff) stays selectable, so saving keeps it.
+    return teams if current is None or current in teams else [current, *teams]
+
+
 @login_required
 def stations(request: HttpRequest) -> HttpResponse:
+    """红色驿站 and 微岗亭 near the user (and, for staff, under their nodes): counts by kind, a kind filter, and the
+    form that registers one."""
     if request.method == "POST":
         p = request.POST
-        return run(
-            request,
-            lambda: svc.station_create(
-                actor=request.user,
-                place_id=p.get("place_id"),  # type: ignore[arg-type]
-                name=p.get("name", ""),
-                functions=p.getlist("functions"),
-                opening_hours=p.get("opening_hours", ""),
-                address=p.get("address", ""),
-            ),
-            ok=_("驿站已登记"),
-            back=reverse("volunteering:stations"),
-        )
+
+        def create() -> None:
+            svc.station_create(actor=request.user, place_id=p.get("place_id"), **_station_form(p))  # type: ignore[arg-type]
+
+        return run(request, create, ok=_("驿站已登记"), back=reverse("volunteering:stations"))
     today = timezone.localdate()
-    rows = visible_stations(request.user).select_related("place").order_by("name")[:200]
+    seen = visible_stations(request.user)
+    kind = station_kind_filter(request.GET.get("kind"))
+    rows = (seen.filter(kind=kind) if kind else seen).select_related("place", "team").order_by("name")[:200]
+    places = staff_places(request.user)
     return render(
         request,
         "volunteering/stations.html",
         {
             "stations": rows,
             "functions": svc.STATION_FUNCTIONS,
-            "places": staff_places(request.user),
+            "post_functions": svc.POST_FUNCTIONS,
+            "places": places,
+            "teams": _station_teams(request.user) if places else [],
+            "kinds": StationKind.choices,
+            "kind": kind,
+            "figures": station_kind_figures(seen),
             "today": today,
             "week_end": today + dt.timedelta(days=7),
         },
@@ -266,9 +299,10 @@ def stations(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
-    station = visible_stations(request.user).filter(pk=station_id).first()
+    station = visible_stations(request.user).select_related("place", "team__place").filter(pk=station_id).first()
     if station is None:
         raise NotFound(_("未找到,或您无权查看"))
+    can_manage = may(request.user, station.place_path, "manage")
     if request.method == "POST":
         p = request.POST
 
@@ -293,5 +327,28 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
     return render(
         request,
         "volunteering/station.html",
-        {"station": station, "shifts": shifts, "can_manage": may(request.user, station.place_path, "manage")},
+        {
+            "station": station,
+            "shifts": shifts,
+            "can_manage": can_manage,
+            "kinds": StationKind.choices,
+            "functions": svc.STATION_FUNCTIONS,
+            "post_functions": svc.POST_FUNCTIONS,
+            "teams": _with_current_team(_station_teams(request.user), station.team) if can_manage else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def station_edit(request: HttpRequest, station_id: int) -> HttpResponse:
+    """Change a station's kind, team, name, functions, hours and address (staff who manage its node)."""
+    station = visible_stations(request.user).filter(pk=station_id).first()
+    if station is None:
+        raise NotFound(_("未找到,或您无权查看"))
+    return run(
+        request,
+        lambda: svc.station_update(actor=request.user, station_id=station.pk, **_station_form(request.POST)),
+        ok=_("驿站信息已保存"),
+        back=reverse("volunteering:station", args=[station.pk]),
     )
