@@ -25,13 +25,14 @@ from linli.core.scoping import get_or_not_found
 from linli.places.models import Place
 from linli.venues import selectors as sel
 from linli.venues import services as vs
-from linli.venues.models import Purpose, Venue, VenueStatus
+from linli.venues.models import Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import hm, weekly_windows
 from linli.venues.permissions import OWNER_KINDS, may_manage_venue
 
 router = Router(tags=["venues"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 PURPOSES = ", ".join(f"{v} ({label})" for v, label in Purpose.choices)
+TYPES = "场地类型: " + ", ".join(f"{v} ({label})" for v, label in VenueType.choices)
 
 
 class VenueOut(Schema):
@@ -39,6 +40,8 @@ class VenueOut(Schema):
     place_id: int
     place_name: str
     name: str
+    kind: str = Field(description=TYPES)
+    kind_label: str
     owner_name: str = Field(description="the unit opening the venue (双向开放), or the place itself")
     organisation_id: int | None = Field(description="the partner unit, social organisation or department, if any")
     partner_owned: bool
@@ -68,6 +71,7 @@ class VenueListOut(Schema):
 class VenueListQuery(PageQuery):
     place_id: int | None = Field(None, description="venues under this street, community or compound")
     purpose: str | None = Field(None, description=PURPOSES)
+    kind: str | None = Field(None, description=TYPES)
     min_capacity: int | None = Field(None, ge=1, le=30000, description="at least this many people")
 
 
@@ -78,6 +82,7 @@ class VenueWindowIn(Schema):
 
 class VenueIn(Schema):
     name: str = Field(description="up to 60 characters, unique at its place")
+    kind: str | None = Field(None, description=TYPES + "; omitted: other (其他) for a new venue, unchanged on update")
     capacity: int
     purposes: list[str] = Field(description=PURPOSES)
     hours: list[VenueWindowIn] = Field(description="seven windows, Monday first")
@@ -109,6 +114,8 @@ def venue_out(request: HttpRequest, v: Venue) -> VenueOut:
         place_id=v.place_id,
         place_name=v.place.name,
         name=v.name,
+        kind=v.kind,
+        kind_label=v.kind_label,
         owner_name=v.owner_name,
         organisation_id=v.organisation_id,
         partner_owned=v.partner_owned,
@@ -156,6 +163,7 @@ def _fields(payload: VenueIn) -> vs.VenueFields:
         public=payload.public,
         contact_phone=payload.contact_phone,
         notice=payload.notice,
+        kind=payload.kind,
     )
 
 
@@ -169,8 +177,12 @@ def venues_list(request: HttpRequest, filters: Query[VenueListQuery]) -> VenueLi
     qs = sel.visible_venues(request.user).filter(status=VenueStatus.ACTIVE)
     if filters.place_id is not None:
         node = sel.public_node(filters.place_id, field="place_id")
-        qs = sel.listed_venues(request.user, node, purpose=filters.purpose or "", capacity=filters.min_capacity)
+        qs = sel.listed_venues(
+            request.user, node, purpose=filters.purpose or "", capacity=filters.min_capacity, kind=filters.kind or ""
+        )
     else:
+        if filters.kind:
+            qs = qs.filter(kind=vs.venue_type(filters.kind))
         if filters.purpose:
             if filters.purpose not in Purpose.values:
                 raise InvalidInput(_("请选择活动类别"), field="purpose")
@@ -204,9 +216,17 @@ class VenuePurposeCountOut(Schema):
     bookings: int
 
 
+class VenueTypeCountOut(Schema):
+    kind: str
+    label: str
+    places: int = Field(description="distinct places with a venue of this type (党群服务中心4个 counts centres)")
+    venues: int = Field(description="venues of this type under the place now, whatever their state")
+
+
 class VenueUsageOut(Schema):
     venue_id: int
     name: str
+    kind: str
     partner_owned: bool
     approved: int
     no_show: int
@@ -232,6 +252,7 @@ class VenueFiguresOut(Schema):
     pending: int = Field(description="requests waiting for approval now (not yet begun)")
     expired: int = Field(description="requests of the period nobody decided before they began (逾期未审核)")
     by_purpose: list[VenuePurposeCountOut]
+    by_type: list[VenueTypeCountOut] = Field(description="every 场地类型, also those with none")
     venues: list[VenueUsageOut]
 
 
@@ -245,7 +266,7 @@ class VenueFiguresQuery(Schema):
     "/figures",
     response={200: VenueFiguresOut, 404: ErrorOut, 422: ErrorOut},
     operation_id="venues_figures_read",
-    summary="Venues open, bookings, hours, utilisation, attendees, purposes and no-shows under a place in a period",
+    summary="Venues open and by type, bookings, hours, utilisation, attendees, purposes and no-shows under a place",
 )
 def venues_figures_read(request: HttpRequest, filters: Query[VenueFiguresQuery]) -> VenueFiguresOut:
     node = get_or_not_found(Place.objects.all(), filters.place_id, field="place_id")
@@ -267,10 +288,12 @@ def venues_figures_read(request: HttpRequest, filters: Query[VenueFiguresQuery])
         pending=f.pending,
         expired=f.expired,
         by_purpose=[VenuePurposeCountOut(purpose=c, label=label, bookings=n) for c, label, n in f.by_purpose],
+        by_type=[VenueTypeCountOut(kind=t.kind, label=t.label, places=t.places, venues=t.venues) for t in f.by_type],
         venues=[
             VenueUsageOut(
                 venue_id=r.venue.pk,
                 name=r.venue.name,
+                kind=r.venue.kind,
                 partner_owned=r.venue.partner_owned,
                 approved=r.approved,
                 no_show=r.no_show,

@@ -22,7 +22,7 @@ from linli.core.errors import LinliError
 from linli.places.models import Place, PlaceKind
 from linli.venues import services as vs
 from linli.venues import services_bookings as sb
-from linli.venues.models import Booking, BookingEvent, BookingStatus, Purpose, Venue
+from linli.venues.models import Booking, BookingEvent, BookingStatus, Purpose, Venue, VenueType
 from linli.venues.opening import hm, openings
 
 OFFICE_HOURS = [("08:30", "17:30")] * 5 + [("09:00", "12:00"), ("", "")]
@@ -107,7 +107,7 @@ def build_demo_venues(rng: random.Random) -> None:
         for community in Place.objects.filter(path__under=street.path, kind=PlaceKind.COMMUNITY).order_by("path"):
             _venue(
                 admin, community, "党群服务中心多功能厅", capacity=80, purposes=list(Purpose.values),
-                hours=OFFICE_HOURS, facilities=["投影", "音响", "话筒", "桌椅", "空调"],
+                hours=OFFICE_HOURS, facilities=["投影", "音响", "话筒", "桌椅", "空调"], kind=VenueType.PARTY_CENTRE,
                 address=f"{community.name}党群服务中心二楼", contact_phone=f"0551-6{rng.randrange(10**7):07d}",
                 notice="活动结束后请恢复桌椅、关闭空调和灯。", requires_approval=True,
             )  # fmt: skip
@@ -119,7 +119,7 @@ def build_demo_venues(rng: random.Random) -> None:
                     admin, compound, f"{compound.name}党支部活动室", capacity=20,
                     purposes=["party", "deliberation", "education", "culture"], hours=ROOM_HOURS,
                     facilities=["桌椅", "电视屏", "饮水"], address=f"{compound.name}3号楼一楼",
-                    requires_approval=False, open_on_holidays=True, max_hours=3,
+                    kind=VenueType.BRANCH_ROOM, requires_approval=False, open_on_holidays=True, max_hours=3,
                 )  # fmt: skip
         if s_index == 0:
             unit = Organisation.objects.filter(kind="partner_unit", place_path=street.path).order_by("pk").first()

@@ -1,10 +1,11 @@
 """场地预约与“双向开放” (seed 003: 党群服务中心, 楼院党支部活动室, 驻社区单位场所双向开放). Data only; writes go
 through ``services`` (venues) and ``services_bookings`` (bookings and their states).
 
-- A **venue** (``Venue``) is a room or hall at a place (a street, a community or a compound): the community's own
-  (``organisation`` empty) or opened to residents by a partner unit, a social organisation or a department
-  (``organisation`` set: 双向开放). It carries its weekly opening hours (one window per weekday), whether it opens on
-  statutory holidays, and its booking rules (slot, longest booking, how far ahead, approval, a per-person cap).
+- A **venue** (``Venue``) is a room or hall of a type (``VenueType``: 党群服务中心, 党支部活动室 …) at a place (a
+  street, a community or a compound): the community's own (``organisation`` empty) or opened to residents by a
+  partner unit, a social organisation or a department (``organisation`` set: 双向开放). It carries its weekly
+  opening hours (one window per weekday), whether it opens on statutory holidays, and its booking rules (slot,
+  longest booking, how far ahead, approval, a per-person cap).
 - A **booking** (``Booking``) asks for one venue on one day from a start to an end. Pending and approved bookings
   hold their time; rejected and cancelled ones release it. Each change of state writes a ``BookingEvent`` (the
   timeline and the source of the figures).
@@ -38,6 +39,19 @@ class Purpose(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class VenueType(models.TextChoices):
+    """场地类型 (seed 003: 高标准规划建设党群服务中心4个,楼院党支部活动室38个; 将小区活动室纳入公共建筑规划;
+    seed 004: 党群议事厅). 百姓评理说事点 are not venues to book: they are ``deliberation.MediationVenue``; 红色驿站
+    and 微岗亭 are ``volunteering.Station``."""
+
+    PARTY_CENTRE = "party_centre", _("党群服务中心")
+    BRANCH_ROOM = "branch_room", _("党支部活动室")
+    COMPOUND_ROOM = "compound_room", _("小区活动室")
+    CIVILISATION_STATION = "civilisation_station", _("新时代文明实践站")
+    DELIBERATION_HALL = "deliberation_hall", _("党群议事厅")
+    OTHER = "other", _("其他")
+
+
 class VenueStatus(models.TextChoices):
     ACTIVE = "active", _("开放")
     SUSPENDED = "suspended", _("暂停开放")
@@ -52,6 +66,7 @@ class Venue(ScopedModel):
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=24, choices=VenueType.choices, default=VenueType.OTHER)
     organisation = models.ForeignKey(
         "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="venues"
     )
@@ -88,6 +103,7 @@ class Venue(ScopedModel):
                 name="venues_venue_idempotency_per_creator",
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="venues_venue_capacity_positive"),
+            models.CheckConstraint(condition=Q(kind__in=VenueType.values), name="venues_venue_kind_known"),
         ]
 
     def __str__(self) -> str:
@@ -100,6 +116,10 @@ class Venue(ScopedModel):
     @property
     def purpose_labels(self) -> list[str]:
         return [str(Purpose(code).label) for code in self.purpose_list if code in Purpose.values]
+
+    @property
+    def kind_label(self) -> str:
+        return str(VenueType(self.kind).label) if self.kind in VenueType.values else self.kind
 
     @property
     def partner_owned(self) -> bool:

@@ -22,7 +22,7 @@ from linli.core.errors import InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import NOT_FOUND_MESSAGE, get_or_not_found, may_lead_at, scope_for
 from linli.places.models import Place, PlaceKind
-from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue, VenueStatus
+from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import Band, DayOpening, bands, day_kinds, minutes, open_minutes, openings
 from linli.venues.permissions import VENUE_PLACE_KINDS, insider_q, managed_q, may_manage_venue
 
@@ -122,12 +122,22 @@ def access_managed_venue(user: Any, pk: Any) -> Venue:
 
 
 def listed_venues(
-    user: Any, node: Place, *, purpose: str = "", capacity: int | None = None, active_only: bool = True
+    user: Any,
+    node: Place,
+    *,
+    purpose: str = "",
+    capacity: int | None = None,
+    active_only: bool = True,
+    kind: str = "",
 ) -> QuerySet[Venue]:
-    """The venues under ``node`` the user may see, filtered by purpose and a least capacity (one query)."""
+    """The venues under ``node`` the user may see, filtered by type, purpose and a least capacity (one query)."""
     qs = visible_venues(user).filter(place_path__under=node.path)
     if active_only:
         qs = qs.filter(status=VenueStatus.ACTIVE)
+    if kind:
+        if kind not in VenueType.values:
+            raise InvalidInput(_("请从列表中选择场地类型"), field="kind")
+        qs = qs.filter(kind=kind)
     if purpose:
         if purpose not in Purpose.values:
             raise InvalidInput(_("请选择活动类别"), field="purpose")
@@ -296,6 +306,18 @@ class VenueFigures:
 
 
 @dataclass
+class TypeCount:
+    """Venues of one 场地类型 under the node now, whatever their state: a suspended or internal 党支部活动室 is still
+    one that was built. ``places``: the distinct places they are at — a 党群服务中心 with three bookable rooms is three
+    venues at one place, so "党群服务中心4个" (seed 003) is the places column."""
+
+    kind: str
+    label: str
+    venues: int
+    places: int
+
+
+@dataclass
 class Figures:
     node: Place
     since: dt.date
@@ -312,6 +334,7 @@ class Figures:
     expired: int  # requests of the period nobody decided before they began (逾期未审核)
     by_purpose: list[tuple[str, str, int]]
     venues: list[VenueFigures]
+    by_type: list[TypeCount] = field(default_factory=list)
 
     @property
     def hours_booked(self) -> float:
@@ -382,6 +405,9 @@ def figures(user: Any, node: Place, since: dt.date, until: dt.date) -> Figures:
         place_path__under=node.path, status=BookingStatus.PENDING, starts_at__gt=now
     ).count()
     open_public = [v for v in venues if v.status == VenueStatus.ACTIVE and v.public]
+    typed: dict[str, list[Venue]] = defaultdict(list)
+    for v in venues:
+        typed[v.kind].append(v)
     return Figures(
         node=node,
         since=since,
@@ -398,6 +424,10 @@ def figures(user: Any, node: Place, since: dt.date, until: dt.date) -> Figures:
         expired=expired,
         by_purpose=[(code, str(label), purposes[code]) for code, label in Purpose.choices if purposes.get(code)],
         venues=list(rows.values()),
+        by_type=[
+            TypeCount(code, str(label), len(typed[code]), len({v.place_id for v in typed[code]}))
+            for code, label in VenueType.choices
+        ],
     )
 
 

@@ -1,4 +1,4 @@
-"""Writes of venues: set one up, change its hours, rules and details, suspend or reopen it.
+"""Writes of venues: set one up, change its type, hours, rules and details, suspend or reopen it.
 
 Each function is one transaction with its audit event. Setting up needs ``manage`` at the place (a street, a
 community or a compound); changing needs ``manage`` there or being the owning organisation's liaison
@@ -22,7 +22,7 @@ from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_contact_phone
 from linli.core.text import clean_text
 from linli.places.models import Place
-from linli.venues.models import Purpose, Venue, VenueStatus
+from linli.venues.models import Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import clean_hours
 from linli.venues.permissions import OWNER_KINDS, VENUE_PLACE_KINDS, may_create_at, may_manage_place, may_manage_venue
 
@@ -73,6 +73,16 @@ class VenueFields:
     public: bool = True
     contact_phone: Any = ""
     notice: Any = ""
+    kind: Any = None  # a VenueType code; None: 其他 for a new venue, unchanged for an existing one
+
+
+def venue_type(raw: Any) -> str | None:
+    """A 场地类型 code, or None when none is given; anything else is refused on the field ``kind``."""
+    if raw is None or raw == "":
+        return None
+    if raw not in VenueType.values:
+        raise InvalidInput(_("请从列表中选择场地类型"), field="kind")
+    return str(raw)
 
 
 def number(raw: Any, *, field: str, label: str, low: int, high: int) -> int:
@@ -154,6 +164,7 @@ def clean(fields: VenueFields) -> dict[str, Any]:
         "contact_phone": normalise_contact_phone(str(fields.contact_phone or "")),
         "notice": clean_text(fields.notice, field="notice", label=_("使用须知"), max_length=NOTICE_MAX, required=False),
         "organisation": fields.organisation,
+        "kind": venue_type(fields.kind),
     }
 
 
@@ -169,6 +180,7 @@ def venue_create(*, actor: Any, place: Place, fields: VenueFields, idempotency_k
     if not may_create_at(actor, place):
         raise Forbidden(_("您的岗位无权在“%(place)s”设立场地") % {"place": place.name})
     values = clean(fields)
+    values["kind"] = values["kind"] or VenueType.OTHER
     check_owner(place, values["organisation"])
     key = clean_key(idempotency_key)
 
@@ -192,12 +204,14 @@ def venue_create(*, actor: Any, place: Place, fields: VenueFields, idempotency_k
             place=place.pk,
             organisation=venue.organisation_id,
             public=venue.public,
+            kind=venue.kind,
         )
     return venue, created
 
 
 FIELDS = (
     "name",
+    "kind",
     "address",
     "capacity",
     "facilities",
@@ -225,6 +239,7 @@ def venue_update(*, actor: Any, venue: Venue, fields: VenueFields, status: str |
     place = Place.objects.get(pk=locked.place_id)
     values = clean(fields)
     organisation = values.pop("organisation")
+    values["kind"] = values["kind"] or locked.kind
     if status is not None and status not in VenueStatus.values:
         raise InvalidInput(_("请选择%(label)s") % {"label": _("状态")}, field="status")
     changed = [name for name in FIELDS if getattr(locked, name) != values[name]]

@@ -20,7 +20,7 @@ from linli.core.dates import parse_day
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.venues import selectors as sel
 from linli.venues import services_bookings as sb
-from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue
+from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue, VenueType
 from linli.venues.opening import half_hours, hours_summary, weekday_label
 from linli.venues.permissions import manages_anything, may_book, may_create_at
 from linli.venues.views_common import SAFE_NEXT, form_error, period
@@ -31,7 +31,7 @@ MINE_SHOWN = 100
 
 def index(request: HttpRequest) -> HttpResponse:
     """Venues under a place (``?place=``; default: one's own community, or the place one manages), filtered by
-    purpose and capacity; the place's figures for those who manage it."""
+    type, purpose and capacity; the place's figures for those who manage it."""
     user = request.user
     error: InvalidInput | None = None
     node = None
@@ -40,12 +40,14 @@ def index(request: HttpRequest) -> HttpResponse:
         node = sel.public_node(raw)
     node = node or sel.default_node(user)
     purpose = request.GET.get("purpose", "")
+    kind = request.GET.get("kind", "")
     capacity: int | None = None
     venues: list[Venue] = []
     try:
         capacity = sel.parse_capacity(request.GET.get("capacity"))
         if node is not None:
-            venues = list(sel.listed_venues(user, node, purpose=purpose, capacity=capacity)[: LIST_SHOWN + 1])
+            listed = sel.listed_venues(user, node, purpose=purpose, capacity=capacity, kind=kind)
+            venues = list(listed[: LIST_SHOWN + 1])
     except InvalidInput as exc:
         error = exc
     figures, since, until, period_error = None, None, None, None
@@ -64,6 +66,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "truncated": len(venues) > LIST_SHOWN,
             "purposes": Purpose.choices,
             "purpose": purpose if purpose in Purpose.values else "",
+            "types": VenueType.choices,
+            "kind": kind if kind in VenueType.values else "",
             "capacity": capacity,
             "error": error,
             "figures": figures,

@@ -21,7 +21,7 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.venues import selectors as sel
 from linli.venues import services as vs
 from linli.venues import services_bookings as sb
-from linli.venues.models import Purpose, Venue, VenueStatus
+from linli.venues.models import Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import WEEKDAYS, half_hours, hm, weekly_windows
 from linli.venues.permissions import manages_anything, may_manage_place
 from linli.venues.views_common import form_error, pick
@@ -48,6 +48,7 @@ def _fields(data: Any, organisation: Any) -> vs.VenueFields:
         public=bool(data.get("public")),
         contact_phone=data.get("contact_phone", ""),
         notice=data.get("notice", ""),
+        kind=data.get("kind", ""),
     )
 
 
@@ -58,7 +59,7 @@ def _initial(item: Venue | None) -> dict[str, Any]:
         return {
             "hours": hours, "purposes": list(Purpose.values), "facilities": [], "facilities_other": "",
             "slot_minutes": 30, "max_hours": 4, "days_ahead": 14, "max_per_person": 3,
-            "requires_approval": True, "public": True, "open_on_holidays": False,
+            "requires_approval": True, "public": True, "open_on_holidays": False, "kind": VenueType.OTHER,
         }  # fmt: skip
     windows = weekly_windows(item.weekly_hours)
     common = set(vs.FACILITIES)
@@ -74,6 +75,7 @@ def _initial(item: Venue | None) -> dict[str, Any]:
         "requires_approval": item.requires_approval,
         "public": item.public,
         "open_on_holidays": item.open_on_holidays,
+        "kind": item.kind,
     }
 
 
@@ -90,6 +92,7 @@ def _posted(data: Any) -> dict[str, Any]:
         "requires_approval": bool(data.get("requires_approval")),
         "public": bool(data.get("public")),
         "open_on_holidays": bool(data.get("open_on_holidays")),
+        "kind": data.get("kind", ""),
     }
 
 
@@ -98,6 +101,7 @@ def _form_context(initial: dict[str, Any]) -> dict[str, Any]:
         "week": [(n, _(WEEKDAYS[n]), *initial["hours"][n]) for n in range(7)],
         "times": half_hours(0, 24 * 60),
         "purpose_choices": Purpose.choices,
+        "type_choices": VenueType.choices,
         "facility_choices": [(f, _(f)) for f in vs.FACILITIES],
         "initial": initial,
     }
