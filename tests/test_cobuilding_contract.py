@@ -34,6 +34,8 @@ OPERATIONS = [
     "cobuilding_funds_list",
     "cobuilding_funds_spend",
     "cobuilding_partners_practical",
+    "cobuilding_partners_committees",
+    "cobuilding_partners_profile_set",
     "cobuilding_projects_read",
     "cobuilding_projects_approve",
     "cobuilding_projects_reject",

@@ -318,13 +318,15 @@ def test_a_contract_is_edited_on_its_page_and_an_overlapping_period_comes_back_w
     assert client_as("grid").get(url).status_code in (403, 404)
 
 
-def test_the_partners_page_counts_the_part_time_members_of_the_big_committee(client_as, users, world) -> None:
+def test_the_partners_page_counts_the_part_time_members_of_the_big_committee(client_as, users, places, world) -> None:
     sp.partner_profile_set(
         actor=users["street"],
         organisation=world.partner,
         big_committee=True,
+        street_big_committee=True,
+        big_committee_community_id=places.communities[0].pk,
         party_leader_name="王书记",
         joined_on=timezone.localdate(),
     )
     page = client_as("street").get(reverse("cobuilding:partners")).content.decode()
-    assert "大党委成员单位 1 个,兼职委员 1 名" in page
+    assert "街道大工委 1 个,成员单位 1 个;社区大党委 1 个,成员单位 1 个;兼职委员 1 名" in page

@@ -680,7 +680,9 @@ def funds_spend(request: HttpRequest, fund_id: int, payload: CobuildingSpendIn) 
 class CobuildingPracticalOut(Schema):
     organisation_id: int
     name: str
-    big_committee: bool
+    big_committee: bool = Field(description="member of a community 大党委")
+    big_committee_community_id: int | None = Field(description="that community (null: 未指定社区, or not a member)")
+    street_big_committee: bool = Field(description="member of its street's 大工委")
     projects: int
     needs_met: int
     met: bool
@@ -702,9 +704,67 @@ def partners_practical(request: HttpRequest, q: Query[CobuildingYearQuery]) -> l
             organisation_id=r.organisation.pk,
             name=r.organisation.name,
             big_committee=bool(r.profile and r.profile.big_committee),
+            big_committee_community_id=r.profile.big_committee_community_id if r.profile else None,
+            street_big_committee=bool(r.profile and r.profile.street_big_committee),
             projects=r.projects,
             needs_met=r.needs_met,
             met=r.met,
         )
         for r in sel.practical_things(request.user, year)
     ]
+
+
+class CobuildingCommitteeMemberOut(Schema):
+    organisation_id: int
+    name: str
+    party_leader_name: str = Field(description="its party leader, a part-time member (兼职委员); empty: none named")
+    joined_on: dt.date
+
+
+class CobuildingCommitteeOut(Schema):
+    place_id: int | None = Field(description="the street (大工委) or community (大党委); null: 未指定社区")
+    place_name: str | None
+    members: list[CobuildingCommitteeMemberOut]
+
+
+class CobuildingCommitteesOut(Schema):
+    street_committees: int = Field(description="streets with a 大工委 member unit (街道“大工委”)")
+    street_members: int
+    community_committees: int = Field(description="communities with a 大党委 member unit (社区“大党委”)")
+    community_members: int
+    part_time_members: int = Field(description="member units of either whose party leader is named (兼职委员)")
+    streets: list[CobuildingCommitteeOut]
+    communities: list[CobuildingCommitteeOut]
+
+
+def committee_out(c: sel.Committee) -> CobuildingCommitteeOut:
+    return CobuildingCommitteeOut(
+        place_id=c.place.pk if c.place else None,
+        place_name=c.place.name if c.place else None,
+        members=[
+            CobuildingCommitteeMemberOut(
+                organisation_id=p.organisation_id, name=p.organisation.name, party_leader_name=p.party_leader_name,
+                joined_on=p.joined_on,
+            )
+            for p in c.members
+        ],
+    )  # fmt: skip
+
+
+@router.get(
+    "/partners/committees",
+    response={200: CobuildingCommitteesOut},
+    operation_id="cobuilding_partners_committees",
+    summary="街道“大工委” and 社区“大党委” the caller may read, with their member units and counts (seed 003)",
+)
+def partners_committees(request: HttpRequest) -> CobuildingCommitteesOut:
+    r = sel.committee_rosters(request.user)
+    return CobuildingCommitteesOut(
+        street_committees=r.street_committees,
+        street_members=r.street_members,
+        community_committees=r.community_committees,
+        community_members=r.community_members,
+        part_time_members=r.part_time_members,
+        streets=[committee_out(c) for c in r.streets],
+        communities=[committee_out(c) for c in r.communities],
+    )

@@ -1,7 +1,7 @@
 """Co-building API, second part (mounted at /api/v1/co-building beside ``api.py``): the micro-project
 lifecycle after creation (approve/reject at a meeting, start, progress, accept = complete), project
-photos, and corrections — contract edits, resource edits and (de)activation. The same services,
-selectors and scoping as the pages; a row outside the caller's scope is a 404."""
+photos, and corrections — contract edits, resource edits and (de)activation, a partner's 大工委 / 大党委
+membership. The same services, selectors and scoping as the pages; a row outside the caller's scope is a 404."""
 
 from __future__ import annotations
 
@@ -302,3 +302,54 @@ def resources_deactivate(
 def resources_reactivate(request: HttpRequest, resource_id: int) -> CobuildingResourceOut:
     resource = sp.resource_reactivate(actor=request.user, resource=sel.access_resource(request.user, resource_id))
     return resource_out(sel.access_resource(request.user, resource.pk))
+
+
+# ----------------------------------------------------------------------------- partner profile (大工委, 大党委)
+
+
+class CobuildingPartnerProfileIn(Schema):
+    street_big_committee: bool = Field(description="member of the 大工委 of the street the unit is registered in")
+    big_committee: bool = Field(description="member of a community's 大党委")
+    big_committee_community_id: int | None = Field(
+        None, description="that community; omitted: the one the unit is registered in (required when it is "
+        "registered at the street or above)",
+    )  # fmt: skip
+    party_leader_name: str = Field("", description="its party leader serving as a part-time member (兼职委员)")
+    joined_on: Day
+
+
+class CobuildingPartnerProfileOut(Schema):
+    organisation_id: int
+    street_big_committee: bool
+    big_committee: bool
+    big_committee_community_id: int | None
+    party_leader_name: str
+    joined_on: dt.date
+
+
+@router.put(
+    "/partners/{org_id}/profile",
+    response={200: CobuildingPartnerProfileOut, **ERRORS},
+    operation_id="cobuilding_partners_profile_set",
+    summary="Record a partner unit's 大工委 / 大党委 membership and part-time member (staff who manage its place)",
+)
+def partners_profile_set(
+    request: HttpRequest, org_id: int, payload: CobuildingPartnerProfileIn
+) -> CobuildingPartnerProfileOut:
+    profile = sp.partner_profile_set(
+        actor=request.user,
+        organisation=sel.access_partner(request.user, org_id),
+        big_committee=payload.big_committee,
+        street_big_committee=payload.street_big_committee,
+        big_committee_community_id=payload.big_committee_community_id,
+        party_leader_name=payload.party_leader_name,
+        joined_on=payload.joined_on,
+    )
+    return CobuildingPartnerProfileOut(
+        organisation_id=profile.organisation_id,
+        street_big_committee=profile.street_big_committee,
+        big_committee=profile.big_committee,
+        big_committee_community_id=profile.big_committee_community_id,
+        party_leader_name=profile.party_leader_name,
+        joined_on=profile.joined_on,
+    )

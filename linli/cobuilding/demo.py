@@ -2,9 +2,10 @@
 contracts for the demo's property companies, owners' committee members (party share around the
 50% target), last year's star ratings with survey answers and their red/black list decisions,
 partner resources, needs, micro-projects, branch funds with the 3,000-yuan start-up grant and
-the 2,000-yuan annual grant, compounds' rules documents (管理规约 written with or without the party's
-leadership, 文明公约, a superseded older version), and a "物业服务" request category (unit type property
-company) under which the demo's property-related requests are filed, so each credit file has figures.
+the 2,000-yuan annual grant, the street's 大工委 and each community's 大党委, compounds' rules
+documents (管理规约 written with or without the party's leadership, 文明公约, a superseded older
+version), and a "物业服务" request category (unit type property company) under which the demo's
+property-related requests are filed, so each credit file has figures.
 Rows are written in bulk (services stamp "now")."""
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from linli.cobuilding.models import (
 from linli.cobuilding.services_rating import stars_for
 from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind
 from linli.people.models import Person
-from linli.places.models import Household, Place
+from linli.places.models import Household, Place, PlaceKind
 
 CRITERIA = [("服务质量", 30), ("环境卫生", 25), ("安全管理", 20), ("党建引领", 15), ("收费公开", 10)]
 RESOURCES = [
@@ -200,6 +201,40 @@ def build_demo_cobuilding(rng: random.Random) -> None:
     _partners_needs_projects(rng, today)
     _funds(rng, today)
     _charters(today)
+    _big_committees(today)
+
+
+def _big_committees(today: dt.date) -> None:
+    """Seed 003's 街道“大工委” and 社区“大党委”: the street's partner units sit on its 大工委 and each on one
+    community's 大党委 in turn; a community still without one gets a 驻社区单位 (its clinic's branch) as its first
+    member. No random draws: the rest of the demo stays as it was."""
+    for street in Place.objects.filter(kind=PlaceKind.STREET).order_by("path"):
+        communities = list(Place.objects.filter(path__under=street.path, kind=PlaceKind.COMMUNITY).order_by("path"))
+        if not communities:
+            continue
+        profiles = list(
+            PartnerProfile.objects.filter(
+                place_path=street.path, organisation__kind=OrganisationKind.PARTNER_UNIT
+            ).order_by("organisation_id")
+        )
+        for i, profile in enumerate(profiles):
+            profile.street_big_committee = True
+            profile.big_committee = True
+            profile.big_committee_community = communities[i % len(communities)]
+        fields = ["street_big_committee", "big_committee", "big_committee_community"]
+        PartnerProfile.objects.bulk_update(profiles, fields)
+        joined = {p.big_committee_community_id for p in profiles}
+        for community in communities:
+            if community.pk in joined:
+                continue
+            unit = Organisation.objects.create(
+                kind=OrganisationKind.PARTNER_UNIT, name=f"{community.name}社区卫生服务站党支部", home=community,
+                place_path=community.path,
+            )  # fmt: skip
+            PartnerProfile.objects.create(
+                organisation=unit, place_path=community.path, big_committee=True, big_committee_community=community,
+                party_leader_name="刘书记", joined_on=dt.date(today.year - 1, 3, 1),
+            )  # fmt: skip
 
 
 def _uscc(index: int) -> str:

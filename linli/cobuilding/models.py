@@ -243,14 +243,32 @@ class ListEntry(ScopedModel):
 
 
 class PartnerProfile(ScopedModel):
-    """A partner unit's co-building details: member of the community 大党委, its part-time member."""
+    """A partner unit's co-building details (seed 003: 成立街道“大工委”、4个社区“大党委”): member of the 大工委 of the
+    street it is registered in (``street_big_committee``) and/or of one community's 大党委 (``big_committee`` with
+    ``big_committee_community``: the community it is registered in, or — registered at the street or above — the
+    community staff name), and its party leader serving as a part-time member (兼职委员).
+
+    ``big_committee_community`` is empty only on a 大党委 member recorded before the community was (a unit registered
+    at the street: the migration could not tell which), listed as 未指定社区 until staff name it."""
 
     organisation = models.OneToOneField("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
     big_committee = models.BooleanField(default=False, help_text="社区大党委成员单位")
+    big_committee_community = models.ForeignKey(
+        "places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="所在社区大党委"
+    )
+    street_big_committee = models.BooleanField(default=False, help_text="街道大工委成员单位")
     party_leader_name = models.CharField(max_length=64, blank=True, help_text="党组织负责人(兼职委员)")
     joined_on = models.DateField()
 
     objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(big_committee=True) | Q(big_committee_community__isnull=True),
+                name="partner_community_only_for_big_committee",
+            )
+        ]
 
 
 class ResourceCategory(models.TextChoices):

@@ -28,10 +28,11 @@ from linli.cobuilding.models import (
     Rating,
     Resource,
 )
-from linli.core.scoping import access, get_or_not_found
+from linli.core.scoping import access, get_or_not_found, scope_for
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.orgs.selectors import visible_organisations
 from linli.people.models import Person
+from linli.places.models import Place, PlaceKind
 from linli.tickets.metrics import Figures, period_bounds
 from linli.tickets.models import OPEN_STATUSES, Category, Ticket, TicketEvent, UnitType
 
@@ -360,13 +361,105 @@ def practical_things(user: Any, year: int) -> list[PartnerYear]:
         .annotate(n=Count("id", distinct=True))
         .values_list("resource__partner", "n")
     )
-    profiles = {p.organisation_id: p for p in PartnerProfile.objects.filter(organisation__in=ids)}
+    profiles = {
+        p.organisation_id: p
+        for p in PartnerProfile.objects.filter(organisation__in=ids).select_related("big_committee_community")
+    }
     return [
         PartnerYear(
             organisation=o, profile=profiles.get(o.pk), projects=projects.get(o.pk, 0), needs_met=needs.get(o.pk, 0)
         )
         for o in orgs
     ]
+
+
+# ----------------------------------------------------------------------------- 大工委 and 大党委
+
+
+@dataclass
+class Committee:
+    """One street's 大工委 or one community's 大党委: its member units (profiles, by name). ``place`` is None for
+    the 大党委 members recorded before their community was (未指定社区)."""
+
+    place: Place | None
+    members: list[PartnerProfile]
+
+
+@dataclass
+class Rosters:
+    streets: list[Committee]  # 街道“大工委”, one per street with a member
+    communities: list[Committee]  # 社区“大党委”, one per community with a member; 未指定社区 last
+
+    @property
+    def street_committees(self) -> int:
+        return len(self.streets)
+
+    @property
+    def street_members(self) -> int:
+        return sum(len(c.members) for c in self.streets)
+
+    @property
+    def community_committees(self) -> int:
+        """社区大党委 (seed 003: 4个社区“大党委”): communities with at least one member unit."""
+        return sum(1 for c in self.communities if c.place is not None)
+
+    @property
+    def community_members(self) -> int:
+        return sum(len(c.members) for c in self.communities)
+
+    @property
+    def part_time_members(self) -> int:
+        """兼职委员 (seed 003: 吸收40名驻区单位党组织负责人担任兼职委员): member units of either committee whose party
+        leader is named, each once."""
+        units = {p.pk: p for c in (*self.streets, *self.communities) for p in c.members}
+        return sum(1 for p in units.values() if p.party_leader_name.strip())
+
+
+def committee_rosters(user: Any) -> Rosters:
+    """The 大工委 and 大党委 the user may read, with their member units: units the user sees (``partners``' rule) and
+    units sitting on the 大党委 of a community in the user's scope (registered at the street, they are its members
+    too). Two statements however many units."""
+    scope = scope_for(user)
+    seen = Q(organisation__in=visible_organisations(user).values("pk"))
+    if not scope.everything:
+        seen |= scope.q("big_committee_community__path")
+    profiles = list(
+        PartnerProfile.objects.filter(seen, Q(big_committee=True) | Q(street_big_committee=True))
+        .select_related("organisation", "big_committee_community")
+        .order_by("organisation__name", "pk")
+    )
+    street_length = 2 * Place.steplen
+    streets = {
+        p.path: p
+        for p in Place.objects.filter(
+            kind=PlaceKind.STREET,
+            path__in={p.place_path[:street_length] for p in profiles if p.street_big_committee},
+        )
+    }
+    by_street: dict[str, list[PartnerProfile]] = defaultdict(list)
+    by_community: dict[int | None, list[PartnerProfile]] = defaultdict(list)
+    communities: dict[int, Place] = {}
+    for p in profiles:
+        if p.street_big_committee and p.place_path[:street_length] in streets:
+            by_street[p.place_path[:street_length]].append(p)
+        if p.big_committee:
+            by_community[p.big_committee_community_id].append(p)
+            if p.big_committee_community is not None:
+                communities[p.big_committee_community.pk] = p.big_committee_community
+    ordered = sorted(communities.values(), key=lambda c: c.path)
+    return Rosters(
+        streets=[Committee(streets[path], by_street[path]) for path in sorted(by_street)],
+        communities=[Committee(c, by_community[c.pk]) for c in ordered]
+        + ([Committee(None, by_community[None])] if by_community.get(None) else []),
+    )
+
+
+def community_choices(user: Any) -> list[Place]:
+    """The communities a 大党委 form offers: those under the places the user manages (a street's units choose)."""
+    scope = scope_for(user, "manage")
+    if scope.empty:
+        return []
+    return list(Place.objects.filter(scope.q("path"), kind=PlaceKind.COMMUNITY).order_by("path")[:300])
 
 
 # ----------------------------------------------------------------------------- funds

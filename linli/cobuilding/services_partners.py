@@ -34,6 +34,7 @@ from linli.cobuilding.models import (
 from linli.cobuilding.permissions import may, require
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.lookups import ancestor_paths
 from linli.core.text import clean_text
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place, PlaceKind
@@ -61,23 +62,74 @@ def _partner(org: Organisation) -> Organisation:
     return org
 
 
+def _big_committee_community(organisation: Organisation, community_id: int | None) -> Place:
+    """The community whose 大党委 the unit joins: the one it is registered in (or under); registered at the street or
+    above, the one staff name, among the communities under its place."""
+    home = organisation.place_path
+    own = Place.objects.filter(kind=PlaceKind.COMMUNITY, path__in=ancestor_paths(home, Place.steplen)).first()
+    if not community_id:
+        if own is None:
+            raise InvalidInput(
+                _("“%(org)s”登记在街道或以上,请选择它加入哪个社区的大党委") % {"org": organisation.name},
+                field="big_committee_community_id",
+            )
+        return own
+    community = Place.objects.filter(pk=community_id, kind=PlaceKind.COMMUNITY).first()
+    if community is None or not (community.path.startswith(home) or home.startswith(community.path)):
+        raise InvalidInput(
+            _("请选择“%(org)s”所在街道的社区;驻社区单位加入所在社区的大党委") % {"org": organisation.name},
+            field="big_committee_community_id",
+        )
+    return community
+
+
+def _check_street(organisation: Organisation) -> None:
+    if len(organisation.place_path) < 2 * Place.steplen:
+        raise InvalidInput(
+            _("“%(org)s”登记在区级,不属于某个街道,不能加入街道大工委") % {"org": organisation.name},
+            field="street_big_committee",
+        )
+
+
 @transaction.atomic
 def partner_profile_set(
-    *, actor: Any, organisation: Organisation, big_committee: bool, party_leader_name: str, joined_on: dt.date
+    *,
+    actor: Any,
+    organisation: Organisation,
+    big_committee: bool,
+    street_big_committee: bool,
+    party_leader_name: str,
+    joined_on: dt.date,
+    big_committee_community_id: int | None = None,
 ) -> PartnerProfile:
+    """Record a unit's memberships (seed 003: 街道“大工委”, 社区“大党委”) and its part-time member. A unit may sit on
+    the 大工委 of the street it is registered in and/or one community's 大党委 (``_big_committee_community``).
+    Staff who manage the unit's place; audited with both memberships."""
     require(actor, organisation.place_path, "manage", _("您的岗位无权维护共建单位"))
     _partner(organisation)
+    if street_big_committee:
+        _check_street(organisation)
+    community = _big_committee_community(organisation, big_committee_community_id) if big_committee else None
     profile, _created = PartnerProfile.objects.select_for_update().get_or_create(
         organisation=organisation,
         defaults={"place_path": organisation.place_path, "joined_on": joined_on},
     )
     profile.big_committee = big_committee
+    profile.big_committee_community = community
+    profile.street_big_committee = street_big_committee
     profile.party_leader_name = clean_text(
         party_leader_name, field="party_leader_name", label=_("党组织负责人"), max_length=64, required=False
     )
     profile.joined_on = joined_on
     profile.save()
-    audit_record(action="cobuilding.partner_profile_set", actor=actor, target=organisation, big=big_committee)
+    audit_record(
+        action="cobuilding.partner_profile_set",
+        actor=actor,
+        target=organisation,
+        big=big_committee,
+        community=community.pk if community else None,
+        street_big=street_big_committee,
+    )
     return profile
 
 

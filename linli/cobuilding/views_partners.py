@@ -32,6 +32,7 @@ from linli.cobuilding.views_common import act, date_or_error, int_or_none, manag
 from linli.core import uploads
 from linli.core.dates import check_year
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from linli.core.identifiers import parse_id
 from linli.core.pagination import keyset_page
 from linli.deliberation.selectors import visible_meetings
 from linli.deliberation.views_common import home_places
@@ -541,11 +542,9 @@ def partners(request: HttpRequest) -> HttpResponse:
         "year": year,
         "years": range(timezone.localdate().year, timezone.localdate().year - 5, -1),
         "met": sum(1 for r in rows if r.met),
-        "big_committee": sum(1 for r in rows if r.profile and r.profile.big_committee),
-        # 兼职委员 (seed 003: 吸收40名驻区单位党组织负责人担任兼职委员): member units whose party leader is named
-        "part_time_members": sum(
-            1 for r in rows if r.profile and r.profile.big_committee and r.profile.party_leader_name.strip()
-        ),
+        # 街道“大工委” and 社区“大党委” (seed 003) with their member units and 兼职委员
+        "rosters": sel.committee_rosters(request.user),
+        "communities": sel.community_choices(request.user),
     }
     return render(request, "cobuilding/partners.html", context)
 
@@ -557,10 +556,16 @@ def partner_profile(request: HttpRequest, org_id: int) -> HttpResponse:
     data = request.POST
 
     def save() -> Any:
+        community = data.get("big_committee_community_id", "").strip()
+        community_id = parse_id(community) if community else None
+        if community and community_id is None:
+            raise InvalidInput(_("请选择社区"), field="big_committee_community_id")
         return sp.partner_profile_set(
             actor=request.user,
             organisation=org,
             big_committee=bool(data.get("big_committee")),
+            street_big_committee=bool(data.get("street_big_committee")),
+            big_committee_community_id=community_id,
             party_leader_name=data.get("party_leader_name", ""),
             joined_on=date_or_error(data.get("joined_on"), "joined_on", _("加入日期")),
         )
