@@ -131,6 +131,9 @@ class TicketOut(OutSchema):
     handling_unit: UnitOut | None
     submitted_at: dt.datetime
     resolution: str
+    resolved_on_spot: bool = Field(
+        description="现场即办: resolved in one step by the worker who recorded it (action resolve_on_the_spot)"
+    )
     rating: str
     rating_disputed: bool
     supervision_count: int
@@ -225,6 +228,7 @@ def ticket_out(t: Ticket, user: Any, *, listed: bool = False) -> dict[str, Any]:
         "handling_unit": _unit(t),
         "submitted_at": t.submitted_at,
         "resolution": t.resolution,
+        "resolved_on_spot": t.resolved_on_spot,
         "rating": t.rating,
         "rating_disputed": t.rating_disputed,
         "supervision_count": t.supervision_count,
@@ -378,7 +382,8 @@ def requests_read(request: HttpRequest, ticket_id: int) -> TicketDetailOut:
     "/requests/{ticket_id}/actions/{action}",
     response={200: TicketDetailOut, **ERRORS},
     operation_id="requests_action",
-    summary="Apply a workflow action (accept, decline, assign, publish, claim, start, resolve, rate, …)",
+    summary="Apply a workflow action (accept, decline, assign, publish, claim, start, resolve, rate, …; "
+    "resolve_on_the_spot for the recorder of a request settled as it was recorded)",
 )
 def requests_action(request: HttpRequest, ticket_id: int, action: str, payload: ActionIn) -> TicketDetailOut:
     ticket_act(actor=request.user, ticket_id=ticket_id, action=action, **payload.dict())

@@ -9,11 +9,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.accounts.roles import is_staff_like
 from linli.core.errors import Forbidden, InvalidInput, NotFound
 from linli.core.pagination import Page, keyset_keys
 from linli.core.scoping import active_position_places, get_or_not_found, scope_for, scope_for_any
+from linli.insights.periods import Period, period_bounds
 from linli.people.models import CareTag, PersonTag
 from linli.people.selectors import visible_care_tags
 from linli.places.models import STREET_PATH_LENGTH, Place, in_street
@@ -304,3 +306,18 @@ def order_board(user: Any) -> QuerySet[Ticket]:
 
 def my_claims(user: Any) -> QuerySet[Ticket]:
     return listed(Ticket.objects.filter(claimed_by=user)).order_by("-id")
+
+
+ON_THE_SPOT_DEFINITION = gettext_noop(
+    "期内提交且位于该节点下、由登记的工作人员登记时一并办结(现场即办)且未被重新办理的诉求数;占比的分母为已办结诉求"
+)
+
+
+def resolved_on_spot_count(node: Place, period: Period) -> int:
+    """现场即办 (易事即办): requests of the period's cohort under the node that their recorder resolved in the same step
+    (``ticket_resolve_on_the_spot``) and that were not reopened since (docs/metrics.md). Read live from the request
+    rows over the partial index ``ticket_on_spot``, like ``overdue_now``: the rollups do not hold it."""
+    start, end = period_bounds(period)
+    return Ticket.objects.filter(
+        resolved_on_spot=True, place_path__under=node.path, submitted_at__gte=start, submitted_at__lt=end
+    ).count()

@@ -158,11 +158,13 @@ def ticket_submit(
     idempotency_key: str = "",
     dispatch: Dispatcher | None = None,
     on_created: Callable[[Ticket], None] | None = None,
+    quiet: bool = False,
 ) -> tuple[Ticket, bool]:
     """Create a request; returns ``(ticket, created)``. A retry with the same idempotency key
     returns the first request and creates nothing. ``dispatch`` (smart dispatch) is asked for a
     category once the input is valid; what it returns is written with the request. ``on_created``
-    writes what belongs with a new request (routing's suggestion) inside its transaction."""
+    writes what belongs with a new request (routing's suggestion) inside its transaction. ``quiet``: nobody is told
+    of the new request (one resolved on the spot in the same transaction: there is nothing to take up)."""
     if not getattr(actor, "is_authenticated", False):
         raise Forbidden(_("请先登录"))
     key = clean_key(idempotency_key)
@@ -222,7 +224,7 @@ def ticket_submit(
             _("这个 Idempotency-Key 已用于另一条诉求(%(number)s),新的诉求请换一个") % {"number": existing.number}
         ),
     )
-    if created:
+    if created and not quiet:
         from linli.tickets.notifications import after_event_later, remember_units_above
 
         if above is not None:  # the grid and community whose staff hear of it: among the places read already

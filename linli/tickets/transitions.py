@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from linli.core.errors import Conflict, InvalidInput
+from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import active_positions
 from linli.core.text import clean_text
@@ -25,7 +25,7 @@ from linli.tickets.deadlines import resume_deadline
 from linli.tickets.models import Category, Rating, Status, Ticket, UnitType
 from linli.tickets.notifications import after_event_later
 from linli.tickets.tiers import needs_service_area, org_left, place_left
-from linli.tickets.workflow import SYSTEM, apply_transition
+from linli.tickets.workflow import SYSTEM, apply_transition, lock_ticket
 
 NOTE_MAX = 2000
 DEFAULT_ACK_HOURS = 24
@@ -139,7 +139,9 @@ def _hand_to(ticket: Ticket, place: Place | None, org: Organisation | None) -> d
     return unit_data(place, org)
 
 
-def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
+def ticket_accept(*, actor: Any, ticket_id: int, note: str = "", quiet: bool = False) -> Ticket:
+    """``quiet``: no notifications (the on-the-spot path, whose resolution is the one worth hearing)."""
+
     def mutate(t: Ticket) -> dict[str, Any]:
         now = timezone.now()
         unit = _actor_unit(actor, t) or t.place
@@ -152,7 +154,12 @@ def ticket_accept(*, actor: Any, ticket_id: int, note: str = "") -> Ticket:
         return {"on_time": bool(t.response_due and now <= t.response_due), **unit_data(unit, None)}
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="accept", note=_note(note), mutate=mutate, notify=after_event_later
+        actor=actor,
+        ticket_id=ticket_id,
+        action="accept",
+        note=_note(note),
+        mutate=mutate,
+        notify=None if quiet else after_event_later,
     )
 
 
@@ -169,14 +176,25 @@ def ticket_decline(*, actor: Any, ticket_id: int, note: str) -> Ticket:
 
 
 def ticket_assign(
-    *, actor: Any, ticket_id: int, place_id: int | None = None, organisation_id: int | None = None, note: str = ""
+    *,
+    actor: Any,
+    ticket_id: int,
+    place_id: int | None = None,
+    organisation_id: int | None = None,
+    note: str = "",
+    quiet: bool = False,
 ) -> Ticket:
     def mutate(t: Ticket) -> dict[str, Any]:
         place, org = _target_unit(t, place_id=place_id, organisation_id=organisation_id)
         return _hand_to(t, place, org)
 
     return apply_transition(
-        actor=actor, ticket_id=ticket_id, action="assign", note=_note(note), mutate=mutate, notify=after_event_later
+        actor=actor,
+        ticket_id=ticket_id,
+        action="assign",
+        note=_note(note),
+        mutate=mutate,
+        notify=None if quiet else after_event_later,
     )
 
 
@@ -246,18 +264,71 @@ def ticket_supply_info(*, actor: Any, ticket_id: int, note: str) -> Ticket:
     )
 
 
-def ticket_resolve(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+def ticket_resolve(*, actor: Any, ticket_id: int, note: str, on_the_spot: bool = False) -> Ticket:
+    """办结. ``on_the_spot`` only from ``ticket_resolve_on_the_spot``: settled as it was recorded (易事即办)."""
     text = _note(note, required=True, label=gettext("办理结果"))
 
     def mutate(t: Ticket) -> dict[str, Any]:
         now = timezone.now()
         t.resolution = text
         t.resolved_at = now
-        return {"on_time": bool(t.resolve_due is None or now <= t.resolve_due)}
+        t.resolved_on_spot = on_the_spot
+        extra = {"on_the_spot": True} if on_the_spot else {}
+        return {"on_time": bool(t.resolve_due is None or now <= t.resolve_due), **extra}
 
     return apply_transition(
         actor=actor, ticket_id=ticket_id, action="resolve", note=text, mutate=mutate, notify=after_event_later
     )
+
+
+ON_THE_SPOT_FROM = (Status.SUBMITTED, Status.ACCEPTED, Status.ASSIGNED)
+
+
+def _handling_level(node: Place | None) -> Place | None:
+    """The unit a request can be handed to for a position at ``node``: the node itself when it is a grid,
+    community, street or district, else the nearest of those above it (a 楼栋长's building → its grid)."""
+    if node is None or node.kind in LEVELS:
+        return node
+    return (
+        Place.objects.filter(path__in=ancestor_paths(node.path, Place.steplen), kind__in=LEVELS)
+        .order_by("-depth")
+        .first()
+    )
+
+
+def ticket_resolve_on_the_spot(*, actor: Any, ticket_id: int, note: str) -> Ticket:
+    """易事即办 (seed 001: "能够现场解决的现场即办"): the worker who recorded a request at the door, on patrol or
+    by phone and settled it there and then closes it in one step. It is accepted and handed to the worker's
+    own unit (the innermost grid, community, street or district at or above the node where they handle requests
+    covering it), then resolved: three events, as if
+    done one by one, so the rollups, the tiers and the deadlines read it like any other request, in one
+    transaction (all or nothing). The acceptance and the hand-over notify nobody (handlers would be told of
+    work already done); the resolution notifies as any other.
+
+    Only for the request's recorder, while nobody else has taken it up (submitted, accepted or assigned, never
+    reopened): a request handled later is resolved the ordinary way, and does not count as 现场即办.
+    """
+    text = _note(note, required=True, label=gettext("现场办理结果"))
+    with transaction.atomic():
+        ticket = lock_ticket(actor=actor, ticket_id=ticket_id)
+        if ticket.submitted_by_id != actor.pk:
+            raise Conflict(gettext("只有登记该诉求的工作人员可以现场办结"), field="action")
+        if ticket.status not in ON_THE_SPOT_FROM or ticket.reopen_count:
+            raise Conflict(
+                gettext("诉求当前状态为“%(status)s”,不能现场办结") % {"status": ticket.status_label}, field="action"
+            )
+        unit = _handling_level(_actor_unit(actor, ticket))
+        if unit is None:
+            raise Forbidden(gettext("您在诉求所在区域没有办理岗位,不能现场办结"))
+        if ticket.status == Status.SUBMITTED:
+            ticket = ticket_accept(actor=actor, ticket_id=ticket_id, quiet=True)
+        if (
+            ticket.handling_org_id is not None
+            or ticket.handling_place_id != unit.pk
+            or ticket.status != Status.ASSIGNED
+        ):
+            ticket = ticket_assign(actor=actor, ticket_id=ticket_id, place_id=unit.pk, quiet=True)
+        return ticket_resolve(actor=actor, ticket_id=ticket_id, note=text, on_the_spot=True)
 
 
 def ticket_rate(*, actor: Any, ticket_id: int, rating: str, note: str = "") -> Ticket:
@@ -294,6 +365,7 @@ def ticket_reopen(*, actor: Any, ticket_id: int, note: str) -> Ticket:
             raise Conflict(gettext("该诉求已重新办理过一次,请督办或关闭"))
         t.reopen_count += 1
         t.resolved_at = None
+        t.resolved_on_spot = False  # what was settled on the spot did not hold
 
     return apply_transition(
         actor=actor, ticket_id=ticket_id, action="reopen", note=text, mutate=mutate, notify=after_event_later
@@ -504,6 +576,7 @@ ACTIONS = {
     "request_info": ticket_request_info,
     "supply_info": ticket_supply_info,
     "resolve": ticket_resolve,
+    "resolve_on_the_spot": ticket_resolve_on_the_spot,
     "rate": ticket_rate,
     "reopen": ticket_reopen,
     "appeal": ticket_appeal,

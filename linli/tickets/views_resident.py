@@ -18,6 +18,7 @@ from linli.tickets.categories import leaf_categories
 from linli.tickets.models import PHOTOS_MAX, Kind
 from linli.tickets.selectors import resident_status, visible_tickets
 from linli.tickets.services import ticket_photo_add
+from linli.tickets.transitions import ticket_resolve_on_the_spot
 
 
 def location_choices(user: Any) -> list[Place]:
@@ -42,8 +43,12 @@ def _int_or_none(raw: str | None, field: str) -> int | None:
         raise InvalidInput(_("选择无效"), field=field) from None
 
 
-def submit_from_post(request: HttpRequest, *, source: str) -> Any:
-    """Create the request and its photos in one transaction: a bad photo saves nothing."""
+def submit_from_post(request: HttpRequest, *, source: str, on_the_spot: str | None = None) -> Any:
+    """Create the request and its photos in one transaction: a bad photo saves nothing.
+
+    ``on_the_spot``: staff settled it as they recorded it; the request is resolved with this result in the same
+    transaction (``ticket_resolve_on_the_spot``), so a refusal saves nothing either. A retried form (same
+    ``idempotency_key``) answers the first request as it stands."""
     if source == "app":  # residents' self-service intake is rate-limited per account (issue 13)
         rate_limit(purpose="intake.user", key=str(request.user.pk), request=request)
     post = request.POST
@@ -68,10 +73,13 @@ def submit_from_post(request: HttpRequest, *, source: str) -> Any:
             kind=post.get("kind") or "help",
             reporter_name=post.get("reporter_name", ""),
             idempotency_key=post.get("idempotency_key", ""),
+            quiet=on_the_spot is not None,
         )
         if created:
             for upload in photos:
                 ticket_photo_add(actor=request.user, ticket_id=ticket.pk, upload=upload)
+            if on_the_spot is not None:
+                ticket = ticket_resolve_on_the_spot(actor=request.user, ticket_id=ticket.pk, note=on_the_spot)
     return ticket
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -28,10 +29,12 @@ from linli.tickets.bulk import tickets_bulk_act
 from linli.tickets.categories import leaf_categories
 from linli.tickets.models import Kind, Source, Status
 from linli.tickets.selectors import (
+    ON_THE_SPOT_DEFINITION,
     TicketFilters,
     care_tags_for_filter,
     my_claims,
     order_board,
+    resolved_on_spot_count,
     ticket_page,
 )
 from linli.tickets.services import STAFF_SOURCES
@@ -130,15 +133,21 @@ def entry(request: HttpRequest) -> HttpResponse:
     error: LinliError | None = None
     if request.method == "POST":
         source = request.POST.get("source", "")
+        on_the_spot = request.POST.get("resolution", "") if request.POST.get("on_the_spot") == "on" else None
         try:
             if source not in STAFF_SOURCES:
                 raise InvalidInput(_("请选择来源"), field="source")
-            ticket = submit_from_post(request, source=source)
-        except (InvalidInput, Forbidden) as exc:
+            if on_the_spot is not None and request.POST.get("routing_merge_into"):
+                raise InvalidInput(_("现场办结的诉求不能同时合并到其他诉求,请二选一"), field="on_the_spot")
+            ticket = submit_from_post(request, source=source, on_the_spot=on_the_spot)
+        except (InvalidInput, Forbidden, Conflict) as exc:
             error = exc
         else:
-            messages.success(request, _("已登记 %(number)s") % {"number": ticket.number})
-            _routing_merge(request, ticket)
+            if ticket.resolved_on_spot:
+                messages.success(request, _("已登记并现场办结 %(number)s") % {"number": ticket.number})
+            else:
+                messages.success(request, _("已登记 %(number)s") % {"number": ticket.number})
+                _routing_merge(request, ticket)
             return redirect("tickets:detail", ticket.pk)
     scope = scope_for(request.user)
     locations = Place.objects.filter(
@@ -154,6 +163,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             "locations": locations,
             "error": error,
             "data": request.POST,
+            "idempotency_key": uuid.uuid4().hex,
         },
         status=422 if error else 200,
     )
@@ -200,6 +210,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     period = Period(since, until)
     total = request_figures(node, period)
     children = children_figures(node, period)
+    on_spot = resolved_on_spot_count(node, period)
     return render(
         request,
         "tickets/metrics.html",
@@ -212,5 +223,8 @@ def metrics(request: HttpRequest) -> HttpResponse:
             "ranked": ranking_of(children, m.MIN_REQUESTS_FOR_RANKING),
             "min_requests": m.MIN_REQUESTS_FOR_RANKING,
             "definitions": translated(m.DEFINITIONS),
+            "on_spot": on_spot,
+            "on_spot_share": round(on_spot / total.resolved, 4) if total.resolved else None,
+            "on_spot_definition": _(ON_THE_SPOT_DEFINITION),
         },
     )
