@@ -85,7 +85,10 @@ def test_the_page_says_the_budget_is_spent_with_a_429(client_as, residents, smal
     assert residents[3].id_number not in html and residents[3].id_number_masked in html
 
 
-def test_the_review_counts_reveals_residents_exports_denials_and_refusals_per_account(users, residents, small_budget):
+def test_the_review_counts_reveals_residents_exports_denials_and_refusals_per_account(
+    users, residents, small_budget, monkeypatch
+):
+    at_beijing(monkeypatch, 14)  # in the working day: after 22:00 Beijing time these reveals would be flagged
     community = users["community"]
     person_reveal(actor=community, person=residents[0], reason="核对低保申请材料")
     person_reveal(actor=community, person=residents[0], reason="再次核对低保材料")
@@ -113,7 +116,10 @@ def test_a_reveal_at_night_is_flagged_and_one_in_the_day_is_not(users, residents
     assert street.night == 2 and "night" in street.flags
 
 
-def test_administrators_read_the_review_page_and_api_and_the_read_is_audited(users, residents, client_as, api_as):
+def test_administrators_read_the_review_page_and_api_and_the_read_is_audited(
+    users, residents, client_as, api_as, monkeypatch
+):
+    at_beijing(monkeypatch, 14)  # in the working day, whenever the suite runs
     person_reveal(actor=users["community"], person=residents[0], reason="核对低保申请材料")
     page = client_as("admin").get("/audit/review/")
     html = page.content.decode()

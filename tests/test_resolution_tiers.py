@@ -382,7 +382,8 @@ def test_the_work_report_states_the_three_tiers(history, places):
     main = dict((row[0], row[1]) for row in content.tables[0].rows)
     assert main["小区解决占比"] == reports.pct(t.compound_share)
     assert main["街道内解决占比"] == reports.pct(t.street_share)
-    assert content.tables[1].header[6:] == ["小区解决占比", "基层解决占比", "街道内解决占比"]
+    children = next(table for table in content.tables if table.title == "下级单位")
+    assert children.header[6:] == ["小区解决占比", "基层解决占比", "街道内解决占比"]
     assert content.figures["compound_share"] == t.compound_share and content.figures["in_street"] == t.in_street
 
 
