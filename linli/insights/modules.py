@@ -309,7 +309,6 @@ def claims_and_funds(node: Place, period: Period, m: ModuleFigures) -> None:
     m.post_claims_by_category = [
         CategoryClaims(key, str(PostCategory(key).label) if key in order else key, n)
         for key, n in sorted(by_key.items(), key=lambda kv: (-kv[1], order.get(kv[0], len(order))))
-        if n
     ]
     m.post_claims = sum(by_key.values())
     granted = funds_granted(FundEntry.objects.filter(fund__place_path__under=node.path), period)

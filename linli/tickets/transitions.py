@@ -289,11 +289,8 @@ def _handling_level(node: Place | None) -> Place | None:
     community, street or district, else the nearest of those above it (a 楼栋长's building → its grid)."""
     if node is None or node.kind in LEVELS:
         return node
-    return (
-        Place.objects.filter(path__in=ancestor_paths(node.path, Place.steplen), kind__in=LEVELS)
-        .order_by("-depth")
-        .first()
-    )
+    levels = [a for a in _ancestors(node.path) if a.kind in LEVELS]
+    return levels[-1] if levels else None
 
 
 def ticket_resolve_on_the_spot(*, actor: Any, ticket_id: int, note: str) -> Ticket:

@@ -84,13 +84,11 @@ def station_kind_figures(stations: Any) -> list[StationKindRow]:
         .annotate(n=Count("pk"), staffed=Count("team_id"))
         .values_list("kind", "n", "staffed")
     }
-    return [
-        StationKindRow(
-            kind=k.value, label=str(k.label), stations=counts.get(k.value, (0, 0))[0],
-            with_team=counts.get(k.value, (0, 0))[1],
-        )
-        for k in StationKind
-    ]  # fmt: skip
+    rows = []
+    for k in StationKind:
+        n, staffed = counts.get(k.value, (0, 0))
+        rows.append(StationKindRow(kind=k.value, label=str(k.label), stations=n, with_team=staffed))
+    return rows
 
 
 def visible_redemptions(user: Any) -> Any:

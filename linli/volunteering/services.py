@@ -271,6 +271,23 @@ def _station_functions(functions: Any) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
+def _station_texts(**values: str | None) -> dict[str, str]:
+    """A station's name, opening hours and address, cleaned as create and update both take them; a ``None``
+    (an update leaving the field as it is) is left out."""
+    rules = {  # field: (label, max length, required)
+        "name": (gettext("驿站名称"), 100, True),
+        "opening_hours": (gettext("开放时间"), 100, False),
+        "address": (gettext("地址"), 200, False),
+    }
+    return {
+        field: clean_text(
+            value, field=field, label=rules[field][0], max_length=rules[field][1], required=rules[field][2]
+        )
+        for field, value in values.items()
+        if value is not None
+    }
+
+
 def _station_team(actor: Any, team_id: int | None, place_path: str) -> Team | None:
     """The team that staffs a station: one the actor sees (manages, or belongs to) anchored at the station's place,
     above it or under it — never another community's."""
@@ -312,13 +329,9 @@ def station_create(
         place=place,
         place_path=place.path,
         kind=kind_value,
-        name=clean_text(name, field="name", label=gettext("驿站名称"), max_length=100),
         functions=chosen,
-        opening_hours=clean_text(
-            opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
-        ),
-        address=clean_text(address, field="address", label=gettext("地址"), max_length=200, required=False),
         team=team,
+        **_station_texts(name=name, opening_hours=opening_hours, address=address),
     )
     audit_record(action="station.create", actor=actor, target=station, kind=station.kind, team=station.team_id)
     return station
@@ -346,16 +359,10 @@ def station_update(
     changes: dict[str, Any] = {}
     if kind is not None:
         changes["kind"] = station_kind(kind)
-    if name is not None:
-        changes["name"] = clean_text(name, field="name", label=gettext("驿站名称"), max_length=100)
+    changes.update(_station_texts(name=name))
     if functions is not None:
         changes["functions"] = _station_functions(functions)
-    if opening_hours is not None:
-        changes["opening_hours"] = clean_text(
-            opening_hours, field="opening_hours", label=gettext("开放时间"), max_length=100, required=False
-        )
-    if address is not None:
-        changes["address"] = clean_text(address, field="address", label=gettext("地址"), max_length=200, required=False)
+    changes.update(_station_texts(opening_hours=opening_hours, address=address))
     team: Team | None = station.team
     if team_id is not None and team_id != station.team_id:  # the team it has stays, whoever may pick it
         team = _station_team(actor, team_id, station.place_path)
