@@ -47,6 +47,31 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         build_demo()
 
 
+def _local_today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+_RUN_STARTED_ON = _local_today()
+
+
+@pytest.fixture(autouse=True)
+def _the_run_keeps_the_day_it_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full run takes most of an hour. Test modules fix ``TODAY = timezone.localdate()`` (and
+    parametrize with it) when they are collected, and the demo is built on that day too; when the
+    run passes midnight in Beijing, the services' "today" moved on and those tests compared
+    yesterday with today (CI, session 25: 27 failures, all dates one day apart). So once the
+    date has turned, the clock each test sees is set back by whole days to the day the run began.
+    Tests that set their own clock patch ``timezone.now`` after this and win."""
+    from django.utils import timezone
+
+    drift = _local_today() - _RUN_STARTED_ON
+    if drift:
+        real_now = timezone.now
+        monkeypatch.setattr(timezone, "now", lambda: real_now() - drift)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _every_cached_list_is_checked() -> None:
     """Each answer the request list's key cache gives is compared with a fresh read, so every test

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from linli.cobuilding import selectors as sel
 from linli.cobuilding import services_property as spr
@@ -269,7 +270,7 @@ def test_a_black_list_entry_without_reason_is_refused(users: dict[str, Any], wor
 def test_a_company_cannot_be_on_both_lists_at_once_and_residents_see_the_list_of_their_compound(
     users: dict[str, Any], world: Any, places: Any
 ) -> None:
-    today = dt.date.today()
+    today = timezone.localdate()
     entry = spr.list_decide(
         actor=users["street"],
         organisation=world.company,
@@ -312,7 +313,7 @@ def test_the_credit_file_counts_requests_sent_to_the_company_with_the_shared_rat
         number="T-OTHER", title="x", description="x", place=users["resident"].person.place,
         place_path=users["resident"].person.place_path,
     )  # fmt: skip
-    file = sel.credit_file(world.company, since=dt.date.today() - dt.timedelta(days=2), until=dt.date.today())
+    file = sel.credit_file(world.company, since=timezone.localdate() - dt.timedelta(days=2), until=timezone.localdate())
     assert file.figures.received == 1 and file.figures.valid == 1
     assert file.figures.response_rate == 0.0
     assert [c.pk for c in file.compounds] == [world.compound.pk]

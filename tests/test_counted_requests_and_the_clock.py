@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from linli.tickets.services import ticket_submit
 from linli.workdays import services as workdays
@@ -86,7 +87,7 @@ def test_without_the_test_harness_the_same_request_reads_the_calendar_again_a_mi
 def test_each_test_starts_with_the_calendar_unread():
     """The session's demo build read this year's calendar moments ago; this test reads it afresh."""
     with CaptureQueriesContext(connection) as ctx:
-        workdays.is_working_day(dt.date.today())
+        workdays.is_working_day(timezone.localdate())
     assert calendar_reads([q["sql"] for q in ctx.captured_queries])
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from linli.grants import services as s
 from linli.grants.models import GrantProject, GrantRound, ProgressReport, ReviewScore
@@ -61,7 +62,7 @@ def _world(users: Any, places: Any) -> dict[str, Any]:
 
 def _calls(w: dict[str, Any], pk: Any, street_id: Any) -> list[tuple[str, str, dict[str, Any]]]:
     ids = {k: (pk(v) if callable(pk) else pk) for k, v in w.items()}
-    today = dt.date.today().isoformat()
+    today = timezone.localdate().isoformat()
     return [
         ("get", f"{API}/rounds/{ids['round']}", {}),
         (

@@ -12,6 +12,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.test import override_settings
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from linli.audit.models import AuditEvent
@@ -291,6 +292,6 @@ def test_import_command_previews_then_commits(users, tmp_path, places, capsys):
 
 
 def test_purge_keeps_records_younger_than_the_retention_period(users, neighbour, settings):
-    person_move_out(actor=users["community"], person=neighbour, on=dt.date.today() - dt.timedelta(days=100))
+    person_move_out(actor=users["community"], person=neighbour, on=timezone.localdate() - dt.timedelta(days=100))
     settings.LEDGER_RETENTION_DAYS = 365
     assert neighbour.pk not in purge_ledger(commit=False).candidates

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.audit.models import AuditEvent
@@ -239,8 +240,8 @@ def test_ownership_is_recorded_with_its_exclusive_area_and_ended_as_history(user
     assert (ownership.area_m2, ownership.share) == (Decimal("89.57"), Decimal("0.5"))
     with pytest.raises(Conflict):
         ownership_record(actor=users["community"], person=neighbour, household=household, area_m2="90")
-    ownership_end(actor=users["community"], ownership=ownership, on=dt.date.today())
-    assert Ownership.objects.get(pk=ownership.pk).until == dt.date.today()
+    ownership_end(actor=users["community"], ownership=ownership, on=timezone.localdate())
+    assert Ownership.objects.get(pk=ownership.pk).until == timezone.localdate()
     assert events(neighbour, "resident.ownership_recorded").count() == 1
     assert events(neighbour, "resident.ownership_ended").count() == 1
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from linli.orgs.models import PartyOrg
 from linli.partylife.demo import build_demo_partylife
@@ -27,6 +27,6 @@ def test_the_demo_gives_every_branch_members_meetings_and_a_filed_secretary(user
         StudyCompletion.objects.filter(method="delivered").exists()
         or not Membership.objects.filter(is_elderly_or_infirm=True).exists()
     )
-    figures = branch_figures(branches, *window_of("year", dt.date.today()))
+    figures = branch_figures(branches, *window_of("year", timezone.localdate()))
     assert all(f.members > 0 for f in figures)
     assert any(f.attendance_rate is not None for f in figures)

@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import Forbidden, InvalidInput
@@ -86,7 +87,7 @@ def test_only_a_compound_has_a_profile(users, places):
     assert err.value.field == "compound"
 
 
-@pytest.mark.parametrize("year", ["98", "一九九八", 1850, dt.date.today().year + 1])
+@pytest.mark.parametrize("year", ["98", "一九九八", 1850, timezone.localdate().year + 1])
 def test_a_bad_year_is_refused_naming_the_field(users, places, year):
     with pytest.raises(InvalidInput) as err:
         _profile(users, places.compounds[0], year=year)

@@ -5,7 +5,6 @@ served only by views that check the viewer may see the object (404 otherwise).""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from linli.cobuilding import services_partners as sp
@@ -126,7 +126,7 @@ def test_a_wish_photo_loses_its_gps_and_is_served_only_to_those_who_see_the_wish
 
 def test_a_20_mb_meeting_photo_is_refused_and_a_text_file_named_jpg_too(party: Any) -> None:
     m = s.meeting_plan(
-        actor=party.secretary, branch_id=party.branch.pk, kind="theme_day", title="t", date=dt.date.today()
+        actor=party.secretary, branch_id=party.branch.pk, kind="theme_day", title="t", date=timezone.localdate()
     )
     c = client_for(party.secretary)
     r = c.post(f"/party-life/meetings/{m.pk}/photo/", {"photo": twenty_mb_photo()})
@@ -138,7 +138,7 @@ def test_a_20_mb_meeting_photo_is_refused_and_a_text_file_named_jpg_too(party: A
 
 def test_a_meeting_photo_loses_its_gps_and_only_the_branch_sees_it(client_as: Any, party: Any) -> None:
     m = s.meeting_plan(
-        actor=party.secretary, branch_id=party.branch.pk, kind="theme_day", title="t", date=dt.date.today()
+        actor=party.secretary, branch_id=party.branch.pk, kind="theme_day", title="t", date=timezone.localdate()
     )
     r = client_for(party.secretary).post(f"/party-life/meetings/{m.pk}/photo/", {"photo": photo()})
     assert any("照片已上传" in x for x in messages_of(r)), messages_of(r)

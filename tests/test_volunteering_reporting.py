@@ -178,7 +178,7 @@ def test_withdrawing_from_a_year_puts_the_rule_above_in_force_from_then_and_keep
     assert event.detail["before"]["withdrawn"] is True and event.detail["year"] == this_year()
 
 
-@pytest.mark.parametrize("value", ["2014", "二〇二六", str(dt.date.today().year + 2)])
+@pytest.mark.parametrize("value", ["2014", "二〇二六", str(timezone.localdate().year + 2)])
 def test_a_rule_for_a_year_outside_2015_to_next_year_is_refused_naming_year(users, places, value):
     with pytest.raises(InvalidInput) as exc:
         set_rule(users["street"], places.street, year=value)
@@ -412,7 +412,7 @@ def test_members_page_by_registration_and_a_bad_cursor_is_refused_on_cursor(user
     assert exc.value.field == "cursor"
 
 
-@pytest.mark.parametrize("value", ["2014", "abc", str(dt.date.today().year + 1)])
+@pytest.mark.parametrize("value", ["2014", "abc", str(timezone.localdate().year + 1)])
 def test_a_year_outside_2015_to_this_year_is_refused_naming_year(value):
     with pytest.raises(InvalidInput) as exc:
         assessment_year(value)

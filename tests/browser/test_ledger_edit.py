@@ -44,14 +44,14 @@ def test_a_grid_worker_edits_tags_and_records_a_move_out_from_a_phone(login, liv
     page.click("#basic button[type=submit]")
     assert "身份证号" in page.locator("#basic .error").inner_text()
 
-    page.fill("#move input[name=on]", (dt.date.today() - dt.timedelta(days=1)).isoformat())
+    page.fill("#move input[name=on]", (timezone.localdate() - dt.timedelta(days=1)).isoformat())
     page.click("#move form[action$='move-out'] button")
     page.wait_for_url(f"**/ledger/people/{person.pk}/edit")
     assert "已登记迁出" in page.locator(".messages").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling on a phone"
 
     person.refresh_from_db()
-    assert person.workplace == "社区养老驿站" and person.moved_out_on == dt.date.today() - dt.timedelta(days=1)
+    assert person.workplace == "社区养老驿站" and person.moved_out_on == timezone.localdate() - dt.timedelta(days=1)
     assert PersonTag.objects.filter(person=person, tag=tag).exists()
     assert Residence.objects.filter(person=person, moved_out_on=person.moved_out_on).exists()
     assert {"resident.updated", "resident.tagged", "resident.moved_out"} <= set(
