@@ -471,3 +471,26 @@ def test_the_module_figures_take_thirteen_statements_whatever_the_node(places):
         with CaptureQueriesContext(connection) as ctx:
             module_figures(node, periods.default_period())
         assert len(ctx) == 13, [q["sql"][:120] for q in ctx.captured_queries]
+
+
+def test_the_big_screen_shows_the_same_outcomes_as_the_dashboard(places, users, client_as):
+    import re
+
+    from linli.grants.money import wan
+    from linli.visits.models import Visit
+
+    compound = places.compounds[0]
+    Visit.objects.create(place=compound, place_path=compound.path, visitor=users["grid"], visited_at=timezone.now())
+    m = figures(places.street)
+    assert m.visits_and_meetings > 0
+    html = client_as("street").get(f"{reverse('insights:screen')}?node={places.street.pk}").content.decode()
+    section = html[html.index('id="screen-outcomes"') :]
+    shown = dict(re.findall(r'data-figure="(\w+)"><b>([^<]+)</b>', section))
+    assert shown == {
+        "visits_and_meetings": str(m.visits_and_meetings),
+        "joint_decisions_done": str(m.joint_decisions_done),
+        "post_claims": str(m.post_claims),
+        "orders_resolved_by_members": str(m.orders_resolved_by_members),
+        "problems_signed_off": f"{m.problems_signed_off}/{m.problems_listed}",
+        "funds_granted": wan(m.funds_granted_fen),
+    }
