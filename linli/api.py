@@ -120,6 +120,7 @@ def _register() -> None:
     from linli.cobuilding.api import router as cobuilding_router
     from linli.cobuilding.api_charters import router as cobuilding_charters_router
     from linli.cobuilding.api_edits import router as cobuilding_edits_router
+    from linli.cobuilding.api_grid_staff import router as cobuilding_grid_staff_router
     from linli.cobuilding.api_overview import router as cobuilding_overview_router
     from linli.commons.api import router as commons_router
     from linli.deliberation.api import router as deliberation_router
@@ -133,6 +134,7 @@ def _register() -> None:
     from linli.orgs.api import router as orgs_router
     from linli.partylife.api import router as partylife_router
     from linli.people.api import router as people_router
+    from linli.people.api_positions import router as people_positions_router
     from linli.places.api import router as places_router
     from linli.places.api_compounds import router as places_compounds_router
     from linli.privacy.api import router as privacy_router
@@ -158,6 +160,7 @@ def _register() -> None:
     api.add_router("/", tickets_bulk_router)  # /requests/bulk, before /requests/{ticket_id} can claim "bulk"
     api.add_router("/", tickets_router)  # /requests, /metrics, /categories
     api.add_router("/", people_router)  # /residents, /households
+    api.add_router("/", people_positions_router)  # /forces, /positions (力量名册, api_positions.py)
     api.add_router("/", notify_router)  # /inbox
     api.add_router("/", workdays_router)  # /calendar
     api.add_router("/", interop_router)  # /handover, /webhooks
@@ -169,6 +172,7 @@ def _register() -> None:
     api.add_router("/co-building", cobuilding_edits_router)  # project lifecycle, photos, edits (api_edits.py)
     api.add_router("/co-building", cobuilding_overview_router)  # 近邻党建 1+3+N 总览 (api_overview.py)
     api.add_router("/co-building", cobuilding_charters_router)  # 小区规章制度登记 (api_charters.py)
+    api.add_router("/co-building", cobuilding_grid_staff_router)  # 物业进网格 一长四员 (api_grid_staff.py)
     api.add_router("/teams", teams_router)  # compound governance teams, standards, duty lists
     api.add_router("/duties", duties_router)  # street duty lists, entry control, tasks pushed down
     api.add_router("/rota", rota_router)  # 七天不打烊: duty desks, shifts, swaps, auto-schedule

@@ -54,6 +54,8 @@ PARAM_MODEL = {
     "project_id": "cobuilding.Project",
     "fund_id": "cobuilding.Fund",
     "charter_id": "cobuilding.CompoundCharter",
+    "staff_id": "cobuilding.PropertyGridStaff",
+    "position_id": "people.Position",
     "org_id": "orgs.PartyOrg",
     "publication_id": "deliberation.Publication",
     "vote_id": "deliberation.Vote",

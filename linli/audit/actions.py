@@ -62,6 +62,8 @@ ACTION_LABELS: dict[str, str] = {
     "resident.import_expired": gettext_noop("清理未确认的台账导入预检数据"),
     "resident.purged": gettext_noop("到期居民信息匿名化处理"),
     "resident.keys_rotated": gettext_noop("更换居民证件号/电话加密密钥"),
+    "position.appointed": gettext_noop("任命物业监督员或民意联络员"),
+    "position.ended": gettext_noop("物业监督员或民意联络员卸任"),
     # --- personal information (个人信息保护)
     "privacy.request_submitted": gettext_noop("受理个人信息权利申请"),
     "privacy.request_review": gettext_noop("审核个人信息权利申请"),
@@ -224,6 +226,8 @@ ACTION_LABELS: dict[str, str] = {
     "cobuilding.instructor_withdrawn": gettext_noop("撤回物业企业党建指导员"),
     "cobuilding.charter_recorded": gettext_noop("登记小区规章"),
     "cobuilding.charter_repealed": gettext_noop("废止小区规章"),
+    "cobuilding.grid_staff_registered": gettext_noop("登记物业人员进网格(一长四员)"),
+    "cobuilding.grid_staff_ended": gettext_noop("结束物业人员进网格"),
     # --- compound governance teams (小区治理团队) and duty lists (事项清单)
     "teams.standard_adopted": gettext_noop("设置本级小区治理团队配备标准"),
     "teams.standard_dropped": gettext_noop("撤销本级小区治理团队配备标准"),

@@ -53,6 +53,12 @@ class CobuildingOverviewRowOut(Schema):
     needs_raised: int
     needs_closed: int
     projects_accepted: int
+    property_supervisors: int = Field(
+        description="物业监督员: people holding the position at a compound here on the day"
+    )
+    grid_companies: int = Field(description="property companies with staff serving in a grid here on the day")
+    grid_staff: int = Field(description="property-company staff serving in grids here on the day (一长四员)")
+    grid_staff_party_members: int = Field(description="of them, party members in the ledger")
 
 
 class CobuildingGapOut(Schema):

@@ -29,6 +29,7 @@ from linli.cobuilding.models import (
     FundEntry,
     FundEntryKind,
     FundHolder,
+    GridStaffRole,
     ListEntry,
     Need,
     NeedSource,
@@ -38,6 +39,7 @@ from linli.cobuilding.models import (
     ProjectEvent,
     ProjectStatus,
     PropertyContract,
+    PropertyGridStaff,
     Rating,
     RatingCriterion,
     RatingResponse,
@@ -48,7 +50,7 @@ from linli.cobuilding.models import (
 )
 from linli.cobuilding.services_rating import stars_for
 from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind
-from linli.people.models import Person
+from linli.people.models import Person, Position
 from linli.places.models import Household, Place, PlaceKind
 
 CRITERIA = [("服务质量", 30), ("环境卫生", 25), ("安全管理", 20), ("党建引领", 15), ("收费公开", 10)]
@@ -202,6 +204,7 @@ def build_demo_cobuilding(rng: random.Random) -> None:
     _funds(rng, today)
     _charters(today)
     _big_committees(today)
+    _grid_forces()
 
 
 def _big_committees(today: dt.date) -> None:
@@ -235,6 +238,55 @@ def _big_committees(today: dt.date) -> None:
                 organisation=unit, place_path=community.path, big_committee=True, big_committee_community=community,
                 party_leader_name="刘书记", joined_on=dt.date(today.year - 1, 3, 1),
             )  # fmt: skip
+
+
+def _grid_forces() -> None:
+    """Seed 002's 物业监督员 (two residents of each compound under a contract in force), seed 001's 民意联络员 (one in
+    the compound's first grid) and seed 003's 一长四员 (the company's project manager, a 保洁员 and a 秩序维护员 in that
+    grid, from the contract's start). Residents with an account are left out, so no demo user changes role; a compound
+    that already has its supervisors is skipped (the hook may run twice). No random draws."""
+    from linli.accounts.models import User
+
+    today = timezone.localdate()
+    with_account = User.objects.filter(person__isnull=False).values("person_id")
+    served = set(Position.objects.filter(kind="property_supervisor").values_list("place_id", flat=True))
+    positions: list[Position] = []
+    staff: list[PropertyGridStaff] = []
+    contracts = PropertyContract.objects.filter(starts_on__lte=today, ends_on__gte=today).select_related("compound")
+    for contract in contracts.order_by("compound__path", "id"):
+        compound = contract.compound
+        if compound.pk in served:
+            continue
+        served.add(compound.pk)
+        people = list(
+            Person.objects.filter(place_path__startswith=compound.path, moved_out_on__isnull=True)
+            .exclude(pk__in=with_account)
+            .order_by("id")
+            .values_list("pk", flat=True)[:6]
+        )
+        if len(people) < 6:
+            continue
+        start = contract.starts_on
+        for pk in people[:2]:
+            positions.append(
+                Position(person_id=pk, kind="property_supervisor", place=compound, place_path=compound.path,
+                         start_date=start)
+            )  # fmt: skip
+        grid = Place.objects.filter(path__under=compound.path, kind=PlaceKind.GRID).order_by("path").first()
+        if grid is None:
+            continue
+        positions.append(
+            Position(person_id=people[2], kind="opinion_liaison", place=grid, place_path=grid.path, start_date=start)
+        )
+        for pk, role in zip(
+            people[3:], (GridStaffRole.MANAGER, GridStaffRole.CLEANING, GridStaffRole.ORDER), strict=True
+        ):
+            staff.append(
+                PropertyGridStaff(company_id=contract.company_id, grid=grid, place_path=grid.path, person_id=pk,
+                                  role=role, start_date=start)
+            )  # fmt: skip
+    Position.objects.bulk_create(positions, batch_size=1000)
+    PropertyGridStaff.objects.bulk_create(staff, batch_size=1000)
 
 
 def _uscc(index: int) -> str:

@@ -90,6 +90,53 @@ class CommitteeMember(ScopedModel):
         ]
 
 
+class GridStaffRole(models.TextChoices):
+    """一长四员 (seed 003: 实行“一长四员”联动进网格). The seed names no roles; Linli reads the 长 as the company's
+    project manager and the four 员 as the trades a property service runs on (docs/metrics.md)."""
+
+    MANAGER = "manager", _("物业项目经理")
+    ORDER = "order", _("秩序维护员")
+    CLEANING = "cleaning", _("保洁员")
+    GREENING = "greening", _("绿化员")
+    REPAIR = "repair", _("维修员")
+
+
+class PropertyGridStaff(ScopedModel):
+    """A property company's staff member put into a grid (物业服务企业融入网格化管理, seed 003), with their place among
+    the 一长四员, from ``start_date`` until ``end_date`` (inclusive; open while serving). Rows are history: ending one
+    sets ``end_date``, nothing is deleted. ``place_path`` is the grid's path; writes go through
+    ``services_grid_staff``."""
+
+    company = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=12, choices=GridStaffRole.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "grid", "person"], condition=Q(end_date__isnull=True), name="grid_staff_once_open"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="grid_staff_period_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in GridStaffRole]), name="grid_staff_role_known"
+            ),
+        ]
+
+
 # ----------------------------------------------------------------------------- star rating
 
 

@@ -5,6 +5,7 @@ achieved, for a street or community and each part under it.
 Read only, in a fixed number of statements whatever the size of the street (one per source table, grouped by the
 part of the node each row lies in): compounds, the party organisations covering them, committee members serving on
 the day, contracts in force on the day (with their 党建指导员 and companies), the companies' own party organisations,
+the 物业监督员 holding their position on the day, the companies' staff serving in grids (一长四员) on the day,
 red/black list entries in force, needs raised and closed and micro-projects accepted in the period.
 Definitions: docs/metrics.md ("近邻党建 1+3+N").
 """
@@ -29,10 +30,12 @@ from linli.cobuilding.models import (
     ProjectStatus,
     PropertyContract,
 )
+from linli.cobuilding.selectors_grid_staff import by_part as grid_staff_by_part
 from linli.core.dates import day_bounds
 from linli.insights.modules import COVERING_PARTY_ORGS, covered_compounds
 from linli.orgs.models import OrganisationKind, PartyOrg
 from linli.orgs.services import UNIT_PARTY_KINDS
+from linli.people.selectors_positions import holder_sets
 from linli.places.models import ManagementMode, Place, PlaceKind
 
 # Seed 002: 党员比例一般不低于50% — the owners' committees' party share a street aims at.
@@ -97,6 +100,10 @@ class NeighbourhoodRow:
     needs_raised: int = 0
     needs_closed: int = 0
     projects_accepted: int = 0
+    property_supervisors: int = 0  # people holding 物业监督员 at a compound here on the day (each once)
+    grid_companies: int = 0  # property companies with at least one staff member serving in a grid here (each once)
+    grid_staff: int = 0  # property-company staff serving in grids here (一长四员, each person once)
+    grid_staff_party_members: int = 0  # of them, party members in the ledger
     _instructor_ids: set[int] = field(default_factory=set, repr=False)
     _company_ids: set[int] = field(default_factory=set, repr=False)
 
@@ -230,6 +237,15 @@ def neighbourhood_figures(node: Place, *, since: dt.date, until: dt.date) -> Nei
         else []
     )
 
+    supervisors = holder_sets(node.path, part_length, ("property_supervisor",), on)["property_supervisor"]
+    in_grids = grid_staff_by_part(node.path, part_length, on)
+    for key, r in [("", total), *parts.items()]:
+        r.property_supervisors = len(supervisors.get(key, ()))
+        if key in in_grids:
+            counts = in_grids[key]
+            r.grid_companies, r.grid_staff = counts.companies, counts.staff
+            r.grid_staff_party_members = counts.party_members
+
     listed = (
         ListEntry.objects.filter(
             place_path__under=node.path, valid_from__lte=on, valid_until__gte=on, revoked_at__isnull=True
@@ -326,4 +342,8 @@ ROW_FIELDS = (
     "needs_raised",
     "needs_closed",
     "projects_accepted",
+    "property_supervisors",
+    "grid_companies",
+    "grid_staff",
+    "grid_staff_party_members",
 )

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from linli.cobuilding import views_charters as vc
+from linli.cobuilding import views_grid_staff as vg
 from linli.cobuilding import views_overview as vo
 from linli.cobuilding import views_partners as vp
 from linli.cobuilding import views_property as vpr
@@ -14,6 +15,9 @@ urlpatterns = [
     path("property/companies/<int:company_id>/credit/", vpr.credit, name="credit"),
     path("property/contracts/<int:contract_id>/", vpr.contract_detail, name="contract"),
     path("committees/", vpr.committees, name="committees"),
+    path("grid-staff/", vg.grid_staff, name="grid_staff"),
+    path("grid-staff/register/", vg.grid_staff_register, name="grid_staff_register"),
+    path("grid-staff/<int:staff_id>/end/", vg.grid_staff_end, name="grid_staff_end"),
     path("charters/", vc.charters, name="charters"),
     path("charters/new/", vc.charter_new, name="charter_new"),
     path("charters/<int:charter_id>/", vc.charter_detail, name="charter"),

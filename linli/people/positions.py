@@ -54,6 +54,11 @@ POSITION_KINDS: dict[str, PositionKind] = {
         _k("lane_head", gettext_noop("巷长"), "handle", role="grid"),
         _k("block_head", gettext_noop("楼长"), "handle", role="grid"),
         _k("shop_head", gettext_noop("店长"), "handle", role="grid"),
+        # Seed 001: 民意联络员 sit in the grid's working organisation beside 网格长 and 网格管理员, like 信息员.
+        _k("opinion_liaison", gettext_noop("民意联络员"), "handle", role="grid"),
+        # Seed 002: 选聘物业监督员 — residents who watch the property service of their compound. The position is a
+        # record of who they are, not a key: it opens no ledger, no queue and no scope.
+        _k("property_supervisor", gettext_noop("物业监督员"), "", role="resident", scoped=False),
         _k("department_liaison", gettext_noop("职能部门联络员"), "department", role="staff"),
         _k("volunteer", gettext_noop("志愿者"), "claim", role="volunteer", scoped=False),
     ]
@@ -61,5 +66,12 @@ POSITION_KINDS: dict[str, PositionKind] = {
 
 # The labels are message ids (gettext_noop above): the model's choices and Position.kind_label translate them.
 POSITION_CHOICES = [(k.code, gettext_lazy(k.label)) for k in POSITION_KINDS.values()]
+
+# The positions community and street staff appoint from the roster page (``people.services_positions``), with the
+# place kinds each is held at. Only these: the others carry scope and are set up with the account.
+APPOINTABLE_KINDS: dict[str, tuple[str, ...]] = {
+    "property_supervisor": ("compound",),
+    "opinion_liaison": ("grid", "building"),
+}
 
 ROLE_ORDER = ["admin", "leader", "staff", "grid", "volunteer", "resident"]

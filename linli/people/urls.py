@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.people import views_edit, views_import, views_ledger, views_resident
+from linli.people import views_edit, views_forces, views_import, views_ledger, views_resident
 
 app_name = "people"
 urlpatterns = [
@@ -27,4 +27,7 @@ urlpatterns = [
     path("import/<int:batch_id>/", views_import.import_preview_page, name="import_preview"),
     path("import/<int:batch_id>/commit", views_import.import_commit_view, name="import_commit"),
     path("me/", views_resident.my_record, name="my_record"),
+    path("forces/", views_forces.forces, name="forces"),
+    path("forces/appoint", views_forces.appoint, name="position_appoint"),
+    path("forces/positions/<int:position_id>/end", views_forces.end, name="position_end"),
 ]
