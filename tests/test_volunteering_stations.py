@@ -230,7 +230,7 @@ def test_the_stations_api_takes_kind_and_team_filters_by_kind_and_counts_by_kind
     bad = staff.get(f"{BASE}/stations?kind=kiosk")
     assert bad.status_code == 422 and bad.json()["field"] == "kind"
     figures = staff.get(f"{BASE}/stations/figures").json()
-    assert [r["kind"] for r in figures["rows"]] == ["red_station", "fixed_post", "mobile_post"]
+    assert [r["kind"] for r in figures["rows"]] == ["red_station", "fixed_post", "mobile_post", "publicity"]
     assert figures["stations"] == sum(r["stations"] for r in figures["rows"]) >= 1
     changed = staff.patch(f"{BASE}/stations/{made.json()['id']}", {"name": "红袖章巡逻岗"}, content_type=JSON)
     assert changed.status_code == 200 and changed.json()["name"] == "红袖章巡逻岗"

@@ -16,6 +16,7 @@ from pydantic import Field
 from linli.core.errors import Forbidden, NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import ErrorOut, Moment, PageQuery
+from linli.deliberation.api_four_in_one import router as four_in_one_router
 from linli.deliberation.api_legal import router as legal_router
 from linli.deliberation.api_mediation import router as mediation_router
 from linli.deliberation.api_meetings import router as meetings_router
@@ -45,6 +46,7 @@ router.add_router("", meetings_router)
 router.add_router("", mediation_router)
 router.add_router("", proxies_router)
 router.add_router("", legal_router)
+router.add_router("", four_in_one_router)  # /legal-advisers, /meetings/{id}/parties, /four-in-one
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from linli.deliberation.models import Choice, LegalSession, MediationVenue, Voter
+from linli.deliberation.models import Choice, LegalAdviser, LegalSession, MediationVenue, Voter
 from linli.deliberation.services_legal import (
     Attendee,
     legal_intake_mediation,
@@ -325,6 +325,10 @@ def build_demo_deliberation(rng: random.Random) -> None:
             topics.append(topic)
             topic_comment(actor=actor, topic=topic, body="赞成,希望尽快协商解决")
         _meetings(actor, community, compounds[0], topics, rng)
+        LegalAdviser.objects.create(  # 法律顾问 (seed 001: 四位一体), no draw: the rest of the demo stays the same
+            community=community, place_path=community.path, kind="person", name=f"{community.name}法律顾问",
+            firm="某某律师事务所", starts_on=dt.date(2025, 1, 1), appointed_by=actor,
+        )  # fmt: skip
         _committee(actor, compounds[0], topics[-1])
         _mediation(actor, community, rng)
         venues = list(MediationVenue.objects.filter(place_path__under=community.path).order_by("id"))

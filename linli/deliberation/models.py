@@ -12,7 +12,7 @@ same transaction, with a random primary key, no timestamp and no link to the vot
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -119,6 +119,8 @@ class MeetingKind(models.TextChoices):
     BRANCH_FIRST = "branch_first", _("支部先议")
     MEDIATION = "mediation", _("调解会")
     OWNERS_COMMITTEE = "owners_committee", _("业委会会议")  # held at a compound; its branch secretary 列席
+    # 居委会、业委会、物业公司、法律顾问 (seed 001); which of them came: MeetingPartyPresence
+    FOUR_IN_ONE = "four_in_one", _("四位一体联席会议")
 
 
 class MeetingStatus(models.TextChoices):
@@ -414,6 +416,95 @@ class LegalSessionAttendee(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class AdviserKind(models.TextChoices):
+    PERSON = "person", _("律师(个人)")
+    FIRM = "firm", _("律师事务所(机构)")
+
+
+class LegalAdviser(ScopedModel):
+    """社区法律顾问 (seed 001: 推行社区居委会、业主委员会、物业公司、法律顾问“四位一体”社区治理联动议事决策机制):
+    a lawyer or a law firm engaged by a community from ``starts_on`` to ``ends_on`` (blank: open-ended). Outsiders,
+    not people of the ledger: a name, their practice (for a lawyer) and a public office phone. Never deleted; an
+    engagement is ended by setting its last day. Residents of the community see who their adviser is (``own_q``)."""
+
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=AdviserKind.choices)
+    name = models.CharField(max_length=64)
+    firm = models.CharField(max_length=100, blank=True)  # 执业机构, for a lawyer
+    phone = models.CharField(max_length=32, blank=True)  # 公开的办公电话
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    appointed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)  # a double submit records one engagement
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["place_path", "starts_on"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=AdviserKind.values), name="legal_adviser_kind_known"),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="legal_adviser_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["appointed_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="legal_adviser_idempotency_per_submitter",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def in_force_on(self, day: Any) -> bool:
+        return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+    @classmethod
+    def own_q(cls, user: User) -> Q | None:
+        return _residents_q(user)
+
+
+class FourParty(models.TextChoices):
+    """The four parties of a 四位一体 meeting (seed 001)."""
+
+    RESIDENTS_COMMITTEE = "residents_committee", _("社区居委会")
+    OWNERS_COMMITTEE = "owners_committee", _("业主委员会")
+    PROPERTY_COMPANY = "property_company", _("物业公司")
+    LEGAL_ADVISER = "legal_adviser", _("法律顾问")
+
+
+class MeetingPartyPresence(models.Model):
+    """One of the four parties was present at a 四位一体 meeting: the organisation (居委会, 业委会, 物业服务企业) or the
+    community's legal adviser in force that day, and who came for it. Once per party and meeting; staff who manage
+    the meeting record it, and may take a mistaken record back (both audited)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="parties_present")
+    party = models.CharField(max_length=24, choices=FourParty.choices)
+    organisation = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    adviser = models.ForeignKey(LegalAdviser, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    attendee = models.CharField(max_length=64)  # who came for the party
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "party"], name="meeting_party_once"),
+            models.CheckConstraint(
+                condition=(Q(party="legal_adviser") & Q(adviser__isnull=False) & Q(organisation__isnull=True))
+                | (
+                    Q(party__in=["residents_committee", "owners_committee", "property_company"])
+                    & Q(organisation__isnull=False)
+                    & Q(adviser__isnull=True)
+                ),
+                name="meeting_party_names_its_party",
+            ),
+        ]
 
 
 class IntakeKind(models.TextChoices):

@@ -49,6 +49,8 @@ def meeting_plan(*, actor: Any, place: Place, kind: str, title: str, location: s
         raise InvalidInput(_("会议类型无效"), field="kind")
     if kind == MeetingKind.OWNERS_COMMITTEE and place.kind != PlaceKind.COMPOUND:
         raise InvalidInput(_("业委会会议应在小区召开,请选择小区"), field="place_id")
+    if kind == MeetingKind.FOUR_IN_ONE and place.kind not in (PlaceKind.COMMUNITY, PlaceKind.COMPOUND):
+        raise InvalidInput(_("四位一体联席会议应在社区或小区召开"), field="place_id")
     meeting = Meeting.objects.create(
         place=place,
         place_path=place.path,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from linli.deliberation import (
+    views_four_in_one,
     views_home,
     views_legal,
     views_mediation,
@@ -37,6 +38,7 @@ urlpatterns = [
     path("topics/<int:topic_id>/close/", views_topics.topic_close_view, name="topic_close"),
     path("meetings/", views_meetings.meeting_list, name="meetings"),
     path("committee-meetings/", views_oversight.committee_meetings, name="committee_oversight"),
+    path("four-in-one/", views_four_in_one.four_in_one, name="four_in_one"),
     path("meetings/new/", views_meetings.meeting_new, name="meeting_new"),
     path("meetings/<int:meeting_id>/", views_meetings.meeting_detail, name="meeting"),
     path("meetings/<int:meeting_id>/sign-in/", views_meetings.meeting_sign_in_view, name="meeting_sign_in"),

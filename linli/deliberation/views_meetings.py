@@ -21,7 +21,9 @@ from linli.core.pagination import keyset_page
 from linli.deliberation.models import Decision, MeetingKind, MeetingSignIn, Topic
 from linli.deliberation.permissions import may
 from linli.deliberation.selectors import access_meeting, access_topic, visible_meetings
+from linli.deliberation.selectors_four_in_one import meeting_advisers, meeting_parties
 from linli.deliberation.selectors_oversight import meeting_attendance
+from linli.deliberation.services_four_in_one import PARTY_ORG_KIND, party_present_record, party_present_remove
 from linli.deliberation.services_meetings import (
     agenda_add,
     agenda_publish,
@@ -40,6 +42,8 @@ from linli.deliberation.views_common import int_or_none, managed_places, place_f
 from linli.orgs.models import Organisation
 from linli.people.models import Person
 from linli.places.models import Place
+
+PARTY_ORG_KINDS = set(PARTY_ORG_KIND.values())
 
 
 @login_required
@@ -114,6 +118,11 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     }
     if manage or meeting.kind == MeetingKind.OWNERS_COMMITTEE:
         context["attendance"] = meeting_attendance(meeting)
+    if meeting.kind == MeetingKind.FOUR_IN_ONE:
+        context["parties"] = meeting_parties(meeting)
+        if manage:
+            context["party_orgs"] = [o for o in _organisations_near(meeting.place_path) if o.kind in PARTY_ORG_KINDS]
+            context["party_advisers"] = meeting_advisers(meeting)
     if manage:
         agenda_ids = [a.topic_id for a in context["agenda"]]
         context["topics"] = list(
@@ -179,6 +188,22 @@ def meeting_action(request: HttpRequest, meeting_id: int, action: str) -> HttpRe
             return meeting_record_attendance(actor=user, meeting=meeting, person=person)
 
         return _act(request, meeting_id, record_attendance, _("已记录到会"))
+    if action == "party":
+        org_id = int_or_none(post.get("organisation_id"), "organisation_id")
+        adviser_id = int_or_none(post.get("adviser_id"), "adviser_id")
+        fields = {"party": post.get("party", ""), "attendee": post.get("attendee", "")}
+
+        def record_party() -> Any:
+            return party_present_record(
+                actor=user, meeting=meeting, organisation_id=org_id, adviser_id=adviser_id, **fields
+            )
+
+        return _act(request, meeting_id, record_party, _("已记录到会"))
+    if action == "party-remove":
+        party = post.get("party", "")
+        return _act(
+            request, meeting_id, lambda: party_present_remove(actor=user, meeting=meeting, party=party), _("已撤销")
+        )
     if action == "minutes":
         text = post.get("minutes", "")
         return _act(

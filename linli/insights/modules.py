@@ -116,7 +116,7 @@ class ModuleFigures:
 def module_figures(node: Place, period: Period) -> ModuleFigures:
     from linli.deliberation.models import MediationCase, MediationOutcome, Meeting, MeetingKind
     from linli.visits.models import Visit
-    from linli.volunteering.models import Activity, ActivityStatus, Signup, Station, Team, Wish
+    from linli.volunteering.models import Activity, ActivityStatus, Signup, Station, StationKind, Team, Wish
     from linli.volunteering.selectors import (
         reported_members,
         wishes_collected_q,
@@ -168,7 +168,7 @@ def module_figures(node: Place, period: Period) -> ModuleFigures:
         households=Household.objects.filter(under),
         activities=activities,
         teams=Team.objects.filter(under),
-        stations=Station.objects.filter(under),
+        stations=Station.objects.filter(under).exclude(kind=StationKind.PUBLICITY),  # 宣传阵地 are not 驿站
         reported=reported_members().filter(under),
         **outcome_counts(node, period),
     )

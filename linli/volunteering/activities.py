@@ -20,8 +20,11 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
+from linli.core.identifiers import parse_id
+from linli.core.lookups import ancestor_paths
 from linli.core.scoping import get_or_not_found
 from linli.core.text import clean_text
+from linli.places.models import Place
 from linli.volunteering.common import (
     audience_q,
     bounded_int,
@@ -39,6 +42,7 @@ from linli.volunteering.models import (
     Signup,
     SignupStatus,
     Team,
+    TeamServiceArea,
 )
 from linli.volunteering.points import points_credit
 from linli.volunteering.selectors_reporting import party_rule_at
@@ -50,8 +54,31 @@ HALF_HOUR = Decimal("0.5")
 
 
 def visible_activities(user: Any) -> Any:
-    """Published activities for where the user lives or volunteers; staff also see drafts under their nodes."""
-    return Activity.objects.filter((audience_q(user) & ~Q(status=ActivityStatus.DRAFT)) | staff_q(user))
+    """Published activities for where the user lives or volunteers — published there, or held for it (``serves``: a
+    team serving another community's compound publishes at home and serves there) — and for staff of the served
+    place; staff also see drafts under their nodes."""
+    published_for = audience_q(user) | audience_q(user, "serves__path") | staff_q(user, "serves__path")
+    return Activity.objects.filter((published_for & ~Q(status=ActivityStatus.DRAFT)) | staff_q(user))
+
+
+SERVES_KINDS = ("community", "compound", "grid", "building")
+
+
+def _served_place(actor: Any, serves_id: Any, team: Team | None) -> Place | None:
+    """服务地点: a community, compound, grid or building the actor manages, or one a service area of the activity's team
+    reaches (the team serves it: seed 000, 划分党员服务责任区)."""
+    if not serves_id:
+        return None
+    place = Place.objects.filter(pk=parse_id(serves_id) or 0).first()
+    if place is None or place.kind not in SERVES_KINDS:
+        raise InvalidInput(_("服务地点应为社区、小区、网格或楼栋"), field="serves_id")
+    team_serves = (
+        team is not None
+        and TeamServiceArea.objects.filter(team=team, place_path__in=ancestor_paths(place.path, Place.steplen)).exists()
+    )
+    if not (team_serves or may(actor, place.path, "manage")):
+        raise InvalidInput(_("服务地点应在您的管辖范围内,或在活动队伍的服务区域内"), field="serves_id")
+    return place
 
 
 def access_activity(user: Any, activity_id: Any, *, lock: bool = False) -> Activity:
@@ -78,6 +105,7 @@ def activity_create(
     description: str = "",
     location: str = "",
     team_id: int | None = None,
+    serves_id: int | None = None,
     publish: bool = False,
 ) -> Activity:
     place = staff_place(actor, place_id, "manage")
@@ -92,10 +120,12 @@ def activity_create(
         team = Team.objects.filter(pk=team_id).filter(staff_q(actor)).first()
         if team is None:
             raise InvalidInput(_("队伍无效"), field="team_id")
+    serves = _served_place(actor, serves_id, team)
     activity = Activity.objects.create(
         place=place,
         place_path=place.path,
         team=team,
+        serves=serves,
         title=clean_text(title, field="title", label=_("活动名称"), max_length=100),
         description=clean_text(description, field="description", label=_("活动说明"), max_length=2000, required=False),
         location=clean_text(location, field="location", label=_("集合地点"), max_length=200, required=False),
@@ -106,7 +136,7 @@ def activity_create(
         status=ActivityStatus.PUBLISHED if publish else ActivityStatus.DRAFT,
         organiser=actor,
     )
-    audit_record(action="activity.create", actor=actor, target=activity)
+    audit_record(action="activity.create", actor=actor, target=activity, serves=serves.pk if serves else None)
     return activity
 
 

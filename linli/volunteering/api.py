@@ -14,24 +14,35 @@ from ninja.responses import Status
 from pydantic import Field
 
 from linli.core import uploads
-from linli.core.errors import NotFound
+from linli.core.errors import InvalidInput, NotFound
 from linli.core.pagination import keyset_page
 from linli.core.schemas import Day, ErrorOut, Moment, PageQuery
 from linli.places.models import Place
 from linli.volunteering import activities as act
 from linli.volunteering import points as pts
 from linli.volunteering import wishes as w
+from linli.volunteering.api_areas import router as areas_router
 from linli.volunteering.api_covenants import router as covenants_router
 from linli.volunteering.api_org import router as org_router
 from linli.volunteering.api_reporting import router as reporting_router
-from linli.volunteering.models import Activity, PointKind, PostCategory, Signup, Wish
-from linli.volunteering.selectors import person_summary, visible_posts
+from linli.volunteering.models import (
+    HEART_TARGETS,
+    Activity,
+    PointKind,
+    PostCategory,
+    Signup,
+    Wish,
+    WishChannel,
+    WishHeart,
+)
+from linli.volunteering.selectors import person_summary, post_category_figures, visible_posts
 from linli.volunteering.services import post_claim, post_create, team_add_member
 
 router = Router(tags=["volunteering"])
 router.add_router("", org_router)  # /redemptions, /registrations, /stations (api_org.py)
 router.add_router("", covenants_router)  # /covenants: 盟约 and 履约 (api_covenants.py)
 router.add_router("", reporting_router)  # /party-point-rules, /reporting-assessment (api_reporting.py)
+router.add_router("", areas_router)  # /teams/{id}/areas, /serving, /service-coverage (api_areas.py)
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
@@ -40,6 +51,10 @@ class ActivityIn(Schema):
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=2000)
     location: str = Field("", max_length=200)
+    team_id: int | None = Field(None, description="the volunteer team running it (one under the caller's nodes)")
+    serves_id: int | None = Field(
+        None, description="服务地点: a community, compound, grid or building the caller manages or the team serves"
+    )
     starts_at: Moment
     ends_at: Moment
     capacity: int = Field(..., ge=1, le=1000)
@@ -53,6 +68,8 @@ class ActivityOut(Schema):
     description: str
     location: str
     place_id: int
+    team_id: int | None
+    serves_id: int | None
     starts_at: dt.datetime
     ends_at: dt.datetime
     capacity: int
@@ -137,10 +154,19 @@ class RedemptionOut(Schema):
     status: str
 
 
+HEART_HELP = "五心类别: " + ", ".join(f"{h.value} ({h.label}·{HEART_TARGETS[h]})" for h in WishHeart)
+CHANNEL_HELP = "收集方式: " + ", ".join(f"{c.value} ({c.label})" for c in WishChannel)
+
+
 class WishIn(Schema):
     title: str = Field(..., max_length=100)
     description: str = Field("", max_length=1000)
     wisher_id: int | None = None
+    heart: str = Field("", description=HEART_HELP + "; empty: 未分类")
+    channel: str = Field("", description=CHANNEL_HELP + "; empty: online for your own wish, other for someone else's")
+    collected_at_id: int | None = Field(
+        None, description="收集地点: a place under the caller's staff positions; omitted: the wisher's home"
+    )
 
 
 class WishOut(Schema):
@@ -148,6 +174,9 @@ class WishOut(Schema):
     title: str
     description: str
     status: str
+    heart: str = Field(description="五心类别, or empty (未分类)")
+    channel: str = Field(description="收集方式, or empty for wishes recorded before it was kept")
+    collected_at_id: int | None
     place_id: int
     submitted_at: dt.datetime
     fulfilled_at: dt.datetime | None
@@ -159,8 +188,14 @@ class WishListOut(Schema):
     next: str | None
 
 
+class WishFilter(PageQuery):
+    heart: str | None = Field(None, description=HEART_HELP + "; none: 未分类")
+    channel: str | None = Field(None, description=CHANNEL_HELP)
+
+
 class WishActionIn(Schema):
-    action: Literal["approve", "reject", "claim", "fulfil", "confirm"]
+    action: Literal["approve", "reject", "claim", "fulfil", "confirm", "classify"]
+    heart: str = Field("", description="classify only: the 五心类别 (" + ", ".join(WishHeart.values) + ")")
     note: str = Field("", max_length=200, description="review note, 圆梦 note, or (confirm) the rating's reason")
     rating: Literal["", "satisfied", "basic", "unsatisfied"] = Field(
         "", description="confirm only: the wisher's rating (满意/基本满意/不满意); unsatisfied needs a note"
@@ -178,6 +213,34 @@ class CountsOut(Schema):
     collected: int
     fulfilled: int
     rate: float
+
+
+class HeartRowOut(Schema):
+    key: str = Field(description="五心类别, or empty for 未分类")
+    label: str
+    target: str = Field(description="whom it serves (孤寡老人, 留守儿童 …)")
+    collected: int
+    claimed: int = Field(description="claimed (claimed_at) in the period, by a person or a unit")
+    party_claimed: int = Field(description="of those, claimed by a party member")
+    fulfilled: int
+
+
+class HeartFiguresOut(Schema):
+    place_id: int
+    rows: list[HeartRowOut]
+
+
+class PostCategoryRowOut(Schema):
+    category: str
+    label: str
+    posts: int = Field(description="posts of the category the caller sees, not yet ended")
+    claims: int = Field(description="claims on those posts")
+
+
+class PostCategoryFiguresOut(Schema):
+    rows: list[PostCategoryRowOut]
+    posts: int
+    claims: int
 
 
 class PostIn(Schema):
@@ -204,7 +267,8 @@ class PostOut(Schema):
 def _activity(a: Activity) -> ActivityOut:
     return ActivityOut(
         id=a.pk, title=a.title, description=a.description, location=a.location, place_id=a.place_id,
-        starts_at=a.starts_at, ends_at=a.ends_at, capacity=a.capacity, signed_count=a.signed_count,
+        team_id=a.team_id, serves_id=a.serves_id, starts_at=a.starts_at, ends_at=a.ends_at, capacity=a.capacity,
+        signed_count=a.signed_count,
         points_per_hour=a.points_per_hour, status=a.status,
     )  # fmt: skip
 
@@ -219,8 +283,9 @@ def _signup(s: Signup) -> SignupOut:
 
 def _wish(x: Wish) -> WishOut:
     return WishOut(
-        id=x.pk, title=x.title, description=x.description, status=x.status, place_id=x.place_id,
-        submitted_at=x.submitted_at, fulfilled_at=x.fulfilled_at, rating=x.rating,
+        id=x.pk, title=x.title, description=x.description, status=x.status, heart=x.heart, channel=x.channel,
+        collected_at_id=x.collected_at_id, place_id=x.place_id, submitted_at=x.submitted_at,
+        fulfilled_at=x.fulfilled_at, rating=x.rating,
     )  # fmt: skip
 
 
@@ -326,10 +391,15 @@ def reward_redeem(request: HttpRequest, reward_id: int) -> Status[RedemptionOut]
 
 
 @router.get("/wishes", response={200: WishListOut, 422: ErrorOut}, operation_id="volunteering_wishes_list")
-def wishes_list(request: HttpRequest, page: Query[PageQuery]) -> WishListOut:
-    result = keyset_page(
-        w.visible_wishes(request.user), key="id", cursor=page.cursor, limit=page.limit, descending=True
-    )
+def wishes_list(request: HttpRequest, page: Query[WishFilter]) -> WishListOut:
+    qs = w.visible_wishes(request.user)
+    if page.heart:
+        qs = qs.filter(heart="" if page.heart == "none" else w.wish_heart(page.heart))
+    if page.channel:
+        if page.channel not in WishChannel.values:
+            raise InvalidInput(_("收集方式无效,请从列表中选择"), field="channel")
+        qs = qs.filter(channel=page.channel)
+    result = keyset_page(qs, key="id", cursor=page.cursor, limit=page.limit, descending=True)
     return WishListOut(items=[_wish(x) for x in result.items], next=result.next)
 
 
@@ -353,6 +423,7 @@ def wish_act(request: HttpRequest, wish_id: int, payload: WishActionIn) -> WishO
         "claim": lambda: w.wish_claim(actor=u, wish_id=wish_id),
         "fulfil": lambda: w.wish_fulfil(actor=u, wish_id=wish_id, note=note),
         "confirm": lambda: w.wish_confirm(actor=u, wish_id=wish_id, rating=payload.rating, note=note),
+        "classify": lambda: w.wish_classify(actor=u, wish_id=wish_id, heart=payload.heart),
     }
     return _wish(calls[payload.action]())
 
@@ -379,17 +450,65 @@ def wish_photo_read(request: HttpRequest, wish_id: int) -> FileResponse:
     return uploads.serve_upload(photo, content_type=content_type)
 
 
-@router.get("/wishes/counts", response={200: CountsOut, **ERRORS}, operation_id="volunteering_wish_counts")
-def wish_counts(request: HttpRequest, q: Query[CountsIn]) -> CountsOut:
-    place = Place.objects.filter(pk=q.place_id).first()
+def _staff_node(request: HttpRequest, place_id: int) -> Place:
+    """A node the caller is staff of (manage, handle or lead), else "not found"."""
     from linli.volunteering.common import staff_q
 
-    if place is None or not Place.objects.filter(staff_q(request.user, field="path"), pk=place.pk).exists():
+    place = Place.objects.filter(staff_q(request.user, field="path"), pk=place_id).first()
+    if place is None:
         raise NotFound(_("未找到,或您无权查看"))
-    start = timezone.make_aware(dt.datetime.combine(q.start, dt.time.min))
-    end = timezone.make_aware(dt.datetime.combine(q.end + dt.timedelta(days=1), dt.time.min))
+    return place
+
+
+def _day_range(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return (
+        timezone.make_aware(dt.datetime.combine(start, dt.time.min)),
+        timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)),
+    )
+
+
+@router.get("/wishes/counts", response={200: CountsOut, **ERRORS}, operation_id="volunteering_wish_counts")
+def wish_counts(request: HttpRequest, q: Query[CountsIn]) -> CountsOut:
+    place = _staff_node(request, q.place_id)
+    start, end = _day_range(q.start, q.end)
     c = w.wish_counts(user=request.user, path=place.path, start=start, end=end)
     return CountsOut(place_id=place.pk, collected=c.collected, fulfilled=c.fulfilled, rate=c.rate)
+
+
+@router.get(
+    "/wishes/figures",
+    response={200: HeartFiguresOut, **ERRORS},
+    operation_id="volunteering_wish_heart_figures",
+    summary="微心愿 by 五心类别 under a node the caller is staff of, for a period: collected, claimed (by party"
+    " members), fulfilled",
+)
+def wish_heart_figures(request: HttpRequest, q: Query[CountsIn]) -> HeartFiguresOut:
+    place = _staff_node(request, q.place_id)
+    start, end = _day_range(q.start, q.end)
+    rows = w.wish_heart_figures(user=request.user, path=place.path, start=start, end=end)
+    return HeartFiguresOut(
+        place_id=place.pk,
+        rows=[
+            HeartRowOut(key=r.key, label=r.label, target=r.target, collected=r.collected, claimed=r.claimed,
+                        party_claimed=r.party_claimed, fulfilled=r.fulfilled)
+            for r in rows
+        ],
+    )  # fmt: skip
+
+
+@router.get(
+    "/posts/figures",
+    response={200: PostCategoryFiguresOut},
+    operation_id="volunteering_posts_figures",
+    summary="服务岗位认领 by post category over the posts the caller sees that have not ended (one statement)",
+)
+def posts_figures(request: HttpRequest) -> PostCategoryFiguresOut:
+    rows = post_category_figures(visible_posts(request.user).filter(end_date__gte=timezone.localdate()))
+    return PostCategoryFiguresOut(
+        rows=[PostCategoryRowOut(category=r.category, label=r.label, posts=r.posts, claims=r.claims) for r in rows],
+        posts=sum(r.posts for r in rows),
+        claims=sum(r.claims for r in rows),
+    )
 
 
 @router.get("/posts", response={200: list[PostOut]}, operation_id="volunteering_posts_list")

@@ -27,6 +27,7 @@ from linli.volunteering.common import may, person_of
 from linli.volunteering.models import (
     DutyShift,
     PointKind,
+    PublicityForm,
     Redemption,
     RedemptionStatus,
     RegistrationStatus,
@@ -43,6 +44,7 @@ from linli.volunteering.selectors import (
     leaderboard_place,
     person_for_staff,
     person_summary,
+    publicity_figures,
     registration_for_report,
     station_kind_figures,
     visible_redemptions,
@@ -246,6 +248,7 @@ def registrations_report(request: HttpRequest, registration_id: int) -> Registra
 
 
 KIND_HELP = "驿站类型: " + ", ".join(f"{k.value} ({k.label})" for k in StationKind)
+FORM_HELP = "阵地形式 (publicity only): " + ", ".join(f"{f.value} ({f.label})" for f in PublicityForm)
 
 
 class StationIn(Schema):
@@ -256,9 +259,10 @@ class StationIn(Schema):
     address: str = Field("", description="at most 200 characters")
     kind: str = Field(StationKind.RED_STATION, description=KIND_HELP)
     team_id: int | None = Field(
-        None, description="the volunteer team that staffs it (required for mobile_post): one you see, at, above or "
-        "under the place",
+        None, description="the volunteer team that staffs it (required for mobile_post) or keeps it (publicity): one "
+        "you see, at, above or under the place",
     )  # fmt: skip
+    publicity_form: str = Field("", description=FORM_HELP + "; required for publicity, ignored for the others")
 
 
 class StationUpdateIn(Schema):
@@ -268,6 +272,7 @@ class StationUpdateIn(Schema):
     opening_hours: str | None = Field(None, description="at most 100 characters; omitted: unchanged")
     address: str | None = Field(None, description="at most 200 characters; omitted: unchanged")
     team_id: int | None = Field(None, description="a team (see create); 0 removes it (not for mobile_post)")
+    publicity_form: str | None = Field(None, description=FORM_HELP + "; omitted: unchanged")
 
 
 class StationOut(Schema):
@@ -281,6 +286,7 @@ class StationOut(Schema):
     opening_hours: str
     team_id: int | None
     team_name: str | None
+    publicity_form: str = Field(description="阵地形式 of a 宣传阵地; empty for the other kinds")
 
 
 class StationListOut(Schema):
@@ -304,11 +310,31 @@ class StationKindFiguresOut(Schema):
     stations: int
 
 
+class PublicityFormRowOut(Schema):
+    form: str
+    label: str
+    stations: int
+    with_team: int = Field(description="of them, those a volunteer team keeps")
+
+
+class PublicityTeamRowOut(Schema):
+    team_id: int
+    team_name: str
+    stations: int
+
+
+class PublicityFiguresOut(Schema):
+    by_form: list[PublicityFormRowOut]
+    by_team: list[PublicityTeamRowOut]
+    stations: int
+    with_team: int
+
+
 def station_out(s: Station) -> StationOut:
     return StationOut(
         id=s.pk, place_id=s.place_id, kind=s.kind, kind_label=str(s.get_kind_display()), name=s.name,
         address=s.address, functions=list(s.functions), opening_hours=s.opening_hours, team_id=s.team_id,
-        team_name=s.team.name if s.team_id else None,
+        team_name=s.team.name if s.team_id else None, publicity_form=s.publicity_form,
     )  # fmt: skip
 
 
@@ -340,6 +366,25 @@ def stations_figures(request: HttpRequest) -> StationKindFiguresOut:
     )
 
 
+@router.get(
+    "/stations/publicity-figures",
+    response={200: PublicityFiguresOut},
+    operation_id="volunteering_stations_publicity_figures",
+    summary="宣传阵地 by form and by the team that keeps them, over the stations the caller sees",
+)
+def stations_publicity_figures(request: HttpRequest) -> PublicityFiguresOut:
+    f = publicity_figures(visible_stations(request.user))
+    return PublicityFiguresOut(
+        by_form=[
+            PublicityFormRowOut(form=r.form, label=r.label, stations=r.stations, with_team=r.with_team)
+            for r in f.by_form
+        ],
+        by_team=[PublicityTeamRowOut(team_id=r.team_id, team_name=r.team_name, stations=r.stations) for r in f.by_team],
+        stations=f.stations,
+        with_team=f.with_team,
+    )
+
+
 @router.post(
     "/stations",
     response={201: StationOut, **ERRORS},
@@ -356,6 +401,7 @@ def stations_create(request: HttpRequest, payload: StationIn) -> Status[StationO
         address=payload.address,
         kind=payload.kind,
         team_id=payload.team_id,
+        publicity_form=payload.publicity_form,
     )
     return Status(201, station_out(station))
 
@@ -376,6 +422,7 @@ def stations_update(request: HttpRequest, station_id: int, payload: StationUpdat
         opening_hours=payload.opening_hours,
         address=payload.address,
         team_id=payload.team_id,
+        publicity_form=payload.publicity_form,
     )
     return station_out(station)
 

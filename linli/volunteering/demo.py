@@ -34,6 +34,7 @@ from linli.volunteering.models import (
     TeamCovenant,
     TeamKind,
     TeamMember,
+    TeamServiceArea,
     VolunteerProfile,
     Wish,
     WishStatus,
@@ -119,6 +120,11 @@ def build_demo_volunteering(rng: random.Random) -> None:
                 end_time=dt.time(12),
             )
         _posts(community, teams)
+        first_compound = (
+            Place.objects.filter(path__startswith=community.path, kind=PlaceKind.COMPOUND).order_by("path").first()
+        )
+        if teams and first_compound is not None:  # 服务区域: the first team serves the community's first compound
+            TeamServiceArea.objects.create(team=teams[0], place=first_compound, place_path=first_compound.path)
         for cost_name, cost in REWARDS:
             Reward.objects.create(place=community, place_path=community.path, name=cost_name, cost=cost,
                                   stock=rng.randint(5, 30))  # fmt: skip
@@ -242,6 +248,10 @@ def _activities(
                               source_key=f"activity:{signup.pk}", note=note)  # fmt: skip
 
 
+DEMO_HEARTS = ["filial", "loving", "warm", "reassuring", "caring", ""]  # the last: 未分类
+DEMO_CHANNELS = ["online", "heart_to_heart", "wish_box", "tree_hall", "visit"]
+
+
 def _wishes(
     rng: random.Random, community: Place, people: list[Person], volunteers: list[Person], now: dt.datetime
 ) -> None:
@@ -263,6 +273,10 @@ def _wishes(
                 claimed_at=submitted + dt.timedelta(days=1) if fulfilled else None,
                 fulfilled_at=min(now, submitted + dt.timedelta(days=rng.randint(2, 20))) if fulfilled else None,
                 fulfil_note="已圆梦" if fulfilled else "",
+                # 五心 and 收集方式 by index, not by another draw: the rest of the demo stays the same
+                heart=DEMO_HEARTS[i % len(DEMO_HEARTS)],
+                channel=DEMO_CHANNELS[i % len(DEMO_CHANNELS)],
+                collected_at_id=wisher.place_id,
             )
         )
         if fulfilled:  # confirmed a day later and rated by index, not by another draw: the demo stays the same

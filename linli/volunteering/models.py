@@ -141,6 +141,30 @@ class TeamMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["team", "person"], name="volunteer_team_member_once")]
 
 
+SERVICE_AREA_KINDS = ("community", "compound", "grid")  # 党员服务责任区: a community, a compound or a grid
+
+
+class TeamServiceArea(ScopedModel):
+    """服务区域 (seed 000: 划分党员服务责任区…分类组建…党员志愿服务队): a place a team serves beyond where it is
+    registered — a community, a compound (小区/里巷) or a grid. ``place_path`` is the served place's, so "teams
+    serving under my node" and "teams serving where I live" are indexed path filters. Added and removed by staff
+    who manage the team's node and the served place; each change is audited."""
+
+    SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="service_areas")
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "place"], name="team_service_area_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}→{self.place_id}"
+
+
 class VolunteerProfile(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "manage"
     person = models.OneToOneField("people.Person", on_delete=models.CASCADE, related_name="volunteer_profile")
@@ -245,6 +269,9 @@ class Activity(ScopedModel):
     title = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     location = models.CharField(max_length=200, blank=True)
+    # 服务地点: the compound, grid or building the activity is held in or serves, when narrower than (or other than)
+    # the node it is published to; residents living there see it too (``activities.visible_activities``).
+    serves = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     capacity = models.PositiveIntegerField()
@@ -462,6 +489,38 @@ class WishStatus(models.TextChoices):
 FULFILLED_STATUSES = (WishStatus.FULFILLED, WishStatus.CONFIRMED)
 
 
+class WishHeart(models.TextChoices):
+    """“五心”服务 (seed 001: 孝心服务孤寡老人、爱心服务留守儿童、暖心服务困难群众、安心服务外来人员、贴心服务居民群众):
+    the kind of service a wish asks for, named by whom it serves. A wish not yet classified is blank (未分类)."""
+
+    FILIAL = "filial", _("孝心")
+    LOVING = "loving", _("爱心")
+    WARM = "warm", _("暖心")
+    REASSURING = "reassuring", _("安心")
+    CARING = "caring", _("贴心")
+
+
+# Whom each 五心 serves (seed 001), shown beside the category on forms and figures.
+HEART_TARGETS = {
+    WishHeart.FILIAL: _("孤寡老人"),
+    WishHeart.LOVING: _("留守儿童"),
+    WishHeart.WARM: _("困难群众"),
+    WishHeart.REASSURING: _("外来人员"),
+    WishHeart.CARING: _("居民群众"),
+}
+
+
+class WishChannel(models.TextChoices):
+    """收集方式 (seed 001: 通过“屋场恳谈会”“大树议事厅”“心愿收集箱”等方式收集居民愿望)."""
+
+    ONLINE = "online", _("线上提交")
+    HEART_TO_HEART = "heart_to_heart", _("屋场恳谈会")
+    TREE_HALL = "tree_hall", _("大树议事厅")
+    WISH_BOX = "wish_box", _("心愿收集箱")
+    VISIT = "visit", _("入户走访")
+    OTHER = "other", _("其他")
+
+
 def wish_photo_path(instance: Any, filename: str) -> str:
     now = timezone.now()
     return f"wishes/{now:%Y/%m}/{instance.pk or 'new'}-{filename}"
@@ -474,6 +533,11 @@ class Wish(ScopedModel):
     wisher = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="wishes")
     title = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    heart = models.CharField(max_length=12, choices=WishHeart.choices, blank=True)  # 五心类别; blank: 未分类
+    # Where and how it was collected: the place (a compound where the 屋场恳谈会 met, the grid of the 心愿收集箱, the
+    # building visited) and the channel. Wishes recorded before these were kept have neither.
+    channel = models.CharField(max_length=16, choices=WishChannel.choices, blank=True)
+    collected_at = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     status = models.CharField(max_length=12, choices=WishStatus.choices, default=WishStatus.SUBMITTED)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -499,11 +563,12 @@ class Wish(ScopedModel):
     class Meta:
         indexes = [models.Index(fields=["place_path", "submitted_at"]), models.Index(fields=["status", "place_path"])]
         constraints = [
+            models.CheckConstraint(condition=Q(heart="") | Q(heart__in=WishHeart.values), name="wish_heart_known"),
             models.UniqueConstraint(
                 fields=["submitted_by", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="wish_idempotency_per_submitter",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -523,12 +588,27 @@ class StationKind(models.TextChoices):
     RED_STATION = "red_station", _("红色驿站")
     FIXED_POST = "fixed_post", _("固定微岗亭")
     MOBILE_POST = "mobile_post", _("流动微岗亭")
+    PUBLICITY = "publicity", _("宣传阵地")
+
+
+class PublicityForm(models.TextChoices):
+    """宣传阵地的形式. Seed 004: 打造集学习教育、娱乐、党群议事于一体的红歌广场、崇德亭、党员之家等十大宣传阵地;
+    打造“家训亭”“家心岗”“家乐站”等,为每支志愿服务队再添一处阵地. Seed 001: 依托…文体活动小广场(小公园)、
+    休闲长廊…建立宣传、议事、活动阵地."""
+
+    SQUARE = "square", _("广场/小公园")
+    PAVILION = "pavilion", _("亭/廊")
+    HOME = "home", _("党员之家/活动室")
+    BOARD = "board", _("宣传栏/文化墙")
+    OTHER = "other", _("其他")
 
 
 class Station(ScopedModel):
-    """红色驿站 / 微岗亭: a place with functions, opening hours and a duty roster. A 流动微岗亭 has no premises of its
-    own: it is the volunteer team that goes round (``team``, required for that kind); the others may name one.
-    Stations that existed before kinds were recorded are 红色驿站 (the only kind there was)."""
+    """红色驿站 / 微岗亭 / 宣传阵地: a place with functions, opening hours and a duty roster. A 流动微岗亭 has no
+    premises of its own: it is the volunteer team that goes round (``team``, required for that kind); the others may
+    name one — for a 宣传阵地, the team that keeps it (seed 004: 为每支志愿服务队再添一处阵地). A 宣传阵地 has a
+    form (``publicity_form``: 广场, 亭/廊, 党员之家 …), required for that kind and blank for the others. Stations
+    that existed before kinds were recorded are 红色驿站 (the only kind there was)."""
 
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16, choices=StationKind.choices, default=StationKind.RED_STATION)
@@ -537,6 +617,7 @@ class Station(ScopedModel):
     functions = models.JSONField(default=list)
     opening_hours = models.CharField(max_length=100, blank=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="stations")
+    publicity_form = models.CharField(max_length=12, choices=PublicityForm.choices, blank=True)
     lat = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
     lng = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
 
@@ -547,6 +628,11 @@ class Station(ScopedModel):
             models.CheckConstraint(condition=Q(kind__in=StationKind.values), name="station_kind_known"),
             models.CheckConstraint(
                 condition=~Q(kind=StationKind.MOBILE_POST) | Q(team__isnull=False), name="mobile_post_has_team"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind=StationKind.PUBLICITY) & Q(publicity_form__in=PublicityForm.values))
+                | (~Q(kind=StationKind.PUBLICITY) & Q(publicity_form="")),
+                name="station_publicity_form_for_publicity",
             ),
         ]
 

@@ -22,6 +22,8 @@ from linli.volunteering.models import (
     PointAccount,
     PointEntry,
     PointKind,
+    PostCategory,
+    PublicityForm,
     Redemption,
     RegistrationStatus,
     ServicePost,
@@ -29,6 +31,7 @@ from linli.volunteering.models import (
     Station,
     StationKind,
     Team,
+    TeamServiceArea,
     WishStatus,
     WorkplaceRegistration,
 )
@@ -91,6 +94,84 @@ def station_kind_figures(stations: Any) -> list[StationKindRow]:
     return rows
 
 
+@dataclass
+class PublicityFormRow:
+    form: str
+    label: str
+    stations: int
+    with_team: int  # of them, those a volunteer team keeps
+
+
+@dataclass
+class PublicityTeamRow:
+    team_id: int
+    team_name: str
+    stations: int
+
+
+@dataclass
+class PublicityFigures:
+    by_form: list[PublicityFormRow]
+    by_team: list[PublicityTeamRow]
+
+    @property
+    def stations(self) -> int:
+        return sum(r.stations for r in self.by_form)
+
+    @property
+    def with_team(self) -> int:
+        return sum(r.with_team for r in self.by_form)
+
+
+def publicity_figures(stations: Any) -> PublicityFigures:
+    """宣传阵地 by form (every form listed) and by the team that keeps them, over the given stations — two grouped
+    statements however many rows (seed 004: 十大宣传阵地; 为每支志愿服务队再添一处阵地)."""
+    publicity = stations.filter(kind=StationKind.PUBLICITY).order_by()
+    counts = {
+        form: (n, kept)
+        for form, n, kept in publicity.values_list("publicity_form")
+        .annotate(n=Count("pk"), kept=Count("team_id"))
+        .values_list("publicity_form", "n", "kept")
+    }
+    by_form = []
+    for f in PublicityForm:
+        n, kept = counts.get(f.value, (0, 0))
+        by_form.append(PublicityFormRow(form=f.value, label=str(f.label), stations=n, with_team=kept))
+    by_team = [
+        PublicityTeamRow(team_id=team_id, team_name=name, stations=n)
+        for team_id, name, n in publicity.filter(team__isnull=False)
+        .values_list("team_id", "team__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "team__name", "team_id")
+        .values_list("team_id", "team__name", "n")
+    ]
+    return PublicityFigures(by_form=by_form, by_team=by_team)
+
+
+@dataclass
+class PostCategoryRow:
+    category: str
+    label: str
+    posts: int
+    claims: int
+
+
+def post_category_figures(posts: Any) -> list[PostCategoryRow]:
+    """服务岗位认领 by post category (every category listed) over the given posts: the posts and the claims on them —
+    one grouped statement however many posts and claims."""
+    counts = {
+        row["category"]: (row["n_posts"], row["n_claims"])
+        for row in posts.order_by()
+        .values("category")
+        .annotate(n_posts=Count("pk", distinct=True), n_claims=Count("claims"))
+    }
+    rows = []
+    for c in PostCategory:
+        n_posts, n_claims = counts.get(c.value, (0, 0))
+        rows.append(PostCategoryRow(category=c.value, label=str(c.label), posts=n_posts, claims=n_claims))
+    return rows
+
+
 def visible_redemptions(user: Any) -> Any:
     """The orders the redemption services act on: staff scope and the user's own (``visible_to``)."""
     return Redemption.objects.visible_to(user)
@@ -129,7 +210,12 @@ def registration_for_report(user: Any, registration_id: Any) -> WorkplaceRegistr
 
 
 def visible_teams(user: Any) -> Any:
-    return Team.objects.filter(Q(pk__in=Team.objects.visible_to(user).values("pk")) | audience_q(user))
+    """Teams the user manages or belongs to, those registered where they live or volunteer, and those serving there
+    (a service area at their home or above it; for staff, at or under their nodes)."""
+    serving = TeamServiceArea.objects.filter(audience_q(user) | staff_q(user)).values("team_id")
+    return Team.objects.filter(
+        Q(pk__in=Team.objects.visible_to(user).values("pk")) | audience_q(user) | Q(pk__in=serving)
+    )
 
 
 @dataclass

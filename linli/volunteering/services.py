@@ -25,6 +25,7 @@ from linli.volunteering.models import (
     DutyShift,
     PostCategory,
     PostClaim,
+    PublicityForm,
     RegistrationStatus,
     ServicePost,
     Station,
@@ -39,7 +40,20 @@ from linli.volunteering.models import (
 # A 微岗亭's work (seed 001: 兼具信息收集、政策宣传、诉求受理、治安服务、纠纷调解等功能); any station may offer it.
 POST_FUNCTIONS = ("信息收集", "政策宣传", "诉求受理", "治安服务", "纠纷调解")
 # Seed 002's 近邻红色驿站 (配备党员教育、居家养老、议事、托幼、阅读、健身等功能) and the rest; stored as these words.
-STATION_FUNCTIONS = ("议事", "养老", "托幼", "阅读", "健身", "医疗", "法律", "休息", "党员教育", *POST_FUNCTIONS)
+# A 宣传阵地's (seed 004: 集学习教育、娱乐、党群议事于一体…展示中华民族传统文化、社会主义核心价值观) adds 文化展示.
+STATION_FUNCTIONS = (
+    "议事",
+    "养老",
+    "托幼",
+    "阅读",
+    "健身",
+    "医疗",
+    "法律",
+    "休息",
+    "党员教育",
+    "文化展示",
+    *POST_FUNCTIONS,
+)
 
 
 def _person(actor: Any, person_id: Any) -> Person:
@@ -301,6 +315,16 @@ def _station_team(actor: Any, team_id: int | None, place_path: str) -> Team | No
     return team
 
 
+def _publicity_form(kind: str, form: Any) -> str:
+    """阵地形式: required (one of the list) for a 宣传阵地, blank for every other kind (a form sent with another kind
+    is dropped: a station that stops being a 宣传阵地 loses it)."""
+    if kind != StationKind.PUBLICITY:
+        return ""
+    if form not in PublicityForm.values:
+        raise InvalidInput(gettext("宣传阵地请选择阵地形式(广场、亭廊、党员之家、宣传栏等)"), field="publicity_form")
+    return str(form)
+
+
 def _require_team_for_mobile_post(kind: str, team: Team | None) -> None:
     # A mobile post has no premises: the team going round is what a resident and the rota can find.
     if kind == StationKind.MOBILE_POST and team is None:
@@ -318,10 +342,13 @@ def station_create(
     address: str = "",
     kind: str = StationKind.RED_STATION,
     team_id: int | None = None,
+    publicity_form: str = "",
 ) -> Station:
-    """Register a 红色驿站, 固定微岗亭 or 流动微岗亭 at a node the actor manages. A mobile post names its team."""
+    """Register a 红色驿站, 固定微岗亭, 流动微岗亭 or 宣传阵地 at a node the actor manages. A mobile post names its
+    team; a 宣传阵地 its form, and may name the team that keeps it."""
     place = staff_place(actor, place_id)
     kind_value = station_kind(kind)
+    form = _publicity_form(kind_value, publicity_form)
     chosen = _station_functions(functions)
     team = _station_team(actor, team_id, place.path)
     _require_team_for_mobile_post(kind_value, team)
@@ -329,6 +356,7 @@ def station_create(
         place=place,
         place_path=place.path,
         kind=kind_value,
+        publicity_form=form,
         functions=chosen,
         team=team,
         **_station_texts(name=name, opening_hours=opening_hours, address=address),
@@ -348,10 +376,12 @@ def station_update(
     opening_hours: str | None = None,
     address: str | None = None,
     team_id: int | None = None,
+    publicity_form: str | None = None,
 ) -> Station:
-    """Change a station's kind, name, functions, hours, address or team; ``None`` leaves a field as it is,
-    ``team_id=0`` removes the team (refused for a 流动微岗亭). Staff who manage its node only. Audited with the
-    names of the fields that changed; saving it unchanged records nothing."""
+    """Change a station's kind, name, functions, hours, address, team or 阵地形式; ``None`` leaves a field as it is,
+    ``team_id=0`` removes the team (refused for a 流动微岗亭). A station made a 宣传阵地 needs a form; one that stops
+    being one loses it. Staff who manage its node only. Audited with the names of the fields that changed; saving it
+    unchanged records nothing."""
     station = get_or_not_found(
         Station.objects.select_for_update().filter(pk__in=Station.objects.visible_to(actor).values("pk")), station_id
     )
@@ -359,6 +389,9 @@ def station_update(
     changes: dict[str, Any] = {}
     if kind is not None:
         changes["kind"] = station_kind(kind)
+    new_kind = changes.get("kind", station.kind)
+    form = station.publicity_form if publicity_form is None and new_kind == station.kind else publicity_form
+    changes["publicity_form"] = _publicity_form(new_kind, form)
     changes.update(_station_texts(name=name))
     if functions is not None:
         changes["functions"] = _station_functions(functions)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from linli.volunteering import views_activities as va
+from linli.volunteering import views_areas as vas
 from linli.volunteering import views_covenants as vc
 from linli.volunteering import views_org as vo
 from linli.volunteering import views_points as vp
@@ -35,6 +36,9 @@ urlpatterns = [
     path("teams/", vo.teams, name="teams"),
     path("teams/members/add/", vo.team_member_add, name="team_member_add"),
     path("teams/<int:team_id>/", vc.team_detail, name="team"),
+    path("teams/<int:team_id>/areas/", vas.team_areas, name="team_areas"),
+    path("serving/", vas.serving, name="serving"),
+    path("coverage/", vas.coverage, name="coverage"),
     path("covenants/", vc.covenant_list, name="covenants"),
     path("covenants/new/", vc.covenant_new, name="covenant_new"),
     path("covenants/<int:covenant_id>/", vc.covenant_detail, name="covenant"),

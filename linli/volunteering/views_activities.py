@@ -16,7 +16,7 @@ from linli.core.errors import InvalidInput
 from linli.core.identifiers import parse_id
 from linli.volunteering import activities as act
 from linli.volunteering.common import staff_q
-from linli.volunteering.models import Signup, SignupStatus, Team
+from linli.volunteering.models import Signup, SignupStatus, Team, TeamServiceArea
 from linli.volunteering.views_common import run, staff_places
 
 
@@ -25,7 +25,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     rows = (
         act.visible_activities(request.user)
         .filter(ends_at__gte=timezone.now() - timezone.timedelta(days=30))
-        .select_related("place")
+        .select_related("place", "serves")
         .order_by("starts_at", "id")[:100]
     )
     mine = {
@@ -56,17 +56,22 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                 capacity=p.get("capacity"),  # type: ignore[arg-type]
                 points_per_hour=p.get("points_per_hour") or 10,  # type: ignore[arg-type]
                 team_id=parse_id(p.get("team_id")),
+                serves_id=parse_id(p.get("serves_id")),
                 publish=p.get("publish") == "on",
             )
         except InvalidInput as exc:
             error = exc
         else:
             return redirect("volunteering:activity", activity.pk)
-    teams = Team.objects.filter(staff_q(request.user)).order_by("name")[:100]
+    teams = list(Team.objects.filter(staff_q(request.user)).order_by("name")[:100])
+    places = staff_places(request.user)
+    # 服务地点: the user's own places, and those the teams they may pick serve (the service checks the pair).
+    served = TeamServiceArea.objects.filter(team__in=teams).select_related("place").order_by("place_path")
+    serve_places = list({p.pk: p for p in [*places, *(a.place for a in served)]}.values())
     return render(
         request,
         "volunteering/activity_new.html",
-        {"places": staff_places(request.user), "teams": teams, "error": error, "form": request.POST},
+        {"places": places, "serve_places": serve_places, "teams": teams, "error": error, "form": request.POST},
     )
 
 

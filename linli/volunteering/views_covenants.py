@@ -21,7 +21,8 @@ from linli.places.models import PlaceKind
 from linli.volunteering import services as svc
 from linli.volunteering import services_covenants as cov
 from linli.volunteering.common import ancestors, may, staff_q
-from linli.volunteering.models import Team, TeamKind
+from linli.volunteering.models import SERVICE_AREA_KINDS, Team, TeamKind
+from linli.volunteering.selectors_areas import team_areas
 from linli.volunteering.selectors_covenants import (
     FILTERS,
     access_covenant,
@@ -68,6 +69,9 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
         return run(request, save, ok=_("队伍信息已保存"), back=reverse("volunteering:team", args=[team.pk]))
     members = team.members.count()
     covenants = covenants_of_teams(request.user, [team.pk]).get(team.pk, [])
+    area_places = (
+        [p for p in staff_places(request.user) if p.kind in SERVICE_AREA_KINDS] if can_manage else []
+    )  # a street's staff may also add places under other communities: the service checks each
     return render(
         request,
         "volunteering/team.html",
@@ -78,6 +82,9 @@ def team_detail(request: HttpRequest, team_id: int) -> HttpResponse:
             "can_manage": can_manage,
             "can_sign": bool(_communities(request.user)),
             "kinds": TeamKind.choices,
+            "areas": team_areas(team),
+            "area_places": area_places,
+            "stations": list(team.stations.select_related("place").order_by("kind", "name")[:50]),
         },
     )
 

@@ -24,6 +24,7 @@ from linli.volunteering.common import may, staff_q
 from linli.volunteering.models import (
     PostCategory,
     PostClaim,
+    PublicityForm,
     RegistrationStatus,
     Signup,
     StationKind,
@@ -34,6 +35,8 @@ from linli.volunteering.models import (
 )
 from linli.volunteering.selectors import (
     person_summary,
+    post_category_figures,
+    publicity_figures,
     registration_for_report,
     station_kind_figures,
     station_kind_filter,
@@ -219,10 +222,17 @@ def posts(request: HttpRequest) -> HttpResponse:
         .order_by("category", "id")[:200]
     )
     mine = set(PostClaim.objects.filter(person_id=request.user.person_id).values_list("post_id", flat=True))
+    current = visible_posts(request.user).filter(end_date__gte=timezone.localdate())
     return render(
         request,
         "volunteering/posts.html",
-        {"posts": rows, "mine": mine, "categories": PostCategory.choices, "places": staff_places(request.user)},
+        {
+            "posts": rows,
+            "mine": mine,
+            "categories": PostCategory.choices,
+            "places": staff_places(request.user),
+            "by_category": post_category_figures(current),
+        },
     )
 
 
@@ -250,6 +260,7 @@ def _station_form(p: Any) -> dict[str, Any]:
         "opening_hours": p.get("opening_hours", ""),
         "address": p.get("address", ""),
         "team_id": team_id,
+        "publicity_form": p.get("publicity_form", ""),
     }
 
 
@@ -291,6 +302,8 @@ def stations(request: HttpRequest) -> HttpResponse:
             "kinds": StationKind.choices,
             "kind": kind,
             "figures": station_kind_figures(seen),
+            "publicity": publicity_figures(seen),
+            "publicity_forms": PublicityForm.choices,
             "today": today,
             "week_end": today + dt.timedelta(days=7),
         },
@@ -332,6 +345,7 @@ def station_detail(request: HttpRequest, station_id: int) -> HttpResponse:
             "shifts": shifts,
             "can_manage": can_manage,
             "kinds": StationKind.choices,
+            "publicity_forms": PublicityForm.choices,
             "functions": svc.STATION_FUNCTIONS,
             "post_functions": svc.POST_FUNCTIONS,
             "teams": _with_current_team(_station_teams(request.user), station.team) if can_manage else [],

@@ -23,13 +23,24 @@ from linli.audit.services import audit_record
 from linli.core import uploads
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
+from linli.core.identifiers import parse_id
 from linli.core.scoping import get_or_not_found
 from linli.core.text import clean_text
 from linli.orgs.models import Organisation
 from linli.people.models import Person
+from linli.places.models import Place
 from linli.tickets.models import Rating
-from linli.volunteering.common import audience_q, claim_roots, may, person_of, require_staff, staff_q
-from linli.volunteering.models import FULFILLED_STATUSES, EntryReason, PointKind, Wish, WishStatus
+from linli.volunteering.common import STAFF_CAPS, audience_q, claim_roots, may, person_of, require_staff, staff_q
+from linli.volunteering.models import (
+    FULFILLED_STATUSES,
+    HEART_TARGETS,
+    EntryReason,
+    PointKind,
+    Wish,
+    WishChannel,
+    WishHeart,
+    WishStatus,
+)
 from linli.volunteering.points import points_credit
 from linli.volunteering.selectors import wishes_collected_q, wishes_fulfilled_q
 from linli.volunteering.selectors_reporting import party_rule_at
@@ -49,11 +60,53 @@ def _lock(user: Any, wish_id: Any) -> Wish:
     return get_or_not_found(Wish.objects.select_for_update().filter(pk__in=visible_wishes(user).values("pk")), wish_id)
 
 
+def wish_heart(value: Any, *, required: bool = False) -> str:
+    """A 五心类别 from the list (blank: 未分类, unless one is required), or a refusal naming the field."""
+    if value in (None, "") and not required:
+        return ""
+    if value not in WishHeart.values:
+        raise InvalidInput(_("请从孝心、爱心、暖心、安心、贴心中选择五心类别"), field="heart")
+    return str(value)
+
+
+def heart_choices() -> list[tuple[str, str]]:
+    """The 五心 with whom each serves, for the forms and filters: (孝心 · 孤寡老人 …)."""
+    return [(h.value, f"{h.label} · {HEART_TARGETS[h]}") for h in WishHeart]
+
+
+def _collection(actor: Any, wisher: Person, channel: Any, collected_at_id: Any) -> tuple[str, Place]:
+    """收集方式 and 收集地点. Posted by the wisher themselves it is 线上提交 at their home; a wish collected offline
+    (at a 屋场恳谈会, in the 心愿收集箱, on a visit) is entered by staff who handle the place it was collected at;
+    entered for someone else without a channel it is 其他."""
+    own = wisher.pk == getattr(actor, "person_id", None)
+    channel = str(channel or (WishChannel.ONLINE if own else WishChannel.OTHER))
+    if channel not in WishChannel.values:
+        raise InvalidInput(_("收集方式无效,请从列表中选择"), field="channel")
+    if not collected_at_id:
+        place = wisher.place
+    else:
+        place = Place.objects.filter(pk=parse_id(collected_at_id) or 0).first()
+        if place is None or not any(may(actor, place.path, c) for c in STAFF_CAPS):
+            raise InvalidInput(_("收集地点应为您管辖范围内的地点"), field="collected_at_id")
+    if channel != WishChannel.ONLINE and not any(may(actor, place.path, c) for c in ("handle", "manage")):
+        raise InvalidInput(_("线下收集的心愿由收集地的工作人员登记"), field="channel")
+    return channel, place
+
+
 @transaction.atomic
 def wish_submit(
-    *, actor: Any, title: str, description: str = "", wisher_id: int | None = None, idempotency_key: str = ""
+    *,
+    actor: Any,
+    title: str,
+    description: str = "",
+    wisher_id: int | None = None,
+    idempotency_key: str = "",
+    heart: str = "",
+    channel: str = "",
+    collected_at_id: int | None = None,
 ) -> Wish:
-    """A resident posts their own wish; staff may enter one for a resident in their ledger.
+    """A resident posts their own wish; staff may enter one for a resident in their ledger, with where and how it
+    was collected (屋场恳谈会, 大树议事厅, 心愿收集箱 …) and its 五心类别 (or leave that to the review).
 
     A retry with the same idempotency key (the form's hidden key, the API's ``Idempotency-Key``)
     returns the first wish and posts nothing twice, even when both arrive at once; a different wish
@@ -67,6 +120,8 @@ def wish_submit(
         wisher = person_of(actor)
     title = clean_text(title, field="title", label=_("心愿"), max_length=100)
     description = clean_text(description, field="description", label=_("说明"), max_length=1000, required=False)
+    heart = wish_heart(heart)
+    channel, collected_at = _collection(actor, wisher, channel, collected_at_id)
 
     def create() -> Wish:
         wish = Wish.objects.create(
@@ -75,10 +130,13 @@ def wish_submit(
             wisher=wisher,
             title=title,
             description=description,
+            heart=heart,
+            channel=channel,
+            collected_at=collected_at,
             submitted_by=actor,
             idempotency_key=key,
         )
-        audit_record(action="wish.submit", actor=actor, target=wish)
+        audit_record(action="wish.submit", actor=actor, target=wish, heart=heart, channel=channel)
         return wish
 
     wish, _created = create_once(
@@ -86,7 +144,9 @@ def wish_submit(
         key=key,
         create=create,
         same=lambda existing: (
-            (existing.wisher_id, existing.title, existing.description) == (wisher.pk, title, description)
+            (existing.wisher_id, existing.title, existing.description, existing.heart, existing.channel)
+            == (wisher.pk, title, description, heart, channel)
+            and existing.collected_at_id == collected_at.pk
         ),
         refusal=lambda existing: _("这个 Idempotency-Key 已用于另一个心愿,新的心愿请换一个"),
     )
@@ -105,6 +165,21 @@ def wish_review(*, actor: Any, wish_id: int, approve: bool, note: str = "") -> W
     wish.review_note = note.strip()[:200]
     wish.save(update_fields=["status", "review_note"])
     audit_record(action="wish.review", actor=actor, target=wish, approve=approve)
+    return wish
+
+
+@transaction.atomic
+def wish_classify(*, actor: Any, wish_id: int, heart: str) -> Wish:
+    """Put a wish in its 五心类别 (or correct it): staff who handle the wisher's place, in any state — the figures
+    by category read it. Audited with the category before and after; the same category again records nothing."""
+    wish = _lock(actor, wish_id)
+    require_staff(actor, wish.place_path, "handle")
+    value = wish_heart(heart, required=True)
+    if value == wish.heart:
+        return wish
+    before, wish.heart = wish.heart, value
+    wish.save(update_fields=["heart"])
+    audit_record(action="wish.classify", actor=actor, target=wish, before=before, heart=value)
     return wish
 
 
@@ -251,3 +326,42 @@ def wish_counts(*, user: Any, path: str, start: dt.datetime, end: dt.datetime) -
         fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
     )
     return WishCounts(collected=row["collected"], fulfilled=row["fulfilled"])
+
+
+@dataclass
+class HeartRow:
+    """One 五心类别 (or 未分类, ``key`` blank) under a node in a period (docs/metrics.md, 微心愿按五心类别)."""
+
+    key: str
+    label: str
+    target: str
+    collected: int = 0
+    claimed: int = 0
+    fulfilled: int = 0
+    party_claimed: int = 0  # of the claimed, claimed by a party member (a person, not a unit)
+
+
+def wish_heart_figures(*, user: Any, path: str, start: dt.datetime, end: dt.datetime) -> list[HeartRow]:
+    """Wishes by 五心类别 under a node in [start, end), within the user's staff scope: collected, claimed, fulfilled,
+    and claimed by party members — every category listed, then 未分类. One grouped statement."""
+    claimed = Q(claimed_at__gte=start, claimed_at__lt=end)
+    grouped = (
+        Wish.objects.filter(staff_q(user))
+        .filter(place_path__under=path)
+        .order_by()
+        .values("heart")
+        .annotate(
+            collected=Count("pk", filter=wishes_collected_q(start, end)),
+            claimed=Count("pk", filter=claimed),
+            fulfilled=Count("pk", filter=wishes_fulfilled_q(start, end)),
+            party=Count("pk", filter=claimed & Q(claimed_by__is_party_member=True)),
+        )
+    )
+    by_key = {r["heart"]: r for r in grouped}
+    keys = [(h.value, str(h.label), str(HEART_TARGETS[h])) for h in WishHeart] + [("", _("未分类"), "")]
+    rows = []
+    for key, label, target in keys:
+        r = by_key.get(key, {})
+        counts = {n: r.get(n, 0) for n in ("collected", "claimed", "fulfilled")}
+        rows.append(HeartRow(key=key, label=label, target=target, party_claimed=r.get("party", 0), **counts))
+    return rows
