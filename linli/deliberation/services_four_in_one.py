@@ -118,7 +118,7 @@ def _meeting_day(meeting: Meeting) -> dt.date:
 def _org_for(meeting: Meeting, party: str, organisation_id: Any) -> Organisation:
     """The 居委会, 业委会 or 物业服务企业 that came: of the party's kind, registered at or serving the meeting's place,
     a node above it or one under it."""
-    org = Organisation.objects.filter(pk=parse_id(organisation_id) or 0, kind=PARTY_ORG_KIND[party]).first()
+    org = Organisation.objects.filter(pk=parse_id(organisation_id) or 0, kind=PARTY_ORG_KIND[FourParty(party)]).first()
     if org is None:
         raise InvalidInput(_("请选择该方的组织"), field="organisation_id")
     here = ancestor_paths(meeting.place_path, Place.steplen)
