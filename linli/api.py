@@ -137,6 +137,7 @@ def _register() -> None:
     from linli.people.api_positions import router as people_positions_router
     from linli.places.api import router as places_router
     from linli.places.api_compounds import router as places_compounds_router
+    from linli.places.api_security import router as places_security_router
     from linli.privacy.api import router as privacy_router
     from linli.rota.api import router as rota_router
     from linli.rota.api_comp import router as rota_comp_router
@@ -156,6 +157,7 @@ def _register() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/places", places_router)
     api.add_router("/places", places_compounds_router)  # 小区档案, 网格规模核查 and the grid-size standard
+    api.add_router("/places", places_security_router)  # 四层防控圈 and 闭环小区
     api.add_router("/orgs", orgs_router)
     api.add_router("/", tickets_bulk_router)  # /requests/bulk, before /requests/{ticket_id} can claim "bulk"
     api.add_router("/", tickets_router)  # /requests, /metrics, /categories

@@ -260,3 +260,58 @@ def test_the_command_refuses_with_debug_off(settings: Any) -> None:
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG=1 or --force"):
         call_command("generate_module_volume")
+
+
+def test_every_big_committee_member_sits_in_a_community_of_its_own_street(
+    users: Any, places: Any, client_as: Any
+) -> None:
+    """At scale the 大党委 members were written without a community and listed as 未指定社区. Now each sits on the
+    大党委 of its own community, or — registered at its street — on the street's 大工委 and, in turn, on one of the
+    street's communities' 大党委; a unit whose street has no community is on no 大党委 (it cannot name one)."""
+    from linli.cobuilding import selectors as cobuilding
+    from linli.cobuilding.models import PartnerProfile
+    from linli.orgs.models import Organisation, OrganisationKind
+    from linli.places.services import place_create
+
+    street, first, second = places.street, places.communities[0], places.other_community
+    at_street = list(
+        Organisation.objects.filter(kind=OrganisationKind.PARTNER_UNIT, place_path=street.path).order_by("pk")
+    )
+    assert len(at_street) == 3 and places.communities == [first, second]
+    local = Organisation.objects.create(
+        kind=OrganisationKind.PARTNER_UNIT, name="滨湖社区卫生服务站党支部", home=second, place_path=second.path
+    )
+    empty_street = place_create(
+        actor=users["admin"], parent=Place.objects.get(kind=PlaceKind.DISTRICT), kind="street", name="新设街道"
+    )
+    stray = Organisation.objects.create(
+        kind=OrganisationKind.PARTNER_UNIT, name="新设街道共建单位", home=empty_street, place_path=empty_street.path
+    )
+
+    generate_module_volume(years=1, seed=11, only=["co-building"])
+
+    profiles = {p.organisation_id: p for p in PartnerProfile.objects.select_related("big_committee_community")}
+    # by hand: the street's three units take its two communities in turn, in id order; the local unit its own
+    assert {pk: p.big_committee_community_id for pk, p in profiles.items()} == {
+        at_street[0].pk: first.pk,
+        at_street[1].pk: second.pk,
+        at_street[2].pk: first.pk,
+        local.pk: second.pk,
+        stray.pk: None,
+    }
+    assert {pk for pk, p in profiles.items() if p.big_committee} == {*(u.pk for u in at_street), local.pk}
+    assert {pk for pk, p in profiles.items() if p.street_big_committee} == {u.pk for u in at_street}
+    for p in profiles.values():
+        if p.big_committee_community is not None:
+            assert p.big_committee_community.kind == PlaceKind.COMMUNITY
+            assert p.big_committee_community.path.startswith(p.place_path[: 2 * Place.steplen])
+
+    rosters = cobuilding.committee_rosters(users["admin"])
+    assert [(c.place.pk if c.place else None, len(c.members)) for c in rosters.communities] == [
+        (first.pk, 2),
+        (second.pk, 2),
+    ]  # no 未指定社区 row
+    assert (rosters.street_committees, rosters.street_members) == (1, 3)
+    assert (rosters.community_committees, rosters.community_members) == (2, 4)
+    page = client_as("street").get("/co-building/partners/").content.decode()
+    assert "未指定社区" not in page and "社区大党委 2 个,成员单位 4 个" in page

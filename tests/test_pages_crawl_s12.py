@@ -73,6 +73,7 @@ PARAM_MODEL = {
     "material_id": "partylife.StudyMaterial",
     "person_id": "people.Person",
     "household_id": "places.Household",
+    "facility_id": "places.SecurityFacility",
     "correction_id": "people.CorrectionRequest",
     "batch_id": "people.ImportBatch",
     "place_id": "places.Place",

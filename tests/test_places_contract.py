@@ -1,5 +1,5 @@
-"""小区档案 and 网格规模核查 in the /api/v1/ contract: schemathesis drives each operation as the street leader;
-no 500s, and every answer is one the schema declares (same harness as test_api_contract)."""
+"""小区档案, 网格规模核查 and 四层防控圈 in the /api/v1/ contract: schemathesis drives each operation as the street
+leader; no 500s, and every answer is one the schema declares (same harness as test_api_contract)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,11 @@ OPERATIONS = [
     "places_grid_standards_read",
     "places_grid_standards_set",
     "places_grid_standards_clear",
+    "places_security_register_read",
+    "places_security_facility_add",
+    "places_security_facility_update",
+    "places_security_facility_retire",
+    "places_security_figures",
 ]
 
 

@@ -34,6 +34,8 @@ TABLE: dict[str, str] = {
     "places_compound_profile_read": "compound",
     "places_grid_sizing": "compound",
     "places_grid_standards_read": "place",
+    "places_security_register_read": "compound",
+    "places_security_figures": "compound",
     "party_orgs_read": "party_org",
     "organisations_read": "organisation",
     "requests_read": "ticket",
@@ -342,6 +344,13 @@ def world(users: dict[str, Any], places: Any, settings: Any, tmp_path: Any) -> W
     w.privacy_request = subject_request_submit(actor=street, kind="access", details="查阅", person=w.person)
 
     w.compound = compound
+
+    from linli.places.services_security import FacilityInput, security_facility_add
+
+    # a batch of cameras at the gate of the other community's compound (四层防控圈)
+    w.security_facility, _ = security_facility_add(
+        actor=street, compound=compound, data=FacilityInput("entrance", "cctv", 2, today - dt.timedelta(days=30))
+    )
     w.community = other
     w.team_standard, _ = team_services.standard_adopt(actor=street, place=other)
     w.team_member, _ = team_services.member_add(
@@ -586,6 +595,8 @@ PAGES: dict[str, str] = {
     "/places/{}/": "place",
     "/places/{}/grids/": "compound",
     "/places/{}/profile/": "compound",
+    "/places/{}/security/": "compound",
+    "/places/security/{}/": "security_facility",
     "/orgs/party/{}/": "party_org",
     "/orgs/organisations/{}/": "organisation",
     "/requests/{}/": "ticket",

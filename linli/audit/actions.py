@@ -78,6 +78,9 @@ ACTION_LABELS: dict[str, str] = {
     "places.compound_profile_set": gettext_noop("登记或修改小区档案"),
     "places.grid_standard_set": gettext_noop("设定网格划分标准"),
     "places.grid_standard_cleared": gettext_noop("取消网格划分标准"),
+    "places.security_facility_added": gettext_noop("登记小区防控圈设施"),
+    "places.security_facility_updated": gettext_noop("修改小区防控圈设施"),
+    "places.security_facility_retired": gettext_noop("停用小区防控圈设施"),
     # --- party organisations and the organisation register
     "party_org.created": gettext_noop("设立党组织"),
     "party_org.renamed": gettext_noop("党组织更名"),

@@ -7,10 +7,11 @@ is one indexed prefix match.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
@@ -186,3 +187,79 @@ class GridStandard(models.Model):
                 name="grid_standard_min_le_max",
             ),
         ]
+
+
+class DefenceRing(models.TextChoices):
+    """四层防控圈 (seed 001: 对“小区进出口、小区公共活动区域、单元出入区域、小区周界”四层防控圈实行智能管理,
+    把无形小区建成闭环小区), in the seed's order, outside in from the gate."""
+
+    ENTRANCE = "entrance", _("小区进出口")
+    PUBLIC_AREA = "public_area", _("小区公共活动区域")
+    UNIT_ENTRANCE = "unit_entrance", _("单元出入区域")
+    PERIMETER = "perimeter", _("小区周界")
+
+
+class SecurityFacilityKind(models.TextChoices):
+    """智能管理设施 (seed 001: 安装智能门禁、人脸识别、安防监控等智能管理设施), and the others a ring is commonly
+    closed with."""
+
+    ACCESS_CONTROL = "access_control", _("智能门禁")
+    FACE_RECOGNITION = "face_recognition", _("人脸识别")
+    CCTV = "cctv", _("安防监控")
+    VEHICLE_GATE = "vehicle_gate", _("车辆识别道闸")
+    PERIMETER_ALARM = "perimeter_alarm", _("周界报警")
+    OTHER = "other", _("其他智能设施")
+
+
+class SecurityFacility(ScopedModel):
+    """A batch of smart facilities of one kind installed in one ring of a compound's 四层防控圈: how many, and the day
+    they went in. A batch taken out of service keeps its row with ``retired_on`` (the day it stopped), so the register
+    reads as it stood on any day. ``place_path`` is the compound's. Written by ``services_security`` only."""
+
+    compound = models.ForeignKey(Place, on_delete=models.PROTECT, related_name="security_facilities")
+    ring = models.CharField(max_length=16, choices=DefenceRing.choices)
+    kind = models.CharField(max_length=24, choices=SecurityFacilityKind.choices)
+    quantity = models.PositiveIntegerField(help_text="数量(台/套)")
+    installed_on = models.DateField(help_text="安装日期")
+    retired_on = models.DateField(null=True, blank=True, help_text="停用日期(含当日起不再计入)")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    idempotency_key = models.CharField(max_length=64, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("小区智能安防设施")
+        indexes = [models.Index(fields=["place_path", "ring"], name="places_security_path_ring")]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="places_security_quantity_positive"),
+            models.CheckConstraint(condition=Q(ring__in=DefenceRing.values), name="places_security_ring_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SecurityFacilityKind.values), name="places_security_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(retired_on__isnull=True) | Q(retired_on__gte=F("installed_on")),
+                name="places_security_retired_after_installed",
+            ),
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="places_security_idempotency_per_creator",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ring_label} {self.kind_label} ×{self.quantity}"
+
+    @property
+    def ring_label(self) -> str:
+        return str(DefenceRing(self.ring).label)
+
+    @property
+    def kind_label(self) -> str:
+        return str(SecurityFacilityKind(self.kind).label)
+
+    def in_service_on(self, day: Any) -> bool:
+        return self.installed_on <= day and (self.retired_on is None or self.retired_on > day)

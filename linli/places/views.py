@@ -7,6 +7,7 @@ from django.shortcuts import render
 from linli.core.scoping import scope_for
 from linli.orgs.models import Organisation, PartyOrg
 from linli.places.models import CompoundProfile, PlaceKind
+from linli.places.security import FIGURE_KINDS, closed_loop_summary, compound_register
 from linli.places.selectors import (
     access_place,
     ancestors_of,
@@ -38,6 +39,8 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
     scope = scope_for(request.user)
     profile = CompoundProfile.objects.filter(compound=node).first() if node.kind == PlaceKind.COMPOUND else None
     crumbs = [(a, scope.covers(a.path)) for a in ancestors_of(node)]
+    register = compound_register(node) if node.kind == PlaceKind.COMPOUND else None
+    defence = closed_loop_summary(node) if node.kind in FIGURE_KINDS and register is None else None
     return render(
         request,
         "places/detail.html",
@@ -58,6 +61,8 @@ def detail(request: HttpRequest, place_id: int) -> HttpResponse:
             ],
             "positions": positions_at(node),
             "profile": profile,
+            "register": register,
+            "defence": defence,
             "may_manage": may_manage_place(request.user, node.path),
             "sized": node.kind in SIZED_KINDS,
             "party_orgs": PartyOrg.objects.active().filter(place=node).order_by("path"),

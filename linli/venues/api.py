@@ -223,6 +223,13 @@ class VenueTypeCountOut(Schema):
     venues: int = Field(description="venues of this type under the place now, whatever their state")
 
 
+class VenueOwnerKindCountOut(Schema):
+    kind: str = Field(description="kind of unit: partner_unit (共建单位), social_org (社会组织), department (职能部门)")
+    label: str
+    units: int = Field(description="distinct units of this kind with at least one venue counted in partner_open")
+    venues: int = Field(description="those units' venues counted in partner_open")
+
+
 class VenueUsageOut(Schema):
     venue_id: int
     name: str
@@ -242,6 +249,12 @@ class VenueFiguresOut(Schema):
     until: dt.date
     venues_open: int = Field(description="active public venues under the place now")
     partner_open: int = Field(description="of which opened by a unit (双向开放场所数)")
+    partner_units: int = Field(
+        description="distinct units (organisations) with at least one venue counted in partner_open (双向开放单位数)"
+    )
+    partner_units_by_kind: list[VenueOwnerKindCountOut] = Field(
+        description="partner_units by kind of unit (kinds with none left out)"
+    )
     approved: int = Field(description="bookings on a day of the period that got the venue (approved, incl. no-shows)")
     hours_booked: float = Field(description="their hours")
     open_hours: float = Field(description="opening hours of every venue under the place in the period")
@@ -278,6 +291,11 @@ def venues_figures_read(request: HttpRequest, filters: Query[VenueFiguresQuery])
         until=f.until,
         venues_open=f.venues_open,
         partner_open=f.partner_open,
+        partner_units=f.partner_units,
+        partner_units_by_kind=[
+            VenueOwnerKindCountOut(kind=k.kind, label=k.label, units=k.units, venues=k.venues)
+            for k in f.partner_units_by_kind
+        ],
         approved=f.approved,
         hours_booked=f.hours_booked,
         open_hours=f.open_hours,

@@ -69,6 +69,7 @@ DEMO_HOOKS = [
     "linli.partylife.demo:build_demo_partylife",
     "linli.cobuilding.demo:build_demo_cobuilding",
     "linli.places.demo:build_demo_compounds",  # after cobuilding: a compound under contract is company-managed
+    "linli.places.demo:build_demo_security",  # 四层防控圈: no random draws, the hooks after it are unchanged
     "linli.teams.demo:build_demo_teams",
     "linli.duties.demo:build_demo_duties",
     "linli.venues.demo:build_demo_venues",

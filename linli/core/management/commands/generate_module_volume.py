@@ -29,7 +29,8 @@ and millions on the district. For the 10-street district of ``generate_scale --s
   as the services make it (**~560k entries**) and each ``PointAccount``'s balance and earned the sum of its
   entries; each activity's ``signed_count`` its signed-up rows;
 - **co-building**: two contracts for each compound a company serves, two terms of 5–7 业委会 members, red and black
-  list entries, partners' resources, ~4 needs a compound a year (~5,200; a third of those closed by an accepted
+  list entries, partners' resources and their 大党委 (each in a community of its own street; those registered at
+  the street on its 大工委 too), ~4 needs a compound a year (~5,200; a third of those closed by an accepted
   micro-project), each compound's rules (the demo's scheme);
 - **deliberation**: a topic a month per compound (~15k), ~10 业委会会议 a year per committee (three in five after a
   支部先议 on the same topics; the branch secretary 列席 at two in three), monthly 议事会, quarterly 屋场恳谈会 and

@@ -2,10 +2,11 @@
 contracts (the one before the span and the one in force, with a 党建指导员 — the compound's branch secretary — in
 three in five); every 业委会 has served two terms of 5–7 members, about half of them party members; the street
 puts about one company in ten on its red list and one in twenty on its black list each year; partner units
-offer three resources each; every compound raises about four needs a year (seven in ten closed, a third of those
-by an accepted micro-project); and each compound's rules stand as the demo's scheme sets them (管理规约 in three
-compounds in four, two of them writing in the party's leadership; 文明公约 in two in three; an older covenant
-superseded in one in eight)."""
+offer three resources each and sit on a community's 大党委 (those registered at the street on its 大工委 too, and
+on its communities' 大党委 in turn: none is left 未指定社区); every compound raises about four needs a year (seven
+in ten closed, a third of those by an accepted micro-project); and each compound's rules stand as the demo's
+scheme sets them (管理规约 in three compounds in four, two of them writing in the party's leadership; 文明公约 in
+two in three; an older covenant superseded in one in eight)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from linli.cobuilding.models import (
     ResourceCategory,
 )
 from linli.core.scale.bulk import fix_sequence, insert_tuples, next_id
-from linli.core.scale.volume.district import STEP, District, Rows
+from linli.core.scale.volume.district import STEP, District, Node, Rows
 from linli.orgs.models import Organisation, OrganisationKind
 
 MARKER = CommitteeMember  # rows here mean the step has run
@@ -185,13 +186,51 @@ def build(d: District, progress: Any) -> dict[str, int]:
     return counts
 
 
+def big_committees(d: District, partners: list[tuple[int, int, str]]) -> list[tuple[bool, int | None, bool]]:
+    """For each partner unit (in the order given): ``(big_committee, big_committee_community_id,
+    street_big_committee)`` by the demo's scheme (``linli.cobuilding.demo._big_committees``), so that no member is
+    left 未指定社区. A unit registered in a community (or below one) sits on that community's 大党委; one registered at
+    its street sits on the street's 大工委 and on one of the street's communities' 大党委 in turn (the street's units
+    in id order, its communities in path order). A unit registered above every street, or in a street without
+    communities, names no community and so is put on no 大党委 (a member must name one)."""
+    communities_of: dict[str, list[Node]] = defaultdict(list)
+    for community in d.by_kind["community"]:
+        communities_of[community.path[: 2 * STEP]].append(community)
+    turn: dict[str, int] = defaultdict(int)
+    out: list[tuple[bool, int | None, bool]] = []
+    for _pk, _home, path in partners:
+        own = d.up(path, "community")
+        if own is not None:
+            out.append((True, own.id, False))
+            continue
+        street = path[: 2 * STEP] if len(path) == 2 * STEP else ""
+        choices = communities_of.get(street, []) if street else []
+        if not choices:
+            out.append((False, None, False))
+            continue
+        out.append((True, choices[turn[street] % len(choices)].id, True))
+        turn[street] += 1
+    return out
+
+
 def _partners_needs_projects(d: District, orgs: list[tuple[int, str, int, str]]) -> dict[str, int]:
     rng = d.rng
     partners = [(pk, home, path) for pk, kind, home, path in orgs if kind == OrganisationKind.PARTNER_UNIT]
     profiles = insert_tuples(
         PartnerProfile,
-        ["organisation_id", "place_path", "big_committee", "party_leader_name", "joined_on"],
-        ((pk, path, True, rng.choice(["王", "李", "张", "赵"]) + "书记", d.first) for pk, _home, path in partners),
+        [
+            "organisation_id",
+            "place_path",
+            "big_committee",
+            "big_committee_community_id",
+            "street_big_committee",
+            "party_leader_name",
+            "joined_on",
+        ],
+        (
+            (pk, path, *committees, rng.choice(["王", "李", "张", "赵"]) + "书记", d.first)
+            for (pk, _home, path), committees in zip(partners, big_committees(d, partners), strict=True)
+        ),
     )
     resource_id = next_id(Resource)
     resources, by_street = [], defaultdict(list)
