@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 SEED_MIGRATIONS = {
     "linli.people.migrations.0003_seed_care_tags": ["TAGS"],
+    "linli.people.migrations.0010_seed_five_elders_4050": ["TAGS"],
     "linli.visits.migrations.0002_seed_defaults": ["TEMPLATES"],
     "linli.visits.migrations.0004_checklists_in_the_seeds_words": ["NEW", "CARE_VISIT"],
     "linli.privacy.migrations.0002_seed_data_categories": ["CATEGORIES"],
