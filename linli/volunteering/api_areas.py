@@ -21,11 +21,11 @@ router = Router(tags=["volunteering"])
 ERRORS: dict[int, Any] = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
-class AreaIn(Schema):
+class TeamAreaIn(Schema):
     place_id: int = Field(description="a community, compound or grid the caller manages")
 
 
-class AreaOut(Schema):
+class TeamAreaOut(Schema):
     team_id: int
     place_id: int
     place_name: str
@@ -56,11 +56,11 @@ class ServingOut(Schema):
     activities: list[ServingActivityOut]
 
 
-class CoverageQuery(Schema):
+class ServiceCoverageQuery(Schema):
     place_id: int | None = Field(None, description="a node the caller is staff of; omitted: their widest")
 
 
-class CoverageRowOut(Schema):
+class ServiceCoverageRowOut(Schema):
     place_id: int
     name: str
     grids: int
@@ -69,21 +69,21 @@ class CoverageRowOut(Schema):
     teams: int = Field(description="distinct teams with a service area there")
 
 
-class CoverageOut(Schema):
-    total: CoverageRowOut
-    communities: list[CoverageRowOut]
+class ServiceCoverageOut(Schema):
+    total: ServiceCoverageRowOut
+    communities: list[ServiceCoverageRowOut]
 
 
 @router.get(
     "/teams/{team_id}/areas",
-    response={200: list[AreaOut], 404: ErrorOut},
+    response={200: list[TeamAreaOut], 404: ErrorOut},
     operation_id="volunteering_team_areas_list",
     summary="The places a team serves beyond where it is registered (anyone who may see the team)",
 )
-def areas_list(request: HttpRequest, team_id: int) -> list[AreaOut]:
+def areas_list(request: HttpRequest, team_id: int) -> list[TeamAreaOut]:
     team = access_team(request.user, team_id)
     return [
-        AreaOut(team_id=team.pk, place_id=a.place_id, place_name=a.place.name, place_kind=a.place.kind,
+        TeamAreaOut(team_id=team.pk, place_id=a.place_id, place_name=a.place.name, place_kind=a.place.kind,
                 added_at=a.added_at)
         for a in team_areas(team)
     ]  # fmt: skip
@@ -91,16 +91,16 @@ def areas_list(request: HttpRequest, team_id: int) -> list[AreaOut]:
 
 @router.post(
     "/teams/{team_id}/areas",
-    response={201: AreaOut, **ERRORS},
+    response={201: TeamAreaOut, **ERRORS},
     operation_id="volunteering_team_areas_add",
     summary="The team serves this community, compound or grid too (managers of the team's node and of the place);"
     " twice is 409; audited",
 )
-def areas_add(request: HttpRequest, team_id: int, payload: AreaIn) -> Status[AreaOut]:
+def areas_add(request: HttpRequest, team_id: int, payload: TeamAreaIn) -> Status[TeamAreaOut]:
     a = sa.team_area_add(actor=request.user, team_id=team_id, place_id=payload.place_id)
     return Status(
         201,
-        AreaOut(team_id=a.team_id, place_id=a.place_id, place_name=a.place.name, place_kind=a.place.kind,
+        TeamAreaOut(team_id=a.team_id, place_id=a.place_id, place_name=a.place.name, place_kind=a.place.kind,
                 added_at=a.added_at),
     )  # fmt: skip
 
@@ -139,18 +139,18 @@ def serving(request: HttpRequest) -> ServingOut:
     )  # fmt: skip
 
 
-def _row(r: Any) -> CoverageRowOut:
-    return CoverageRowOut(
+def _row(r: Any) -> ServiceCoverageRowOut:
+    return ServiceCoverageRowOut(
         place_id=r.place.pk, name=r.place.name, grids=r.grids, covered=r.covered, rate=r.rate, teams=r.teams
     )
 
 
 @router.get(
     "/service-coverage",
-    response={200: CoverageOut, 404: ErrorOut},
+    response={200: ServiceCoverageOut, 404: ErrorOut},
     operation_id="volunteering_service_coverage",
     summary="服务覆盖 under a node: grids, those a team serves, the teams — per community",
 )
-def coverage(request: HttpRequest, q: Query[CoverageQuery]) -> CoverageOut:
+def coverage(request: HttpRequest, q: Query[ServiceCoverageQuery]) -> ServiceCoverageOut:
     c = service_coverage(coverage_node(request.user, q.place_id))
-    return CoverageOut(total=_row(c.total), communities=[_row(r) for r in c.rows])
+    return ServiceCoverageOut(total=_row(c.total), communities=[_row(r) for r in c.rows])
