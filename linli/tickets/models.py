@@ -234,6 +234,8 @@ class Ticket(ScopedModel):
         # queue stops after its first page) and by subtree (a grid's few open requests).
         indexes = [
             models.Index(fields=["place_path", "id"]),
+            # 接单解决 (insights.modules.orders_resolved) starts from the few requests held from the order board
+            models.Index(fields=["place_path"], condition=Q(claimed_by__isnull=False), name="ticket_claimed"),
             models.Index(fields=["status", "resolve_due"]),
             models.Index(fields=["place", "submitted_at"]),
             models.Index(fields=["phone_hash"], name="ticket_phone_hash"),
