@@ -20,29 +20,20 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from linli.cobuilding.models import PropertyContract, PropertyGridStaff
 from linli.core.scoping import get_or_not_found, scope_for
-from linli.people.models import PoliticalStatus
+from linli.people.models import PARTY_STATUSES
+from linli.people.selectors_positions import current_on
 from linli.places.models import Place
 
-PARTY_STATUSES = (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
 LIST_LIMIT = 500
-
-
-def serving_on(day: dt.date) -> Q:
-    return Q(start_date__lte=day) & (Q(end_date__isnull=True) | Q(end_date__gte=day))
-
-
-def party_q(prefix: str = "person__") -> Q:
-    """A party member in the ledger: the flag, or a political status of 中共党员 / 中共预备党员."""
-    return Q(**{f"{prefix}is_party_member": True}) | Q(**{f"{prefix}political_status__in": PARTY_STATUSES})
 
 
 def staff_rows(path: str, day: dt.date) -> list[tuple[str, int, int, bool]]:
     """(grid path, company, person, party member) of everyone serving under ``path`` on ``day``: one statement."""
-    qs = PropertyGridStaff.objects.filter(serving_on(day), place_path__under=path)
+    qs = PropertyGridStaff.objects.filter(current_on(day), place_path__under=path)
     rows = qs.values_list(
         "place_path", "company_id", "person_id", "person__is_party_member", "person__political_status"
     )
@@ -102,7 +93,7 @@ def grid_staff_figures(node: Place, *, on: dt.date, limit: int = LIST_LIMIT) -> 
         .distinct()
         .count()
     )
-    qs = PropertyGridStaff.objects.filter(serving_on(on), place_path__under=node.path)
+    qs = PropertyGridStaff.objects.filter(current_on(on), place_path__under=node.path)
     by_grid: dict[int, GridRow] = {}
     for s in qs.select_related("grid", "company", "person").order_by("place_path", "role", "person__name", "id")[
         :limit

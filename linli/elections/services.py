@@ -45,14 +45,13 @@ from linli.elections.models import (
 from linli.elections.permissions import BRANCH_POSITION, may_check, may_manage
 from linli.elections.tally import ElectionTally, count_election
 from linli.orgs.models import Organisation
-from linli.people.models import Person, PoliticalStatus, Position
+from linli.people.models import PARTY_STATUSES, Person, Position
 from linli.places.models import Place, PlaceKind
 
 TITLE_MAX = 120
 NOTE_MAX = 300
 TERM_YEARS_MAX = 5  # 业主大会和业主委员会指导规则: 业委会每届任期不超过5年
 VOTING_DAYS_MAX = 60
-PARTY_STATUSES = (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
 UNFINISHED = (ElectionStatus.DRAFT, ElectionStatus.PUBLISHED, ElectionStatus.VOTING, ElectionStatus.CLOSED)
 
 

@@ -60,6 +60,9 @@ class PoliticalStatus(models.TextChoices):
     UNKNOWN = "", _("未填")
 
 
+PARTY_STATUSES = (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)  # 中共党员 and 预备党员
+
+
 class Person(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
