@@ -73,7 +73,7 @@ def by_hand(node: Place, on: dt.date) -> tuple[int, int, int]:
             continue
         companies.add(row.company_id)
         staff.add(row.person_id)
-        if row.person.is_party_member or row.person.political_status in ("party_member", "probationary"):
+        if row.person.is_party_member:
             party.add(row.person_id)
     return len(companies), len(staff), len(party)
 
@@ -173,7 +173,7 @@ def test_companies_staff_and_party_members_are_counted_by_hand_with_the_rows_tha
     before = gs.grid_staff_figures(community, on=on).total
     party = staff_people(world.compound, 1, is_party_member=True)[0]
     probationary, masses, ended, later = staff_people(world.compound, 4, is_party_member=False)
-    Person.objects.filter(pk=probationary.pk).update(political_status="probationary")
+    Person.objects.filter(pk=probationary.pk).update(political_status="probationary", is_party_member=True)
     Person.objects.filter(pk=masses.pk).update(political_status="masses")
     register(users["community"], world.company, world.grid, party, "manager")
     register(users["community"], world.company, world.grid, probationary, "order")

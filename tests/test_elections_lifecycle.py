@@ -28,6 +28,7 @@ from linli.elections.models import (
 from linli.orgs.models import Organisation
 from linli.orgs.services import organisation_register
 from linli.people.models import Position
+from linli.people.services import person_update
 from tests.elections_support import draft, elapse_publicity, fields, make_owners, set_party, voter_of, voting
 
 pytestmark = pytest.mark.django_db
@@ -185,16 +186,26 @@ def test_fewer_than_half_party_members_among_candidates_is_a_warning_recorded_no
     assert es.PartyShare(1, 2).below_target is False  # exactly half meets 一般不低于50%
 
 
-def test_party_membership_is_read_from_the_ledgers_political_status(users: Any, places: Any, owners: list[Any]) -> None:
+def test_party_membership_is_the_ledgers_flag_which_follows_the_political_status(
+    users: Any, places: Any, owners: list[Any]
+) -> None:
     staff = users["community"]
     probationary, masses = owners[0], owners[1]
-    probationary.political_status, probationary.is_party_member = "probationary", False
-    probationary.save(update_fields=["political_status", "is_party_member"])
-    masses.political_status, masses.is_party_member = "masses", True  # a stale flag: the status decides
-    masses.save(update_fields=["political_status", "is_party_member"])
+    set_party(masses, True)
+    person_update(actor=staff, person=probationary, changes={"political_status": "probationary"})
+    person_update(actor=staff, person=masses, changes={"political_status": "masses"})
     election = draft(staff, places.compounds[0])
     assert es.candidate_add(actor=staff, election=election, person=probationary).party_member is True
     assert es.candidate_add(actor=staff, election=election, person=masses).party_member is False
+
+
+def test_a_flag_that_contradicts_the_political_status_is_refused_by_the_database(owners: list[Any]) -> None:
+    person = owners[0]
+    person.political_status, person.is_party_member = "masses", True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        person.save(update_fields=["political_status", "is_party_member"])
+    person.political_status, person.is_party_member = "", True  # unfilled: the flag is the ledger's only word
+    person.save(update_fields=["political_status", "is_party_member"])
 
 
 def test_a_branch_committee_member_stands_for_cross_appointment_and_a_non_member_cannot(

@@ -93,6 +93,19 @@ def test_the_edit_page_saves_only_what_changed_and_audits_the_field_names(client
     assert "街道卫生服务中心" not in str(event.detail), "the audit row names fields, never values"
 
 
+def test_an_edit_that_leaves_the_political_status_alone_leaves_the_party_flag_alone(users, neighbour):
+    Person.objects.filter(pk=neighbour.pk).update(
+        political_status="", is_party_member=True
+    )  # a member never given a 政治面貌
+    neighbour.refresh_from_db()
+    person_update(actor=users["community"], person=neighbour, changes={"notes": "党员志愿者"})
+    neighbour.refresh_from_db()
+    assert neighbour.is_party_member, "a notes edit used to recompute the flag from the unfilled status and drop it"
+    person_update(actor=users["community"], person=neighbour, changes={"political_status": "masses"})
+    neighbour.refresh_from_db()
+    assert not neighbour.is_party_member
+
+
 def test_an_id_number_change_is_validated_rehashed_and_searchable(users, client_as, neighbour):
     client = client_as("community")
     response = client.post(f"/ledger/people/{neighbour.pk}/edit", {"name": neighbour.name, "id_number": "1234"})

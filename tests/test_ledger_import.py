@@ -59,7 +59,17 @@ def address(places):
     return compound.name, building.name.removeprefix(compound.name), "1单元"
 
 
-def row(address, name="王小明", id_number=None, phone="13812345678", room="101", relation="户主", kind="常住", tags=""):
+def row(
+    address,
+    name="王小明",
+    id_number=None,
+    phone="13812345678",
+    room="101",
+    relation="户主",
+    kind="常住",
+    tags="",
+    political="",
+):
     compound, building, unit = address
     return [
         name,
@@ -72,6 +82,7 @@ def row(address, name="王小明", id_number=None, phone="13812345678", room="10
         relation,
         kind,
         tags,
+        political,
     ]
 
 
@@ -403,6 +414,43 @@ def test_households_are_grouped_by_room(users, address):
     import_commit(actor=users["community"], batch=preview(users["community"], xlsx(rows)))
     household = Household.objects.get(room="909")
     assert household.members.count() == 2
+
+
+def test_political_status_is_read_in_the_rosters_words_and_sets_the_party_flag(users, address):
+    said = {"中共党员": "party_member", "预备党员": "probationary", "团员": "league_member", "民盟盟员": "other_party"}
+    said |= {"群众": "masses", "": ""}
+    ids = {word: make_id(dt.date(1960 + i, 3, 3), 7) for i, word in enumerate(said)}
+    rows = [row(address, id_number=ids[w], room=f"6{i:02}", political=w) for i, w in enumerate(said)]
+    batch = import_commit(actor=users["community"], batch=preview(users["community"], xlsx(rows)))
+    assert batch.created_count == len(said)
+    for word, status in said.items():
+        person = Person.objects.get(id_number_hash=crypto.keyed_hash("id", ids[word]))
+        assert (person.political_status, person.is_party_member) == (status, word in ("中共党员", "预备党员")), word
+
+
+def test_a_political_status_the_ledger_does_not_know_is_reported_by_row_and_column(users, address):
+    batch = preview(
+        users["community"],
+        xlsx([row(address), row(address, id_number=make_id(dt.date(1990, 1, 1), 2), political="无党派人士")]),
+    )
+    assert (batch.valid_rows, batch.error_rows) == (1, 1)
+    assert batch.errors == [
+        [3, "政治面貌", "“无党派人士”不是可用的政治面貌,可填:中共党员、中共预备党员、共青团员、民主党派、群众"]
+    ]
+
+
+def test_a_reimport_silent_on_political_status_keeps_the_ledgers_and_a_new_one_replaces_it(users, address):
+    id_number = make_id(dt.date(1955, 5, 5), 8)
+    digest = crypto.keyed_hash("id", id_number)
+    for political, expected in [
+        ("中共党员", ("party_member", True)),
+        ("", ("party_member", True)),
+        ("群众", ("masses", False)),
+    ]:
+        sheet = xlsx([row(address, id_number=id_number, political=political)])
+        import_commit(actor=users["community"], batch=preview(users["community"], sheet))
+        person = Person.objects.get(id_number_hash=digest)
+        assert (person.political_status, person.is_party_member) == expected, political
 
 
 def test_the_downloadable_template_has_the_chinese_headers(client_as):

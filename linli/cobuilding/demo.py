@@ -50,7 +50,7 @@ from linli.cobuilding.models import (
 )
 from linli.cobuilding.services_rating import stars_for
 from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind
-from linli.people.models import Person, Position
+from linli.people.models import Person, Position, party_fields
 from linli.places.models import Household, Place, PlaceKind
 
 CRITERIA = [("服务质量", 30), ("环境卫生", 25), ("安全管理", 20), ("党建引领", 15), ("收费公开", 10)]
@@ -317,7 +317,7 @@ def _committees(rng: random.Random, today: dt.date) -> None:
             )
     CommitteeMember.objects.bulk_create(members, batch_size=2000)
     party = [m.person_id for m in members if rng.random() < 0.55]
-    Person.objects.filter(pk__in=party).update(is_party_member=True)
+    Person.objects.filter(pk__in=party).update(**party_fields(True))
 
 
 def _partners_needs_projects(rng: random.Random, today: dt.date) -> None:

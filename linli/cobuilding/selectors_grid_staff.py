@@ -24,7 +24,6 @@ from django.db.models import QuerySet
 
 from linli.cobuilding.models import PropertyContract, PropertyGridStaff
 from linli.core.scoping import get_or_not_found, scope_for
-from linli.people.models import PARTY_STATUSES
 from linli.people.selectors_positions import current_on
 from linli.places.models import Place
 
@@ -34,10 +33,7 @@ LIST_LIMIT = 500
 def staff_rows(path: str, day: dt.date) -> list[tuple[str, int, int, bool]]:
     """(grid path, company, person, party member) of everyone serving under ``path`` on ``day``: one statement."""
     qs = PropertyGridStaff.objects.filter(current_on(day), place_path__under=path)
-    rows = qs.values_list(
-        "place_path", "company_id", "person_id", "person__is_party_member", "person__political_status"
-    )
-    return [(p, c, person, flag or status in PARTY_STATUSES) for p, c, person, flag, status in rows]
+    return list(qs.values_list("place_path", "company_id", "person_id", "person__is_party_member"))
 
 
 @dataclass

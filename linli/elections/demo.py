@@ -70,8 +70,8 @@ def _prep(actor: Any, election: Election, compound: Place) -> None:
 
 def _candidates(actor: Any, election: Election, rng: random.Random) -> None:
     owners = candidate_choices(election)
-    party = [p for p in owners if es.is_party_member(p)]
-    others = [p for p in owners if not es.is_party_member(p)]
+    party = [p for p in owners if p.is_party_member]
+    others = [p for p in owners if not p.is_party_member]
     chosen = rng.sample(party, min(len(party), 4))
     chosen += rng.sample(others, min(len(others), CANDIDATES - len(chosen)))
     for person in chosen:

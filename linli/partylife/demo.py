@@ -33,7 +33,7 @@ from linli.partylife.models import (
     StudyMaterial,
     StudyMethod,
 )
-from linli.people.models import Person, Position
+from linli.people.models import Person, Position, party_fields
 
 ABSENCE_REASONS = ["外出务工", "住院治疗", "照顾家人", "出差", "年老体弱"]
 STUDY_TITLES = ["党史学习教育专题:第一讲", "学习贯彻党的二十大精神", "《中国共产党章程》学习"]
@@ -51,7 +51,7 @@ def build_demo_partylife(rng: random.Random) -> None:
             "party_org_id", "person_id"
         )
     )
-    Person.objects.filter(pk__in=secretaries.values()).update(is_party_member=True)
+    Person.objects.filter(pk__in=secretaries.values()).update(**party_fields(True))
     BranchProfile.objects.bulk_create(
         [BranchProfile(org=b, founded_on=dt.date(rng.randint(2005, 2020), rng.randint(1, 12), 1)) for b in branches]
     )

@@ -47,6 +47,10 @@ def fake_phone(rng: random.Random, used: set[str]) -> str:
             return phone
 
 
+# ~6% 中共党员 (China's share: 99M of 1.4G), some 共青团员, the rest 群众.
+POLITICAL_BY_ROW = ["中共党员"] + ["群众"] * 6 + ["共青团员"] + ["群众"] * 9
+
+
 def resident_rows(places: list[tuple[str, str, str]], count: int, *, seed: int = 1) -> Iterator[list[Any]]:
     """Rows in template order for (compound, building, unit) addresses, ~2.5 people per room."""
     rng = random.Random(seed)
@@ -67,4 +71,5 @@ def resident_rows(places: list[tuple[str, str, str]], count: int, *, seed: int =
             relations[member],
             rng.choice(["常住", "常住", "常住", "户籍", "流动"]),
             "独居老人" if rng.random() < 0.03 else "",
+            POLITICAL_BY_ROW[i % len(POLITICAL_BY_ROW)],  # from the row number: the rng's draws stay as they were
         ]

@@ -34,7 +34,7 @@ from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise
 from linli.core.scoping import Scope, scope_for
 from linli.people.import_fast import phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
-from linli.people.models import CareTag, Person, Relation, ResidenceType
+from linli.people.models import CareTag, Person, PoliticalStatus, Relation, ResidenceType
 from linli.people.sheet_process import open_sheet_in_process, use_process
 from linli.people.sheets import open_sheet
 from linli.places.models import Place, PlaceKind
@@ -82,6 +82,26 @@ RESIDENCE_WORDS.update(
         "空挂": ResidenceType.NOMINAL,
     }
 )
+POLITICAL_WORDS: dict[str, str] = {str(label): code for code, label in PoliticalStatus.choices if code}
+POLITICAL_WORDS.update(
+    {
+        "党员": PoliticalStatus.PARTY_MEMBER,
+        "中国共产党党员": PoliticalStatus.PARTY_MEMBER,
+        "中共正式党员": PoliticalStatus.PARTY_MEMBER,
+        "预备党员": PoliticalStatus.PROBATIONARY,
+        "中国共产党预备党员": PoliticalStatus.PROBATIONARY,
+        "团员": PoliticalStatus.LEAGUE_MEMBER,
+        "中国共产主义青年团团员": PoliticalStatus.LEAGUE_MEMBER,
+        # the eight democratic parties as rosters write their members
+        **dict.fromkeys(
+            ["民革党员", "民盟盟员", "民建会员", "民进会员", "农工党党员", "致公党党员", "九三学社社员", "台盟盟员"],
+            PoliticalStatus.OTHER_PARTY,
+        ),
+    }
+)
+# What a row's 政治面貌 may say, as the template's notes list it. 无党派人士 has no status of its own: refused, not
+# guessed.
+POLITICAL_SHOWN = ("中共党员", "中共预备党员", "共青团员", "民主党派", "群众")
 GENDER_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 # What a row's 人员类型 may say, as the template's notes list it: the sheet's words, named untranslated in the error.
 RESIDENCE_SHOWN = ("户籍", "常住", "流动", "空挂户")
@@ -122,6 +142,7 @@ class ValidRow:
     relation: str
     residence_type: str
     tag_ids: tuple[int, ...]
+    political_status: str = ""  # blank: the sheet says nothing, a re-import keeps what the ledger has
 
 
 @dataclass
@@ -188,6 +209,7 @@ COLUMNS = (
     "与户主关系",
     "人员类型",
     "标签",
+    "政治面貌",
 )
 
 
@@ -211,9 +233,21 @@ class RowValidator:
         def err(column: str, reason: str) -> None:
             errors.append([number, column, reason])
 
-        name, raw_id, raw_gender, raw_birth, raw_phone, compound, building, unit, raw_room, raw_relation, kind, tags = [
-            cells[i].strip() if i >= 0 else "" for i in self.picks
-        ]
+        (
+            name,
+            raw_id,
+            raw_gender,
+            raw_birth,
+            raw_phone,
+            compound,
+            building,
+            unit,
+            raw_room,
+            raw_relation,
+            kind,
+            tags,
+            raw_political,
+        ) = [cells[i].strip() if i >= 0 else "" for i in self.picks]
         if not name:
             err("姓名", _("姓名不能为空"))
         elif len(name) > 64:
@@ -247,6 +281,14 @@ class RowValidator:
                 err(
                     "人员类型", _("“%(value)s”不是可用的人员类型,可填:%(choices)s") % {"value": raw, "choices": choices}
                 )
+        political_status = ""
+        if raw := _plain(raw_political):
+            political_status = POLITICAL_WORDS.get(raw, "")
+            if not political_status:
+                choices = _("、").join(POLITICAL_SHOWN)
+                err(
+                    "政治面貌", _("“%(value)s”不是可用的政治面貌,可填:%(choices)s") % {"value": raw, "choices": choices}
+                )
         tag_ids = self._tags(tags, place[1] if place else "", err)
         if errors or place is None:
             return None, errors
@@ -268,6 +310,7 @@ class RowValidator:
                 relation=relation,
                 residence_type=residence_type,
                 tag_ids=tag_ids,
+                political_status=political_status,
             ),
             errors,
         )
@@ -400,6 +443,7 @@ def _stage(rows: list[ValidRow], staging: IO[bytes]) -> None:
             r.relation,
             r.residence_type,
             r.tag_ids,
+            r.political_status,
         ]
         for r in rows
     ]

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from linli.people.copy_pipe import Columns, CopyPipe
 from linli.people.import_fast import BulkEncryptor
-from linli.people.models import Person, PersonTag, Residence, ResidenceType
+from linli.people.models import Person, PersonTag, Residence, ResidenceType, is_party_status
 from linli.places.models import Household, Place
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ PERSON_COLUMNS = [
     "household_id",
     "relation_to_head",
     "residence_type",
+    "political_status",
+    "is_party_member",
 ]
 RESIDENCE_COLUMNS = ["place_path", "person_id", "place_id", "household_id", "residence_type", "moved_in_on", "source"]
 TAG_COLUMNS = ["person_id", "tag_id"]
@@ -64,9 +66,14 @@ class LedgerWriter:
         "household_id",
         "relation_to_head",
         "residence_type",
+        "political_status",
+        "is_party_member",
         "moved_out_on",
         "updated_at",
     ]
+    # Given as NULL when the sheet is silent on them, which keeps the stored value: a re-import without a
+    # phone or a 政治面貌 leaves the ledger's.
+    KEPT_WHEN_NULL = frozenset({"phone_enc", "phone_hash", "political_status", "is_party_member"})
 
     def __init__(self, *, source: str) -> None:
         self.source = source
@@ -180,6 +187,8 @@ class LedgerWriter:
                 self._household(r),
                 r.relation,
                 r.residence_type or ResidenceType.RESIDENT,
+                r.political_status,
+                is_party_status(r.political_status),
                 *tail,
             )
             for r in fresh
@@ -246,6 +255,8 @@ class LedgerWriter:
                     household_id,
                     r.relation or relation,
                     r.residence_type or kind,
+                    r.political_status or None,
+                    is_party_status(r.political_status) if r.political_status else None,
                     None,
                     self.now,
                     pk,
@@ -271,24 +282,25 @@ class LedgerWriter:
         for name in self.UPDATED:
             column = quote(columns[name])
             # A phone is only replaced when the sheet has a different one: NULL keeps the stored value.
-            assignments.append(f"{column} = COALESCE(%s, {column})" if name.startswith("phone") else f"{column} = %s")
+            assignments.append(
+                f"{column} = COALESCE(%s, {column})" if name in self.KEPT_WHEN_NULL else f"{column} = %s"
+            )
         table = quote(Person._meta.db_table)
         if connection.vendor == "postgresql" and connection.in_atomic_block:
-            self._update_via_copy(updates, table, [quote(columns[n]) for n in self.UPDATED])
+            kept = {quote(columns[n]) for n in self.KEPT_WHEN_NULL}
+            self._update_via_copy(updates, table, [quote(columns[n]) for n in self.UPDATED], kept)
             return
         sql = f"UPDATE {table} SET {', '.join(assignments)} WHERE {quote('id')} = %s"  # noqa: S608 - names from metadata
         with connection.cursor() as cursor:
             cursor.executemany(sql, updates)
 
     @staticmethod
-    def _update_via_copy(updates: list[list[Any]], table: str, columns: list[str]) -> None:
+    def _update_via_copy(updates: list[list[Any]], table: str, columns: list[str], kept: set[str]) -> None:
         """PostgreSQL: COPY the chunk into a temporary table shaped like the person columns, then
         one UPDATE … FROM (a statement per row costs a round trip each)."""
         temp = "linli_import_person_update"
         listed = ", ".join([*columns, '"id"'])
-        assignments = ", ".join(
-            f"{c} = COALESCE(u.{c}, p.{c})" if c.strip('"').startswith("phone") else f"{c} = u.{c}" for c in columns
-        )
+        assignments = ", ".join(f"{c} = COALESCE(u.{c}, p.{c})" if c in kept else f"{c} = u.{c}" for c in columns)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {listed} FROM {table} WITH NO DATA"  # noqa: S608 - names from metadata

@@ -63,6 +63,18 @@ class PoliticalStatus(models.TextChoices):
 PARTY_STATUSES = (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)  # 中共党员 and 预备党员
 
 
+def is_party_status(status: str) -> bool:
+    """The ledger's one rule for who is a party member: a 政治面貌 of 中共党员 or 中共预备党员. Whoever writes a
+    person's political status (the edit, the import) sets ``Person.is_party_member`` from it, and everything
+    that asks "party member?" reads that flag (a row whose status was never filled in keeps its flag)."""
+    return status in PARTY_STATUSES
+
+
+def party_fields(member: bool) -> dict[str, object]:
+    """A person's two party fields kept in step, for data builders: a member is 中共党员, anyone else unfilled."""
+    return {"is_party_member": member, "political_status": PoliticalStatus.PARTY_MEMBER if member else ""}
+
+
 class Person(ScopedModel):
     SCOPE_CAPABILITY: ClassVar[str | None] = "ledger"
 
@@ -108,6 +120,16 @@ class Person(ScopedModel):
             ),
             models.Index(fields=["id_number_hash"], name="people_person_id_hash"),
             models.Index(fields=["phone_hash"], name="people_person_phone_hash"),
+        ]
+        constraints = [
+            # The flag is the indexable copy of the 政治面貌 (``is_party_status``); unfilled, the flag is the ledger's
+            # only word on it. Migration people.0011 brought older rows into step before adding this.
+            models.CheckConstraint(
+                condition=Q(political_status="")
+                | Q(is_party_member=True, political_status__in=PARTY_STATUSES)
+                | (Q(is_party_member=False) & ~Q(political_status__in=PARTY_STATUSES)),
+                name="people_person_party_flag_follows_status",
+            ),
         ]
 
     def __str__(self) -> str:

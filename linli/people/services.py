@@ -36,6 +36,7 @@ from linli.people.models import (
     Relation,
     Residence,
     ResidenceType,
+    is_party_status,
 )
 from linli.places.models import Household, Place, PlaceKind
 from linli.places.services import household_create
@@ -193,7 +194,8 @@ def _apply_changes(*, actor: Any, person: Person, changes: dict[str, str], note:
                 changed.append(key)
     if not changed:
         return changed
-    person.is_party_member = person.political_status in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
+    if "political_status" in changed:
+        person.is_party_member = is_party_status(person.political_status)
     person.save()
     audit_record(action="resident.updated", actor=actor, target=person, fields=changed, note=note[:200])
     return changed

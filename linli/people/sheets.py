@@ -29,7 +29,19 @@ from django.utils.translation import gettext as _
 from linli.core.errors import InvalidInput
 from linli.people.xlsx_stream import XlsxError, iter_rows
 
-TEMPLATE_HEADERS = ["姓名", "身份证号", "手机号", "小区", "楼栋", "单元", "房号", "与户主关系", "人员类型", "标签"]
+TEMPLATE_HEADERS = [
+    "姓名",
+    "身份证号",
+    "手机号",
+    "小区",
+    "楼栋",
+    "单元",
+    "房号",
+    "与户主关系",
+    "人员类型",
+    "标签",
+    "政治面貌",
+]
 OPTIONAL_HEADERS = ["性别", "出生日期"]  # cross-checked with the ID number when present
 REQUIRED_HEADERS = ["姓名", "身份证号", "小区", "楼栋"]
 
@@ -242,6 +254,10 @@ TEMPLATE_NOTES = [
     ["与户主关系", "户主、配偶、子女、父母、祖父母、孙子女、兄弟姐妹、儿媳/女婿、租户、其他"],
     ["人员类型", "户籍、常住、流动、空挂户;空着按“常住”"],
     ["标签", "多个用顿号、逗号或空格分隔,如“独居老人、退役军人”"],
+    [
+        "政治面貌",
+        "中共党员、中共预备党员、共青团员、民主党派、群众(也认“党员”“预备党员”“团员”及各民主党派的写法);空着不改动已登记的",
+    ],
     ["性别、出生日期", "可选列;如填写,会与身份证号核对"],
 ]
 

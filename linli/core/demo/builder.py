@@ -26,7 +26,7 @@ from stdnum.cn import ric
 from linli.core import crypto
 from linli.core.identifiers import normalise_phone
 from linli.orgs.models import Organisation, OrganisationKind, PartyOrg, PartyOrgKind
-from linli.people.models import Person, Position
+from linli.people.models import Person, PoliticalStatus, Position, party_fields
 from linli.places.models import Household, Place, PlaceKind
 
 
@@ -169,7 +169,7 @@ class DemoBuilder:
             place=place,
             place_path=place.path,
             household=household,
-            is_party_member=self.rng.random() < 0.06,
+            **party_fields(self.rng.random() < 0.06),
         )
 
     # -- tree ----------------------------------------------------------------------------
@@ -439,8 +439,8 @@ class DemoBuilder:
                         hold(self._staff_person(compound), "lane_head", compound, "巷长")
                     if s_index == c_index == 0 and cp_index == 0:
                         volunteer = self._staff_person(cp["buildings"][0]["units"][0])
-                        volunteer.is_party_member = True
-                        volunteer.save(update_fields=["is_party_member"])
+                        volunteer.is_party_member, volunteer.political_status = True, PoliticalStatus.PARTY_MEMBER
+                        volunteer.save(update_fields=["is_party_member", "political_status"])
                         hold(volunteer, "volunteer", compound, "党员志愿者")
                         named["volunteer"] = volunteer
         for o in self.orgs:

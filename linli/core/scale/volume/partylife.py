@@ -32,7 +32,7 @@ from linli.partylife.models import (
     StudyMaterial,
     StudyMethod,
 )
-from linli.people.models import Person
+from linli.people.models import Person, party_fields
 
 STUDY_TITLES = ["党史学习教育专题", "学习贯彻党的二十大精神", "《中国共产党章程》学习", "基层治理政策解读", "廉政教育"]
 MEETING_COLUMNS = [
@@ -70,7 +70,7 @@ def build(d: District, progress: Any) -> dict[str, int]:
             groups[by_org_path[path[:-STEP]]].append((pk, place))
     secretaries = {h.party_org_id: h for h in d.holders["branch_secretary"] if h.party_org_id}
     # A branch secretary is a party member (the scale builder does not say so).
-    Person.objects.filter(pk__in=[h.person_id for h in secretaries.values()]).update(is_party_member=True)
+    Person.objects.filter(pk__in=[h.person_id for h in secretaries.values()]).update(**party_fields(True))
 
     # Memberships: each resident party member in the branch of their compound, the group of their building.
     members: dict[int, list[tuple[int, int | None, bool]]] = defaultdict(list)  # branch → (person, group, elderly)
