@@ -14,6 +14,7 @@ from ninja.security import HttpBearer, django_auth
 from linli.accounts.services import token_authenticate
 from linli.core.errors import LinliError, RetryLater
 from linli.core.identifiers import ID_MAX
+from linli.core.text import DIGITS_MAX
 
 
 class BearerAuth(HttpBearer):
@@ -99,7 +100,8 @@ def _field_out_of_range(request: HttpRequest) -> str | None:
     def too_big(value: Any) -> bool:
         if isinstance(value, str):
             value = value.strip()
-            return value.lstrip("+-").isascii() and value.lstrip("+-").isdigit() and abs(int(value)) > ID_MAX
+            digits = value.lstrip("+-")  # past 4,300 digits int() raises instead of answering
+            return digits.isascii() and digits.isdigit() and (len(digits) > DIGITS_MAX or abs(int(value)) > ID_MAX)
         return isinstance(value, int) and not isinstance(value, bool) and abs(value) > ID_MAX
 
     for name, value in request.GET.items():

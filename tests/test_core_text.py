@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 
 from linli.core.errors import InvalidInput
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 
 
 def _refusal(value: object, **options: object) -> InvalidInput:
@@ -84,3 +84,33 @@ def test_the_refusal_is_in_the_readers_language():
         assert _refusal("x" * 11, label="Title").message == "“Title” cannot be longer than 10 characters"
     with translation.override("zh-hant"):
         assert _refusal("", label="標題").message == "請填寫標題"
+
+
+# ----------------------------------------------------------------------------- whole numbers
+
+
+def _count(value: object, **options: object) -> int:
+    arguments: dict = {"field": "seats", "label": "名额", "low": 1, "high": 500, **options}
+    return whole_number(value, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("12", 12), (" 12 ", 12), ("１２", 12), (12, 12), ("012", 12), ("1", 1)]
+)
+def test_a_whole_number_is_read_from_a_form_an_input_method_or_the_api(value, expected):
+    assert _count(value) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "501", "-1", "+5", "5.0", 5.7, "五", "1e3", "²", "9" * 5000, "9" * 19])
+def test_anything_else_is_refused_with_the_range_and_never_truncated(value):
+    with pytest.raises(InvalidInput) as caught:
+        _count(value)
+    assert caught.value.field == "seats" and str(caught.value) == "名额应为 1 到 500 之间的整数"
+
+
+@pytest.mark.parametrize("value", ["", "  ", None, True, False])
+def test_a_blank_or_a_boolean_asks_for_the_number_unless_there_is_a_default(value):
+    with pytest.raises(InvalidInput) as caught:
+        _count(value)
+    assert str(caught.value) == "请填写名额"
+    assert _count(value, default=3) == 3

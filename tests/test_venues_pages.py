@@ -84,6 +84,7 @@ def test_a_resident_books_through_the_form_and_a_double_submit_books_once(
         ({"start": "07:00", "end": "08:30"}, "start", "超出开放时间"),
         ({"day": "far"}, "day", "最多提前 14 天"),
         ({"attendees": "500"}, "attendees", "最多 40 人"),
+        ({"attendees": "9" * 5000}, "attendees", "预计人数应为 1 到 30000 之间的整数"),  # int() refuses it: was a 500
         ({"start": "10:30", "end": "11:30"}, "start", "10:00–11:00 已被预约"),
         ({"title": ""}, "title", "请填写活动名称"),
     ],

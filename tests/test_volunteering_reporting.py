@@ -200,10 +200,10 @@ def test_the_migration_dates_a_rule_set_before_versions_by_the_year_it_was_last_
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("points_per_activity", 51, "每次活动积分应在 0 到 50 之间"),
-        ("points_per_order", -1, "每单积分应在 0 到 50 之间"),
-        ("annual_points", "二十", "年度积分目标应为整数"),
-        ("annual_services", 101, "年度服务次数目标应在 0 到 100 之间"),
+        ("points_per_activity", 51, "每次活动积分应为 0 到 50 之间的整数"),
+        ("points_per_order", -1, "每单积分应为 0 到 50 之间的整数"),
+        ("annual_points", "二十", "年度积分目标应为 0 到"),
+        ("annual_services", 101, "年度服务次数目标应为 0 到 100 之间的整数"),
         ("title", "办" * 101, "办法名称"),
     ],
 )
@@ -442,7 +442,8 @@ def test_the_rule_page_saves_the_rule_and_shows_an_error_naming_the_field(client
     assert response.status_code == 200 and "积分管理办法已保存" in response.content.decode()
     assert PartyPointRule.objects.get(place=places.street).points_per_wish == 5
     page = client.post(url, {**RULE, "points_per_order": "99", "action": "set"}).content.decode()
-    assert 'data-field="points_per_order"' in page and "每单积分应在 0 到 50 之间" in page and 'value="99"' in page
+    assert 'data-field="points_per_order"' in page and 'value="99"' in page
+    assert "每单积分应为 0 到 50 之间的整数" in page
     assert PartyPointRule.objects.get(place=places.street).points_per_order == 4
 
 

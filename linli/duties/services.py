@@ -21,7 +21,7 @@ from django.utils.translation import gettext_noop
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import clean_key, create_once
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.duties.models import (
     DutyCategory,
     EntryItem,
@@ -77,12 +77,7 @@ def choice(raw: Any, values: list[str], *, field: str, label: str) -> str:
 
 
 def sort_value(raw: Any, default: int) -> int:
-    text = str(raw).strip() if raw is not None else ""
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or int(text) > SORT_MAX:
-        raise InvalidInput(_("排序应为 0 到 %(max)d 之间的整数") % {"max": SORT_MAX}, field="sort")
-    return int(text)
+    return whole_number(raw, field="sort", label=_("排序"), low=0, high=SORT_MAX, default=default)
 
 
 def _cancel_day(raw: dt.date | None) -> dt.date:

@@ -25,7 +25,7 @@ from linli.audit.services import audit_record
 from linli.core.dates import aware
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.elections.models import (
     CHAIR_AFFILIATIONS,
     PARTY_SHARE_TARGET,
@@ -45,7 +45,7 @@ from linli.elections.models import (
 from linli.elections.permissions import BRANCH_POSITION, may_check, may_manage
 from linli.elections.tally import ElectionTally, count_election
 from linli.orgs.models import Organisation
-from linli.people.models import PARTY_STATUSES, Person, Position
+from linli.people.models import Person, Position
 from linli.places.models import Place, PlaceKind
 
 TITLE_MAX = 120
@@ -61,17 +61,6 @@ def require_manage(actor: Any, election_or_place: Any, message: str) -> None:
         raise Forbidden(message)
 
 
-def number(raw: Any, *, field: str, label: str, low: int, high: int) -> int:
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InvalidInput(
-            _("%(label)s应为 %(low)d 到 %(high)d 之间的整数") % {"label": label, "low": low, "high": high}, field=field
-        )
-    return int(text)
-
-
 def _event(election: Election, actor: Any, from_status: str, to_status: str, note: str = "") -> None:
     ElectionEvent.objects.create(
         election=election, actor=actor, from_status=from_status, to_status=to_status, note=note[:NOTE_MAX]
@@ -85,14 +74,6 @@ def _locked(election: Election) -> Election:
 def _require_status(election: Election, *statuses: str, message: str) -> None:
     if election.status not in statuses:
         raise Conflict(message)
-
-
-def is_party_member(person: Person) -> bool:
-    """The ledger's political status (中共党员 or 预备党员); a row whose status was never filled in falls back on
-    its party-member flag."""
-    if person.political_status:
-        return person.political_status in PARTY_STATUSES
-    return bool(person.is_party_member)
 
 
 def on_branch_committee(person: Person, compound: Place) -> bool:
@@ -184,10 +165,12 @@ def clean_fields(place: Place, fields: ElectionFields) -> dict[str, Any]:
     return {
         "kind": fields.kind,
         "body": fields.body,
-        "seats": number(fields.seats, field="seats", label=_("应选名额"), low=1, high=SEATS_MAX),
+        "seats": whole_number(fields.seats, field="seats", label=_("应选名额"), low=1, high=SEATS_MAX),
         "term_starts": starts,
         "term_ends": ends,
-        "publicity_days": number(fields.publicity_days, field="publicity_days", label=_("公示天数"), low=1, high=30),
+        "publicity_days": whole_number(
+            fields.publicity_days, field="publicity_days", label=_("公示天数"), low=1, high=30
+        ),
         "title": title or f"{place.name}{Body(fields.body).label}{ElectionKind(fields.kind).label}",
     }
 
@@ -356,7 +339,7 @@ def candidate_add(
         raise InvalidInput(_("%(name)s 不是在本小区居住的业主") % {"name": person.name}, field="person_id")
     if Candidate.objects.filter(election=locked, person=person).exists():
         raise Conflict(_("%(name)s 已是候选人") % {"name": person.name}, field="person_id")
-    party = is_party_member(person)
+    party = person.is_party_member  # the ledger's flag, set from 政治面貌 (people.models.is_party_status)
     place = Place.objects.get(pk=locked.place_id)
     cross = on_branch_committee(person, place) if cross_branch is None else bool(cross_branch)
     if cross and not party:

@@ -31,8 +31,7 @@ from linli.audit.services import audit_record
 from linli.core.dates import LAST_YEAR
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import clean_key, create_once
-from linli.core.identifiers import half_width
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.grants.models import (
     GrantProject,
     GrantRound,
@@ -67,22 +66,6 @@ def choice(raw: Any, values: list[str], *, field: str, label: str) -> str:
     if value not in values:
         raise InvalidInput(_("请选择%(label)s") % {"label": label}, field=field)
     return value
-
-
-def whole_number(raw: Any, *, field: str, label: str, low: int, high: int, default: int | None = None) -> int:
-    """A count typed into a form or sent to the API: a whole number from ``low`` to ``high``."""
-    if isinstance(raw, bool):
-        raw = None
-    text = half_width(str(raw)).strip() if raw is not None else ""
-    if not text and default is not None:
-        return default
-    if not text:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InvalidInput(
-            _("%(label)s应为 %(low)d 到 %(high)d 之间的整数") % {"label": label, "low": low, "high": high}, field=field
-        )
-    return int(text)
 
 
 def not_in_future(day: dt.date | None, *, field: str, label: str, earliest: dt.date | None = None) -> dt.date:

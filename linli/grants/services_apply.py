@@ -24,11 +24,11 @@ from linli.core import crypto
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_phone
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.grants.models import GrantProject, GrantRound, ProjectCommunity, ProjectStatus, RoundStatus
 from linli.grants.money import check_fen, yuan
 from linli.grants.permissions import may_register
-from linli.grants.services import NOTE_MAX, TEXT_MAX, TITLE_MAX, choice, event, lock_round, whole_number
+from linli.grants.services import NOTE_MAX, TEXT_MAX, TITLE_MAX, choice, event, lock_round
 from linli.orgs.models import Organisation, OrganisationKind
 from linli.places.models import Place, PlaceKind
 

@@ -35,7 +35,7 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import national_phone
 from linli.core.ratelimit import reveal_budget
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.grants.models import Disbursement, Grade, GrantProject, ProgressReport, ProjectStatus, Tranche
 from linli.grants.money import check_fen, yuan
 from linli.grants.permissions import may_report, may_reveal, require_run
@@ -47,7 +47,6 @@ from linli.grants.services import (
     lock_project,
     not_in_future,
     status_label,
-    whole_number,
 )
 
 BENEFICIARIES_MAX = 100_000  # 人次 in one report

@@ -29,11 +29,11 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.grants.models import APPROVED_STATES, GrantProject, GrantRound, ProjectStatus, ReviewScore, RoundStatus
 from linli.grants.money import check_fen, yuan
 from linli.grants.permissions import may_review, require_run
-from linli.grants.services import NOTE_MAX, event, lock_project, lock_round, status_label, whole_number
+from linli.grants.services import NOTE_MAX, event, lock_project, lock_round, status_label
 
 SCORING_ROUNDS = (RoundStatus.OPEN, RoundStatus.REVIEWING)
 

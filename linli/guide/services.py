@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
-from linli.core.text import clean_text
+from linli.core.text import DIGITS_MAX, clean_text
 from linli.guide.models import (
     DEFAULT_FEE,
     TIME_LIMIT_MAX,
@@ -118,7 +118,7 @@ def _days(raw: Any) -> int:
     text = str(raw if raw is not None else "").strip()
     if not text:
         return 0
-    if not (text.isascii() and text.isdigit()) or int(text) > TIME_LIMIT_MAX:
+    if not (text.isascii() and text.isdigit()) or len(text) > DIGITS_MAX or int(text) > TIME_LIMIT_MAX:
         raise InvalidInput(
             _("承诺时限应为 0 到 %(max)d 之间的整数(工作日;0 表示即办)") % {"max": TIME_LIMIT_MAX},
             field="time_limit_days",

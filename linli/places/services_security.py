@@ -22,7 +22,7 @@ from linli.audit.services import audit_record
 from linli.core.dates import require_day
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.idempotency import clean_key, create_once
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.places.models import DefenceRing, Place, PlaceKind, SecurityFacility, SecurityFacilityKind
 from linli.places.services import _require_manage
 
@@ -40,16 +40,6 @@ class FacilityInput:
     quantity: Any
     installed_on: Any
     note: Any = ""
-
-
-def _quantity(value: Any) -> int:
-    try:
-        n = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InvalidInput(_("数量应为整数"), field="quantity") from None
-    if not 1 <= n <= QUANTITY_MAX:
-        raise InvalidInput(_("数量应在 1 到 %(max)d 之间") % {"max": QUANTITY_MAX}, field="quantity")
-    return n
 
 
 def _not_future(day: dt.date, *, field: str, message: str) -> dt.date:
@@ -70,7 +60,7 @@ def clean(data: FacilityInput) -> dict[str, Any]:
     return {
         "ring": ring,
         "kind": kind,
-        "quantity": _quantity(data.quantity),
+        "quantity": whole_number(data.quantity, field="quantity", label=_("数量"), low=1, high=QUANTITY_MAX),
         "installed_on": _not_future(installed, field="installed_on", message=_("安装日期不能晚于今天")),
         "note": clean_text(data.note, field="note", label=_("备注"), max_length=NOTE_MAX, required=False),
     }

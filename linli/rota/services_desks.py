@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Forbidden, InvalidInput
 from linli.core.identifiers import normalise_contact_phone
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.places.models import Place, PlaceKind
 from linli.rota.models import DutyDesk
 from linli.rota.permissions import may_manage_place
@@ -43,14 +43,7 @@ class DeskFields:
 
 
 def _whole(raw: Any, default: int, *, low: int, high: int, field: str, label: str) -> int:
-    text = str(raw).strip() if raw is not None else ""
-    if not text:
-        return default
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InvalidInput(
-            _("%(label)s应为 %(low)d 到 %(high)d 之间的整数") % {"label": label, "low": low, "high": high}, field=field
-        )
-    return int(text)
+    return whole_number(raw, field=field, label=label, low=low, high=high, default=default)
 
 
 def clean_desk(place: Place, fields: DeskFields) -> dict[str, Any]:

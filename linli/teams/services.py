@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind
 from linli.teams.models import CODE_MAX, DutyItem, TeamMember, TeamPost, TeamStandard
@@ -33,20 +33,6 @@ REASON_MAX = 200
 
 
 # ----------------------------------------------------------------------------- input
-
-
-def whole_number(raw: Any, *, field: str, label: str, maximum: int) -> int:
-    """A count typed into a form or sent as a number: 0 … ``maximum``, or ``InvalidInput`` naming the field."""
-    if isinstance(raw, bool):
-        raw = None
-    text = str(raw).strip() if raw is not None else ""
-    message = _("%(label)s应为 0 到 %(max)d 之间的整数") % {"label": label, "max": maximum}
-    if not (text.isascii() and text.isdigit()) or len(text) > 6:
-        raise InvalidInput(message, field=field)
-    value = int(text)
-    if value > maximum:
-        raise InvalidInput(message, field=field)
-    return value
 
 
 def post_code(raw: Any) -> str:
@@ -192,14 +178,14 @@ def post_save(
     _require_standard_manage(actor, standard)
     code = post_code(code)
     name = clean_text(name, field="name", label=_("岗位名称"), max_length=32)
-    fixed = whole_number(fixed, field="fixed", label=_("固定人数"), maximum=FIXED_MAX)
-    per_building = whole_number(per_building, field="per_building", label=_("每栋人数"), maximum=PER_BUILDING_MAX)
+    fixed = whole_number(fixed, field="fixed", label=_("固定人数"), low=0, high=FIXED_MAX)
+    per_building = whole_number(per_building, field="per_building", label=_("每栋人数"), low=0, high=PER_BUILDING_MAX)
     TeamStandard.objects.select_for_update().filter(pk=standard.pk).first()  # one change of a standard at a time
     post = TeamPost.objects.filter(standard=standard, code=code).first()
     if sort in (None, ""):
         sort_value = post.sort if post is not None else _next_sort(standard)
     else:
-        sort_value = whole_number(sort, field="sort", label=_("排序"), maximum=SORT_MAX)
+        sort_value = whole_number(sort, field="sort", label=_("排序"), low=0, high=SORT_MAX)
     clash = TeamPost.objects.filter(standard=standard, name=name, active=True).exclude(code=code).first()
     if clash is not None:
         raise InvalidInput(

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from linli.core.errors import InvalidInput, NotFound
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import NOT_FOUND_MESSAGE, get_or_not_found, may_lead_at, scope_for
+from linli.core.text import DIGITS_MAX
 from linli.places.models import Place, PlaceKind
 from linli.venues.models import HOLDING, Booking, BookingStatus, Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import Band, DayOpening, bands, day_kinds, minutes, open_minutes, openings
@@ -151,7 +152,7 @@ def parse_capacity(raw: Any) -> int | None:
     text = str(raw or "").strip()
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()) or int(text) > 30000:
+    if not (text.isascii() and text.isdigit()) or len(text) > DIGITS_MAX or int(text) > 30000:
         raise InvalidInput(_("人数应为整数"), field="capacity")
     return int(text)
 

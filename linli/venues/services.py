@@ -20,7 +20,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import normalise_contact_phone
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.places.models import Place
 from linli.venues.models import Purpose, Venue, VenueStatus, VenueType
 from linli.venues.opening import clean_hours
@@ -85,17 +85,6 @@ def venue_type(raw: Any) -> str | None:
     return str(raw)
 
 
-def number(raw: Any, *, field: str, label: str, low: int, high: int) -> int:
-    text = str(raw if raw is not None else "").strip()
-    if not text:
-        raise InvalidInput(_("请填写%(label)s") % {"label": label}, field=field)
-    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
-        raise InvalidInput(
-            _("%(label)s应为 %(low)d 到 %(high)d 之间的整数") % {"label": label, "low": low, "high": high}, field=field
-        )
-    return int(text)
-
-
 def _facilities(raw: Any) -> list[str]:
     items = [raw] if isinstance(raw, str) else list(raw or [])
     out: list[str] = []
@@ -140,24 +129,26 @@ def check_owner(place: Place, organisation: Any) -> None:
 
 def clean(fields: VenueFields) -> dict[str, Any]:
     """The venue's columns from the submitted fields, each refused with its field named."""
-    slot = number(fields.slot_minutes, field="slot_minutes", label=_("预约时间单位(分钟)"), low=30, high=60)
+    slot = whole_number(fields.slot_minutes, field="slot_minutes", label=_("预约时间单位(分钟)"), low=30, high=60)
     if slot not in SLOT_CHOICES:
         raise InvalidInput(_("预约时间单位只能是 30 或 60 分钟"), field="slot_minutes")
     return {
         "name": clean_text(fields.name, field="name", label=_("场地名称"), max_length=NAME_MAX),
         "address": clean_text(fields.address, field="address", label=_("地址"), max_length=ADDRESS_MAX, required=False),
-        "capacity": number(fields.capacity, field="capacity", label=_("容纳人数"), low=1, high=CAPACITY_MAX),
+        "capacity": whole_number(fields.capacity, field="capacity", label=_("容纳人数"), low=1, high=CAPACITY_MAX),
         "facilities": _facilities(fields.facilities),
         "purposes": _purposes(fields.purposes),
         "weekly_hours": clean_hours(fields.hours),
         "open_on_holidays": bool(fields.open_on_holidays),
         "slot_minutes": slot,
-        "max_hours": number(fields.max_hours, field="max_hours", label=_("每次最长(小时)"), low=1, high=MAX_HOURS_MAX),
-        "days_ahead": number(
+        "max_hours": whole_number(
+            fields.max_hours, field="max_hours", label=_("每次最长(小时)"), low=1, high=MAX_HOURS_MAX
+        ),
+        "days_ahead": whole_number(
             fields.days_ahead, field="days_ahead", label=_("最多提前预约(天)"), low=1, high=DAYS_AHEAD_MAX
         ),
         "requires_approval": bool(fields.requires_approval),
-        "max_per_person": number(
+        "max_per_person": whole_number(
             fields.max_per_person, field="max_per_person", label=_("每人最多未使用预约(个)"), low=1, high=PER_PERSON_MAX
         ),
         "public": bool(fields.public),

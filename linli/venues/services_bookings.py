@@ -41,7 +41,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from linli.core.idempotency import clean_key, create_once
 from linli.core.scoping import NOT_FOUND_MESSAGE
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.venues.models import (
     HOLDING,
     SLOT_UNIT_MINUTES,
@@ -55,7 +55,6 @@ from linli.venues.models import (
 )
 from linli.venues.opening import day_kinds, hm, opening_on, require_hm, weekly_windows
 from linli.venues.permissions import may_book, may_manage_venue
-from linli.venues.services import number
 
 TITLE_MAX = 60
 ORGANISER_MAX = 60
@@ -117,7 +116,7 @@ def _check(venue: Venue, data: BookingInput, now: dt.datetime) -> _Checked:
             % {"purpose": Purpose(purpose).label, "allowed": "、".join(venue.purpose_labels)},
             field="purpose",
         )
-    attendees = number(data.attendees, field="attendees", label=_("预计人数"), low=1, high=30000)
+    attendees = whole_number(data.attendees, field="attendees", label=_("预计人数"), low=1, high=30000)
     if attendees > venue.capacity:
         raise InvalidInput(
             _("预计人数 %(n)d 人超过场地容纳人数(最多 %(cap)d 人)") % {"n": attendees, "cap": venue.capacity},

@@ -23,11 +23,10 @@ from linli.core.errors import Conflict, Forbidden, InvalidInput
 from linli.core.identifiers import parse_id
 from linli.core.lookups import ancestor_paths
 from linli.core.scoping import get_or_not_found
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.places.models import Place
 from linli.volunteering.common import (
     audience_q,
-    bounded_int,
     may,
     person_of,
     require_staff,
@@ -131,8 +130,8 @@ def activity_create(
         location=clean_text(location, field="location", label=_("集合地点"), max_length=200, required=False),
         starts_at=starts_at,
         ends_at=ends_at,
-        capacity=bounded_int(capacity, field="capacity", label=_("名额"), low=1, high=1000),
-        points_per_hour=bounded_int(points_per_hour, field="points_per_hour", label=_("每小时积分"), low=0, high=100),
+        capacity=whole_number(capacity, field="capacity", label=_("名额"), low=1, high=1000),
+        points_per_hour=whole_number(points_per_hour, field="points_per_hour", label=_("每小时积分"), low=0, high=100),
         status=ActivityStatus.PUBLISHED if publish else ActivityStatus.DRAFT,
         organiser=actor,
     )

@@ -90,15 +90,3 @@ def staff_place(user: Any, place_id: Any, capability: str = "manage") -> Place:
         raise InvalidInput(_("请选择地点"), field="place_id") from None
     require_staff(user, place.path, capability)
     return place
-
-
-def bounded_int(value: Any, *, field: str, label: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("%(label)s应为整数") % {"label": label}, field=field) from None
-    if not low <= number <= high:
-        raise InvalidInput(
-            _("%(label)s应在 %(low)d 到 %(high)d 之间") % {"label": label, "low": low, "high": high}, field=field
-        )
-    return number

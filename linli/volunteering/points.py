@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import get_or_not_found
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.people.models import Person
 from linli.volunteering.common import audience_q, person_of, require_staff
 from linli.volunteering.models import (
@@ -161,7 +161,7 @@ def expire_all(*, today: dt.date | None = None) -> int:
 def reward_create(
     *, actor: Any, place_id: int, name: str, cost: int, stock: int, description: str = "", kind: str = "volunteer"
 ) -> Reward:
-    from linli.volunteering.common import bounded_int, staff_place
+    from linli.volunteering.common import staff_place
 
     place = staff_place(actor, place_id)
     if kind not in PointKind.values:
@@ -171,8 +171,8 @@ def reward_create(
         place_path=place.path,
         name=clean_text(name, field="name", label=_("名称"), max_length=100),
         description=clean_text(description, field="description", label=_("说明"), max_length=200, required=False),
-        cost=bounded_int(cost, field="cost", label=_("所需积分"), low=1, high=100000),
-        stock=bounded_int(stock, field="stock", label=_("库存"), low=0, high=100000),
+        cost=whole_number(cost, field="cost", label=_("所需积分"), low=1, high=100000),
+        stock=whole_number(stock, field="stock", label=_("库存"), low=0, high=100000),
         kind=kind,
     )
     audit_record(action="reward.create", actor=actor, target=reward)

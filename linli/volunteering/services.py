@@ -16,11 +16,11 @@ from django.utils.translation import gettext
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, InvalidInput
 from linli.core.scoping import get_or_not_found
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.orgs.models import PartyOrg
 from linli.people.models import Person
 from linli.places.models import Place, PlaceKind
-from linli.volunteering.common import STEP, bounded_int, person_of, require_staff, staff_place
+from linli.volunteering.common import STEP, person_of, require_staff, staff_place
 from linli.volunteering.models import (
     DutyShift,
     PostCategory,
@@ -246,7 +246,7 @@ def post_create(
         duties=clean_text(duties, field="duties", label=gettext("岗位职责"), max_length=2000),
         start_date=start_date,
         end_date=end_date,
-        slots=bounded_int(slots, field="slots", label=gettext("名额"), low=1, high=500),
+        slots=whole_number(slots, field="slots", label=gettext("名额"), low=1, high=500),
         created_by=actor,
     )
     audit_record(action="post.create", actor=actor, target=post)

@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy
 
 from linli.audit.services import audit_record
 from linli.core.errors import InvalidInput
-from linli.core.text import clean_text
+from linli.core.text import clean_text, whole_number
 from linli.places.models import Place
-from linli.volunteering.common import bounded_int, require_staff
+from linli.volunteering.common import require_staff
 from linli.volunteering.models import PartyPointRule
 from linli.volunteering.selectors_reporting import RULE_FIELDS, RULE_KINDS, rule_year
 
@@ -59,7 +59,7 @@ def party_point_rule_set(
         "annual_services": annual_services,
     }
     values: dict[str, Any] = {
-        name: bounded_int(given[name], field=name, label=str(LIMITS[name][0]), low=0, high=LIMITS[name][1])
+        name: whole_number(given[name], field=name, label=str(LIMITS[name][0]), low=0, high=LIMITS[name][1])
         for name in RULE_FIELDS
     }
     values["title"] = clean_text(title, field="title", label=_("办法名称"), max_length=100, required=False)

@@ -26,7 +26,7 @@ from linli.core.idempotency import clean_key, create_once
 from linli.core.identifiers import half_width
 from linli.core.ratelimit import reveal_budget
 from linli.core.scoping import scope_for
-from linli.core.text import clean_text
+from linli.core.text import DIGITS_MAX, clean_text
 from linli.people.models import Person, Position
 from linli.places.models import Place
 from linli.workforce.models import (
@@ -74,7 +74,7 @@ def grade_of(raw: Any) -> int:
     text = half_width(str(raw if raw is not None else "")).strip()
     if not text:
         raise InvalidInput(_("请填写%(label)s") % {"label": _("薪酬等级")}, field="grade")
-    if not (text.isascii() and text.isdigit()) or not GRADE_MIN <= int(text) <= GRADE_MAX:
+    if not (text.isascii() and text.isdigit()) or len(text) > DIGITS_MAX or not GRADE_MIN <= int(text) <= GRADE_MAX:
         raise InvalidInput(_("薪酬等级应为 1 到 18 之间的整数(三岗十八级)"), field="grade")
     return int(text)
 
