@@ -76,7 +76,10 @@ def main() -> None:
         print(f"  {1000 * seconds:.2f} ms  {sql[:150]}")
     if profile:
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(50)
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(50)
+        if callers := os.environ.get("CALLERS"):  # e.g. CALLERS=localdate: who calls it, how often
+            stats.print_callers(callers)
 
 
 if __name__ == "__main__":
