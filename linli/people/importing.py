@@ -20,12 +20,14 @@ import io
 import json
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import IO, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from linli.core import crypto
 from linli.core.crypto import KeyedHasher
@@ -105,6 +107,23 @@ POLITICAL_SHOWN = ("中共党员", "中共预备党员", "共青团员", "民主
 GENDER_WORDS = {"男": "M", "女": "F", "M": "M", "F": "F"}
 # What a row's 人员类型 may say, as the template's notes list it: the sheet's words, named untranslated in the error.
 RESIDENCE_SHOWN = ("户籍", "常住", "流动", "空挂户")
+
+
+NOT_A_RELATION = gettext_noop("“%(value)s”不是可用的关系,可填:%(choices)s")
+NOT_A_RESIDENCE_TYPE = gettext_noop("“%(value)s”不是可用的人员类型,可填:%(choices)s")
+NOT_A_POLITICAL_STATUS = gettext_noop("“%(value)s”不是可用的政治面貌,可填:%(choices)s")
+
+
+def _word(raw: str, words: dict[str, str], shown: Iterable[str], column: str, refusal: str, err: Any) -> str:
+    """The code a cell's word stands for ("" for a blank cell); an unknown word is a row error on ``column``
+    naming the words the sheet may use, untranslated (they are the sheet's own)."""
+    text = _plain(raw)
+    if not text:
+        return ""
+    code = words.get(text, "")
+    if not code:
+        err(column, _(refusal) % {"value": text, "choices": _("、").join(shown)})
+    return code
 
 
 @lru_cache(maxsize=65536)  # rooms, compounds, relations and tags repeat on every row
@@ -267,28 +286,11 @@ class RowValidator:
         room = _plain(raw_room)
         if len(room) > 32:
             err("房号", _("房号超过32个字"))
-        relation = ""
-        if raw := _plain(raw_relation):
-            relation = RELATION_WORDS.get(raw, "")
-            if not relation:
-                choices = _("、").join(RELATION_WORDS)
-                err("与户主关系", _("“%(value)s”不是可用的关系,可填:%(choices)s") % {"value": raw, "choices": choices})
-        residence_type = ""
-        if raw := _plain(kind):
-            residence_type = RESIDENCE_WORDS.get(raw, "")
-            if not residence_type:
-                choices = _("、").join(RESIDENCE_SHOWN)
-                err(
-                    "人员类型", _("“%(value)s”不是可用的人员类型,可填:%(choices)s") % {"value": raw, "choices": choices}
-                )
-        political_status = ""
-        if raw := _plain(raw_political):
-            political_status = POLITICAL_WORDS.get(raw, "")
-            if not political_status:
-                choices = _("、").join(POLITICAL_SHOWN)
-                err(
-                    "政治面貌", _("“%(value)s”不是可用的政治面貌,可填:%(choices)s") % {"value": raw, "choices": choices}
-                )
+        relation = _word(raw_relation, RELATION_WORDS, RELATION_WORDS, "与户主关系", NOT_A_RELATION, err)
+        residence_type = _word(kind, RESIDENCE_WORDS, RESIDENCE_SHOWN, "人员类型", NOT_A_RESIDENCE_TYPE, err)
+        political_status = _word(
+            raw_political, POLITICAL_WORDS, POLITICAL_SHOWN, "政治面貌", NOT_A_POLITICAL_STATUS, err
+        )
         tag_ids = self._tags(tags, place[1] if place else "", err)
         if errors or place is None:
             return None, errors
