@@ -6,6 +6,7 @@ a busy machine, for comparing one change with the next; not one of the six bench
 
     .venv/bin/python bench/queue_inprocess.py                 # 2,000 pages
     N=5000 PROFILE=1 .venv/bin/python bench/queue_inprocess.py  # + cProfile's 50 costliest (cumulative)
+    PROFILE=1 SORT=tottime CALLERS=localdate .venv/bin/python bench/queue_inprocess.py  # own time; who calls it
     BENCH_USER=grid .venv/bin/python bench/queue_inprocess.py       # the grid account's page
 """
 
@@ -76,7 +77,7 @@ def main() -> None:
         print(f"  {1000 * seconds:.2f} ms  {sql[:150]}")
     if profile:
         profiler.disable()
-        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
         stats.print_stats(50)
         if callers := os.environ.get("CALLERS"):  # e.g. CALLERS=localdate: who calls it, how often
             stats.print_callers(callers)
