@@ -38,7 +38,7 @@ from linli.people.import_fast import phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
 from linli.people.models import CareTag, Person, PoliticalStatus, Relation, ResidenceType
 from linli.people.sheet_process import open_sheet_in_process, use_process
-from linli.people.sheets import open_sheet
+from linli.people.sheets import OPTIONAL_HEADERS, TEMPLATE_HEADERS, open_sheet
 from linli.places.models import Place, PlaceKind
 
 CHUNK_ROWS = 2000
@@ -215,21 +215,7 @@ class PlaceIndex:
 
 
 # The columns a row is validated on, in the order ``RowValidator.validate`` unpacks them.
-COLUMNS = (
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "手机号",
-    "小区",
-    "楼栋",
-    "单元",
-    "房号",
-    "与户主关系",
-    "人员类型",
-    "标签",
-    "政治面貌",
-)
+COLUMNS = (*TEMPLATE_HEADERS, *OPTIONAL_HEADERS)
 
 
 class RowValidator:
@@ -255,8 +241,6 @@ class RowValidator:
         (
             name,
             raw_id,
-            raw_gender,
-            raw_birth,
             raw_phone,
             compound,
             building,
@@ -266,6 +250,8 @@ class RowValidator:
             kind,
             tags,
             raw_political,
+            raw_gender,
+            raw_birth,
         ) = [cells[i].strip() if i >= 0 else "" for i in self.picks]
         if not name:
             err("姓名", _("姓名不能为空"))
