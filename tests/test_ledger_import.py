@@ -453,6 +453,28 @@ def test_a_reimport_silent_on_political_status_keeps_the_ledgers_and_a_new_one_r
         assert (person.political_status, person.is_party_member) == expected, political
 
 
+def test_the_preview_says_how_many_party_members_the_sheet_would_make_non_members(users, client_as, api_as, address):
+    member, other, newcomer = (make_id(dt.date(1950 + i, 7, 1), 9) for i in range(3))
+    sheet = [
+        row(address, id_number=member, room="701", political="中共党员"),
+        row(address, id_number=other, room="702", political="群众"),
+    ]
+    import_commit(actor=users["community"], batch=preview(users["community"], xlsx(sheet)))
+    again = [
+        row(address, id_number=member, room="701", political="群众"),  # counted: a member becomes 群众
+        row(address, id_number=other, room="702", political="共青团员"),  # not a member before: not counted
+        row(address, id_number=newcomer, room="703", political="群众"),  # new to the ledger: not counted
+    ]
+    batch = preview(users["community"], xlsx(again))
+    assert (batch.update_rows, batch.party_dropped) == (2, 1)
+    page = client_as("community").get(f"/ledger/import/{batch.pk}/").content.decode()
+    assert 'id="party-dropped"' in page and "表中有 1 人现登记为党员" in page
+    assert api_as("community").get(f"/api/v1/imports/{batch.pk}").json()["party_dropped"] == 1
+    silent = preview(users["community"], xlsx([row(address, id_number=member, room="701")]))  # blank: kept
+    assert silent.party_dropped == 0
+    assert 'id="party-dropped"' not in client_as("community").get(f"/ledger/import/{silent.pk}/").content.decode()
+
+
 def test_the_downloadable_template_has_the_chinese_headers(client_as):
     response = client_as("community").get("/ledger/import/template.xlsx")
     assert response.status_code == 200

@@ -342,6 +342,9 @@ class LedgerImportOut(Schema):
     error_rows: int
     new_rows: int
     update_rows: int
+    party_dropped: int = Field(
+        description="rows that would update a person the ledger records as a party member to a 政治面貌 that is not one"
+    )
     created_count: int
     updated_count: int
     message: str
@@ -370,6 +373,7 @@ def _import_out(b: ImportBatch) -> LedgerImportOut:
         error_rows=b.error_rows,
         new_rows=b.new_rows,
         update_rows=b.update_rows,
+        party_dropped=b.party_dropped,
         created_count=b.created_count,
         updated_count=b.updated_count,
         message=b.message,

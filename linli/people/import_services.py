@@ -79,6 +79,7 @@ def _apply(batch: ImportBatch, outcome: Outcome) -> None:
     batch.error_rows = outcome.error_rows
     batch.new_rows = outcome.new
     batch.update_rows = outcome.updated
+    batch.party_dropped = outcome.party_dropped
     batch.errors = outcome.errors[:MAX_STORED_ERRORS]
 
 

@@ -36,7 +36,7 @@ from linli.core.identifiers import birth_date_from_id, gender_from_id, normalise
 from linli.core.scoping import Scope, scope_for
 from linli.people.import_fast import phone_fast, valid_id_fast
 from linli.people.ledger_writer import LedgerWriter
-from linli.people.models import CareTag, Person, PoliticalStatus, Relation, ResidenceType
+from linli.people.models import CareTag, Person, PoliticalStatus, Relation, ResidenceType, is_party_status
 from linli.people.sheet_process import open_sheet_in_process, use_process
 from linli.people.sheets import OPTIONAL_HEADERS, TEMPLATE_HEADERS, open_sheet
 from linli.places.models import Place, PlaceKind
@@ -172,6 +172,7 @@ class Outcome:
     valid: int = 0
     new: int = 0
     updated: int = 0
+    party_dropped: int = 0  # rows updating a party member to a 政治面貌 that is not one
     errors: list[list[Any]] = field(default_factory=list)  # [row, column, reason]
     error_rows: int = 0
 
@@ -384,11 +385,12 @@ class RowValidator:
         return tuple(ids)
 
 
-def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str]]:
+def _existing(rows: list[ValidRow]) -> dict[str, tuple[int, str, bool]]:
+    """(person id, place path, party member) of the rows' people already in the ledger, by ID hash."""
     return {
-        h: (pk, path)
-        for pk, h, path in Person.objects.filter(id_number_hash__any_of=[r.id_hash for r in rows]).values_list(
-            "pk", "id_number_hash", "place_path"
+        h: (pk, path, party)
+        for pk, h, path, party in Person.objects.filter(id_number_hash__any_of=[r.id_hash for r in rows]).values_list(
+            "pk", "id_number_hash", "place_path", "is_party_member"
         )
     }
 
@@ -405,6 +407,12 @@ def _in_scope(chunk: list[ValidRow], scope: Scope, outcome: Outcome) -> tuple[li
         else:
             keep.append(r)
     existing = {r.id_hash: found[r.id_hash][0] for r in keep if r.id_hash in found}
+    # Party members the sheet gives another 政治面貌: the preview says how many, before anyone commits.
+    outcome.party_dropped += sum(
+        1
+        for r in keep
+        if r.political_status and not is_party_status(r.political_status) and found.get(r.id_hash, (0, "", False))[2]
+    )
     outcome.valid += len(keep)
     outcome.updated += len(existing)
     outcome.new += len(keep) - len(existing)

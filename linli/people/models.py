@@ -346,6 +346,7 @@ class ImportBatch(models.Model):
     error_rows = models.PositiveIntegerField(default=0)
     new_rows = models.PositiveIntegerField(default=0)
     update_rows = models.PositiveIntegerField(default=0)
+    party_dropped = models.PositiveIntegerField(default=0, help_text="将由党员改为非党员的人数(表中政治面貌不是党员)")
     errors = models.JSONField(default=list, blank=True, help_text="[[行, 列, 原因], …]")
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
