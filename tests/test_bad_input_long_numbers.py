@@ -15,7 +15,8 @@ import pytest
 from linli.core.errors import InvalidInput
 from linli.duties.services import sort_value
 from linli.guide.services import _days
-from linli.rota.services_desks import _whole
+from linli.places.models import Place
+from linli.rota.services_desks import DeskFields, clean_desk
 from linli.venues.selectors import parse_capacity
 from linli.workforce.services import grade_of
 
@@ -27,7 +28,10 @@ HUGE = "9" * 5000
     ("check", "field"),
     [
         (lambda raw: sort_value(raw, 0), "sort"),
-        (lambda raw: _whole(raw, 0, low=0, high=99, field="order", label="顺序"), "order"),
+        (
+            lambda raw: clean_desk(Place(name="幸福里"), DeskFields("010-12345678", "一楼", required_people=raw)),
+            "required_people",
+        ),
         (_days, "time_limit_days"),
         (grade_of, "grade"),
         (parse_capacity, "capacity"),

@@ -411,7 +411,10 @@ def _in_scope(chunk: list[ValidRow], scope: Scope, outcome: Outcome) -> tuple[li
     outcome.party_dropped += sum(
         1
         for r in keep
-        if r.political_status and not is_party_status(r.political_status) and found.get(r.id_hash, (0, "", False))[2]
+        if r.id_hash in existing
+        and found[r.id_hash][2]
+        and r.political_status
+        and not is_party_status(r.political_status)
     )
     outcome.valid += len(keep)
     outcome.updated += len(existing)

@@ -42,10 +42,6 @@ class DeskFields:
     active: bool = True
 
 
-def _whole(raw: Any, default: int, *, low: int, high: int, field: str, label: str) -> int:
-    return whole_number(raw, field=field, label=label, low=low, high=high, default=default)
-
-
 def clean_desk(place: Place, fields: DeskFields) -> dict[str, Any]:
     phone = normalise_contact_phone(str(fields.phone or ""), field="phone")
     if not phone:
@@ -61,16 +57,21 @@ def clean_desk(place: Place, fields: DeskFields) -> dict[str, Any]:
         "location": clean_text(fields.location, field="location", label=_("地点"), max_length=LOCATION_MAX),
         "opens_at": opens,
         "closes_at": closes,
-        "required_people": _whole(
-            fields.required_people, 1, low=1, high=REQUIRED_MAX, field="required_people", label=_("每个休息日值班人数")
+        "required_people": whole_number(
+            fields.required_people,
+            field="required_people",
+            label=_("每个休息日值班人数"),
+            low=1,
+            high=REQUIRED_MAX,
+            default=1,
         ),
-        "comp_window_days": _whole(
+        "comp_window_days": whole_number(
             fields.comp_window_days,
-            30,
-            low=WINDOW_MIN,
-            high=WINDOW_MAX,
             field="comp_window_days",
             label=_("调休期限(天)"),
+            low=WINDOW_MIN,
+            high=WINDOW_MAX,
+            default=30,
         ),
         "active": bool(fields.active),
     }
