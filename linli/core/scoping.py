@@ -238,6 +238,19 @@ def may_lead_at(user: User, path: str) -> bool:
 
 def scope_for(user: User, capability: str | None = None) -> Scope:
     """The subtrees where ``user`` holds a position granting ``capability`` (any scoping one if None)."""
+    return _scope(user, None if capability is None else (capability,))
+
+
+def scope_for_any(user: User, capabilities: Iterable[str]) -> Scope:
+    """The subtrees where ``user`` holds any of ``capabilities``: each root once, whichever capabilities
+    share it (``EVERYTHING`` if any of them reaches everywhere)."""
+    return _scope(user, tuple(capabilities))
+
+
+def _scope(user: User, capabilities: tuple[str, ...] | None) -> Scope:
+    """One pass over the user's positions: the roots of those granting any of ``capabilities`` (any
+    scoping position if None). Every API list asks this, so it reads the positions once, not once a
+    capability."""
     from linli.people.positions import POSITION_KINDS
 
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
@@ -251,20 +264,8 @@ def scope_for(user: User, capability: str | None = None) -> Scope:
             continue
         if "admin" in spec.capabilities:
             return EVERYTHING
-        if capability is None or capability in spec.capabilities:
+        if capabilities is None or not spec.capabilities.isdisjoint(capabilities):
             paths.append(root)
-    return Scope.from_paths(paths)
-
-
-def scope_for_any(user: User, capabilities: Iterable[str]) -> Scope:
-    """The subtrees where ``user`` holds any of ``capabilities``: each root once, whichever capabilities
-    share it (``EVERYTHING`` if any of them reaches everywhere)."""
-    paths: list[str] = []
-    for capability in capabilities:
-        scope = scope_for(user, capability)
-        if scope.everything:
-            return EVERYTHING
-        paths.extend(scope.paths)
     return Scope.from_paths(paths)
 
 
