@@ -112,19 +112,6 @@ def _keys() -> tuple[str, ...]:
     return keys
 
 
-def _seal(key: _Key, cipher: str, data: bytes) -> str:
-    tag = CIPHERS[cipher]
-    prefix = f"{tag}:{key.kid}:"
-    nonce = os.urandom(_NONCE)
-    if cipher == "aes-256-gcm":
-        body = AESGCM(key.aes).encrypt(nonce, data, prefix.encode())
-    else:
-        enc = Cipher(algorithms.SM4(key.sm4), modes.GCM(nonce)).encryptor()
-        enc.authenticate_additional_data(prefix.encode())
-        body = enc.update(data) + enc.finalize() + enc.tag
-    return prefix + base64.urlsafe_b64encode(nonce + body).decode().rstrip("=")
-
-
 def _open(ring: dict[str, _Key], token: str) -> bytes:
     tag, kid, payload = token.split(":", 2)
     key = ring.get(kid)
@@ -142,18 +129,31 @@ def _open(ring: dict[str, _Key], token: str) -> bytes:
 
 
 class Encryptor:
-    """``encrypt`` for many values with the key ring and cipher looked up once (bulk import)."""
+    """``encrypt`` for many values: the key ring, the cipher, the token's prefix and (AES) the cipher object
+    are set up once, not per value (the bulk import seals two values a row)."""
 
     def __init__(self) -> None:
         keys = _keys()
-        self._cipher = cipher_name()
+        cipher = cipher_name()
         ring, _ = _keyring(keys)
         self._key = ring[key_id(keys[0])]
+        self._prefix = f"{CIPHERS[cipher]}:{self._key.kid}:"
+        self._aad = self._prefix.encode()
+        # AESGCM takes the nonce per call and is reused; the SM4-GCM mode object is bound to its nonce.
+        self._aes = AESGCM(self._key.aes) if cipher == "aes-256-gcm" else None
 
     def __call__(self, plaintext: str) -> str:
         if not plaintext:
             return ""
-        return _seal(self._key, self._cipher, plaintext.encode())
+        data = plaintext.encode()
+        nonce = os.urandom(_NONCE)
+        if self._aes is not None:
+            body = self._aes.encrypt(nonce, data, self._aad)
+        else:
+            enc = Cipher(algorithms.SM4(self._key.sm4), modes.GCM(nonce)).encryptor()
+            enc.authenticate_additional_data(self._aad)
+            body = enc.update(data) + enc.finalize() + enc.tag
+        return self._prefix + base64.urlsafe_b64encode(nonce + body).decode().rstrip("=")
 
 
 def encrypt(plaintext: str) -> str:
