@@ -8,6 +8,11 @@ a busy machine, for comparing one change with the next; not one of the six bench
     N=5000 PROFILE=1 .venv/bin/python bench/queue_inprocess.py  # + cProfile's 50 costliest (cumulative)
     PROFILE=1 SORT=tottime CALLERS=localdate .venv/bin/python bench/queue_inprocess.py  # own time; who calls it
     BENCH_USER=grid .venv/bin/python bench/queue_inprocess.py       # the grid account's page
+    BASELINES=1 .venv/bin/python bench/queue_inprocess.py   # + hello-world and the floors, CPU a request (best of 3)
+
+``BASELINES=1`` times, in the same process and the same way, ``/bench/hello``, ``/bench/floor/open`` (the API
+framework, no sign-in), ``/bench/floor/page`` (the token check) and the page: the page's cost over the floor is what
+the list itself adds (docs/scaling.md, session 28).
 """
 
 from __future__ import annotations
@@ -75,12 +80,31 @@ def main() -> None:
     )
     for seconds, sql in statements:
         print(f"  {1000 * seconds:.2f} ms  {sql[:150]}")
+    if os.environ.get("BASELINES"):
+        baselines(client, headers, url, n)
     if profile:
         profiler.disable()
         stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative"))
         stats.print_stats(50)
         if callers := os.environ.get("CALLERS"):  # e.g. CALLERS=localdate: who calls it, how often
             stats.print_callers(callers)
+
+
+def baselines(client, headers: dict[str, str], url: str, n: int) -> None:  # type: ignore[no-untyped-def]
+    """CPU milliseconds a request of hello-world, the two floors and the page: best of three runs of ``n``."""
+    urls = {"hello-world": "/bench/hello", "floor, no sign-in": "/bench/floor/open", "floor": "/bench/floor/page"}
+    best: dict[str, float] = {}
+    for _ in range(3):
+        for name, target in [*urls.items(), ("page", url)]:
+            for _ in range(50):
+                assert client.get(target, **headers).status_code == 200, target
+            cpu = time.process_time()
+            for _ in range(n):
+                client.get(target, **headers)
+            best[name] = min(best.get(name, float("inf")), 1000 * (time.process_time() - cpu) / n)
+    print("CPU a request, best of 3: " + ", ".join(f"{name} {ms:.3f} ms" for name, ms in best.items()))
+    page, floor, hello = best["page"], best["floor"], best["hello-world"]
+    print(f"  page − floor {page - floor:.3f} ms; page / hello-world {page / hello:.2f}")
 
 
 if __name__ == "__main__":
