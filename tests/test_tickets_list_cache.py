@@ -64,12 +64,48 @@ def reload_statements(client: Any, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("url", STREET_URLS)
-def test_a_reload_of_an_unchanged_queue_is_two_statements(api_as, queue, url, settings):
-    """Sign-in with the viewer's positions, then the generations of what they may see: nothing else
-    while no request they may see was written (``queue_page_keys``, then ``list_page_body``)."""
+def test_a_reload_of_an_unchanged_queue_is_one_statement(api_as, queue, url, settings):
+    """The sign-in, which reads the viewer's positions and the generations this token's last list read
+    (``accounts.selectors``): nothing else while no request they may see was written (``queue_page_keys``,
+    then ``list_page_body``)."""
     settings.LIST_CACHE_VERIFY = False  # verification reads the keys again on purpose
     statements = reload_statements(api_as("street"), url)
+    assert len(statements) == 1 and "tickets_listgeneration" in statements[0], statements
+
+
+@pytest.mark.parametrize("url", STREET_URLS)
+def test_a_reload_reads_the_generations_itself_when_the_sign_in_read_other_names(users, queue, url, settings):
+    """The names the sign-in reads are a hint from this token's last list: when the viewer's names differ
+    (a new position, a liaison unit), the list reads its own, in a second statement, and answers the same."""
+    from django.test import Client
+
+    from linli.accounts import selectors
+    from linli.accounts.services import token_issue
+    from linli.core.crypto import token_digest
+
+    settings.LIST_CACHE_VERIFY = False
+    _, key = token_issue(user=users["street"], name="test")
+    client = Client(headers={"Authorization": f"Bearer {key}"})
+    first = client.get(url)
+    assert first.status_code == 200 and first.json()["items"]
+    digest = token_digest(key)
+    assert selectors._GENERATION_NAMES[digest], "the list named its generations for the next sign-in"
+    selectors._GENERATION_NAMES[digest] = ["names", "u:0"]  # what another set of positions would have named
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.content == first.content
+    statements = [q["sql"] for q in ctx.captured_queries]
     assert len(statements) == 2 and "tickets_listgeneration" in statements[1], statements
+    assert selectors._GENERATION_NAMES[digest] != ["names", "u:0"], "the next sign-in reads the right names"
+
+
+def test_a_sign_in_that_no_list_named_generations_for_reads_none(api_as, users):
+    """Every other API request's sign-in carries an empty list of names (a subquery that finds nothing)."""
+    from linli.accounts.selectors import signed_in_generations
+
+    api_as("grid").get("/api/v1/requests?limit=1")
+    user = users["street"]
+    assert signed_in_generations(user, alias="default", names=["names"]) is None
 
 
 @pytest.mark.parametrize("url", STREET_URLS)

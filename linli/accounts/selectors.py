@@ -9,7 +9,9 @@ instances exactly as the ORM makes them: ``Model.from_db`` with each column's da
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model
@@ -24,22 +26,57 @@ from linli.people.models import Person
 def live_token(digest: str) -> ApiToken | None:
     """The unrevoked token with this digest of an active user, with ``token.user`` and ``user.person``
     loaded (the person may be ``None``) and the person's current positions kept on the user for the
-    request (``core.scoping``: nearly every API request asks for its scope); expiry is the caller's to check."""
+    request (``core.scoping``: nearly every API request asks for its scope); expiry is the caller's to check.
+
+    The same statement reads the values of the list generations this token's last request list read in this
+    process (``remember_generation_names``): the list's reload then needs no second round trip
+    (``signed_in_generations``; docs/scaling.md, session 28)."""
     alias = router.db_for_read(ApiToken)
     sql, parts = _statement(alias)
     today = timezone.localdate()
+    names = _GENERATION_NAMES.get(digest, [])
+    vendor = connections[alias].vendor
     with prepared_cursor(alias) as cursor:  # planned once per connection (core.prepared)
-        cursor.execute(sql, [today, digest, True])
+        cursor.execute(sql, [today, names if vendor == "postgresql" else json.dumps(names), digest, True])
         row = cursor.fetchone()
     if row is None:
         return None
-    token, user, person = instances(alias, parts, row[:-1])
+    token, user, person = instances(alias, parts, row[:-2])
     assert isinstance(token, ApiToken) and isinstance(user, User)
     user.person = person  # type: ignore[assignment]  # the related objects, as select_related sets them
     token.user = user
     if person is not None:
-        remember_current_rows(user, parse_current_rows(row[-1]), today=today)
+        remember_current_rows(user, parse_current_rows(row[-2]), today=today)
+    user._linli_token_digest = digest  # type: ignore[attr-defined]
+    if names:
+        values = sorted((name, int(value)) for name, value in json.loads(row[-1]))
+        user._linli_signin_generations = (alias, names, values)  # type: ignore[attr-defined]
     return token
+
+
+# Per process: token digest → the list generation names its last request list read (``tickets.list_cache``).
+# A hint only: the list compares it with the names it needs and reads them itself when they differ.
+_GENERATION_NAMES: dict[str, list[str]] = {}
+GENERATION_HINTS_MAX = 10_000
+
+
+def remember_generation_names(user: Any, names: list[str]) -> None:
+    """Have this token's next sign-in in this process read these generations too (token sign-in only)."""
+    digest = getattr(user, "_linli_token_digest", None)
+    if digest is None or _GENERATION_NAMES.get(digest) == names:
+        return
+    if len(_GENERATION_NAMES) >= GENERATION_HINTS_MAX:
+        _GENERATION_NAMES.clear()
+    _GENERATION_NAMES[digest] = names
+
+
+def signed_in_generations(user: Any, *, alias: str, names: list[str]) -> list[tuple[str, int]] | None:
+    """(name, value) of the existing generations among ``names``, in name order, as the sign-in read them from
+    database ``alias`` at the start of this request; ``None`` when it read other names or another database."""
+    got = getattr(user, "_linli_signin_generations", None)
+    if got is None or got[0] != alias or got[1] != names:
+        return None
+    return got[2]  # type: ignore[no-any-return]
 
 
 @cache
@@ -57,6 +94,7 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
         select += columns
         parts.append(part)
     select.append(current_rows_sql(connection, f"p.{q(person_meta.pk.column)}"))
+    select.append(_generations_sql(connection))
     sql = (
         f"SELECT {', '.join(select)} FROM {q(token_meta.db_table)} t "  # noqa: S608 - names from the models
         f"INNER JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(_column(ApiToken, 'user'))} "
@@ -65,6 +103,23 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
         f"AND u.{q(_column(User, 'is_active'))} = %s"
     )
     return sql, parts
+
+
+def _generations_sql(connection: Any) -> str:
+    """A scalar subquery: ``[[name, value], …]`` as JSON text of the list generations named by its one
+    parameter (a text array; on SQLite a JSON array), ``[]`` for none."""
+    from django.apps import apps
+
+    table = connection.ops.quote_name(apps.get_model("tickets", "ListGeneration")._meta.db_table)
+    if connection.vendor == "postgresql":
+        return (
+            "(SELECT COALESCE(json_agg(json_build_array(g.name, g.value)), '[]'::json)::text "  # noqa: S608
+            f"FROM {table} g WHERE g.name = ANY(%s::text[]))"  # the table's name from the model
+        )
+    return (
+        f"(SELECT json_group_array(json_array(g.name, g.value)) FROM {table} g "  # noqa: S608
+        "WHERE g.name IN (SELECT value FROM json_each(%s)))"
+    )
 
 
 def _column(model: type[Model], name: str) -> str:

@@ -48,6 +48,7 @@ from django.db import connections, router
 from django.db.models import Q, Subquery
 from django.utils import timezone, translation
 
+from linli.accounts.selectors import remember_generation_names, signed_in_generations
 from linli.core.pagination import Page
 from linli.core.prepared import prepared_cursor
 from linli.core.scoping import current_position_rows, liaison_organisations, scope_for_any
@@ -110,7 +111,8 @@ class StaleListCache(AssertionError):
 
 def queue_page_keys(*, user: Any, filters: TicketFilters, cursor: str | None, limit: int) -> Page[Stamped]:
     """``ticket_page_keys(user, filters, …, columns=STAMPS)``, from the cache while no request the viewer
-    may see has been written since (one small statement reads the generations), else read and kept.
+    may see has been written since (one small statement reads the generations, or the token sign-in
+    did, in its own statement, when this token's last list read the same names), else read and kept.
 
     The generations are read before the key query, so a write landing in between can only make an
     entry newer than its key, never older."""
@@ -119,7 +121,12 @@ def queue_page_keys(*, user: Any, filters: TicketFilters, cursor: str | None, li
     if names is None:
         return ticket_page_keys(user, filters, cursor=cursor, limit=limit, columns=STAMPS)
     alias = router.db_for_read(Ticket)  # the generations and the key query from one database
-    generations = _read_generations(*names, alias=alias)
+    exact, prefixes = names
+    generations = None if prefixes else signed_in_generations(user, alias=alias, names=exact)
+    if generations is None:  # not read by this request's token sign-in (docs/scaling.md, session 28)
+        generations = _read_generations(exact, prefixes, alias=alias)
+        if not prefixes:
+            remember_generation_names(user, exact)
     key = _keys_key(user, filters, cursor, limit, generations)
     hit = cache.get(key)
     if hit is not None:
