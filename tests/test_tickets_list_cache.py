@@ -99,13 +99,13 @@ def test_a_reload_reads_the_generations_itself_when_the_sign_in_read_other_names
     assert selectors._GENERATION_NAMES[digest] != ["names", "u:0"], "the next sign-in reads the right names"
 
 
-def test_a_sign_in_that_no_list_named_generations_for_reads_none(api_as, users):
-    """Every other API request's sign-in carries an empty list of names (a subquery that finds nothing)."""
-    from linli.accounts.selectors import signed_in_generations
-
-    api_as("grid").get("/api/v1/requests?limit=1")
-    user = users["street"]
-    assert signed_in_generations(user, alias="default", names=["names"]) is None
+def test_a_sign_in_no_list_named_generations_for_runs_the_plain_statement(api_as, queue):
+    """Every other API request's sign-in is the statement without the generations: a token's first
+    request, and any request of a token whose list never ran in this process, pays nothing for them."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert api_as("grid").get("/api/v1/requests?limit=1").status_code == 200
+    sign_in = ctx.captured_queries[0]["sql"]
+    assert "api" in sign_in and "tickets_listgeneration" not in sign_in, sign_in
 
 
 @pytest.mark.parametrize("url", STREET_URLS)

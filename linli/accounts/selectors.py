@@ -32,21 +32,24 @@ def live_token(digest: str) -> ApiToken | None:
     process (``remember_generation_names``): the list's reload then needs no second round trip
     (``signed_in_generations``; docs/scaling.md, session 28)."""
     alias = router.db_for_read(ApiToken)
-    sql, parts = _statement(alias)
+    names = _GENERATION_NAMES.get(digest)
+    sql, parts = _statement(alias, generations=bool(names))  # without them, the statement every other request runs
     today = timezone.localdate()
-    names = _GENERATION_NAMES.get(digest, [])
-    vendor = connections[alias].vendor
+    params: list[Any] = [today, digest, True]
+    if names:
+        params.insert(1, names if connections[alias].vendor == "postgresql" else json.dumps(names))
     with prepared_cursor(alias) as cursor:  # planned once per connection (core.prepared)
-        cursor.execute(sql, [today, names if vendor == "postgresql" else json.dumps(names), digest, True])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    token, user, person = instances(alias, parts, row[:-2])
+    positions = len(row) - (2 if names else 1)
+    token, user, person = instances(alias, parts, row[:positions])
     assert isinstance(token, ApiToken) and isinstance(user, User)
     user.person = person  # type: ignore[assignment]  # the related objects, as select_related sets them
     token.user = user
     if person is not None:
-        remember_current_rows(user, parse_current_rows(row[-2]), today=today)
+        remember_current_rows(user, parse_current_rows(row[positions]), today=today)
     user._linli_token_digest = digest  # type: ignore[attr-defined]
     if names:
         values = sorted((name, int(value)) for name, value in json.loads(row[-1]))
@@ -80,7 +83,7 @@ def signed_in_generations(user: Any, *, alias: str, names: list[str]) -> list[tu
 
 
 @cache
-def _statement(alias: str) -> tuple[str, list[Part]]:
+def _statement(alias: str, *, generations: bool) -> tuple[str, list[Part]]:
     """The SQL and, per model, how to turn its columns into an instance. Kept per alias for the process:
     the converters read only the backend's settings (time zone, decimal places), which a thread's own
     connection to the same alias shares."""
@@ -94,7 +97,8 @@ def _statement(alias: str) -> tuple[str, list[Part]]:
         select += columns
         parts.append(part)
     select.append(current_rows_sql(connection, f"p.{q(person_meta.pk.column)}"))
-    select.append(_generations_sql(connection))
+    if generations:
+        select.append(_generations_sql(connection))
     sql = (
         f"SELECT {', '.join(select)} FROM {q(token_meta.db_table)} t "  # noqa: S608 - names from the models
         f"INNER JOIN {q(user_meta.db_table)} u ON u.{q(user_meta.pk.column)} = t.{q(_column(ApiToken, 'user'))} "
