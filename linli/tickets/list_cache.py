@@ -150,9 +150,10 @@ _EXACT = {
 def _read_generations(exact: list[str], prefixes: list[str], *, alias: str) -> list[tuple[str, int]]:
     """(name, value) of the generations with these names or prefixes that exist in database ``alias``,
     in name order. The key query's database: a replica behind the one the generations came from would
-    store an older list under newer generations. (Reading them in the token sign-in statement instead
-    saved this statement but made every API request's sign-in 0.2 ms slower to plan and run — the
-    authenticated floor fell from 0.32 to 0.25 of hello-world — and the list no faster; docs/scaling.md.)"""
+    store an older list under newer generations. A token's reload usually needs none of this: its sign-in
+    read the same names in its own statement (``accounts.selectors.signed_in_generations``; session 11 had
+    tried that for every sign-in, before the statements were prepared, and dropped it; session 28 reads them
+    only for a token whose list named them; docs/scaling.md)."""
     if not prefixes:  # equality on the key: one statement text, prepared (core.prepared)
         vendor = connections[alias].vendor
         with prepared_cursor(alias) as cursor:
