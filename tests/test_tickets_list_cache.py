@@ -105,7 +105,7 @@ def test_a_sign_in_no_list_named_generations_for_runs_the_plain_statement(api_as
     with CaptureQueriesContext(connection) as ctx:
         assert api_as("grid").get("/api/v1/requests?limit=1").status_code == 200
     sign_in = ctx.captured_queries[0]["sql"]
-    assert "api" in sign_in and "tickets_listgeneration" not in sign_in, sign_in
+    assert "accounts_apitoken" in sign_in and "tickets_listgeneration" not in sign_in, sign_in
 
 
 @pytest.mark.parametrize("url", STREET_URLS)

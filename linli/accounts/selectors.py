@@ -18,7 +18,7 @@ from django.db.models import Field, Model
 from django.utils import timezone
 
 from linli.accounts.models import ApiToken, User
-from linli.core.prepared import Part, instances, model_columns, prepared_cursor
+from linli.core.prepared import Part, instances, model_columns, prepared_cursor, text_in, texts_parameter
 from linli.core.scoping import current_rows_sql, parse_current_rows, remember_current_rows
 from linli.people.models import Person
 
@@ -36,23 +36,24 @@ def live_token(digest: str) -> ApiToken | None:
     sql, parts = _statement(alias, generations=bool(names))  # without them, the statement every other request runs
     today = timezone.localdate()
     params: list[Any] = [today, digest, True]
-    if names:
-        params.insert(1, names if connections[alias].vendor == "postgresql" else json.dumps(names))
+    if names:  # the generations subquery's parameter comes after the positions' (both in the select list)
+        params.insert(1, texts_parameter(names, connections[alias].vendor))
     with prepared_cursor(alias) as cursor:  # planned once per connection (core.prepared)
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    positions = len(row) - (2 if names else 1)
-    token, user, person = instances(alias, parts, row[:positions])
+    if names:
+        *row, generations = row
+        values = sorted((name, int(value)) for name, value in json.loads(generations))
+    token, user, person = instances(alias, parts, row[:-1])
     assert isinstance(token, ApiToken) and isinstance(user, User)
     user.person = person  # type: ignore[assignment]  # the related objects, as select_related sets them
     token.user = user
     if person is not None:
-        remember_current_rows(user, parse_current_rows(row[positions]), today=today)
+        remember_current_rows(user, parse_current_rows(row[-1]), today=today)
     user._linli_token_digest = digest  # type: ignore[attr-defined]
     if names:
-        values = sorted((name, int(value)) for name, value in json.loads(row[-1]))
         user._linli_signin_generations = (alias, names, values)  # type: ignore[attr-defined]
     return token
 
@@ -111,19 +112,15 @@ def _statement(alias: str, *, generations: bool) -> tuple[str, list[Part]]:
 
 def _generations_sql(connection: Any) -> str:
     """A scalar subquery: ``[[name, value], …]`` as JSON text of the list generations named by its one
-    parameter (a text array; on SQLite a JSON array), ``[]`` for none."""
+    parameter (``core.prepared.text_in``), ``[]`` for none."""
     from django.apps import apps
 
     table = connection.ops.quote_name(apps.get_model("tickets", "ListGeneration")._meta.db_table)
     if connection.vendor == "postgresql":
-        return (
-            "(SELECT COALESCE(json_agg(json_build_array(g.name, g.value)), '[]'::json)::text "  # noqa: S608
-            f"FROM {table} g WHERE g.name = ANY(%s::text[]))"  # the table's name from the model
-        )
-    return (
-        f"(SELECT json_group_array(json_array(g.name, g.value)) FROM {table} g "  # noqa: S608
-        "WHERE g.name IN (SELECT value FROM json_each(%s)))"
-    )
+        pairs = "COALESCE(json_agg(json_build_array(g.name, g.value)), '[]'::json)::text"
+    else:
+        pairs = "json_group_array(json_array(g.name, g.value))"
+    return f"(SELECT {pairs} FROM {table} g WHERE {text_in('g.name', connection.vendor)})"  # noqa: S608 - names from the model
 
 
 def _column(model: type[Model], name: str) -> str:

@@ -16,6 +16,7 @@ Needs a direct connection or a pooler that keeps prepared statements per client 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -59,6 +60,19 @@ def prepared_cursor(alias: str) -> Any:
         connection.connection.prepare_threshold = 0
     raw = _PreparingCursor(connection.connection)
     return _DebugWrapper(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
+
+
+def text_in(column: str, vendor: str) -> str:
+    """SQL for ``column`` equal to one of the texts passed as one parameter (``texts_parameter``): one statement
+    text whatever their number, so it is prepared once."""
+    if vendor == "postgresql":
+        return f"{column} = ANY(%s::text[])"
+    return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - a column name from the caller; SQLite JSON1
+
+
+def texts_parameter(texts: list[str], vendor: str) -> Any:
+    """The parameter ``text_in`` takes: a text array on PostgreSQL, a JSON array on SQLite."""
+    return texts if vendor == "postgresql" else json.dumps(texts)
 
 
 def model_columns(model: type[Model], table_alias: str, alias: str) -> tuple[list[str], Part]:
